@@ -1,0 +1,43 @@
+namespace StreamRisk.Contracts;
+
+/// <summary>
+/// Kafka topic names. Every name is configurable; the defaults share the <c>streamrisk.</c> prefix so
+/// one cluster can host several deployments side by side under different prefixes.
+/// </summary>
+public sealed record TopicNames
+{
+    public const string DefaultPrefix = "streamrisk.";
+
+    public string Instruments { get; init; } = DefaultPrefix + "instruments";
+    public string Book { get; init; } = DefaultPrefix + "book";
+    public string Marks { get; init; } = DefaultPrefix + "marks";
+    public string Positions { get; init; } = DefaultPrefix + "positions";
+    public string Liquidations { get; init; } = DefaultPrefix + "liquidations";
+    public string DeadLetter { get; init; } = DefaultPrefix + "deadletter";
+
+    /// <summary>Defaults with another prefix (e.g. <c>staging.</c>).</summary>
+    public static TopicNames WithPrefix(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        return new TopicNames
+        {
+            Instruments = prefix + "instruments",
+            Book = prefix + "book",
+            Marks = prefix + "marks",
+            Positions = prefix + "positions",
+            Liquidations = prefix + "liquidations",
+            DeadLetter = prefix + "deadletter",
+        };
+    }
+
+    /// <summary>All topics with the partition count the embedded default creates them with.</summary>
+    public IReadOnlyList<(string Name, int Partitions)> WithDefaultPartitions() =>
+    [
+        (Instruments, 1),
+        (Book, 6),
+        (Marks, 6),
+        (Positions, 12),
+        (Liquidations, 6),
+        (DeadLetter, 3),
+    ];
+}

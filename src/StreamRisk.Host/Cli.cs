@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace StreamRisk.Host;
+
+/// <summary>
+/// The <c>streamrisk</c> command line. Every verb is a small class with a <c>Create</c> method; this type
+/// only assembles them and owns the error contract: a usage error or bad input is one line on stderr
+/// and exit code 2, a failure of the work is one line and exit code 1, never a stack trace.
+/// </summary>
+public static class Cli
+{
+    public static RootCommand Build(TextWriter output, TimeProvider time)
+    {
+        var root = new RootCommand("StreamRisk: real-time liquidation-cascade monitor for crypto derivatives venues.");
+        root.Subcommands.Add(DemoCommand.Create(output, time));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(error);
+        var root = Build(output, time);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            await error.WriteLineAsync(OneLine("streamrisk: " + parse.Errors[0].Message + " (see 'streamrisk --help')")).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        // A bare `streamrisk` prints help rather than doing nothing silently.
+        if (parse.CommandResult.Command == root && args.Length == 0)
+        {
+            parse = root.Parse(["--help"]);
+        }
+
+        try
+        {
+            var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+            return await parse.InvokeAsync(config).ConfigureAwait(false);
+        }
+        catch (UsageException ex)
+        {
+            await error.WriteLineAsync(OneLine("streamrisk: " + ex.Message)).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+        catch (OperationCanceledException)
+        {
+            return ExitCodes.Ok;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            await error.WriteLineAsync(OneLine("streamrisk: " + ex.Message)).ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+    }
+
+    /// <summary>Parses durations such as <c>500ms</c>, <c>30s</c>, <c>5m</c>, <c>1h</c> or plain seconds.</summary>
+    public static TimeSpan? ParseDuration(ArgumentResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var text = result.Tokens.Count == 0 ? string.Empty : result.Tokens[0].Value;
+        if (TryParseDuration(text, out var duration))
+        {
+            return duration;
+        }
+
+        result.AddError($"'{text}' is not a duration for {result.Argument.Name} (examples: 500ms, 30s, 5m, 1h).");
+        return null;
+    }
+
+    public static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        duration = default;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        text = text.Trim();
+        (string number, double scale) = text switch
+        {
+            _ when text.EndsWith("ms", StringComparison.Ordinal) => (text[..^2], 1e-3),
+            _ when text.EndsWith('s') => (text[..^1], 1.0),
+            _ when text.EndsWith('m') => (text[..^1], 60.0),
+            _ when text.EndsWith('h') => (text[..^1], 3600.0),
+            _ => (text, 1.0),
+        };
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < 0)
+        {
+            return false;
+        }
+
+        duration = TimeSpan.FromSeconds(value * scale);
+        return true;
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+}
