@@ -23,17 +23,14 @@ public static class Cli
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(error);
         var root = Build(output, time);
-        var parse = root.Parse(args);
+        // A bare `streamrisk` prints help rather than a "required command" error.
+        var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
         if (parse.Errors.Count > 0)
         {
-            await error.WriteLineAsync(OneLine("streamrisk: " + parse.Errors[0].Message + " (see 'streamrisk --help')")).ConfigureAwait(false);
+            // "Unrecognized command 'x'" says more than the "Required command was not provided" that comes with it.
+            var first = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+            await error.WriteLineAsync(OneLine("streamrisk: " + first.Message + " (see 'streamrisk --help')")).ConfigureAwait(false);
             return ExitCodes.Usage;
-        }
-
-        // A bare `streamrisk` prints help rather than doing nothing silently.
-        if (parse.CommandResult.Command == root && args.Length == 0)
-        {
-            parse = root.Parse(["--help"]);
         }
 
         try
@@ -70,6 +67,19 @@ public static class Cli
         result.AddError($"'{text}' is not a duration for {result.Argument.Name} (examples: 500ms, 30s, 5m, 1h).");
         return null;
     }
+
+    /// <summary>A parser for an integer option that must lie in [min, max].</summary>
+    public static Func<ArgumentResult, int> IntInRange(int min, int max) => result =>
+    {
+        var text = result.Tokens.Count == 0 ? string.Empty : result.Tokens[0].Value;
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        result.AddError($"'{text}' is not valid for {result.Argument.Name}: expected a whole number from {min} to {max}.");
+        return min;
+    };
 
     public static bool TryParseDuration(string text, out TimeSpan duration)
     {

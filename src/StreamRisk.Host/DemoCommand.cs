@@ -13,14 +13,12 @@ internal static class DemoCommand
 {
     public static Command Create(TextWriter output, TimeProvider time)
     {
-        var brokers = new Option<int>("--brokers") { Description = "Brokers in the embedded Kafka cluster.", DefaultValueFactory = _ => 3 };
-        brokers.Validators.Add(r =>
+        var brokers = new Option<int>("--brokers")
         {
-            if (r.GetValueOrDefault<int>() is < 1 or > 9)
-            {
-                r.AddError("--brokers must be between 1 and 9.");
-            }
-        });
+            Description = "Brokers in the embedded Kafka cluster (1-9).",
+            DefaultValueFactory = _ => 3,
+            CustomParser = Cli.IntInRange(1, 9),
+        };
         var duration = new Option<TimeSpan?>("--duration")
         {
             Description = "Stop after this long (e.g. 30s, 5m). Default: run until Ctrl+C.",

@@ -1,0 +1,69 @@
+namespace StreamRisk.Host.Tests;
+
+public sealed class CliTests
+{
+    [Fact]
+    public async Task Help_ListsEveryVerb()
+    {
+        var run = await CliRun.InvokeAsync("--help");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("demo", run.Output, StringComparison.Ordinal);
+        Assert.Contains("Commands:", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoArguments_PrintsHelp()
+    {
+        var run = await CliRun.InvokeAsync();
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("demo", run.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("frobnicate")]
+    [InlineData("demo", "--no-such-option")]
+    [InlineData("demo", "--brokers", "zero")]
+    [InlineData("demo", "--brokers", "42")]
+    [InlineData("demo", "--duration", "soon")]
+    public async Task BadCommandLine_OneLineErrorAndExitCodeTwo(params string[] args)
+    {
+        var run = await CliRun.InvokeAsync(args);
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Single(run.ErrorLines);
+        Assert.StartsWith("streamrisk: ", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_WithDuration_StartsEmbeddedKafkaAndStopsByItself()
+    {
+        var run = await CliRun.InvokeAsync("demo", "--brokers", "1", "--duration", "200ms");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Matches(@"embedded Kafka: 1 brokers at (127\.0\.0\.1|localhost):\d+", run.Output);
+        Assert.Contains("streamrisk.positions (12 partitions)", run.Output, StringComparison.Ordinal);
+        Assert.Contains("demo stopped", run.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("500ms", 0.5)]
+    [InlineData("30s", 30)]
+    [InlineData("5m", 300)]
+    [InlineData("1h", 3600)]
+    [InlineData("2.5", 2.5)]
+    public void TryParseDuration_KnownUnits_Seconds(string text, double seconds)
+    {
+        Assert.True(Cli.TryParseDuration(text, out var duration));
+        Assert.Equal(seconds, duration.TotalSeconds, 9);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("-1s")]
+    [InlineData("NaN")]
+    [InlineData("5 parsecs")]
+    public void TryParseDuration_Nonsense_Refused(string text) => Assert.False(Cli.TryParseDuration(text, out _));
+}
