@@ -1,0 +1,158 @@
+using StreamRisk.Domain.Instruments;
+
+namespace StreamRisk.Domain.Margin;
+
+/// <summary>
+/// In-memory margin state of every account under one venue profile. Applying a balance or position
+/// change recomputes only that account (O(k) for its k positions); a mark update recomputes only the
+/// accounts holding that symbol. Single writer: the engine thread owns it, no locks inside.
+/// </summary>
+public sealed class MarginBook
+{
+    private readonly Dictionary<AccountId, AccountState> _accounts = [];
+    private readonly List<AccountState> _bySlot = [];
+    private readonly List<HashSet<int>> _holders = [];
+    private readonly List<double> _marks = [];
+
+    public MarginBook(MarginProfile profile, InstrumentCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(catalog);
+        Profile = profile;
+        Catalog = catalog;
+    }
+
+    public MarginProfile Profile { get; }
+
+    public InstrumentCatalog Catalog { get; }
+
+    public int AccountCount => _accounts.Count;
+
+    public IReadOnlyList<AccountState> Accounts => _bySlot;
+
+    /// <summary>Called after an account was recomputed (ladders follow the margin state through it).</summary>
+    public Action<AccountState>? AccountRecomputed { get; set; }
+
+    /// <summary>The last mark of an instrument; NaN before the first one.</summary>
+    public double MarkOf(int instrumentIndex) => instrumentIndex < _marks.Count ? _marks[instrumentIndex] : double.NaN;
+
+    public bool TryGetAccount(AccountId id, out AccountState account) => _accounts.TryGetValue(id, out account!);
+
+    /// <summary>Registers or replaces an instrument spec; accounts holding it are recomputed with the new tiers.</summary>
+    public int ApplyInstrument(Instrument instrument)
+    {
+        var index = Catalog.Upsert(instrument);
+        EnsureInstrumentSlots();
+        foreach (var slot in _holders[index])
+        {
+            var account = _bySlot[slot];
+            account.UpdateInstrument(account.IndexOf(index), instrument);
+            Recompute(account);
+        }
+
+        return index;
+    }
+
+    /// <summary>A new mark for one instrument: recomputes every account holding it and no other.</summary>
+    /// <returns>How many accounts were recomputed.</returns>
+    public int ApplyMark(int instrumentIndex, double mark)
+    {
+        EnsureInstrumentSlots();
+        _marks[instrumentIndex] = mark;
+        var holders = _holders[instrumentIndex];
+        foreach (var slot in holders)
+        {
+            var account = _bySlot[slot];
+            account.UpdateMark(account.IndexOf(instrumentIndex), mark);
+            Recompute(account);
+        }
+
+        return holders.Count;
+    }
+
+    /// <summary>Sets an account's cross wallet balance.</summary>
+    public AccountState ApplyBalance(AccountId id, double balance)
+    {
+        var account = GetOrAdd(id);
+        account.Balance = balance;
+        Recompute(account);
+        return account;
+    }
+
+    /// <summary>
+    /// Sets (or, with size 0, closes) an account's position on an instrument. Isolated margin NaN means cross.
+    /// Until the instrument's first mark arrives the position is marked at its entry.
+    /// </summary>
+    public AccountState ApplyPosition(AccountId id, int instrumentIndex, double size, double entry, double isolatedMargin)
+    {
+        var account = GetOrAdd(id);
+        SetPosition(account, instrumentIndex, size, entry, isolatedMargin);
+        Recompute(account);
+        return account;
+    }
+
+    /// <summary>Replaces an account's whole state (balance and every position) with a snapshot.</summary>
+    public AccountState ApplyAccount(AccountId id, double balance, ReadOnlySpan<(int Instrument, double Size, double Entry, double IsolatedMargin)> positions)
+    {
+        var account = GetOrAdd(id);
+        for (var i = account.PositionCount - 1; i >= 0; i--)
+        {
+            _holders[account.InstrumentIndexAt(i)].Remove(account.Slot);
+        }
+
+        account.Clear();
+        account.Balance = balance;
+        foreach (var (instrument, size, entry, isolated) in positions)
+        {
+            SetPosition(account, instrument, size, entry, isolated);
+        }
+
+        Recompute(account);
+        return account;
+    }
+
+    private void SetPosition(AccountState account, int instrumentIndex, double size, double entry, double isolatedMargin)
+    {
+        EnsureInstrumentSlots();
+        if (size == 0)
+        {
+            if (account.Remove(instrumentIndex))
+            {
+                _holders[instrumentIndex].Remove(account.Slot);
+            }
+
+            return;
+        }
+
+        var mark = _marks[instrumentIndex];
+        account.Set(instrumentIndex, new PositionTerms(Catalog[instrumentIndex], size, entry, isolatedMargin, double.IsNaN(mark) ? entry : mark));
+        _holders[instrumentIndex].Add(account.Slot);
+    }
+
+    private AccountState GetOrAdd(AccountId id)
+    {
+        if (!_accounts.TryGetValue(id, out var account))
+        {
+            account = new AccountState(id, _bySlot.Count);
+            _accounts.Add(id, account);
+            _bySlot.Add(account);
+        }
+
+        return account;
+    }
+
+    private void Recompute(AccountState account)
+    {
+        account.Recompute(Profile);
+        AccountRecomputed?.Invoke(account);
+    }
+
+    private void EnsureInstrumentSlots()
+    {
+        while (_holders.Count < Catalog.Count)
+        {
+            _holders.Add([]);
+            _marks.Add(double.NaN);
+        }
+    }
+}
