@@ -1,0 +1,37 @@
+using System.CommandLine;
+using System.Text.Json;
+using StreamRisk.Contracts;
+using StreamRisk.Contracts.Documents;
+
+namespace StreamRisk.Host;
+
+/// <summary>
+/// <c>streamrisk liqprice [FILE|-]</c>: one account's equity, maintenance margin, margin ratio and per-position
+/// liquidation/bankruptcy prices under a venue profile, as one JSON document — for ops and scripts.
+/// </summary>
+internal static class LiqPriceCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var file = new Argument<string?>("FILE") { Description = "Input JSON document; '-' or nothing reads stdin.", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("liqprice", "Compute an account's margin figures and liquidation prices from a JSON document.") { file };
+        command.SetAction(async (parse, cancel) =>
+        {
+            var bytes = await InputFiles.ReadAllAsync(parse.GetValue(file), cancel).ConfigureAwait(false);
+            LiquidationPriceRequest request;
+            try
+            {
+                request = LiquidationPriceRequest.Parse(bytes);
+            }
+            catch (DocumentException ex)
+            {
+                throw new UsageException(ex.Message);
+            }
+
+            var result = request.Compute();
+            await output.WriteLineAsync(JsonSerializer.Serialize(result, ContractsJson.Default.LiquidationPriceResult)).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}
