@@ -15,6 +15,9 @@ public sealed record TopicNames
     public string Liquidations { get; init; } = DefaultPrefix + "liquidations";
     public string DeadLetter { get; init; } = DefaultPrefix + "deadletter";
 
+    /// <summary>Partial, price-bucketed liquidation ladders from account-partitioned instances to the projector stage (scale-out).</summary>
+    public string Ladders { get; init; } = DefaultPrefix + "ladders";
+
     /// <summary>Defaults with another prefix (e.g. <c>staging.</c>).</summary>
     public static TopicNames WithPrefix(string prefix)
     {
@@ -27,6 +30,7 @@ public sealed record TopicNames
             Positions = prefix + "positions",
             Liquidations = prefix + "liquidations",
             DeadLetter = prefix + "deadletter",
+            Ladders = prefix + "ladders",
         };
     }
 
@@ -39,5 +43,6 @@ public sealed record TopicNames
         (Positions, 12),
         (Liquidations, 6),
         (DeadLetter, 3),
+        (Ladders, 12),
     ];
 }
