@@ -30,8 +30,8 @@ public sealed class MarginBook
 
     public IReadOnlyList<AccountState> Accounts => _bySlot;
 
-    /// <summary>Called after an account was recomputed (ladders follow the margin state through it).</summary>
-    public Action<AccountState>? AccountRecomputed { get; set; }
+    /// <summary>Follows every position change (the liquidation ladders); null for none.</summary>
+    public IMarginListener? Listener { get; set; }
 
     /// <summary>The last mark of an instrument; NaN before the first one.</summary>
     public double MarkOf(int instrumentIndex) => instrumentIndex < _marks.Count ? _marks[instrumentIndex] : double.NaN;
@@ -97,7 +97,9 @@ public sealed class MarginBook
         var account = GetOrAdd(id);
         for (var i = account.PositionCount - 1; i >= 0; i--)
         {
-            _holders[account.InstrumentIndexAt(i)].Remove(account.Slot);
+            var instrument = account.InstrumentIndexAt(i);
+            _holders[instrument].Remove(account.Slot);
+            Listener?.PositionClosed(account, instrument);
         }
 
         account.Clear();
@@ -119,6 +121,7 @@ public sealed class MarginBook
             if (account.Remove(instrumentIndex))
             {
                 _holders[instrumentIndex].Remove(account.Slot);
+                Listener?.PositionClosed(account, instrumentIndex);
             }
 
             return;
@@ -144,7 +147,14 @@ public sealed class MarginBook
     private void Recompute(AccountState account)
     {
         account.Recompute(Profile);
-        AccountRecomputed?.Invoke(account);
+        if (Listener is { } listener)
+        {
+            // A cross account's LPs all move together, so every position is reported, not only the changed one.
+            for (var i = 0; i < account.PositionCount; i++)
+            {
+                listener.PositionUpdated(account, i);
+            }
+        }
     }
 
     private void EnsureInstrumentSlots()

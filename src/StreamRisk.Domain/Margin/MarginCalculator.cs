@@ -230,11 +230,12 @@ public static class MarginCalculator
         return Positive(price);
     }
 
+    // Every tier's closed form, keeping only a price whose own notional lies in that tier (with a hair of
+    // tolerance at the boundaries). None consistent means no liquidation price exists: the account is under
+    // MM at every positive price, which an inconsistent "nearest" tier would hide behind a made-up number.
     private static double ScanAllTiers(in PositionTerms p, double collateral, double otherMm)
     {
         var tiers = p.Instrument.Tiers;
-        var best = double.NaN;
-        var bestMiss = double.PositiveInfinity;
         for (var k = 0; k < tiers.Count; k++)
         {
             var price = SolveForTier(in p, collateral, otherMm, tiers.RateAt(k), tiers.DeductionAt(k));
@@ -244,15 +245,13 @@ public static class MarginCalculator
             }
 
             var notional = p.Instrument.Notional(p.Size, price);
-            var miss = notional < tiers.FloorAt(k) ? tiers.FloorAt(k) - notional : notional >= tiers.CapAt(k) ? notional - tiers.CapAt(k) : 0;
-            if (miss < bestMiss)
+            if (notional >= tiers.FloorAt(k) * (1 - 1e-9) && notional < tiers.CapAt(k) * (1 + 1e-9))
             {
-                bestMiss = miss;
-                best = price;
+                return price;
             }
         }
 
-        return best;
+        return double.NaN;
     }
 
     private static double Positive(double price) => double.IsFinite(price) && price > 0 ? price : double.NaN;

@@ -189,4 +189,19 @@ public sealed class MarginCalculatorTests
         Assert.Equal(28_000, positions[0].LiquidationPrice, 6);
         Assert.Equal(28_000, positions[0].BankruptcyPrice, 6);
     }
+
+    [Fact]
+    public void CrossAccountUnderMaintenanceAtEveryPrice_ShortHasNoLiquidationPrice()
+    {
+        // Found by the LP property test (seed a2uZGjvS5AA2): a deeply losing SOL long drags the cross pool below MM
+        // at any BTC price, so the BTC short has no LP; a tier with a large deduction once gave an inconsistent one.
+        var sol = Linear("SOLUSDT", MarginTiers.Flat(0.01));
+        var btc = Linear("BTCUSDT", BinanceBtcUsdt);
+
+        var (account, positions) = Compute(MarginProfile.Binance, 3_560.14,
+            Cross(sol, 3_333.33, 171.77, 128.34), Cross(btc, -1.0256, 58_712.13, 60_000));
+
+        Assert.True(account.Liquidatable);
+        Assert.False(positions[1].HasLiquidationPrice);
+    }
 }

@@ -67,7 +67,7 @@ public sealed class MarginPropertyTests
 
                 var (equity, mm) = EquityAndMarginWithMarkAt(a.Profile, a.Balance, a.Positions, i, lp);
                 Assert.True(Math.Abs(equity - mm) <= 1e-9 * Math.Max(1, Math.Abs(mm)) + 1e-9 * Math.Abs(equity),
-                    $"{a.Profile.Name} position {i}: at LP {lp} equity {equity} vs MM {mm}");
+                    $"{a.Profile.Name} position {i}: at LP {lp} equity {equity} vs MM {mm}; balance {a.Balance}; " + string.Join(" | ", a.Positions.Select(p => $"{p.Instrument.Symbol} {p.Size} @ {p.Entry} mark {p.Mark} iso {p.IsolatedMargin}")));
             }
         }, iter: 3_000);
     }

@@ -1,0 +1,319 @@
+namespace StreamRisk.Domain.Ladders;
+
+/// <summary>
+/// One side of one symbol's liquidation ladder: positions ordered by liquidation price with running sums,
+/// so "what is liquidated if the mark crosses X" is a lookup, never a scan. Longs are crossed by a mark at or
+/// below their LP, shorts by a mark at or above it.
+/// </summary>
+/// <remarks>
+/// An array-backed treap (randomised balanced search tree) keyed by (side-adjusted LP, position id) whose nodes
+/// carry subtree sums: insert, remove and every crossing query are O(log n) expected, and steady-state
+/// updates allocate nothing (freed nodes are reused). Single writer: the engine thread.
+/// </remarks>
+public sealed class LiquidationLadder
+{
+    private const int Nil = -1;
+
+    private readonly double _sign; // −1 for longs: key = −LP, so "crossed by X" is always "key ≤ sign × X".
+    private int[] _left;
+    private int[] _right;
+    private uint[] _priority;
+    private double[] _key;
+    private int[] _id;
+    private double[] _ownSize;
+    private double[] _ownLp;
+    private double[] _ownBp;
+    private LadderTotals[] _sum;
+    private int[] _nodeOfId;
+    private int _root = Nil;
+    private int _free = Nil;
+    private int _used;
+    private uint _seed = 2463534242;
+
+    public LiquidationLadder(bool longSide, int capacity = 16)
+    {
+        IsLong = longSide;
+        _sign = longSide ? -1 : 1;
+        capacity = Math.Max(4, capacity);
+        _left = new int[capacity];
+        _right = new int[capacity];
+        _priority = new uint[capacity];
+        _key = new double[capacity];
+        _id = new int[capacity];
+        _ownSize = new double[capacity];
+        _ownLp = new double[capacity];
+        _ownBp = new double[capacity];
+        _sum = new LadderTotals[capacity];
+        _nodeOfId = new int[capacity];
+        Array.Fill(_nodeOfId, Nil);
+    }
+
+    public bool IsLong { get; }
+
+    public int Count => _root == Nil ? 0 : _sum[_root].Count;
+
+    /// <summary>Everything on this side.</summary>
+    public LadderTotals Total => _root == Nil ? default : _sum[_root];
+
+    public bool Contains(int positionId) => positionId < _nodeOfId.Length && _nodeOfId[positionId] != Nil;
+
+    /// <summary>Adds a position or moves it to a new liquidation price / size. Ids are small dense integers.</summary>
+    public void Upsert(int positionId, double liquidationPrice, double size, double bankruptcyPrice)
+    {
+        Remove(positionId);
+        EnsureId(positionId);
+        var node = NewNode(positionId, _sign * liquidationPrice, Math.Abs(size), liquidationPrice, bankruptcyPrice);
+        _nodeOfId[positionId] = node;
+        _root = Insert(_root, node);
+    }
+
+    public bool Remove(int positionId)
+    {
+        if (!Contains(positionId))
+        {
+            return false;
+        }
+
+        var node = _nodeOfId[positionId];
+        _root = Delete(_root, _key[node], positionId);
+        _nodeOfId[positionId] = Nil;
+        _left[node] = _free;
+        _free = node;
+        return true;
+    }
+
+    /// <summary>Totals of the positions a mark at <paramref name="price"/> crosses (longs: LP ≥ price; shorts: LP ≤ price).</summary>
+    public LadderTotals Crossed(double price)
+    {
+        var bound = _sign * price;
+        var totals = default(LadderTotals);
+        var node = _root;
+        while (node != Nil)
+        {
+            if (_key[node] <= bound)
+            {
+                totals += SumOf(_left[node]) + Own(node);
+                node = _right[node];
+            }
+            else
+            {
+                node = _left[node];
+            }
+        }
+
+        return totals;
+    }
+
+    /// <summary>
+    /// Liquidation heatmap: totals whose LP falls in each of <paramref name="buckets"/>.Length equal price buckets
+    /// between <paramref name="low"/> and <paramref name="high"/> (bucket i covers [low + i·w, low + (i+1)·w)).
+    /// Two crossing queries per bucket: O(buckets × log n).
+    /// </summary>
+    public void Heatmap(double low, double high, Span<LadderTotals> buckets)
+    {
+        var width = (high - low) / buckets.Length;
+        for (var i = 0; i < buckets.Length; i++)
+        {
+            var from = low + (i * width);
+            var to = i == buckets.Length - 1 ? high : low + ((i + 1) * width);
+            buckets[i] = Between(from, to);
+        }
+    }
+
+    /// <summary>Totals with LP in [from, to).</summary>
+    public LadderTotals Between(double from, double to)
+    {
+        // Longs: Crossed(x) = LP ≥ x, so [from, to) = Crossed(from) − Crossed(to).
+        // Shorts: Crossed(x) = LP ≤ x; [from, to) = LP ≤ to minus LP ≤ from, adjusted for the closed ends.
+        return IsLong ? Crossed(from) - Crossed(to) : StrictlyBelow(to) - StrictlyBelow(from);
+    }
+
+    private LadderTotals StrictlyBelow(double price)
+    {
+        var totals = default(LadderTotals);
+        var node = _root;
+        while (node != Nil)
+        {
+            if (_key[node] < price)
+            {
+                totals += SumOf(_left[node]) + Own(node);
+                node = _right[node];
+            }
+            else
+            {
+                node = _left[node];
+            }
+        }
+
+        return totals;
+    }
+
+    private LadderTotals SumOf(int node) => node == Nil ? default : _sum[node];
+
+    private LadderTotals Own(int node) => new(1, _ownSize[node], _ownSize[node] * _ownLp[node], _ownSize[node] * _ownBp[node]);
+
+    private void Update(int node) => _sum[node] = SumOf(_left[node]) + Own(node) + SumOf(_right[node]);
+
+    private static bool Less(double keyA, int idA, double keyB, int idB) => keyA < keyB || (keyA == keyB && idA < idB);
+
+    private int Insert(int root, int node)
+    {
+        if (root == Nil)
+        {
+            return node;
+        }
+
+        if (_priority[node] > _priority[root])
+        {
+            Split(root, _key[node], _id[node], out var l, out var r);
+            _left[node] = l;
+            _right[node] = r;
+            Update(node);
+            return node;
+        }
+
+        if (Less(_key[node], _id[node], _key[root], _id[root]))
+        {
+            _left[root] = Insert(_left[root], node);
+        }
+        else
+        {
+            _right[root] = Insert(_right[root], node);
+        }
+
+        Update(root);
+        return root;
+    }
+
+    // Splits into (< key) and (≥ key) by (key, id) order.
+    private void Split(int root, double key, int id, out int left, out int right)
+    {
+        if (root == Nil)
+        {
+            left = right = Nil;
+            return;
+        }
+
+        if (Less(_key[root], _id[root], key, id))
+        {
+            Split(_right[root], key, id, out var l, out right);
+            _right[root] = l;
+            left = root;
+        }
+        else
+        {
+            Split(_left[root], key, id, out left, out var r);
+            _left[root] = r;
+            right = root;
+        }
+
+        Update(root);
+    }
+
+    private int Merge(int a, int b)
+    {
+        if (a == Nil)
+        {
+            return b;
+        }
+
+        if (b == Nil)
+        {
+            return a;
+        }
+
+        if (_priority[a] > _priority[b])
+        {
+            _right[a] = Merge(_right[a], b);
+            Update(a);
+            return a;
+        }
+
+        _left[b] = Merge(a, _left[b]);
+        Update(b);
+        return b;
+    }
+
+    private int Delete(int root, double key, int id)
+    {
+        if (root == Nil)
+        {
+            return Nil;
+        }
+
+        if (_id[root] == id)
+        {
+            return Merge(_left[root], _right[root]);
+        }
+
+        if (Less(key, id, _key[root], _id[root]))
+        {
+            _left[root] = Delete(_left[root], key, id);
+        }
+        else
+        {
+            _right[root] = Delete(_right[root], key, id);
+        }
+
+        Update(root);
+        return root;
+    }
+
+    private int NewNode(int id, double key, double size, double lp, double bp)
+    {
+        int node;
+        if (_free != Nil)
+        {
+            node = _free;
+            _free = _left[node];
+        }
+        else
+        {
+            if (_used == _key.Length)
+            {
+                Grow(_used * 2);
+            }
+
+            node = _used++;
+        }
+
+        // xorshift32: deterministic priorities, so the same update sequence builds the same tree (replay).
+        _seed ^= _seed << 13;
+        _seed ^= _seed >> 17;
+        _seed ^= _seed << 5;
+        _priority[node] = _seed;
+        _key[node] = key;
+        _id[node] = id;
+        _ownSize[node] = size;
+        _ownLp[node] = lp;
+        _ownBp[node] = bp;
+        _left[node] = Nil;
+        _right[node] = Nil;
+        _sum[node] = Own(node);
+        return node;
+    }
+
+    private void Grow(int capacity)
+    {
+        Array.Resize(ref _left, capacity);
+        Array.Resize(ref _right, capacity);
+        Array.Resize(ref _priority, capacity);
+        Array.Resize(ref _key, capacity);
+        Array.Resize(ref _id, capacity);
+        Array.Resize(ref _ownSize, capacity);
+        Array.Resize(ref _ownLp, capacity);
+        Array.Resize(ref _ownBp, capacity);
+        Array.Resize(ref _sum, capacity);
+    }
+
+    private void EnsureId(int positionId)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(positionId);
+        if (positionId >= _nodeOfId.Length)
+        {
+            var old = _nodeOfId.Length;
+            Array.Resize(ref _nodeOfId, Math.Max(positionId + 1, old * 2));
+            Array.Fill(_nodeOfId, Nil, old, _nodeOfId.Length - old);
+        }
+    }
+}

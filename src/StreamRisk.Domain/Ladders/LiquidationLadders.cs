@@ -1,0 +1,90 @@
+using StreamRisk.Domain.Margin;
+
+namespace StreamRisk.Domain.Ladders;
+
+/// <summary>
+/// The liquidation ladders of every symbol (a long and a short side each), kept in step with a
+/// <see cref="MarginBook"/> as its <see cref="IMarginListener"/>. Positions without a finite liquidation
+/// price are not on any ladder (no mark move liquidates them). Single writer: the engine thread.
+/// </summary>
+public sealed class LiquidationLadders : IMarginListener
+{
+    private readonly List<(LiquidationLadder Longs, LiquidationLadder Shorts)> _bySymbol = [];
+    private readonly Dictionary<long, int> _ids = [];
+    private readonly Stack<int> _freeIds = new();
+    private int _nextId;
+
+    /// <summary>Creates ladders that follow <paramref name="book"/> from now on (attach before the first event).</summary>
+    public static LiquidationLadders Follow(MarginBook book)
+    {
+        ArgumentNullException.ThrowIfNull(book);
+        var ladders = new LiquidationLadders();
+        book.Listener = ladders;
+        return ladders;
+    }
+
+    /// <summary>One side of one instrument's ladder (empty if the instrument has no positions yet).</summary>
+    public LiquidationLadder Side(int instrumentIndex, bool longSide)
+    {
+        var pair = Pair(instrumentIndex);
+        return longSide ? pair.Longs : pair.Shorts;
+    }
+
+    public void PositionUpdated(AccountState account, int position)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        var instrument = account.InstrumentIndexAt(position);
+        var id = IdOf(account.Slot, instrument);
+        var terms = account.Positions[position];
+        var margin = account.PositionMargins[position];
+        var (longs, shorts) = Pair(instrument);
+        var isLong = terms.Size > 0;
+        (isLong ? shorts : longs).Remove(id);
+        var side = isLong ? longs : shorts;
+        if (margin.HasLiquidationPrice)
+        {
+            side.Upsert(id, margin.LiquidationPrice, terms.Size, margin.BankruptcyPrice);
+        }
+        else
+        {
+            side.Remove(id);
+        }
+    }
+
+    public void PositionClosed(AccountState account, int instrumentIndex)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        var key = Key(account.Slot, instrumentIndex);
+        if (_ids.Remove(key, out var id))
+        {
+            var (longs, shorts) = Pair(instrumentIndex);
+            longs.Remove(id);
+            shorts.Remove(id);
+            _freeIds.Push(id);
+        }
+    }
+
+    private (LiquidationLadder Longs, LiquidationLadder Shorts) Pair(int instrumentIndex)
+    {
+        while (_bySymbol.Count <= instrumentIndex)
+        {
+            _bySymbol.Add((new LiquidationLadder(longSide: true), new LiquidationLadder(longSide: false)));
+        }
+
+        return _bySymbol[instrumentIndex];
+    }
+
+    private int IdOf(int slot, int instrument)
+    {
+        var key = Key(slot, instrument);
+        if (!_ids.TryGetValue(key, out var id))
+        {
+            id = _freeIds.Count > 0 ? _freeIds.Pop() : _nextId++;
+            _ids.Add(key, id);
+        }
+
+        return id;
+    }
+
+    private static long Key(int slot, int instrument) => ((long)slot << 24) | (uint)instrument;
+}
