@@ -1,0 +1,226 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace StreamRisk.Domain.Books;
+
+/// <summary>
+/// The L2 order book of one symbol: a snapshot plus sequence-checked depth updates, with the queries the cascade
+/// projector and alert rules need (best levels, depth in a price band, walking a market order).
+/// <para>
+/// Ownership: one writer. The thread that applies snapshots and updates (the engine's consume thread, or a replay
+/// loop) is the only one that touches the book, queries included; there are no locks by design.
+/// </para>
+/// <para>
+/// Sequencing: after <see cref="ApplySnapshot"/> (taken at update id L) the first update applied must span L
+/// (<c>FirstUpdateId ≤ L ≤ LastUpdateId</c>); updates wholly before L are <see cref="DiffOutcome.Outdated"/>.
+/// From then on each update's <see cref="DepthUpdated.PreviousUpdateId"/> must equal the last applied id. Anything
+/// else is a gap: the book turns stale, <see cref="ResyncRequested"/> is raised, and updates are refused until the
+/// next snapshot. A stale book keeps its levels and still answers queries; callers check <see cref="IsStale"/>.
+/// A crossed book (best bid ≥ best ask) is flagged in <see cref="IsCrossed"/>, not repaired: it is the venue's data.
+/// </para>
+/// <para>
+/// Quantities are doubles, not integer lots: L2 updates carry each level's absolute quantity, so the book never adds
+/// or subtracts them and a stored quantity is bit-for-bit the decoded value (it compares exactly with the venue's
+/// own top-of-book feed); the only arithmetic on quantities is in queries, which feed the risk math that is in
+/// doubles anyway, and no per-instrument lot size has to be known. Prices are integer ticks, which keeps level
+/// lookup exact.
+/// </para>
+/// </summary>
+public sealed class OrderBook
+{
+    private readonly BookSideLevels _bids;
+    private readonly BookSideLevels _asks;
+    private SequenceState _state = SequenceState.AwaitingSnapshot;
+
+    /// <param name="symbol">The instrument.</param>
+    /// <param name="tickSize">Its price increment; level prices are integer multiples of it.</param>
+    /// <param name="expectedLevelsPerSide">Initial capacity per side; a side grows past it by doubling.</param>
+    public OrderBook(Symbol symbol, TickSize tickSize, int expectedLevelsPerSide = 2048)
+    {
+        if (tickSize.Units <= 0)
+        {
+            throw new ArgumentException("The tick size is not set (use TickSize.FromDecimal).", nameof(tickSize));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(expectedLevelsPerSide);
+        Symbol = symbol;
+        TickSize = tickSize;
+        _bids = new BookSideLevels(BookSide.Bid, expectedLevelsPerSide);
+        _asks = new BookSideLevels(BookSide.Ask, expectedLevelsPerSide);
+    }
+
+    private enum SequenceState
+    {
+        AwaitingSnapshot,
+        AwaitingFirstUpdate,
+        Live,
+    }
+
+    public Symbol Symbol { get; }
+
+    public TickSize TickSize { get; }
+
+    /// <summary>Id of the last applied update (or of the snapshot, before the first update).</summary>
+    public long LastUpdateId { get; private set; }
+
+    /// <summary>True before the first snapshot and after a gap, until the next snapshot.</summary>
+    public bool IsStale => _state == SequenceState.AwaitingSnapshot;
+
+    /// <summary>A gap was seen: the owner should fetch a new snapshot. Cleared by <see cref="ApplySnapshot"/>.</summary>
+    public bool ResyncRequested { get; private set; }
+
+    /// <summary>Best bid ≥ best ask after the last snapshot or update.</summary>
+    public bool IsCrossed { get; private set; }
+
+    /// <summary>Gaps seen since the book was created.</summary>
+    public long Gaps { get; private set; }
+
+    /// <summary>Changes on every snapshot and applied update; a <see cref="DepthCursor"/> refuses to run on a changed book.</summary>
+    public long Version { get; private set; }
+
+    public int LevelCount(BookSide side) => Levels(side).Count;
+
+    /// <summary>The level <paramref name="fromBest"/> places from the best (0 = best) on a side.</summary>
+    public PriceLevel LevelAt(BookSide side, int fromBest)
+    {
+        var levels = Levels(side);
+        if ((uint)fromBest >= (uint)levels.Count)
+        {
+            ThrowLevelOutOfRange(fromBest);
+        }
+
+        return new PriceLevel(levels.TicksAt(fromBest), levels.QuantityAt(fromBest));
+    }
+
+    public bool TryGetBest(BookSide side, out PriceLevel best)
+    {
+        var levels = Levels(side);
+        if (levels.Count == 0)
+        {
+            best = default;
+            return false;
+        }
+
+        best = new PriceLevel(levels.TicksAt(0), levels.QuantityAt(0));
+        return true;
+    }
+
+    /// <summary>Replaces the book with a snapshot taken at update id <paramref name="lastUpdateId"/>; clears staleness.</summary>
+    public void ApplySnapshot(long lastUpdateId, ReadOnlySpan<PriceLevel> bids, ReadOnlySpan<PriceLevel> asks)
+    {
+        _state = SequenceState.AwaitingSnapshot;
+        _bids.Load(bids);
+        _asks.Load(asks);
+        LastUpdateId = lastUpdateId;
+        _state = SequenceState.AwaitingFirstUpdate;
+        ResyncRequested = false;
+        Version++;
+        UpdateCrossed();
+    }
+
+    /// <summary>Applies one depth update if it follows the book (see the sequencing rules above).</summary>
+    public DiffOutcome ApplyDiff(in DepthUpdated update)
+    {
+        switch (_state)
+        {
+            case SequenceState.AwaitingSnapshot:
+                return DiffOutcome.AwaitingSnapshot;
+            case SequenceState.AwaitingFirstUpdate:
+                if (update.LastUpdateId < LastUpdateId)
+                {
+                    return DiffOutcome.Outdated;
+                }
+
+                if (update.FirstUpdateId > LastUpdateId)
+                {
+                    return MarkGap();
+                }
+
+                _state = SequenceState.Live;
+                break;
+            default:
+                if (update.PreviousUpdateId != LastUpdateId)
+                {
+                    // A replayed or re-delivered update is old news, not a hole.
+                    return update.LastUpdateId <= LastUpdateId ? DiffOutcome.Outdated : MarkGap();
+                }
+
+                break;
+        }
+
+        foreach (var level in update.Bids)
+        {
+            _bids.Set(level.PriceTicks, level.Quantity);
+        }
+
+        foreach (var level in update.Asks)
+        {
+            _asks.Set(level.PriceTicks, level.Quantity);
+        }
+
+        LastUpdateId = update.LastUpdateId;
+        Version++;
+        UpdateCrossed();
+        return DiffOutcome.Applied;
+    }
+
+    /// <summary>
+    /// Resting quantity and notional on <paramref name="side"/> at prices within ±<paramref name="band"/> (a fraction:
+    /// 0.01 is ±1%) of <paramref name="referencePrice"/>, bounds included. A level is in the band when its price
+    /// (<see cref="TickSize.ToPrice"/>) lies in [ref × (1 − band), ref × (1 + band)]; sums run from the best level outward.
+    /// </summary>
+    public BookDepth DepthWithin(BookSide side, double referencePrice, double band)
+    {
+        var low = referencePrice * (1 - band);
+        var high = referencePrice * (1 + band);
+        if (!(low <= high))
+        {
+            return default;
+        }
+
+        var levels = Levels(side);
+        levels.FindBand(TickSize.CeilTicks(low), TickSize.FloorTicks(high), out var skip, out var take);
+        double quantity = 0, notional = 0;
+        for (var i = skip; i < skip + take; i++)
+        {
+            var q = levels.QuantityAt(i);
+            quantity += q;
+            notional += q * TickSize.ToPrice(levels.TicksAt(i));
+        }
+
+        return new BookDepth(quantity, notional, take);
+    }
+
+    /// <summary>
+    /// Walks a market order of <paramref name="quantity"/> through <paramref name="side"/> from the best level outward
+    /// without changing the book (bids for a sell, asks for a buy).
+    /// </summary>
+    public BookWalk WalkMarketOrder(BookSide side, double quantity)
+    {
+        var cursor = CursorOn(side);
+        return cursor.Consume(quantity);
+    }
+
+    /// <summary>
+    /// A cursor over one side that consumes depth across calls (the cascade projector's rounds): what one
+    /// <see cref="DepthCursor.Consume"/> took is gone for the next. The book itself is not changed.
+    /// </summary>
+    public DepthCursor CursorOn(BookSide side) => new(this, side);
+
+    internal BookSideLevels Levels(BookSide side) => side == BookSide.Bid ? _bids : _asks;
+
+    [DoesNotReturn]
+    private static void ThrowLevelOutOfRange(int fromBest) =>
+        throw new ArgumentOutOfRangeException(nameof(fromBest), fromBest, "No level that far from the best.");
+
+    private DiffOutcome MarkGap()
+    {
+        _state = SequenceState.AwaitingSnapshot;
+        ResyncRequested = true;
+        Gaps++;
+        Version++;
+        return DiffOutcome.Gap;
+    }
+
+    private void UpdateCrossed() =>
+        IsCrossed = _bids.Count > 0 && _asks.Count > 0 && _bids.TicksAt(0) >= _asks.TicksAt(0);
+}

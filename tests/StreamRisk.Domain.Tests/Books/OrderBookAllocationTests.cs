@@ -1,0 +1,54 @@
+using StreamRisk.Domain.Books;
+
+namespace StreamRisk.Domain.Tests.Books;
+
+/// <summary>Steady-state event application and the projector's queries allocate nothing.</summary>
+public sealed class OrderBookAllocationTests
+{
+    [Fact]
+    public void ApplyDiffAndQueries_SteadyState_ZeroBytesPerUpdate()
+    {
+        const int Updates = 20_000;
+        var book = new OrderBook(new Symbol("BTCUSDT"), TickSize.FromDecimal(0.1m), expectedLevelsPerSide: 4096);
+        var bids = Enumerable.Range(0, 1000).Select(i => new PriceLevel(600_000 - i, 1 + (i % 7))).ToArray();
+        var asks = Enumerable.Range(1, 1000).Select(i => new PriceLevel(600_000 + i, 1 + (i % 5))).ToArray();
+
+        // Every update inserts one level near the touch and deletes another, so levels shift as they do live.
+        var diffBids = new PriceLevel[Updates][];
+        var diffAsks = new PriceLevel[Updates][];
+        for (var i = 0; i < Updates; i++)
+        {
+            var offset = i % 50;
+            diffBids[i] = [new PriceLevel(600_000 - offset, i % 2 == 0 ? 0 : 2.5), new PriceLevel(599_000 - offset, 0.25)];
+            diffAsks[i] = [new PriceLevel(600_001 + offset, i % 2 == 0 ? 0 : 1.5)];
+        }
+
+        book.ApplySnapshot(0, bids, asks);
+        Run(book, diffBids, diffAsks, 0, 1000);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var sink = Run(book, diffBids, diffAsks, 1000, Updates);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+        Assert.True(sink > 0, "every update applies");
+    }
+
+    private static double Run(OrderBook book, PriceLevel[][] bids, PriceLevel[][] asks, int from, int to)
+    {
+        double sink = 0;
+        for (var i = from; i < to; i++)
+        {
+            // An assertion here would allocate itself; a refused update shows up as a NaN sum instead.
+            sink += book.ApplyDiff(new DepthUpdated(i, i + 1, i, bids[i], asks[i])) == DiffOutcome.Applied ? 0 : double.NaN;
+            book.TryGetBest(BookSide.Bid, out var best);
+            sink += best.Quantity;
+            sink += book.DepthWithin(BookSide.Bid, 60_000, 0.01).Notional;
+            sink += book.WalkMarketOrder(BookSide.Ask, 25).Vwap;
+            var cursor = book.CursorOn(BookSide.Bid);
+            sink += cursor.Consume(3).Filled + cursor.Consume(4).Filled;
+        }
+
+        return sink;
+    }
+}
