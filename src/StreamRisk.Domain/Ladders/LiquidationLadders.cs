@@ -43,7 +43,10 @@ public sealed class LiquidationLadders : IMarginListener
         var side = isLong ? longs : shorts;
         if (margin.HasLiquidationPrice)
         {
-            side.Upsert(id, margin.LiquidationPrice, terms.Size, margin.BankruptcyPrice);
+            // No finite bankruptcy price (equity never reaches zero on that side) settles at the LP: no fund impact
+            // beyond the fill, and no NaN poisoning the ladder's running sums.
+            var bankruptcy = double.IsNaN(margin.BankruptcyPrice) ? margin.LiquidationPrice : margin.BankruptcyPrice;
+            side.Upsert(id, margin.LiquidationPrice, terms.Size, bankruptcy);
         }
         else
         {

@@ -1,0 +1,38 @@
+namespace StreamRisk.Domain.Cascades;
+
+/// <summary>One round of a projected cascade: the positions its trigger price crossed, sold (or bought) as one market order.</summary>
+/// <param name="TriggerPrice">The price P this round used to decide who is liquidated.</param>
+/// <param name="Size">Size liquidated in this round (absolute, in contract units).</param>
+/// <param name="Notional">Σ size × liquidation price of the positions liquidated in this round.</param>
+/// <param name="Accounts">Positions liquidated in this round (one per account and symbol).</param>
+/// <param name="Vwap">Average fill of the round's market order (NaN when the side was already empty).</param>
+/// <param name="LastPrice">Last book level the order touched (NaN when nothing filled).</param>
+/// <param name="Filled">Part of <paramref name="Size"/> the book absorbed.</param>
+public readonly record struct CascadeRound(double TriggerPrice, double Size, double Notional, int Accounts, double Vwap, double LastPrice, double Filled);
+
+/// <summary>
+/// The outcome of one shock under the default cascade model (DOMAIN.md). <see cref="RoundCount"/> is the true
+/// number of rounds; at most the caller's buffer length of them were written out.
+/// </summary>
+public readonly record struct CascadeProjection(
+    double Shock,
+    CascadeDirection Direction,
+    double Mark,
+    double TargetPrice,
+    double FinalPrice,
+    double Amplification,
+    int RoundCount,
+    double LiquidatedSize,
+    double LiquidatedNotional,
+    int LiquidatedAccounts,
+    double InsuranceFundBefore,
+    double InsuranceFundAfter,
+    double AdlSize,
+    double AdlNotional,
+    int AdlAccounts,
+    bool BookExhausted,
+    double Unfilled)
+{
+    /// <summary>The runaway test of the critical-shock search: amplification ≥ 2 or the book side ran out.</summary>
+    public bool IsRunaway => Amplification >= CascadeProjector.RunawayAmplification || BookExhausted;
+}

@@ -1,0 +1,79 @@
+using StreamRisk.Domain.Cascades;
+using StreamRisk.Domain.Instruments;
+using StreamRisk.Domain.Margin;
+using StreamRisk.Domain.Tests.Margin;
+
+namespace StreamRisk.Domain.Tests.Cascades;
+
+public sealed class AdlQueueTests
+{
+    /// <summary>A queue of shorts in the given order (each a separate account), ranked pro forma by PnL × leverage at mark 100.</summary>
+    internal static AdlQueue QueueOfShorts((double Size, double Entry)[] shorts)
+    {
+        var catalog = new InstrumentCatalog();
+        var book = new MarginBook(MarginProfile.Generic, catalog);
+        var sym = book.ApplyInstrument(Fixtures.Linear("X", MarginTiers.Flat(0.01)));
+        for (var i = 0; i < shorts.Length; i++)
+        {
+            // Higher balance for later accounts: lower leverage, lower rank — keeps the given order for equal PnL.
+            book.ApplyAccount(new AccountId("s" + i), 1_000 * (i + 1), [(sym, -shorts[i].Size, shorts[i].Entry, double.NaN)]);
+        }
+
+        book.ApplyMark(sym, 100);
+        return AdlQueue.Build(book, sym, longs: false, AdlRanking.ProRata);
+    }
+
+    [Fact]
+    public void Build_PnlTimesLeverage_RanksTheMostProfitableMostLeveragedFirst()
+    {
+        var catalog = new InstrumentCatalog();
+        var book = new MarginBook(MarginProfile.Generic, catalog);
+        var sym = book.ApplyInstrument(Fixtures.Linear("X", MarginTiers.Flat(0.01)));
+        book.ApplyAccount(new AccountId("modest"), 10_000, [(sym, -10, 105, double.NaN)]);   // +4.8%, low leverage
+        book.ApplyAccount(new AccountId("levered"), 100, [(sym, -10, 105, double.NaN)]);     // +4.8%, high leverage
+        book.ApplyAccount(new AccountId("losing"), 100, [(sym, -10, 90, double.NaN)]);       // −10%
+        book.ApplyMark(sym, 100);
+
+        var queue = AdlQueue.Build(book, sym, longs: false, AdlRanking.PnlTimesLeverage);
+
+        Assert.Equal(3, queue.Count);
+        Assert.Equal(book.Accounts.Single(a => a.Id.Value == "levered").Slot, queue.AccountAt(0));
+        Assert.Equal(book.Accounts.Single(a => a.Id.Value == "modest").Slot, queue.AccountAt(1));
+        Assert.Equal(book.Accounts.Single(a => a.Id.Value == "losing").Slot, queue.AccountAt(2));
+    }
+
+    [Fact]
+    public void Build_Hyperliquid_RanksByPriceRatioTimesNotionalOverAccountValue()
+    {
+        var catalog = new InstrumentCatalog();
+        var book = new MarginBook(MarginProfile.Hyperliquid, catalog);
+        var sym = book.ApplyInstrument(Fixtures.Linear("BTC", MarginTiers.Flat(0.01)));
+        book.ApplyAccount(new AccountId("a"), 1_000, [(sym, 1, 50, double.NaN)]);   // ratio 2, notional 100 / value 1,050
+        book.ApplyAccount(new AccountId("b"), 100, [(sym, 1, 90, double.NaN)]);     // ratio 1.11, notional 100 / value 110
+        book.ApplyMark(sym, 100);
+
+        var queue = AdlQueue.Build(book, sym, longs: true, AdlRanking.Hyperliquid);
+
+        Assert.Equal(book.Accounts.Single(x => x.Id.Value == "b").Slot, queue.AccountAt(0));
+    }
+
+    [Fact]
+    public void Take_ProRata_HitsEveryProfitablePosition()
+    {
+        var queue = QueueOfShorts([(5, 100), (3, 95), (50, 80)]);
+
+        var (covered, accounts) = queue.Take(4, 90);
+
+        Assert.Equal(4, covered);
+        Assert.Equal(2, accounts);
+    }
+
+    [Fact]
+    public void Take_MoreThanAvailable_CoversWhatProfitablePositionsHold()
+    {
+        var queue = QueueOfShorts([(5, 100), (3, 95)]);
+
+        Assert.Equal((8.0, 2), queue.Take(100, 90));
+        Assert.Equal((0.0, 0), queue.Take(100, 120));
+    }
+}
