@@ -1,0 +1,301 @@
+using System.Buffers.Text;
+using System.Text.Json;
+using StreamRisk.Domain;
+using StreamRisk.Domain.Books;
+
+namespace StreamRisk.Replay.Binance;
+
+/// <summary>
+/// Rebuilds one symbol's L2 book from a raw Binance futures capture (lines <c>&lt;receive_time_ns&gt; &lt;JSON&gt;</c>)
+/// the way Binance documents for a local book: hold depth updates until the REST snapshot (lastUpdateId L) arrives;
+/// drop updates with <c>u &lt; L</c>; the first one applied must have <c>U ≤ L ≤ u</c> (it may have arrived before the
+/// snapshot line); each later update's <c>pu</c> must equal the previous update's <c>u</c>. Anything else is a gap:
+/// counted, the book turns stale, and updates are held again until the next snapshot in the capture (a resync). A
+/// capture that ends stale is reported in <see cref="Summary"/>.
+/// <para>
+/// Several files are one capture when imported in order into the same importer (COIN-M days continue each other's
+/// ids). One capture holds one symbol. Single-threaded: the importer, its book and its observer callbacks all run on
+/// the caller's thread.
+/// </para>
+/// </summary>
+public sealed class BinanceBookImporter
+{
+    private readonly BinanceImportOptions _options;
+    private readonly IBinanceBookObserver _observer;
+    private readonly BinanceMessageDecoder _decoder = new();
+    private readonly PendingDiffs _pending = new();
+    private OrderBook? _book;
+    private string _source = "(capture)";
+    private long _line;
+    private long _applied;
+    private long _gaps;
+    private long _resyncs;
+    private long _skipped;
+    private long _snapshots;
+    private long _snapshotsIgnored;
+    private long _bookTickers;
+    private long _crossed;
+
+    public BinanceBookImporter(BinanceImportOptions options, IBinanceBookObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(observer);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxPendingDiffs);
+        _options = options;
+        _observer = observer;
+    }
+
+    /// <summary>The book, once the first snapshot has fixed its symbol and tick size.</summary>
+    public OrderBook? Book => _book;
+
+    public BinanceImportSummary Summary => new(
+        _applied,
+        _gaps,
+        _resyncs,
+        _skipped,
+        _snapshots,
+        _snapshotsIgnored,
+        _bookTickers,
+        _crossed,
+        _pending.Count,
+        _book is null || _book.IsStale);
+
+    /// <summary>Imports every file in order as one capture, then returns the summary.</summary>
+    public static BinanceImportSummary ImportFiles(
+        IEnumerable<string> paths,
+        BinanceImportOptions options,
+        IBinanceBookObserver observer,
+        CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var importer = new BinanceBookImporter(options, observer);
+        foreach (var path in paths)
+        {
+            importer.ImportFile(path, cancel);
+        }
+
+        return importer.Summary;
+    }
+
+    /// <summary>Imports one capture file (gzip or plain text), continuing from what was imported before.</summary>
+    /// <exception cref="CaptureFormatException">A line is not a valid capture line; the message names file and line.</exception>
+    public void ImportFile(string path, CancellationToken cancel = default)
+    {
+        using var reader = CaptureLineReader.Open(path);
+        Import(reader, Path.GetFileName(path), cancel);
+    }
+
+    /// <summary>Imports a capture from a stream (plain text lines), continuing from what was imported before.</summary>
+    public void Import(Stream capture, string sourceName, CancellationToken cancel = default)
+    {
+        using var reader = CaptureLineReader.Over(capture);
+        Import(reader, sourceName, cancel);
+    }
+
+    /// <summary>Processes one capture line: <c>&lt;receive_time_ns&gt; &lt;JSON&gt;</c>. Blank lines are ignored.</summary>
+    public void ImportLine(ReadOnlySpan<byte> line)
+    {
+        _line++;
+        try
+        {
+            Process(line);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or JsonException or InvalidOperationException or ArgumentException)
+        {
+            throw new CaptureFormatException(_source, _line, ex.Message, ex);
+        }
+    }
+
+    private void Import(CaptureLineReader reader, string sourceName, CancellationToken cancel)
+    {
+        _source = sourceName;
+        _line = 0;
+        while (NextLine(reader, out var line))
+        {
+            cancel.ThrowIfCancellationRequested();
+            ImportLine(line);
+        }
+    }
+
+    private bool NextLine(CaptureLineReader reader, out ReadOnlySpan<byte> line)
+    {
+        try
+        {
+            return reader.TryReadLine(out line);
+        }
+        catch (InvalidDataException ex)
+        {
+            // A damaged or truncated gzip stream.
+            throw new CaptureFormatException(_source, _line + 1, ex.Message, ex);
+        }
+    }
+
+    private void Process(ReadOnlySpan<byte> line)
+    {
+        line = line.Trim((byte)' ');
+        if (line.IsEmpty)
+        {
+            return;
+        }
+
+        var space = line.IndexOf((byte)' ');
+        if (space <= 0 || !Utf8Parser.TryParse(line[..space], out long receiveTimeNs, out var consumed) || consumed != space)
+        {
+            throw new InvalidDataException("expected '<receive_time_ns> <JSON>'");
+        }
+
+        var json = line[(space + 1)..];
+        _decoder.Decode(json, _book?.TickSize);
+        switch (_decoder.Kind)
+        {
+            case BinanceMessageKind.DepthUpdate when _book is null || _book.IsStale:
+                Hold(json, receiveTimeNs);
+                break;
+            case BinanceMessageKind.DepthUpdate:
+                Apply(json, receiveTimeNs);
+                break;
+            case BinanceMessageKind.BookTicker:
+                _bookTickers++;
+                _observer.OnBookTicker(new BookTickerReceived(
+                    _decoder.LastUpdateId,
+                    _decoder.EventTime,
+                    _decoder.TransactionTime,
+                    _decoder.BidPrice,
+                    _decoder.BidQuantity,
+                    _decoder.AskPrice,
+                    _decoder.AskQuantity,
+                    receiveTimeNs));
+                break;
+            case BinanceMessageKind.Snapshot:
+                ApplySnapshot(json);
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>Applies the update the decoder holds; a gap keeps it for the next snapshot.</summary>
+    private void Apply(ReadOnlySpan<byte> json, long receiveTimeNs)
+    {
+        var book = _book!;
+        var outcome = book.ApplyDiff(new DepthUpdated(_decoder.FirstUpdateId, _decoder.LastUpdateId, _decoder.PreviousUpdateId, _decoder.Bids, _decoder.Asks));
+        switch (outcome)
+        {
+            case DiffOutcome.Applied:
+                _applied++;
+                if (book.IsCrossed)
+                {
+                    _crossed++;
+                }
+
+                _observer.OnDiffApplied(
+                    new DiffApplied(_decoder.FirstUpdateId, _decoder.LastUpdateId, _decoder.PreviousUpdateId, _decoder.EventTime, _decoder.TransactionTime, receiveTimeNs),
+                    book);
+                break;
+            case DiffOutcome.Outdated:
+                _skipped++;
+                break;
+            default:
+                // A gap (or, defensively, a book that went stale): this update is newer than the book, keep it.
+                if (outcome == DiffOutcome.Gap)
+                {
+                    _gaps++;
+                }
+
+                Hold(json, receiveTimeNs);
+                break;
+        }
+    }
+
+    private void ApplySnapshot(ReadOnlySpan<byte> json)
+    {
+        if (_book is { IsStale: false })
+        {
+            // The live book is already in sequence; switching to a snapshot would need bridging all over again.
+            _snapshotsIgnored++;
+            return;
+        }
+
+        if (_book is null)
+        {
+            var symbol = _decoder.Symbol
+                ?? throw new InvalidDataException("the snapshot came before any message naming the symbol");
+            _book = new OrderBook(new Symbol(symbol), TickSizeFor(symbol, json));
+            _decoder.Decode(json, _book.TickSize);
+        }
+
+        var resync = _book.ResyncRequested;
+        _book.ApplySnapshot(_decoder.LastUpdateId, _decoder.Bids, _decoder.Asks);
+        _snapshots++;
+        if (resync)
+        {
+            _resyncs++;
+        }
+
+        ReplayPending();
+    }
+
+    /// <summary>Runs the held updates through the sequence check in arrival order, now that there is a snapshot.</summary>
+    private void ReplayPending()
+    {
+        var book = _book!;
+        for (var i = 0; i < _pending.Count; i++)
+        {
+            _decoder.Decode(_pending.Json(i), book.TickSize);
+            var outcome = book.ApplyDiff(new DepthUpdated(_decoder.FirstUpdateId, _decoder.LastUpdateId, _decoder.PreviousUpdateId, _decoder.Bids, _decoder.Asks));
+            switch (outcome)
+            {
+                case DiffOutcome.Applied:
+                    _applied++;
+                    if (book.IsCrossed)
+                    {
+                        _crossed++;
+                    }
+
+                    _observer.OnDiffApplied(
+                        new DiffApplied(_decoder.FirstUpdateId, _decoder.LastUpdateId, _decoder.PreviousUpdateId, _decoder.EventTime, _decoder.TransactionTime, _pending.ReceiveTimeNs(i)),
+                        book);
+                    break;
+                case DiffOutcome.Outdated:
+                    _skipped++;
+                    break;
+                default:
+                    // The snapshot does not bridge to what we hold: keep this update and the rest for the next one.
+                    if (outcome == DiffOutcome.Gap)
+                    {
+                        _gaps++;
+                    }
+
+                    _pending.RemoveOldest(i);
+                    return;
+            }
+        }
+
+        _pending.Clear();
+    }
+
+    private void Hold(ReadOnlySpan<byte> json, long receiveTimeNs)
+    {
+        if (_pending.Count >= _options.MaxPendingDiffs)
+        {
+            var dropped = Math.Max(1, _pending.Count / 2);
+            _pending.RemoveOldest(dropped);
+            _skipped += dropped;
+        }
+
+        _pending.Add(json, receiveTimeNs);
+    }
+
+    private TickSize TickSizeFor(string symbol, ReadOnlySpan<byte> snapshot)
+    {
+        if (_options.TickSizes.TryGetValue(symbol, out var configured))
+        {
+            return configured;
+        }
+
+        var decimals = BinanceMessageDecoder.FinestPriceDecimals(snapshot);
+        return decimals >= 0
+            ? TickSize.FromDecimalPlaces(decimals)
+            : throw new InvalidDataException($"the first snapshot of {symbol} has no levels to infer the tick size from; configure it");
+    }
+}

@@ -1,0 +1,108 @@
+using System.IO.Compression;
+
+namespace StreamRisk.Replay;
+
+/// <summary>
+/// Reads a capture file line by line as UTF-8 bytes, gzip or plain text (told apart by the gzip magic bytes). Lines
+/// are handed out as spans into one reused buffer, valid until the next read: no string per line. One reader per
+/// file, used by one thread.
+/// </summary>
+internal sealed class CaptureLineReader : IDisposable
+{
+    private readonly Stream _stream;
+    private byte[] _buffer = new byte[1 << 20];
+    private int _start;
+    private int _scanned;
+    private int _end;
+    private bool _endOfStream;
+
+    private CaptureLineReader(Stream stream) => _stream = stream;
+
+    public long LineNumber { get; private set; }
+
+    public static CaptureLineReader Open(string path)
+    {
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        try
+        {
+            Span<byte> magic = stackalloc byte[2];
+            var isGzip = file.Read(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+            file.Position = 0;
+            return new CaptureLineReader(isGzip ? new GZipStream(file, CompressionMode.Decompress) : file);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    public static CaptureLineReader Over(Stream stream) => new(stream);
+
+    /// <summary>The next line without its line ending; false at the end of the file.</summary>
+    public bool TryReadLine(out ReadOnlySpan<byte> line)
+    {
+        while (true)
+        {
+            var newline = _buffer.AsSpan(_scanned, _end - _scanned).IndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                var length = _scanned - _start + newline;
+                line = TrimCarriageReturn(_buffer.AsSpan(_start, length));
+                _start += length + 1;
+                _scanned = _start;
+                LineNumber++;
+                return true;
+            }
+
+            _scanned = _end;
+            if (_endOfStream)
+            {
+                if (_start < _end)
+                {
+                    line = TrimCarriageReturn(_buffer.AsSpan(_start, _end - _start));
+                    _start = _scanned = _end;
+                    LineNumber++;
+                    return true;
+                }
+
+                line = default;
+                return false;
+            }
+
+            Fill();
+        }
+    }
+
+    public void Dispose() => _stream.Dispose();
+
+    private static ReadOnlySpan<byte> TrimCarriageReturn(ReadOnlySpan<byte> line) =>
+        line.Length > 0 && line[^1] == (byte)'\r' ? line[..^1] : line;
+
+    private void Fill()
+    {
+        if (_start > 0)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+            _end -= _start;
+            _scanned -= _start;
+            _start = 0;
+        }
+
+        if (_end == _buffer.Length)
+        {
+            // A line longer than the buffer (a deep snapshot): grow, rarely.
+            Array.Resize(ref _buffer, _buffer.Length * 2);
+        }
+
+        var read = _stream.Read(_buffer, _end, _buffer.Length - _end);
+        if (read == 0)
+        {
+            _endOfStream = true;
+        }
+        else
+        {
+            _end += read;
+        }
+    }
+}
