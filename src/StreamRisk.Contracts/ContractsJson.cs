@@ -7,4 +7,5 @@ namespace StreamRisk.Contracts;
 /// <summary>Source-generated JSON (camelCase) for every output document: no reflection at run time.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(LiquidationPriceResult))]
+[JsonSerializable(typeof(ProjectionResult))]
 public sealed partial class ContractsJson : JsonSerializerContext;

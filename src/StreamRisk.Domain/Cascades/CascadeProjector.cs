@@ -49,7 +49,7 @@ public static class CascadeProjector
         CheckSides(direction, ladder);
         var down = direction == CascadeDirection.Down;
         var side = down ? 1.0 : -1.0; // the liquidated side: longs (+1) on a down move
-        var target = down ? mark * (1 - shock) : mark * (1 + shock);
+        var target = down ? mark - (mark * shock) : mark + (mark * shock);
         var price = target;
         var total = depth.TotalQuantity;
         var fund = insuranceFund;
@@ -141,7 +141,7 @@ public static class CascadeProjector
         for (var k = 1; k <= MaxShockSteps; k++)
         {
             var shock = (double)k / ShockStepsPerUnit;
-            var target = down ? mark * (1 - shock) : mark * (1 + shock);
+            var target = down ? mark - (mark * shock) : mark + (mark * shock);
             var reuse = !double.IsNaN(final) && (down ? target >= final : target <= final);
             if (!reuse)
             {

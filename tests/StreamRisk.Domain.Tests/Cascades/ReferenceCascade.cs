@@ -20,7 +20,7 @@ internal static class ReferenceCascade
     {
         var down = direction == CascadeDirection.Down;
         var side = down ? 1.0 : -1.0;
-        var target = down ? mark * (1 - shock) : mark * (1 + shock);
+        var target = down ? mark - (mark * shock) : mark + (mark * shock);
         var price = target;
         var left = levels.Select(l => l.Quantity).ToArray();
         var level = 0;

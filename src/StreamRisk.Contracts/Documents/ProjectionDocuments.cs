@@ -1,0 +1,313 @@
+using System.Text.Json;
+using StreamRisk.Domain;
+using StreamRisk.Domain.Cascades;
+using StreamRisk.Domain.Instruments;
+using StreamRisk.Domain.Ladders;
+using StreamRisk.Domain.Margin;
+
+namespace StreamRisk.Contracts.Documents;
+
+/// <summary>
+/// The input of <c>streamrisk project</c>: one instrument, its mark and L2 book, the insurance fund, the accounts
+/// holding it, the shocks to project and the direction(s).
+/// </summary>
+public sealed class ProjectionRequest
+{
+    private const int MaxLevels = 100_000;
+    private const int MaxShocks = 1_000;
+
+    private ProjectionRequest(MarginProfile profile, Instrument instrument, double mark, (double, double)[] bids, (double, double)[] asks,
+        double insuranceFund, IReadOnlyList<AccountDocument> accounts, double[] shocks, CascadeDirection[] directions, AdlRanking adlRanking, InstrumentCatalog catalog)
+    {
+        Profile = profile;
+        Instrument = instrument;
+        Mark = mark;
+        Bids = bids;
+        Asks = asks;
+        InsuranceFund = insuranceFund;
+        Accounts = accounts;
+        Shocks = shocks;
+        Directions = directions;
+        AdlRanking = adlRanking;
+        Catalog = catalog;
+    }
+
+    public MarginProfile Profile { get; }
+    public Instrument Instrument { get; }
+    public double Mark { get; }
+    public IReadOnlyList<(double Price, double Quantity)> Bids { get; }
+    public IReadOnlyList<(double Price, double Quantity)> Asks { get; }
+    public double InsuranceFund { get; }
+    public IReadOnlyList<AccountDocument> Accounts { get; }
+    public IReadOnlyList<double> Shocks { get; }
+    public IReadOnlyList<CascadeDirection> Directions { get; }
+    public AdlRanking AdlRanking { get; }
+    private InstrumentCatalog Catalog { get; }
+
+    /// <summary>Parses and validates the whole document; a <see cref="DocumentException"/> names the first bad field.</summary>
+    public static ProjectionRequest Parse(ReadOnlySpan<byte> utf8)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(utf8.ToArray(), new JsonDocumentOptions { MaxDepth = 32 });
+        }
+        catch (JsonException ex)
+        {
+            throw new DocumentException("$", $"not valid JSON ({ex.Message.Split('.')[0]}, line {ex.LineNumber + 1})");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new DocumentException("$", "expected a JSON object");
+            }
+
+            var profile = LiquidationPriceRequest.ReadProfile(root);
+            var instrument = InstrumentDocument.Read(JsonFields.Object(root, "instrument", string.Empty), "instrument");
+            var catalog = new InstrumentCatalog();
+            catalog.Upsert(instrument);
+            var mark = JsonFields.Number(root, "mark", string.Empty, NumberRule.Positive);
+            var book = JsonFields.Object(root, "book", string.Empty);
+            var bids = ReadLevels(book, "bids");
+            var asks = ReadLevels(book, "asks");
+            // Best first: bids high to low, asks low to high (a hand-typed book need not be sorted).
+            Array.Sort(bids, (a, b) => b.Item1.CompareTo(a.Item1));
+            Array.Sort(asks, (a, b) => a.Item1.CompareTo(b.Item1));
+            var fund = JsonFields.OptionalNumber(root, "insuranceFund", string.Empty, NumberRule.NonNegative) ?? 0;
+
+            var accounts = new List<AccountDocument>();
+            var ids = new HashSet<string>(StringComparer.Ordinal);
+            var i = 0;
+            foreach (var element in JsonFields.Array(root, "accounts", string.Empty).EnumerateArray())
+            {
+                var path = JsonFields.Index("accounts", i++);
+                var account = AccountDocument.Read(element, path, catalog, markRequired: false);
+                if (!ids.Add(account.Id.Value))
+                {
+                    throw new DocumentException(JsonFields.Join(path, "id"), $"account '{account.Id}' is listed twice");
+                }
+
+                accounts.Add(account);
+            }
+
+            var shocks = ReadShocks(root);
+            var directionText = JsonFields.OptionalString(root, "direction", string.Empty) ?? "both";
+            CascadeDirection[] directions = directionText.ToUpperInvariant() switch
+            {
+                "DOWN" => [CascadeDirection.Down],
+                "UP" => [CascadeDirection.Up],
+                "BOTH" => [CascadeDirection.Down, CascadeDirection.Up],
+                _ => throw new DocumentException("direction", $"'{directionText}' is not a direction (down, up, both)"),
+            };
+            var rankingText = JsonFields.OptionalString(root, "adlRanking", string.Empty);
+            var ranking = rankingText is null ? DefaultRanking(profile) : rankingText.ToUpperInvariant() switch
+            {
+                "PNL-LEVERAGE" => AdlRanking.PnlTimesLeverage,
+                "HYPERLIQUID" => AdlRanking.Hyperliquid,
+                "PRO-RATA" => AdlRanking.ProRata,
+                _ => throw new DocumentException("adlRanking", $"'{rankingText}' is not an ADL ranking (pnl-leverage, hyperliquid, pro-rata)"),
+            };
+            return new ProjectionRequest(profile, instrument, mark, bids, asks, fund, accounts, shocks, directions, ranking, catalog);
+        }
+    }
+
+    /// <summary>Hyperliquid ranks ADL its own way; every other profile uses the BitMEX-style PnL × leverage ranking.</summary>
+    public static AdlRanking DefaultRanking(MarginProfile profile) =>
+        profile == MarginProfile.Hyperliquid ? AdlRanking.Hyperliquid : AdlRanking.PnlTimesLeverage;
+
+    /// <summary>Runs every requested projection, both critical shocks and the systemic-account ranking.</summary>
+    public ProjectionResult Compute(int systemicTop = 5)
+    {
+        var book = new MarginBook(Profile, Catalog);
+        var ladders = LiquidationLadders.Follow(book);
+        const int symbol = 0;
+        book.ApplyMark(symbol, Mark);
+        var legs = new List<(int, double, double, double)>();
+        foreach (var account in Accounts)
+        {
+            legs.Clear();
+            foreach (var p in account.Positions)
+            {
+                legs.Add((p.InstrumentIndex, p.Size, p.Entry, p.IsolatedMargin));
+            }
+
+            book.ApplyAccount(account.Id, account.Balance, legs.ToArray());
+        }
+
+        var bids = new BookDepth();
+        bids.Load(Bids.ToArray());
+        var asks = new BookDepth();
+        asks.Load(Asks.ToArray());
+        var longsQueue = AdlQueue.Build(book, symbol, longs: true, AdlRanking);
+        var shortsQueue = AdlQueue.Build(book, symbol, longs: false, AdlRanking);
+
+        var rounds = new CascadeRound[4096];
+        var projections = new List<ShockProjectionResult>();
+        foreach (var direction in Directions)
+        {
+            var down = direction == CascadeDirection.Down;
+            foreach (var shock in Shocks)
+            {
+                var p = CascadeProjector.Project(Mark, direction, shock, ladders.Side(symbol, down), down ? bids : asks, InsuranceFund,
+                    down ? shortsQueue : longsQueue, rounds);
+                var roundResults = new List<RoundResult>(Math.Min(p.RoundCount, rounds.Length));
+                for (var r = 0; r < Math.Min(p.RoundCount, rounds.Length); r++)
+                {
+                    var round = rounds[r];
+                    roundResults.Add(new RoundResult(round.TriggerPrice, round.Size, round.Notional, round.Accounts, Finite(round.Vwap), Finite(round.LastPrice), round.Filled));
+                }
+
+                projections.Add(new ShockProjectionResult(shock, down ? "down" : "up", p.TargetPrice, p.FinalPrice, p.Amplification, roundResults,
+                    p.LiquidatedSize, p.LiquidatedNotional, p.LiquidatedAccounts, p.InsuranceFundAfter, p.AdlNotional, p.AdlAccounts, p.BookExhausted, p.Unfilled));
+            }
+        }
+
+        var critical = new CriticalShockResult(
+            CascadeProjector.CriticalShock(Mark, CascadeDirection.Down, ladders.Side(symbol, true), bids),
+            CascadeProjector.CriticalShock(Mark, CascadeDirection.Up, ladders.Side(symbol, false), asks));
+        var systemic = SystemicAccounts.Rank(book, ladders, symbol, bids, asks, systemicTop)
+            .Select(s => new SystemicAccountResult(s.Account.Value, s.Size, s.Notional, s.ImpactPrice, s.FinalPrice, s.AdditionalSize,
+                s.AdditionalNotional, s.AdditionalAccounts, s.BookExhausted))
+            .ToList();
+        return new ProjectionResult(Instrument.Symbol.Value, Mark, projections, critical, systemic);
+    }
+
+    private static (double, double)[] ReadLevels(JsonElement book, string side)
+    {
+        var path = JsonFields.Join("book", side);
+        var array = JsonFields.Array(book, side, "book");
+        if (array.GetArrayLength() > MaxLevels)
+        {
+            throw new DocumentException(path, $"more than {MaxLevels} levels");
+        }
+
+        var levels = new (double, double)[array.GetArrayLength()];
+        var i = 0;
+        foreach (var level in array.EnumerateArray())
+        {
+            var at = JsonFields.Index(path, i);
+            if (level.ValueKind != JsonValueKind.Array || level.GetArrayLength() != 2)
+            {
+                throw new DocumentException(at, "expected [price, quantity]");
+            }
+
+            var price = LevelNumber(level[0], at + "[0]");
+            var quantity = LevelNumber(level[1], at + "[1]");
+            if (price <= 0)
+            {
+                throw new DocumentException(at + "[0]", "price must be greater than 0");
+            }
+
+            if (quantity < 0)
+            {
+                throw new DocumentException(at + "[1]", "quantity must not be negative");
+            }
+
+            levels[i++] = (price, quantity);
+        }
+
+        return levels;
+    }
+
+    private static double LevelNumber(JsonElement value, string path)
+    {
+        // Venue books often carry decimal strings ("64012.5"); accept both forms.
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) && double.IsFinite(number))
+        {
+            return number;
+        }
+
+        if (value.ValueKind == JsonValueKind.String && double.TryParse(value.GetString(), System.Globalization.NumberStyles.Float,
+                System.Globalization.CultureInfo.InvariantCulture, out number) && double.IsFinite(number))
+        {
+            return number;
+        }
+
+        throw new DocumentException(path, "expected a finite number");
+    }
+
+    private static double[] ReadShocks(JsonElement root)
+    {
+        if (!root.TryGetProperty("shocks", out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            // The default grid: 9 shocks a side, 0.5% to 20%.
+            return [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2];
+        }
+
+        if (element.ValueKind != JsonValueKind.Array)
+        {
+            throw new DocumentException("shocks", "expected an array of fractions, e.g. [0.01, 0.02]");
+        }
+
+        if (element.GetArrayLength() > MaxShocks)
+        {
+            throw new DocumentException("shocks", $"more than {MaxShocks} shocks");
+        }
+
+        var shocks = new double[element.GetArrayLength()];
+        var i = 0;
+        foreach (var item in element.EnumerateArray())
+        {
+            var at = JsonFields.Index("shocks", i);
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetDouble(out var shock) || !double.IsFinite(shock))
+            {
+                throw new DocumentException(at, "expected a number");
+            }
+
+            if (shock <= 0 || shock >= 1)
+            {
+                throw new DocumentException(at, "a shock is a fraction in (0, 1), e.g. 0.02 for 2%");
+            }
+
+            shocks[i++] = shock;
+        }
+
+        return shocks;
+    }
+
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
+}
+
+/// <summary>Output of <c>streamrisk project</c>.</summary>
+public sealed record ProjectionResult(
+    string Symbol,
+    double Mark,
+    IReadOnlyList<ShockProjectionResult> Projections,
+    CriticalShockResult CriticalShock,
+    IReadOnlyList<SystemicAccountResult> SystemicAccounts);
+
+/// <summary>One shock's cascade. <c>rounds[].price</c> is the trigger price the round used.</summary>
+public sealed record ShockProjectionResult(
+    double Shock,
+    string Direction,
+    double TargetPrice,
+    double FinalPrice,
+    double Amplification,
+    IReadOnlyList<RoundResult> Rounds,
+    double LiquidatedSize,
+    double LiquidatedNotional,
+    int LiquidatedAccounts,
+    double InsuranceFundAfter,
+    double AdlNotional,
+    int AdlAccounts,
+    bool BookExhausted,
+    double Unfilled);
+
+public sealed record RoundResult(double Price, double Size, double Notional, int Accounts, double? Vwap, double? LastPrice, double Filled);
+
+/// <summary>Smallest 0.1%-step shock in [0.1%, 50%] that amplifies ≥ 2× or exhausts the book; null when none does.</summary>
+public sealed record CriticalShockResult(double? Down, double? Up);
+
+public sealed record SystemicAccountResult(
+    string Account,
+    double Size,
+    double Notional,
+    double ImpactPrice,
+    double FinalPrice,
+    double AdditionalSize,
+    double AdditionalNotional,
+    int AdditionalAccounts,
+    bool BookExhausted);
