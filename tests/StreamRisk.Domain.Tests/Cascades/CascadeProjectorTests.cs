@@ -1,6 +1,7 @@
 using CsCheck;
 using StreamRisk.Domain.Cascades;
 using StreamRisk.Domain.Ladders;
+using StreamRisk.Reference;
 
 namespace StreamRisk.Domain.Tests.Cascades;
 

@@ -2,6 +2,7 @@ using CsCheck;
 using StreamRisk.Domain.Cascades;
 using StreamRisk.Domain.Instruments;
 using StreamRisk.Domain.Ladders;
+using StreamRisk.Reference;
 using StreamRisk.Domain.Margin;
 using StreamRisk.Domain.Tests.Margin;
 

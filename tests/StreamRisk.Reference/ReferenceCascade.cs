@@ -1,19 +1,19 @@
 using StreamRisk.Domain.Cascades;
 
-namespace StreamRisk.Domain.Tests.Cascades;
+namespace StreamRisk.Reference;
 
 /// <summary>A liquidatable position as the reference model sees it.</summary>
-internal sealed record RefPosition(int Account, double Lp, double Size, double Bp);
+public sealed record RefPosition(int Account, double Lp, double Size, double Bp);
 
-internal sealed record RefRound(double Trigger, double Size, double Notional, int Accounts, double Vwap, double LastPrice, double Filled);
+public sealed record RefRound(double Trigger, double Size, double Notional, int Accounts, double Vwap, double LastPrice, double Filled);
 
-internal sealed record RefProjection(double Target, double Final, double Amplification, List<RefRound> Rounds, double Fund, bool Exhausted, double Unfilled, double LiquidatedSize, int Accounts);
+public sealed record RefProjection(double Target, double Final, double Amplification, List<RefRound> Rounds, double Fund, bool Exhausted, double Unfilled, double LiquidatedSize, int Accounts);
 
 /// <summary>
 /// The default cascade model of DOMAIN.md written the obvious way — lists, sets and a level-by-level walk that
 /// really removes quantity from a copy of the book — to check the optimised projector against.
 /// </summary>
-internal static class ReferenceCascade
+public static class ReferenceCascade
 {
     public static RefProjection Project(double mark, CascadeDirection direction, double shock, IReadOnlyList<RefPosition> positions,
         IReadOnlyList<(double Price, double Quantity)> levels, double fund)

@@ -1,0 +1,116 @@
+using BenchmarkDotNet.Attributes;
+using StreamRisk.Domain.Cascades;
+using StreamRisk.Domain.Ladders;
+using StreamRisk.Reference;
+
+namespace StreamRisk.Benchmarks;
+
+/// <summary>
+/// One symbol with 1M positions (half long, half short; liquidation prices clustered where 5x–100x leverage puts
+/// them) and a 1,000-level book per side. Baseline: the list-and-scan reference model. Measured: the full
+/// two-sided grid (9 shocks a side) plus both critical-shock searches, and one ladder update.
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
+public class CascadeBenchmarks
+{
+    private const double Mark = 60_000;
+    private static readonly double[] Shocks = [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2];
+
+    private readonly CascadeRound[] _rounds = new CascadeRound[1024];
+    private LiquidationLadder _longs = null!;
+    private LiquidationLadder _shorts = null!;
+    private BookDepth _bids = null!;
+    private BookDepth _asks = null!;
+    private List<RefPosition> _refLongs = null!;
+    private List<RefPosition> _refShorts = null!;
+    private (double, double)[] _bidLevels = null!;
+    private (double, double)[] _askLevels = null!;
+    private int _updateId;
+    private Random _random = null!;
+
+    [Params(1_000_000)]
+    public int Positions { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _random = new Random(7);
+        _longs = new LiquidationLadder(longSide: true, Positions / 2);
+        _shorts = new LiquidationLadder(longSide: false, Positions / 2);
+        _refLongs = new List<RefPosition>(Positions / 2);
+        _refShorts = new List<RefPosition>(Positions / 2);
+        // Liquidation prices cluster where round leverages put them (1/L − mmr from the mark, with some spread);
+        // nobody is already past liquidation. The book thins towards the touch: 0.5 + 0.02·i per level, 6 USD apart.
+        double[] leverages = [100, 50, 25, 20, 10, 5];
+        for (var i = 0; i < Positions; i++)
+        {
+            var isLong = (i & 1) == 0;
+            var leverage = leverages[_random.Next(leverages.Length)];
+            var distance = Math.Max(0.003, (1 / leverage) - 0.005 + (0.004 * (_random.NextDouble() - 0.5)));
+            var lp = isLong ? Mark * (1 - distance) : Mark * (1 + distance);
+            var bp = isLong ? lp * 0.995 : lp * 1.005;
+            var size = 0.001 + (0.05 * _random.NextDouble() * _random.NextDouble());
+            (isLong ? _longs : _shorts).Upsert(i / 2, lp, size, bp);
+            (isLong ? _refLongs : _refShorts).Add(new RefPosition(i, lp, size, bp));
+        }
+
+        _bidLevels = new (double, double)[1000];
+        _askLevels = new (double, double)[1000];
+        for (var i = 0; i < 1000; i++)
+        {
+            var quantity = 0.5 + (i * 0.02);
+            _bidLevels[i] = (Mark - ((i + 1) * 6), quantity);
+            _askLevels[i] = (Mark + ((i + 1) * 6), quantity);
+        }
+
+        _bids = new BookDepth();
+        _bids.Load(_bidLevels);
+        _asks = new BookDepth();
+        _asks.Load(_askLevels);
+
+        // The scenario must really cascade, or the timing means nothing: print what it does.
+        var fivePercent = CascadeProjector.Project(Mark, CascadeDirection.Down, 0.05, _longs, _bids, 1_000_000, null, _rounds);
+        Console.WriteLine($"// scenario: critical shock down {CascadeProjector.CriticalShock(Mark, CascadeDirection.Down, _longs, _bids)}, " +
+            $"up {CascadeProjector.CriticalShock(Mark, CascadeDirection.Up, _shorts, _asks)}; 5% down: {fivePercent.RoundCount} rounds, " +
+            $"{fivePercent.LiquidatedAccounts} positions, amplification {fivePercent.Amplification:0.00}, exhausted {fivePercent.BookExhausted}");
+    }
+
+    [Benchmark(Baseline = true, Description = "naive reference: grid (18) + critical shocks")]
+    public double NaiveGridAndCriticalShock()
+    {
+        var sum = 0.0;
+        foreach (var shock in Shocks)
+        {
+            sum += ReferenceCascade.Project(Mark, CascadeDirection.Down, shock, _refLongs, _bidLevels, 1_000_000).Final;
+            sum += ReferenceCascade.Project(Mark, CascadeDirection.Up, shock, _refShorts, _askLevels, 1_000_000).Final;
+        }
+
+        sum += ReferenceCascade.CriticalShock(Mark, CascadeDirection.Down, _refLongs, _bidLevels) ?? 0;
+        sum += ReferenceCascade.CriticalShock(Mark, CascadeDirection.Up, _refShorts, _askLevels) ?? 0;
+        return sum;
+    }
+
+    [Benchmark(Description = "CascadeProjector: grid (18) + critical shocks")]
+    public double GridAndCriticalShock()
+    {
+        var sum = 0.0;
+        foreach (var shock in Shocks)
+        {
+            sum += CascadeProjector.Project(Mark, CascadeDirection.Down, shock, _longs, _bids, 1_000_000, null, _rounds).FinalPrice;
+            sum += CascadeProjector.Project(Mark, CascadeDirection.Up, shock, _shorts, _asks, 1_000_000, null, _rounds).FinalPrice;
+        }
+
+        sum += CascadeProjector.CriticalShock(Mark, CascadeDirection.Down, _longs, _bids) ?? 0;
+        sum += CascadeProjector.CriticalShock(Mark, CascadeDirection.Up, _shorts, _asks) ?? 0;
+        return sum;
+    }
+
+    [Benchmark(Description = "LiquidationLadder.Upsert (move one of 500k)")]
+    public int LadderUpdate()
+    {
+        var id = _updateId++ % (Positions / 2);
+        _longs.Upsert(id, Mark * (0.8 + (0.19 * ((id * 7919) % 1000) / 1000.0)), 0.01, Mark * 0.79);
+        return _longs.Count;
+    }
+}
