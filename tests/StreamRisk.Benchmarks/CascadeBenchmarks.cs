@@ -20,8 +20,8 @@ public class CascadeBenchmarks
     private readonly CascadeRound[] _rounds = new CascadeRound[1024];
     private LiquidationLadder _longs = null!;
     private LiquidationLadder _shorts = null!;
-    private BookDepth _bids = null!;
-    private BookDepth _asks = null!;
+    private SideDepth _bids = null!;
+    private SideDepth _asks = null!;
     private List<RefPosition> _refLongs = null!;
     private List<RefPosition> _refShorts = null!;
     private (double, double)[] _bidLevels = null!;
@@ -64,9 +64,9 @@ public class CascadeBenchmarks
             _askLevels[i] = (Mark + ((i + 1) * 6), quantity);
         }
 
-        _bids = new BookDepth();
+        _bids = new SideDepth();
         _bids.Load(_bidLevels);
-        _asks = new BookDepth();
+        _asks = new SideDepth();
         _asks.Load(_askLevels);
 
         // The scenario must really cascade, or the timing means nothing: print what it does.

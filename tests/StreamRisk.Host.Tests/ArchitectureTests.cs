@@ -10,6 +10,7 @@ public sealed class ArchitectureTests
     [Theory]
     [InlineData("StreamRisk.Domain")]
     [InlineData("StreamRisk.Contracts")]
+    [InlineData("StreamRisk.Engine")]
     public void CoreAssembly_ReferencesNoKafkaOrRedisClient(string assemblyName)
     {
         var references = Assembly.Load(assemblyName).GetReferencedAssemblies().Select(a => a.Name).ToArray();

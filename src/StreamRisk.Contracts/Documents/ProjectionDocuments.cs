@@ -137,9 +137,9 @@ public sealed class ProjectionRequest
             book.ApplyAccount(account.Id, account.Balance, legs.ToArray());
         }
 
-        var bids = new BookDepth();
+        var bids = new SideDepth();
         bids.Load(Bids.ToArray());
-        var asks = new BookDepth();
+        var asks = new SideDepth();
         asks.Load(Asks.ToArray());
         var longsQueue = AdlQueue.Build(book, symbol, longs: true, AdlRanking);
         var shortsQueue = AdlQueue.Build(book, symbol, longs: false, AdlRanking);

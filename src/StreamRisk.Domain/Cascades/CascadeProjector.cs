@@ -39,7 +39,7 @@ public static class CascadeProjector
         CascadeDirection direction,
         double shock,
         LiquidationLadder ladder,
-        BookDepth depth,
+        SideDepth depth,
         double insuranceFund,
         AdlQueue? adl,
         Span<CascadeRound> rounds)
@@ -96,7 +96,7 @@ public static class CascadeProjector
                 price = down ? Math.Min(price, lastPrice) : Math.Max(price, lastPrice);
             }
 
-            if (now.Size - total > now.Size * BookDepth.Dust)
+            if (now.Size - total > now.Size * SideDepth.Dust)
             {
                 exhausted = true;
                 unfilled = now.Size - total;
@@ -130,7 +130,7 @@ public static class CascadeProjector
     /// that target's final price, the final price is the same and no round needs re-running. The sweep is
     /// therefore one descent through the ladder, not 500 projections.
     /// </remarks>
-    public static double? CriticalShock(double mark, CascadeDirection direction, LiquidationLadder ladder, BookDepth depth)
+    public static double? CriticalShock(double mark, CascadeDirection direction, LiquidationLadder ladder, SideDepth depth)
     {
         ArgumentNullException.ThrowIfNull(ladder);
         ArgumentNullException.ThrowIfNull(depth);
@@ -168,7 +168,7 @@ public static class CascadeProjector
     }
 
     /// <summary>The rounds of <see cref="Project"/> without bookkeeping: final price, whether anything crossed, exhaustion.</summary>
-    private static (double Price, bool CrossedAny, bool Exhausted) Descend(double target, bool down, LiquidationLadder ladder, BookDepth depth, double total)
+    private static (double Price, bool CrossedAny, bool Exhausted) Descend(double target, bool down, LiquidationLadder ladder, SideDepth depth, double total)
     {
         var price = target;
         var crossedCount = 0;
@@ -188,7 +188,7 @@ public static class CascadeProjector
                 price = down ? Math.Min(price, lastPrice) : Math.Max(price, lastPrice);
             }
 
-            if (now.Size - total > now.Size * BookDepth.Dust)
+            if (now.Size - total > now.Size * SideDepth.Dust)
             {
                 return (price, true, true);
             }

@@ -33,7 +33,7 @@ public static class SystemicAccounts
     /// the additional cascade its liquidation triggers, sorted by additional notional (largest first).
     /// </summary>
     /// <remarks>Only the account's position on this symbol is liquidated; a cross account's other symbols are not modelled here.</remarks>
-    public static IReadOnlyList<SystemicAccount> Rank(MarginBook book, LiquidationLadders ladders, int instrumentIndex, BookDepth bids, BookDepth asks, int top)
+    public static IReadOnlyList<SystemicAccount> Rank(MarginBook book, LiquidationLadders ladders, int instrumentIndex, SideDepth bids, SideDepth asks, int top)
     {
         ArgumentNullException.ThrowIfNull(book);
         ArgumentNullException.ThrowIfNull(ladders);
@@ -77,7 +77,7 @@ public static class SystemicAccounts
         return results;
     }
 
-    private static SystemicAccount Liquidate(AccountState account, in PositionTerms terms, in PositionMargin margin, LiquidationLadder ladder, BookDepth depth)
+    private static SystemicAccount Liquidate(AccountState account, in PositionTerms terms, in PositionMargin margin, LiquidationLadder ladder, SideDepth depth)
     {
         var down = terms.Size > 0; // selling a long pushes the price down into the longs' ladder
         var own = Math.Abs(terms.Size);
@@ -85,7 +85,7 @@ public static class SystemicAccounts
         var first = depth.LastLevelFor(Math.Min(own, total));
         var impact = first < 0 ? terms.Mark : depth.PriceAt(first);
         var price = impact;
-        var exhausted = own - total > own * BookDepth.Dust;
+        var exhausted = own - total > own * SideDepth.Dust;
 
         // The account's own ladder entry (if any) must not count as "dragged down".
         var ownOnLadder = margin.HasLiquidationPrice;
@@ -113,7 +113,7 @@ public static class SystemicAccounts
                 price = down ? Math.Min(price, depth.PriceAt(last)) : Math.Max(price, depth.PriceAt(last));
             }
 
-            exhausted = cumulative - total > cumulative * BookDepth.Dust;
+            exhausted = cumulative - total > cumulative * SideDepth.Dust;
         }
 
         return new SystemicAccount(account.Id, terms.Size, margin.Notional, impact, price, others.Size, others.Notional, others.Count, exhausted);

@@ -229,7 +229,7 @@ public sealed class CascadeProjectorTests
             return new Scenario(longs, mark, Math.Round(shock, 3), fund, positions, levels);
         });
 
-    internal static (LiquidationLadder Ladder, BookDepth Depth) Build((double Lp, double Size, double Bp)[] positions, (double Price, double Quantity)[] levels, bool longs)
+    internal static (LiquidationLadder Ladder, SideDepth Depth) Build((double Lp, double Size, double Bp)[] positions, (double Price, double Quantity)[] levels, bool longs)
     {
         var ladder = new LiquidationLadder(longs);
         for (var i = 0; i < positions.Length; i++)
@@ -237,7 +237,7 @@ public sealed class CascadeProjectorTests
             ladder.Upsert(i, positions[i].Lp, positions[i].Size, positions[i].Bp);
         }
 
-        var depth = new BookDepth();
+        var depth = new SideDepth();
         depth.Load(levels);
         return (ladder, depth);
     }

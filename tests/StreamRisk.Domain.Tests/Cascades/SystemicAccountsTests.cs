@@ -93,11 +93,11 @@ public sealed class SystemicAccountsTests
         return (book, ladders, sym);
     }
 
-    private static (BookDepth Bids, BookDepth Asks) Depth((double, double)[] bids, (double, double)[] asks)
+    private static (SideDepth Bids, SideDepth Asks) Depth((double, double)[] bids, (double, double)[] asks)
     {
-        var b = new BookDepth();
+        var b = new SideDepth();
         b.Load(bids);
-        var a = new BookDepth();
+        var a = new SideDepth();
         a.Load(asks);
         return (b, a);
     }

@@ -9,7 +9,7 @@ namespace StreamRisk.Domain.Cascades;
 /// the rounds of every shock are answered from these sums without copying or mutating the book.
 /// Reused across refreshes (no allocation once grown). Owned by the projector's caller (the engine thread).
 /// </summary>
-public sealed class BookDepth
+public sealed class SideDepth
 {
     /// <summary>Relative remainder below which a walk counts as filled (double residue of decimal quantities).</summary>
     public const double Dust = 1e-12;

@@ -1,0 +1,237 @@
+using System.Globalization;
+
+namespace StreamRisk.Domain.Alerts;
+
+/// <summary>
+/// The open alerts of every symbol and the rules that move them through their lifecycle. Pure decisions from
+/// <see cref="SymbolRisk"/> snapshots: same snapshots in, same transitions out (replay equals live).
+/// Single writer: the engine thread.
+/// </summary>
+public sealed class AlertBook
+{
+    private readonly Dictionary<(AlertRule Rule, string Symbol, string Qualifier), OpenAlert> _open = [];
+    private readonly Func<string, AlertThresholds> _thresholds;
+
+    public AlertBook(Func<string, AlertThresholds> thresholdsBySymbol)
+    {
+        ArgumentNullException.ThrowIfNull(thresholdsBySymbol);
+        _thresholds = thresholdsBySymbol;
+    }
+
+    public int OpenCount => _open.Count;
+
+    /// <summary>Ids of the open alerts of a symbol (for the per-symbol picture).</summary>
+    public IEnumerable<string> OpenIds(string symbol) => _open.Where(kv => kv.Key.Symbol == symbol).Select(kv => kv.Value.Id).Order(StringComparer.Ordinal);
+
+    /// <summary>Runs every rule on one projection and appends the transitions it causes, in a fixed order.</summary>
+    public void Evaluate(SymbolRisk risk, List<AlertTransition> transitions)
+    {
+        ArgumentNullException.ThrowIfNull(risk);
+        ArgumentNullException.ThrowIfNull(transitions);
+        var t = _thresholds(risk.Symbol);
+        CascadeRisk(risk, t, "down", risk.CriticalShockDown, risk.ChainDown, transitions);
+        CascadeRisk(risk, t, "up", risk.CriticalShockUp, risk.ChainUp, transitions);
+        FundAtRisk(risk, t, "down", risk.FundDrainShockDown, risk.AdlNotionalDown, transitions);
+        FundAtRisk(risk, t, "up", risk.FundDrainShockUp, risk.AdlNotionalUp, transitions);
+        Wall(risk, t, "down", transitions);
+        Wall(risk, t, "up", transitions);
+        LargeAccounts(risk, t, transitions);
+        Withdrawal(risk, t, transitions);
+        InProgress(risk, t, transitions);
+    }
+
+    private void CascadeRisk(SymbolRisk risk, AlertThresholds t, string direction, double? shock, CascadeChain? chain, List<AlertTransition> output)
+    {
+        var limit = t.CriticalShock;
+        var raise = shock is { } s && s <= limit;
+        var keep = shock is { } k && k <= limit * (1 + t.Hysteresis);
+        var value = shock ?? double.NaN;
+        // Severity by how small the move is: a third of the threshold or less is critical.
+        var severity = value <= limit / 3 ? AlertSeverity.Critical : value <= limit * 2 / 3 ? AlertSeverity.Warning : AlertSeverity.Info;
+        var metrics = new List<AlertMetric> { new("criticalShock", value), new("threshold", limit), new("mark", risk.Mark) };
+        string explanation;
+        if (chain is null)
+        {
+            explanation = string.Create(CultureInfo.InvariantCulture, $"No shock up to 50% runs away {direction} on {risk.Symbol} any more.");
+        }
+        else
+        {
+            metrics.Add(new("amplification", chain.Amplification));
+            metrics.Add(new("liquidatedNotional", chain.Notional));
+            metrics.Add(new("positions", chain.Positions));
+            explanation = string.Create(CultureInfo.InvariantCulture,
+                $"A {Pct(chain.Shock)} move {direction} from {risk.Mark:N2} liquidates {chain.Positions:N0} positions ({chain.Notional:N0} notional) in {chain.RoundPrices.Count} rounds: {Chain(chain.RoundPrices)} → final {chain.FinalPrice:N2} (amplification {chain.Amplification:0.0}x). {TopAccounts(chain.TopAccounts)}");
+        }
+
+        var action = severity switch
+        {
+            AlertSeverity.Critical => $"Widen price bands or pause new leverage on {risk.Symbol}; raise maintenance margin for the largest accounts in the chain.",
+            AlertSeverity.Warning => $"Raise initial margin for new {risk.Symbol} positions; watch book depth.",
+            _ => "Watch.",
+        };
+        Track(AlertRule.CascadeRisk, risk, direction, raise, keep, severity, Bucket(value * 1000, linear: true), metrics, explanation, action, output);
+    }
+
+    private void FundAtRisk(SymbolRisk risk, AlertThresholds t, string direction, double? drainShock, double adlNotional, List<AlertTransition> output)
+    {
+        var raise = drainShock is { } s && s <= t.FundShockLimit;
+        var keep = drainShock is { } k && k <= t.FundShockLimit * (1 + t.Hysteresis);
+        var value = drainShock ?? double.NaN;
+        var severity = value <= t.FundShockLimit / 4 ? AlertSeverity.Critical : AlertSeverity.Warning;
+        var explanation = string.Create(CultureInfo.InvariantCulture,
+            $"A {Pct(value)} move {direction} on {risk.Symbol} drains the insurance fund ({risk.InsuranceFund:N0}); about {adlNotional:N0} of profitable positions would be auto-deleveraged.");
+        Track(AlertRule.InsuranceFundAtRisk, risk, direction, raise, keep, severity, Bucket(value * 1000, linear: true),
+            [new("drainShock", value), new("insuranceFund", risk.InsuranceFund), new("adlNotional", adlNotional)], explanation,
+            $"Top up the {risk.Symbol} insurance fund or tighten position limits; warn ADL-exposed counterparties.", output);
+    }
+
+    private void Wall(SymbolRisk risk, AlertThresholds t, string direction, List<AlertTransition> output)
+    {
+        if (risk.BookStale)
+        {
+            return; // depth from a stale book would make up walls (or hide them): keep the alert as it is
+        }
+
+        var band = risk.BandAt(t.WallBand);
+        var down = direction == "down";
+        var liquidatable = down ? band.LiquidatableDown : band.LiquidatableUp;
+        var depth = down ? band.BidDepth : band.AskDepth;
+        var ratio = depth > 0 ? liquidatable / depth : liquidatable > 0 ? double.PositiveInfinity : 0;
+        var raise = liquidatable > 0 && ratio >= t.WallRatio;
+        var keep = ratio >= t.WallRatio / (1 + t.Hysteresis);
+        var severity = ratio >= 3 * t.WallRatio ? AlertSeverity.Critical : ratio >= 2 * t.WallRatio ? AlertSeverity.Warning : AlertSeverity.Info;
+        var explanation = string.Create(CultureInfo.InvariantCulture,
+            $"{liquidatable:N0} of positions liquidate within {Pct(t.WallBand)} {direction} of {risk.Mark:N2}, against {depth:N0} of resting {(down ? "bids" : "asks")} in the same band ({ratio:0.00}x).");
+        Track(AlertRule.LiquidationWall, risk, direction, raise, keep, severity, Bucket(ratio, linear: false),
+            [new("liquidatableNotional", liquidatable), new("bookDepth", depth), new("ratio", double.IsFinite(ratio) ? ratio : double.MaxValue), new("band", t.WallBand)],
+            explanation, $"Expect forced {(down ? "selling" : "buying")} to overwhelm the book near {risk.Mark:N2}; consider liquidity incentives or price bands.", output);
+    }
+
+    private void LargeAccounts(SymbolRisk risk, AlertThresholds t, List<AlertTransition> output)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var near in risk.LargeAccounts)
+        {
+            seen.Add(near.Account);
+            var raise = near.Notional >= t.LargeAccountNotional && near.Distance <= t.LargeAccountDistance;
+            var keep = near.Notional >= t.LargeAccountNotional / (1 + t.Hysteresis) && near.Distance <= t.LargeAccountDistance * (1 + t.Hysteresis);
+            var severity = near.Distance <= t.LargeAccountDistance / 4 ? AlertSeverity.Critical
+                : near.Distance <= t.LargeAccountDistance / 2 ? AlertSeverity.Warning : AlertSeverity.Info;
+            var explanation = string.Create(CultureInfo.InvariantCulture,
+                $"Account {near.Account} holds {near.Notional:N0} of {risk.Symbol} ({near.Size:0.####}) with its liquidation price {near.LiquidationPrice:N2} only {Pct(near.Distance, 2)} from the mark {risk.Mark:N2}.");
+            Track(AlertRule.LargeAccountNearLiquidation, risk, near.Account, raise, keep, severity, Bucket(near.Distance * 1000, linear: true),
+                [new("notional", near.Notional), new("distance", near.Distance), new("liquidationPrice", near.LiquidationPrice)],
+                explanation, $"Contact {near.Account} for margin or reduce the position in slices before it hits the book.", output);
+        }
+
+        // Accounts that dropped out of the near-liquidation list (position closed, shrunk or moved away) resolve.
+        foreach (var key in _open.Keys.Where(k => k.Rule == AlertRule.LargeAccountNearLiquidation && k.Symbol == risk.Symbol && !seen.Contains(k.Qualifier)).ToList())
+        {
+            Track(AlertRule.LargeAccountNearLiquidation, risk, key.Qualifier, raise: false, keep: false, AlertSeverity.Info, 0, [],
+                $"Account {key.Qualifier} is no longer a large position near liquidation on {risk.Symbol}.", "None.", output);
+        }
+    }
+
+    private void Withdrawal(SymbolRisk risk, AlertThresholds t, List<AlertTransition> output)
+    {
+        if (risk.BookStale)
+        {
+            return;
+        }
+
+        var drop = risk.DepthNearMarkPeak > 0 ? 1 - (risk.DepthNearMark / risk.DepthNearMarkPeak) : 0;
+        var raise = drop >= t.DepthDrop;
+        var keep = drop >= t.DepthDrop / (1 + t.Hysteresis);
+        var severity = drop >= 0.75 ? AlertSeverity.Critical : AlertSeverity.Warning;
+        var explanation = string.Create(CultureInfo.InvariantCulture,
+            $"Depth within ±1% of {risk.Symbol} fell {Pct(drop, 0)}, from {risk.DepthNearMarkPeak:N0} to {risk.DepthNearMark:N0}, within {t.DepthWindow.TotalSeconds:0} s.");
+        Track(AlertRule.LiquidityWithdrawal, risk, "book", raise, keep, severity, Bucket(drop * 20, linear: true),
+            [new("depth", risk.DepthNearMark), new("peakDepth", risk.DepthNearMarkPeak), new("drop", drop)],
+            explanation, "Market makers are pulling quotes: expect larger price impact from any liquidation.", output);
+    }
+
+    private void InProgress(SymbolRisk risk, AlertThresholds t, List<AlertTransition> output)
+    {
+        var rate = risk.RealizedLiquidationRate;
+        var move = Math.Abs(risk.PriceMove);
+        var raise = rate >= t.LiquidationRate && move >= t.PriceMove;
+        var keep = rate >= t.LiquidationRate / (1 + t.Hysteresis) && move >= t.PriceMove / (1 + t.Hysteresis);
+        var severity = rate >= 2 * t.LiquidationRate && move >= 2 * t.PriceMove ? AlertSeverity.Critical : AlertSeverity.Warning;
+        var explanation = string.Create(CultureInfo.InvariantCulture,
+            $"{rate:N0}/s of liquidations on {risk.Symbol} over the last {t.CascadeWindow.TotalSeconds:0} s while the mark moved {Pct(risk.PriceMove, 2)}: a cascade is under way.");
+        Track(AlertRule.CascadeInProgress, risk, "live", raise, keep, severity, Bucket(rate, linear: false),
+            [new("liquidationRate", rate), new("priceMove", risk.PriceMove)],
+            explanation, $"Consider a circuit breaker on {risk.Symbol}: pause liquidations into the book or widen price bands.", output);
+    }
+
+    /// <summary>Moves one (rule, symbol, qualifier) through its lifecycle.</summary>
+    private void Track(AlertRule rule, SymbolRisk risk, string qualifier, bool raise, bool keep, AlertSeverity severity, long bucket,
+        IReadOnlyList<AlertMetric> metrics, string explanation, string action, List<AlertTransition> output)
+    {
+        var key = (rule, risk.Symbol, qualifier);
+        if (!_open.TryGetValue(key, out var open))
+        {
+            if (!raise)
+            {
+                return;
+            }
+
+            open = new OpenAlert($"{rule}:{risk.Symbol}:{qualifier}:{risk.EventTime.ToString(CultureInfo.InvariantCulture)}", risk.EventTime, severity, bucket);
+            _open.Add(key, open);
+            output.Add(new AlertTransition(open.Id, 0, rule, risk.Symbol, qualifier, severity, AlertState.Raised, risk.EventTime, open.RaisedAt, metrics, explanation, action));
+            return;
+        }
+
+        if (!keep)
+        {
+            _open.Remove(key);
+            output.Add(new AlertTransition(open.Id, ++open.Sequence, rule, risk.Symbol, qualifier, open.Severity, AlertState.Resolved, risk.EventTime, open.RaisedAt, metrics, explanation, "None: resolved."));
+            return;
+        }
+
+        AlertState? state = severity > open.Severity ? AlertState.Escalated
+            : severity < open.Severity || bucket != open.Bucket ? AlertState.Updated
+            : null;
+        if (state is { } changed)
+        {
+            open.Severity = severity;
+            open.Bucket = bucket;
+            output.Add(new AlertTransition(open.Id, ++open.Sequence, rule, risk.Symbol, qualifier, severity, changed, risk.EventTime, open.RaisedAt, metrics, explanation, action));
+        }
+    }
+
+    /// <summary>
+    /// Materiality: an open alert is re-sent as "updated" only when its key measure moves to another bucket —
+    /// whole steps for linear measures (0.1% of critical shock), ~10% steps for ratios and rates.
+    /// </summary>
+    private static long Bucket(double value, bool linear)
+    {
+        if (!double.IsFinite(value))
+        {
+            return long.MaxValue;
+        }
+
+        return linear ? (long)Math.Round(value) : value <= 0 ? long.MinValue : (long)Math.Floor(Math.Log(value) / Math.Log(1.1));
+    }
+
+    private static string Pct(double fraction, int decimals = 1) =>
+        (fraction * 100).ToString(decimals == 0 ? "0" : "0." + new string('0', decimals), CultureInfo.InvariantCulture) + "%";
+
+    private static string TopAccounts(IReadOnlyList<string> accounts) =>
+        accounts.Count == 0 ? "No single large account drives it." : "Largest accounts in the chain: " + string.Join(", ", accounts) + ".";
+
+    private static string Chain(IReadOnlyList<double> prices)
+    {
+        var shown = prices.Take(6).Select(p => p.ToString("N2", CultureInfo.InvariantCulture));
+        return string.Join(" → ", shown) + (prices.Count > 6 ? " → …" : string.Empty);
+    }
+
+    private sealed class OpenAlert(string id, long raisedAt, AlertSeverity severity, long bucket)
+    {
+        public string Id { get; } = id;
+        public long RaisedAt { get; } = raisedAt;
+        public int Sequence { get; set; }
+        public AlertSeverity Severity { get; set; } = severity;
+        public long Bucket { get; set; } = bucket;
+    }
+}

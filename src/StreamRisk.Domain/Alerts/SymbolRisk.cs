@@ -1,0 +1,65 @@
+namespace StreamRisk.Domain.Alerts;
+
+/// <summary>Liquidatable notional and resting depth within ±<see cref="Band"/> of the mark.</summary>
+/// <param name="LiquidatableDown">Σ size × LP of longs a mark at P0·(1 − band) crosses.</param>
+/// <param name="LiquidatableUp">Σ size × LP of shorts a mark at P0·(1 + band) crosses.</param>
+/// <param name="BidDepth">Notional resting on the bids within the band.</param>
+/// <param name="AskDepth">Notional resting on the asks within the band.</param>
+public readonly record struct BandFigures(double Band, double LiquidatableDown, double LiquidatableUp, double BidDepth, double AskDepth);
+
+/// <summary>A large position close to its liquidation price.</summary>
+public readonly record struct NearLiquidation(string Account, double Size, double Notional, double LiquidationPrice, double Distance);
+
+/// <summary>The cascade behind a direction's critical shock, for explanations: trigger prices by round and who goes first.</summary>
+public sealed record CascadeChain(double Shock, double FinalPrice, double Amplification, IReadOnlyList<double> RoundPrices, int Positions, double Notional, IReadOnlyList<string> TopAccounts);
+
+/// <summary>
+/// What one projection of one symbol found: the input of the alert rules and of the per-symbol picture ops see.
+/// Produced by the engine at most every throttle interval of event time per symbol (and at once on a large mark move).
+/// </summary>
+public sealed record SymbolRisk
+{
+    public required string Symbol { get; init; }
+    public required long EventTime { get; init; }
+    public required double Mark { get; init; }
+    public double? CriticalShockDown { get; init; }
+    public double? CriticalShockUp { get; init; }
+    public CascadeChain? ChainDown { get; init; }
+    public CascadeChain? ChainUp { get; init; }
+    public double InsuranceFund { get; init; }
+
+    /// <summary>Smallest grid shock (within the fund limit) whose cascade drains the insurance fund; null if none.</summary>
+    public double? FundDrainShockDown { get; init; }
+    public double? FundDrainShockUp { get; init; }
+    public double AdlNotionalDown { get; init; }
+    public double AdlNotionalUp { get; init; }
+
+    /// <summary>±1%, ±2%, ±5% (and the rule's wall band if different).</summary>
+    public IReadOnlyList<BandFigures> Bands { get; init; } = [];
+
+    /// <summary>Bid + ask notional within ±1% now, and its highest value over the LiquidityWithdrawal window.</summary>
+    public double DepthNearMark { get; init; }
+    public double DepthNearMarkPeak { get; init; }
+
+    /// <summary>Realized liquidation notional per second over the CascadeInProgress window, and the mark's move over it.</summary>
+    public double RealizedLiquidationRate { get; init; }
+    public double PriceMove { get; init; }
+
+    public IReadOnlyList<NearLiquidation> LargeAccounts { get; init; } = [];
+
+    /// <summary>The book was stale or crossed when projected: figures that depend on depth are not trustworthy.</summary>
+    public bool BookStale { get; init; }
+
+    public BandFigures BandAt(double band)
+    {
+        foreach (var figures in Bands)
+        {
+            if (Math.Abs(figures.Band - band) < 1e-12)
+            {
+                return figures;
+            }
+        }
+
+        return new BandFigures(band, 0, 0, 0, 0);
+    }
+}

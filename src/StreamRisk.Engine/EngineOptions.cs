@@ -1,0 +1,39 @@
+using StreamRisk.Domain.Alerts;
+using StreamRisk.Domain.Cascades;
+using StreamRisk.Domain.Margin;
+
+namespace StreamRisk.Engine;
+
+/// <summary>Settings of the <see cref="RiskEngine"/> and its projection pipeline.</summary>
+public sealed record EngineOptions
+{
+    public MarginProfile Profile { get; init; } = MarginProfile.Binance;
+
+    /// <summary>At most one projection per symbol per this much event time.</summary>
+    public TimeSpan ProjectionInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A mark move this large since the symbol's last projection projects at once.</summary>
+    public double LargeMarkMove { get; init; } = 0.005;
+
+    /// <summary>Shocks projected each time, per direction (the InsuranceFundAtRisk rule reads them).</summary>
+    public IReadOnlyList<double> ShockGrid { get; init; } = [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2];
+
+    /// <summary>Insurance fund per symbol; symbols not listed use <see cref="DefaultInsuranceFund"/>.</summary>
+    public IReadOnlyDictionary<string, double> InsuranceFunds { get; init; } = new Dictionary<string, double>();
+
+    public double DefaultInsuranceFund { get; init; } = 1_000_000;
+
+    public AdlRanking AdlRanking { get; init; } = AdlRanking.PnlTimesLeverage;
+
+    /// <summary>Alert thresholds per symbol; symbols not listed use <see cref="DefaultThresholds"/>.</summary>
+    public IReadOnlyDictionary<string, AlertThresholds> Thresholds { get; init; } = new Dictionary<string, AlertThresholds>();
+
+    public AlertThresholds DefaultThresholds { get; init; } = new();
+
+    /// <summary>Accounts named in cascade explanations (largest first in the chain).</summary>
+    public int ExplanationAccounts { get; init; } = 3;
+
+    public AlertThresholds ThresholdsFor(string symbol) => Thresholds.TryGetValue(symbol, out var t) ? t : DefaultThresholds;
+
+    public double InsuranceFundFor(string symbol) => InsuranceFunds.TryGetValue(symbol, out var f) ? f : DefaultInsuranceFund;
+}

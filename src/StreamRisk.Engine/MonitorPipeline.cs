@@ -1,0 +1,61 @@
+using System.Reactive.Linq;
+using StreamRisk.Domain.Alerts;
+
+namespace StreamRisk.Engine;
+
+/// <summary>
+/// The projection pipeline: symbol touches from the engine → per-symbol event-time throttle → projection →
+/// alert rules → outputs. Everything runs synchronously on the engine thread (the clock's timers fire inside
+/// <see cref="EventClock.AdvanceTo"/>); outputs that cross threads do so through their own bounded channels.
+/// </summary>
+public sealed class MonitorPipeline : IDisposable
+{
+    private readonly IDisposable _subscription;
+    private readonly List<AlertTransition> _transitions = [];
+
+    public MonitorPipeline(RiskEngine engine, EventClock clock, Action<SymbolRisk> risks, Action<AlertTransition> alerts, Action<Exception> errors)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(risks);
+        ArgumentNullException.ThrowIfNull(alerts);
+        ArgumentNullException.ThrowIfNull(errors);
+        var symbolTouches = Observable.Create<SymbolTouched>(observer =>
+        {
+            engine.Touched = observer.OnNext;
+            return () => engine.Touched = null;
+        });
+
+        _subscription = symbolTouches
+            .GroupBy(t => t.Instrument)
+            .SelectMany(symbol => symbol.ThrottleLatest(engine.Options.ProjectionInterval, t => t.Urgent, clock.Scheduler))
+            .Subscribe(
+                touch =>
+                {
+                    // One bad projection must not end the pipeline: report it and carry on with the next.
+                    try
+                    {
+                        var risk = engine.Project(touch.Instrument, Math.Max(touch.EventTime, clock.Now));
+                        if (risk is null)
+                        {
+                            return;
+                        }
+
+                        risks(risk);
+                        _transitions.Clear();
+                        engine.Alerts.Evaluate(risk, _transitions);
+                        foreach (var transition in _transitions)
+                        {
+                            alerts(transition);
+                        }
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        errors(ex);
+                    }
+                },
+                errors);
+    }
+
+    public void Dispose() => _subscription.Dispose();
+}
