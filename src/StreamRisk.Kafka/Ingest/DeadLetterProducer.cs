@@ -1,0 +1,87 @@
+using System.Text;
+using Confluent.Kafka;
+
+namespace StreamRisk.Kafka.Ingest;
+
+/// <summary>
+/// Sends messages the monitor could not use to the dead-letter topic — original key and value untouched, the reason
+/// and source position in headers — and counts them. Asynchronous and fire-and-forget from the engine thread's view:
+/// a slow or failing dead-letter write never stops ingestion (failures are counted and logged).
+/// </summary>
+public sealed class DeadLetterProducer : IDisposable
+{
+    private readonly IProducer<byte[], byte[]> _producer;
+    private readonly string _topic;
+    private readonly Action<string>? _log;
+    private long _sent;
+    private long _failed;
+
+    public DeadLetterProducer(KafkaMonitorOptions options, Action<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var config = new ProducerConfig
+        {
+            BootstrapServers = options.BootstrapServers,
+            EnableIdempotence = true,
+            LingerMs = 20,
+            ClientId = "streamrisk-deadletter",
+            MessageMaxBytes = Math.Max(options.MaxMessageBytes * 4, 4 * 1024 * 1024),
+        };
+        foreach (var (key, value) in options.ClientSettings)
+        {
+            config.Set(key, value);
+        }
+
+        _producer = new ProducerBuilder<byte[], byte[]>(config).Build();
+        _topic = options.Topics.DeadLetter;
+        _log = log;
+    }
+
+    public long Sent => Interlocked.Read(ref _sent);
+
+    public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Called for every dead letter with its reason code (for the telemetry counter).</summary>
+    public Action<string>? DeadLettered { get; set; }
+
+    public void Send(ConsumeResult<byte[], byte[]> source, string reason, string detail)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var headers = new Headers
+        {
+            { "streamrisk-reason", Encoding.UTF8.GetBytes(reason) },
+            { "streamrisk-detail", Encoding.UTF8.GetBytes(detail) },
+            { "streamrisk-source-topic", Encoding.UTF8.GetBytes(source.Topic) },
+            { "streamrisk-source-partition", Encoding.UTF8.GetBytes(source.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
+            { "streamrisk-source-offset", Encoding.UTF8.GetBytes(source.Offset.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
+        };
+        DeadLettered?.Invoke(reason);
+        var message = new Message<byte[], byte[]> { Key = source.Message.Key, Value = source.Message.Value, Headers = headers };
+        try
+        {
+            _producer.Produce(_topic, message, report =>
+            {
+                if (report.Error.IsError)
+                {
+                    Interlocked.Increment(ref _failed);
+                    _log?.Invoke($"dead-letter write failed: {report.Error.Reason}");
+                }
+                else
+                {
+                    Interlocked.Increment(ref _sent);
+                }
+            });
+        }
+        catch (ProduceException<byte[], byte[]> ex)
+        {
+            Interlocked.Increment(ref _failed);
+            _log?.Invoke($"dead-letter write failed: {ex.Error.Reason}");
+        }
+    }
+
+    public void Dispose()
+    {
+        _producer.Flush(TimeSpan.FromSeconds(5));
+        _producer.Dispose();
+    }
+}

@@ -1,0 +1,27 @@
+using StreamRisk.Contracts;
+
+namespace StreamRisk.Kafka.Ingest;
+
+/// <summary>How the monitor reaches Kafka. Security settings pass straight through to librdkafka.</summary>
+public sealed record KafkaMonitorOptions
+{
+    public required string BootstrapServers { get; init; }
+
+    /// <summary>Consumer group of the positions topic: instances with the same id split the accounts by partition.</summary>
+    public string GroupId { get; init; } = "streamrisk";
+
+    public TopicNames Topics { get; init; } = new();
+
+    /// <summary>
+    /// Extra librdkafka settings (e.g. <c>security.protocol</c>, <c>sasl.mechanism</c>, <c>sasl.username</c>,
+    /// <c>sasl.password</c>, <c>ssl.ca.location</c>), applied to every client. Values are never logged.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ClientSettings { get; init; } = new Dictionary<string, string>();
+
+    public int SessionTimeoutMs { get; init; } = 10_000;
+
+    public int HeartbeatIntervalMs { get; init; } = 3_000;
+
+    /// <summary>Largest message accepted; larger ones are dead-lettered (librdkafka also refuses beyond its own limit).</summary>
+    public int MaxMessageBytes { get; init; } = 1024 * 1024;
+}

@@ -1,0 +1,199 @@
+using System.Reactive.Linq;
+using Confluent.Kafka;
+
+namespace StreamRisk.Kafka.Ingest;
+
+/// <summary>
+/// The monitor's Kafka input as an observable. One dedicated thread runs both consumers — the positions consumer
+/// in the group (accounts split across instances by partition) and the market consumer assigned every partition of
+/// the market topics (every instance needs every book and mark) — and calls OnNext synchronously, so the subscriber
+/// applies each event on that thread (the engine's single writer) and <c>Consume</c> does not return to Kafka until
+/// the event is applied: natural back-pressure. Offsets are stored only after OnNext returns (at-least-once).
+/// </summary>
+/// <remarks>
+/// Rebuild on rebalance: the state of a partition lives only in memory, so newly assigned positions partitions are
+/// read from the beginning (the topic is compacted in production) and revoked ones are announced so the subscriber
+/// drops their accounts. Market topics are always read from the beginning at start for the same reason.
+/// Fatal Kafka errors end the sequence with OnError; everything else is retried by the client.
+/// </remarks>
+public static class KafkaSource
+{
+    public static IObservable<IngestedMessage> Create(KafkaMonitorOptions options, Action<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Observable.Create<IngestedMessage>((observer, cancel) =>
+        {
+            var done = new TaskCompletionSource();
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    Run(options, observer, log, cancel);
+                    observer.OnCompleted();
+                }
+                catch (OperationCanceledException)
+                {
+                    observer.OnCompleted();
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    observer.OnError(ex);
+                }
+                finally
+                {
+                    done.TrySetResult();
+                }
+            })
+            {
+                IsBackground = true,
+                Name = "streamrisk-engine",
+            };
+            thread.Start();
+            return done.Task;
+        });
+    }
+
+    private static void Run(KafkaMonitorOptions options, IObserver<IngestedMessage> observer, Action<string>? log, CancellationToken cancel)
+    {
+        var topics = options.Topics;
+        var kinds = new Dictionary<string, TopicKind>(StringComparer.Ordinal)
+        {
+            [topics.Instruments] = TopicKind.Instruments,
+            [topics.Book] = TopicKind.Book,
+            [topics.Marks] = TopicKind.Marks,
+            [topics.Positions] = TopicKind.Positions,
+            [topics.Liquidations] = TopicKind.Liquidations,
+        };
+
+        using var positions = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(options, options.GroupId))
+            .SetPartitionsAssignedHandler((_, assigned) =>
+            {
+                observer.OnNext(new IngestedMessage(IngestKind.PartitionsAssigned, TopicKind.Positions, null, assigned));
+                // Rebuild the accounts of these partitions from the start of the (compacted) topic.
+                return assigned.Select(p => new TopicPartitionOffset(p, Offset.Beginning));
+            })
+            .SetPartitionsRevokedHandler((_, revoked) =>
+                observer.OnNext(new IngestedMessage(IngestKind.PartitionsRevoked, TopicKind.Positions, null, revoked.Select(p => p.TopicPartition).ToList())))
+            .SetPartitionsLostHandler((_, lost) =>
+                observer.OnNext(new IngestedMessage(IngestKind.PartitionsRevoked, TopicKind.Positions, null, lost.Select(p => p.TopicPartition).ToList())))
+            .SetErrorHandler((_, e) => log?.Invoke($"kafka: {e.Code}: {e.Reason}"))
+            .Build();
+
+        // The market consumer belongs to no group: it is assigned every partition and reads from the beginning.
+        using var market = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(options, groupId: options.GroupId + "-market"))
+            .SetErrorHandler((_, e) => log?.Invoke($"kafka: {e.Code}: {e.Reason}"))
+            .Build();
+        market.Assign(MarketPartitions(options, market, topics, cancel));
+        positions.Subscribe(topics.Positions);
+
+        try
+        {
+            while (!cancel.IsCancellationRequested)
+            {
+                // Market data first (it moves marks and books); both consumers share this one thread.
+                Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.Zero, storeOffsets: false);
+                Drain(positions, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(20), storeOffsets: true);
+            }
+        }
+        finally
+        {
+            // Commit what was applied and leave the group cleanly so partitions move at once.
+            try
+            {
+                positions.Close();
+            }
+            catch (KafkaException ex)
+            {
+                log?.Invoke($"kafka: close: {ex.Error.Reason}");
+            }
+
+            market.Close();
+        }
+    }
+
+    private static void Drain(IConsumer<byte[], byte[]> consumer, Dictionary<string, TopicKind> kinds, IObserver<IngestedMessage> observer,
+        int maxMessages, TimeSpan firstTimeout, bool storeOffsets)
+    {
+        var timeout = firstTimeout;
+        for (var i = 0; i < maxMessages; i++)
+        {
+            ConsumeResult<byte[], byte[]>? result;
+            try
+            {
+                result = consumer.Consume(timeout);
+            }
+            catch (ConsumeException ex) when (!ex.Error.IsFatal)
+            {
+                // e.g. an unknown topic while it is being created: retried on the next turn.
+                return;
+            }
+
+            if (result is null || result.IsPartitionEOF)
+            {
+                return;
+            }
+
+            timeout = TimeSpan.Zero;
+            if (kinds.TryGetValue(result.Topic, out var kind))
+            {
+                observer.OnNext(new IngestedMessage(IngestKind.Message, kind, result, []));
+            }
+
+            if (storeOffsets)
+            {
+                consumer.StoreOffset(result);
+            }
+        }
+    }
+
+    private static List<TopicPartitionOffset> MarketPartitions(KafkaMonitorOptions options, IConsumer<byte[], byte[]> consumer, Contracts.TopicNames topics, CancellationToken cancel)
+    {
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        var wanted = new[] { topics.Instruments, topics.Book, topics.Marks, topics.Liquidations };
+        var partitions = new List<TopicPartitionOffset>();
+        foreach (var topic in wanted)
+        {
+            // The topic may not exist yet (a fresh cluster): wait for it rather than fail.
+            while (true)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(5)).Topics.FirstOrDefault();
+                if (metadata is not null && metadata.Error.Code == ErrorCode.NoError && metadata.Partitions.Count > 0)
+                {
+                    partitions.AddRange(metadata.Partitions.Select(p => new TopicPartitionOffset(topic, p.PartitionId, Offset.Beginning)));
+                    break;
+                }
+
+                Thread.Sleep(200);
+            }
+        }
+
+        _ = options;
+        return partitions;
+    }
+
+    private static ConsumerConfig ConsumerConfig(KafkaMonitorOptions options, string groupId)
+    {
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = options.BootstrapServers,
+            GroupId = groupId,
+            EnableAutoCommit = true,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            SessionTimeoutMs = options.SessionTimeoutMs,
+            HeartbeatIntervalMs = options.HeartbeatIntervalMs,
+            EnablePartitionEof = false,
+            FetchMaxBytes = Math.Max(options.MaxMessageBytes * 2, 1024 * 1024),
+            ClientId = "streamrisk",
+            // Incremental rebalances: a rebalance hands over only the partitions that move, so only their accounts are rebuilt.
+            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
+        };
+        foreach (var (key, value) in options.ClientSettings)
+        {
+            config.Set(key, value);
+        }
+
+        return config;
+    }
+}
