@@ -61,7 +61,10 @@ public sealed class RiskEngine
 
     public double InsuranceFundOf(int instrument) => _symbols[instrument].InsuranceFund;
 
-    public int ApplyInstrument(Instrument instrument)
+    public int ApplyInstrument(Instrument instrument) => ApplyInstrument(instrument, TickSize.FromDecimal((decimal)instrument.TickSize));
+
+    /// <summary>Registers or updates an instrument; <paramref name="tick"/> is the exact decimal tick its book prices use.</summary>
+    public int ApplyInstrument(Instrument instrument, TickSize tick)
     {
         var index = Margins.ApplyInstrument(instrument);
         while (_symbols.Count <= index)
@@ -71,7 +74,6 @@ public sealed class RiskEngine
 
         var state = _symbols[index];
         state.InsuranceFund = _options.InsuranceFundFor(instrument.Symbol.Value);
-        var tick = TickSize.FromDecimal((decimal)instrument.TickSize);
         if (state.Book is null || state.Book.TickSize != tick)
         {
             state.Book = new OrderBook(instrument.Symbol, tick);

@@ -1,0 +1,236 @@
+using Confluent.Kafka;
+using StreamRisk.Contracts.Wire;
+using StreamRisk.Domain.Books;
+using StreamRisk.Engine;
+using StreamRisk.Kafka.Ingest;
+
+namespace StreamRisk.Host.Monitoring;
+
+/// <summary>Counts of what the applier did, for the summary and telemetry.</summary>
+public sealed class IngestCounters
+{
+    private readonly long[] _applied = new long[Enum.GetValues<TopicKind>().Length];
+
+    public long DeadLettered { get; private set; }
+
+    public long Applied(TopicKind topic) => _applied[(int)topic];
+
+    public long TotalApplied => _applied.Sum();
+
+    /// <summary>Raised for every applied event (topic) — the telemetry counter hooks in here.</summary>
+    public Action<TopicKind>? OnApplied { get; set; }
+
+    internal void CountApplied(TopicKind topic)
+    {
+        _applied[(int)topic]++;
+        OnApplied?.Invoke(topic);
+    }
+
+    internal void CountDeadLetter() => DeadLettered++;
+}
+
+/// <summary>
+/// Decodes each Kafka message straight from its UTF-8 bytes and applies it to the engine, on the engine thread.
+/// The decode boundary is the only place input is validated: anything malformed, unknown or out of order goes to
+/// the dead-letter topic with its reason and never reaches (or corrupts) the engine's state.
+/// </summary>
+public sealed class EventApplier
+{
+    /// <summary>Dead-letter reason of a book delta older than the book.</summary>
+    public const string OutOfOrderBook = "out-of-order-book";
+
+    private readonly RiskEngine _engine;
+    private readonly EventClock _clock;
+    private readonly WireDecoder _decoder;
+    private readonly AccountSequences _sequences = new();
+    private readonly Action<ConsumeResult<byte[], byte[]>, string, string> _deadLetter;
+    private int[] _partitionOfAccount = new int[1024];
+
+    public EventApplier(RiskEngine engine, EventClock clock, Action<ConsumeResult<byte[], byte[]>, string, string> deadLetter, WireDecoderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(deadLetter);
+        _engine = engine;
+        _clock = clock;
+        _deadLetter = deadLetter;
+        _decoder = new WireDecoder(new SymbolTable(), new AccountTable(), options);
+    }
+
+    public IngestCounters Counters { get; } = new();
+
+    public void Apply(in IngestedMessage message)
+    {
+        switch (message.Kind)
+        {
+            case IngestKind.PartitionsRevoked:
+                DropAccounts(message.Partitions);
+                return;
+            case IngestKind.PartitionsAssigned:
+                return; // the source re-reads them from the beginning: accounts arrive again as messages
+        }
+
+        var result = message.Result!;
+        var value = result.Message.Value;
+        if (value is null)
+        {
+            DeadLetter(result, WireReasons.BadJson, "empty message (tombstone)");
+            return;
+        }
+
+        var outcome = message.Topic switch
+        {
+            TopicKind.Marks => ApplyMark(value),
+            TopicKind.Book => ApplyBook(value),
+            TopicKind.Positions => ApplyPositions(value, result.Partition.Value),
+            TopicKind.Liquidations => ApplyLiquidation(value),
+            _ => ApplyInstrument(value),
+        };
+        if (outcome.Ok)
+        {
+            Counters.CountApplied(message.Topic);
+        }
+        else
+        {
+            DeadLetter(result, outcome.Reason, outcome.Detail);
+        }
+    }
+
+    /// <summary>What applying one message came to; the reason strings are constants, so the good path allocates nothing.</summary>
+    private readonly record struct Outcome(bool Ok, string Reason, string Detail)
+    {
+        public static Outcome Applied => new(true, string.Empty, string.Empty);
+
+        public static Outcome From(in DecodeResult result) => result.IsValid ? Applied : new(false, result.Reason, result.Detail);
+    }
+
+    private Outcome ApplyMark(byte[] value)
+    {
+        var result = _decoder.DecodeMark(value, out var mark);
+        if (result.IsValid)
+        {
+            _clock.AdvanceTo(mark.EventTime);
+            _engine.ApplyMark(mark.InstrumentIndex, mark.Price, mark.EventTime);
+        }
+
+        return Outcome.From(result);
+    }
+
+    private Outcome ApplyBook(byte[] value)
+    {
+        var result = _decoder.DecodeBook(value, out var book);
+        if (!result.IsValid)
+        {
+            return Outcome.From(result);
+        }
+
+        _clock.AdvanceTo(book.EventTime);
+        if (book.Kind == BookUpdateKind.Snapshot)
+        {
+            _engine.ApplyBookSnapshot(book.InstrumentIndex, book.LastId, book.Bids, book.Asks, book.EventTime);
+            return Outcome.Applied;
+        }
+
+        var outcome = _engine.ApplyBookDelta(book.InstrumentIndex, book.ToDepthUpdated(), book.EventTime);
+        // A gap is not bad input — the book turns stale and says so — but an outdated delta is a replayed duplicate.
+        return outcome == DiffOutcome.Outdated
+            ? new Outcome(false, OutOfOrderBook, "a delta older than the book (replayed duplicate)")
+            : Outcome.Applied;
+    }
+
+    private Outcome ApplyLiquidation(byte[] value)
+    {
+        var result = _decoder.DecodeLiquidation(value, out var fill);
+        if (result.IsValid)
+        {
+            _clock.AdvanceTo(fill.EventTime);
+            _engine.ApplyLiquidation(fill.InstrumentIndex, fill.Price, fill.Size, fill.EventTime);
+        }
+
+        return Outcome.From(result);
+    }
+
+    private Outcome ApplyInstrument(byte[] value)
+    {
+        var result = _decoder.DecodeInstrument(value, out var defined);
+        if (result.IsValid && defined is not null)
+        {
+            var symbolIndex = _decoder.Symbols.Upsert(defined.Instrument.Symbol, defined.TickSize);
+            var engineIndex = _engine.ApplyInstrument(defined.Instrument, defined.TickSize);
+            if (symbolIndex != engineIndex)
+            {
+                throw new InvalidOperationException($"symbol table and engine disagree on {defined.Instrument.Symbol}: {symbolIndex} vs {engineIndex}");
+            }
+        }
+
+        return Outcome.From(result);
+    }
+
+    private Outcome ApplyPositions(byte[] value, int partition)
+    {
+        var result = _decoder.DecodePositions(value, out var message);
+        if (!result.IsValid)
+        {
+            return Outcome.From(result);
+        }
+
+        var slot = message.AccountSlot;
+        if (!_sequences.Accept(slot, message.Sequence))
+        {
+            return new Outcome(false, WireReasons.OutOfOrderSeq, "seq not above the account's last applied seq (duplicate or reordered)");
+        }
+
+        RememberPartition(slot, partition);
+        var account = _decoder.Accounts.IdAt(slot);
+        _clock.AdvanceTo(message.EventTime);
+        switch (message.Kind)
+        {
+            case PositionsMessageKind.Account:
+                var snapshot = message.Account;
+                _engine.ApplyAccount(account, snapshot.Balance, _decoder.AccountPositions, snapshot.EventTime);
+                break;
+            case PositionsMessageKind.Position:
+                var change = message.Position;
+                _engine.ApplyPosition(account, change.InstrumentIndex, change.Size, change.Entry, change.IsolatedMargin, change.EventTime);
+                break;
+            default:
+                var balance = message.Balance;
+                _engine.ApplyBalance(account, balance.Balance, balance.EventTime);
+                break;
+        }
+
+        return Outcome.Applied;
+    }
+
+    private void RememberPartition(int slot, int partition)
+    {
+        if (slot >= _partitionOfAccount.Length)
+        {
+            var old = _partitionOfAccount.Length;
+            Array.Resize(ref _partitionOfAccount, Math.Max(slot + 1, old * 2));
+        }
+
+        _partitionOfAccount[slot] = partition + 1; // 0 = unknown
+    }
+
+    /// <summary>Partitions moved to another instance: their accounts are no longer ours to watch.</summary>
+    private void DropAccounts(IReadOnlyList<TopicPartition> partitions)
+    {
+        var revoked = partitions.Select(p => p.Partition.Value + 1).ToHashSet();
+        for (var slot = 0; slot < Math.Min(_partitionOfAccount.Length, _decoder.Accounts.Count); slot++)
+        {
+            if (revoked.Contains(_partitionOfAccount[slot]))
+            {
+                _engine.ApplyAccount(_decoder.Accounts.IdAt(slot), 0, [], _clock.Now);
+                _sequences.Forget(slot);
+                _partitionOfAccount[slot] = 0;
+            }
+        }
+    }
+
+    private void DeadLetter(ConsumeResult<byte[], byte[]> result, string reason, string detail)
+    {
+        Counters.CountDeadLetter();
+        _deadLetter(result, reason, detail);
+    }
+}

@@ -1,0 +1,137 @@
+using System.Globalization;
+using StackExchange.Redis;
+using StreamRisk.Domain.Alerts;
+using StreamRisk.Engine;
+using StreamRisk.Kafka.Ingest;
+using StreamRisk.Redis;
+
+namespace StreamRisk.Host.Monitoring;
+
+/// <summary>What a monitor run did, for the closing summary.</summary>
+public sealed record MonitorSummary(long EventsApplied, long DeadLettered, IReadOnlyDictionary<string, int> AlertsByRule, long AlertTransitions, long PublishFailures);
+
+/// <summary>
+/// The live monitor, composed: Kafka source → decode/validate → risk engine (single writer, on the source's thread)
+/// → projection pipeline → alert rules → Redis publisher (bounded buffer) and the console. Used by <c>run</c> and
+/// <c>demo</c>. Runs until cancelled or until the Kafka source fails fatally.
+/// </summary>
+public sealed class MonitorRunner
+{
+    private readonly MonitorSettings _settings;
+    private readonly TextWriter _output;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, int> _alertsByRule = new(StringComparer.Ordinal);
+    private long _transitions;
+
+    public MonitorRunner(MonitorSettings settings, TextWriter output, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        _settings = settings;
+        _output = TextWriter.Synchronized(output);
+        _time = time;
+    }
+
+    /// <summary>Echo alert transitions to the output (the demo does; a production run logs them only at warning and above).</summary>
+    public bool EchoAlerts { get; init; } = true;
+
+    /// <summary>Called with every risk snapshot and alert transition on the engine thread (the dashboard feeds from it).</summary>
+    public Action<SymbolRisk>? RiskObserved { get; init; }
+
+    public Action<AlertTransition>? AlertObserved { get; init; }
+
+    public async Task<MonitorSummary> RunAsync(CancellationToken cancel)
+    {
+        var kafka = _settings.ToKafkaOptions();
+        var engine = new RiskEngine(_settings.ToEngineOptions());
+        var clock = new EventClock();
+        using var deadLetters = new DeadLetterProducer(kafka, Log);
+        var applier = new EventApplier(engine, clock, deadLetters.Send);
+
+        ConnectionMultiplexer? redis = null;
+        RedisAlertPublisher? publisher = null;
+        if (!string.IsNullOrWhiteSpace(_settings.Redis.Configuration))
+        {
+            var redisOptions = ConfigurationOptions.Parse(_settings.Redis.Configuration);
+            redisOptions.AbortOnConnectFail = false; // start buffering at once; the publisher delivers on connect
+            redis = await ConnectionMultiplexer.ConnectAsync(redisOptions).ConfigureAwait(false);
+            publisher = new RedisAlertPublisher(redis, new RedisPublisherOptions { Prefix = _settings.Redis.Prefix, BufferCapacity = _settings.Redis.BufferCapacity }, _time);
+        }
+
+        var failure = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var pipeline = new MonitorPipeline(engine, clock,
+            risk =>
+            {
+                RiskObserved?.Invoke(risk);
+                if (publisher is not null)
+                {
+                    Wait(publisher.PublishPictureAsync(AlertMapping.ToPicture(risk, engine.Alerts.OpenIds(risk.Symbol).ToList())));
+                }
+            },
+            transition =>
+            {
+                _transitions++;
+                if (transition.State == AlertState.Raised)
+                {
+                    var rule = transition.Rule.ToString();
+                    _alertsByRule[rule] = _alertsByRule.GetValueOrDefault(rule) + 1;
+                }
+
+                AlertObserved?.Invoke(transition);
+                if (EchoAlerts)
+                {
+                    _output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"alert {transition.State.ToString().ToLowerInvariant(),-9} {transition.Severity.ToString().ToLowerInvariant(),-8} {transition.Rule} {transition.Symbol} {transition.Qualifier}: {transition.Explanation}"));
+                }
+
+                if (publisher is not null)
+                {
+                    // Back-pressure on purpose: with the buffer full (Redis down for long), the engine thread waits
+                    // and Kafka consumption pauses; nothing is dropped.
+                    Wait(publisher.PublishAsync(AlertMapping.ToWire(transition)));
+                }
+            },
+            ex => Log($"projection failed: {ex.Message}"));
+
+        using var subscription = KafkaSource.Create(kafka, Log).Subscribe(
+            message => applier.Apply(message),
+            ex => failure.TrySetException(ex),
+            () => failure.TrySetResult());
+        using (cancel.Register(() => failure.TrySetResult()))
+        {
+            await failure.Task.ConfigureAwait(false);
+        }
+
+        subscription.Dispose();
+        if (publisher is not null)
+        {
+            using var flush = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                await publisher.FlushAsync(flush.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Log("redis: alerts still buffered at shutdown (Redis unreachable)");
+            }
+
+            await publisher.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (redis is not null)
+        {
+            await redis.DisposeAsync().ConfigureAwait(false);
+        }
+
+        return new MonitorSummary(applier.Counters.TotalApplied, applier.Counters.DeadLettered, _alertsByRule, _transitions, deadLetters.Failed);
+    }
+
+    private static void Wait(ValueTask pending)
+    {
+        if (!pending.IsCompletedSuccessfully)
+        {
+            pending.AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private void Log(string line) => _output.WriteLine("streamrisk: " + line);
+}

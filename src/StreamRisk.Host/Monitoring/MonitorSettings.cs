@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Configuration;
+using StreamRisk.Contracts;
+using StreamRisk.Domain.Alerts;
+using StreamRisk.Domain.Margin;
+using StreamRisk.Engine;
+using StreamRisk.Kafka.Ingest;
+
+namespace StreamRisk.Host.Monitoring;
+
+/// <summary>
+/// Everything <c>streamrisk run</c> can be told, bound from the <c>StreamRisk</c> section of configuration:
+/// <c>appsettings.json</c> (or <c>--config FILE</c>), then environment variables <c>STREAMRISK__SECTION__KEY</c>,
+/// then command-line flags, later sources winning.
+/// </summary>
+public sealed class MonitorSettings
+{
+    public KafkaSettings Kafka { get; set; } = new();
+    public RedisSettings Redis { get; set; } = new();
+    public EngineSettings Engine { get; set; } = new();
+    public AlertSettings Alerts { get; set; } = new();
+    public DashboardSettings Dashboard { get; set; } = new();
+
+    public static MonitorSettings From(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var settings = new MonitorSettings();
+        configuration.GetSection("StreamRisk").Bind(settings);
+        return settings;
+    }
+
+    /// <summary>Checks what binding cannot; the message names the setting.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Kafka.BootstrapServers))
+        {
+            throw new UsageException("StreamRisk:Kafka:BootstrapServers is required (flag --bootstrap, env STREAMRISK__KAFKA__BOOTSTRAPSERVERS)");
+        }
+
+        if (!MarginProfile.TryGet(Engine.Profile, out _))
+        {
+            throw new UsageException($"StreamRisk:Engine:Profile '{Engine.Profile}' is not one of {string.Join(", ", MarginProfile.All.Select(p => p.Name))}");
+        }
+
+        if (Engine.ProjectionIntervalMs is < 1 or > 60_000)
+        {
+            throw new UsageException("StreamRisk:Engine:ProjectionIntervalMs must be between 1 and 60000");
+        }
+
+        if (Redis.BufferCapacity < 1)
+        {
+            throw new UsageException("StreamRisk:Redis:BufferCapacity must be at least 1");
+        }
+    }
+
+    public KafkaMonitorOptions ToKafkaOptions() => new()
+    {
+        BootstrapServers = Kafka.BootstrapServers,
+        GroupId = Kafka.GroupId,
+        Topics = TopicNames.WithPrefix(Kafka.TopicPrefix),
+        ClientSettings = Kafka.Settings,
+        SessionTimeoutMs = Kafka.SessionTimeoutMs,
+        HeartbeatIntervalMs = Kafka.HeartbeatIntervalMs,
+    };
+
+    public EngineOptions ToEngineOptions()
+    {
+        MarginProfile.TryGet(Engine.Profile, out var profile);
+        return new EngineOptions
+        {
+            Profile = profile,
+            ProjectionInterval = TimeSpan.FromMilliseconds(Engine.ProjectionIntervalMs),
+            LargeMarkMove = Engine.LargeMarkMove,
+            DefaultInsuranceFund = Engine.InsuranceFund,
+            InsuranceFunds = Engine.InsuranceFunds,
+            DefaultThresholds = Alerts.Default,
+            Thresholds = Alerts.Symbols,
+        };
+    }
+}
+
+public sealed class KafkaSettings
+{
+    public string BootstrapServers { get; set; } = string.Empty;
+    public string GroupId { get; set; } = "streamrisk";
+    public string TopicPrefix { get; set; } = TopicNames.DefaultPrefix;
+    public int SessionTimeoutMs { get; set; } = 10_000;
+    public int HeartbeatIntervalMs { get; set; } = 3_000;
+
+    /// <summary>Passed to librdkafka as is: security.protocol, sasl.mechanism, sasl.username, sasl.password, ssl.ca.location …</summary>
+    public Dictionary<string, string> Settings { get; set; } = [];
+}
+
+public sealed class RedisSettings
+{
+    /// <summary>StackExchange.Redis configuration string (host:port,password=…,ssl=true,user=…); empty = alerts to the console only.</summary>
+    public string Configuration { get; set; } = string.Empty;
+    public string Prefix { get; set; } = "streamrisk";
+    public int BufferCapacity { get; set; } = 100_000;
+}
+
+public sealed class EngineSettings
+{
+    public string Profile { get; set; } = MarginProfile.Binance.Name;
+    public int ProjectionIntervalMs { get; set; } = 100;
+    public double LargeMarkMove { get; set; } = 0.005;
+    public double InsuranceFund { get; set; } = 1_000_000;
+    public Dictionary<string, double> InsuranceFunds { get; set; } = [];
+}
+
+public sealed class AlertSettings
+{
+    public AlertThresholds Default { get; set; } = new();
+    public Dictionary<string, AlertThresholds> Symbols { get; set; } = [];
+}
+
+public sealed class DashboardSettings
+{
+    /// <summary>Where the dashboard listens; loopback unless a token is set.</summary>
+    public string Urls { get; set; } = "http://127.0.0.1:0";
+    public string Token { get; set; } = string.Empty;
+}
