@@ -18,6 +18,7 @@ public static class Cli
         root.Subcommands.Add(LiqPriceCommand.Create(output));
         root.Subcommands.Add(ProjectCommand.Create(output));
         root.Subcommands.Add(BookCommand.Create(output));
+        root.Subcommands.Add(HookCommand.Create(output, time));
         return root;
     }
 
@@ -38,7 +39,9 @@ public static class Cli
 
         try
         {
-            var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+            // Ctrl+C and SIGTERM cancel the action's token (System.CommandLine 2.0.0 leaves this off unless a timeout is
+            // set); an action that has not finished 5 s later is abandoned and the process exits.
+            var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(5) };
             return await parse.InvokeAsync(config).ConfigureAwait(false);
         }
         catch (UsageException ex)
