@@ -15,6 +15,7 @@ public static class Cli
     {
         var root = new RootCommand("StreamRisk: real-time liquidation-cascade monitor for crypto derivatives venues.");
         root.Subcommands.Add(DemoCommand.Create(output, time));
+        root.Subcommands.Add(RunCommand.Create(output, time));
         root.Subcommands.Add(LiqPriceCommand.Create(output));
         root.Subcommands.Add(ProjectCommand.Create(output));
         root.Subcommands.Add(BookCommand.Create(output));

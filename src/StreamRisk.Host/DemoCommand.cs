@@ -1,34 +1,33 @@
 using System.CommandLine;
+using System.Globalization;
 using StreamRisk.Contracts;
+using StreamRisk.Host.Monitoring;
+using StreamRisk.Kafka;
 using StreamRisk.Kafka.Embedded;
+using StreamRisk.Redis;
+using StreamRisk.Replay.Simulation;
 
 namespace StreamRisk.Host;
 
 /// <summary>
-/// <c>streamrisk demo</c>: everything on one machine with no services installed. Today it starts the
-/// embedded Kafka cluster with the StreamRisk topics and reports what the full demo runs on it; the
-/// monitor, simulator and dashboard join this same command as they land (the command does not change).
+/// <c>streamrisk demo</c>: everything on one machine with no services installed — an embedded Kafka cluster, a market
+/// simulator producing instruments, books, marks, a leveraged population and shocks, the monitor consuming it, and
+/// alerts to Redis (the given one, else a redis-server started on a free port when installed, else the console).
 /// </summary>
 internal static class DemoCommand
 {
     public static Command Create(TextWriter output, TimeProvider time)
     {
-        var brokers = new Option<int>("--brokers")
-        {
-            Description = "Brokers in the embedded Kafka cluster (1-9).",
-            DefaultValueFactory = _ => 3,
-            CustomParser = Cli.IntInRange(1, 9),
-        };
-        var duration = new Option<TimeSpan?>("--duration")
-        {
-            Description = "Stop after this long (e.g. 30s, 5m). Default: run until Ctrl+C.",
-            CustomParser = Cli.ParseDuration,
-        };
+        var brokers = new Option<int>("--brokers") { Description = "Brokers in the embedded Kafka cluster (1-9).", DefaultValueFactory = _ => 3, CustomParser = Cli.IntInRange(1, 9) };
+        var duration = new Option<TimeSpan?>("--duration") { Description = "Stop after this long (e.g. 60, 30s, 5m). Default: run until Ctrl+C.", CustomParser = Cli.ParseDuration };
         var prefix = new Option<string>("--topic-prefix") { Description = "Prefix of the Kafka topic names.", DefaultValueFactory = _ => TopicNames.DefaultPrefix };
+        var redisOption = new Option<string?>("--redis") { Description = "Redis to publish alerts to (HOST:PORT). Default: start redis-server on a free port if installed." };
+        var seed = new Option<int>("--seed") { Description = "Simulator seed: the same seed plays the same market.", DefaultValueFactory = _ => 1 };
+        var accounts = new Option<int>("--accounts") { Description = "Simulated accounts (100-1000000).", DefaultValueFactory = _ => 20_000, CustomParser = Cli.IntInRange(100, 1_000_000) };
 
-        var command = new Command("demo", "Run the monitor on its embedded default: embedded Kafka, simulated market, dashboard.")
+        var command = new Command("demo", "Run the monitor on its embedded default: embedded Kafka, simulated market, alerts to Redis.")
         {
-            brokers, duration, prefix,
+            brokers, duration, prefix, redisOption, seed, accounts,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -45,22 +44,72 @@ internal static class DemoCommand
                 await output.WriteLineAsync($"  topic {name} ({partitions} partitions)").ConfigureAwait(false);
             }
 
-            await output.WriteLineAsync("monitor: consumers -> margin state -> cascade projections -> alerts run here once they land; connect any Kafka client to the address above meanwhile.").ConfigureAwait(false);
-            var limit = parse.GetValue(duration);
-            await output.WriteLineAsync(limit is { } d ? $"running for {d.TotalSeconds:0.###} s" : "running; press Ctrl+C to stop").ConfigureAwait(false);
-            await output.FlushAsync(cancel).ConfigureAwait(false);
-            try
+            using var localRedis = StartRedis(parse.GetValue(redisOption), out var redisConfiguration, out var redisNote);
+            await output.WriteLineAsync("redis: " + redisNote).ConfigureAwait(false);
+            if (redisConfiguration is not null)
             {
-                await Task.Delay(limit ?? Timeout.InfiniteTimeSpan, time, cancel).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl+C: a normal way to stop the demo.
+                await output.WriteLineAsync("  alerts stream   XRANGE streamrisk:alerts - +   (consumer groups: streamrisk hook --redis " + redisConfiguration + " --exec 'cat')").ConfigureAwait(false);
+                await output.WriteLineAsync("  live channels   PSUBSCRIBE streamrisk:alerts:*   (streamrisk:alerts:{severity}:{symbol})").ConfigureAwait(false);
+                await output.WriteLineAsync("  per symbol      HGETALL streamrisk:state:BTCUSDT").ConfigureAwait(false);
             }
 
-            await output.WriteLineAsync("demo stopped").ConfigureAwait(false);
+            var limit = parse.GetValue(duration);
+            var settings = new MonitorSettings
+            {
+                Kafka = new KafkaSettings { BootstrapServers = cluster.BootstrapServers, TopicPrefix = topics.Instruments[..^"instruments".Length], SessionTimeoutMs = 6000, HeartbeatIntervalMs = 2000 },
+                Redis = new RedisSettings { Configuration = redisConfiguration ?? string.Empty },
+            };
+            await output.WriteLineAsync(limit is { } d ? $"running for {d.TotalSeconds:0.###} s" : "running; press Ctrl+C to stop").ConfigureAwait(false);
+
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            if (limit is { } l)
+            {
+                stop.CancelAfter(l);
+            }
+
+            using var producer = new WireProducer(cluster.BootstrapServers, topics);
+            var feed = new SimulationFeed(producer, new SimulatorOptions { Seed = parse.GetValue(seed), Accounts = parse.GetValue(accounts) }, time);
+            var feeding = Task.Run(async () =>
+            {
+                try
+                {
+                    await feed.RunAsync(limit ?? TimeSpan.FromDays(3650), stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The demo is stopping.
+                }
+            }, CancellationToken.None);
+
+            var runner = new MonitorRunner(settings, output, time);
+            var summary = await runner.RunAsync(stop.Token).ConfigureAwait(false);
+            await feeding.ConfigureAwait(false);
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"demo stopped: {feed.Produced:N0} simulated events produced")).ConfigureAwait(false);
+            await output.WriteLineAsync(RunCommand.Summary(summary)).ConfigureAwait(false);
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static LocalRedisServer? StartRedis(string? given, out string? configuration, out string note)
+    {
+        if (!string.IsNullOrWhiteSpace(given))
+        {
+            configuration = given;
+            note = $"publishing alerts to {given}";
+            return null;
+        }
+
+        if (LocalRedisServer.FindExecutable() is null)
+        {
+            configuration = null;
+            note = "redis-server is not installed (apt-get install redis-server, or pass --redis HOST:PORT); alerts go to this console only";
+            return null;
+        }
+
+        var server = LocalRedisServer.Start();
+        configuration = server.ConnectionString;
+        note = $"started redis-server on 127.0.0.1:{server.Port} (stopped when the demo ends)";
+        return server;
     }
 }

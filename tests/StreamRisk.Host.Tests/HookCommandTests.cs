@@ -38,7 +38,7 @@ public sealed class HookCommandTests
     [Fact]
     public async Task Hook_Exec_PipesEachMatchingAlertToTheCommandOnceAndStopsOnCancellation()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
         var critical = Transition(1, AlertSeverity.Critical);
         await PublishAsync(redis, critical, Transition(2, AlertSeverity.Warning));
@@ -68,7 +68,7 @@ public sealed class HookCommandTests
     [Fact]
     public async Task Hook_Post_Non2xxIsAFailureRetriedUntilTheEndpointAccepts()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
         var transition = Transition(1, AlertSeverity.Critical);
         await PublishAsync(redis, transition);

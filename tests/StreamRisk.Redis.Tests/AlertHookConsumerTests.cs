@@ -1,5 +1,6 @@
 using StackExchange.Redis;
 using StreamRisk.Contracts.Alerts;
+using StreamRisk.Redis;
 using StreamRisk.Testing;
 
 namespace StreamRisk.Redis.Tests;
@@ -13,7 +14,7 @@ public sealed class AlertHookConsumerTests
     [Fact]
     public async Task Consumer_ActsOncePerTransitionInStreamOrder_LeavesNothingPending()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await Alerts.ConnectAsync(server);
         var sent = await PublishAsync(redis, Enumerable.Range(0, 40).Select(i => Alerts.Transition(i)));
         var acted = new Acted();
@@ -33,7 +34,7 @@ public sealed class AlertHookConsumerTests
     [Fact]
     public async Task Consumer_Filters_ActsOnlyOnMatchesAndAcknowledgesTheRest()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await Alerts.ConnectAsync(server);
         var sent = await PublishAsync(redis,
         [
@@ -66,7 +67,7 @@ public sealed class AlertHookConsumerTests
     [Fact]
     public async Task Consumer_ActionFailsTwice_EntryStaysPendingUntilTheActionSucceeds()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await Alerts.ConnectAsync(server);
         var db = redis.GetDatabase();
         var sent = await PublishAsync(redis, [Alerts.Transition(0, AlertSeverity.Critical)]);
@@ -96,7 +97,7 @@ public sealed class AlertHookConsumerTests
     [Fact]
     public async Task Consumer_ActionKeepsFailing_GivesUpLeavesItPendingMovesOnAndSucceedsAfterReclaim()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await Alerts.ConnectAsync(server);
         var db = redis.GetDatabase();
         var sent = await PublishAsync(redis, Enumerable.Range(0, 3).Select(i => Alerts.Transition(i)));
@@ -143,7 +144,7 @@ public sealed class AlertHookConsumerTests
     [Fact]
     public async Task Consumer_DisposedMidStream_NewConsumerOfTheGroupFinishes_EachTransitionActedOnExactlyOnce()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await Alerts.ConnectAsync(server);
         var sent = await PublishAsync(redis, Enumerable.Range(0, 30).Select(i => Alerts.Transition(i)));
         var acted = new Acted();
@@ -182,7 +183,7 @@ public sealed class AlertHookConsumerTests
     [Fact]
     public async Task Consumer_DeadConsumersPendingEntries_ReclaimedWithAutoclaim_AlreadyDoneOnesAcknowledgedNotActedAgain()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await Alerts.ConnectAsync(server);
         var db = redis.GetDatabase();
         var sent = await PublishAsync(redis, Enumerable.Range(0, 5).Select(i => Alerts.Transition(i)));
@@ -211,7 +212,7 @@ public sealed class AlertHookConsumerTests
     [Fact]
     public async Task Consumer_SameTransitionTwiceInTheStream_ActsOnce()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await Alerts.ConnectAsync(server);
         var db = redis.GetDatabase();
         var transition = Alerts.Transition(0, AlertSeverity.Critical);
@@ -241,7 +242,7 @@ public sealed class AlertHookConsumerTests
     [Fact]
     public async Task Consumer_RestartedUnderTheSameName_ResumesItsOwnPendingEntriesAtOnce()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await Alerts.ConnectAsync(server);
         var sent = await PublishAsync(redis, Enumerable.Range(0, 6).Select(i => Alerts.Transition(i)));
         var acted = new Acted();
@@ -275,7 +276,7 @@ public sealed class AlertHookConsumerTests
     [Fact]
     public async Task Consumer_NewGroupStartingAtNewOnly_IgnoresEarlierAlerts()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await Alerts.ConnectAsync(server);
         var db = redis.GetDatabase();
         await PublishAsync(redis, Enumerable.Range(0, 3).Select(i => Alerts.Transition(i)));
@@ -294,11 +295,11 @@ public sealed class AlertHookConsumerTests
     [Fact]
     public async Task Consumer_RedisRestartedWithoutPersistence_RecreatesItsGroupAndKeepsActing()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await Alerts.ConnectAsync(server);
         var acted = new Acted();
         var log = new Alerts.LogLines();
-        RedisServer? restarted = null;
+        LocalRedisServer? restarted = null;
         try
         {
             await using var hook = new AlertHookConsumer(redis, Options("hook-1") with { Log = log.Sink }, acted.Record);

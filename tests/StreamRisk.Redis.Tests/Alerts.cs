@@ -1,5 +1,6 @@
 using StackExchange.Redis;
 using StreamRisk.Contracts.Alerts;
+using StreamRisk.Redis;
 using StreamRisk.Testing;
 
 namespace StreamRisk.Redis.Tests;
@@ -38,7 +39,7 @@ internal static class Alerts
     /// failed writes promptly and a restarted server is found again at once. <paramref name="queueWhileDisconnected"/>
     /// keeps the client's default of holding commands in its backlog during an outage; otherwise they fail fast.
     /// </summary>
-    public static Task<ConnectionMultiplexer> ConnectAsync(RedisServer server, bool queueWhileDisconnected = false)
+    public static Task<ConnectionMultiplexer> ConnectAsync(LocalRedisServer server, bool queueWhileDisconnected = false)
     {
         var options = ConfigurationOptions.Parse(server.ConnectionString);
         options.AsyncTimeout = 1000;

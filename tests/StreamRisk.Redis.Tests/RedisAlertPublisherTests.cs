@@ -1,6 +1,7 @@
 using System.Text.Json;
 using StackExchange.Redis;
 using StreamRisk.Contracts.Alerts;
+using StreamRisk.Redis;
 using StreamRisk.Testing;
 
 namespace StreamRisk.Redis.Tests;
@@ -11,7 +12,7 @@ public sealed class RedisAlertPublisherTests
     [Fact]
     public async Task PublishAsync_Transitions_LandInStreamInOrderWithFieldsAndOnTheirChannel()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await Alerts.ConnectAsync(server);
         var received = new List<(string Channel, string Message)>();
         var subscription = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Pattern("streamrisk:alerts:*"));
@@ -61,7 +62,7 @@ public sealed class RedisAlertPublisherTests
     [Fact]
     public async Task PublishPictureAsync_ReplacesSymbolHash_OlderPictureIgnored()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await Alerts.ConnectAsync(server);
         var db = redis.GetDatabase();
         var first = Picture(1000, criticalShockDown: 0.031);
@@ -99,11 +100,11 @@ public sealed class RedisAlertPublisherTests
     [Fact]
     public async Task RedisKilledWhilePublishing_AllTransitionsArriveInOrderExactlyOnce()
     {
-        using var server = RedisServer.Start(new RedisServerOptions { AppendOnly = true });
+        using var server = LocalRedisServer.Start(new LocalRedisServerOptions { AppendOnly = true });
         await using var redis = await Alerts.ConnectAsync(server, queueWhileDisconnected: true);
         var log = new Alerts.LogLines();
         var sent = Enumerable.Range(0, 200).Select(i => Alerts.Transition(i, i % 10 == 0 ? AlertSeverity.Critical : AlertSeverity.Warning)).ToArray();
-        RedisServer? restarted = null;
+        LocalRedisServer? restarted = null;
         try
         {
             await using (var publisher = new RedisAlertPublisher(redis, new RedisPublisherOptions { Log = log.Sink, RetryBackoffMax = TimeSpan.FromMilliseconds(500) }))
@@ -141,7 +142,7 @@ public sealed class RedisAlertPublisherTests
     [Fact]
     public async Task PublishAsync_SameTransitionsAfterPublisherRestart_WritesNothingNew()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         var sent = Enumerable.Range(0, 20).Select(i => Alerts.Transition(i)).ToArray();
         await using (var redis = await Alerts.ConnectAsync(server))
         {
@@ -179,11 +180,11 @@ public sealed class RedisAlertPublisherTests
     [Fact]
     public async Task DropOldestNonCritical_FullBufferWhileRedisDown_DropsOnlyNonCriticalAndCountsThem()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await Alerts.ConnectAsync(server);
         var log = new Alerts.LogLines();
         server.Kill();
-        RedisServer? restarted = null;
+        LocalRedisServer? restarted = null;
         try
         {
             await using var publisher = new RedisAlertPublisher(redis, new RedisPublisherOptions
@@ -234,10 +235,10 @@ public sealed class RedisAlertPublisherTests
     [Fact]
     public async Task DropOldestNonCritical_OnlyCriticalsBuffered_CallerWaits()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await Alerts.ConnectAsync(server);
         server.Kill();
-        RedisServer? restarted = null;
+        LocalRedisServer? restarted = null;
         try
         {
             await using var publisher = new RedisAlertPublisher(redis, new RedisPublisherOptions
@@ -271,10 +272,10 @@ public sealed class RedisAlertPublisherTests
     [Fact]
     public async Task Wait_FullBufferWhileRedisDown_BlocksCallerThenDeliversEverythingInOrder()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await Alerts.ConnectAsync(server);
         server.Kill();
-        RedisServer? restarted = null;
+        LocalRedisServer? restarted = null;
         try
         {
             await using var publisher = new RedisAlertPublisher(redis, new RedisPublisherOptions
@@ -311,10 +312,10 @@ public sealed class RedisAlertPublisherTests
     [Fact]
     public async Task Wait_CancelledWhileBlocked_ItemNotPublished()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await Alerts.ConnectAsync(server);
         server.Kill();
-        RedisServer? restarted = null;
+        LocalRedisServer? restarted = null;
         try
         {
             await using var publisher = new RedisAlertPublisher(redis, new RedisPublisherOptions { BufferCapacity = 1, RetryBackoffMax = TimeSpan.FromMilliseconds(200) });
@@ -340,10 +341,10 @@ public sealed class RedisAlertPublisherTests
     [Fact]
     public async Task PublishPictureAsync_WhileRedisDown_KeepsOnlyTheLatestPicturePerSymbol()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await Alerts.ConnectAsync(server);
         server.Kill();
-        RedisServer? restarted = null;
+        LocalRedisServer? restarted = null;
         try
         {
             await using var publisher = new RedisAlertPublisher(redis, new RedisPublisherOptions { BufferCapacity = 10, RetryBackoffMax = TimeSpan.FromMilliseconds(200) });
@@ -371,7 +372,7 @@ public sealed class RedisAlertPublisherTests
     [Fact]
     public async Task DisposeAsync_RedisDownForTheWholeDrainTimeout_StopsAndReportsUndelivered()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await Alerts.ConnectAsync(server);
         server.Kill();
         var log = new Alerts.LogLines();

@@ -83,7 +83,17 @@ public static class KafkaSource
         using var market = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(options, groupId: options.GroupId + "-market"))
             .SetErrorHandler((_, e) => log?.Invoke($"kafka: {e.Code}: {e.Reason}"))
             .Build();
-        market.Assign(MarketPartitions(options, market, topics, cancel));
+        // Instruments first, to their end: every other message names a symbol, and a book, mark or position that
+        // arrives before its instrument would be dead-lettered as unknown. Then everything else.
+        var instruments = Partitions(market, [topics.Instruments], cancel);
+        market.Assign(instruments);
+        while (!cancel.IsCancellationRequested && !AtEnd(market, instruments))
+        {
+            Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(50), storeOffsets: false);
+        }
+
+        var rest = Partitions(market, [topics.Book, topics.Marks, topics.Liquidations], cancel);
+        market.Assign(instruments.Select(p => new TopicPartitionOffset(p.TopicPartition, market.Position(p.TopicPartition))).Concat(rest));
         positions.Subscribe(topics.Positions);
 
         try
@@ -146,10 +156,9 @@ public static class KafkaSource
         }
     }
 
-    private static List<TopicPartitionOffset> MarketPartitions(KafkaMonitorOptions options, IConsumer<byte[], byte[]> consumer, Contracts.TopicNames topics, CancellationToken cancel)
+    private static List<TopicPartitionOffset> Partitions(IConsumer<byte[], byte[]> consumer, string[] wanted, CancellationToken cancel)
     {
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
-        var wanted = new[] { topics.Instruments, topics.Book, topics.Marks, topics.Liquidations };
         var partitions = new List<TopicPartitionOffset>();
         foreach (var topic in wanted)
         {
@@ -168,8 +177,22 @@ public static class KafkaSource
             }
         }
 
-        _ = options;
         return partitions;
+    }
+
+    private static bool AtEnd(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
+    {
+        foreach (var p in partitions)
+        {
+            var high = consumer.QueryWatermarkOffsets(p.TopicPartition, TimeSpan.FromSeconds(5)).High;
+            var position = consumer.Position(p.TopicPartition);
+            if (high.Value > 0 && (position == Offset.Unset || position.Value < high.Value))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static ConsumerConfig ConsumerConfig(KafkaMonitorOptions options, string groupId)

@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Net.Sockets;
 
-namespace StreamRisk.Testing;
+namespace StreamRisk.Redis;
 
-/// <summary>Settings of a test <see cref="RedisServer"/>.</summary>
-public sealed record RedisServerOptions
+/// <summary>Settings of a test <see cref="LocalRedisServer"/>.</summary>
+public sealed record LocalRedisServerOptions
 {
     /// <summary>Turn on the append-only file (fsync every write) where durability is under test.</summary>
     public bool AppendOnly { get; init; }
@@ -18,15 +19,15 @@ public sealed record RedisServerOptions
 }
 
 /// <summary>
-/// A real <c>redis-server</c> process on a free loopback port in a temporary directory, stopped by its
-/// pid. The test command installs redis-server (apt) when missing; a missing binary fails the test
-/// loudly rather than skipping it.
+/// A real <c>redis-server</c> process on a free loopback port in a temporary directory, stopped by its pid: what
+/// <c>demo</c> starts when no Redis is given, and what every Redis test runs against. The test command installs
+/// redis-server (apt) when missing; a missing binary fails a test loudly rather than skipping it.
 /// </summary>
-public sealed class RedisServer : IDisposable
+public sealed class LocalRedisServer : IDisposable
 {
     private readonly bool _ownsDirectory;
 
-    private RedisServer(int port, string directory, bool ownsDirectory, int pid, bool appendOnly)
+    private LocalRedisServer(int port, string directory, bool ownsDirectory, int pid, bool appendOnly)
     {
         Port = port;
         Directory = directory;
@@ -43,6 +44,21 @@ public sealed class RedisServer : IDisposable
     /// <summary>StackExchange.Redis configuration string for this server.</summary>
     public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=2000";
 
+    /// <summary>Path of redis-server on this machine, or null.</summary>
+    public static string? FindExecutable()
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':').Append("/usr/bin").Append("/usr/sbin"))
+        {
+            var candidate = Path.Combine(dir, "redis-server");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
     public static string Executable()
     {
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':').Append("/usr/bin").Append("/usr/sbin"))
@@ -57,12 +73,12 @@ public sealed class RedisServer : IDisposable
         throw new InvalidOperationException("redis-server is not installed: run the README's test command (./test.sh), which installs it with apt.");
     }
 
-    public static RedisServer Start(RedisServerOptions? options = null)
+    public static LocalRedisServer Start(LocalRedisServerOptions? options = null)
     {
-        options ??= new RedisServerOptions();
+        options ??= new LocalRedisServerOptions();
         var ownsDirectory = options.Directory is null;
         var directory = options.Directory ?? System.IO.Directory.CreateTempSubdirectory("streamrisk-redis-").FullName;
-        var port = options.Port ?? FreePort.Next();
+        var port = options.Port ?? FreeLoopbackPort();
         var pidFile = Path.Combine(directory, "redis.pid");
         File.Delete(pidFile);
         var args = new[]
@@ -83,8 +99,8 @@ public sealed class RedisServer : IDisposable
         }
 
         var pid = 0;
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(10))
         {
             if (pid == 0 && File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture, out var read))
             {
@@ -93,7 +109,7 @@ public sealed class RedisServer : IDisposable
 
             if (pid != 0 && Accepts(port))
             {
-                return new RedisServer(port, directory, ownsDirectory, pid, options.AppendOnly);
+                return new LocalRedisServer(port, directory, ownsDirectory, pid, options.AppendOnly);
             }
 
             Thread.Sleep(20);
@@ -104,7 +120,7 @@ public sealed class RedisServer : IDisposable
     }
 
     /// <summary>Restart on the same port and directory (AOF replays if it was on).</summary>
-    public RedisServer Restart() => Start(new RedisServerOptions { AppendOnly = AppendOnly, Port = Port, Directory = Directory });
+    public LocalRedisServer Restart() => Start(new LocalRedisServerOptions { AppendOnly = AppendOnly, Port = Port, Directory = Directory });
 
     /// <summary>SIGKILL: no shutdown, no final save.</summary>
     public void Kill() => Stop(kill: true);
@@ -162,6 +178,15 @@ public sealed class RedisServer : IDisposable
         }
 
         Pid = 0;
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 
     private static bool Accepts(int port)

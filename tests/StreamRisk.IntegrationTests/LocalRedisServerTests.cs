@@ -1,17 +1,18 @@
 using StackExchange.Redis;
+using StreamRisk.Redis;
 using StreamRisk.Testing;
 
 namespace StreamRisk.IntegrationTests;
 
 /// <summary>The test Redis is a real redis-server: pub/sub and streams with consumer groups round-trip.</summary>
-public sealed class RedisServerTests
+public sealed class LocalRedisServerTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
     [Fact]
     public async Task PublishSubscribe_MessageReachesSubscriber()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
         var received = new List<string>();
         var channel = RedisChannel.Literal("streamrisk.alerts.BTCUSDT");
@@ -34,7 +35,7 @@ public sealed class RedisServerTests
     [Fact]
     public async Task StreamConsumerGroup_AddReadAck_LeavesNothingPending()
     {
-        using var server = RedisServer.Start();
+        using var server = LocalRedisServer.Start();
         await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
         var db = redis.GetDatabase();
         const string stream = "streamrisk:alerts";
@@ -60,7 +61,7 @@ public sealed class RedisServerTests
     [Fact]
     public async Task AppendOnly_KillNineAndRestart_StreamSurvives()
     {
-        using var server = RedisServer.Start(new RedisServerOptions { AppendOnly = true });
+        using var server = LocalRedisServer.Start(new LocalRedisServerOptions { AppendOnly = true });
         await using (var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString))
         {
             await redis.GetDatabase().StreamAddAsync("durable", "k", "v");
@@ -77,7 +78,7 @@ public sealed class RedisServerTests
     [Fact]
     public async Task Dispose_StopsTheProcessByPid()
     {
-        var server = RedisServer.Start();
+        var server = LocalRedisServer.Start();
         var pid = server.Pid;
 
         server.Dispose();

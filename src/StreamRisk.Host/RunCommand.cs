@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using StreamRisk.Host.Monitoring;
+
+namespace StreamRisk.Host;
+
+/// <summary>
+/// <c>streamrisk run</c>: the monitor against a real Kafka cluster and Redis. Configuration from appsettings.json
+/// (or <c>--config FILE</c>), then <c>STREAMRISK__…</c> environment variables, then flags — later wins.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create(TextWriter output, TimeProvider time)
+    {
+        var config = new Option<string?>("--config") { Description = "JSON settings file (default: appsettings.json in the working directory, if present)." };
+        var bootstrap = new Option<string?>("--bootstrap") { Description = "Kafka bootstrap servers (StreamRisk:Kafka:BootstrapServers)." };
+        var group = new Option<string?>("--group") { Description = "Consumer group id shared by all instances (StreamRisk:Kafka:GroupId)." };
+        var prefix = new Option<string?>("--topic-prefix") { Description = "Prefix of the topic names (StreamRisk:Kafka:TopicPrefix)." };
+        var redis = new Option<string?>("--redis") { Description = "StackExchange.Redis configuration, e.g. localhost:6379 (StreamRisk:Redis:Configuration)." };
+        var profile = new Option<string?>("--profile") { Description = "Venue margin profile (StreamRisk:Engine:Profile)." };
+        var command = new Command("run", "Run the monitor against Kafka and Redis (configuration: appsettings.json, STREAMRISK__ env, flags).")
+        {
+            config, bootstrap, group, prefix, redis, profile,
+        };
+        command.SetAction(async (parse, cancel) =>
+        {
+            var builder = new ConfigurationBuilder();
+            var file = parse.GetValue(config);
+            if (file is not null && !File.Exists(file))
+            {
+                throw new UsageException($"{file}: no such file");
+            }
+
+            builder.AddJsonFile(Path.GetFullPath(file ?? "appsettings.json"), optional: file is null);
+            builder.AddEnvironmentVariables(prefix: "STREAMRISK__");
+            var flags = new Dictionary<string, string?>(StringComparer.Ordinal);
+            void Flag(Option<string?> option, string key)
+            {
+                if (parse.GetValue(option) is { } value)
+                {
+                    flags["StreamRisk:" + key] = value;
+                }
+            }
+
+            Flag(bootstrap, "Kafka:BootstrapServers");
+            Flag(group, "Kafka:GroupId");
+            Flag(prefix, "Kafka:TopicPrefix");
+            Flag(redis, "Redis:Configuration");
+            Flag(profile, "Engine:Profile");
+            builder.AddInMemoryCollection(flags);
+            MonitorSettings settings;
+            try
+            {
+                // Environment variables come without the section name (STREAMRISK__KAFKA__...): nest them under it.
+                var raw = builder.Build();
+                var merged = new ConfigurationBuilder().AddConfiguration(raw)
+                    .AddInMemoryCollection(raw.AsEnumerable().Where(kv => !kv.Key.StartsWith("StreamRisk", StringComparison.OrdinalIgnoreCase) && kv.Value is not null)
+                        .Select(kv => new KeyValuePair<string, string?>("StreamRisk:" + kv.Key, kv.Value)))
+                    .AddInMemoryCollection(flags)
+                    .Build();
+                settings = MonitorSettings.From(merged);
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new UsageException("configuration: " + ex.Message);
+            }
+
+            settings.Validate();
+            await output.WriteLineAsync($"streamrisk run: Kafka {settings.Kafka.BootstrapServers} (group {settings.Kafka.GroupId}), " +
+                $"Redis {(string.IsNullOrEmpty(settings.Redis.Configuration) ? "off (alerts to this console)" : "on")}, profile {settings.Engine.Profile}").ConfigureAwait(false);
+            var runner = new MonitorRunner(settings, output, time);
+            var summary = await runner.RunAsync(cancel).ConfigureAwait(false);
+            await output.WriteLineAsync(Summary(summary)).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static string Summary(MonitorSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var rules = summary.AlertsByRule.Count == 0 ? "none" : string.Join(", ", summary.AlertsByRule.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value}"));
+        return string.Create(CultureInfo.InvariantCulture,
+            $"summary: {summary.EventsApplied:N0} events applied, {summary.DeadLettered:N0} dead-lettered, {summary.AlertTransitions:N0} alert transitions; alerts raised by rule: {rules}");
+    }
+}

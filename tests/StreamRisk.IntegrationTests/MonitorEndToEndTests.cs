@@ -1,0 +1,153 @@
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using StackExchange.Redis;
+using StreamRisk.Contracts;
+using StreamRisk.Domain;
+using StreamRisk.Domain.Books;
+using StreamRisk.Domain.Instruments;
+using StreamRisk.Host.Monitoring;
+using StreamRisk.Kafka;
+using StreamRisk.Kafka.Embedded;
+using StreamRisk.Redis;
+using StreamRisk.Testing;
+
+namespace StreamRisk.IntegrationTests;
+
+/// <summary>
+/// The whole monitor on a real Kafka protocol endpoint (embedded cluster) and a real redis-server: scripted scenarios
+/// go in as wire messages, alert transitions come out of the Redis stream.
+/// </summary>
+public sealed class MonitorEndToEndTests
+{
+    private const long T0 = 1_723_161_255_000;
+    private static readonly Symbol X = new("XUSDT");
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task ThinBookUnderFiftyTimesLongs_CascadeRiskRaisedInTheRedisStream_AndMalformedMessagesDeadLettered()
+    {
+        using var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 1 });
+        var topics = new TopicNames();
+        foreach (var (name, partitions) in topics.WithDefaultPartitions())
+        {
+            cluster.CreateTopic(name, partitions);
+        }
+
+        using var redisServer = LocalRedisServer.Start();
+        using (var producer = new WireProducer(cluster.BootstrapServers, topics))
+        {
+            ProduceThinBookScenario(producer);
+            // Hostile input mixed in: each must land in the dead-letter topic with its reason, none may disturb the rest.
+            producer.Raw(topics.Marks, Encoding.UTF8.GetBytes("XUSDT"), Encoding.UTF8.GetBytes("{\"v\":1,\"symbol\":\"XUSDT\",\"eventTime\":1,"));
+            producer.Raw(topics.Marks, Encoding.UTF8.GetBytes("XUSDT"), Encoding.UTF8.GetBytes("{\"v\":1,\"symbol\":\"XUSDT\",\"eventTime\":1,\"price\":-5}"));
+            producer.Raw(topics.Marks, Encoding.UTF8.GetBytes("NOPE"), Encoding.UTF8.GetBytes("{\"v\":1,\"symbol\":\"NOPE\",\"eventTime\":1,\"price\":5}"));
+            producer.Raw(topics.Marks, Encoding.UTF8.GetBytes("XUSDT"), Encoding.UTF8.GetBytes("{\"v\":1,\"symbol\":\"XUSDT\",\"eventTime\":1,\"price\":1e400}"));
+            producer.Position(new AccountId("lev00"), sequence: 1, T0 + 900, X, 1, 100, 2); // seq 1 again: out of order
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        }
+
+        // A live feed: marks keep coming (event time moves on, so throttled projections fall due).
+        using var feedStop = new CancellationTokenSource();
+        var feed = Task.Run(async () =>
+        {
+            using var marks = new WireProducer(cluster.BootstrapServers, topics);
+            marks.Instrument(new Instrument(X, ContractKind.Linear, 0.01, 0.001, MarginTiers.Flat(0.005)), T0);
+            for (var t = T0 + 200; !feedStop.IsCancellationRequested; t += 200)
+            {
+                marks.Mark(X, t, 100);
+                marks.Flush(TimeSpan.FromSeconds(5));
+                await Task.Delay(50);
+            }
+        });
+
+        var settings = new MonitorSettings
+        {
+            Kafka = new KafkaSettings { BootstrapServers = cluster.BootstrapServers, GroupId = "e2e", SessionTimeoutMs = 3000, HeartbeatIntervalMs = 1000 },
+            Redis = new RedisSettings { Configuration = redisServer.ConnectionString },
+        };
+        using var output = new StringWriter();
+        var runner = new MonitorRunner(settings, output, TimeProvider.System) { EchoAlerts = false };
+        using var stop = new CancellationTokenSource();
+        var run = runner.RunAsync(stop.Token);
+
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(redisServer.ConnectionString);
+        var db = redis.GetDatabase();
+        StreamEntry[] entries = [];
+        var raised = await Eventually.TrueAsync(() =>
+        {
+            entries = db.StreamRange("streamrisk:alerts");
+            return entries.Any(e => e["rule"] == "CascadeRisk");
+        }, Deadline, TimeSpan.FromMilliseconds(100));
+
+        await feedStop.CancelAsync();
+        await feed;
+        stop.Cancel();
+        var summary = await run.WaitAsync(Deadline);
+        Assert.True(raised, "no CascadeRisk alert reached the Redis stream; monitor said: " + output);
+
+        using var alert = JsonDocument.Parse(entries.First(e => e["rule"] == "CascadeRisk")["alert"].ToString());
+        var root = alert.RootElement;
+        Assert.Matches(@"^CascadeRisk:XUSDT:down:\d+$", root.GetProperty("id").GetString());
+        Assert.Equal("raised", root.GetProperty("state").GetString());
+        Assert.Equal("warning", root.GetProperty("severity").GetString());
+        Assert.Equal(0.016, root.GetProperty("metrics").GetProperty("criticalShock").GetDouble(), 9);
+        Assert.False(string.IsNullOrWhiteSpace(root.GetProperty("explanation").GetString()));
+        Assert.True(db.HashExists("streamrisk:state:XUSDT", "mark"));
+
+        var deadLetters = ReadAll(cluster.BootstrapServers, topics.DeadLetter);
+        var reasons = deadLetters.Select(m => Encoding.UTF8.GetString(m.Headers.GetLastBytes("streamrisk-reason"))).Order().ToList();
+        Assert.Equal(5, summary.DeadLettered);
+        Assert.Equal(5, deadLetters.Count);
+        Assert.Contains("bad-json", reasons);
+        Assert.Contains("unknown-symbol", reasons);
+        Assert.Contains("out-of-order-seq", reasons);
+        Assert.Contains(reasons, r => r.StartsWith("negative", StringComparison.Ordinal));
+        Assert.Contains(reasons, r => r.StartsWith("not-finite", StringComparison.Ordinal));
+    }
+
+    /// <summary>A thin book (15 of bids near the touch, then 9,000) under twenty 50x isolated longs of 10 at 100 (LP ≈ 98.49).</summary>
+    internal static void ProduceThinBookScenario(WireProducer producer)
+    {
+        producer.Instrument(new Instrument(X, ContractKind.Linear, 0.01, 0.001, MarginTiers.Flat(0.005)), T0);
+        producer.BookSnapshot(X, T0, 1, [new PriceLevel(9_990, 5), new PriceLevel(9_950, 5), new PriceLevel(9_900, 5), new PriceLevel(9_000, 10_000)],
+            [new PriceLevel(10_010, 10_000)]);
+        for (var i = 0; i < 20; i++)
+        {
+            producer.Account(new AccountId($"lev{i:00}"), sequence: 1, T0, 0, [(X, 10, 100, 20)]);
+        }
+
+        producer.Mark(X, T0, 100);
+    }
+
+    private static List<Message<byte[], byte[]>> ReadAll(string bootstrap, string topic)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap, GroupId = "reader-" + Guid.NewGuid().ToString("N"), AutoOffsetReset = AutoOffsetReset.Earliest, EnablePartitionEof = true,
+        }).Build();
+        consumer.Subscribe(topic);
+        var messages = new List<Message<byte[], byte[]>>();
+        var ends = new HashSet<int>();
+        var deadline = DateTime.UtcNow + Deadline;
+        while (ends.Count < 3 && DateTime.UtcNow < deadline)
+        {
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (result is null)
+            {
+                continue;
+            }
+
+            if (result.IsPartitionEOF)
+            {
+                ends.Add(result.Partition.Value);
+                continue;
+            }
+
+            messages.Add(result.Message);
+        }
+
+        consumer.Close();
+        return messages;
+    }
+}
