@@ -12,7 +12,8 @@ public sealed class MonitorPipelineTests
     /// <summary>A thin book under a cluster of 50x longs (LP ≈ 98.5 on a 100 mark): a ~1.5% drop runs away.</summary>
     private static (RiskEngine Engine, EventClock Clock, List<AlertTransition> Alerts, List<SymbolRisk> Risks, MonitorPipeline Pipeline) Scenario()
     {
-        var engine = new RiskEngine(new EngineOptions { DefaultInsuranceFund = 1_000 });
+        // A small scenario: the cascade is ~20k of notional, below the default materiality floor of CascadeRisk.
+        var engine = new RiskEngine(new EngineOptions { DefaultInsuranceFund = 1_000, DefaultThresholds = new AlertThresholds { CascadeMinNotional = 0 } });
         var clock = new EventClock();
         var alerts = new List<AlertTransition>();
         var risks = new List<SymbolRisk>();

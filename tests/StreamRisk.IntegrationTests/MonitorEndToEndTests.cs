@@ -65,6 +65,7 @@ public sealed class MonitorEndToEndTests
         {
             Kafka = new KafkaSettings { BootstrapServers = cluster.BootstrapServers, GroupId = "e2e", SessionTimeoutMs = 3000, HeartbeatIntervalMs = 1000 },
             Redis = new RedisSettings { Configuration = redisServer.ConnectionString },
+            Alerts = new AlertSettings { Default = new StreamRisk.Domain.Alerts.AlertThresholds { CascadeMinNotional = 0 } }, // a ~20k scenario
         };
         using var output = new StringWriter();
         var runner = new MonitorRunner(settings, output, TimeProvider.System) { EchoAlerts = false };

@@ -43,6 +43,12 @@ public sealed class AlertBook
     private void CascadeRisk(SymbolRisk risk, AlertThresholds t, string direction, double? shock, CascadeChain? chain, List<AlertTransition> output)
     {
         var limit = t.CriticalShock;
+        if (chain is not null && chain.Notional < t.CascadeMinNotional)
+        {
+            shock = null; // too small to be a cascade: as if nothing ran away
+            chain = null;
+        }
+
         var raise = shock is { } s && s <= limit;
         var keep = shock is { } k && k <= limit * (1 + t.Hysteresis);
         var value = shock ?? double.NaN;
@@ -119,7 +125,7 @@ public sealed class AlertBook
                 : near.Distance <= t.LargeAccountDistance / 2 ? AlertSeverity.Warning : AlertSeverity.Info;
             var explanation = string.Create(CultureInfo.InvariantCulture,
                 $"Account {near.Account} holds {near.Notional:N0} of {risk.Symbol} ({near.Size:0.####}) with its liquidation price {near.LiquidationPrice:N2} only {Pct(near.Distance, 2)} from the mark {risk.Mark:N2}.");
-            Track(AlertRule.LargeAccountNearLiquidation, risk, near.Account, raise, keep, severity, Bucket(near.Distance * 1000, linear: true),
+            Track(AlertRule.LargeAccountNearLiquidation, risk, near.Account, raise, keep, severity, Bucket(near.Distance * 200, linear: true),
                 [new("notional", near.Notional), new("distance", near.Distance), new("liquidationPrice", near.LiquidationPrice)],
                 explanation, $"Contact {near.Account} for margin or reduce the position in slices before it hits the book.", output);
         }
@@ -202,7 +208,7 @@ public sealed class AlertBook
 
     /// <summary>
     /// Materiality: an open alert is re-sent as "updated" only when its key measure moves to another bucket —
-    /// whole steps for linear measures (0.1% of critical shock), ~10% steps for ratios and rates.
+    /// whole steps for linear measures (0.1% of critical shock, 0.5% of distance), 25% steps for ratios and rates.
     /// </summary>
     private static long Bucket(double value, bool linear)
     {
@@ -211,7 +217,7 @@ public sealed class AlertBook
             return long.MaxValue;
         }
 
-        return linear ? (long)Math.Round(value) : value <= 0 ? long.MinValue : (long)Math.Floor(Math.Log(value) / Math.Log(1.1));
+        return linear ? (long)Math.Round(value) : value <= 0 ? long.MinValue : (long)Math.Floor(Math.Log(value) / Math.Log(1.25));
     }
 
     private static string Pct(double fraction, int decimals = 1) =>

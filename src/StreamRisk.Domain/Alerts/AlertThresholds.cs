@@ -9,6 +9,12 @@ public sealed record AlertThresholds
     /// <summary>CascadeRisk fires when a critical shock is at or below this fraction (3% = 0.03).</summary>
     public double CriticalShock { get; init; } = 0.03;
 
+    /// <summary>
+    /// CascadeRisk ignores a runaway chain that liquidates less than this notional: a 20x amplification of a few
+    /// thousand dollars through a thin patch of book is noise, not a cascade.
+    /// </summary>
+    public double CascadeMinNotional { get; init; } = 100_000;
+
     /// <summary>InsuranceFundAtRisk considers projected shocks up to this size.</summary>
     public double FundShockLimit { get; init; } = 0.1;
 
