@@ -1,0 +1,72 @@
+namespace StreamRisk.Host.Tests;
+
+/// <summary>Configuration layering of <c>streamrisk run</c>: file, then STREAMRISK__ environment, then flags.</summary>
+[Collection("environment")]
+public sealed class RunCommandTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("run-");
+
+    public void Dispose()
+    {
+        Environment.SetEnvironmentVariable("STREAMRISK__ENGINE__PROFILE", null);
+        _dir.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task NoBootstrapServers_OneLineNamingTheSettingAndItsSources_ExitTwo()
+    {
+        var run = await CliRun.InvokeAsync("run", "--config", Write("""{"StreamRisk":{"Redis":{"Configuration":""}}}"""));
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Single(run.ErrorLines);
+        Assert.Contains("StreamRisk:Kafka:BootstrapServers is required", run.Error, StringComparison.Ordinal);
+        Assert.Contains("STREAMRISK__KAFKA__BOOTSTRAPSERVERS", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProfileFromTheConfigFile_IsValidated()
+    {
+        var run = await CliRun.InvokeAsync("run", "--config", Write("""{"StreamRisk":{"Kafka":{"BootstrapServers":"k:9092"},"Engine":{"Profile":"ftx"}}}"""));
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Contains("'ftx'", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EnvironmentOverridesTheFile()
+    {
+        Environment.SetEnvironmentVariable("STREAMRISK__ENGINE__PROFILE", "mtgox");
+
+        var run = await CliRun.InvokeAsync("run", "--config", Write("""{"StreamRisk":{"Kafka":{"BootstrapServers":"k:9092"},"Engine":{"Profile":"binance"}}}"""));
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Contains("'mtgox'", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FlagsOverrideTheEnvironment()
+    {
+        Environment.SetEnvironmentVariable("STREAMRISK__ENGINE__PROFILE", "binance");
+
+        var run = await CliRun.InvokeAsync("run", "--config", Write("""{"StreamRisk":{"Kafka":{"BootstrapServers":"k:9092"}}}"""), "--profile", "bitmex-1999");
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Contains("'bitmex-1999'", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MissingConfigFile_ExitTwo()
+    {
+        var run = await CliRun.InvokeAsync("run", "--config", Path.Combine(_dir.FullName, "none.json"));
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Contains("no such file", run.Error, StringComparison.Ordinal);
+    }
+
+    private string Write(string json)
+    {
+        var path = Path.Combine(_dir.FullName, Guid.NewGuid().ToString("N") + ".json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+}

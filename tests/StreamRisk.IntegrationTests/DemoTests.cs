@@ -1,0 +1,24 @@
+using StreamRisk.Host;
+
+namespace StreamRisk.IntegrationTests;
+
+/// <summary>The README's first command, for real: embedded Kafka, simulator, monitor, a redis-server it starts.</summary>
+public sealed class DemoTests
+{
+    [Fact]
+    public async Task Demo_ThirtySeconds_RaisesCascadeRiskAndPrintsWhereToLookAndASummary()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = await Cli.RunAsync(["demo", "--duration", "30s", "--brokers", "1"], output, error, TimeProvider.System);
+
+        var text = output.ToString();
+        Assert.True(code == 0, error.ToString());
+        Assert.Contains("started redis-server on 127.0.0.1:", text, StringComparison.Ordinal);
+        Assert.Contains("XRANGE streamrisk:alerts", text, StringComparison.Ordinal);
+        Assert.Matches(@"alert raised +\w+ +CascadeRisk ", text);
+        Assert.Matches(@"summary: [\d,]+ events applied, 0 dead-lettered", text);
+        Assert.Contains("alerts raised by rule:", text, StringComparison.Ordinal);
+    }
+}
