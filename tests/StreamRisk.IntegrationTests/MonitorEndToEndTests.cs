@@ -107,6 +107,74 @@ public sealed class MonitorEndToEndTests
         Assert.Contains(reasons, r => r.StartsWith("not-finite", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task RedisDownWhenTheAlertIsRaised_DeliveredAfterRestart()
+    {
+        using var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 1 });
+        var topics = new TopicNames();
+        foreach (var (name, partitions) in topics.WithDefaultPartitions())
+        {
+            cluster.CreateTopic(name, partitions);
+        }
+
+        using var redisServer = LocalRedisServer.Start(new LocalRedisServerOptions { AppendOnly = true });
+        using (var producer = new WireProducer(cluster.BootstrapServers, topics))
+        {
+            ProduceThinBookScenario(producer);
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        }
+
+        var settings = new MonitorSettings
+        {
+            Kafka = new KafkaSettings { BootstrapServers = cluster.BootstrapServers, GroupId = "outage", SessionTimeoutMs = 3000, HeartbeatIntervalMs = 1000 },
+            Redis = new RedisSettings { Configuration = redisServer.ConnectionString },
+            Alerts = new AlertSettings { Default = new StreamRisk.Domain.Alerts.AlertThresholds { CascadeMinNotional = 0 } },
+        };
+        var alerts = new List<StreamRisk.Domain.Alerts.AlertTransition>();
+        using var output = new StringWriter();
+        var runner = new MonitorRunner(settings, output, TimeProvider.System) { EchoAlerts = false, AlertObserved = a => { lock (alerts) { alerts.Add(a); } } };
+        using var stop = new CancellationTokenSource();
+        var run = runner.RunAsync(stop.Token);
+        redisServer.Kill(); // Redis dies before the monitor has anything to say
+
+        using var feedStop = new CancellationTokenSource();
+        var feed = Task.Run(async () =>
+        {
+            using var marks = new WireProducer(cluster.BootstrapServers, topics);
+            marks.Instrument(new Instrument(X, ContractKind.Linear, 0.01, 0.001, MarginTiers.Flat(0.005)), T0);
+            for (var t = T0 + 200; !feedStop.IsCancellationRequested; t += 200)
+            {
+                marks.Mark(X, t, 100);
+                marks.Flush(TimeSpan.FromSeconds(5));
+                await Task.Delay(50);
+            }
+        });
+
+        Assert.True(await Eventually.TrueAsync(() => { lock (alerts) { return alerts.Any(a => a.Rule == StreamRisk.Domain.Alerts.AlertRule.CascadeRisk); } }, Deadline),
+            "the monitor raised no CascadeRisk: " + output);
+        using var restarted = redisServer.Restart();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(restarted.ConnectionString);
+        var delivered = await Eventually.TrueAsync(() =>
+        {
+            var entries = redis.GetDatabase().StreamRange("streamrisk:alerts");
+            lock (alerts)
+            {
+                // Everything raised so far, in order, each once.
+                var ids = entries.Select(e => e["id"].ToString()).ToList();
+                var expected = alerts.Select(a => a.TransitionId).ToList();
+                return ids.Count >= expected.Count && ids.Take(expected.Count).SequenceEqual(expected);
+            }
+        }, Deadline, TimeSpan.FromMilliseconds(200));
+
+        await feedStop.CancelAsync();
+        await feed;
+        stop.Cancel();
+        await run.WaitAsync(Deadline);
+        var final = redis.GetDatabase().StreamRange("streamrisk:alerts").Select(e => e["id"].ToString()).ToList();
+        Assert.True(delivered, $"stream holds {final.Count} entries; raised {alerts.Count}");
+        Assert.Equal(final.Count, final.Distinct().Count());
+    }
+
     /// <summary>A thin book (15 of bids near the touch, then 9,000) under twenty 50x isolated longs of 10 at 100 (LP ≈ 98.49).</summary>
     internal static void ProduceThinBookScenario(WireProducer producer)
     {
