@@ -27,12 +27,8 @@ public sealed class MonitorEndToEndTests
     [Fact]
     public async Task ThinBookUnderFiftyTimesLongs_CascadeRiskRaisedInTheRedisStream_AndMalformedMessagesDeadLettered()
     {
-        using var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 1 });
         var topics = new TopicNames();
-        foreach (var (name, partitions) in topics.WithDefaultPartitions())
-        {
-            cluster.CreateTopic(name, partitions);
-        }
+        using var cluster = StartCluster(topics);
 
         using var redisServer = LocalRedisServer.Start();
         using (var producer = new WireProducer(cluster.BootstrapServers, topics))
@@ -47,19 +43,8 @@ public sealed class MonitorEndToEndTests
             Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
         }
 
-        // A live feed: marks keep coming (event time moves on, so throttled projections fall due).
         using var feedStop = new CancellationTokenSource();
-        var feed = Task.Run(async () =>
-        {
-            using var marks = new WireProducer(cluster.BootstrapServers, topics);
-            marks.Instrument(new Instrument(X, ContractKind.Linear, 0.01, 0.001, MarginTiers.Flat(0.005)), T0);
-            for (var t = T0 + 200; !feedStop.IsCancellationRequested; t += 200)
-            {
-                marks.Mark(X, t, 100);
-                marks.Flush(TimeSpan.FromSeconds(5));
-                await Task.Delay(50);
-            }
-        });
+        var feed = LiveMarksAsync(cluster.BootstrapServers, topics, feedStop.Token);
 
         var settings = new MonitorSettings
         {
@@ -110,12 +95,8 @@ public sealed class MonitorEndToEndTests
     [Fact]
     public async Task RedisDownWhenTheAlertIsRaised_DeliveredAfterRestart()
     {
-        using var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 1 });
         var topics = new TopicNames();
-        foreach (var (name, partitions) in topics.WithDefaultPartitions())
-        {
-            cluster.CreateTopic(name, partitions);
-        }
+        using var cluster = StartCluster(topics);
 
         using var redisServer = LocalRedisServer.Start(new LocalRedisServerOptions { AppendOnly = true });
         using (var producer = new WireProducer(cluster.BootstrapServers, topics))
@@ -138,17 +119,7 @@ public sealed class MonitorEndToEndTests
         redisServer.Kill(); // Redis dies before the monitor has anything to say
 
         using var feedStop = new CancellationTokenSource();
-        var feed = Task.Run(async () =>
-        {
-            using var marks = new WireProducer(cluster.BootstrapServers, topics);
-            marks.Instrument(new Instrument(X, ContractKind.Linear, 0.01, 0.001, MarginTiers.Flat(0.005)), T0);
-            for (var t = T0 + 200; !feedStop.IsCancellationRequested; t += 200)
-            {
-                marks.Mark(X, t, 100);
-                marks.Flush(TimeSpan.FromSeconds(5));
-                await Task.Delay(50);
-            }
-        });
+        var feed = LiveMarksAsync(cluster.BootstrapServers, topics, feedStop.Token);
 
         Assert.True(await Eventually.TrueAsync(() => { lock (alerts) { return alerts.Any(a => a.Rule == StreamRisk.Domain.Alerts.AlertRule.CascadeRisk); } }, Deadline),
             "the monitor raised no CascadeRisk: " + output);
@@ -174,6 +145,30 @@ public sealed class MonitorEndToEndTests
         Assert.True(delivered, $"stream holds {final.Count} entries; raised {alerts.Count}");
         Assert.Equal(final.Count, final.Distinct().Count());
     }
+
+    private static EmbeddedKafkaCluster StartCluster(TopicNames topics)
+    {
+        var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 1 });
+        foreach (var (name, partitions) in topics.WithDefaultPartitions())
+        {
+            cluster.CreateTopic(name, partitions);
+        }
+
+        return cluster;
+    }
+
+    /// <summary>A live feed: marks keep coming, so event time moves on and throttled projections fall due.</summary>
+    private static Task LiveMarksAsync(string bootstrap, TopicNames topics, CancellationToken stop) => Task.Run(async () =>
+    {
+        using var marks = new WireProducer(bootstrap, topics);
+        marks.Instrument(new Instrument(X, ContractKind.Linear, 0.01, 0.001, MarginTiers.Flat(0.005)), T0);
+        for (var t = T0 + 200; !stop.IsCancellationRequested; t += 200)
+        {
+            marks.Mark(X, t, 100);
+            marks.Flush(TimeSpan.FromSeconds(5));
+            await Task.Delay(50, CancellationToken.None);
+        }
+    }, CancellationToken.None);
 
     /// <summary>A thin book (15 of bids near the touch, then 9,000) under twenty 50x isolated longs of 10 at 100 (LP ≈ 98.49).</summary>
     internal static void ProduceThinBookScenario(WireProducer producer)

@@ -5,6 +5,28 @@ namespace StreamRisk.Contracts.Documents;
 /// <summary>Typed, path-aware reads of JSON fields for input documents (validation happens here, once).</summary>
 internal static class JsonFields
 {
+    /// <summary>Parses an input document that must be one JSON object; anything else is a <see cref="DocumentException"/> at "$".</summary>
+    public static JsonDocument ParseObject(ReadOnlySpan<byte> utf8)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(utf8.ToArray(), new JsonDocumentOptions { MaxDepth = 32 });
+        }
+        catch (JsonException ex)
+        {
+            throw new DocumentException("$", $"not valid JSON ({ex.Message.Split('.')[0]}, line {ex.LineNumber + 1})");
+        }
+
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            document.Dispose();
+            throw new DocumentException("$", "expected a JSON object");
+        }
+
+        return document;
+    }
+
     public static JsonElement Object(JsonElement parent, string name, string path)
     {
         var value = Required(parent, name, path);

@@ -10,23 +10,9 @@ public sealed record LiquidationPriceRequest(MarginProfile Profile, InstrumentCa
     /// <summary>Parses and validates the whole document; a <see cref="DocumentException"/> names the first bad field.</summary>
     public static LiquidationPriceRequest Parse(ReadOnlySpan<byte> utf8)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(utf8.ToArray(), new JsonDocumentOptions { MaxDepth = 32 });
-        }
-        catch (JsonException ex)
-        {
-            throw new DocumentException("$", $"not valid JSON ({ex.Message.Split('.')[0]}, line {ex.LineNumber + 1})");
-        }
-
-        using (document)
+        using var document = JsonFields.ParseObject(utf8);
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new DocumentException("$", "expected a JSON object");
-            }
 
             var profile = ReadProfile(root);
             var catalog = ReadInstruments(root);

@@ -47,23 +47,9 @@ public sealed class ProjectionRequest
     /// <summary>Parses and validates the whole document; a <see cref="DocumentException"/> names the first bad field.</summary>
     public static ProjectionRequest Parse(ReadOnlySpan<byte> utf8)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(utf8.ToArray(), new JsonDocumentOptions { MaxDepth = 32 });
-        }
-        catch (JsonException ex)
-        {
-            throw new DocumentException("$", $"not valid JSON ({ex.Message.Split('.')[0]}, line {ex.LineNumber + 1})");
-        }
-
-        using (document)
+        using var document = JsonFields.ParseObject(utf8);
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new DocumentException("$", "expected a JSON object");
-            }
 
             var profile = LiquidationPriceRequest.ReadProfile(root);
             var instrument = InstrumentDocument.Read(JsonFields.Object(root, "instrument", string.Empty), "instrument");
