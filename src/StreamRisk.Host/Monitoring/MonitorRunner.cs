@@ -58,6 +58,7 @@ public sealed class MonitorRunner
         }
 
         var failure = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var consumeStopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var pipeline = new MonitorPipeline(engine, clock,
             risk =>
             {
@@ -92,7 +93,7 @@ public sealed class MonitorRunner
             },
             ex => Log($"projection failed: {ex.Message}"));
 
-        using var subscription = KafkaSource.Create(kafka, Log).Subscribe(
+        using var subscription = KafkaSource.Create(kafka, Log, () => consumeStopped.TrySetResult()).Subscribe(
             message => applier.Apply(message),
             ex => failure.TrySetException(ex),
             () => failure.TrySetResult());
@@ -102,6 +103,15 @@ public sealed class MonitorRunner
         }
 
         subscription.Dispose();
+        // The consume thread commits what was applied and leaves the group; the engine is quiet after that.
+        try
+        {
+            await consumeStopped.Task.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Log("kafka: consumers did not close within 30 s; offsets of the last events may be re-read on restart");
+        }
         if (publisher is not null)
         {
             using var flush = new CancellationTokenSource(TimeSpan.FromSeconds(10));

@@ -18,7 +18,9 @@ namespace StreamRisk.Kafka.Ingest;
 /// </remarks>
 public static class KafkaSource
 {
-    public static IObservable<IngestedMessage> Create(KafkaMonitorOptions options, Action<string>? log = null)
+    /// <param name="stopped">Called on the consume thread once it has closed its consumers (offsets committed, group left):
+    /// after disposing the subscription, wait for it before reading engine state or shutting down.</param>
+    public static IObservable<IngestedMessage> Create(KafkaMonitorOptions options, Action<string>? log = null, Action? stopped = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         return Observable.Create<IngestedMessage>((observer, cancel) =>
@@ -42,6 +44,7 @@ public static class KafkaSource
                 finally
                 {
                     done.TrySetResult();
+                    stopped?.Invoke();
                 }
             })
             {
@@ -89,7 +92,7 @@ public static class KafkaSource
         market.Assign(instruments);
         while (!cancel.IsCancellationRequested && !AtEnd(market, instruments))
         {
-            Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(50), storeOffsets: false);
+            Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(50), storeOffsets: false, cancel);
         }
 
         var rest = Partitions(market, [topics.Book, topics.Marks, topics.Liquidations], cancel);
@@ -101,8 +104,8 @@ public static class KafkaSource
             while (!cancel.IsCancellationRequested)
             {
                 // Market data first (it moves marks and books); both consumers share this one thread.
-                Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.Zero, storeOffsets: false);
-                Drain(positions, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(20), storeOffsets: true);
+                Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.Zero, storeOffsets: false, cancel);
+                Drain(positions, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(20), storeOffsets: true, cancel);
             }
         }
         finally
@@ -122,11 +125,18 @@ public static class KafkaSource
     }
 
     private static void Drain(IConsumer<byte[], byte[]> consumer, Dictionary<string, TopicKind> kinds, IObserver<IngestedMessage> observer,
-        int maxMessages, TimeSpan firstTimeout, bool storeOffsets)
+        int maxMessages, TimeSpan firstTimeout, bool storeOffsets, CancellationToken cancel)
     {
         var timeout = firstTimeout;
         for (var i = 0; i < maxMessages; i++)
         {
+            // Once the subscriber has gone, OnNext no longer applies anything: stop before consuming (and storing
+            // the offset of) a message nobody applied.
+            if (cancel.IsCancellationRequested)
+            {
+                return;
+            }
+
             ConsumeResult<byte[], byte[]>? result;
             try
             {
@@ -149,7 +159,7 @@ public static class KafkaSource
                 observer.OnNext(new IngestedMessage(IngestKind.Message, kind, result, []));
             }
 
-            if (storeOffsets)
+            if (storeOffsets && !cancel.IsCancellationRequested)
             {
                 consumer.StoreOffset(result);
             }
