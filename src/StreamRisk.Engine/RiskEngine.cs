@@ -26,6 +26,7 @@ public sealed class RiskEngine
     private readonly LargePositions _largePositions;
     private readonly List<SymbolState> _symbols = [];
     private readonly CascadeRound[] _rounds = new CascadeRound[4096];
+    private long _projectionTime;
 
     public RiskEngine(EngineOptions options)
     {
@@ -81,6 +82,20 @@ public sealed class RiskEngine
 
         return index;
     }
+
+    /// <summary>
+    /// Hands the engine a book that another component on the engine thread keeps (a venue capture importer in a replay);
+    /// call <see cref="BookChanged"/> after each change.
+    /// </summary>
+    public void UseBook(int instrument, OrderBook book)
+    {
+        ArgumentNullException.ThrowIfNull(book);
+        _symbols[instrument].Book = book;
+        _symbols[instrument].DepthLoaded = false;
+    }
+
+    /// <summary>The externally kept book of <paramref name="instrument"/> changed (see <see cref="UseBook"/>).</summary>
+    public void BookChanged(int instrument, long eventTime) => Touch(instrument, eventTime, urgent: false);
 
     public DiffOutcome ApplyBookSnapshot(int instrument, long lastUpdateId, ReadOnlySpan<PriceLevel> bids, ReadOnlySpan<PriceLevel> asks, long eventTime)
     {
@@ -150,6 +165,8 @@ public sealed class RiskEngine
         {
             return null;
         }
+
+        _projectionTime = eventTime;
 
         var symbol = Catalog[instrument].Symbol.Value;
         var book = state.Book!;
@@ -221,10 +238,13 @@ public sealed class RiskEngine
                 break;
             }
 
-            var queue = state.AdlQueue(Margins, instrument, longs: !down, _options.AdlRanking);
-            var projection = CascadeProjector.Project(mark, direction, shock, ladder, down ? state.Bids : state.Asks, state.InsuranceFund, queue, _rounds);
+            var depth = down ? state.Bids : state.Asks;
+            var projection = CascadeProjector.Project(mark, direction, shock, ladder, depth, state.InsuranceFund, null, _rounds);
             if (projection.InsuranceFundAfter < 0)
             {
+                // Only now is the ADL queue worth its O(accounts) build: project again with it for the ADL figures.
+                var queue = state.AdlQueue(Margins, instrument, longs: !down, _options.AdlRanking, _projectionTime);
+                projection = CascadeProjector.Project(mark, direction, shock, ladder, depth, state.InsuranceFund, queue, _rounds);
                 return (shock, projection.AdlNotional);
             }
         }
@@ -312,6 +332,7 @@ public sealed class RiskEngine
     {
         private AdlQueue? _adlLongs;
         private AdlQueue? _adlShorts;
+        private long _adlBuiltAt = long.MinValue / 2;
 
         public OrderBook? Book { get; set; }
         public SideDepth Bids { get; } = new();
@@ -325,14 +346,23 @@ public sealed class RiskEngine
         public TimeWindow Marks { get; } = new(options.DefaultThresholds.CascadeWindow);
         public TimeWindow Depth { get; } = new(options.DefaultThresholds.DepthWindow);
 
-        /// <summary>ADL queues are rebuilt only when the symbol changed since the last build, and only when asked for.</summary>
-        public AdlQueue AdlQueue(MarginBook book, int instrument, bool longs, AdlRanking ranking)
+        /// <summary>
+        /// ADL queues cost a pass over the symbol's holders plus a sort, so they are rebuilt only when asked for, only
+        /// after the symbol changed, and at most once per second of event time (venues refresh their ADL rankings on a
+        /// similar cadence; a ranking a second old changes who is named, not whether ADL is needed).
+        /// </summary>
+        public AdlQueue AdlQueue(MarginBook book, int instrument, bool longs, AdlRanking ranking, long eventTime)
         {
-            if (AdlDirty)
+            if (AdlDirty && eventTime - _adlBuiltAt >= 1_000)
             {
                 _adlLongs = null;
                 _adlShorts = null;
                 AdlDirty = false;
+            }
+
+            if ((longs ? _adlLongs : _adlShorts) is null)
+            {
+                _adlBuiltAt = eventTime;
             }
 
             return longs

@@ -12,6 +12,7 @@ public sealed class LiquidationLadders : IMarginListener
     private readonly List<(LiquidationLadder Longs, LiquidationLadder Shorts)> _bySymbol = [];
     private readonly Dictionary<long, int> _ids = [];
     private readonly Stack<int> _freeIds = new();
+    private (double Lp, double Size, double Bp)[] _last = new (double, double, double)[64];
     private int _nextId;
 
     /// <summary>Creates ladders that follow <paramref name="book"/> from now on (attach before the first event).</summary>
@@ -41,6 +42,20 @@ public sealed class LiquidationLadders : IMarginListener
         var isLong = terms.Size > 0;
         (isLong ? shorts : longs).Remove(id);
         var side = isLong ? longs : shorts;
+        // A mark move recomputes every holder, but a single-symbol position's LP does not depend on its own mark:
+        // most updates change nothing on the ladder, and skipping them saves a treap remove + insert each.
+        if (id >= _last.Length)
+        {
+            Array.Resize(ref _last, Math.Max(id + 1, _last.Length * 2));
+        }
+
+        var now = (margin.LiquidationPrice, terms.Size, margin.BankruptcyPrice);
+        if (_last[id] == now && side.Contains(id) == margin.HasLiquidationPrice)
+        {
+            return;
+        }
+
+        _last[id] = now;
         if (margin.HasLiquidationPrice)
         {
             // No finite bankruptcy price (equity never reaches zero on that side) settles at the LP: no fund impact
@@ -63,6 +78,7 @@ public sealed class LiquidationLadders : IMarginListener
             var (longs, shorts) = Pair(instrumentIndex);
             longs.Remove(id);
             shorts.Remove(id);
+            _last[id] = default;
             _freeIds.Push(id);
         }
     }

@@ -1,0 +1,172 @@
+using StreamRisk.Domain;
+using StreamRisk.Domain.Alerts;
+using StreamRisk.Domain.Books;
+using StreamRisk.Domain.Instruments;
+using StreamRisk.Engine;
+using StreamRisk.Replay.Binance;
+using StreamRisk.Replay.Simulation;
+
+namespace StreamRisk.Host.Replaying;
+
+/// <summary>Settings of an in-process replay of a Binance raw capture.</summary>
+public sealed record BinanceReplayOptions
+{
+    public required IReadOnlyList<string> Files { get; init; }
+    public BinanceMarket Market { get; init; } = BinanceMarket.UsdM;
+
+    /// <summary>Seed of the synthetic population placed around the first observed price (public captures carry no positions).</summary>
+    public int PopulationSeed { get; init; } = 1;
+
+    public int Accounts { get; init; } = 20_000;
+
+    /// <summary>0 = as fast as possible; otherwise event time runs this many times faster than the wall clock.</summary>
+    public double Speed { get; init; }
+
+    public long? From { get; init; }
+    public long? To { get; init; }
+    public EngineOptions Engine { get; init; } = new();
+}
+
+/// <summary>What a replay did.</summary>
+public sealed record ReplaySummary(long DiffsApplied, long MarksApplied, long Accounts, long Projections, long AlertTransitions, IReadOnlyDictionary<string, int> RaisedByRule, BinanceImportSummary Import);
+
+/// <summary>
+/// Replays a Binance USDⓈ-M or COIN-M raw capture through the full monitor work in process: the capture importer keeps
+/// the book (Binance's local-book procedure), the engine projects on it, the alert rules run — all on event time, so
+/// the output depends only on the inputs, never on the replay speed.
+/// </summary>
+/// <remarks>
+/// Marks: the captures hold no mark-price stream, so the mark is the midpoint of the best bid and ask after each
+/// applied diff (applied only when it changes). Positions: a synthetic population (the demo's documented leverage mix)
+/// generated around the first mid price. Trades in the capture are not used.
+/// </remarks>
+public sealed class BinanceReplay : IBinanceBookObserver
+{
+    private readonly BinanceReplayOptions _options;
+    private readonly RiskEngine _engine;
+    private readonly EventClock _clock = new();
+    private readonly ReplayOutputs _outputs;
+    private readonly TimeProvider _time;
+    private readonly Action<long>? _progress;
+    private int _instrument = -1;
+    private double _lastMark = double.NaN;
+    private long _diffs;
+    private long _marks;
+    private long _accounts;
+    private long _firstEventTime = -1;
+    private long _wallStart;
+
+    public BinanceReplay(BinanceReplayOptions options, ReplayOutputs outputs, TimeProvider time, Action<long>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _outputs = outputs;
+        _time = time;
+        _progress = progress;
+        _engine = new RiskEngine(options.Engine);
+    }
+
+    public ReplaySummary Run(CancellationToken cancel)
+    {
+        using var pipeline = new MonitorPipeline(_engine, _clock, _outputs.Projection, _outputs.Alert, ex => throw ex);
+        var importer = new BinanceBookImporter(new BinanceImportOptions { Market = _options.Market }, this);
+        foreach (var file in _options.Files)
+        {
+            importer.ImportFile(file, cancel);
+        }
+
+        // Let the last throttled projections fall due: event time moves one interval past the last event.
+        _clock.AdvanceTo(_clock.Now + (long)_options.Engine.ProjectionInterval.TotalMilliseconds);
+        return new ReplaySummary(_diffs, _marks, _accounts, _outputs.Projections, _outputs.Alerts, _outputs.RaisedByRule, importer.Summary);
+    }
+
+    public void OnDiffApplied(in DiffApplied applied, OrderBook book)
+    {
+        var time = applied.EventTime;
+        if ((_options.From is { } from && time < from) || (_options.To is { } to && time > to))
+        {
+            return;
+        }
+
+        Pace(time);
+        _clock.AdvanceTo(time);
+        if (!book.TryGetBest(BookSide.Bid, out var bid) || !book.TryGetBest(BookSide.Ask, out var ask))
+        {
+            return;
+        }
+
+        var mid = (book.TickSize.ToPrice(bid.PriceTicks) + book.TickSize.ToPrice(ask.PriceTicks)) / 2;
+        if (_instrument < 0)
+        {
+            Start(book, mid, time);
+        }
+
+        _diffs++;
+        _engine.BookChanged(_instrument, time);
+        if (mid != _lastMark)
+        {
+            _lastMark = mid;
+            _marks++;
+            _engine.ApplyMark(_instrument, mid, time);
+        }
+
+        if ((_diffs & 0x3FF) == 0)
+        {
+            _progress?.Invoke(time);
+        }
+    }
+
+    public void OnBookTicker(in BookTickerReceived ticker)
+    {
+    }
+
+    private void Start(OrderBook book, double mid, long time)
+    {
+        var instrument = InstrumentFor(book.Symbol, book.TickSize, _options.Market);
+        _instrument = _engine.ApplyInstrument(instrument, book.TickSize);
+        _engine.UseBook(_instrument, book);
+        _engine.ApplyMark(_instrument, mid, time);
+        _lastMark = mid;
+        foreach (var account in SyntheticPopulation.Generate(_options.PopulationSeed, _options.Accounts, [(instrument, mid)], time))
+        {
+            var legs = account.Positions.Select(p => (_instrument, p.Size, p.Entry, p.IsolatedMargin ?? double.NaN)).ToArray();
+            _engine.ApplyAccount(new AccountId(account.Account), account.Balance, legs, time);
+            _accounts++;
+        }
+    }
+
+    /// <summary>Binance's published brackets for the captured symbols; other symbols get BTCUSDT-shaped tiers.</summary>
+    internal static Instrument InstrumentFor(Symbol symbol, TickSize tick, BinanceMarket market)
+    {
+        if (market == BinanceMarket.CoinM)
+        {
+            // COIN-M BTCUSD_PERP: 100 USD contracts, tiers in coin.
+            return new Instrument(symbol, ContractKind.Inverse, (double)tick.Value, 1, MarginTiers.Create([(0, 0.004, null), (5, 0.005, null), (10, 0.01, null), (20, 0.025, null)]), 100);
+        }
+
+        var tiers = symbol.Value == SimulatedSymbol.EthUsdt.Instrument.Symbol.Value ? SimulatedSymbol.BinanceEthUsdtTiers : SimulatedSymbol.BinanceBtcUsdtTiers;
+        return new Instrument(symbol, ContractKind.Linear, (double)tick.Value, 0.001, tiers);
+    }
+
+    private void Pace(long eventTime)
+    {
+        if (_options.Speed <= 0)
+        {
+            return;
+        }
+
+        if (_firstEventTime < 0)
+        {
+            _firstEventTime = eventTime;
+            _wallStart = _time.GetTimestamp();
+            return;
+        }
+
+        var due = TimeSpan.FromMilliseconds((eventTime - _firstEventTime) / _options.Speed);
+        var wait = due - _time.GetElapsedTime(_wallStart);
+        if (wait > TimeSpan.FromMilliseconds(1))
+        {
+            Thread.Sleep(wait);
+        }
+    }
+}

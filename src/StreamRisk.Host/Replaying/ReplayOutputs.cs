@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Text;
+using StreamRisk.Contracts.Alerts;
+using StreamRisk.Domain.Alerts;
+using StreamRisk.Host.Monitoring;
+
+namespace StreamRisk.Host.Replaying;
+
+/// <summary>
+/// The files an analyst gets from a replay: <c>alerts.ndjson</c> (every alert transition, the same JSON as the Redis
+/// stream) and <c>projections.ndjson</c> (per symbol, per projection: event time, mark, critical shocks, liquidatable
+/// notional within ±1%, ±2%, ±5%). Written from event-time data only, invariant culture, "\n" line ends, so the same
+/// inputs give byte-identical files whatever the replay speed.
+/// </summary>
+public sealed class ReplayOutputs : IDisposable
+{
+    private readonly StreamWriter? _alerts;
+    private readonly StreamWriter? _projections;
+
+    public ReplayOutputs(string? directory)
+    {
+        if (directory is null)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(directory);
+        _alerts = Open(Path.Combine(directory, "alerts.ndjson"));
+        _projections = Open(Path.Combine(directory, "projections.ndjson"));
+    }
+
+    public long Alerts { get; private set; }
+
+    public long Projections { get; private set; }
+
+    public Dictionary<string, int> RaisedByRule { get; } = new(StringComparer.Ordinal);
+
+    public void Alert(Domain.Alerts.AlertTransition transition)
+    {
+        ArgumentNullException.ThrowIfNull(transition);
+        Alerts++;
+        if (transition.State == Domain.Alerts.AlertState.Raised)
+        {
+            var rule = transition.Rule.ToString();
+            RaisedByRule[rule] = RaisedByRule.GetValueOrDefault(rule) + 1;
+        }
+
+        _alerts?.Write(AlertJson.Write(AlertMapping.ToWire(transition)));
+        _alerts?.Write('\n');
+    }
+
+    public void Projection(SymbolRisk risk)
+    {
+        ArgumentNullException.ThrowIfNull(risk);
+        Projections++;
+        if (_projections is null)
+        {
+            return;
+        }
+
+        var one = risk.BandAt(0.01);
+        var two = risk.BandAt(0.02);
+        var five = risk.BandAt(0.05);
+        _projections.Write(string.Create(CultureInfo.InvariantCulture,
+            $"{{\"symbol\":\"{risk.Symbol}\",\"eventTime\":{risk.EventTime},\"mark\":{R(risk.Mark)},\"criticalShockDown\":{N(risk.CriticalShockDown)},\"criticalShockUp\":{N(risk.CriticalShockUp)},\"liquidatable\":{{\"down1\":{R(one.LiquidatableDown)},\"down2\":{R(two.LiquidatableDown)},\"down5\":{R(five.LiquidatableDown)},\"up1\":{R(one.LiquidatableUp)},\"up2\":{R(two.LiquidatableUp)},\"up5\":{R(five.LiquidatableUp)}}},\"depth1\":{R(risk.DepthNearMark)}}}"));
+        _projections.Write('\n');
+    }
+
+    public void Dispose()
+    {
+        _alerts?.Dispose();
+        _projections?.Dispose();
+    }
+
+    private static StreamWriter Open(string path) => new(path, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { NewLine = "\n" };
+
+    private static string R(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string N(double? value) => value is { } v ? R(v) : "null";
+}
