@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Diagnostics;
 using System.Globalization;
 using StreamRisk.Host.Replaying;
+using Spectre.Console;
 using StreamRisk.Replay.Binance;
 
 namespace StreamRisk.Host;
@@ -45,11 +46,9 @@ internal static class ReplayCommand
                 throw new UsageException("unknown capture format");
             }
 
-            var progress = progressOutput ?? Console.Error;
             var clock = Stopwatch.StartNew();
-            var lastReport = TimeSpan.Zero;
             using var outputs = new ReplayOutputs(parse.GetValue(outDir));
-            var replay = new BinanceReplay(new BinanceReplayOptions
+            var options = new BinanceReplayOptions
             {
                 Files = paths,
                 Market = market,
@@ -58,23 +57,55 @@ internal static class ReplayCommand
                 To = parse.GetValue(to),
                 PopulationSeed = parse.GetValue(positions),
                 Accounts = parse.GetValue(accounts),
-            }, outputs, TimeProvider.System, eventTime =>
-            {
-                // Plain periodic lines: this is as readable in a CI log as on a terminal.
-                if (clock.Elapsed - lastReport >= TimeSpan.FromSeconds(2))
-                {
-                    lastReport = clock.Elapsed;
-                    progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"replay: at {DateTimeOffset.FromUnixTimeMilliseconds(eventTime):yyyy-MM-dd HH:mm:ss.fff}Z, {outputs.Projections:N0} projections, {outputs.Alerts:N0} alert transitions"));
-                }
-            });
-            var summary = replay.Run(cancel);
+            };
+            var summary = progressOutput is null && !Console.IsErrorRedirected
+                ? WithProgressBar(options, outputs, clock, cancel)
+                : WithProgressLines(options, outputs, clock, progressOutput ?? Console.Error, cancel);
             var rules = summary.RaisedByRule.Count == 0 ? "none" : string.Join(", ", summary.RaisedByRule.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value}"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"replay: {summary.DiffsApplied:N0} book updates, {summary.MarksApplied:N0} marks, {summary.Accounts:N0} synthetic accounts, {summary.Projections:N0} projections, {summary.AlertTransitions:N0} alert transitions in {clock.Elapsed.TotalSeconds:0.0} s; raised by rule: {rules}; import: applied {summary.Import.Applied}, gaps {summary.Import.Gaps}, skipped {summary.Import.Skipped}"));
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;
+    }
+
+    /// <summary>On a terminal: a Spectre.Console bar with event-time position, updates/s and ETA (from capture bytes read).</summary>
+    private static ReplaySummary WithProgressBar(BinanceReplayOptions options, ReplayOutputs outputs, Stopwatch clock, CancellationToken cancel)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        ReplaySummary? summary = null;
+        console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(context =>
+            {
+                var task = context.AddTask("replay", maxValue: 1.0);
+                var replay = new BinanceReplay(options, outputs, TimeProvider.System, (eventTime, fraction) =>
+                {
+                    task.Value = fraction;
+                    task.Description = string.Create(CultureInfo.InvariantCulture,
+                        $"{DateTimeOffset.FromUnixTimeMilliseconds(eventTime):HH:mm:ss}Z  {outputs.Projections / Math.Max(clock.Elapsed.TotalSeconds, 0.001):N0} projections/s  {outputs.Alerts:N0} alerts");
+                });
+                summary = replay.Run(cancel);
+                task.Value = 1.0;
+            });
+        return summary!;
+    }
+
+    /// <summary>Not a terminal (CI, a pipe): a plain line every 2 s, readable in a log.</summary>
+    private static ReplaySummary WithProgressLines(BinanceReplayOptions options, ReplayOutputs outputs, Stopwatch clock, TextWriter progress, CancellationToken cancel)
+    {
+        var lastReport = TimeSpan.Zero;
+        var replay = new BinanceReplay(options, outputs, TimeProvider.System, (eventTime, fraction) =>
+        {
+            if (clock.Elapsed - lastReport >= TimeSpan.FromSeconds(2))
+            {
+                lastReport = clock.Elapsed;
+                var eta = fraction > 0 ? TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds * (1 - fraction) / fraction) : TimeSpan.Zero;
+                progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"replay: {fraction:P0} at {DateTimeOffset.FromUnixTimeMilliseconds(eventTime):yyyy-MM-dd HH:mm:ss.fff}Z, {outputs.Projections:N0} projections, {outputs.Alerts:N0} alert transitions, ETA {eta.TotalSeconds:0} s"));
+            }
+        });
+        return replay.Run(cancel);
     }
 
     private static double ParseSpeed(ArgumentResult result)

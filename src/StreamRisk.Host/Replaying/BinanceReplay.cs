@@ -47,7 +47,10 @@ public sealed class BinanceReplay : IBinanceBookObserver
     private readonly EventClock _clock = new();
     private readonly ReplayOutputs _outputs;
     private readonly TimeProvider _time;
-    private readonly Action<long>? _progress;
+    private readonly Action<long, double>? _progress;
+    private long _bytesTotal;
+    private long _bytesBefore;
+    private Stream? _current;
     private int _instrument = -1;
     private double _lastMark = double.NaN;
     private long _diffs;
@@ -56,7 +59,8 @@ public sealed class BinanceReplay : IBinanceBookObserver
     private long _firstEventTime = -1;
     private long _wallStart;
 
-    public BinanceReplay(BinanceReplayOptions options, ReplayOutputs outputs, TimeProvider time, Action<long>? progress = null)
+    /// <param name="progress">Called every ~1,000 book updates with the event time reached and the fraction of the capture bytes read.</param>
+    public BinanceReplay(BinanceReplayOptions options, ReplayOutputs outputs, TimeProvider time, Action<long, double>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
@@ -70,9 +74,19 @@ public sealed class BinanceReplay : IBinanceBookObserver
     {
         using var pipeline = new MonitorPipeline(_engine, _clock, _outputs.Projection, _outputs.Alert, ex => throw ex);
         var importer = new BinanceBookImporter(new BinanceImportOptions { Market = _options.Market }, this);
+        _bytesTotal = _options.Files.Sum(f => new FileInfo(f).Length);
+        Span<byte> magic = stackalloc byte[2];
         foreach (var file in _options.Files)
         {
-            importer.ImportFile(file, cancel);
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            var length = stream.Length;
+            var gzip = stream.Read(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+            stream.Position = 0;
+            _current = stream;
+            using var text = gzip ? new System.IO.Compression.GZipStream(stream, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true) : (Stream)stream;
+            importer.Import(text, Path.GetFileName(file), cancel);
+            _bytesBefore += length;
+            _current = null;
         }
 
         // Let the last throttled projections fall due: event time moves one interval past the last event.
@@ -112,7 +126,9 @@ public sealed class BinanceReplay : IBinanceBookObserver
 
         if ((_diffs & 0x3FF) == 0)
         {
-            _progress?.Invoke(time);
+            // Compressed bytes read so far: the only measure of "how far" known before the capture's end.
+            var read = _bytesBefore + (_current?.Position ?? 0);
+            _progress?.Invoke(time, _bytesTotal > 0 ? Math.Min(1, (double)read / _bytesTotal) : 0);
         }
     }
 
