@@ -23,7 +23,7 @@ internal static class ReplayCommand
         var speed = new Option<double>("--speed") { Description = "max (default) or a multiple of real time such as 1x, 10x, 20x.", DefaultValueFactory = _ => 0, CustomParser = ParseSpeed };
         var from = new Option<long?>("--from") { Description = "Skip events before this time (unix ms or ISO 8601 UTC).", CustomParser = ParseTime };
         var to = new Option<long?>("--to") { Description = "Stop using events after this time (unix ms or ISO 8601 UTC).", CustomParser = ParseTime };
-        var positions = new Option<int>("--positions") { Description = "Position source: synthetic:seed=N (default synthetic:seed=1).", DefaultValueFactory = _ => 1, CustomParser = ParsePositions };
+        var positions = new Option<string>("--positions") { Description = "Position source: synthetic:seed=N (default synthetic:seed=1) or a JSON file of accounts (as in liqprice, without marks).", DefaultValueFactory = _ => "synthetic:seed=1" };
         var accounts = new Option<int>("--accounts") { Description = "Synthetic accounts (100-1000000).", DefaultValueFactory = _ => 20_000, CustomParser = Cli.IntInRange(100, 1_000_000) };
         var outDir = new Option<string?>("--out") { Description = "Directory for alerts.ndjson and projections.ndjson." };
         var command = new Command("replay", "Replay a recorded market day through the monitor in process (event time; same results at any speed).")
@@ -55,7 +55,8 @@ internal static class ReplayCommand
                 Speed = parse.GetValue(speed),
                 From = parse.GetValue(from),
                 To = parse.GetValue(to),
-                PopulationSeed = parse.GetValue(positions),
+                PopulationSeed = SeedOf(parse.GetValue(positions) ?? "synthetic:seed=1"),
+                PositionsFile = FileOf(parse.GetValue(positions) ?? "synthetic:seed=1"),
                 Accounts = parse.GetValue(accounts),
             };
             var summary = progressOutput is null && !Console.IsErrorRedirected
@@ -63,7 +64,7 @@ internal static class ReplayCommand
                 : WithProgressLines(options, outputs, clock, progressOutput ?? Console.Error, cancel);
             var rules = summary.RaisedByRule.Count == 0 ? "none" : string.Join(", ", summary.RaisedByRule.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value}"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"replay: {summary.DiffsApplied:N0} book updates, {summary.MarksApplied:N0} marks, {summary.Accounts:N0} synthetic accounts, {summary.Projections:N0} projections, {summary.AlertTransitions:N0} alert transitions in {clock.Elapsed.TotalSeconds:0.0} s; raised by rule: {rules}; import: applied {summary.Import.Applied}, gaps {summary.Import.Gaps}, skipped {summary.Import.Skipped}"));
+                $"replay: {summary.DiffsApplied:N0} book updates, {summary.MarksApplied:N0} marks, {summary.Accounts:N0} accounts, {summary.Projections:N0} projections, {summary.AlertTransitions:N0} alert transitions in {clock.Elapsed.TotalSeconds:0.0} s; raised by rule: {rules}; import: applied {summary.Import.Applied}, gaps {summary.Import.Gaps}, skipped {summary.Import.Skipped}"));
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;
@@ -142,16 +143,20 @@ internal static class ReplayCommand
         return null;
     }
 
-    private static int ParsePositions(ArgumentResult result)
+    private const string Synthetic = "synthetic:seed=";
+
+    private static int SeedOf(string source) =>
+        !source.StartsWith(Synthetic, StringComparison.Ordinal) ? 0
+        : int.TryParse(source[Synthetic.Length..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var seed) ? seed
+        : throw new UsageException($"'{source}' is not a position source (synthetic:seed=N or a file)");
+
+    private static string? FileOf(string source)
     {
-        var text = result.Tokens.Count == 0 ? string.Empty : result.Tokens[0].Value;
-        const string prefix = "synthetic:seed=";
-        if (text.StartsWith(prefix, StringComparison.Ordinal) && int.TryParse(text[prefix.Length..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var seed))
+        if (source.StartsWith(Synthetic, StringComparison.Ordinal))
         {
-            return seed;
+            return null;
         }
 
-        result.AddError($"'{text}' is not a position source; this version supports synthetic:seed=N.");
-        return 1;
+        return File.Exists(source) ? source : throw new UsageException($"positions file not found: {source} (or use synthetic:seed=N)");
     }
 }

@@ -30,6 +30,28 @@ public sealed class ReplayDeterminismTests : IDisposable
         Assert.Equal(projections, await File.ReadAllBytesAsync(Path.Combine(twenty, "projections.ndjson")));
     }
 
+    [Fact]
+    public async Task PositionsFile_AccountsFromTheFileAreWatched()
+    {
+        var capture = SharedData.Path("binance-usdm", "btcusdt_20240808.gz");
+        var positions = Path.Combine(_dir.FullName, "positions.json");
+        // A 60x whale long near the capture's first price (~61,800): its LP is about 1.2% below the mark.
+        await File.WriteAllTextAsync(positions,
+            "{\"accounts\":[" +
+            "{\"id\":\"whale\",\"balance\":0,\"positions\":[{\"symbol\":\"BTCUSDT\",\"size\":100,\"entry\":61800,\"isolatedMargin\":103000}]}," +
+            "{\"id\":\"calm\",\"balance\":1000000,\"positions\":[{\"symbol\":\"BTCUSDT\",\"size\":-1,\"entry\":61800}]}]}");
+        var outDir = Path.Combine(_dir.FullName, "file");
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = await Cli.RunAsync(["replay", capture, "--positions", positions, "--out", outDir], output, error, TimeProvider.System);
+
+        Assert.True(code == 0, error.ToString());
+        Assert.Contains(" 2 accounts,", output.ToString(), StringComparison.Ordinal);
+        var alerts = await File.ReadAllTextAsync(Path.Combine(outDir, "alerts.ndjson"));
+        Assert.Contains("LargeAccountNearLiquidation:BTCUSDT:whale:", alerts, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("replay", "no-such-file.gz")]
     [InlineData("replay", "--speed", "fast", "x.gz")]

@@ -72,3 +72,42 @@ public sealed record AccountDocument(AccountId Id, double Balance, IReadOnlyList
         return new AccountDocument(new AccountId(id), balance, positions);
     }
 }
+
+/// <summary>
+/// A positions file for replays: <c>{"accounts":[ account documents as in liqprice, without marks ]}</c> or a bare
+/// JSON array of them.
+/// </summary>
+public static class AccountFile
+{
+    public static IReadOnlyList<AccountDocument> Parse(ReadOnlySpan<byte> utf8, InstrumentCatalog catalog)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(utf8.ToArray(), new JsonDocumentOptions { MaxDepth = 32 });
+        }
+        catch (JsonException ex)
+        {
+            throw new DocumentException("$", $"not valid JSON ({ex.Message.Split('.')[0]}, line {ex.LineNumber + 1})");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            var (array, path) = root.ValueKind switch
+            {
+                JsonValueKind.Array => (root, "$"),
+                JsonValueKind.Object => (JsonFields.Array(root, "accounts", string.Empty), "accounts"),
+                _ => throw new DocumentException("$", "expected an array of accounts or {\"accounts\":[...]}"),
+            };
+            var accounts = new List<AccountDocument>();
+            var i = 0;
+            foreach (var element in array.EnumerateArray())
+            {
+                accounts.Add(AccountDocument.Read(element, JsonFields.Index(path, i++), catalog, markRequired: false));
+            }
+
+            return accounts;
+        }
+    }
+}

@@ -17,6 +17,9 @@ public sealed record BinanceReplayOptions
     /// <summary>Seed of the synthetic population placed around the first observed price (public captures carry no positions).</summary>
     public int PopulationSeed { get; init; } = 1;
 
+    /// <summary>A positions file (account documents) instead of the synthetic population.</summary>
+    public string? PositionsFile { get; init; }
+
     public int Accounts { get; init; } = 20_000;
 
     /// <summary>0 = as fast as possible; otherwise event time runs this many times faster than the wall clock.</summary>
@@ -143,6 +146,30 @@ public sealed class BinanceReplay : IBinanceBookObserver
         _engine.UseBook(_instrument, book);
         _engine.ApplyMark(_instrument, mid, time);
         _lastMark = mid;
+        if (_options.PositionsFile is { } file)
+        {
+            var catalog = new InstrumentCatalog();
+            catalog.Upsert(instrument);
+            IReadOnlyList<Contracts.Documents.AccountDocument> accounts;
+            try
+            {
+                accounts = Contracts.Documents.AccountFile.Parse(File.ReadAllBytes(file), catalog);
+            }
+            catch (Contracts.Documents.DocumentException ex)
+            {
+                throw new UsageException($"{file}: {ex.Message}");
+            }
+
+            foreach (var account in accounts)
+            {
+                var legs = account.Positions.Select(p => (_instrument, p.Size, p.Entry, p.IsolatedMargin)).ToArray();
+                _engine.ApplyAccount(account.Id, account.Balance, legs, time);
+                _accounts++;
+            }
+
+            return;
+        }
+
         foreach (var account in SyntheticPopulation.Generate(_options.PopulationSeed, _options.Accounts, [(instrument, mid)], time))
         {
             var legs = account.Positions.Select(p => (_instrument, p.Size, p.Entry, p.IsolatedMargin ?? double.NaN)).ToArray();
