@@ -20,6 +20,7 @@ public static class Cli
         root.Subcommands.Add(ProjectCommand.Create(output));
         root.Subcommands.Add(BookCommand.Create(output));
         root.Subcommands.Add(HookCommand.Create(output, time));
+        root.Subcommands.Add(RecordCommand.Create(output, time));
         return root;
     }
 
