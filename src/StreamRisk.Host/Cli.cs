@@ -21,6 +21,7 @@ public static class Cli
         root.Subcommands.Add(ReplayCommand.Create(output));
         root.Subcommands.Add(BookCommand.Create(output));
         root.Subcommands.Add(HookCommand.Create(output, time));
+        root.Subcommands.Add(RecordCommand.Create(output, time));
         return root;
     }
 

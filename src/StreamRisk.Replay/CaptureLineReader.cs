@@ -20,6 +20,9 @@ internal sealed class CaptureLineReader : IDisposable
 
     public long LineNumber { get; private set; }
 
+    /// <summary>Whether the line last returned ended with a line feed; false for a last line cut off mid-write.</summary>
+    public bool LastLineTerminated { get; private set; }
+
     public static CaptureLineReader Open(string path)
     {
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
@@ -52,6 +55,7 @@ internal sealed class CaptureLineReader : IDisposable
                 _start += length + 1;
                 _scanned = _start;
                 LineNumber++;
+                LastLineTerminated = true;
                 return true;
             }
 
@@ -63,6 +67,7 @@ internal sealed class CaptureLineReader : IDisposable
                     line = TrimCarriageReturn(_buffer.AsSpan(_start, _end - _start));
                     _start = _scanned = _end;
                     LineNumber++;
+                    LastLineTerminated = false;
                     return true;
                 }
 

@@ -1,0 +1,226 @@
+using System.CommandLine;
+using System.Globalization;
+using Confluent.Kafka;
+using StreamRisk.Contracts;
+using StreamRisk.Replay.Capture;
+
+namespace StreamRisk.Host;
+
+/// <summary>
+/// <c>streamrisk record --out FILE</c>: appends every message of the live StreamRisk topics to a capture
+/// (see <see cref="CaptureWriter"/>) until Ctrl+C or <c>--duration</c>, then prints one summary line. Like the
+/// monitor's market consumer it belongs to no consumer group: it is assigned every partition and reads from the
+/// beginning, so recording never disturbs a running monitor's group. Event time is the payload's top-level
+/// <c>eventTime</c>, else (instruments, or a message that is not a wire message) the Kafka timestamp.
+/// </summary>
+internal static class RecordCommand
+{
+    public static Command Create(TextWriter output, TimeProvider time)
+    {
+        var file = new Option<string>("--out") { Description = "Capture file to create (gzip; must not exist).", Required = true };
+        var bootstrap = new Option<string>("--bootstrap") { Description = "Kafka bootstrap servers.", DefaultValueFactory = _ => "localhost:9092" };
+        var prefix = new Option<string>("--topic-prefix") { Description = "Prefix of the Kafka topic names.", DefaultValueFactory = _ => TopicNames.DefaultPrefix };
+        var topics = new Option<string>("--topics")
+        {
+            Description = "Topic kinds to record, comma-separated: " + string.Join(",", CaptureTopics.All) + " (default: all).",
+            DefaultValueFactory = _ => string.Join(",", CaptureTopics.All),
+        };
+        var duration = new Option<TimeSpan?>("--duration") { Description = "Stop after this long (e.g. 30s, 5m). Default: until Ctrl+C.", CustomParser = Cli.ParseDuration };
+        var window = new Option<TimeSpan?>("--reorder-window")
+        {
+            Description = "Hold records this long in event time to write partitions in event-time order (default 2s).",
+            CustomParser = Cli.ParseDuration,
+        };
+
+        var command = new Command("record", "Record the live topics to a capture file (gzip JSON lines in event-time order) until Ctrl+C or --duration.")
+        {
+            file, bootstrap, prefix, topics, duration, window,
+        };
+        command.SetAction(async (parse, cancel) =>
+        {
+            var path = parse.GetValue(file)!;
+            var kinds = ParseKinds(parse.GetValue(topics) ?? string.Empty);
+            if (File.Exists(path))
+            {
+                throw new UsageException($"--out {path}: the file exists (a capture is one recording; choose a new name)");
+            }
+
+            var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (directory is not null && !Directory.Exists(directory))
+            {
+                throw new UsageException($"--out {path}: no such directory");
+            }
+
+            var names = TopicNames.WithPrefix(parse.GetValue(prefix) ?? TopicNames.DefaultPrefix);
+            var options = new CaptureWriterOptions { ReorderWindow = parse.GetValue(window) ?? TimeSpan.FromSeconds(2) };
+            var servers = parse.GetValue(bootstrap) ?? "localhost:9092";
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            if (parse.GetValue(duration) is { } limit)
+            {
+                stop.CancelAfter(limit);
+            }
+
+            await output.WriteLineAsync($"recording {string.Join(", ", kinds.Select(k => TopicName(names, k)))} from {servers} to {path}").ConfigureAwait(false);
+            var recorder = new Recorder(servers, names, kinds, message => output.WriteLine(message));
+            using (var writer = CaptureWriter.Create(path, options, time))
+            {
+                // Consume blocks: keep it off the thread pool.
+                await Task.Factory.StartNew(() => recorder.Run(writer, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                    .ConfigureAwait(false);
+                writer.Dispose();
+                await output.WriteLineAsync(Summary(path, recorder.Counts, writer)).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    internal static string Summary(string path, IReadOnlyDictionary<string, long> counts, CaptureWriter writer)
+    {
+        var total = counts.Values.Sum();
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"recorded {total:N0} records to {path}: {string.Join(", ", counts.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Value:N0}")))}");
+        if (writer.Late > 0)
+        {
+            line += string.Create(CultureInfo.InvariantCulture, $"; {writer.Late:N0} late beyond the reorder window (kept, skipped on replay)");
+        }
+
+        return line;
+    }
+
+    private static string[] ParseKinds(string text)
+    {
+        var kinds = new List<string>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!CaptureTopics.TryGet(part, out var kind))
+            {
+                throw new UsageException($"'{part}' is not valid for --topics: expected some of {string.Join(",", CaptureTopics.All)}");
+            }
+
+            if (!kinds.Contains(kind))
+            {
+                kinds.Add(kind);
+            }
+        }
+
+        return kinds.Count > 0 ? [.. kinds] : throw new UsageException("--topics names no topic");
+    }
+
+    private static string TopicName(TopicNames names, string kind) => kind switch
+    {
+        CaptureTopics.Instruments => names.Instruments,
+        CaptureTopics.Book => names.Book,
+        CaptureTopics.Marks => names.Marks,
+        CaptureTopics.Positions => names.Positions,
+        _ => names.Liquidations,
+    };
+
+    /// <summary>The consume loop: one thread owns the consumer and the writer.</summary>
+    private sealed class Recorder(string bootstrap, TopicNames names, string[] kinds, Action<string> log)
+    {
+        private readonly Dictionary<string, long> _counts = kinds.ToDictionary(k => k, _ => 0L, StringComparer.Ordinal);
+
+        public IReadOnlyDictionary<string, long> Counts => _counts;
+
+        public void Run(CaptureWriter writer, CancellationToken cancel)
+        {
+            var kindOf = kinds.ToDictionary(k => TopicName(names, k), k => k, StringComparer.Ordinal);
+            var config = new ConsumerConfig
+            {
+                BootstrapServers = bootstrap,
+                // Required by the client, never used: partitions are assigned, offsets never stored or committed.
+                GroupId = "streamrisk-record",
+                EnableAutoCommit = false,
+                EnableAutoOffsetStore = false,
+                AutoOffsetReset = AutoOffsetReset.Earliest,
+                EnablePartitionEof = false,
+                ClientId = "streamrisk-record",
+            };
+            using var consumer = new ConsumerBuilder<byte[], byte[]>(config)
+                .SetErrorHandler((_, e) => log($"kafka: {e.Code}: {e.Reason}"))
+                .Build();
+            var partitions = Partitions(consumer, [.. kindOf.Keys], cancel);
+            if (partitions is null)
+            {
+                return;
+            }
+
+            consumer.Assign(partitions);
+            try
+            {
+                while (!cancel.IsCancellationRequested)
+                {
+                    ConsumeResult<byte[], byte[]>? result;
+                    try
+                    {
+                        result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                    }
+                    catch (ConsumeException ex) when (!ex.Error.IsFatal)
+                    {
+                        continue;
+                    }
+
+                    if (result?.Message is null || !kindOf.TryGetValue(result.Topic, out var kind))
+                    {
+                        // Idle: a quiet feed still completes its member for readers of the growing file.
+                        writer.FlushIfDue();
+                        continue;
+                    }
+
+                    var value = result.Message.Value ?? [];
+                    var eventTime = PayloadEventTime.TryRead(value, out var stamped) ? stamped : result.Message.Timestamp.UnixTimestampMs;
+                    writer.Append(kind, result.Message.Key ?? [], eventTime, value);
+                    _counts[kind]++;
+                }
+            }
+            finally
+            {
+                consumer.Close();
+            }
+        }
+
+        /// <summary>Every partition of the topics from the beginning, waiting for topics that do not exist yet; null if stopped meanwhile.</summary>
+        private List<TopicPartitionOffset>? Partitions(IConsumer<byte[], byte[]> consumer, string[] topics, CancellationToken cancel)
+        {
+            using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+            var partitions = new List<TopicPartitionOffset>();
+            foreach (var topic in topics)
+            {
+                var announced = false;
+                while (true)
+                {
+                    if (cancel.IsCancellationRequested)
+                    {
+                        return null;
+                    }
+
+                    try
+                    {
+                        var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(2)).Topics.FirstOrDefault();
+                        if (metadata is not null && metadata.Error.Code == ErrorCode.NoError && metadata.Partitions.Count > 0)
+                        {
+                            partitions.AddRange(metadata.Partitions.Select(p => new TopicPartitionOffset(topic, p.PartitionId, Offset.Beginning)));
+                            break;
+                        }
+                    }
+                    catch (KafkaException)
+                    {
+                        // Broker not reachable yet: keep waiting, like a topic that does not exist yet.
+                    }
+
+                    if (!announced)
+                    {
+                        log($"waiting for topic {topic}");
+                        announced = true;
+                    }
+
+                    cancel.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200));
+                }
+            }
+
+            return partitions;
+        }
+    }
+}

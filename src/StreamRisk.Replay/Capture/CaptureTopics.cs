@@ -1,0 +1,33 @@
+namespace StreamRisk.Replay.Capture;
+
+/// <summary>
+/// The logical topic kinds a capture record names. A capture stores the kind, never the Kafka topic name, so it
+/// replays under any topic prefix.
+/// </summary>
+public static class CaptureTopics
+{
+    public const string Instruments = "instruments";
+    public const string Book = "book";
+    public const string Marks = "marks";
+    public const string Positions = "positions";
+    public const string Liquidations = "liquidations";
+
+    /// <summary>Every kind, in the order a replay needs them first (instruments before anything naming a symbol).</summary>
+    public static IReadOnlyList<string> All { get; } = [Instruments, Book, Marks, Positions, Liquidations];
+
+    /// <summary>The interned kind equal to <paramref name="name"/> (ordinal), so records share one string per kind.</summary>
+    public static bool TryGet(string? name, out string kind)
+    {
+        foreach (var known in All)
+        {
+            if (string.Equals(known, name, StringComparison.Ordinal))
+            {
+                kind = known;
+                return true;
+            }
+        }
+
+        kind = string.Empty;
+        return false;
+    }
+}
