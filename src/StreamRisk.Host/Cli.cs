@@ -11,14 +11,14 @@ namespace StreamRisk.Host;
 /// </summary>
 public static class Cli
 {
-    public static RootCommand Build(TextWriter output, TimeProvider time)
+    public static RootCommand Build(TextWriter output, TimeProvider time, TextWriter? error = null)
     {
         var root = new RootCommand("StreamRisk: real-time liquidation-cascade monitor for crypto derivatives venues.");
         root.Subcommands.Add(DemoCommand.Create(output, time));
         root.Subcommands.Add(RunCommand.Create(output, time));
         root.Subcommands.Add(LiqPriceCommand.Create(output));
         root.Subcommands.Add(ProjectCommand.Create(output));
-        root.Subcommands.Add(ReplayCommand.Create(output));
+        root.Subcommands.Add(ReplayCommand.Create(output, error ?? Console.Error));
         root.Subcommands.Add(BookCommand.Create(output));
         root.Subcommands.Add(HookCommand.Create(output, time));
         root.Subcommands.Add(RecordCommand.Create(output, time));
@@ -29,7 +29,7 @@ public static class Cli
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(error);
-        var root = Build(output, time);
+        var root = Build(output, time, error);
         // A bare `streamrisk` prints help rather than a "required command" error.
         var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
         if (parse.Errors.Count > 0)

@@ -9,17 +9,17 @@ using StreamRisk.Replay.Binance;
 namespace StreamRisk.Host;
 
 /// <summary>
-/// <c>streamrisk replay FILE... --format binance-usdm|binance-coinm [--speed max|Nx] [--from T] [--to T]
+/// <c>streamrisk replay FILE... --format capture|binance-usdm|binance-coinm [--speed max|Nx] [--from T] [--to T]
 /// [--positions synthetic:seed=N] [--accounts N] [--out DIR]</c>: a recorded market day through the full monitor
 /// work, in process, on event time.
 /// </summary>
 internal static class ReplayCommand
 {
-    public static Command Create(TextWriter output, TextWriter? progressOutput = null)
+    public static Command Create(TextWriter output, TextWriter progressOutput)
     {
         var files = new Argument<string[]>("FILE") { Description = "Capture files, in order (several files are one capture).", Arity = ArgumentArity.OneOrMore };
-        var format = new Option<string>("--format") { Description = "Capture format: binance-usdm or binance-coinm.", DefaultValueFactory = _ => "binance-usdm" };
-        format.AcceptOnlyFromAmong([.. BinanceFormats.Names]);
+        var format = new Option<string>("--format") { Description = "capture (a StreamRisk capture from `record`), binance-usdm or binance-coinm.", DefaultValueFactory = _ => "binance-usdm" };
+        format.AcceptOnlyFromAmong([CaptureFormat, .. BinanceFormats.Names]);
         var speed = new Option<double>("--speed") { Description = "max (default) or a multiple of real time such as 1x, 10x, 20x.", DefaultValueFactory = _ => 0, CustomParser = ParseSpeed };
         var from = new Option<long?>("--from") { Description = "Skip events before this time (unix ms or ISO 8601 UTC).", CustomParser = ParseTime };
         var to = new Option<long?>("--to") { Description = "Stop using events after this time (unix ms or ISO 8601 UTC).", CustomParser = ParseTime };
@@ -41,6 +41,11 @@ internal static class ReplayCommand
                 }
             }
 
+            if (parse.GetValue(format) == CaptureFormat)
+            {
+                return Task.FromResult(ReplayCapture(output, paths, parse.GetValue(speed), parse.GetValue(from), parse.GetValue(to), parse.GetValue(outDir), progressOutput, cancel));
+            }
+
             if (!BinanceFormats.TryParse(parse.GetValue(format), out var market))
             {
                 throw new UsageException("unknown capture format");
@@ -59,15 +64,46 @@ internal static class ReplayCommand
                 PositionsFile = FileOf(parse.GetValue(positions) ?? "synthetic:seed=1"),
                 Accounts = parse.GetValue(accounts),
             };
-            var summary = progressOutput is null && !Console.IsErrorRedirected
+            var summary = ReferenceEquals(progressOutput, Console.Error) && !Console.IsErrorRedirected
                 ? WithProgressBar(options, outputs, clock, cancel)
-                : WithProgressLines(options, outputs, clock, progressOutput ?? Console.Error, cancel);
+                : WithProgressLines(options, outputs, clock, progressOutput, cancel);
             var rules = summary.RaisedByRule.Count == 0 ? "none" : string.Join(", ", summary.RaisedByRule.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value}"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"replay: {summary.DiffsApplied:N0} book updates, {summary.MarksApplied:N0} marks, {summary.Accounts:N0} accounts, {summary.Projections:N0} projections, {summary.AlertTransitions:N0} alert transitions in {clock.Elapsed.TotalSeconds:0.0} s; raised by rule: {rules}; import: applied {summary.Import.Applied}, gaps {summary.Import.Gaps}, skipped {summary.Import.Skipped}"));
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;
+    }
+
+    private const string CaptureFormat = "capture";
+
+    private static int ReplayCapture(TextWriter output, string[] paths, double speed, long? from, long? to, string? outDir, TextWriter progress, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        using var outputs = new ReplayOutputs(outDir);
+        var lastReport = TimeSpan.Zero;
+        var replay = new CaptureReplay(paths, speed, from, to, new Engine.EngineOptions(), outputs, TimeProvider.System, (eventTime, _) =>
+        {
+            if (clock.Elapsed - lastReport >= TimeSpan.FromSeconds(2))
+            {
+                lastReport = clock.Elapsed;
+                progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"replay: at {DateTimeOffset.FromUnixTimeMilliseconds(eventTime):yyyy-MM-dd HH:mm:ss.fff}Z, {outputs.Projections:N0} projections, {outputs.Alerts:N0} alert transitions"));
+            }
+        });
+        var shown = 0;
+        var (applied, projections, alerts) = replay.Run(problem =>
+        {
+            // Bad records: each reported with its line number (the first 20), then only counted.
+            if (shown++ < 20)
+            {
+                progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay: line {problem.LineNumber}: {problem.Reason} (skipped)"));
+            }
+        }, cancel);
+        var rules = outputs.RaisedByRule.Count == 0 ? "none" : string.Join(", ", outputs.RaisedByRule.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"replay: {replay.Records:N0} records, {applied:N0} applied, {replay.Rejected:N0} rejected by validation, {replay.BadLines:N0} bad lines skipped, {projections:N0} projections, {alerts:N0} alert transitions in {clock.Elapsed.TotalSeconds:0.0} s; raised by rule: {rules}"));
+        return ExitCodes.Ok;
     }
 
     /// <summary>On a terminal: a Spectre.Console bar with event-time position, updates/s and ETA (from capture bytes read).</summary>

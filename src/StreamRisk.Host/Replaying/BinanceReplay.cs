@@ -49,7 +49,7 @@ public sealed class BinanceReplay : IBinanceBookObserver
     private readonly RiskEngine _engine;
     private readonly EventClock _clock = new();
     private readonly ReplayOutputs _outputs;
-    private readonly TimeProvider _time;
+    private readonly ReplayPacer _pacer;
     private readonly Action<long, double>? _progress;
     private long _bytesTotal;
     private long _bytesBefore;
@@ -59,8 +59,6 @@ public sealed class BinanceReplay : IBinanceBookObserver
     private long _diffs;
     private long _marks;
     private long _accounts;
-    private long _firstEventTime = -1;
-    private long _wallStart;
 
     /// <param name="progress">Called every ~1,000 book updates with the event time reached and the fraction of the capture bytes read.</param>
     public BinanceReplay(BinanceReplayOptions options, ReplayOutputs outputs, TimeProvider time, Action<long, double>? progress = null)
@@ -68,9 +66,9 @@ public sealed class BinanceReplay : IBinanceBookObserver
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _outputs = outputs;
-        _time = time;
         _progress = progress;
         _engine = new RiskEngine(options.Engine);
+        _pacer = new ReplayPacer(options.Speed, time);
     }
 
     public ReplaySummary Run(CancellationToken cancel)
@@ -105,7 +103,7 @@ public sealed class BinanceReplay : IBinanceBookObserver
             return;
         }
 
-        Pace(time);
+        _pacer.WaitFor(time);
         _clock.AdvanceTo(time);
         if (!book.TryGetBest(BookSide.Bid, out var bid) || !book.TryGetBest(BookSide.Ask, out var ask))
         {
@@ -189,27 +187,5 @@ public sealed class BinanceReplay : IBinanceBookObserver
 
         var tiers = symbol.Value == SimulatedSymbol.EthUsdt.Instrument.Symbol.Value ? SimulatedSymbol.BinanceEthUsdtTiers : SimulatedSymbol.BinanceBtcUsdtTiers;
         return new Instrument(symbol, ContractKind.Linear, (double)tick.Value, 0.001, tiers);
-    }
-
-    private void Pace(long eventTime)
-    {
-        if (_options.Speed <= 0)
-        {
-            return;
-        }
-
-        if (_firstEventTime < 0)
-        {
-            _firstEventTime = eventTime;
-            _wallStart = _time.GetTimestamp();
-            return;
-        }
-
-        var due = TimeSpan.FromMilliseconds((eventTime - _firstEventTime) / _options.Speed);
-        var wait = due - _time.GetElapsedTime(_wallStart);
-        if (wait > TimeSpan.FromMilliseconds(1))
-        {
-            Thread.Sleep(wait);
-        }
     }
 }
