@@ -235,10 +235,10 @@ public static class ReplayReport
     private static string Metrics(IReadOnlyDictionary<string, double> metrics) =>
         string.Join("<br>", metrics.Select(m => $"{E(m.Key)} {E(Number(m.Value))}"));
 
-    /// <summary>Readable numbers: thousands separated, fractions to four significant digits.</summary>
+    /// <summary>Readable numbers: thousands separated; prices keep their cents, large notionals drop them, fractions keep four decimals.</summary>
     private static string Number(double value) =>
-        Math.Abs(value) >= 1000 || (value == Math.Floor(value) && Math.Abs(value) < 1e15)
-            ? value.ToString("N0", CultureInfo.InvariantCulture)
+        Math.Abs(value) >= 1_000_000 ? value.ToString("N0", CultureInfo.InvariantCulture)
+            : Math.Abs(value) >= 1000 ? value.ToString("#,##0.##", CultureInfo.InvariantCulture)
             : value.ToString("0.####", CultureInfo.InvariantCulture);
 
     private static string Utc(long unixMs) =>
