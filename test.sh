@@ -9,6 +9,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # --- system packages the tests start for real (no test skips because a service is missing) ---
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# The replay report draws chart text with Skia, which reads fonts from /usr/share/fonts and has none on a bare
+# Debian (the .NET SDK ships none): the report test checks that the charts have text.
+find /usr/share/fonts \( -name '*.ttf' -o -name '*.otf' \) -print -quit 2>/dev/null | grep -q . || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing: ${need[*]}"

@@ -4,14 +4,15 @@ using System.Diagnostics;
 using System.Globalization;
 using StreamRisk.Host.Replaying;
 using Spectre.Console;
+using StreamRisk.Host.Reporting;
 using StreamRisk.Replay.Binance;
 
 namespace StreamRisk.Host;
 
 /// <summary>
 /// <c>streamrisk replay FILE... --format capture|binance-usdm|binance-coinm [--speed max|Nx] [--from T] [--to T]
-/// [--positions synthetic:seed=N] [--accounts N] [--out DIR]</c>: a recorded market day through the full monitor
-/// work, in process, on event time.
+/// [--positions synthetic:seed=N] [--accounts N] [--out DIR] [--report DIR]</c>: a recorded market day through the full
+/// monitor work, in process, on event time; with <c>--report</c>, an HTML report with charts afterwards.
 /// </summary>
 internal static class ReplayCommand
 {
@@ -26,9 +27,10 @@ internal static class ReplayCommand
         var positions = new Option<string>("--positions") { Description = "Position source: synthetic:seed=N (default synthetic:seed=1) or a JSON file of accounts (as in liqprice, without marks).", DefaultValueFactory = _ => "synthetic:seed=1" };
         var accounts = new Option<int>("--accounts") { Description = "Synthetic accounts (100-1000000).", DefaultValueFactory = _ => 20_000, CustomParser = Cli.IntInRange(100, 1_000_000) };
         var outDir = new Option<string?>("--out") { Description = "Directory for alerts.ndjson and projections.ndjson." };
+        var reportDir = new Option<string?>("--report") { Description = "After the replay, write report.html and its PNG charts to this directory (the ndjson files go there too unless --out is given)." };
         var command = new Command("replay", "Replay a recorded market day through the monitor in process (event time; same results at any speed).")
         {
-            files, format, speed, from, to, positions, accounts, outDir,
+            files, format, speed, from, to, positions, accounts, outDir, reportDir,
         };
         command.SetAction((parse, cancel) =>
         {
@@ -52,7 +54,10 @@ internal static class ReplayCommand
             }
 
             var clock = Stopwatch.StartNew();
-            using var outputs = new ReplayOutputs(parse.GetValue(outDir));
+            // The report is made from the files, not from memory, so it needs them written somewhere.
+            var report = parse.GetValue(reportDir);
+            var dataDir = parse.GetValue(outDir) ?? report;
+            using var outputs = new ReplayOutputs(dataDir);
             var options = new BinanceReplayOptions
             {
                 Files = paths,
@@ -67,9 +72,25 @@ internal static class ReplayCommand
             var summary = ReferenceEquals(progressOutput, Console.Error) && !Console.IsErrorRedirected
                 ? WithProgressBar(options, outputs, clock, cancel)
                 : WithProgressLines(options, outputs, clock, progressOutput, cancel);
+
+            // Flushed and closed before the report reads them back (disposing twice is harmless).
+            outputs.Dispose();
+
             var rules = summary.RaisedByRule.Count == 0 ? "none" : string.Join(", ", summary.RaisedByRule.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value}"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"replay: {summary.DiffsApplied:N0} book updates, {summary.MarksApplied:N0} marks, {summary.Accounts:N0} accounts, {summary.Projections:N0} projections, {summary.AlertTransitions:N0} alert transitions in {clock.Elapsed.TotalSeconds:0.0} s; raised by rule: {rules}; import: applied {summary.Import.Applied}, gaps {summary.Import.Gaps}, skipped {summary.Import.Skipped}"));
+            if (report is not null && dataDir is not null)
+            {
+                var written = ReplayReport.Write(Path.Combine(dataDir, "alerts.ndjson"), Path.Combine(dataDir, "projections.ndjson"), report);
+                if (written.FontName is null)
+                {
+                    progressOutput.WriteLine($"replay: warning: no font found, the charts have no text; install one (apt-get install fonts-dejavu-core) or set {ReportFonts.EnvironmentVariable} to a .ttf file");
+                }
+
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"report: {written.HtmlPath} ({written.Images.Count} charts for {written.Symbols} symbol(s), {written.AlertTransitions} alert transitions)"));
+            }
+
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;

@@ -1,0 +1,199 @@
+using System.Buffers.Binary;
+using System.Text.RegularExpressions;
+using SkiaSharp;
+using StreamRisk.Contracts.Alerts;
+using StreamRisk.Host.Reporting;
+using StreamRisk.Testing;
+
+namespace StreamRisk.Host.Tests;
+
+/// <summary>
+/// <c>replay --report</c> on the recorded BTCUSDT capture: one replay (a few seconds) shared by the tests of this class,
+/// which then look at the page and the pictures the way a reader would get them.
+/// </summary>
+public sealed class ReplayReportTests(ReplayReportTests.ReportFixture report) : IClassFixture<ReplayReportTests.ReportFixture>
+{
+    [Fact]
+    public void Replay_WithReportOnly_WritesNdjsonHtmlAndFourChartsIntoTheReportDir()
+    {
+        Assert.Equal(0, report.ExitCode);
+        Assert.Contains("report: ", report.Output, StringComparison.Ordinal);
+        foreach (var name in new[] { "alerts.ndjson", "projections.ndjson", "report.html", "BTCUSDT-price.png", "BTCUSDT-shock.png", "BTCUSDT-heatmap.png", "BTCUSDT-depth.png" })
+        {
+            Assert.True(File.Exists(Path.Combine(report.Dir, name)), $"{name} missing");
+        }
+    }
+
+    [Fact]
+    public void Html_ReferencesEveryPngBesideIt_AndNothingOutside()
+    {
+        var html = report.Html;
+        var pngs = Directory.GetFiles(report.Dir, "*.png").Select(Path.GetFileName).ToList();
+        Assert.Equal(4, pngs.Count);
+        foreach (var png in pngs)
+        {
+            Assert.Contains($"<img src=\"{png}\"", html, StringComparison.Ordinal);
+        }
+
+        var sources = Regex.Matches(html, "src=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.All(sources, source => Assert.True(File.Exists(Path.Combine(report.Dir, source)), $"{source} referenced but not written"));
+        Assert.DoesNotContain("http://", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("https://", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("<style>", html, StringComparison.Ordinal);
+        Assert.Contains("How to read this", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Html_HasOneTableRowPerAlertTransition_WithRuleStateAndExplanation()
+    {
+        var transitions = File.ReadLines(Path.Combine(report.Dir, "alerts.ndjson"))
+            .Where(line => line.Length > 0)
+            .Select(line => AlertJson.ReadTransition(System.Text.Encoding.UTF8.GetBytes(line)))
+            .ToList();
+        Assert.NotEmpty(transitions);
+
+        var rows = Regex.Matches(report.Html, "<tr class=\"alert [a-z]+\" data-transition=\"([^\"]+)\">(.*?)</tr>");
+        Assert.Equal(transitions.Count, rows.Count);
+        var byId = rows.ToDictionary(r => System.Net.WebUtility.HtmlDecode(r.Groups[1].Value), r => r.Groups[2].Value);
+        foreach (var transition in transitions)
+        {
+            var row = byId[transition.TransitionId];
+            Assert.Contains($"<td>{transition.Rule}</td>", row, StringComparison.Ordinal);
+            Assert.Contains($"<td>{AlertNames.Of(transition.State)}</td>", row, StringComparison.Ordinal);
+            Assert.Contains(System.Net.WebUtility.HtmlEncode(transition.Explanation), row, StringComparison.Ordinal);
+            Assert.Contains(DateTimeOffset.FromUnixTimeMilliseconds(transition.EventTime).ToString("yyyy-MM-dd HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture), row, StringComparison.Ordinal);
+        }
+
+        // Summary: every rule that raised something is counted, and the symbol and date are named.
+        foreach (var rule in transitions.Where(t => t.State == AlertState.Raised).Select(t => t.Rule).Distinct())
+        {
+            Assert.Contains($"<tr><td>{rule}</td>", report.Html, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("BTCUSDT", report.Html, StringComparison.Ordinal);
+        Assert.Contains("2024-08-08", report.Html, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("BTCUSDT-price.png")]
+    [InlineData("BTCUSDT-shock.png")]
+    [InlineData("BTCUSDT-heatmap.png")]
+    [InlineData("BTCUSDT-depth.png")]
+    public void Chart_IsARealPicture(string name)
+    {
+        var path = Path.Combine(report.Dir, name);
+
+        // The PNG header itself (signature, then IHDR width and height big-endian), independent of any decoder.
+        var head = new byte[24];
+        using (var file = File.OpenRead(path))
+        {
+            file.ReadExactly(head);
+        }
+
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, head[..8]);
+        Assert.Equal("IHDR", System.Text.Encoding.ASCII.GetString(head, 12, 4));
+        var width = BinaryPrimitives.ReadInt32BigEndian(head.AsSpan(16, 4));
+        var height = BinaryPrimitives.ReadInt32BigEndian(head.AsSpan(20, 4));
+        Assert.True(width >= 400 && height >= 250, $"{name} is {width}x{height}");
+
+        // A blank or one-colour image decodes fine; real data, antialiased lines and colour scales give many colours.
+        using var bitmap = SKBitmap.Decode(path);
+        Assert.NotNull(bitmap);
+        var colors = new HashSet<uint>();
+        foreach (var pixel in bitmap.Pixels)
+        {
+            colors.Add((uint)pixel);
+        }
+
+        Assert.True(colors.Count > 20, $"{name} has only {colors.Count} distinct colours");
+    }
+
+    [Fact]
+    public void Charts_HaveText_BecauseAFontWasFound()
+    {
+        // Without a font Skia draws labels as nothing and the charts lose their axes; test.sh installs fonts-dejavu-core.
+        Assert.NotNull(ReportFonts.Resolve());
+        Assert.DoesNotContain("no font", report.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("class=\"warn\"", report.Html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Write_FromNdjsonFiles_OtherFolder_GivesTheSameChartSet()
+    {
+        var other = Path.Combine(report.Dir, "again");
+
+        var result = ReplayReport.Write(Path.Combine(report.Dir, "alerts.ndjson"), Path.Combine(report.Dir, "projections.ndjson"), other);
+
+        Assert.Equal(1, result.Symbols);
+        Assert.Equal(["BTCUSDT-price.png", "BTCUSDT-shock.png", "BTCUSDT-heatmap.png", "BTCUSDT-depth.png"], result.Images);
+        Assert.All(result.Images, image => Assert.True(new FileInfo(Path.Combine(other, image)).Length > 5_000));
+        Assert.Equal(File.ReadAllText(Path.Combine(report.Dir, "report.html")), File.ReadAllText(result.HtmlPath));
+    }
+
+    /// <summary>Runs the replay once for the class: <c>replay FILE --report DIR</c>, no <c>--out</c>.</summary>
+    public sealed class ReportFixture : IAsyncLifetime
+    {
+        private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("replay-report-");
+
+        public string Dir => Path.Combine(_root.FullName, "report");
+
+        public int ExitCode { get; private set; } = -1;
+
+        public string Output { get; private set; } = string.Empty;
+
+        public string Error { get; private set; } = string.Empty;
+
+        public string Html { get; private set; } = string.Empty;
+
+        public async Task InitializeAsync()
+        {
+            var capture = SharedData.Path("binance-usdm", "btcusdt_20240808.gz");
+            var run = await CliRun.InvokeAsync("replay", capture, "--format", "binance-usdm", "--report", Dir);
+            (ExitCode, Output, Error) = (run.ExitCode, run.Output, run.Error);
+            var html = Path.Combine(Dir, "report.html");
+            Html = File.Exists(html) ? await File.ReadAllTextAsync(html) : string.Empty;
+        }
+
+        public Task DisposeAsync()
+        {
+            _root.Delete(recursive: true);
+            return Task.CompletedTask;
+        }
+    }
+}
+
+/// <summary>The downsampling that keeps a day-long file to a bounded number of chart points.</summary>
+public sealed class ProjectionSeriesTests
+{
+    [Fact]
+    public void Add_ManyMorePointsThanBuckets_StaysBounded_AndKeepsTheWorstReadings()
+    {
+        var series = new ProjectionSeries("X");
+        const int points = 200_000;
+        for (var i = 0; i < points; i++)
+        {
+            var spike = i == 123_457;
+            series.Add(new ProjectionPoint("X", 1_700_000_000_000 + (i * 100L), 100 + (i % 7), spike ? 0.001 : 0.05, null,
+                BandNotional.FromCumulative(1, spike ? 9_999 : 2, 3, 1, 2, 3), spike ? 5 : 1_000));
+        }
+
+        Assert.Equal(points, series.Count);
+        Assert.InRange(series.Buckets.Count, ProjectionSeries.MaxBuckets / 2, ProjectionSeries.MaxBuckets);
+        Assert.Equal(0.001, series.Buckets.Min(b => b.ShockDown));
+        Assert.True(series.Buckets.All(b => double.IsNaN(b.ShockUp)));
+        Assert.Equal(9_998, series.Buckets.Max(b => b.Bands.Down12));
+        Assert.Equal(5, series.Buckets.Min(b => b.DepthLow));
+        Assert.Equal(1_700_000_000_000 + ((points - 1) * 100L), series.Buckets.Last().LastTime);
+        Assert.Equal(100 + ((points - 1) % 7), series.Buckets.Last().MarkClose);
+    }
+
+    [Fact]
+    public void BandsFromCumulative_AreRings_NeverNegative()
+    {
+        // up5 below up2 is rounding noise in the file: the 2-5% ring is then empty, not negative.
+        var bands = BandNotional.FromCumulative(10, 25, 25, 0, 5, 4);
+
+        Assert.Equal(new[] { 0.0, 5, 0, 10, 15, 0 }, bands.TopToBottom());
+    }
+}
