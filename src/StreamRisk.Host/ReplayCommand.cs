@@ -76,7 +76,7 @@ internal static class ReplayCommand
             // Flushed and closed before the report reads them back (disposing twice is harmless).
             outputs.Dispose();
 
-            var rules = summary.RaisedByRule.Count == 0 ? "none" : string.Join(", ", summary.RaisedByRule.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value}"));
+            var rules = RunCommand.RuleCounts(summary.RaisedByRule);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"replay: {summary.DiffsApplied:N0} book updates, {summary.MarksApplied:N0} marks, {summary.Accounts:N0} accounts, {summary.Projections:N0} projections, {summary.AlertTransitions:N0} alert transitions in {clock.Elapsed.TotalSeconds:0.0} s; raised by rule: {rules}; import: applied {summary.Import.Applied}, gaps {summary.Import.Gaps}, skipped {summary.Import.Skipped}"));
             if (report is not null && dataDir is not null)
@@ -102,16 +102,7 @@ internal static class ReplayCommand
     {
         var clock = Stopwatch.StartNew();
         using var outputs = new ReplayOutputs(outDir);
-        var lastReport = TimeSpan.Zero;
-        var replay = new CaptureReplay(paths, speed, from, to, new Engine.EngineOptions(), outputs, TimeProvider.System, (eventTime, _) =>
-        {
-            if (clock.Elapsed - lastReport >= TimeSpan.FromSeconds(2))
-            {
-                lastReport = clock.Elapsed;
-                progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"replay: at {DateTimeOffset.FromUnixTimeMilliseconds(eventTime):yyyy-MM-dd HH:mm:ss.fff}Z, {outputs.Projections:N0} projections, {outputs.Alerts:N0} alert transitions"));
-            }
-        });
+        var replay = new CaptureReplay(paths, speed, from, to, new Engine.EngineOptions(), outputs, TimeProvider.System, ProgressLines(clock, outputs, progress));
         var shown = 0;
         var (applied, projections, alerts) = replay.Run(problem =>
         {
@@ -121,7 +112,7 @@ internal static class ReplayCommand
                 progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay: line {problem.LineNumber}: {problem.Reason} (skipped)"));
             }
         }, cancel);
-        var rules = outputs.RaisedByRule.Count == 0 ? "none" : string.Join(", ", outputs.RaisedByRule.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value}"));
+        var rules = RunCommand.RuleCounts(outputs.RaisedByRule);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"replay: {replay.Records:N0} records, {applied:N0} applied, {replay.Rejected:N0} rejected by validation, {replay.BadLines:N0} bad lines skipped, {projections:N0} projections, {alerts:N0} alert transitions in {clock.Elapsed.TotalSeconds:0.0} s; raised by rule: {rules}"));
         return ExitCodes.Ok;
@@ -150,20 +141,25 @@ internal static class ReplayCommand
     }
 
     /// <summary>Not a terminal (CI, a pipe): a plain line every 2 s, readable in a log.</summary>
-    private static ReplaySummary WithProgressLines(BinanceReplayOptions options, ReplayOutputs outputs, Stopwatch clock, TextWriter progress, CancellationToken cancel)
+    private static ReplaySummary WithProgressLines(BinanceReplayOptions options, ReplayOutputs outputs, Stopwatch clock, TextWriter progress, CancellationToken cancel) =>
+        new BinanceReplay(options, outputs, TimeProvider.System, ProgressLines(clock, outputs, progress)).Run(cancel);
+
+    /// <summary>Not a terminal (CI, a pipe): a plain line every 2 s, readable in a log; ETA from the fraction of input read.</summary>
+    private static Action<long, double> ProgressLines(Stopwatch clock, ReplayOutputs outputs, TextWriter progress)
     {
         var lastReport = TimeSpan.Zero;
-        var replay = new BinanceReplay(options, outputs, TimeProvider.System, (eventTime, fraction) =>
+        return (eventTime, fraction) =>
         {
-            if (clock.Elapsed - lastReport >= TimeSpan.FromSeconds(2))
+            if (clock.Elapsed - lastReport < TimeSpan.FromSeconds(2))
             {
-                lastReport = clock.Elapsed;
-                var eta = fraction > 0 ? TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds * (1 - fraction) / fraction) : TimeSpan.Zero;
-                progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"replay: {fraction:P0} at {DateTimeOffset.FromUnixTimeMilliseconds(eventTime):yyyy-MM-dd HH:mm:ss.fff}Z, {outputs.Projections:N0} projections, {outputs.Alerts:N0} alert transitions, ETA {eta.TotalSeconds:0} s"));
+                return;
             }
-        });
-        return replay.Run(cancel);
+
+            lastReport = clock.Elapsed;
+            var eta = fraction > 0 ? $", ETA {clock.Elapsed.TotalSeconds * (1 - fraction) / fraction:0} s" : string.Empty;
+            progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"replay: {fraction:P0} at {DateTimeOffset.FromUnixTimeMilliseconds(eventTime):yyyy-MM-dd HH:mm:ss.fff}Z, {outputs.Projections:N0} projections, {outputs.Alerts:N0} alert transitions{eta}"));
+        };
     }
 
     private static double ParseSpeed(ArgumentResult result)

@@ -77,10 +77,14 @@ internal static class RunCommand
         return command;
     }
 
+    /// <summary>"CascadeRisk 2, LiquidationWall 1" — alerts raised by rule, in rule order; "none" when empty.</summary>
+    public static string RuleCounts(IReadOnlyDictionary<string, int> byRule) =>
+        byRule.Count == 0 ? "none" : string.Join(", ", byRule.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value}"));
+
     public static string Summary(MonitorSummary summary)
     {
         ArgumentNullException.ThrowIfNull(summary);
-        var rules = summary.AlertsByRule.Count == 0 ? "none" : string.Join(", ", summary.AlertsByRule.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value}"));
+        var rules = RuleCounts(summary.AlertsByRule);
         return string.Create(CultureInfo.InvariantCulture,
             $"summary: {summary.EventsApplied:N0} events applied, {summary.DeadLettered:N0} dead-lettered, {summary.AlertTransitions:N0} alert transitions; alerts raised by rule: {rules}");
     }
