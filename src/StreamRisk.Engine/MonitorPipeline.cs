@@ -13,7 +13,9 @@ public sealed class MonitorPipeline : IDisposable
     private readonly IDisposable _subscription;
     private readonly List<AlertTransition> _transitions = [];
 
-    public MonitorPipeline(RiskEngine engine, EventClock clock, Action<SymbolRisk> risks, Action<AlertTransition> alerts, Action<Exception> errors)
+    /// <param name="projected">Told how long each projection took (processing time, for telemetry); optional.</param>
+    public MonitorPipeline(RiskEngine engine, EventClock clock, Action<SymbolRisk> risks, Action<AlertTransition> alerts, Action<Exception> errors,
+        Action<TimeSpan>? projected = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(clock);
@@ -35,7 +37,9 @@ public sealed class MonitorPipeline : IDisposable
                     // One bad projection must not end the pipeline: report it and carry on with the next.
                     try
                     {
+                        var started = System.Diagnostics.Stopwatch.GetTimestamp();
                         var risk = engine.Project(touch.Instrument, Math.Max(touch.EventTime, clock.Now));
+                        projected?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
                         if (risk is null)
                         {
                             return;

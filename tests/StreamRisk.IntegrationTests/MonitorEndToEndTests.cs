@@ -53,7 +53,24 @@ public sealed class MonitorEndToEndTests
             Alerts = new AlertSettings { Default = new StreamRisk.Domain.Alerts.AlertThresholds { CascadeMinNotional = 0 } }, // a ~20k scenario
         };
         using var output = new StringWriter();
-        var runner = new MonitorRunner(settings, output, TimeProvider.System) { EchoAlerts = false };
+        using var telemetry = new StreamRisk.Host.Telemetry.StreamRiskTelemetry();
+        var measured = new System.Collections.Concurrent.ConcurrentDictionary<string, double>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == telemetry.Meter)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var tag = tags.Length > 0 ? tags[0].Key + "=" + tags[0].Value : string.Empty;
+            measured.AddOrUpdate(instrument.Name + "|" + tag, value, (_, v) => v + value);
+        });
+        listener.SetMeasurementEventCallback<double>((instrument, value, _, _) => measured.AddOrUpdate(instrument.Name, 1, (_, v) => v + 1));
+        listener.Start();
+        var runner = new MonitorRunner(settings, output, TimeProvider.System) { EchoAlerts = false, Telemetry = telemetry };
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
 
@@ -90,6 +107,15 @@ public sealed class MonitorEndToEndTests
         Assert.Contains("out-of-order-seq", reasons);
         Assert.Contains(reasons, r => r.StartsWith("negative", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.StartsWith("not-finite", StringComparison.Ordinal));
+
+        // Telemetry saw the same run: events by topic, dead letters by reason code, alerts by rule, latencies.
+        Assert.Equal(20, measured.GetValueOrDefault("streamrisk.events.applied|topic=positions"));
+        Assert.True(measured.GetValueOrDefault("streamrisk.events.applied|topic=marks") >= 2);
+        Assert.Equal(5, measured.Where(kv => kv.Key.StartsWith("streamrisk.deadletter.messages|", StringComparison.Ordinal)).Sum(kv => kv.Value));
+        Assert.Equal(1, measured.GetValueOrDefault("streamrisk.deadletter.messages|reason=bad-json"));
+        Assert.True(measured.GetValueOrDefault("streamrisk.alerts|rule=CascadeRisk") >= 1);
+        Assert.True(measured.GetValueOrDefault("streamrisk.tick_to_alert.duration") >= 1);
+        Assert.True(measured.GetValueOrDefault("streamrisk.projection.duration") >= 1);
     }
 
     [Fact]

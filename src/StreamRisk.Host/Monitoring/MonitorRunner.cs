@@ -39,13 +39,22 @@ public sealed class MonitorRunner
 
     public Action<AlertTransition>? AlertObserved { get; init; }
 
+    /// <summary>Where metrics and spans go; the runner makes (and disposes) its own when none is given.</summary>
+    public Telemetry.StreamRiskTelemetry? Telemetry { get; init; }
+
     public async Task<MonitorSummary> RunAsync(CancellationToken cancel)
     {
+        var ownTelemetry = Telemetry is null ? new Telemetry.StreamRiskTelemetry() : null;
+        var telemetry = Telemetry ?? ownTelemetry!;
+        using var disposeTelemetry = ownTelemetry;
+        var lastInputTimestamp = -1L; // Kafka timestamp (ms) of the last applied message: where tick-to-alert starts
         var kafka = _settings.ToKafkaOptions();
         var engine = new RiskEngine(_settings.ToEngineOptions());
         var clock = new EventClock();
         using var deadLetters = new DeadLetterProducer(kafka, Log);
         var applier = new EventApplier(engine, clock, deadLetters.Send);
+        applier.Counters.OnApplied = telemetry.EventApplied;
+        deadLetters.DeadLettered = telemetry.DeadLettered;
 
         ConnectionMultiplexer? redis = null;
         RedisAlertPublisher? publisher = null;
@@ -55,6 +64,8 @@ public sealed class MonitorRunner
             redisOptions.AbortOnConnectFail = false; // start buffering at once; the publisher delivers on connect
             redis = await ConnectionMultiplexer.ConnectAsync(redisOptions).ConfigureAwait(false);
             publisher = new RedisAlertPublisher(redis, new RedisPublisherOptions { Prefix = _settings.Redis.Prefix, BufferCapacity = _settings.Redis.BufferCapacity }, _time);
+            var observed = publisher;
+            telemetry.ObserveRedis(() => observed.BufferDepth, () => observed.Retried);
         }
 
         var failure = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -77,6 +88,8 @@ public sealed class MonitorRunner
                     _alertsByRule[rule] = _alertsByRule.GetValueOrDefault(rule) + 1;
                 }
 
+                var tickToAlert = lastInputTimestamp < 0 ? -1 : _time.GetUtcNow().ToUnixTimeMilliseconds() - lastInputTimestamp;
+                telemetry.Alert(transition, tickToAlert);
                 AlertObserved?.Invoke(transition);
                 if (EchoAlerts)
                 {
@@ -88,13 +101,25 @@ public sealed class MonitorRunner
                 {
                     // Back-pressure on purpose: with the buffer full (Redis down for long), the engine thread waits
                     // and Kafka consumption pauses; nothing is dropped.
-                    Wait(publisher.PublishAsync(AlertMapping.ToWire(transition)));
+                    // A span per published transition (a boundary, not per event); its id travels in the alert JSON.
+                    using var activity = telemetry.Activities.StartActivity("alert publish", System.Diagnostics.ActivityKind.Producer);
+                    activity?.SetTag("streamrisk.rule", transition.Rule.ToString());
+                    activity?.SetTag("streamrisk.symbol", transition.Symbol);
+                    Wait(publisher.PublishAsync(AlertMapping.ToWire(transition) with { TraceParent = activity?.Id }));
                 }
             },
-            ex => Log($"projection failed: {ex.Message}"));
+            ex => Log($"projection failed: {ex.Message}"),
+            elapsed => telemetry.Projected(elapsed.TotalMilliseconds));
 
         using var subscription = KafkaSource.Create(kafka, Log, () => consumeStopped.TrySetResult()).Subscribe(
-            message => applier.Apply(message),
+            message =>
+            {
+                applier.Apply(message);
+                if (message.Result is { } result)
+                {
+                    lastInputTimestamp = result.Message.Timestamp.UnixTimestampMs;
+                }
+            },
             ex => failure.TrySetException(ex),
             () => failure.TrySetResult());
         using (cancel.Register(() => failure.TrySetResult()))

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using StreamRisk.Domain.Alerts;
+using StreamRisk.Kafka.Ingest;
+
+namespace StreamRisk.Host.Telemetry;
+
+/// <summary>
+/// The one owner of StreamRisk's <see cref="Meter"/> and <see cref="ActivitySource"/>; every instrument is created
+/// here once. Names are lower-case, dotted, with units; tags are low-cardinality (topic, reason, rule, severity,
+/// state) — never an account. Exported by whatever OpenTelemetry pipeline listens to <see cref="Name"/>.
+/// </summary>
+public sealed class StreamRiskTelemetry : IDisposable
+{
+    public const string Name = "StreamRisk";
+
+    // Tick-to-alert is milliseconds from a few to a few thousand: the SDK's default buckets suit neither end.
+    private static readonly double[] LatencyBucketsMs = [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000];
+
+    private readonly Meter _meter = new(Name, "1.0");
+    private readonly Counter<long> _eventsApplied;
+    private readonly Counter<long> _deadLettered;
+    private readonly Counter<long> _alerts;
+    private readonly Histogram<double> _tickToAlert;
+    private readonly Histogram<double> _projectionDuration;
+    private readonly KeyValuePair<string, object?>[][] _topicTags;
+
+    public StreamRiskTelemetry()
+    {
+        _eventsApplied = _meter.CreateCounter<long>("streamrisk.events.applied", "{event}", "Input events applied to the engine, by topic.");
+        _deadLettered = _meter.CreateCounter<long>("streamrisk.deadletter.messages", "{message}", "Messages sent to the dead-letter topic, by reason.");
+        _alerts = _meter.CreateCounter<long>("streamrisk.alerts", "{transition}", "Alert transitions, by rule, severity and state.");
+        _tickToAlert = _meter.CreateHistogram("streamrisk.tick_to_alert.duration", "ms",
+            "From the Kafka timestamp of the event that led to a projection to the alert transition it raised.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBucketsMs });
+        _projectionDuration = _meter.CreateHistogram("streamrisk.projection.duration", "ms", "Time to project one symbol (grid, critical shocks, bands).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100] });
+        // Tag arrays built once: the per-event counter call allocates nothing.
+        _topicTags = Enum.GetValues<TopicKind>().Select(k => new[] { new KeyValuePair<string, object?>("topic", k.ToString().ToLowerInvariant()) }).ToArray();
+    }
+
+    public ActivitySource Activities { get; } = new(Name, "1.0");
+
+    /// <summary>The meter every instrument belongs to (a listener can tell this instance's measurements from others').</summary>
+    public Meter Meter => _meter;
+
+    public void EventApplied(TopicKind topic) => _eventsApplied.Add(1, _topicTags[(int)topic]);
+
+    public void DeadLettered(string reason)
+    {
+        // Reason codes carry a field ("negative:price"); the code alone keeps the tag set small.
+        var code = reason.Split(':', 2)[0];
+        _deadLettered.Add(1, new KeyValuePair<string, object?>("reason", code));
+    }
+
+    public void Alert(AlertTransition transition, double tickToAlertMs)
+    {
+        ArgumentNullException.ThrowIfNull(transition);
+        _alerts.Add(1,
+            new KeyValuePair<string, object?>("rule", transition.Rule.ToString()),
+            new KeyValuePair<string, object?>("severity", transition.Severity.ToString().ToLowerInvariant()),
+            new KeyValuePair<string, object?>("state", transition.State.ToString().ToLowerInvariant()));
+        if (tickToAlertMs >= 0)
+        {
+            _tickToAlert.Record(tickToAlertMs);
+        }
+    }
+
+    public void Projected(double milliseconds) => _projectionDuration.Record(milliseconds);
+
+    /// <summary>Gauges read from their owners when a reader collects (Redis buffer depth, publish retries).</summary>
+    public void ObserveRedis(Func<long> bufferDepth, Func<long> retried)
+    {
+        _meter.CreateObservableGauge("streamrisk.redis.buffer.depth", bufferDepth, "{transition}", "Alert transitions waiting for Redis.");
+        _meter.CreateObservableCounter("streamrisk.redis.publish.failures", retried, "{attempt}", "Redis writes that failed and were retried.");
+    }
+
+    public void Dispose()
+    {
+        Activities.Dispose();
+        _meter.Dispose();
+    }
+}
