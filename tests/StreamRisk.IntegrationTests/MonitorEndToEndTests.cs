@@ -77,17 +77,27 @@ public sealed class MonitorEndToEndTests
         await using var redis = await ConnectionMultiplexer.ConnectAsync(redisServer.ConnectionString);
         var db = redis.GetDatabase();
         StreamEntry[] entries = [];
+        string scraped = string.Empty;
         var raised = await Eventually.TrueAsync(() =>
         {
             entries = db.StreamRange("streamrisk:alerts");
             return entries.Any(e => e["rule"] == "CascadeRisk");
         }, Deadline, TimeSpan.FromMilliseconds(100));
 
+        var metricsUrl = System.Text.RegularExpressions.Regex.Match(output.ToString(), @"metrics: (\S+/metrics)").Groups[1].Value;
+        if (metricsUrl.Length > 0)
+        {
+            using var http = new HttpClient();
+            scraped = await http.GetStringAsync(new Uri(metricsUrl));
+        }
+
         await feedStop.CancelAsync();
         await feed;
         stop.Cancel();
         var summary = await run.WaitAsync(Deadline);
         Assert.True(raised, "no CascadeRisk alert reached the Redis stream; monitor said: " + output);
+        Assert.Contains("streamrisk_events_applied_total", scraped, StringComparison.Ordinal);
+        Assert.Contains("streamrisk_tick_to_alert_duration_milliseconds_bucket", scraped, StringComparison.Ordinal);
 
         using var alert = JsonDocument.Parse(entries.First(e => e["rule"] == "CascadeRisk")["alert"].ToString());
         var root = alert.RootElement;

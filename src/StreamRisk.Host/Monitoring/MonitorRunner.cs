@@ -48,6 +48,14 @@ public sealed class MonitorRunner
         var telemetry = Telemetry ?? ownTelemetry!;
         using var disposeTelemetry = ownTelemetry;
         var lastInputTimestamp = -1L; // Kafka timestamp (ms) of the last applied message: where tick-to-alert starts
+        await using var web = string.IsNullOrWhiteSpace(_settings.Dashboard.Urls)
+            ? null
+            : await global::StreamRisk.Host.Telemetry.MonitorWebHost.StartAsync(_settings.Dashboard.Urls, _settings.Dashboard.Token, cancel).ConfigureAwait(false);
+        if (web is not null)
+        {
+            _output.WriteLine($"metrics: {web.Url}/metrics   health: {web.Url}/healthz");
+        }
+
         var kafka = _settings.ToKafkaOptions();
         var engine = new RiskEngine(_settings.ToEngineOptions());
         var clock = new EventClock();
