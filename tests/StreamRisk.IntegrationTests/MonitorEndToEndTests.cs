@@ -98,6 +98,8 @@ public sealed class MonitorEndToEndTests
         Assert.True(raised, "no CascadeRisk alert reached the Redis stream; monitor said: " + output);
         Assert.Contains("streamrisk_events_applied_total", scraped, StringComparison.Ordinal);
         Assert.Contains("streamrisk_tick_to_alert_duration_milliseconds_bucket", scraped, StringComparison.Ordinal);
+        Assert.Contains("streamrisk_book_staleness_seconds{", scraped, StringComparison.Ordinal);
+        Assert.Contains("streamrisk_consumer_lag{", scraped, StringComparison.Ordinal);
 
         using var alert = JsonDocument.Parse(entries.First(e => e["rule"] == "CascadeRisk")["alert"].ToString());
         var root = alert.RootElement;

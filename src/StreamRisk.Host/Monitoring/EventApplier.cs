@@ -59,6 +59,9 @@ public sealed class EventApplier
 
     public IngestCounters Counters { get; } = new();
 
+    /// <summary>The instrument a message key (symbol, UTF-8) names, without allocating.</summary>
+    public bool TryGetInstrument(ReadOnlySpan<byte> symbolUtf8, out int instrument) => _decoder.Symbols.TryGetIndex(symbolUtf8, out instrument);
+
     public void Apply(in IngestedMessage message)
     {
         switch (message.Kind)

@@ -119,13 +119,18 @@ public sealed class MonitorRunner
             ex => Log($"projection failed: {ex.Message}"),
             elapsed => telemetry.Projected(elapsed.TotalMilliseconds));
 
-        using var subscription = KafkaSource.Create(kafka, Log, () => consumeStopped.TrySetResult()).Subscribe(
+        telemetry.ObserveLagAndBooks();
+        using var subscription = KafkaSource.Create(kafka, Log, () => consumeStopped.TrySetResult(), telemetry.Lag).Subscribe(
             message =>
             {
                 applier.Apply(message);
                 if (message.Result is { } result)
                 {
                     lastInputTimestamp = result.Message.Timestamp.UnixTimestampMs;
+                    if (message.Topic == TopicKind.Book && result.Message.Key is { } key && applier.TryGetInstrument(key, out var index))
+                    {
+                        telemetry.BookUpdated(index, engine.Catalog[index].Symbol.Value, engine.BookOf(index)?.IsStale ?? true);
+                    }
                 }
             },
             ex => failure.TrySetException(ex),

@@ -24,6 +24,8 @@ public sealed class StreamRiskTelemetry : IDisposable
     private readonly Histogram<double> _tickToAlert;
     private readonly Histogram<double> _projectionDuration;
     private readonly KeyValuePair<string, object?>[][] _topicTags;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Topic, int Partition), long> _lag = new();
+    private BookMark[] _books = new BookMark[16];
 
     public StreamRiskTelemetry()
     {
@@ -74,6 +76,38 @@ public sealed class StreamRiskTelemetry : IDisposable
         _meter.CreateObservableGauge("streamrisk.redis.buffer.depth", bufferDepth, "{transition}", "Alert transitions waiting for Redis.");
         _meter.CreateObservableCounter("streamrisk.redis.publish.failures", retried, "{attempt}", "Redis writes that failed and were retried.");
     }
+
+    /// <summary>Consumer lag per partition and book staleness per symbol, kept here as the latest values and read when a reader collects.</summary>
+    public void ObserveLagAndBooks()
+    {
+        _meter.CreateObservableGauge("streamrisk.consumer.lag", () => _lag.Select(kv =>
+            new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("topic", kv.Key.Topic), new KeyValuePair<string, object?>("partition", kv.Key.Partition))),
+            "{message}", "Messages behind the partition's high watermark.");
+        _meter.CreateObservableGauge("streamrisk.book.staleness", () => Volatile.Read(ref _books).Where(b => b.Symbol is not null).Select(b =>
+            new Measurement<double>(b.Stale ? double.PositiveInfinity : (Stopwatch.GetTimestamp() - b.Timestamp) / (double)Stopwatch.Frequency,
+                new KeyValuePair<string, object?>("symbol", b.Symbol))),
+            "s", "Seconds since the symbol's book last changed (+Inf while it waits for a resync after a gap).");
+    }
+
+    /// <summary>Called from the consume thread; read by collectors on theirs.</summary>
+    public void Lag(string topic, int partition, long messages) => _lag[(topic, partition)] = messages;
+
+    /// <summary>Per applied book message: an array slot per instrument, so the hot path neither allocates nor hashes strings.</summary>
+    public void BookUpdated(int instrument, string symbol, bool stale)
+    {
+        var books = _books;
+        if (instrument >= books.Length)
+        {
+            Array.Resize(ref books, Math.Max(instrument + 1, books.Length * 2));
+            _books = books;
+        }
+
+        books[instrument] = new BookMark(symbol, Stopwatch.GetTimestamp(), stale);
+    }
+
+    // A struct: one write per book message allocates nothing. A collector may read a torn value mid-write; for a
+    // staleness gauge that is harmless.
+    private readonly record struct BookMark(string? Symbol, long Timestamp, bool Stale);
 
     public void Dispose()
     {

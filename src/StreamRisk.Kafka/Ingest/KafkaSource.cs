@@ -20,7 +20,10 @@ public static class KafkaSource
 {
     /// <param name="stopped">Called on the consume thread once it has closed its consumers (offsets committed, group left):
     /// after disposing the subscription, wait for it before reading engine state or shutting down.</param>
-    public static IObservable<IngestedMessage> Create(KafkaMonitorOptions options, Action<string>? log = null, Action? stopped = null)
+    /// <param name="lag">Told, about once a second, each assigned partition's consumer lag (high watermark − position, from
+    /// the client's cached watermarks: no broker round trip).</param>
+    public static IObservable<IngestedMessage> Create(KafkaMonitorOptions options, Action<string>? log = null, Action? stopped = null,
+        Action<string, int, long>? lag = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         return Observable.Create<IngestedMessage>((observer, cancel) =>
@@ -30,7 +33,7 @@ public static class KafkaSource
             {
                 try
                 {
-                    Run(options, observer, log, cancel);
+                    Run(options, observer, log, lag, cancel);
                     observer.OnCompleted();
                 }
                 catch (OperationCanceledException)
@@ -56,7 +59,7 @@ public static class KafkaSource
         });
     }
 
-    private static void Run(KafkaMonitorOptions options, IObserver<IngestedMessage> observer, Action<string>? log, CancellationToken cancel)
+    private static void Run(KafkaMonitorOptions options, IObserver<IngestedMessage> observer, Action<string>? log, Action<string, int, long>? lag, CancellationToken cancel)
     {
         var topics = options.Topics;
         var kinds = new Dictionary<string, TopicKind>(StringComparer.Ordinal)
@@ -99,10 +102,18 @@ public static class KafkaSource
         market.Assign(instruments.Select(p => new TopicPartitionOffset(p.TopicPartition, market.Position(p.TopicPartition))).Concat(rest));
         positions.Subscribe(topics.Positions);
 
+        var lagReported = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             while (!cancel.IsCancellationRequested)
             {
+                if (lag is not null && lagReported.Elapsed >= TimeSpan.FromSeconds(1))
+                {
+                    lagReported.Restart();
+                    ReportLag(positions, lag);
+                    ReportLag(market, lag);
+                }
+
                 // Market data first (it moves marks and books); both consumers share this one thread.
                 Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.Zero, storeOffsets: false, cancel);
                 Drain(positions, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(20), storeOffsets: true, cancel);
@@ -188,6 +199,19 @@ public static class KafkaSource
         }
 
         return partitions;
+    }
+
+    private static void ReportLag(IConsumer<byte[], byte[]> consumer, Action<string, int, long> lag)
+    {
+        foreach (var partition in consumer.Assignment)
+        {
+            var high = consumer.GetWatermarkOffsets(partition).High;
+            var position = consumer.Position(partition);
+            if (high != Offset.Unset && position != Offset.Unset)
+            {
+                lag(partition.Topic, partition.Partition.Value, Math.Max(0, high.Value - position.Value));
+            }
+        }
     }
 
     private static bool AtEnd(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
