@@ -87,8 +87,13 @@ public sealed class MonitorEndToEndTests
         var metricsUrl = System.Text.RegularExpressions.Regex.Match(output.ToString(), @"metrics: (\S+/metrics)").Groups[1].Value;
         if (metricsUrl.Length > 0)
         {
+            // Gauges are sampled about once a second: poll until the lag and staleness series exist.
             using var http = new HttpClient();
-            scraped = await http.GetStringAsync(new Uri(metricsUrl));
+            await Eventually.TrueAsync(() =>
+            {
+                scraped = http.GetStringAsync(new Uri(metricsUrl)).GetAwaiter().GetResult();
+                return scraped.Contains("streamrisk_consumer_lag{", StringComparison.Ordinal) && scraped.Contains("streamrisk_book_staleness_seconds{", StringComparison.Ordinal);
+            }, TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(250));
         }
 
         await feedStop.CancelAsync();

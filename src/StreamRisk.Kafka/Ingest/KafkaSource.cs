@@ -103,12 +103,14 @@ public static class KafkaSource
         positions.Subscribe(topics.Positions);
 
         var lagReported = System.Diagnostics.Stopwatch.StartNew();
+        var first = true;
         try
         {
             while (!cancel.IsCancellationRequested)
             {
-                if (lag is not null && lagReported.Elapsed >= TimeSpan.FromSeconds(1))
+                if (lag is not null && (lagReported.Elapsed >= TimeSpan.FromSeconds(1) || first))
                 {
+                    first = false;
                     lagReported.Restart();
                     ReportLag(positions, lag);
                     ReportLag(market, lag);
