@@ -81,17 +81,7 @@ public static class AccountFile
 {
     public static IReadOnlyList<AccountDocument> Parse(ReadOnlySpan<byte> utf8, InstrumentCatalog catalog)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(utf8.ToArray(), new JsonDocumentOptions { MaxDepth = 32 });
-        }
-        catch (JsonException ex)
-        {
-            throw new DocumentException("$", $"not valid JSON ({ex.Message.Split('.')[0]}, line {ex.LineNumber + 1})");
-        }
-
-        using (document)
+        using (var document = JsonFields.Parse(utf8))
         {
             var root = document.RootElement;
             var (array, path) = root.ValueKind switch

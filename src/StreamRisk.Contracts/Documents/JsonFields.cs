@@ -8,16 +8,7 @@ internal static class JsonFields
     /// <summary>Parses an input document that must be one JSON object; anything else is a <see cref="DocumentException"/> at "$".</summary>
     public static JsonDocument ParseObject(ReadOnlySpan<byte> utf8)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(utf8.ToArray(), new JsonDocumentOptions { MaxDepth = 32 });
-        }
-        catch (JsonException ex)
-        {
-            throw new DocumentException("$", $"not valid JSON ({ex.Message.Split('.')[0]}, line {ex.LineNumber + 1})");
-        }
-
+        var document = Parse(utf8);
         if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
             document.Dispose();
@@ -25,6 +16,19 @@ internal static class JsonFields
         }
 
         return document;
+    }
+
+    /// <summary>Parses an input document of any shape; invalid JSON is a <see cref="DocumentException"/> at "$".</summary>
+    public static JsonDocument Parse(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            return JsonDocument.Parse(utf8.ToArray(), new JsonDocumentOptions { MaxDepth = 32 });
+        }
+        catch (JsonException ex)
+        {
+            throw new DocumentException("$", $"not valid JSON ({ex.Message.Split('.')[0]}, line {ex.LineNumber + 1})");
+        }
     }
 
     public static JsonElement Object(JsonElement parent, string name, string path)

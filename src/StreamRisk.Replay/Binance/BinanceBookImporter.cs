@@ -174,6 +174,20 @@ public sealed class BinanceBookImporter
         }
     }
 
+    /// <summary>Counts the update the decoder holds as applied and tells the observer (live and buffered diffs alike).</summary>
+    private void Applied(OrderBook book, long receiveTimeNs)
+    {
+        _applied++;
+        if (book.IsCrossed)
+        {
+            _crossed++;
+        }
+
+        _observer.OnDiffApplied(
+            new DiffApplied(_decoder.FirstUpdateId, _decoder.LastUpdateId, _decoder.PreviousUpdateId, _decoder.EventTime, _decoder.TransactionTime, receiveTimeNs),
+            book);
+    }
+
     /// <summary>Applies the update the decoder holds; a gap keeps it for the next snapshot.</summary>
     private void Apply(ReadOnlySpan<byte> json, long receiveTimeNs)
     {
@@ -182,15 +196,7 @@ public sealed class BinanceBookImporter
         switch (outcome)
         {
             case DiffOutcome.Applied:
-                _applied++;
-                if (book.IsCrossed)
-                {
-                    _crossed++;
-                }
-
-                _observer.OnDiffApplied(
-                    new DiffApplied(_decoder.FirstUpdateId, _decoder.LastUpdateId, _decoder.PreviousUpdateId, _decoder.EventTime, _decoder.TransactionTime, receiveTimeNs),
-                    book);
+                Applied(book, receiveTimeNs);
                 break;
             case DiffOutcome.Outdated:
                 _skipped++;
@@ -246,15 +252,7 @@ public sealed class BinanceBookImporter
             switch (outcome)
             {
                 case DiffOutcome.Applied:
-                    _applied++;
-                    if (book.IsCrossed)
-                    {
-                        _crossed++;
-                    }
-
-                    _observer.OnDiffApplied(
-                        new DiffApplied(_decoder.FirstUpdateId, _decoder.LastUpdateId, _decoder.PreviousUpdateId, _decoder.EventTime, _decoder.TransactionTime, _pending.ReceiveTimeNs(i)),
-                        book);
+                    Applied(book, _pending.ReceiveTimeNs(i));
                     break;
                 case DiffOutcome.Outdated:
                     _skipped++;
