@@ -34,6 +34,17 @@ public sealed record TopicNames
         };
     }
 
+    /// <summary>The Kafka topic of a wire message kind.</summary>
+    public string Of(Wire.WireTopic topic) => topic switch
+    {
+        Wire.WireTopic.Instruments => Instruments,
+        Wire.WireTopic.Book => Book,
+        Wire.WireTopic.Marks => Marks,
+        Wire.WireTopic.Positions => Positions,
+        Wire.WireTopic.Liquidations => Liquidations,
+        _ => throw new ArgumentOutOfRangeException(nameof(topic), topic, "not an input topic"),
+    };
+
     /// <summary>All topics with the partition count the embedded default creates them with.</summary>
     public IReadOnlyList<(string Name, int Partitions)> WithDefaultPartitions() =>
     [

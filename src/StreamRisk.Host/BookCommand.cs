@@ -132,7 +132,7 @@ internal static class BookCommand
 
         public BookTickerCheck Check { get; } = new();
 
-        public void OnDiffApplied(in DiffApplied applied, OrderBook book)
+        public void OnDiffApplied(in DiffApplied applied, OrderBook book, scoped in DepthUpdated diff)
         {
             Check.OnDiffApplied(applied.LastUpdateId, book);
             if (_length > _buffer.Length - LongestLine)

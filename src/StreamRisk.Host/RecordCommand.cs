@@ -1,3 +1,4 @@
+using StreamRisk.Contracts.Wire;
 using System.CommandLine;
 using System.Globalization;
 using Confluent.Kafka;

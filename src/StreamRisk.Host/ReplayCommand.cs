@@ -2,17 +2,21 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Diagnostics;
 using System.Globalization;
-using StreamRisk.Host.Replaying;
 using Spectre.Console;
+using StreamRisk.Contracts;
+using StreamRisk.Contracts.Documents;
+using StreamRisk.Host.Replaying;
 using StreamRisk.Host.Reporting;
 using StreamRisk.Replay.Binance;
+using StreamRisk.Replay.Capture;
 
 namespace StreamRisk.Host;
 
 /// <summary>
 /// <c>streamrisk replay FILE... --format capture|binance-usdm|binance-coinm [--speed max|Nx] [--from T] [--to T]
-/// [--positions synthetic:seed=N] [--accounts N] [--out DIR] [--report DIR]</c>: a recorded market day through the full
-/// monitor work, in process, on event time; with <c>--report</c>, an HTML report with charts afterwards.
+/// [--positions synthetic:seed=N|FILE] [--accounts N] [--out DIR] [--report DIR] [--to-kafka BOOTSTRAP]</c>: a recorded
+/// market day through the full monitor work on event time — in process, or produced to the live topics so a running
+/// monitor gets it; with <c>--report</c>, an HTML report with charts afterwards.
 /// </summary>
 internal static class ReplayCommand
 {
@@ -24,13 +28,15 @@ internal static class ReplayCommand
         var speed = new Option<double>("--speed") { Description = "max (default) or a multiple of real time such as 1x, 10x, 20x.", DefaultValueFactory = _ => 0, CustomParser = ParseSpeed };
         var from = new Option<long?>("--from") { Description = "Skip events before this time (unix ms or ISO 8601 UTC).", CustomParser = ParseTime };
         var to = new Option<long?>("--to") { Description = "Stop using events after this time (unix ms or ISO 8601 UTC).", CustomParser = ParseTime };
-        var positions = new Option<string>("--positions") { Description = "Position source: synthetic:seed=N (default synthetic:seed=1) or a JSON file of accounts (as in liqprice, without marks).", DefaultValueFactory = _ => "synthetic:seed=1" };
+        var positions = new Option<string>("--positions") { Description = "Position source for Binance captures: synthetic:seed=N (default synthetic:seed=1) or a JSON file of accounts (as in liqprice, without marks).", DefaultValueFactory = _ => "synthetic:seed=1" };
         var accounts = new Option<int>("--accounts") { Description = "Synthetic accounts (100-1000000).", DefaultValueFactory = _ => 20_000, CustomParser = Cli.IntInRange(100, 1_000_000) };
         var outDir = new Option<string?>("--out") { Description = "Directory for alerts.ndjson and projections.ndjson." };
         var reportDir = new Option<string?>("--report") { Description = "After the replay, write report.html and its PNG charts to this directory (the ndjson files go there too unless --out is given)." };
-        var command = new Command("replay", "Replay a recorded market day through the monitor in process (event time; same results at any speed).")
+        var toKafka = new Option<string?>("--to-kafka") { Description = "Produce the replay to the topics of this Kafka (HOST:PORT,...) at --speed instead of running it in process; run the monitor with Kafka:EventTimeOrdering for the in-process results." };
+        var prefix = new Option<string>("--topic-prefix") { Description = "With --to-kafka: prefix of the Kafka topic names.", DefaultValueFactory = _ => TopicNames.DefaultPrefix };
+        var command = new Command("replay", "Replay a recorded market day through the monitor (event time; same results at any speed, in process or through Kafka).")
         {
-            files, format, speed, from, to, positions, accounts, outDir, reportDir,
+            files, format, speed, from, to, positions, accounts, outDir, reportDir, toKafka, prefix,
         };
         command.SetAction((parse, cancel) =>
         {
@@ -43,42 +49,55 @@ internal static class ReplayCommand
                 }
             }
 
-            if (parse.GetValue(format) == CaptureFormat)
+            var kafka = parse.GetValue(toKafka);
+            var report = parse.GetValue(reportDir);
+            var dataDir = parse.GetValue(outDir) ?? report;
+            if (kafka is not null && dataDir is not null)
             {
-                return Task.FromResult(ReplayCapture(output, paths, parse.GetValue(speed), parse.GetValue(from), parse.GetValue(to), parse.GetValue(outDir), progressOutput, cancel));
-            }
-
-            if (!BinanceFormats.TryParse(parse.GetValue(format), out var market))
-            {
-                throw new UsageException("unknown capture format");
+                throw new UsageException("--out and --report need an in-process replay; with --to-kafka the monitor writes them (run --out DIR)");
             }
 
             var clock = Stopwatch.StartNew();
-            // The report is made from the files, not from memory, so it needs them written somewhere.
-            var report = parse.GetValue(reportDir);
-            var dataDir = parse.GetValue(outDir) ?? report;
-            using var outputs = new ReplayOutputs(dataDir);
-            var options = new BinanceReplayOptions
+            var pacer = new ReplayPacer(parse.GetValue(speed), TimeProvider.System);
+            var source = Source(parse.GetValue(format)!, paths, parse.GetValue(from), parse.GetValue(to), parse.GetValue(positions) ?? "synthetic:seed=1", parse.GetValue(accounts), progressOutput);
+            if (kafka is not null)
             {
-                Files = paths,
-                Market = market,
-                Speed = parse.GetValue(speed),
-                From = parse.GetValue(from),
-                To = parse.GetValue(to),
-                PopulationSeed = SeedOf(parse.GetValue(positions) ?? "synthetic:seed=1"),
-                PositionsFile = FileOf(parse.GetValue(positions) ?? "synthetic:seed=1"),
-                Accounts = parse.GetValue(accounts),
-            };
-            var summary = ReferenceEquals(progressOutput, Console.Error) && !Console.IsErrorRedirected
-                ? WithProgressBar(options, outputs, clock, cancel)
-                : WithProgressLines(options, outputs, clock, progressOutput, cancel);
+                using var target = new KafkaReplayTarget(kafka, TopicNames.WithPrefix(parse.GetValue(prefix) ?? TopicNames.DefaultPrefix), pacer);
+                Play(source, target.Send, () => $"{target.Produced:N0} messages produced", clock, progressOutput, cancel);
+                try
+                {
+                    target.Complete();
+                }
+                catch (Confluent.Kafka.KafkaException ex)
+                {
+                    progressOutput.WriteLine("replay: " + ex.Error.Reason);
+                    return Task.FromResult(ExitCodes.Failure);
+                }
+
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"replay: {target.Produced:N0} messages produced to {kafka} in {clock.Elapsed.TotalSeconds:0.0} s; {source.Describe()}"));
+                return Task.FromResult(ExitCodes.Ok);
+            }
+
+            using var outputs = new ReplayOutputs(dataDir);
+            long records, applied, rejected;
+            using (var replay = new InProcessReplay(new Engine.EngineOptions(), outputs, pacer))
+            {
+                Play(source, replay.Apply, () => $"{outputs.Projections:N0} projections, {outputs.Alerts:N0} alert transitions", clock, progressOutput, cancel);
+                records = replay.Records;
+                applied = replay.Applied;
+                rejected = replay.Rejected;
+                foreach (var (reason, count) in replay.RejectedByReason)
+                {
+                    progressOutput.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay: {count:N0} records rejected: {reason}"));
+                }
+            }
 
             // Flushed and closed before the report reads them back (disposing twice is harmless).
             outputs.Dispose();
-
-            var rules = RunCommand.RuleCounts(summary.RaisedByRule);
+            var rules = RunCommand.RuleCounts(outputs.RaisedByRule);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"replay: {summary.DiffsApplied:N0} book updates, {summary.MarksApplied:N0} marks, {summary.Accounts:N0} accounts, {summary.Projections:N0} projections, {summary.AlertTransitions:N0} alert transitions in {clock.Elapsed.TotalSeconds:0.0} s; raised by rule: {rules}; import: applied {summary.Import.Applied}, gaps {summary.Import.Gaps}, skipped {summary.Import.Skipped}"));
+                $"replay: {records:N0} records, {applied:N0} applied, {rejected:N0} rejected by validation, {source.Describe()}, {outputs.Projections:N0} projections, {outputs.Alerts:N0} alert transitions in {clock.Elapsed.TotalSeconds:0.0} s; raised by rule: {rules}"));
             if (report is not null && dataDir is not null)
             {
                 var written = ReplayReport.Write(Path.Combine(dataDir, "alerts.ndjson"), Path.Combine(dataDir, "projections.ndjson"), report);
@@ -98,68 +117,129 @@ internal static class ReplayCommand
 
     private const string CaptureFormat = "capture";
 
-    private static int ReplayCapture(TextWriter output, string[] paths, double speed, long? from, long? to, string? outDir, TextWriter progress, CancellationToken cancel)
+    /// <summary>Where replay records come from: a StreamRisk capture, or a venue capture turned into wire messages.</summary>
+    private interface IReplaySource
     {
-        var clock = Stopwatch.StartNew();
-        using var outputs = new ReplayOutputs(outDir);
-        var replay = new CaptureReplay(paths, speed, from, to, new Engine.EngineOptions(), outputs, TimeProvider.System, ProgressLines(clock, outputs, progress));
-        var shown = 0;
-        var (applied, projections, alerts) = replay.Run(problem =>
-        {
-            // Bad records: each reported with its line number (the first 20), then only counted.
-            if (shown++ < 20)
-            {
-                progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay: line {problem.LineNumber}: {problem.Reason} (skipped)"));
-            }
-        }, cancel);
-        var rules = RunCommand.RuleCounts(outputs.RaisedByRule);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"replay: {replay.Records:N0} records, {applied:N0} applied, {replay.Rejected:N0} rejected by validation, {replay.BadLines:N0} bad lines skipped, {projections:N0} projections, {alerts:N0} alert transitions in {clock.Elapsed.TotalSeconds:0.0} s; raised by rule: {rules}"));
-        return ExitCodes.Ok;
+        double Fraction { get; }
+
+        void Play(Action<CaptureRecord> sink, CancellationToken cancel);
+
+        /// <summary>What the source read, for the summary line.</summary>
+        string Describe();
     }
 
-    /// <summary>On a terminal: a Spectre.Console bar with event-time position, updates/s and ETA (from capture bytes read).</summary>
-    private static ReplaySummary WithProgressBar(BinanceReplayOptions options, ReplayOutputs outputs, Stopwatch clock, CancellationToken cancel)
+    private sealed class CaptureSource(CaptureFileSource files) : IReplaySource
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        ReplaySummary? summary = null;
-        console.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(context =>
+        public double Fraction => files.Fraction;
+
+        public void Play(Action<CaptureRecord> sink, CancellationToken cancel) => files.Play(sink, cancel);
+
+        public string Describe() => string.Create(CultureInfo.InvariantCulture, $"{files.BadLines:N0} bad lines skipped");
+    }
+
+    private sealed class BinanceSource(BinanceCaptureSource binance) : IReplaySource
+    {
+        public double Fraction => binance.Fraction;
+
+        public void Play(Action<CaptureRecord> sink, CancellationToken cancel)
+        {
+            using (binance)
             {
-                var task = context.AddTask("replay", maxValue: 1.0);
-                var replay = new BinanceReplay(options, outputs, TimeProvider.System, (eventTime, fraction) =>
+                try
                 {
-                    task.Value = fraction;
-                    task.Description = string.Create(CultureInfo.InvariantCulture,
-                        $"{DateTimeOffset.FromUnixTimeMilliseconds(eventTime):HH:mm:ss}Z  {outputs.Projections / Math.Max(clock.Elapsed.TotalSeconds, 0.001):N0} projections/s  {outputs.Alerts:N0} alerts");
-                });
-                summary = replay.Run(cancel);
-                task.Value = 1.0;
-            });
-        return summary!;
+                    binance.Play(sink, cancel);
+                }
+                catch (DocumentException ex)
+                {
+                    throw new UsageException($"positions file: {ex.Message}");
+                }
+            }
+        }
+
+        public string Describe()
+        {
+            var import = binance.Import;
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{binance.DiffsApplied:N0} book updates, {binance.Marks:N0} marks, {binance.Accounts:N0} accounts (import: applied {import?.Applied}, gaps {import?.Gaps}, skipped {import?.Skipped})");
+        }
     }
 
-    /// <summary>Not a terminal (CI, a pipe): a plain line every 2 s, readable in a log.</summary>
-    private static ReplaySummary WithProgressLines(BinanceReplayOptions options, ReplayOutputs outputs, Stopwatch clock, TextWriter progress, CancellationToken cancel) =>
-        new BinanceReplay(options, outputs, TimeProvider.System, ProgressLines(clock, outputs, progress)).Run(cancel);
-
-    /// <summary>Not a terminal (CI, a pipe): a plain line every 2 s, readable in a log; ETA from the fraction of input read.</summary>
-    private static Action<long, double> ProgressLines(Stopwatch clock, ReplayOutputs outputs, TextWriter progress)
+    private static IReplaySource Source(string format, string[] paths, long? from, long? to, string positions, int accounts, TextWriter progress)
     {
-        var lastReport = TimeSpan.Zero;
-        return (eventTime, fraction) =>
+        if (format == CaptureFormat)
         {
-            if (clock.Elapsed - lastReport < TimeSpan.FromSeconds(2))
+            var shown = 0;
+            return new CaptureSource(new CaptureFileSource(paths, from, to, problem =>
+            {
+                // Bad records: each reported with its line number (the first 20), then only counted.
+                if (shown++ < 20)
+                {
+                    progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay: line {problem.LineNumber}: {problem.Reason} (skipped)"));
+                }
+            }));
+        }
+
+        if (!BinanceFormats.TryParse(format, out var market))
+        {
+            throw new UsageException("unknown capture format");
+        }
+
+        var file = FileOf(positions);
+        return new BinanceSource(new BinanceCaptureSource(new BinanceSourceOptions
+        {
+            Files = paths,
+            Market = market,
+            From = from,
+            To = to,
+            PopulationSeed = SeedOf(positions),
+            PositionsFile = file is null ? null : File.ReadAllBytes(file),
+            Accounts = accounts,
+        }));
+    }
+
+    /// <summary>Runs the source into <paramref name="sink"/>, showing progress: a Spectre.Console bar on a terminal, plain lines otherwise.</summary>
+    private static void Play(IReplaySource source, Action<CaptureRecord> sink, Func<string> status, Stopwatch clock, TextWriter progress, CancellationToken cancel)
+    {
+        var records = 0L;
+        if (ReferenceEquals(progress, Console.Error) && !Console.IsErrorRedirected)
+        {
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            console.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Start(context =>
+                {
+                    var task = context.AddTask("replay", maxValue: 1.0);
+                    source.Play(record =>
+                    {
+                        sink(record);
+                        if ((++records & 0x3FF) == 0)
+                        {
+                            task.Value = source.Fraction;
+                            task.Description = string.Create(CultureInfo.InvariantCulture,
+                                $"{DateTimeOffset.FromUnixTimeMilliseconds(record.EventTime):HH:mm:ss}Z  {records / Math.Max(clock.Elapsed.TotalSeconds, 0.001):N0} events/s  {status()}");
+                        }
+                    }, cancel);
+                    task.Value = 1.0;
+                });
+            return;
+        }
+
+        // Not a terminal (CI, a pipe): a plain line every 2 s, readable in a log; ETA from the fraction of input read.
+        var lastReport = TimeSpan.Zero;
+        source.Play(record =>
+        {
+            sink(record);
+            if ((++records & 0x3FF) != 0 || clock.Elapsed - lastReport < TimeSpan.FromSeconds(2))
             {
                 return;
             }
 
             lastReport = clock.Elapsed;
+            var fraction = source.Fraction;
             var eta = fraction > 0 ? $", ETA {clock.Elapsed.TotalSeconds * (1 - fraction) / fraction:0} s" : string.Empty;
             progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"replay: {fraction:P0} at {DateTimeOffset.FromUnixTimeMilliseconds(eventTime):yyyy-MM-dd HH:mm:ss.fff}Z, {outputs.Projections:N0} projections, {outputs.Alerts:N0} alert transitions{eta}"));
-        };
+                $"replay: {fraction:P0} at {DateTimeOffset.FromUnixTimeMilliseconds(record.EventTime):yyyy-MM-dd HH:mm:ss.fff}Z, {records / Math.Max(clock.Elapsed.TotalSeconds, 0.001):N0} events/s, {status()}{eta}"));
+        }, cancel);
     }
 
     private static double ParseSpeed(ArgumentResult result)

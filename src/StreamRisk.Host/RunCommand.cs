@@ -19,9 +19,11 @@ internal static class RunCommand
         var prefix = new Option<string?>("--topic-prefix") { Description = "Prefix of the topic names (StreamRisk:Kafka:TopicPrefix)." };
         var redis = new Option<string?>("--redis") { Description = "StackExchange.Redis configuration, e.g. localhost:6379 (StreamRisk:Redis:Configuration)." };
         var profile = new Option<string?>("--profile") { Description = "Venue margin profile (StreamRisk:Engine:Profile)." };
+        var ordering = new Option<string?>("--event-time-ordering") { Description = "true: apply input in event-time order across topics, as a replay through Kafka needs (StreamRisk:Kafka:EventTimeOrdering)." };
+        var outDir = new Option<string?>("--out") { Description = "Also write alerts.ndjson and projections.ndjson here, as replay --out does." };
         var command = new Command("run", "Run the monitor against Kafka and Redis (configuration: appsettings.json, STREAMRISK__ env, flags).")
         {
-            config, bootstrap, group, prefix, redis, profile,
+            config, bootstrap, group, prefix, redis, profile, ordering, outDir,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -48,6 +50,7 @@ internal static class RunCommand
             Flag(prefix, "Kafka:TopicPrefix");
             Flag(redis, "Redis:Configuration");
             Flag(profile, "Engine:Profile");
+            Flag(ordering, "Kafka:EventTimeOrdering");
             builder.AddInMemoryCollection(flags);
             MonitorSettings settings;
             try
@@ -69,7 +72,8 @@ internal static class RunCommand
             settings.Validate();
             await output.WriteLineAsync($"streamrisk run: Kafka {settings.Kafka.BootstrapServers} (group {settings.Kafka.GroupId}), " +
                 $"Redis {(string.IsNullOrEmpty(settings.Redis.Configuration) ? "off (alerts to this console)" : "on")}, profile {settings.Engine.Profile}").ConfigureAwait(false);
-            var runner = new MonitorRunner(settings, output, time);
+            using var outputs = parse.GetValue(outDir) is { } dir ? new Replaying.ReplayOutputs(dir) : null;
+            var runner = new MonitorRunner(settings, output, time) { Outputs = outputs };
             var summary = await runner.RunAsync(cancel).ConfigureAwait(false);
             await output.WriteLineAsync(Summary(summary)).ConfigureAwait(false);
             return ExitCodes.Ok;

@@ -16,10 +16,7 @@ public sealed class WireProducer : IDisposable
 {
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly TopicNames _topics;
-    private readonly SymbolTable _symbols = new();
-    private readonly AccountTable _accounts = new();
-    private readonly WireEncoder _encoder;
-    private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+    private readonly WireMessageWriter _writer = new();
     private long _failed;
 
     public WireProducer(string bootstrapServers, TopicNames topics, IReadOnlyDictionary<string, string>? clientSettings = null)
@@ -32,77 +29,32 @@ public sealed class WireProducer : IDisposable
 
         _producer = new ProducerBuilder<byte[], byte[]>(config).Build();
         _topics = topics;
-        _encoder = new WireEncoder(_symbols, _accounts);
     }
 
     public long Failed => Interlocked.Read(ref _failed);
 
-    public int Instrument(Instrument instrument, long eventTime)
+    public void Instrument(Instrument instrument, long eventTime)
     {
-        ArgumentNullException.ThrowIfNull(instrument);
-        _ = eventTime;
-        var tick = TickSize.FromDecimal((decimal)instrument.TickSize);
-        var index = _symbols.Upsert(instrument.Symbol, tick);
-        _buffer.ResetWrittenCount();
-        _encoder.WriteInstrument(_buffer, new InstrumentDefined(instrument, tick));
-        Send(_topics.Instruments, _symbols.Utf8At(index));
-        return index;
+        _ = eventTime; // instruments carry no event time on the wire
+        Send(_writer.Instrument(instrument));
     }
 
-    public void BookSnapshot(Symbol symbol, long eventTime, long lastId, ReadOnlySpan<PriceLevel> bids, ReadOnlySpan<PriceLevel> asks)
-    {
-        var index = IndexOf(symbol);
-        _buffer.ResetWrittenCount();
-        _encoder.WriteBook(_buffer, BookUpdated.Snapshot(index, eventTime, lastId, bids, asks));
-        Send(_topics.Book, _symbols.Utf8At(index));
-    }
+    public void BookSnapshot(Symbol symbol, long eventTime, long lastId, ReadOnlySpan<PriceLevel> bids, ReadOnlySpan<PriceLevel> asks) =>
+        Send(_writer.BookSnapshot(symbol, eventTime, lastId, bids, asks));
 
-    public void BookDelta(Symbol symbol, long eventTime, long firstId, long lastId, long previousId, ReadOnlySpan<PriceLevel> bids, ReadOnlySpan<PriceLevel> asks)
-    {
-        var index = IndexOf(symbol);
-        _buffer.ResetWrittenCount();
-        _encoder.WriteBook(_buffer, BookUpdated.Delta(index, eventTime, firstId, lastId, previousId, bids, asks));
-        Send(_topics.Book, _symbols.Utf8At(index));
-    }
+    public void BookDelta(Symbol symbol, long eventTime, long firstId, long lastId, long previousId, ReadOnlySpan<PriceLevel> bids, ReadOnlySpan<PriceLevel> asks) =>
+        Send(_writer.BookDelta(symbol, eventTime, firstId, lastId, previousId, bids, asks));
 
-    public void Mark(Symbol symbol, long eventTime, double price)
-    {
-        var index = IndexOf(symbol);
-        _buffer.ResetWrittenCount();
-        _encoder.WriteMark(_buffer, new MarkUpdated(index, eventTime, price));
-        Send(_topics.Marks, _symbols.Utf8At(index));
-    }
+    public void Mark(Symbol symbol, long eventTime, double price) => Send(_writer.Mark(symbol, eventTime, price));
 
-    public void Account(AccountId account, long sequence, long eventTime, double balance, ReadOnlySpan<(Symbol Symbol, double Size, double Entry, double IsolatedMargin)> positions)
-    {
-        var slot = _accounts.GetOrAdd(account);
-        var legs = new (int, double, double, double)[positions.Length];
-        for (var i = 0; i < positions.Length; i++)
-        {
-            legs[i] = (IndexOf(positions[i].Symbol), positions[i].Size, positions[i].Entry, positions[i].IsolatedMargin);
-        }
+    public void Account(AccountId account, long sequence, long eventTime, double balance, ReadOnlySpan<(Symbol Symbol, double Size, double Entry, double IsolatedMargin)> positions) =>
+        Send(_writer.Account(account, sequence, eventTime, balance, positions));
 
-        _buffer.ResetWrittenCount();
-        _encoder.WriteAccount(_buffer, new AccountSnapshotted(slot, sequence, eventTime, balance, legs.Length), legs);
-        Send(_topics.Positions, _accounts.Utf8At(slot));
-    }
+    public void Position(AccountId account, long sequence, long eventTime, Symbol symbol, double size, double entry, double isolatedMargin) =>
+        Send(_writer.Position(account, sequence, eventTime, symbol, size, entry, isolatedMargin));
 
-    public void Position(AccountId account, long sequence, long eventTime, Symbol symbol, double size, double entry, double isolatedMargin)
-    {
-        var slot = _accounts.GetOrAdd(account);
-        _buffer.ResetWrittenCount();
-        _encoder.WritePosition(_buffer, new PositionChanged(slot, sequence, eventTime, IndexOf(symbol), size, entry, isolatedMargin));
-        Send(_topics.Positions, _accounts.Utf8At(slot));
-    }
-
-    public void Liquidation(Symbol symbol, long eventTime, bool longLiquidated, double price, double size, AccountId? account)
-    {
-        var slot = account is { } id ? _accounts.GetOrAdd(id) : -1;
-        var index = IndexOf(symbol);
-        _buffer.ResetWrittenCount();
-        _encoder.WriteLiquidation(_buffer, new LiquidationFilled(index, eventTime, longLiquidated ? PositionSide.Long : PositionSide.Short, price, size, slot));
-        Send(_topics.Liquidations, _symbols.Utf8At(index));
-    }
+    public void Liquidation(Symbol symbol, long eventTime, bool longLiquidated, double price, double size, AccountId? account) =>
+        Send(_writer.Liquidation(symbol, eventTime, longLiquidated, price, size, account));
 
     /// <summary>Raw bytes to any topic (tests use it for malformed messages).</summary>
     public void Raw(string topic, byte[] key, byte[] value) =>
@@ -114,20 +66,13 @@ public sealed class WireProducer : IDisposable
     {
         _producer.Flush(TimeSpan.FromSeconds(10));
         _producer.Dispose();
-        _encoder.Dispose();
+        _writer.Dispose();
     }
 
-    private int IndexOf(Symbol symbol)
+    private void Send(in WireMessage wire)
     {
-        var utf8 = System.Text.Encoding.UTF8.GetBytes(symbol.Value);
-        return _symbols.TryGetIndex(utf8, out var index)
-            ? index
-            : throw new InvalidOperationException($"produce the instrument {symbol} first");
-    }
-
-    private void Send(string topic, ReadOnlySpan<byte> key)
-    {
-        var message = new Message<byte[], byte[]> { Key = key.ToArray(), Value = _buffer.WrittenSpan.ToArray() };
+        var message = new Message<byte[], byte[]> { Key = wire.Key, Value = wire.Value };
+        var topic = _topics.Of(wire.Topic);
         while (true)
         {
             try

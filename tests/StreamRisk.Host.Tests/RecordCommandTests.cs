@@ -1,3 +1,4 @@
+using StreamRisk.Contracts.Wire;
 using System.Text;
 using Confluent.Kafka;
 using StreamRisk.Contracts;

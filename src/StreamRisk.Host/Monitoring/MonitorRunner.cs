@@ -22,6 +22,7 @@ public sealed class MonitorRunner
     private readonly TimeProvider _time;
     private readonly Dictionary<string, int> _alertsByRule = new(StringComparer.Ordinal);
     private long _transitions;
+    private long _processed;
 
     public MonitorRunner(MonitorSettings settings, TextWriter output, TimeProvider time)
     {
@@ -38,6 +39,12 @@ public sealed class MonitorRunner
     public Action<SymbolRisk>? RiskObserved { get; init; }
 
     public Action<AlertTransition>? AlertObserved { get; init; }
+
+    /// <summary>Messages taken from Kafka and applied or dead-lettered so far (readable from any thread).</summary>
+    public long EventsProcessed => Volatile.Read(ref _processed);
+
+    /// <summary>Files of every projection and alert transition (as <c>replay --out</c> writes them), when given.</summary>
+    public Replaying.ReplayOutputs? Outputs { get; init; }
 
     /// <summary>Where metrics and spans go; the runner makes (and disposes) its own when none is given.</summary>
     public Telemetry.StreamRiskTelemetry? Telemetry { get; init; }
@@ -81,6 +88,7 @@ public sealed class MonitorRunner
         using var pipeline = new MonitorPipeline(engine, clock,
             risk =>
             {
+                Outputs?.Projection(risk);
                 RiskObserved?.Invoke(risk);
                 if (publisher is not null)
                 {
@@ -89,6 +97,7 @@ public sealed class MonitorRunner
             },
             transition =>
             {
+                Outputs?.Alert(transition);
                 _transitions++;
                 if (transition.State == AlertState.Raised)
                 {
@@ -126,6 +135,7 @@ public sealed class MonitorRunner
                 applier.Apply(message);
                 if (message.Result is { } result)
                 {
+                    Volatile.Write(ref _processed, _processed + 1);
                     lastInputTimestamp = result.Message.Timestamp.UnixTimestampMs;
                     if (message.Topic == TopicKind.Book && result.Message.Key is { } key && applier.TryGetInstrument(key, out var index))
                     {

@@ -46,6 +46,11 @@ public sealed class MonitorSettings
             throw new UsageException("StreamRisk:Engine:ProjectionIntervalMs must be between 1 and 60000");
         }
 
+        if (Kafka.OrderingIdleReleaseMs is < 1 or > 60_000)
+        {
+            throw new UsageException("StreamRisk:Kafka:OrderingIdleReleaseMs must be between 1 and 60000");
+        }
+
         if (Redis.BufferCapacity < 1)
         {
             throw new UsageException("StreamRisk:Redis:BufferCapacity must be at least 1");
@@ -60,6 +65,8 @@ public sealed class MonitorSettings
         ClientSettings = Kafka.Settings,
         SessionTimeoutMs = Kafka.SessionTimeoutMs,
         HeartbeatIntervalMs = Kafka.HeartbeatIntervalMs,
+        EventTimeOrdering = Kafka.EventTimeOrdering,
+        OrderingIdleRelease = TimeSpan.FromMilliseconds(Kafka.OrderingIdleReleaseMs),
     };
 
     public EngineOptions ToEngineOptions()
@@ -85,6 +92,11 @@ public sealed class KafkaSettings
     public string TopicPrefix { get; set; } = TopicNames.DefaultPrefix;
     public int SessionTimeoutMs { get; set; } = 10_000;
     public int HeartbeatIntervalMs { get; set; } = 3_000;
+
+    /// <summary>Apply input in event-time order across topics (replays through Kafka); off = arrival order, lowest latency.</summary>
+    public bool EventTimeOrdering { get; set; }
+
+    public int OrderingIdleReleaseMs { get; set; } = 250;
 
     /// <summary>Passed to librdkafka as is: security.protocol, sasl.mechanism, sasl.username, sasl.password, ssl.ca.location …</summary>
     public Dictionary<string, string> Settings { get; set; } = [];

@@ -9,6 +9,11 @@ public sealed class ReplayPacer(double speed, TimeProvider time)
     private long _firstEventTime = -1;
     private long _wallStart;
 
+    /// <summary>How long <see cref="WaitFor"/> would wait for <paramref name="eventTime"/> now.</summary>
+    public TimeSpan DueIn(long eventTime) =>
+        speed <= 0 || _firstEventTime < 0 ? TimeSpan.Zero
+        : TimeSpan.FromMilliseconds((eventTime - _firstEventTime) / speed) - time.GetElapsedTime(_wallStart);
+
     public void WaitFor(long eventTime)
     {
         if (speed <= 0)

@@ -24,4 +24,15 @@ public sealed record KafkaMonitorOptions
 
     /// <summary>Largest message accepted; larger ones are dead-lettered (librdkafka also refuses beyond its own limit).</summary>
     public int MaxMessageBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// Apply messages in event-time order across every topic and partition (see <see cref="EventTimeMerge"/>) instead
+    /// of in arrival order: what makes a replay produced to Kafka give the in-process replay's results byte for byte.
+    /// Costs latency (a message waits until a later one shows nothing earlier can still come) and a watermark query per
+    /// partition per release, so live runs keep arrival order by default.
+    /// </summary>
+    public bool EventTimeOrdering { get; init; }
+
+    /// <summary>With <see cref="EventTimeOrdering"/>: how long the input must be quiet before the latest held messages go out.</summary>
+    public TimeSpan OrderingIdleRelease { get; init; } = TimeSpan.FromMilliseconds(250);
 }

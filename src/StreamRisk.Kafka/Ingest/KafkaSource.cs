@@ -71,19 +71,27 @@ public static class KafkaSource
             [topics.Liquidations] = TopicKind.Liquidations,
         };
 
+        var ordering = options.EventTimeOrdering ? new Ordering(options.OrderingIdleRelease, log) : null;
         using var positions = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(options, options.GroupId))
             .SetPartitionsAssignedHandler((_, assigned) =>
             {
+                log?.Invoke($"kafka: assigned {assigned.Count} positions partition(s): {string.Join(",", assigned.Select(p => p.Partition.Value))}");
+                ordering?.Assigned(assigned);
                 observer.OnNext(new IngestedMessage(IngestKind.PartitionsAssigned, TopicKind.Positions, null, assigned));
                 // Rebuild the accounts of these partitions from the start of the (compacted) topic.
                 return assigned.Select(p => new TopicPartitionOffset(p, Offset.Beginning));
             })
-            .SetPartitionsRevokedHandler((_, revoked) =>
-                observer.OnNext(new IngestedMessage(IngestKind.PartitionsRevoked, TopicKind.Positions, null, revoked.Select(p => p.TopicPartition).ToList())))
-            .SetPartitionsLostHandler((_, lost) =>
-                observer.OnNext(new IngestedMessage(IngestKind.PartitionsRevoked, TopicKind.Positions, null, lost.Select(p => p.TopicPartition).ToList())))
+            .SetPartitionsRevokedHandler((_, revoked) => Revoked(revoked.Select(p => p.TopicPartition).ToList()))
+            .SetPartitionsLostHandler((_, lost) => Revoked(lost.Select(p => p.TopicPartition).ToList()))
             .SetErrorHandler((_, e) => log?.Invoke($"kafka: {e.Code}: {e.Reason}"))
             .Build();
+
+        void Revoked(List<TopicPartition> partitions)
+        {
+            log?.Invoke($"kafka: revoked {partitions.Count} positions partition(s): {string.Join(",", partitions.Select(p => p.Partition.Value))}");
+            ordering?.Revoke(partitions);
+            observer.OnNext(new IngestedMessage(IngestKind.PartitionsRevoked, TopicKind.Positions, null, partitions));
+        }
 
         // The market consumer belongs to no group: it is assigned every partition and reads from the beginning.
         using var market = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(options, groupId: options.GroupId + "-market"))
@@ -95,7 +103,7 @@ public static class KafkaSource
         market.Assign(instruments);
         while (!cancel.IsCancellationRequested && !AtEnd(market, instruments))
         {
-            Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(50), storeOffsets: false, cancel);
+            Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(50), storeOffsets: false, ordering, cancel, hold: false);
         }
 
         var rest = Partitions(market, [topics.Book, topics.Marks, topics.Liquidations], cancel);
@@ -117,8 +125,9 @@ public static class KafkaSource
                 }
 
                 // Market data first (it moves marks and books); both consumers share this one thread.
-                Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.Zero, storeOffsets: false, cancel);
-                Drain(positions, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(20), storeOffsets: true, cancel);
+                Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.Zero, storeOffsets: false, ordering, cancel);
+                Drain(positions, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(ordering is null ? 20 : 5), storeOffsets: true, ordering, cancel);
+                ordering?.Step(positions, market, observer, cancel);
             }
         }
         finally
@@ -138,7 +147,7 @@ public static class KafkaSource
     }
 
     private static void Drain(IConsumer<byte[], byte[]> consumer, Dictionary<string, TopicKind> kinds, IObserver<IngestedMessage> observer,
-        int maxMessages, TimeSpan firstTimeout, bool storeOffsets, CancellationToken cancel)
+        int maxMessages, TimeSpan firstTimeout, bool storeOffsets, Ordering? ordering, CancellationToken cancel, bool hold = true)
     {
         var timeout = firstTimeout;
         for (var i = 0; i < maxMessages; i++)
@@ -167,9 +176,16 @@ public static class KafkaSource
             }
 
             timeout = TimeSpan.Zero;
+            ordering?.Consumed(result);
             if (kinds.TryGetValue(result.Topic, out var kind))
             {
-                observer.OnNext(new IngestedMessage(IngestKind.Message, kind, result, []));
+                var message = new IngestedMessage(IngestKind.Message, kind, result, []);
+                if (hold && ordering is not null && ordering.TryHold(message, fromGroup: storeOffsets))
+                {
+                    continue; // applied (and its offset stored) when the merge lets it out
+                }
+
+                observer.OnNext(message);
             }
 
             if (storeOffsets && !cancel.IsCancellationRequested)
@@ -229,6 +245,141 @@ public static class KafkaSource
         }
 
         return true;
+    }
+
+    /// <summary>The consume thread's side of <see cref="EventTimeMerge"/>: when to release, and the watermark barrier.</summary>
+    private sealed class Ordering(TimeSpan idleRelease, Action<string>? log)
+    {
+        private readonly System.Diagnostics.Stopwatch _sinceReceived = System.Diagnostics.Stopwatch.StartNew();
+        private readonly System.Diagnostics.Stopwatch _barrierAge = new();
+        private readonly System.Diagnostics.Stopwatch _sinceStep = System.Diagnostics.Stopwatch.StartNew();
+        private readonly List<(IConsumer<byte[], byte[]> Consumer, TopicPartition Partition, long Low, long High)> _targets = [];
+        private readonly Dictionary<TopicPartition, long> _next = [];
+        private bool _assigned;
+        private long? _barrier;
+
+        public EventTimeMerge Merge { get; } = new();
+
+        /// <summary>Notes how far a partition has been read (our own count: the client's position lags what it has handed out).</summary>
+        public void Consumed(ConsumeResult<byte[], byte[]> result) => _next[result.TopicPartition] = result.Offset.Value + 1;
+
+        /// <summary>The group gave this instance positions partitions (read again from the start): until then nothing can be ordered against them.</summary>
+        public void Assigned(IEnumerable<TopicPartition> partitions)
+        {
+            _assigned = true;
+            foreach (var partition in partitions)
+            {
+                _next.Remove(partition);
+            }
+        }
+
+        public void Revoke(List<TopicPartition> partitions)
+        {
+            Merge.Revoke(partitions);
+            foreach (var partition in partitions)
+            {
+                _next.Remove(partition);
+            }
+        }
+
+        public bool TryHold(in IngestedMessage message, bool fromGroup)
+        {
+            if (!Merge.TryHold(message, fromGroup))
+            {
+                return false;
+            }
+
+            _sinceReceived.Restart();
+            return true;
+        }
+
+        public void Step(IConsumer<byte[], byte[]> group, IConsumer<byte[], byte[]> market, IObserver<IngestedMessage> observer, CancellationToken cancel)
+        {
+            // Quiet means quiet while this thread was looking: time spent blocked elsewhere (a group join, a slow
+            // apply) says nothing about the input.
+            if (_sinceStep.Elapsed > TimeSpan.FromMilliseconds(50))
+            {
+                _sinceReceived.Restart();
+            }
+
+            _sinceStep.Restart();
+            if (!_assigned || Merge.Count == 0 || cancel.IsCancellationRequested)
+            {
+                return;
+            }
+
+            if (_barrier is null)
+            {
+                if (Merge.NextStage < Merge.MaxStage)
+                {
+                    Start(Merge.MaxStage, group, market);
+                }
+                else if (_sinceReceived.Elapsed >= idleRelease)
+                {
+                    // Quiet input: the latest stage is taken as complete (a replay flushes before it waits), but only
+                    // what was seen by now goes out — messages arriving meanwhile wait for the next barrier.
+                    Start(Merge.MaxStage == long.MaxValue ? long.MaxValue : Merge.MaxStage + 1, group, market);
+                }
+
+                return;
+            }
+
+            foreach (var (consumer, partition, low, high) in _targets)
+            {
+                if (!consumer.Assignment.Contains(partition))
+                {
+                    continue; // revoked meanwhile: nothing of it will be applied
+                }
+
+                var read = Math.Max(low, _next.GetValueOrDefault(partition));
+                if (read < high)
+                {
+                    // Not yet read up to the barrier's watermark.
+                    if (_barrierAge.Elapsed > TimeSpan.FromSeconds(10))
+                    {
+                        _barrierAge.Restart();
+                        log?.Invoke($"ordering: still reading {partition.Topic}[{partition.Partition.Value}] up to offset {high} (at {read}); {Merge.Count} messages held");
+                    }
+
+                    return;
+                }
+            }
+
+            var barrier = _barrier.Value;
+            _barrier = null;
+            Merge.ReleaseBefore(barrier, held =>
+            {
+                observer.OnNext(held.Message);
+                if (held.FromGroup && !cancel.IsCancellationRequested)
+                {
+                    try
+                    {
+                        group.StoreOffset(held.Message.Result);
+                    }
+                    catch (KafkaException)
+                    {
+                        // The partition moved on since: the new owner re-reads it anyway.
+                    }
+                }
+            });
+        }
+
+        /// <summary>Everything earlier than <paramref name="barrier"/> is in the logs now: note how far each partition reaches.</summary>
+        private void Start(long barrier, IConsumer<byte[], byte[]> group, IConsumer<byte[], byte[]> market)
+        {
+            _targets.Clear();
+            foreach (var consumer in (IConsumer<byte[], byte[]>[])[group, market])
+            {
+                foreach (var partition in consumer.Assignment)
+                {
+                    var watermarks = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(5));
+                    _targets.Add((consumer, partition, watermarks.Low.Value, watermarks.High.Value));
+                }
+            }
+
+            _barrier = barrier;
+            _barrierAge.Restart();
+        }
     }
 
     private static ConsumerConfig ConsumerConfig(KafkaMonitorOptions options, string groupId)

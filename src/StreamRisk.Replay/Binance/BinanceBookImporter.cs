@@ -175,7 +175,7 @@ public sealed class BinanceBookImporter
     }
 
     /// <summary>Counts the update the decoder holds as applied and tells the observer (live and buffered diffs alike).</summary>
-    private void Applied(OrderBook book, long receiveTimeNs)
+    private void Applied(OrderBook book, long receiveTimeNs, scoped in DepthUpdated diff)
     {
         _applied++;
         if (book.IsCrossed)
@@ -185,18 +185,20 @@ public sealed class BinanceBookImporter
 
         _observer.OnDiffApplied(
             new DiffApplied(_decoder.FirstUpdateId, _decoder.LastUpdateId, _decoder.PreviousUpdateId, _decoder.EventTime, _decoder.TransactionTime, receiveTimeNs),
-            book);
+            book,
+            diff);
     }
 
     /// <summary>Applies the update the decoder holds; a gap keeps it for the next snapshot.</summary>
     private void Apply(ReadOnlySpan<byte> json, long receiveTimeNs)
     {
         var book = _book!;
-        var outcome = book.ApplyDiff(new DepthUpdated(_decoder.FirstUpdateId, _decoder.LastUpdateId, _decoder.PreviousUpdateId, _decoder.Bids, _decoder.Asks));
+        var diff = new DepthUpdated(_decoder.FirstUpdateId, _decoder.LastUpdateId, _decoder.PreviousUpdateId, _decoder.Bids, _decoder.Asks);
+        var outcome = book.ApplyDiff(diff);
         switch (outcome)
         {
             case DiffOutcome.Applied:
-                Applied(book, receiveTimeNs);
+                Applied(book, receiveTimeNs, diff);
                 break;
             case DiffOutcome.Outdated:
                 _skipped++;
@@ -248,11 +250,12 @@ public sealed class BinanceBookImporter
         for (var i = 0; i < _pending.Count; i++)
         {
             _decoder.Decode(_pending.Json(i), book.TickSize);
-            var outcome = book.ApplyDiff(new DepthUpdated(_decoder.FirstUpdateId, _decoder.LastUpdateId, _decoder.PreviousUpdateId, _decoder.Bids, _decoder.Asks));
+            var diff = new DepthUpdated(_decoder.FirstUpdateId, _decoder.LastUpdateId, _decoder.PreviousUpdateId, _decoder.Bids, _decoder.Asks);
+            var outcome = book.ApplyDiff(diff);
             switch (outcome)
             {
                 case DiffOutcome.Applied:
-                    Applied(book, _pending.ReceiveTimeNs(i));
+                    Applied(book, _pending.ReceiveTimeNs(i), diff);
                     break;
                 case DiffOutcome.Outdated:
                     _skipped++;

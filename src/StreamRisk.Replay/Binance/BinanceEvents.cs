@@ -85,7 +85,8 @@ public readonly record struct TopOfBook(decimal BidPrice, double BidQuantity, de
 /// </summary>
 public interface IBinanceBookObserver
 {
-    void OnDiffApplied(in DiffApplied applied, OrderBook book);
+    /// <param name="diff">The levels the update changed (quantity 0 = removed), valid only during the call.</param>
+    void OnDiffApplied(in DiffApplied applied, OrderBook book, scoped in DepthUpdated diff);
 
     void OnBookTicker(in BookTickerReceived ticker);
 }

@@ -15,6 +15,16 @@ public static class CaptureTopics
     /// <summary>Every kind, in the order a replay needs them first (instruments before anything naming a symbol).</summary>
     public static IReadOnlyList<string> All { get; } = [Instruments, Book, Marks, Positions, Liquidations];
 
+    /// <summary>The kind of a wire message's topic.</summary>
+    public static string Of(Contracts.Wire.WireTopic topic) => topic switch
+    {
+        Contracts.Wire.WireTopic.Instruments => Instruments,
+        Contracts.Wire.WireTopic.Book => Book,
+        Contracts.Wire.WireTopic.Marks => Marks,
+        Contracts.Wire.WireTopic.Positions => Positions,
+        _ => Liquidations,
+    };
+
     /// <summary>The interned kind equal to <paramref name="name"/> (ordinal), so records share one string per kind.</summary>
     public static bool TryGet(string? name, out string kind)
     {

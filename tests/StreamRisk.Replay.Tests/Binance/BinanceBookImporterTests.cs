@@ -344,7 +344,7 @@ public sealed class BinanceBookImporterTests
 
     private sealed class Ignore : IBinanceBookObserver
     {
-        public void OnDiffApplied(in DiffApplied applied, OrderBook book)
+        public void OnDiffApplied(in DiffApplied applied, OrderBook book, scoped in DepthUpdated diff)
         {
         }
 
@@ -359,7 +359,7 @@ public sealed class BinanceBookImporterTests
 
         public List<BookTickerReceived> Tickers { get; } = [];
 
-        public void OnDiffApplied(in DiffApplied applied, OrderBook book) => Applied.Add(applied.LastUpdateId);
+        public void OnDiffApplied(in DiffApplied applied, OrderBook book, scoped in DepthUpdated diff) => Applied.Add(applied.LastUpdateId);
 
         public void OnBookTicker(in BookTickerReceived ticker) => Tickers.Add(ticker);
     }

@@ -110,7 +110,7 @@ public sealed class RecordedCaptureTests(ITestOutputHelper output)
 
         public TickSize TickSize { get; private set; }
 
-        public void OnDiffApplied(in DiffApplied applied, OrderBook book)
+        public void OnDiffApplied(in DiffApplied applied, OrderBook book, scoped in DepthUpdated diff)
         {
             Assert.True(book.TryGetBest(BookSide.Bid, out var bid));
             Assert.True(book.TryGetBest(BookSide.Ask, out var ask));

@@ -1,3 +1,4 @@
+using StreamRisk.Contracts.Wire;
 using System.IO.Compression;
 using System.Text;
 using StreamRisk.Replay.Capture;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace StreamRisk.Replay.Capture;
+namespace StreamRisk.Contracts.Wire;
 
 /// <summary>Finds a wire message's top-level <c>eventTime</c> without decoding the message (the recorder keeps bytes as they are).</summary>
 public static class PayloadEventTime

@@ -1,0 +1,130 @@
+using System.Buffers.Binary;
+using Confluent.Kafka;
+using StreamRisk.Contracts;
+using StreamRisk.Kafka.Ingest;
+using StreamRisk.Replay.Capture;
+
+namespace StreamRisk.Host.Replaying;
+
+/// <summary>
+/// <c>replay --to-kafka</c>: produces replay records to the live topics at the chosen speed, so the whole pipeline runs
+/// on them. Each message carries its flush epoch and the replay's order in <see cref="EventTimeMerge.OrderHeader"/>,
+/// and every epoch is flushed (in the logs) before the next one is produced — together what lets a monitor with
+/// event-time ordering apply exactly the in-process order. An epoch ends before the pacer sleeps (so a paced replay
+/// reaches the monitor at once) and at least every 50 ms of producing. Idempotent producer: a retried send is not
+/// written twice.
+/// </summary>
+public sealed class KafkaReplayTarget : IDisposable
+{
+    private readonly IProducer<byte[], byte[]> _producer;
+    private readonly TopicNames _topics;
+    private readonly ReplayPacer _pacer;
+    private readonly System.Diagnostics.Stopwatch _sinceFlush = System.Diagnostics.Stopwatch.StartNew();
+    private long _step = long.MinValue;
+    private long _epoch;
+    private long _failed;
+    private string? _firstError;
+
+    public KafkaReplayTarget(string bootstrapServers, TopicNames topics, ReplayPacer pacer, IReadOnlyDictionary<string, string>? clientSettings = null)
+    {
+        var config = new ProducerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            EnableIdempotence = true,
+            LingerMs = 0, // every event-time step is flushed: waiting to batch would only slow each flush
+            ClientId = "streamrisk-replay",
+            MessageTimeoutMs = 60_000,
+        };
+        foreach (var (key, value) in clientSettings ?? new Dictionary<string, string>())
+        {
+            config.Set(key, value);
+        }
+
+        _producer = new ProducerBuilder<byte[], byte[]>(config).Build();
+        _topics = topics;
+        _pacer = pacer;
+    }
+
+    public long Produced { get; private set; }
+
+    public long Failed => Interlocked.Read(ref _failed);
+
+    public void Send(CaptureRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var timed = record.Topic != CaptureTopics.Instruments;
+        if (timed && record.EventTime != _step)
+        {
+            // Epochs end between steps of event time: everything of an epoch is in its log before the next is produced.
+            if (_step != long.MinValue && (_pacer.DueIn(record.EventTime) > TimeSpan.FromMilliseconds(1) || _sinceFlush.Elapsed > TimeSpan.FromMilliseconds(50)))
+            {
+                Flush();
+                _epoch++;
+                _sinceFlush.Restart();
+            }
+
+            _pacer.WaitFor(record.EventTime);
+            _step = record.EventTime;
+        }
+
+        var order = new byte[16];
+        BinaryPrimitives.WriteInt64BigEndian(order, _epoch);
+        BinaryPrimitives.WriteInt64BigEndian(order.AsSpan(8), ++Produced);
+        var message = new Message<byte[], byte[]>
+        {
+            Key = record.Key,
+            Value = record.Payload,
+            Headers = [new Header(EventTimeMerge.OrderHeader, order)],
+        };
+        var topic = TopicOf(record.Topic);
+        while (true)
+        {
+            try
+            {
+                _producer.Produce(topic, message, Report);
+                return;
+            }
+            catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                _producer.Poll(TimeSpan.FromMilliseconds(20));
+            }
+        }
+    }
+
+    /// <summary>Waits until every message is written (or failed); throws when some could not be.</summary>
+    public void Complete()
+    {
+        Flush();
+        if (Failed > 0)
+        {
+            throw new KafkaException(new Error(ErrorCode.Local_Fail, $"{Failed} replay messages were not written to Kafka (first error: {_firstError})"));
+        }
+    }
+
+    public void Dispose() => _producer.Dispose();
+
+    private void Flush()
+    {
+        while (_producer.Flush(TimeSpan.FromSeconds(30)) > 0)
+        {
+            // Still waiting on the cluster (a broker down): keep the order rather than move on.
+        }
+    }
+
+    private string TopicOf(string kind) => kind switch
+    {
+        CaptureTopics.Instruments => _topics.Instruments,
+        CaptureTopics.Book => _topics.Book,
+        CaptureTopics.Marks => _topics.Marks,
+        CaptureTopics.Positions => _topics.Positions,
+        _ => _topics.Liquidations,
+    };
+
+    private void Report(DeliveryReport<byte[], byte[]> report)
+    {
+        if (report.Error.IsError && Interlocked.Increment(ref _failed) == 1)
+        {
+            _firstError = report.Error.Reason;
+        }
+    }
+}
