@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using StackExchange.Redis;
 using StreamRisk.Domain.Alerts;
@@ -110,7 +111,7 @@ public sealed class MonitorRunner
                     // Back-pressure on purpose: with the buffer full (Redis down for long), the engine thread waits
                     // and Kafka consumption pauses; nothing is dropped.
                     // A span per published transition (a boundary, not per event); its id travels in the alert JSON.
-                    using var activity = telemetry.Activities.StartActivity("alert publish", System.Diagnostics.ActivityKind.Producer);
+                    using var activity = telemetry.Activities.StartActivity("alert publish", ActivityKind.Producer);
                     activity?.SetTag("streamrisk.rule", transition.Rule.ToString());
                     activity?.SetTag("streamrisk.symbol", transition.Symbol);
                     Wait(publisher.PublishAsync(AlertMapping.ToWire(transition) with { TraceParent = activity?.Id }));
@@ -120,12 +121,14 @@ public sealed class MonitorRunner
             elapsed => telemetry.Projected(elapsed.TotalMilliseconds));
 
         telemetry.ObserveLagAndBooks();
-        using var subscription = KafkaSource.Create(kafka, Log, () => consumeStopped.TrySetResult(), telemetry.Lag).Subscribe(
+        using var subscription = KafkaSource.Create(kafka, Log, () => consumeStopped.TrySetResult(), telemetry.Lag, telemetry.Activities).Subscribe(
             message =>
             {
+                var applyStarted = Stopwatch.GetTimestamp();
                 applier.Apply(message);
                 if (message.Result is { } result)
                 {
+                    telemetry.Applied(applyStarted);
                     lastInputTimestamp = result.Message.Timestamp.UnixTimestampMs;
                     if (message.Topic == TopicKind.Book && result.Message.Key is { } key && applier.TryGetInstrument(key, out var index))
                     {

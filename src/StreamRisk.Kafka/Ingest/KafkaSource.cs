@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reactive.Linq;
 using Confluent.Kafka;
 
@@ -18,12 +19,16 @@ namespace StreamRisk.Kafka.Ingest;
 /// </remarks>
 public static class KafkaSource
 {
+    private const int MaxLinksPerBatch = 64;
+
     /// <param name="stopped">Called on the consume thread once it has closed its consumers (offsets committed, group left):
     /// after disposing the subscription, wait for it before reading engine state or shutting down.</param>
     /// <param name="lag">Told, about once a second, each assigned partition's consumer lag (high watermark − position, from
     /// the client's cached watermarks: no broker round trip).</param>
+    /// <param name="activities">Where the <c>kafka batch receive</c> spans go (one per drained batch, never per message);
+    /// the caller owns the source. A batch continues the trace of its first message's W3C <c>traceparent</c> header.</param>
     public static IObservable<IngestedMessage> Create(KafkaMonitorOptions options, Action<string>? log = null, Action? stopped = null,
-        Action<string, int, long>? lag = null)
+        Action<string, int, long>? lag = null, ActivitySource? activities = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         return Observable.Create<IngestedMessage>((observer, cancel) =>
@@ -33,7 +38,7 @@ public static class KafkaSource
             {
                 try
                 {
-                    Run(options, observer, log, lag, cancel);
+                    Run(options, observer, log, lag, activities, cancel);
                     observer.OnCompleted();
                 }
                 catch (OperationCanceledException)
@@ -59,7 +64,8 @@ public static class KafkaSource
         });
     }
 
-    private static void Run(KafkaMonitorOptions options, IObserver<IngestedMessage> observer, Action<string>? log, Action<string, int, long>? lag, CancellationToken cancel)
+    private static void Run(KafkaMonitorOptions options, IObserver<IngestedMessage> observer, Action<string>? log, Action<string, int, long>? lag,
+        ActivitySource? activities, CancellationToken cancel)
     {
         var topics = options.Topics;
         var kinds = new Dictionary<string, TopicKind>(StringComparer.Ordinal)
@@ -95,7 +101,7 @@ public static class KafkaSource
         market.Assign(instruments);
         while (!cancel.IsCancellationRequested && !AtEnd(market, instruments))
         {
-            Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(50), storeOffsets: false, cancel);
+            Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(50), storeOffsets: false, activities, cancel);
         }
 
         var rest = Partitions(market, [topics.Book, topics.Marks, topics.Liquidations], cancel);
@@ -117,8 +123,8 @@ public static class KafkaSource
                 }
 
                 // Market data first (it moves marks and books); both consumers share this one thread.
-                Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.Zero, storeOffsets: false, cancel);
-                Drain(positions, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(20), storeOffsets: true, cancel);
+                Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.Zero, storeOffsets: false, activities, cancel);
+                Drain(positions, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(20), storeOffsets: true, activities, cancel);
             }
         }
         finally
@@ -138,45 +144,81 @@ public static class KafkaSource
     }
 
     private static void Drain(IConsumer<byte[], byte[]> consumer, Dictionary<string, TopicKind> kinds, IObserver<IngestedMessage> observer,
-        int maxMessages, TimeSpan firstTimeout, bool storeOffsets, CancellationToken cancel)
+        int maxMessages, TimeSpan firstTimeout, bool storeOffsets, ActivitySource? activities, CancellationToken cancel)
     {
-        var timeout = firstTimeout;
-        for (var i = 0; i < maxMessages; i++)
+        Activity? batch = null;
+        var count = 0;
+        try
         {
-            // Once the subscriber has gone, OnNext no longer applies anything: stop before consuming (and storing
-            // the offset of) a message nobody applied.
-            if (cancel.IsCancellationRequested)
+            var timeout = firstTimeout;
+            for (var i = 0; i < maxMessages; i++)
             {
-                return;
-            }
+                // Once the subscriber has gone, OnNext no longer applies anything: stop before consuming (and storing
+                // the offset of) a message nobody applied.
+                if (cancel.IsCancellationRequested)
+                {
+                    return;
+                }
 
-            ConsumeResult<byte[], byte[]>? result;
-            try
-            {
-                result = consumer.Consume(timeout);
-            }
-            catch (ConsumeException ex) when (!ex.Error.IsFatal)
-            {
-                // e.g. an unknown topic while it is being created: retried on the next turn.
-                return;
-            }
+                ConsumeResult<byte[], byte[]>? result;
+                try
+                {
+                    result = consumer.Consume(timeout);
+                }
+                catch (ConsumeException ex) when (!ex.Error.IsFatal)
+                {
+                    // e.g. an unknown topic while it is being created: retried on the next turn.
+                    return;
+                }
 
-            if (result is null || result.IsPartitionEOF)
-            {
-                return;
-            }
+                if (result is null || result.IsPartitionEOF)
+                {
+                    return;
+                }
 
-            timeout = TimeSpan.Zero;
-            if (kinds.TryGetValue(result.Topic, out var kind))
-            {
-                observer.OnNext(new IngestedMessage(IngestKind.Message, kind, result, []));
-            }
+                timeout = TimeSpan.Zero;
+                if (count++ == 0 && activities is not null && activities.HasListeners())
+                {
+                    // Empty polls make no span: it starts with the batch's first message and continues that message's trace.
+                    TryReadTraceParent(result, out var parent);
+                    batch = activities.StartActivity("kafka batch receive", ActivityKind.Consumer, parent);
+                    batch?.SetTag("messaging.system", "kafka");
+                    batch?.SetTag("messaging.destination.name", result.Topic);
+                }
 
-            if (storeOffsets && !cancel.IsCancellationRequested)
-            {
-                consumer.StoreOffset(result);
+                // Every other traced message of the batch is linked (OpenTelemetry's batch-receive convention), up to a
+                // bound: header parsing costs only while a listener records spans.
+                if (batch is not null && count > 1 && count <= MaxLinksPerBatch && TryReadTraceParent(result, out var producer))
+                {
+                    batch.AddLink(new ActivityLink(producer));
+                }
+
+                if (kinds.TryGetValue(result.Topic, out var kind))
+                {
+                    observer.OnNext(new IngestedMessage(IngestKind.Message, kind, result, []));
+                }
+
+                if (storeOffsets && !cancel.IsCancellationRequested)
+                {
+                    consumer.StoreOffset(result);
+                }
             }
         }
+        finally
+        {
+            if (batch is not null)
+            {
+                batch.SetTag("messaging.batch.message_count", count);
+                batch.Dispose();
+            }
+        }
+    }
+
+    private static bool TryReadTraceParent(ConsumeResult<byte[], byte[]> result, out ActivityContext context)
+    {
+        context = default;
+        return result.Message.Headers is { Count: > 0 } headers && headers.TryGetLastBytes("traceparent", out var bytes)
+            && ActivityContext.TryParse(System.Text.Encoding.ASCII.GetString(bytes), null, isRemote: true, out context);
     }
 
     private static List<TopicPartitionOffset> Partitions(IConsumer<byte[], byte[]> consumer, string[] wanted, CancellationToken cancel)
