@@ -3,6 +3,7 @@ using System.Globalization;
 using StackExchange.Redis;
 using StreamRisk.Domain.Alerts;
 using StreamRisk.Engine;
+using StreamRisk.Host.Dashboard;
 using StreamRisk.Kafka.Ingest;
 using StreamRisk.Redis;
 
@@ -49,12 +50,16 @@ public sealed class MonitorRunner
         var telemetry = Telemetry ?? ownTelemetry!;
         using var disposeTelemetry = ownTelemetry;
         var lastInputTimestamp = -1L; // Kafka timestamp (ms) of the last applied message: where tick-to-alert starts
-        await using var web = string.IsNullOrWhiteSpace(_settings.Dashboard.Urls)
-            ? null
-            : await global::StreamRisk.Host.Telemetry.MonitorWebHost.StartAsync(_settings.Dashboard.Urls, _settings.Dashboard.Token, cancel).ConfigureAwait(false);
+        var serving = !string.IsNullOrWhiteSpace(_settings.Dashboard.Urls);
+        using var dashboard = serving ? new DashboardState(_time) : null;
+        await using var web = serving
+            ? await global::StreamRisk.Host.Telemetry.MonitorWebHost.StartAsync(_settings.Dashboard.Urls, _settings.Dashboard.Token, cancel, dashboard).ConfigureAwait(false)
+            : null;
         if (web is not null)
         {
-            _output.WriteLine($"metrics: {web.Url}/metrics   health: {web.Url}/healthz");
+            // The token is never printed: whoever set it knows it (open the page with ?token=...).
+            _output.WriteLine($"dashboard: {web.Url}/");
+            _output.WriteLine($"metrics: {web.Url}/metrics   health: {web.Url}/healthz   api: {web.Url}/api/symbols");
         }
 
         var kafka = _settings.ToKafkaOptions();
@@ -83,6 +88,7 @@ public sealed class MonitorRunner
             risk =>
             {
                 RiskObserved?.Invoke(risk);
+                dashboard?.Observe(risk);
                 if (publisher is not null)
                 {
                     Wait(publisher.PublishPictureAsync(AlertMapping.ToPicture(risk, engine.Alerts.OpenIds(risk.Symbol).ToList())));
@@ -100,6 +106,8 @@ public sealed class MonitorRunner
                 var tickToAlert = lastInputTimestamp < 0 ? -1 : _time.GetUtcNow().ToUnixTimeMilliseconds() - lastInputTimestamp;
                 telemetry.Alert(transition, tickToAlert);
                 AlertObserved?.Invoke(transition);
+                var wire = AlertMapping.ToWire(transition);
+                dashboard?.Observe(wire);
                 if (EchoAlerts)
                 {
                     _output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -114,7 +122,7 @@ public sealed class MonitorRunner
                     using var activity = telemetry.Activities.StartActivity("alert publish", ActivityKind.Producer);
                     activity?.SetTag("streamrisk.rule", transition.Rule.ToString());
                     activity?.SetTag("streamrisk.symbol", transition.Symbol);
-                    Wait(publisher.PublishAsync(AlertMapping.ToWire(transition) with { TraceParent = activity?.Id }));
+                    Wait(publisher.PublishAsync(wire with { TraceParent = activity?.Id }));
                 }
             },
             ex => Log($"projection failed: {ex.Message}"),
