@@ -26,9 +26,25 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
     }
 
-    public async Task<IPage> NewPageAsync()
+    /// <summary>A page whose script errors (uncaught exceptions, console errors) are collected in <paramref name="errors"/>.</summary>
+    public async Task<IPage> NewPageAsync(List<string>? errors = null)
     {
         var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1680, Height = 1050 } });
+        if (errors is not null)
+        {
+            page.PageError += (_, error) => { lock (errors) { errors.Add(error); } };
+            page.Console += (_, message) =>
+            {
+                if (message.Type == "error")
+                {
+                    lock (errors)
+                    {
+                        errors.Add(message.Text);
+                    }
+                }
+            };
+        }
+
         // Anything the page tries to fetch from elsewhere fails the test: it must work offline.
         await page.RouteAsync(url => !url.StartsWith("http://127.0.0.1", StringComparison.Ordinal), route => route.AbortAsync());
         return page;

@@ -61,7 +61,7 @@ function heard() { lastHeard = Date.now(); }
 function onSymbol(view, points) {
   let s = symbols.get(view.symbol);
   if (!s) {
-    s = { view, history: [], card: createCard(view.symbol), drawnAt: 0, dirty: true, heardAt: Date.now() };
+    s = { view, history: [], card: createCard(view.symbol), drawnAt: {}, dirty: {}, heardAt: Date.now() };
     symbols.set(view.symbol, s);
   }
   s.view = view;
@@ -70,7 +70,8 @@ function onSymbol(view, points) {
     if (!s.history.length || p.eventTime > s.history[s.history.length - 1].eventTime) s.history.push(p);
   }
   if (s.history.length > HISTORY_MAX) s.history.splice(0, s.history.length - HISTORY_MAX);
-  s.dirty = true;
+  s.dirty.chain = s.dirty.ladder = true;
+  if (points.length) s.dirty.spark = s.dirty.heat = true;
   renderFigures(s);
 }
 
@@ -141,57 +142,88 @@ const base = {
   margin: { l: 46, r: 10, t: 22, b: 26 }, showlegend: false,
   xaxis: { gridcolor: '#25304d', zeroline: false }, yaxis: { gridcolor: '#25304d', zeroline: false },
 };
-const config = { displayModeBar: false, responsive: true };
+const config = { displayModeBar: false };
 const layout = (title, extra) => ({ ...base, title: { text: title, font: { size: 11 }, x: 0.02 }, ...extra });
 
-function drawCharts(s) {
-  const v = s.view, c = s.card, h = s.history;
-  const times = h.map(p => new Date(p.eventTime));
-  Plotly.react(c.querySelector('.spark'), [
-    { x: times, y: h.map(p => p.criticalShockDown == null ? null : p.criticalShockDown * 100), name: 'down', line: { color: '#ef4444', width: 1.5 }, connectgaps: false },
-    { x: times, y: h.map(p => p.criticalShockUp == null ? null : p.criticalShockUp * 100), name: 'up', line: { color: '#22c55e', width: 1.5 }, connectgaps: false },
-  ], layout('Critical shock % (↓ red, ↑ green)', { yaxis: { ...base.yaxis, rangemode: 'tozero' } }), config);
+function drawSpark(s) {
+  const h = s.history, times = h.map(p => new Date(p.eventTime));
+  Plotly.react(s.card.querySelector('.spark'), [
+    { x: times, y: h.map(p => p.criticalShockDown == null ? null : p.criticalShockDown * 100), line: { color: '#ef4444', width: 1.5 } },
+    { x: times, y: h.map(p => p.criticalShockUp == null ? null : p.criticalShockUp * 100), line: { color: '#22c55e', width: 1.5 } },
+    { x: times, y: h.map(p => p.mark), yaxis: 'y2', line: { color: '#8190ad', width: 1, dash: 'dot' } },
+  ], layout('Critical shock % (↓ red, ↑ green) · mark (dotted)', {
+    xaxis: { ...base.xaxis, tickformat: '%H:%M:%S' },
+    yaxis: { ...base.yaxis, rangemode: 'tozero', ticksuffix: '%' },
+    yaxis2: { overlaying: 'y', side: 'right', showgrid: false, tickformat: ',.0f' },
+    margin: { ...base.margin, r: 50 },
+  }), config);
+}
 
-  const dir = v.worstDirection;
+function drawChain(s) {
+  const v = s.view, dir = v.worstDirection;
   const chain = dir === 'down' ? v.chainDown : dir === 'up' ? v.chainUp : null;
-  const rounds = chain ? [v.mark, ...chain.roundPrices] : [];
+  // Round 0 is the mark, so the chart is never empty, and the round axis has a fixed range: plotly spends seconds
+  // autoranging an empty trace against a one-unit tick step.
+  const rounds = chain ? [v.mark, ...chain.roundPrices] : [v.mark];
   const title = chain
     ? `Cascade ${dir} at ${pct(chain.shock)}: ${chain.positions} positions, ${money(chain.notional)}, ×${chain.amplification == null ? '∞' : chain.amplification.toFixed(1)}`
     : 'Cascade: none within 50%';
-  Plotly.react(c.querySelector('.chain'), [
+  Plotly.react(s.card.querySelector('.chain'), [
     { x: rounds.map((_, i) => i), y: rounds, mode: 'lines+markers', line: { color: dir === 'up' ? '#22c55e' : '#ef4444', shape: 'hv' } },
-  ], layout(title, { xaxis: { ...base.xaxis, title: { text: 'round', standoff: 2 }, dtick: 1 }, yaxis: { ...base.yaxis, tickformat: ',.2f' } }), config);
-
-  const rings = v.heatmap;
-  const mids = rings.map(r => ((r.from + r.to) / 2) * 100);
-  Plotly.react(c.querySelector('.heat'), [
-    { type: 'heatmap', x: times, y: mids, z: mids.map((_, i) => h.map(p => p.liquidatable[i] ?? null)), colorscale: 'Hot', reversescale: true, showscale: false,
-      hovertemplate: '%{y:.2f}% from mark<br>%{z:,.0f} liquidatable<extra></extra>' },
-  ], layout('Liquidation heatmap (% from mark × time)', { yaxis: { ...base.yaxis, ticksuffix: '%' } }), config);
-
-  Plotly.react(c.querySelector('.ladder'), [
-    { type: 'bar', orientation: 'h', y: mids, x: rings.map(r => r.liquidatable), name: 'liquidatable',
-      marker: { color: mids.map(m => m < 0 ? '#ef4444' : '#22c55e') } },
-    { type: 'bar', orientation: 'h', y: mids, x: rings.map(r => -r.depth), name: 'book depth', marker: { color: '#60a5fa' } },
-  ], layout('Ladder now: liquidatable → | ← book depth', { barmode: 'overlay', yaxis: { ...base.yaxis, ticksuffix: '%' }, xaxis: { ...base.xaxis, tickformat: '~s' } }), config);
+  ], layout(title, { xaxis: { ...base.xaxis, type: 'linear', title: { text: 'round (0 = mark)', standoff: 2 }, dtick: 1, autorange: false, range: [-0.5, Math.max(3, rounds.length - 1) + 0.5] }, yaxis: { ...base.yaxis, tickformat: ',.2f' } }), config);
 }
 
+function drawHeat(s) {
+  const h = s.history, mids = ringMids(s.view);
+  Plotly.react(s.card.querySelector('.heat'), [
+    { type: 'heatmap', x: h.map(p => new Date(p.eventTime)), y: mids, z: mids.map((_, i) => h.map(p => p.liquidatable[i] ?? null)),
+      colorscale: HEAT, zmin: 0, showscale: false, hovertemplate: '%{y:.2f}% from mark<br>%{z:,.0f} liquidatable<extra></extra>' },
+  ], layout('Liquidation heatmap (% from mark × time)', { xaxis: { ...base.xaxis, tickformat: '%H:%M:%S' }, yaxis: { ...base.yaxis, ticksuffix: '%' } }), config);
+}
+
+function drawLadder(s) {
+  const rings = s.view.heatmap, mids = ringMids(s.view);
+  Plotly.react(s.card.querySelector('.ladder'), [
+    { type: 'bar', orientation: 'h', y: mids, x: rings.map(r => r.liquidatable), marker: { color: mids.map(m => m < 0 ? '#ef4444' : '#22c55e') } },
+    { type: 'bar', orientation: 'h', y: mids, x: rings.map(r => -r.depth), marker: { color: '#60a5fa' } },
+  ], layout('Ladder now: liquidatable → | ← book depth', { barmode: 'overlay', yaxis: { ...base.yaxis, type: 'linear', ticksuffix: '%' }, xaxis: { ...base.xaxis, type: 'linear', tickformat: '.2s' } }), config);
+}
+
+// Dark (nothing to liquidate) through ember to bright yellow (the most notional), on the card's own background.
+const HEAT = [[0, '#131a2e'], [0.15, '#4c1d1d'], [0.45, '#b91c1c'], [0.75, '#f97316'], [1, '#fde047']];
+const ringMids = v => v.heatmap.map(r => ((r.from + r.to) / 2) * 100);
+const charts = { spark: drawSpark, chain: drawChain, heat: drawHeat, ladder: drawLadder };
+
+// Drawing is the page's dearest work (software rendering in a headless or GPU-less browser): charts are redrawn
+// round-robin within a time budget per tick, so the event handlers, figures and freshness badges never starve.
+const DRAW_BUDGET_MS = 60;
+let drawCursor = 0;
+
 function redraw() {
+  for (const s of symbols.values()) renderFigures(s);   // ages move on even when no data arrives
+  const due = [];
   const now = Date.now();
   for (const s of symbols.values()) {
-    renderFigures(s);   // ages move on even when no data arrives
-    if (s.dirty && now - s.drawnAt >= REDRAW_MS) {
-      s.dirty = false;
-      s.drawnAt = now;
-      drawCharts(s);
+    for (const name of Object.keys(charts)) {
+      if (s.dirty[name] && now - (s.drawnAt[name] || 0) >= REDRAW_MS) due.push([s, name]);
     }
   }
-  if (Date.now() - lastHeard > HEARTBEAT_LOST_MS && lastHeard > 0) {
+  const started = performance.now();
+  for (let i = 0; i < due.length && performance.now() - started < DRAW_BUDGET_MS; i++) {
+    const [s, name] = due[(drawCursor + i) % due.length];
+    s.dirty[name] = false;
+    s.drawnAt[name] = Date.now();
+    charts[name](s);
+    drawCursor++;
+  }
+  if (lastHeard > 0 && Date.now() - lastHeard > HEARTBEAT_LOST_MS) {
     const status = document.getElementById('connection');
     status.className = 'connection lost';
     status.textContent = 'no data';
   }
   renderAlertAges();
+  // Drawing gets at most a third of the main thread, however slow this machine draws.
+  setTimeout(redraw, Math.max(250, 2 * (performance.now() - started)));
 }
 
 // ---- alerts ----
@@ -280,4 +312,4 @@ function esc(s) {
 }
 
 connect();
-setInterval(redraw, 250);
+redraw();
