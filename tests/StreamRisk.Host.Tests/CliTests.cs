@@ -27,6 +27,8 @@ public sealed class CliTests
     [InlineData("demo", "--brokers", "zero")]
     [InlineData("demo", "--brokers", "42")]
     [InlineData("demo", "--duration", "soon")]
+    [InlineData("demo", "--dashboard", "nonsense")]
+    [InlineData("demo", "--dashboard", "http://0.0.0.0:0")]
     public async Task BadCommandLine_OneLineErrorAndExitCodeTwo(params string[] args)
     {
         var run = await CliRun.InvokeAsync(args);

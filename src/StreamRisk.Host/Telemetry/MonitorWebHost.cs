@@ -33,23 +33,7 @@ public sealed class MonitorWebHost : IAsyncDisposable
 
     public static async Task<MonitorWebHost> StartAsync(string urls, string token, CancellationToken cancel, DashboardState? dashboard = null)
     {
-        ArgumentNullException.ThrowIfNull(urls);
-        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (!Uri.TryCreate(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var parsed)
-                || parsed.Scheme is not ("http" or "https"))
-            {
-                throw new UsageException($"'{url}' is not an http URL to serve the dashboard on (e.g. http://127.0.0.1:8080)");
-            }
-
-            var host = parsed.Host;
-            var loopback = host is "127.0.0.1" or "localhost" or "[::1]" or "::1";
-            if (!loopback && string.IsNullOrWhiteSpace(token))
-            {
-                throw new UsageException($"refusing to serve on {url} without a token (StreamRisk:Dashboard:Token); loopback needs none");
-            }
-        }
-
+        Validate(urls, token);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(urls);
         builder.Logging.ClearProviders();
@@ -101,6 +85,27 @@ public sealed class MonitorWebHost : IAsyncDisposable
         await app.StartAsync(cancel).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? urls;
         return new MonitorWebHost(app, address);
+    }
+
+    /// <summary>Refuses (one line, <see cref="UsageException"/>) what is not an http URL, or a non-loopback address without a token.</summary>
+    public static void Validate(string urls, string token)
+    {
+        ArgumentNullException.ThrowIfNull(urls);
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!Uri.TryCreate(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var parsed)
+                || parsed.Scheme is not ("http" or "https"))
+            {
+                throw new UsageException($"'{url}' is not an http URL to serve the dashboard on (e.g. http://127.0.0.1:8080)");
+            }
+
+            var host = parsed.Host;
+            var loopback = host is "127.0.0.1" or "localhost" or "[::1]" or "::1";
+            if (!loopback && string.IsNullOrWhiteSpace(token))
+            {
+                throw new UsageException($"refusing to serve on {url} without a token (StreamRisk:Dashboard:Token); loopback needs none");
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
