@@ -48,6 +48,7 @@ public sealed class CliTests
         Assert.Matches(@"embedded Kafka: 1 brokers at (127\.0\.0\.1|localhost):\d+", run.Output);
         Assert.Contains("streamrisk.positions (12 partitions)", run.Output, StringComparison.Ordinal);
         Assert.Contains("demo stopped", run.Output, StringComparison.Ordinal);
+        Assert.Matches(@"dashboard: http://127\.0\.0\.1:\d+/\n", run.Output.ReplaceLineEndings("\n"));
     }
 
     [Theory]

@@ -42,9 +42,10 @@ function connect() {
   source.addEventListener('snapshot', e => {
     heard();
     const snapshot = JSON.parse(e.data);
-    onFreshness(snapshot.freshness);
+    serverOffset = snapshot.freshness.serverTime - Date.now();
     for (const view of snapshot.symbols) onSymbol(view, view.history || []);
     replaceAlerts(snapshot.alerts);
+    onFreshness(snapshot.freshness);
   });
   source.addEventListener('symbol', e => {
     heard();
