@@ -12,6 +12,8 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 # The replay report draws chart text with Skia, which reads fonts from /usr/share/fonts and has none on a bare
 # Debian (the .NET SDK ships none): the report test checks that the charts have text.
 find /usr/share/fonts \( -name '*.ttf' -o -name '*.otf' \) -print -quit 2>/dev/null | grep -q . || need+=(fonts-dejavu-core)
+# The dashboard's browser tests drive Debian's headless Chromium through Playwright (no browser download).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing: ${need[*]}"

@@ -30,6 +30,12 @@ public sealed record EngineOptions
 
     public AlertThresholds DefaultThresholds { get; init; } = new();
 
+    /// <summary>The liquidation heatmap of each projection covers ±this much of the mark ...</summary>
+    public double HeatmapBand { get; init; } = 0.05;
+
+    /// <summary>... in this many equal rings per side (10 × 0.5% by default).</summary>
+    public int HeatmapRingsPerSide { get; init; } = 10;
+
     /// <summary>Accounts named in cascade explanations (largest first in the chain).</summary>
     public int ExplanationAccounts { get; init; } = 3;
 

@@ -197,6 +197,7 @@ public sealed class RiskEngine
                 book.DepthWithin(BookSide.Ask, mark, band).Notional));
         }
 
+        var heatmap = Heatmap(mark, book, longs, shorts);
         var near = bands[0].BidDepth + bands[0].AskDepth;
         state.Depth.Add(eventTime, near);
         state.Liquidations.Trim(eventTime);
@@ -219,6 +220,7 @@ public sealed class RiskEngine
             AdlNotionalDown = adlDown,
             AdlNotionalUp = adlUp,
             Bands = bands,
+            Heatmap = heatmap,
             DepthNearMark = near,
             DepthNearMarkPeak = state.Depth.Max(),
             RealizedLiquidationRate = state.Liquidations.Sum / state.Liquidations.WindowSeconds,
@@ -226,6 +228,34 @@ public sealed class RiskEngine
             LargeAccounts = NearLiquidation(instrument, mark, thresholds),
             BookStale = book.IsStale || book.IsCrossed,
         };
+    }
+
+    /// <summary>
+    /// Rings below the mark (farthest first) then above it. Depth by ring comes from the cumulative band depth, so a
+    /// level exactly on a ring edge counts in the inner ring; O(rings × (log n + levels in the band)).
+    /// </summary>
+    private List<LadderRing> Heatmap(double mark, OrderBook book, LiquidationLadder longs, LiquidationLadder shorts)
+    {
+        var rings = _options.HeatmapRingsPerSide;
+        var width = _options.HeatmapBand / rings;
+        var heatmap = new List<LadderRing>(2 * rings);
+        for (var k = rings - 1; k >= 0; k--)
+        {
+            var inner = k * width;
+            var outer = (k + 1) * width;
+            var bids = book.DepthWithin(BookSide.Bid, mark, outer).Notional - (k == 0 ? 0 : book.DepthWithin(BookSide.Bid, mark, inner).Notional);
+            heatmap.Add(new LadderRing(-outer, -inner, longs.Between(mark * (1 - outer), mark * (1 - inner)).Notional, bids));
+        }
+
+        for (var k = 0; k < rings; k++)
+        {
+            var inner = k * width;
+            var outer = (k + 1) * width;
+            var asks = book.DepthWithin(BookSide.Ask, mark, outer).Notional - (k == 0 ? 0 : book.DepthWithin(BookSide.Ask, mark, inner).Notional);
+            heatmap.Add(new LadderRing(inner, outer, shorts.Between(mark * (1 + inner), mark * (1 + outer)).Notional, asks));
+        }
+
+        return heatmap;
     }
 
     private (double? Shock, double AdlNotional) FundDrain(int instrument, double mark, CascadeDirection direction, LiquidationLadder ladder, SymbolState state, AlertThresholds thresholds)

@@ -23,14 +23,23 @@ internal static class DemoCommand
         var prefix = new Option<string>("--topic-prefix") { Description = "Prefix of the Kafka topic names.", DefaultValueFactory = _ => TopicNames.DefaultPrefix };
         var redisOption = new Option<string?>("--redis") { Description = "Redis to publish alerts to (HOST:PORT). Default: start redis-server on a free port if installed." };
         var seed = new Option<int>("--seed") { Description = "Simulator seed: the same seed plays the same market.", DefaultValueFactory = _ => 1 };
+        var dashboard = new Option<string>("--dashboard")
+        {
+            Description = "Where the dashboard, /metrics and /api listen (default: a free loopback port; anything else needs a token in STREAMRISK__DASHBOARD__TOKEN).",
+            DefaultValueFactory = _ => "http://127.0.0.1:0",
+        };
         var accounts = new Option<int>("--accounts") { Description = "Simulated accounts (100-1000000).", DefaultValueFactory = _ => 20_000, CustomParser = Cli.IntInRange(100, 1_000_000) };
 
         var command = new Command("demo", "Run the monitor on its embedded default: embedded Kafka, simulated market, alerts to Redis.")
         {
-            brokers, duration, prefix, redisOption, seed, accounts,
+            brokers, duration, prefix, redisOption, seed, accounts, dashboard,
         };
         command.SetAction(async (parse, cancel) =>
         {
+            var dashboardUrls = parse.GetValue(dashboard) ?? "http://127.0.0.1:0";
+            var dashboardToken = Environment.GetEnvironmentVariable("STREAMRISK__DASHBOARD__TOKEN") ?? string.Empty;
+            // Before anything starts: a bad address is a command-line error, not a failure halfway through.
+            Telemetry.MonitorWebHost.Validate(dashboardUrls, dashboardToken);
             var topics = TopicNames.WithPrefix(parse.GetValue(prefix) ?? TopicNames.DefaultPrefix);
             using var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = parse.GetValue(brokers) });
             foreach (var (name, partitions) in topics.WithDefaultPartitions())
@@ -58,6 +67,7 @@ internal static class DemoCommand
             {
                 Kafka = new KafkaSettings { BootstrapServers = cluster.BootstrapServers, TopicPrefix = topics.Instruments[..^"instruments".Length], SessionTimeoutMs = 6000, HeartbeatIntervalMs = 2000 },
                 Redis = new RedisSettings { Configuration = redisConfiguration ?? string.Empty },
+                Dashboard = new DashboardSettings { Urls = dashboardUrls, Token = dashboardToken },
             };
             await output.WriteLineAsync(limit is { } d ? $"running for {d.TotalSeconds:0.###} s" : "running; press Ctrl+C to stop").ConfigureAwait(false);
 

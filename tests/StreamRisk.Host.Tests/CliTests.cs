@@ -27,6 +27,8 @@ public sealed class CliTests
     [InlineData("demo", "--brokers", "zero")]
     [InlineData("demo", "--brokers", "42")]
     [InlineData("demo", "--duration", "soon")]
+    [InlineData("demo", "--dashboard", "nonsense")]
+    [InlineData("demo", "--dashboard", "http://0.0.0.0:0")]
     public async Task BadCommandLine_OneLineErrorAndExitCodeTwo(params string[] args)
     {
         var run = await CliRun.InvokeAsync(args);
@@ -46,6 +48,7 @@ public sealed class CliTests
         Assert.Matches(@"embedded Kafka: 1 brokers at (127\.0\.0\.1|localhost):\d+", run.Output);
         Assert.Contains("streamrisk.positions (12 partitions)", run.Output, StringComparison.Ordinal);
         Assert.Contains("demo stopped", run.Output, StringComparison.Ordinal);
+        Assert.Matches(@"dashboard: http://127\.0\.0\.1:\d+/\n", run.Output.ReplaceLineEndings("\n"));
     }
 
     [Theory]

@@ -43,6 +43,20 @@ public sealed class MonitorEndToEndTests
             Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
         }
 
+        // A mark from an upstream that traces: its batch's span continues that trace.
+        const string upstreamTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        const string upstreamSpan = "00f067aa0ba902b7";
+        using (var traced = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers }).Build())
+        {
+            traced.Produce(topics.Marks, new Message<byte[], byte[]>
+            {
+                Key = Encoding.UTF8.GetBytes("XUSDT"),
+                Value = Encoding.UTF8.GetBytes($"{{\"v\":1,\"symbol\":\"XUSDT\",\"eventTime\":{T0 + 100},\"price\":100}}"),
+                Headers = new Headers { { "traceparent", Encoding.ASCII.GetBytes($"00-{upstreamTrace}-{upstreamSpan}-01") } },
+            });
+            Assert.Equal(0, traced.Flush(TimeSpan.FromSeconds(30)));
+        }
+
         using var feedStop = new CancellationTokenSource();
         var feed = LiveMarksAsync(cluster.BootstrapServers, topics, feedStop.Token);
 
@@ -70,6 +84,20 @@ public sealed class MonitorEndToEndTests
         });
         listener.SetMeasurementEventCallback<double>((instrument, value, _, _) => measured.AddOrUpdate(instrument.Name, 1, (_, v) => v + 1));
         listener.Start();
+        var batches = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var spans = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => ReferenceEquals(source, telemetry.Activities),
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (activity.OperationName == "kafka batch receive")
+                {
+                    batches.Enqueue(activity);
+                }
+            },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(spans);
         var runner = new MonitorRunner(settings, output, TimeProvider.System) { EchoAlerts = false, Telemetry = telemetry };
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
@@ -133,6 +161,15 @@ public sealed class MonitorEndToEndTests
         Assert.True(measured.GetValueOrDefault("streamrisk.alerts|rule=CascadeRisk") >= 1);
         Assert.True(measured.GetValueOrDefault("streamrisk.tick_to_alert.duration") >= 1);
         Assert.True(measured.GetValueOrDefault("streamrisk.projection.duration") >= 1);
+        Assert.True(measured.GetValueOrDefault("streamrisk.apply.duration") >= 20, "one apply latency per applied message");
+        Assert.Contains("streamrisk_apply_duration_milliseconds_bucket", scraped, StringComparison.Ordinal);
+
+        // One span per drained batch, not per message; the traced mark's batch continues the upstream trace.
+        Assert.Contains(batches, b => b.GetTagItem("messaging.batch.message_count") is int n && n > 1);
+        // The traced mark continues the upstream trace: as the batch's parent when it came first, else as a link.
+        var continued = Assert.Single(batches, b => b.TraceId.ToHexString() == upstreamTrace || b.Links.Any(l => l.Context.TraceId.ToHexString() == upstreamTrace));
+        Assert.True(continued.ParentSpanId.ToHexString() == upstreamSpan || continued.Links.Any(l => l.Context.SpanId.ToHexString() == upstreamSpan));
+        Assert.Equal(System.Diagnostics.ActivityKind.Consumer, continued.Kind);
     }
 
     [Fact]

@@ -7,6 +7,13 @@ namespace StreamRisk.Domain.Alerts;
 /// <param name="AskDepth">Notional resting on the asks within the band.</param>
 public readonly record struct BandFigures(double Band, double LiquidatableDown, double LiquidatableUp, double BidDepth, double AskDepth);
 
+/// <summary>
+/// One ring of the liquidation heatmap around the mark, between two signed distances from it (fractions: −0.01 is 1%
+/// below). Below the mark the ring holds the longs whose LP lies in it and the bids resting in it; above, the shorts
+/// and the asks: what a move through the ring would liquidate, and the depth there to absorb it.
+/// </summary>
+public readonly record struct LadderRing(double From, double To, double Liquidatable, double Depth);
+
 /// <summary>A large position close to its liquidation price.</summary>
 public readonly record struct NearLiquidation(string Account, double Size, double Notional, double LiquidationPrice, double Distance);
 
@@ -36,6 +43,9 @@ public sealed record SymbolRisk
 
     /// <summary>±1%, ±2%, ±5% (and the rule's wall band if different).</summary>
     public IReadOnlyList<BandFigures> Bands { get; init; } = [];
+
+    /// <summary>Equal rings from the farthest below the mark to the farthest above (see <see cref="LadderRing"/>).</summary>
+    public IReadOnlyList<LadderRing> Heatmap { get; init; } = [];
 
     /// <summary>Bid + ask notional within ±1% now, and its highest value over the LiquidityWithdrawal window.</summary>
     public double DepthNearMark { get; init; }

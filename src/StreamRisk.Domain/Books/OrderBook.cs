@@ -130,7 +130,9 @@ public sealed class OrderBook
                     return DiffOutcome.Outdated;
                 }
 
-                if (update.FirstUpdateId > LastUpdateId)
+                // Binance's rule: the first update spans the snapshot id. A feed that numbers continuously (the wire
+                // contract: prevId = the last id) starts right after it, which is no gap either.
+                if (update.FirstUpdateId > LastUpdateId && update.PreviousUpdateId != LastUpdateId)
                 {
                     return MarkGap();
                 }

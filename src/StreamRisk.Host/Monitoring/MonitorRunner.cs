@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Globalization;
 using StackExchange.Redis;
 using StreamRisk.Domain.Alerts;
 using StreamRisk.Engine;
+using StreamRisk.Host.Dashboard;
 using StreamRisk.Kafka.Ingest;
 using StreamRisk.Redis;
 
@@ -55,12 +57,16 @@ public sealed class MonitorRunner
         var telemetry = Telemetry ?? ownTelemetry!;
         using var disposeTelemetry = ownTelemetry;
         var lastInputTimestamp = -1L; // Kafka timestamp (ms) of the last applied message: where tick-to-alert starts
-        await using var web = string.IsNullOrWhiteSpace(_settings.Dashboard.Urls)
-            ? null
-            : await global::StreamRisk.Host.Telemetry.MonitorWebHost.StartAsync(_settings.Dashboard.Urls, _settings.Dashboard.Token, cancel).ConfigureAwait(false);
+        var serving = !string.IsNullOrWhiteSpace(_settings.Dashboard.Urls);
+        using var dashboard = serving ? new DashboardState(_time) : null;
+        await using var web = serving
+            ? await global::StreamRisk.Host.Telemetry.MonitorWebHost.StartAsync(_settings.Dashboard.Urls, _settings.Dashboard.Token, cancel, dashboard).ConfigureAwait(false)
+            : null;
         if (web is not null)
         {
-            _output.WriteLine($"metrics: {web.Url}/metrics   health: {web.Url}/healthz");
+            // The token is never printed: whoever set it knows it (open the page with ?token=...).
+            _output.WriteLine($"dashboard: {web.Url}/");
+            _output.WriteLine($"metrics: {web.Url}/metrics   health: {web.Url}/healthz   api: {web.Url}/api/symbols");
         }
 
         var kafka = _settings.ToKafkaOptions();
@@ -90,6 +96,7 @@ public sealed class MonitorRunner
             {
                 Outputs?.Projection(risk);
                 RiskObserved?.Invoke(risk);
+                dashboard?.Observe(risk);
                 if (publisher is not null)
                 {
                     Wait(publisher.PublishPictureAsync(AlertMapping.ToPicture(risk, engine.Alerts.OpenIds(risk.Symbol).ToList())));
@@ -108,6 +115,8 @@ public sealed class MonitorRunner
                 var tickToAlert = lastInputTimestamp < 0 ? -1 : _time.GetUtcNow().ToUnixTimeMilliseconds() - lastInputTimestamp;
                 telemetry.Alert(transition, tickToAlert);
                 AlertObserved?.Invoke(transition);
+                var wire = AlertMapping.ToWire(transition);
+                dashboard?.Observe(wire);
                 if (EchoAlerts)
                 {
                     _output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -119,23 +128,25 @@ public sealed class MonitorRunner
                     // Back-pressure on purpose: with the buffer full (Redis down for long), the engine thread waits
                     // and Kafka consumption pauses; nothing is dropped.
                     // A span per published transition (a boundary, not per event); its id travels in the alert JSON.
-                    using var activity = telemetry.Activities.StartActivity("alert publish", System.Diagnostics.ActivityKind.Producer);
+                    using var activity = telemetry.Activities.StartActivity("alert publish", ActivityKind.Producer);
                     activity?.SetTag("streamrisk.rule", transition.Rule.ToString());
                     activity?.SetTag("streamrisk.symbol", transition.Symbol);
-                    Wait(publisher.PublishAsync(AlertMapping.ToWire(transition) with { TraceParent = activity?.Id }));
+                    Wait(publisher.PublishAsync(wire with { TraceParent = activity?.Id }));
                 }
             },
             ex => Log($"projection failed: {ex.Message}"),
             elapsed => telemetry.Projected(elapsed.TotalMilliseconds));
 
         telemetry.ObserveLagAndBooks();
-        using var subscription = KafkaSource.Create(kafka, Log, () => consumeStopped.TrySetResult(), telemetry.Lag).Subscribe(
+        using var subscription = KafkaSource.Create(kafka, Log, () => consumeStopped.TrySetResult(), telemetry.Lag, telemetry.Activities).Subscribe(
             message =>
             {
+                var applyStarted = Stopwatch.GetTimestamp();
                 applier.Apply(message);
                 if (message.Result is { } result)
                 {
                     Volatile.Write(ref _processed, _processed + 1);
+                    telemetry.Applied(applyStarted);
                     lastInputTimestamp = result.Message.Timestamp.UnixTimestampMs;
                     if (message.Topic == TopicKind.Book && result.Message.Key is { } key && applier.TryGetInstrument(key, out var index))
                     {

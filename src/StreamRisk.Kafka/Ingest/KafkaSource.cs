@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reactive.Linq;
 using Confluent.Kafka;
 
@@ -18,12 +19,16 @@ namespace StreamRisk.Kafka.Ingest;
 /// </remarks>
 public static class KafkaSource
 {
+    private const int MaxLinksPerBatch = 64;
+
     /// <param name="stopped">Called on the consume thread once it has closed its consumers (offsets committed, group left):
     /// after disposing the subscription, wait for it before reading engine state or shutting down.</param>
     /// <param name="lag">Told, about once a second, each assigned partition's consumer lag (high watermark − position, from
     /// the client's cached watermarks: no broker round trip).</param>
+    /// <param name="activities">Where the <c>kafka batch receive</c> spans go (one per drained batch, never per message);
+    /// the caller owns the source. A batch continues the trace of its first message's W3C <c>traceparent</c> header.</param>
     public static IObservable<IngestedMessage> Create(KafkaMonitorOptions options, Action<string>? log = null, Action? stopped = null,
-        Action<string, int, long>? lag = null)
+        Action<string, int, long>? lag = null, ActivitySource? activities = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         return Observable.Create<IngestedMessage>((observer, cancel) =>
@@ -33,7 +38,7 @@ public static class KafkaSource
             {
                 try
                 {
-                    Run(options, observer, log, lag, cancel);
+                    Run(options, observer, log, lag, activities, cancel);
                     observer.OnCompleted();
                 }
                 catch (OperationCanceledException)
@@ -59,7 +64,8 @@ public static class KafkaSource
         });
     }
 
-    private static void Run(KafkaMonitorOptions options, IObserver<IngestedMessage> observer, Action<string>? log, Action<string, int, long>? lag, CancellationToken cancel)
+    private static void Run(KafkaMonitorOptions options, IObserver<IngestedMessage> observer, Action<string>? log, Action<string, int, long>? lag,
+        ActivitySource? activities, CancellationToken cancel)
     {
         var topics = options.Topics;
         var kinds = new Dictionary<string, TopicKind>(StringComparer.Ordinal)
@@ -103,7 +109,7 @@ public static class KafkaSource
         market.Assign(instruments);
         while (!cancel.IsCancellationRequested && !AtEnd(market, instruments))
         {
-            Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(50), storeOffsets: false, ordering, cancel, hold: false);
+            Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(50), storeOffsets: false, ordering, activities, cancel, hold: false);
         }
 
         var rest = Partitions(market, [topics.Book, topics.Marks, topics.Liquidations], cancel);
@@ -125,8 +131,8 @@ public static class KafkaSource
                 }
 
                 // Market data first (it moves marks and books); both consumers share this one thread.
-                Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.Zero, storeOffsets: false, ordering, cancel);
-                Drain(positions, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(ordering is null ? 20 : 5), storeOffsets: true, ordering, cancel);
+                Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.Zero, storeOffsets: false, ordering, activities, cancel);
+                Drain(positions, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(ordering is null ? 20 : 5), storeOffsets: true, ordering, activities, cancel);
                 ordering?.Step(positions, market, observer, cancel);
             }
         }
@@ -147,52 +153,88 @@ public static class KafkaSource
     }
 
     private static void Drain(IConsumer<byte[], byte[]> consumer, Dictionary<string, TopicKind> kinds, IObserver<IngestedMessage> observer,
-        int maxMessages, TimeSpan firstTimeout, bool storeOffsets, Ordering? ordering, CancellationToken cancel, bool hold = true)
+        int maxMessages, TimeSpan firstTimeout, bool storeOffsets, Ordering? ordering, ActivitySource? activities, CancellationToken cancel, bool hold = true)
     {
-        var timeout = firstTimeout;
-        for (var i = 0; i < maxMessages; i++)
+        Activity? batch = null;
+        var count = 0;
+        try
         {
-            // Once the subscriber has gone, OnNext no longer applies anything: stop before consuming (and storing
-            // the offset of) a message nobody applied.
-            if (cancel.IsCancellationRequested)
+            var timeout = firstTimeout;
+            for (var i = 0; i < maxMessages; i++)
             {
-                return;
-            }
-
-            ConsumeResult<byte[], byte[]>? result;
-            try
-            {
-                result = consumer.Consume(timeout);
-            }
-            catch (ConsumeException ex) when (!ex.Error.IsFatal)
-            {
-                // e.g. an unknown topic while it is being created: retried on the next turn.
-                return;
-            }
-
-            if (result is null || result.IsPartitionEOF)
-            {
-                return;
-            }
-
-            timeout = TimeSpan.Zero;
-            ordering?.Consumed(result);
-            if (kinds.TryGetValue(result.Topic, out var kind))
-            {
-                var message = new IngestedMessage(IngestKind.Message, kind, result, []);
-                if (hold && ordering is not null && ordering.TryHold(message, fromGroup: storeOffsets))
+                // Once the subscriber has gone, OnNext no longer applies anything: stop before consuming (and storing
+                // the offset of) a message nobody applied.
+                if (cancel.IsCancellationRequested)
                 {
-                    continue; // applied (and its offset stored) when the merge lets it out
+                    return;
                 }
 
-                observer.OnNext(message);
-            }
+                ConsumeResult<byte[], byte[]>? result;
+                try
+                {
+                    result = consumer.Consume(timeout);
+                }
+                catch (ConsumeException ex) when (!ex.Error.IsFatal)
+                {
+                    // e.g. an unknown topic while it is being created: retried on the next turn.
+                    return;
+                }
 
-            if (storeOffsets && !cancel.IsCancellationRequested)
-            {
-                consumer.StoreOffset(result);
+                if (result is null || result.IsPartitionEOF)
+                {
+                    return;
+                }
+
+                timeout = TimeSpan.Zero;
+                ordering?.Consumed(result);
+                if (count++ == 0 && activities is not null && activities.HasListeners())
+                {
+                    // Empty polls make no span: it starts with the batch's first message and continues that message's trace.
+                    TryReadTraceParent(result, out var parent);
+                    batch = activities.StartActivity("kafka batch receive", ActivityKind.Consumer, parent);
+                    batch?.SetTag("messaging.system", "kafka");
+                    batch?.SetTag("messaging.destination.name", result.Topic);
+                }
+
+                // Every other traced message of the batch is linked (OpenTelemetry's batch-receive convention), up to a
+                // bound: header parsing costs only while a listener records spans.
+                if (batch is not null && count > 1 && count <= MaxLinksPerBatch && TryReadTraceParent(result, out var producer))
+                {
+                    batch.AddLink(new ActivityLink(producer));
+                }
+
+                if (kinds.TryGetValue(result.Topic, out var kind))
+                {
+                    var message = new IngestedMessage(IngestKind.Message, kind, result, []);
+                    if (hold && ordering is not null && ordering.TryHold(message, fromGroup: storeOffsets))
+                    {
+                        continue; // applied (and its offset stored) when the merge lets it out
+                    }
+
+                    observer.OnNext(message);
+                }
+
+                if (storeOffsets && !cancel.IsCancellationRequested)
+                {
+                    consumer.StoreOffset(result);
+                }
             }
         }
+        finally
+        {
+            if (batch is not null)
+            {
+                batch.SetTag("messaging.batch.message_count", count);
+                batch.Dispose();
+            }
+        }
+    }
+
+    private static bool TryReadTraceParent(ConsumeResult<byte[], byte[]> result, out ActivityContext context)
+    {
+        context = default;
+        return result.Message.Headers is { Count: > 0 } headers && headers.TryGetLastBytes("traceparent", out var bytes)
+            && ActivityContext.TryParse(System.Text.Encoding.ASCII.GetString(bytes), null, isRemote: true, out context);
     }
 
     private static List<TopicPartitionOffset> Partitions(IConsumer<byte[], byte[]> consumer, string[] wanted, CancellationToken cancel)

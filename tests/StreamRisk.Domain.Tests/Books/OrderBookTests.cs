@@ -89,6 +89,17 @@ public sealed class OrderBookTests
     }
 
     [Fact]
+    public void ApplyDiff_FirstAfterSnapshotContinuingItsId_Applied()
+    {
+        var book = Snapshot(100, bids: [(1000, 1)], asks: [(1001, 1)]);
+
+        Assert.Equal(DiffOutcome.Applied, Diff(book, 101, 110, 100, bids: [(999, 1)], asks: []));
+        Assert.False(book.IsStale);
+        Assert.Equal(DiffOutcome.Applied, Diff(book, 111, 112, 110, bids: [(998, 1)], asks: []));
+        Assert.Equal(3, book.LevelCount(BookSide.Bid));
+    }
+
+    [Fact]
     public void ApplyDiff_PreviousIdNotLastApplied_GapMarksStaleAndRequestsResync()
     {
         var book = Snapshot(100, bids: [(1000, 1)], asks: [(1001, 1)]);

@@ -1,0 +1,99 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace StreamRisk.Host.Dashboard;
+
+/// <summary>
+/// The dashboard's HTTP side: the page and its script (embedded in this assembly, plotly.js included, so it works
+/// offline), <c>/api/symbols</c>, <c>/api/symbols/{symbol}</c>, <c>/api/alerts</c> and the Server-Sent Events stream
+/// <c>/api/events</c>. Request threads only read <see cref="DashboardState"/> snapshots.
+/// </summary>
+public static class DashboardEndpoints
+{
+    /// <summary>Code the page loads: no data in it, so it is served without the token (a script tag cannot carry one).</summary>
+    public static readonly FrozenSet<string> PublicAssets = new[] { "/dashboard.js", "/dashboard.css", "/lib/plotly.min.js" }.ToFrozenSet(StringComparer.Ordinal);
+
+    private static readonly FrozenDictionary<string, (string Resource, string ContentType, bool Cache)> Assets = new Dictionary<string, (string, string, bool)>(StringComparer.Ordinal)
+    {
+        ["/"] = ("dashboard/index.html", "text/html; charset=utf-8", false),
+        ["/dashboard.js"] = ("dashboard/dashboard.js", "text/javascript; charset=utf-8", false),
+        ["/dashboard.css"] = ("dashboard/dashboard.css", "text/css; charset=utf-8", false),
+        // Versioned by the package pin: a browser may keep it.
+        ["/lib/plotly.min.js"] = ("dashboard/plotly.min.js", "text/javascript; charset=utf-8", true),
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    public static void Map(WebApplication app, DashboardState state)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(state);
+        foreach (var (path, asset) in Assets)
+        {
+            var bytes = Load(asset.Resource);
+            app.MapGet(path, (HttpContext context) =>
+            {
+                context.Response.Headers.CacheControl = asset.Cache ? "public, max-age=86400" : "no-cache";
+                return Results.Bytes(bytes, asset.ContentType);
+            });
+        }
+
+        app.MapGet("/api/symbols", () => Results.Json(state.Symbols(), DashboardJson.Default.IReadOnlyListSymbolView));
+        app.MapGet("/api/symbols/{symbol}", (string symbol) => state.Symbol(symbol) is { } view
+            ? Results.Json(view, DashboardJson.Default.SymbolView)
+            : Results.NotFound());
+        app.MapGet("/api/alerts", () => Results.Json(state.Alerts(), DashboardJson.Default.AlertsView));
+        app.MapGet("/api/events", (HttpContext context) => StreamAsync(context, state));
+    }
+
+    private static async Task StreamAsync(HttpContext context, DashboardState state)
+    {
+        // The stream ends when the client goes or the host stops (otherwise shutdown would wait for it).
+        var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        var events = state.Subscribe(stop.Token);
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        try
+        {
+            // The browser reconnects a second after a drop, and the snapshot brings it back up to date.
+            await response.WriteAsync("retry: 1000\n\n", stop.Token).ConfigureAwait(false);
+            await WriteAsync(response, "snapshot", JsonSerializer.Serialize(state.Snapshot(), DashboardJson.Default.SnapshotView), stop.Token).ConfigureAwait(false);
+            await foreach (var item in events.ReadAllAsync(stop.Token).ConfigureAwait(false))
+            {
+                await WriteAsync(response, item.Name, Serialize(item.Payload), stop.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client left or the host is stopping.
+        }
+    }
+
+    /// <summary>One event: <c>event: NAME</c>, one <c>data:</c> line of JSON (never indented, so never multi-line), a blank line.</summary>
+    private static async Task WriteAsync(HttpResponse response, string name, string json, CancellationToken cancel)
+    {
+        await response.WriteAsync($"event: {name}\ndata: {json}\n\n", cancel).ConfigureAwait(false);
+        await response.Body.FlushAsync(cancel).ConfigureAwait(false);
+    }
+
+    private static string Serialize(object payload) => payload switch
+    {
+        SymbolView symbol => JsonSerializer.Serialize(symbol, DashboardJson.Default.SymbolView),
+        AlertEntry alert => JsonSerializer.Serialize(alert, DashboardJson.Default.AlertEntry),
+        FreshnessView freshness => JsonSerializer.Serialize(freshness, DashboardJson.Default.FreshnessView),
+        _ => throw new InvalidOperationException("no JSON for " + payload.GetType().Name),
+    };
+
+    private static byte[] Load(string resource)
+    {
+        using var stream = typeof(DashboardEndpoints).Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"embedded resource {resource} is missing from the build");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+}

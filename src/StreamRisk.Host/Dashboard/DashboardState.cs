@@ -1,0 +1,284 @@
+using System.Collections.Immutable;
+using System.Threading.Channels;
+using StreamRisk.Domain.Alerts;
+using Wire = StreamRisk.Contracts.Alerts;
+
+namespace StreamRisk.Host.Dashboard;
+
+/// <summary>Limits of the dashboard's in-memory picture.</summary>
+public sealed record DashboardOptions
+{
+    /// <summary>A symbol with no projection for this long (wall time) is shown stale.</summary>
+    public TimeSpan StaleAfter { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Alert transitions kept for the page (newest first); open alerts are kept whatever their age.</summary>
+    public int RecentAlerts { get; init; } = 200;
+
+    /// <summary>History points kept per symbol, one per second of event time at most: ten minutes.</summary>
+    public int HistoryPoints { get; init; } = 600;
+
+    /// <summary>Events buffered per SSE client; a slower client loses the oldest (and catches up from the next snapshot).</summary>
+    public int ClientBuffer { get; init; } = 512;
+
+    /// <summary>How often every client is told each symbol's freshness (the page's heartbeat).</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>One server-sent event before serialization: <c>symbol</c> (a <see cref="SymbolView"/>), <c>alert</c> (an
+/// <see cref="AlertEntry"/>) or <c>freshness</c> (a <see cref="FreshnessView"/>).</summary>
+public sealed record DashboardEvent(string Name, object Payload);
+
+/// <summary>
+/// What the dashboard shows, kept apart from the engine. Ownership: the engine thread is the single writer
+/// (<see cref="Observe(SymbolRisk)"/>, <see cref="Observe(Wire.AlertTransition)"/>); it publishes immutable snapshots
+/// by a reference write, and request threads only read those. Nothing here blocks the writer: SSE clients each get a
+/// bounded channel that drops its oldest event when the client falls behind.
+/// </summary>
+public sealed class DashboardState : IDisposable
+{
+    private const long HistoryStepMs = 1_000;
+
+    private readonly TimeProvider _time;
+    private readonly DashboardOptions _options;
+    private readonly ITimer _heartbeat;
+
+    // Published snapshots: replaced whole by the writer, read without locks.
+    private ImmutableSortedDictionary<string, SymbolEntry> _symbols = ImmutableSortedDictionary.Create<string, SymbolEntry>(StringComparer.Ordinal);
+    private AlertsView _alerts = new(0, [], []);
+
+    // The writer's own working state.
+    private readonly Dictionary<string, AlertEntry> _open = new(StringComparer.Ordinal);
+    private long _seq;
+
+    // Copy-on-write: subscribers change it under the lock; the writer and the heartbeat read the array as published.
+    private readonly Lock _clientsGate = new();
+    private Channel<DashboardEvent>[] _clients = [];
+
+    public DashboardState(TimeProvider time, DashboardOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        _time = time;
+        _options = options ?? new DashboardOptions();
+        _heartbeat = time.CreateTimer(_ => Broadcast(new DashboardEvent("freshness", Freshness())), null, _options.HeartbeatInterval, _options.HeartbeatInterval);
+    }
+
+    public DashboardOptions Options => _options;
+
+    /// <summary>Engine thread: a new projection of one symbol.</summary>
+    public void Observe(SymbolRisk risk)
+    {
+        ArgumentNullException.ThrowIfNull(risk);
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var view = ToView(risk, now);
+        var symbols = _symbols;
+        var history = symbols.TryGetValue(risk.Symbol, out var previous) ? previous.History : [];
+        HistoryPoint? point = null;
+        if (history.Length == 0 || risk.EventTime >= history[^1].EventTime + HistoryStepMs)
+        {
+            var rings = new double[view.Heatmap.Count];
+            for (var i = 0; i < rings.Length; i++)
+            {
+                rings[i] = view.Heatmap[i].Liquidatable;
+            }
+
+            point = new HistoryPoint(risk.EventTime, risk.Mark, risk.CriticalShockDown, risk.CriticalShockUp, rings);
+            history = Append(history, point, _options.HistoryPoints);
+        }
+
+        Volatile.Write(ref _symbols, symbols.SetItem(risk.Symbol, new SymbolEntry(view, history)));
+        Broadcast(new DashboardEvent("symbol", WithFreshness(view, now) with { Point = point }));
+    }
+
+    /// <summary>Engine thread: an alert transition (in its wire form, as published to Redis).</summary>
+    public void Observe(Wire.AlertTransition transition)
+    {
+        ArgumentNullException.ThrowIfNull(transition);
+        var entry = new AlertEntry(++_seq, _time.GetUtcNow().ToUnixTimeMilliseconds(), transition);
+        if (transition.State == Wire.AlertState.Resolved)
+        {
+            _open.Remove(transition.Id);
+        }
+        else
+        {
+            _open[transition.Id] = entry;
+        }
+
+        var open = _open.Values.ToArray();
+        // Most severe first, then most recent: what ops should look at first.
+        Array.Sort(open, (a, b) => b.Transition.Severity != a.Transition.Severity ? b.Transition.Severity.CompareTo(a.Transition.Severity) : b.Seq.CompareTo(a.Seq));
+        var recent = _alerts.Recent;
+        var kept = Math.Min(recent.Count, _options.RecentAlerts - 1);
+        var next = new AlertEntry[kept + 1];
+        next[0] = entry;
+        for (var i = 0; i < kept; i++)
+        {
+            next[i + 1] = recent[i];
+        }
+
+        Volatile.Write(ref _alerts, new AlertsView(_seq, open, next));
+        Broadcast(new DashboardEvent("alert", entry));
+    }
+
+    /// <summary>Every symbol's latest view (without history), by symbol.</summary>
+    public IReadOnlyList<SymbolView> Symbols()
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        return Volatile.Read(ref _symbols).Values.Select(e => WithFreshness(e.View, now)).ToList();
+    }
+
+    /// <summary>One symbol's latest view with its history; null when the symbol has not been projected.</summary>
+    public SymbolView? Symbol(string symbol)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        return Volatile.Read(ref _symbols).TryGetValue(symbol, out var entry) ? WithFreshness(entry.View, now) with { History = entry.History } : null;
+    }
+
+    public AlertsView Alerts() => Volatile.Read(ref _alerts);
+
+    public FreshnessView Freshness()
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var symbols = Volatile.Read(ref _symbols);
+        var entries = new List<FreshnessEntry>(symbols.Count);
+        foreach (var (symbol, entry) in symbols)
+        {
+            var view = WithFreshness(entry.View, now);
+            entries.Add(new FreshnessEntry(symbol, view.AgeSeconds, view.Stale, view.StaleReason));
+        }
+
+        return new FreshnessView(now, Volatile.Read(ref _alerts).Seq, _options.StaleAfter.TotalSeconds, entries);
+    }
+
+    /// <summary>Everything, with histories: the first event of an SSE connection.</summary>
+    public SnapshotView Snapshot()
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var symbols = Volatile.Read(ref _symbols).Values.Select(e => WithFreshness(e.View, now) with { History = e.History }).ToList();
+        return new SnapshotView(Freshness(), symbols, Alerts());
+    }
+
+    /// <summary>
+    /// A new SSE client: events from now on, buffered up to <see cref="DashboardOptions.ClientBuffer"/> (oldest dropped).
+    /// Subscribe before taking the snapshot so nothing falls between the two; the page skips alerts it already has by seq.
+    /// </summary>
+    public ChannelReader<DashboardEvent> Subscribe(CancellationToken until)
+    {
+        var channel = Channel.CreateBounded<DashboardEvent>(new BoundedChannelOptions(_options.ClientBuffer)
+        {
+            FullMode = BoundedChannelFullMode.DropOldest,
+            SingleReader = true,
+            SingleWriter = false,
+        });
+        lock (_clientsGate)
+        {
+            _clients = [.. _clients, channel];
+        }
+
+        until.Register(() =>
+        {
+            lock (_clientsGate)
+            {
+                _clients = _clients.Where(c => c != channel).ToArray();
+            }
+
+            channel.Writer.TryComplete();
+        });
+        return channel.Reader;
+    }
+
+    public int ClientCount => Volatile.Read(ref _clients).Length;
+
+    public void Dispose()
+    {
+        _heartbeat.Dispose();
+        lock (_clientsGate)
+        {
+            foreach (var client in _clients)
+            {
+                client.Writer.TryComplete();
+            }
+
+            _clients = [];
+        }
+    }
+
+    private void Broadcast(DashboardEvent dashboardEvent)
+    {
+        foreach (var client in Volatile.Read(ref _clients))
+        {
+            // Never waits: a full channel drops its oldest event.
+            client.Writer.TryWrite(dashboardEvent);
+        }
+    }
+
+    private SymbolView WithFreshness(SymbolView view, long now)
+    {
+        var age = Math.Max(0, now - view.ReceivedAt) / 1000.0;
+        var reason = view.BookStale ? "book" : age > _options.StaleAfter.TotalSeconds ? "no-update" : null;
+        return view with { AgeSeconds = age, Stale = reason is not null, StaleReason = reason };
+    }
+
+    private static HistoryPoint[] Append(HistoryPoint[] history, HistoryPoint point, int capacity)
+    {
+        var keep = Math.Min(history.Length, capacity - 1);
+        var next = new HistoryPoint[keep + 1];
+        Array.Copy(history, history.Length - keep, next, 0, keep);
+        next[keep] = point;
+        return next;
+    }
+
+    internal static SymbolView ToView(SymbolRisk risk, long receivedAt)
+    {
+        var bands = new BandView[risk.Bands.Count];
+        for (var i = 0; i < bands.Length; i++)
+        {
+            var b = risk.Bands[i];
+            bands[i] = new BandView(b.Band, b.LiquidatableDown, b.LiquidatableUp, b.BidDepth, b.AskDepth);
+        }
+
+        var rings = new RingView[risk.Heatmap.Count];
+        for (var i = 0; i < rings.Length; i++)
+        {
+            var r = risk.Heatmap[i];
+            rings[i] = new RingView(r.From, r.To, r.Liquidatable, r.Depth);
+        }
+
+        string? worst = (risk.CriticalShockDown, risk.CriticalShockUp) switch
+        {
+            ({ } down, { } up) => down <= up ? "down" : "up",
+            ({ }, null) => "down",
+            (null, { }) => "up",
+            _ => null,
+        };
+        return new SymbolView
+        {
+            Symbol = risk.Symbol,
+            EventTime = risk.EventTime,
+            ReceivedAt = receivedAt,
+            Mark = risk.Mark,
+            CriticalShockDown = risk.CriticalShockDown,
+            CriticalShockUp = risk.CriticalShockUp,
+            WorstDirection = worst,
+            ChainDown = ToView(risk.ChainDown),
+            ChainUp = ToView(risk.ChainUp),
+            InsuranceFund = risk.InsuranceFund,
+            FundDrainShockDown = risk.FundDrainShockDown,
+            FundDrainShockUp = risk.FundDrainShockUp,
+            AdlNotionalDown = risk.AdlNotionalDown,
+            AdlNotionalUp = risk.AdlNotionalUp,
+            Bands = bands,
+            Heatmap = rings,
+            DepthNearMark = risk.DepthNearMark,
+            DepthNearMarkPeak = risk.DepthNearMarkPeak,
+            BookStale = risk.BookStale,
+        };
+    }
+
+    private static ChainView? ToView(CascadeChain? chain) => chain is null
+        ? null
+        : new ChainView(chain.Shock, Finite(chain.FinalPrice), Finite(chain.Amplification), chain.RoundPrices, chain.Positions, chain.Notional, chain.TopAccounts);
+
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
+
+    private sealed record SymbolEntry(SymbolView View, HistoryPoint[] History);
+}

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using StreamRisk.Domain.Alerts;
+using StreamRisk.Host.Dashboard;
+using StreamRisk.Host.Telemetry;
+using StreamRisk.Testing;
+using Wire = StreamRisk.Contracts.Alerts;
+
+namespace StreamRisk.BrowserTests;
+
+/// <summary>
+/// The dashboard in headless Chromium, fed by a test-controlled engine thread: the test plays the engine (the single
+/// writer of <see cref="DashboardState"/>), and the page gets everything through the real SSE and HTTP endpoints.
+/// </summary>
+public sealed partial class DashboardBrowserTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    private static readonly TimeSpan FiveSeconds = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public async Task AlertPublished_AppearsHighlightedWithinFiveSeconds_ClickShowsExplanation_ResolvedGreyed()
+    {
+        await using var site = await Site.StartAsync();
+        var page = await browser.NewPageAsync();
+        var offsite = WatchOffsiteRequests(page, site.Url);
+        await page.GotoAsync(site.Url + "/");
+        site.Publish(Scenario.Risk("BTCUSDT", 60_000, Scenario.T0, criticalDown: 0.012));
+        await Assertions.Expect(page.Locator("#symbol-BTCUSDT .mark")).ToHaveTextAsync("60,000", new() { Timeout = 10_000 });
+
+        var alert = Scenario.Alert("BTCUSDT", Wire.AlertState.Raised, Wire.AlertSeverity.Critical, Scenario.T0 + 100);
+        var published = Stopwatch.StartNew();
+        site.Publish(alert);
+        var row = page.Locator($"#alerts li[data-alert-id='{alert.Id}']");
+        await row.WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = (float)FiveSeconds.TotalMilliseconds });
+        var seenAfter = published.Elapsed;
+
+        Assert.True(seenAfter < FiveSeconds, $"the alert took {seenAfter} to appear");
+        await Assertions.Expect(row).ToHaveClassAsync(NewAlert());
+        await Assertions.Expect(row).ToContainTextAsync("CascadeRisk");
+        await Assertions.Expect(row.Locator(".explanation")).ToHaveCountAsync(0);
+        await row.ClickAsync();
+        await Assertions.Expect(row.Locator(".explanation")).ToHaveTextAsync(alert.Explanation);
+        await Assertions.Expect(row.Locator(".action")).ToContainTextAsync(alert.SuggestedAction);
+        await Assertions.Expect(page.Locator("#open-count")).ToHaveTextAsync("1 open");
+
+        site.Publish(Scenario.Alert("BTCUSDT", Wire.AlertState.Resolved, Wire.AlertSeverity.Critical, Scenario.T0 + 5_000));
+        await Assertions.Expect(row).ToHaveClassAsync(Resolved(), new() { Timeout = 5_000 });
+        await Assertions.Expect(row).Not.ToHaveClassAsync(NewAlert());
+        await Assertions.Expect(page.Locator("#open-count")).ToHaveTextAsync("0 open");
+        Assert.Empty(offsite);
+    }
+
+    [Fact]
+    public async Task StaleBookAndQuietFeed_MarkedStale_LiveSymbolNot()
+    {
+        await using var site = await Site.StartAsync();
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(site.Url + "/");
+
+        site.Publish(Scenario.Risk("BTCUSDT", 60_000, Scenario.T0, bookStale: true));
+        site.Publish(Scenario.Risk("ETHUSDT", 3_000, Scenario.T0));
+        site.Publish(Scenario.Risk("SOLUSDT", 150, Scenario.T0));
+        await Assertions.Expect(page.Locator("#symbol-ETHUSDT .freshness")).ToContainTextAsync("LIVE", new() { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator("#symbol-BTCUSDT")).ToHaveClassAsync(Stale());
+        await Assertions.Expect(page.Locator("#symbol-BTCUSDT .freshness")).ToContainTextAsync("book out of sync");
+
+        // Wall time moves on 30 s; only SOLUSDT hears from the engine again.
+        site.Time.Advance(TimeSpan.FromSeconds(30));
+        site.Publish(Scenario.Risk("SOLUSDT", 151, Scenario.T0 + 30_000));
+
+        await Assertions.Expect(page.Locator("#symbol-ETHUSDT")).ToHaveClassAsync(Stale(), new() { Timeout = 5_000 });
+        await Assertions.Expect(page.Locator("#symbol-ETHUSDT .freshness")).ToContainTextAsync("no update");
+        await Assertions.Expect(page.Locator("#symbol-SOLUSDT")).Not.ToHaveClassAsync(Stale());
+        await Assertions.Expect(page.Locator("#symbol-SOLUSDT .freshness")).ToContainTextAsync("LIVE");
+        var api = await page.APIRequest.GetAsync(site.Url + "/api/symbols/ETHUSDT");
+        Assert.Matches("\"stale\":true,\"staleReason\":\"no-update\"", await api.TextAsync());
+    }
+
+    [Fact]
+    public async Task ConnectionLost_EverySymbolShownStale()
+    {
+        await using var site = await Site.StartAsync();
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(site.Url + "/");
+        site.Publish(Scenario.Risk("ETHUSDT", 3_000, Scenario.T0));
+        await Assertions.Expect(page.Locator("#symbol-ETHUSDT .freshness")).ToContainTextAsync("LIVE", new() { Timeout = 10_000 });
+
+        await site.DisposeAsync();
+
+        // The last figures stay on screen, but not as live ones.
+        await Assertions.Expect(page.Locator("#symbol-ETHUSDT")).ToHaveClassAsync(Stale(), new() { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator("#symbol-ETHUSDT .freshness")).ToContainTextAsync("connection lost");
+        await Assertions.Expect(page.Locator("#connection")).Not.ToHaveTextAsync("live");
+    }
+
+    private static List<string> WatchOffsiteRequests(IPage page, string site)
+    {
+        var offsite = new List<string>();
+        page.Request += (_, request) =>
+        {
+            if (!request.Url.StartsWith(site, StringComparison.Ordinal))
+            {
+                lock (offsite)
+                {
+                    offsite.Add(request.Url);
+                }
+            }
+        };
+        return offsite;
+    }
+
+    [GeneratedRegex(@"\bnew\b")]
+    private static partial Regex NewAlert();
+
+    [GeneratedRegex(@"\bresolved\b")]
+    private static partial Regex Resolved();
+
+    [GeneratedRegex(@"\bstale\b")]
+    private static partial Regex Stale();
+
+    /// <summary>The host on a free loopback port with a dashboard the test writes to, on a clock it can move.</summary>
+    private sealed class Site : IAsyncDisposable
+    {
+        private readonly MonitorWebHost _host;
+        private bool _disposed;
+
+        private Site(MonitorWebHost host, DashboardState state, ShiftedTime time)
+        {
+            _host = host;
+            State = state;
+            Time = time;
+        }
+
+        public string Url => _host.Url;
+
+        public DashboardState State { get; }
+
+        public ShiftedTime Time { get; }
+
+        public static async Task<Site> StartAsync()
+        {
+            var time = new ShiftedTime();
+            var state = new DashboardState(time);
+            var host = await MonitorWebHost.StartAsync($"http://127.0.0.1:{FreePort.Next()}", string.Empty, CancellationToken.None, state);
+            return new Site(host, state, time);
+        }
+
+        // One writer, as on the engine thread: the tests publish from theirs, one call at a time.
+        public void Publish(SymbolRisk risk) => State.Observe(risk);
+
+        public void Publish(Wire.AlertTransition transition) => State.Observe(transition);
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            await _host.DisposeAsync();
+            State.Dispose();
+        }
+    }
+}
+
+/// <summary>Wall time the test can move forward (timers run on the real clock).</summary>
+public sealed class ShiftedTime : TimeProvider
+{
+    private long _shiftTicks;
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _shiftTicks, by.Ticks);
+
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref _shiftTicks));
+}

@@ -1,0 +1,217 @@
+using System.Net;
+using System.Text.Json;
+using StreamRisk.Domain.Alerts;
+using StreamRisk.Host.Dashboard;
+using StreamRisk.Host.Telemetry;
+using StreamRisk.Testing;
+using Wire = StreamRisk.Contracts.Alerts;
+
+namespace StreamRisk.Host.Tests;
+
+public sealed class DashboardStateTests
+{
+    private const long T0 = 1_723_161_255_000;
+
+    [Fact]
+    public void Observe_HistoryKeepsOnePointPerSecondOfEventTime_BoundedOldestDropped()
+    {
+        var time = new ManualTime();
+        using var state = new DashboardState(time, new DashboardOptions { HistoryPoints = 5 });
+
+        for (var t = 0; t < 10_000; t += 100)
+        {
+            state.Observe(Risk("XUSDT", 100 + (t / 1000.0), T0 + t));
+        }
+
+        var view = state.Symbol("XUSDT")!;
+        Assert.Equal([T0 + 5_000, T0 + 6_000, T0 + 7_000, T0 + 8_000, T0 + 9_000], view.History!.Select(p => p.EventTime));
+        Assert.Equal(109.9, view.Mark, 9);
+        Assert.Equal(T0 + 9_900, view.EventTime);
+        Assert.Equal(2, view.History![0].Liquidatable.Count);
+        Assert.Null(state.Symbols().Single().History); // the list carries no history
+    }
+
+    [Fact]
+    public void Freshness_BookStaleOrNoUpdateForTooLong_Stale()
+    {
+        var time = new ManualTime();
+        using var state = new DashboardState(time, new DashboardOptions { StaleAfter = TimeSpan.FromSeconds(5) });
+        state.Observe(Risk("AUSDT", 1, T0, bookStale: true));
+        state.Observe(Risk("BUSDT", 1, T0));
+
+        Assert.Equal("book", state.Symbol("AUSDT")!.StaleReason);
+        Assert.False(state.Symbol("BUSDT")!.Stale);
+
+        time.Advance(TimeSpan.FromSeconds(5.5));
+        var b = state.Symbol("BUSDT")!;
+
+        Assert.True(b.Stale);
+        Assert.Equal("no-update", b.StaleReason);
+        Assert.Equal(5.5, b.AgeSeconds, 3);
+        Assert.All(state.Freshness().Symbols, f => Assert.True(f.Stale));
+    }
+
+    [Fact]
+    public void ObserveAlert_OpenUntilResolved_RecentBoundedNewestFirst_SeqCounts()
+    {
+        var time = new ManualTime();
+        using var state = new DashboardState(time, new DashboardOptions { RecentAlerts = 3 });
+
+        state.Observe(Alert("A", Wire.AlertState.Raised, Wire.AlertSeverity.Warning));
+        state.Observe(Alert("B", Wire.AlertState.Raised, Wire.AlertSeverity.Critical));
+        state.Observe(Alert("A", Wire.AlertState.Escalated, Wire.AlertSeverity.Critical));
+        state.Observe(Alert("B", Wire.AlertState.Resolved, Wire.AlertSeverity.Critical));
+        var alerts = state.Alerts();
+
+        Assert.Equal(4, alerts.Seq);
+        var open = Assert.Single(alerts.Open);
+        Assert.Equal(("A", Wire.AlertState.Escalated), (open.Transition.Id, open.Transition.State));
+        Assert.Equal([4L, 3, 2], alerts.Recent.Select(e => e.Seq));
+    }
+
+    [Fact]
+    public async Task Subscribe_SlowClientLosesOldestEvents_WriterNeverWaits()
+    {
+        var time = new ManualTime();
+        using var state = new DashboardState(time, new DashboardOptions { ClientBuffer = 4, HeartbeatInterval = TimeSpan.FromHours(1) });
+        using var gone = new CancellationTokenSource();
+        var events = state.Subscribe(gone.Token);
+
+        // A client that reads nothing: ten writes complete at once and the channel keeps the newest four.
+        for (var i = 0; i < 10; i++)
+        {
+            state.Observe(Risk("XUSDT", 100 + i, T0 + (i * 100)));
+        }
+
+        var kept = new List<double>();
+        while (events.TryRead(out var item))
+        {
+            kept.Add(((SymbolView)item.Payload).Mark);
+        }
+
+        Assert.Equal([106.0, 107, 108, 109], kept);
+        Assert.Equal(1, state.ClientCount);
+        await gone.CancelAsync();
+        Assert.Equal(0, state.ClientCount);
+        Assert.True(events.Completion.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Endpoints_ApiJsonAndEventStream()
+    {
+        var time = new ManualTime();
+        using var state = new DashboardState(time);
+        await using var host = await MonitorWebHost.StartAsync("http://127.0.0.1:0", string.Empty, CancellationToken.None, state);
+        using var http = new HttpClient { BaseAddress = new Uri(host.Url) };
+        state.Observe(Risk("XUSDT", 100, T0));
+        state.Observe(Alert("A", Wire.AlertState.Raised, Wire.AlertSeverity.Critical));
+
+        using var symbols = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/symbols", UriKind.Relative)));
+        using var symbol = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/symbols/XUSDT", UriKind.Relative)));
+        using var alerts = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/alerts", UriKind.Relative)));
+        var missing = await http.GetAsync(new Uri("/api/symbols/NOPE", UriKind.Relative));
+        var page = await http.GetStringAsync(new Uri("/", UriKind.Relative));
+        var plotly = await http.GetAsync(new Uri("/lib/plotly.min.js", UriKind.Relative));
+
+        var x = symbols.RootElement.EnumerateArray().Single();
+        Assert.Equal("XUSDT", x.GetProperty("symbol").GetString());
+        Assert.Equal(0.012, x.GetProperty("criticalShockDown").GetDouble());
+        Assert.Equal("down", x.GetProperty("worstDirection").GetString());
+        Assert.Equal(2, x.GetProperty("heatmap").GetArrayLength());
+        Assert.False(x.TryGetProperty("history", out _));
+        Assert.Equal(1, symbol.RootElement.GetProperty("history").GetArrayLength());
+        Assert.Equal([98.0, 97.0], symbol.RootElement.GetProperty("chainDown").GetProperty("roundPrices").EnumerateArray().Select(p => p.GetDouble()));
+        Assert.Equal(1, alerts.RootElement.GetProperty("seq").GetInt64());
+        Assert.Equal("critical", alerts.RootElement.GetProperty("open")[0].GetProperty("transition").GetProperty("severity").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Contains("/lib/plotly.min.js", page, StringComparison.Ordinal);
+        Assert.True((await plotly.Content.ReadAsByteArrayAsync()).Length > 1_000_000, "plotly.js is embedded whole");
+
+        // The stream: a snapshot first, then each change as one event.
+        using var stream = new StreamReader(await http.GetStreamAsync(new Uri("/api/events", UriKind.Relative)));
+        var snapshot = await NextEventAsync(stream);
+        state.Observe(Alert("B", Wire.AlertState.Raised, Wire.AlertSeverity.Warning));
+        var next = await NextEventAsync(stream);
+
+        Assert.Equal("snapshot", snapshot.Name);
+        Assert.Equal(1, JsonDocument.Parse(snapshot.Data).RootElement.GetProperty("alerts").GetProperty("seq").GetInt64());
+        Assert.Equal("alert", next.Name);
+        Assert.Equal(2, JsonDocument.Parse(next.Data).RootElement.GetProperty("seq").GetInt64());
+    }
+
+    [Fact]
+    public async Task Endpoints_WithToken_ApiAndPageNeedIt_ScriptsDoNot()
+    {
+        using var state = new DashboardState(new ManualTime());
+        await using var host = await MonitorWebHost.StartAsync("http://127.0.0.1:0", "s3cret", CancellationToken.None, state);
+        using var http = new HttpClient { BaseAddress = new Uri(host.Url) };
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri("/api/symbols", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri("/api/events", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/api/symbols?token=s3cret", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/dashboard.js", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task StartAsync_NotAnHttpUrl_OneLineUsageError()
+    {
+        var error = await Assert.ThrowsAsync<UsageException>(() => MonitorWebHost.StartAsync("nonsense", string.Empty, CancellationToken.None));
+
+        Assert.Equal("'nonsense' is not an http URL to serve the dashboard on (e.g. http://127.0.0.1:8080)", error.Message);
+    }
+
+    private static async Task<(string Name, string Data)> NextEventAsync(StreamReader stream)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        string? name = null;
+        while (await stream.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                name = line["event: ".Length..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal) && name is not null && name != "freshness")
+            {
+                return (name, line["data: ".Length..]);
+            }
+        }
+
+        throw new EndOfStreamException();
+    }
+
+    private static SymbolRisk Risk(string symbol, double mark, long eventTime, bool bookStale = false) => new()
+    {
+        Symbol = symbol,
+        EventTime = eventTime,
+        Mark = mark,
+        CriticalShockDown = 0.012,
+        ChainDown = new CascadeChain(0.012, 97, 2.5, [98, 97], 3, 1_000, ["a"]),
+        Heatmap = [new LadderRing(-0.005, 0, 10, 20), new LadderRing(0, 0.005, 30, 40)],
+        BookStale = bookStale,
+    };
+
+    private static Wire.AlertTransition Alert(string id, Wire.AlertState state, Wire.AlertSeverity severity) => new()
+    {
+        Id = id,
+        TransitionId = id + ":" + state,
+        Rule = "CascadeRisk",
+        Symbol = "XUSDT",
+        Severity = severity,
+        State = state,
+        EventTime = T0,
+        Metrics = new Dictionary<string, double> { ["criticalShock"] = 0.012 },
+        Explanation = "explained",
+        SuggestedAction = "act",
+    };
+
+    /// <summary>Wall time the test sets; timers run on the real clock.</summary>
+    private sealed class ManualTime : TimeProvider
+    {
+        private DateTimeOffset _now = DateTimeOffset.FromUnixTimeMilliseconds(T0);
+
+        public void Advance(TimeSpan by) => _now += by;
+
+        public override DateTimeOffset GetUtcNow() => _now;
+    }
+}
