@@ -52,7 +52,7 @@ public sealed class RecordCommandTests : IDisposable
         var produced = ReadAll(cluster.BootstrapServers, topics, expected: 10);
         var path = Path.Combine(_directory, "session.gz");
 
-        var run = await CliRun.InvokeAsync("record", "--out", path, "--bootstrap", cluster.BootstrapServers, "--topic-prefix", Prefix, "--duration", "3s");
+        var run = await CliRun.InvokeAsync("record", "--out", path, "--bootstrap", cluster.BootstrapServers, "--topic-prefix", Prefix, "--duration", "8s"); // room for the group join on a loaded machine
 
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("recorded 10 records", run.Output, StringComparison.Ordinal);

@@ -47,7 +47,7 @@ public sealed class ReplayDeterminismTests : IDisposable
         var code = await Cli.RunAsync(["replay", capture, "--positions", positions, "--out", outDir], output, error, TimeProvider.System);
 
         Assert.True(code == 0, error.ToString());
-        Assert.Contains(" 2 accounts,", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains(" 2 accounts (", output.ToString(), StringComparison.Ordinal);
         var alerts = await File.ReadAllTextAsync(Path.Combine(outDir, "alerts.ndjson"));
         Assert.Contains("LargeAccountNearLiquidation:BTCUSDT:whale:", alerts, StringComparison.Ordinal);
     }
