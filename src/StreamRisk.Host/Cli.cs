@@ -22,6 +22,7 @@ public static class Cli
         root.Subcommands.Add(BookCommand.Create(output));
         root.Subcommands.Add(HookCommand.Create(output, time));
         root.Subcommands.Add(RecordCommand.Create(output, time));
+        root.Subcommands.Add(SimulateCommand.Create(output, time));
         return root;
     }
 

@@ -69,7 +69,8 @@ public sealed class WireProducer : IDisposable
         _writer.Dispose();
     }
 
-    private void Send(in WireMessage wire)
+    /// <summary>An encoded wire message to its topic.</summary>
+    public void Send(in WireMessage wire)
     {
         var message = new Message<byte[], byte[]> { Key = wire.Key, Value = wire.Value };
         var topic = _topics.Of(wire.Topic);
