@@ -1,0 +1,54 @@
+using StreamRisk.Replay.Capture;
+
+namespace StreamRisk.Host.Tests;
+
+/// <summary><c>simulate</c>: a deterministic synthetic market day in the capture format, replayable as is.</summary>
+public sealed class SimulateCommandTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("simulate-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task SameSeed_SameBytes_AndTheCaptureReplaysWithNothingRejected()
+    {
+        var first = Path.Combine(_directory, "a.srcap.gz");
+        var second = Path.Combine(_directory, "b.srcap.gz");
+
+        var run = await CliRun.InvokeAsync("simulate", "--out", first, "--events", "5000", "--accounts", "500", "--seed", "7");
+        var again = await CliRun.InvokeAsync("simulate", "--out", second, "--events", "5000", "--accounts", "500", "--seed", "7");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains("simulate: 5,000 events (500 accounts, seed 7)", run.Output, StringComparison.Ordinal);
+        Assert.Equal(await File.ReadAllBytesAsync(first), await File.ReadAllBytesAsync(second));
+        var records = CaptureReader.ReadFile(first).ToList();
+        Assert.Equal(5_000, records.Count);
+        Assert.Subset(records.Select(r => r.Topic).ToHashSet(), new HashSet<string> { "book", "instruments", "marks", "positions" });
+        Assert.True(records.Zip(records.Skip(1)).All(pair => pair.First.EventTime <= pair.Second.EventTime), "not in event-time order");
+
+        var replay = await CliRun.InvokeAsync("replay", first, "--format", "capture", "--out", Path.Combine(_directory, "out"));
+
+        Assert.True(replay.ExitCode == 0, replay.Error);
+        Assert.Contains("replay: 5,000 records, 5,000 applied, 0 rejected by validation, 0 bad lines skipped", replay.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("simulate")]
+    [InlineData("simulate", "--out", "x.gz", "--events", "10")]
+    [InlineData("simulate", "--out", "/no/such/dir/x.gz")]
+    [InlineData("replay", "x.gz", "--to-kafka", "localhost:9092", "--out", "dir")]
+    public async Task BadCommandLine_OneLineExitTwo(params string[] args)
+    {
+        if (args.Contains("x.gz") && args[0] == "replay")
+        {
+            args[Array.IndexOf(args, "x.gz")] = Path.Combine(_directory, "exists.gz");
+            await File.WriteAllBytesAsync(Path.Combine(_directory, "exists.gz"), [0x1f, 0x8b]);
+        }
+
+        var run = await CliRun.InvokeAsync(args);
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Single(run.ErrorLines);
+    }
+}
