@@ -13,7 +13,7 @@ namespace StreamRisk.IntegrationTests;
 /// A replay produced to Kafka (<c>replay --to-kafka</c>) and consumed by the live monitor with event-time ordering gives
 /// byte for byte what the in-process replay gives: the same messages, applied in the same order, on event time.
 /// </summary>
-public sealed partial class ReplayThroughKafkaTests : IDisposable
+public sealed class ReplayThroughKafkaTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("replay-kafka-");
 
@@ -28,61 +28,86 @@ public sealed partial class ReplayThroughKafkaTests : IDisposable
     [InlineData("max", "2024-08-08T23:56:30Z")]
     public async Task BinanceBtcusdtCapture_ThroughKafka_ByteIdenticalToInProcess(string speed, string? to)
     {
-        var capture = SharedData.Path("binance-usdm", "btcusdt_20240808.gz");
-        string[] window = to is null ? [] : ["--to", to];
-        var inProcess = Path.Combine(_dir.FullName, "in-process");
-        using (var output = new StringWriter())
-        using (var error = new StringWriter())
-        {
-            var code = await Cli.RunAsync(["replay", capture, "--positions", "synthetic:seed=1", "--out", inProcess, .. window], output, error, TimeProvider.System);
-            Assert.True(code == 0, error.ToString());
-        }
+        var replay = new KafkaReplayRun(_dir.FullName, to);
+        var inProcess = await replay.InProcessAsync();
 
-        var topics = new TopicNames();
-        using var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 3 });
-        foreach (var (name, partitions) in topics.WithDefaultPartitions())
-        {
-            cluster.CreateTopic(name, partitions);
-        }
+        using var cluster = KafkaReplayRun.StartCluster();
+        var (throughKafka, summary, log) = await replay.ThroughKafkaAsync(cluster, speed, disturb: null);
 
-        var throughKafka = Path.Combine(_dir.FullName, "kafka-" + speed);
-        var settings = new MonitorSettings
-        {
-            Kafka = new KafkaSettings { BootstrapServers = cluster.BootstrapServers, GroupId = "replay", EventTimeOrdering = true, SessionTimeoutMs = 6000, HeartbeatIntervalMs = 2000 },
-            Dashboard = new DashboardSettings { Urls = string.Empty },
-        };
-        using var monitorOutput = new StringWriter();
-        var outputs = new ReplayOutputs(throughKafka);
-        var runner = new MonitorRunner(settings, monitorOutput, TimeProvider.System) { EchoAlerts = false, Outputs = outputs };
-        using var stop = new CancellationTokenSource();
-        var run = runner.RunAsync(stop.Token);
-
-        long produced;
-        using (var output = new StringWriter())
-        using (var error = new StringWriter())
-        {
-            // The monitor is already consuming: the replay is live for it, paced at the chosen speed.
-            var code = await Cli.RunAsync(["replay", capture, "--positions", "synthetic:seed=1", "--to-kafka", cluster.BootstrapServers, "--speed", speed, .. window], output, error, TimeProvider.System);
-            Assert.True(code == 0, error.ToString());
-            produced = long.Parse(Produced().Match(output.ToString()).Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
-        }
-
-        var allApplied = await Eventually.TrueAsync(() => runner.EventsProcessed >= produced, TimeSpan.FromSeconds(120));
-        await stop.CancelAsync();
-        var summary = await run;
-        outputs.Dispose();
-
-        Assert.True(allApplied, $"the monitor processed {runner.EventsProcessed} of {produced} messages; {monitorOutput}");
-        Assert.Equal(produced, summary.EventsApplied);
+        Assert.Equal(replay.Produced, summary.EventsApplied);
         Assert.Equal(0, summary.DeadLettered);
         var alerts = await File.ReadAllBytesAsync(Path.Combine(inProcess, "alerts.ndjson"));
         var projections = await File.ReadAllBytesAsync(Path.Combine(inProcess, "projections.ndjson"));
         Assert.True(projections.Length > 100_000, "the replay projected almost nothing");
         Assert.Contains("\"rule\":\"CascadeRisk\"", System.Text.Encoding.UTF8.GetString(alerts), StringComparison.Ordinal);
-        Assert.Equal(alerts, await File.ReadAllBytesAsync(Path.Combine(throughKafka, "alerts.ndjson")));
-        Assert.Equal(projections, await File.ReadAllBytesAsync(Path.Combine(throughKafka, "projections.ndjson")));
+        Assert.True(alerts.SequenceEqual(File.ReadAllBytes(Path.Combine(throughKafka, "alerts.ndjson"))), "alerts differ; monitor log:\n" + log);
+        Assert.True(projections.SequenceEqual(File.ReadAllBytes(Path.Combine(throughKafka, "projections.ndjson"))), "projections differ; monitor log:\n" + log);
+    }
+}
+
+/// <summary>One capture replayed in process and through an embedded Kafka cluster into a running monitor.</summary>
+internal sealed partial class KafkaReplayRun(string directory, string? to)
+{
+    private readonly string[] _window = to is null ? [] : ["--to", to];
+    private readonly string _capture = SharedData.Path("binance-usdm", "btcusdt_20240808.gz");
+
+    public long Produced { get; private set; }
+
+    public static EmbeddedKafkaCluster StartCluster(int replicationFactor = 1)
+    {
+        var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 3 });
+        foreach (var (name, partitions) in new TopicNames().WithDefaultPartitions())
+        {
+            cluster.CreateTopic(name, partitions, replicationFactor);
+        }
+
+        return cluster;
+    }
+
+    public async Task<string> InProcessAsync()
+    {
+        var outDir = Path.Combine(directory, "in-process");
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await Cli.RunAsync(["replay", _capture, "--positions", "synthetic:seed=1", "--out", outDir, .. _window], output, error, TimeProvider.System);
+        Assert.True(code == 0, error.ToString());
+        return outDir;
+    }
+
+    /// <param name="disturb">Runs beside the replay (faults, restarts); gets the monitor's progress counter.</param>
+    public async Task<(string OutDir, MonitorSummary Summary, string Log)> ThroughKafkaAsync(EmbeddedKafkaCluster cluster, string speed, Func<Func<long>, Task>? disturb)
+    {
+        var outDir = Path.Combine(directory, "kafka-" + speed);
+        var settings = new MonitorSettings
+        {
+            Kafka = new KafkaSettings { BootstrapServers = cluster.BootstrapServers, GroupId = "replay", EventTimeOrdering = true, SessionTimeoutMs = 6000, HeartbeatIntervalMs = 2000 },
+            Dashboard = new DashboardSettings { Urls = string.Empty },
+        };
+        using var log = new StringWriter();
+        var outputs = new ReplayOutputs(outDir);
+        var runner = new MonitorRunner(settings, log, TimeProvider.System) { EchoAlerts = false, Outputs = outputs };
+        using var stop = new CancellationTokenSource();
+        var run = runner.RunAsync(stop.Token);
+
+        // The monitor is already consuming: the replay is live for it, paced at the chosen speed.
+        var disturbing = disturb?.Invoke(() => runner.EventsProcessed) ?? Task.CompletedTask;
+        using (var output = new StringWriter())
+        using (var error = new StringWriter())
+        {
+            var code = await Task.Run(() => Cli.RunAsync(["replay", _capture, "--positions", "synthetic:seed=1", "--to-kafka", cluster.BootstrapServers, "--speed", speed, .. _window], output, error, TimeProvider.System));
+            Assert.True(code == 0, error.ToString());
+            Produced = long.Parse(ProducedLine().Match(output.ToString()).Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        }
+
+        await disturbing;
+        var allApplied = await Eventually.TrueAsync(() => runner.EventsProcessed >= Produced, TimeSpan.FromSeconds(120));
+        await stop.CancelAsync();
+        var summary = await run;
+        outputs.Dispose();
+        Assert.True(allApplied, $"the monitor processed {runner.EventsProcessed} of {Produced} messages; {log}");
+        return (outDir, summary, log.ToString());
     }
 
     [GeneratedRegex(@"replay: ([\d,]+) messages produced")]
-    private static partial Regex Produced();
+    private static partial Regex ProducedLine();
 }

@@ -414,7 +414,23 @@ public static class KafkaSource
             {
                 foreach (var partition in consumer.Assignment)
                 {
-                    var watermarks = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(5));
+                    WatermarkOffsets watermarks;
+                    try
+                    {
+                        watermarks = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(5));
+                    }
+                    catch (KafkaException ex)
+                    {
+                        // A broker down or a leader moving: hold on (nothing is released early) and try again next turn.
+                        if (_barrierAge.Elapsed > TimeSpan.FromSeconds(10) || !_barrierAge.IsRunning)
+                        {
+                            _barrierAge.Restart();
+                            log?.Invoke($"ordering: watermarks of {partition.Topic}[{partition.Partition.Value}] unavailable ({ex.Error.Reason}); holding {Merge.Count} messages");
+                        }
+
+                        return;
+                    }
+
                     _targets.Add((consumer, partition, watermarks.Low.Value, watermarks.High.Value));
                 }
             }

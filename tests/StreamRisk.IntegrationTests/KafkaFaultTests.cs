@@ -1,0 +1,58 @@
+using Confluent.Kafka;
+using StreamRisk.Contracts;
+using StreamRisk.Kafka.Embedded;
+using StreamRisk.Testing;
+
+namespace StreamRisk.IntegrationTests;
+
+/// <summary>
+/// Kafka faults while a market day streams through the monitor: the results equal the undisturbed in-process replay
+/// byte for byte (every alert transition, every projection — which covers the margin state they are computed from).
+/// </summary>
+public sealed class KafkaFaultTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("kafka-faults-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    [Fact]
+    public async Task BrokerDownLeaderMovesCoordinatorDownRequestErrorsSlowBrokers_SameResultsAsUndisturbed()
+    {
+        var replay = new KafkaReplayRun(_dir.FullName, "2024-08-08T23:56:00Z");
+        var inProcess = await replay.InProcessAsync();
+        var topics = new TopicNames();
+        using var cluster = KafkaReplayRun.StartCluster(replicationFactor: 3);
+        var faults = new List<string>();
+
+        var (throughKafka, summary, log) = await replay.ThroughKafkaAsync(cluster, "10x", async processed =>
+        {
+            Assert.True(await Eventually.TrueAsync(() => processed() > 21_000, TimeSpan.FromSeconds(60)), "the replay did not start");
+            cluster.SetRoundTripDelay(1, TimeSpan.FromMilliseconds(500));
+            faults.Add("500 ms round trips on broker 1");
+            cluster.SetBrokerDown(2);
+            faults.Add("broker 2 down");
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            cluster.SetBrokerUp(2);
+            cluster.MovePartitionLeader(topics.Book, 3, 2);
+            cluster.MovePartitionLeader(topics.Marks, 3, 1);
+            faults.Add("book and marks leaders moved");
+            cluster.PushRequestErrors(KafkaApiKey.Produce, ErrorCode.NotLeaderForPartition, ErrorCode.RequestTimedOut, ErrorCode.NotEnoughReplicas);
+            cluster.PushRequestErrors(KafkaApiKey.Fetch, ErrorCode.NotLeaderForPartition, ErrorCode.UnknownLeaderEpoch);
+            faults.Add("request errors on produce and fetch");
+            cluster.MoveGroupCoordinator("replay", 3);
+            cluster.SetBrokerDown(3);
+            faults.Add("group coordinator moved to broker 3, then broker 3 down");
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            cluster.SetBrokerUp(3);
+            cluster.SetRoundTripDelay(1, TimeSpan.Zero);
+        });
+
+        Assert.Equal(5, faults.Count);
+        Assert.Equal(replay.Produced, summary.EventsApplied);
+        Assert.Equal(0, summary.DeadLettered);
+        Assert.True((await File.ReadAllBytesAsync(Path.Combine(inProcess, "alerts.ndjson"))).SequenceEqual(File.ReadAllBytes(Path.Combine(throughKafka, "alerts.ndjson"))),
+            "alerts differ; monitor log:\n" + log);
+        Assert.True((await File.ReadAllBytesAsync(Path.Combine(inProcess, "projections.ndjson"))).SequenceEqual(File.ReadAllBytes(Path.Combine(throughKafka, "projections.ndjson"))),
+            "projections differ; monitor log:\n" + log);
+    }
+}
