@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Text.Json;
+using StackExchange.Redis;
+using StreamRisk.Host;
+using StreamRisk.Redis;
+using StreamRisk.Testing;
+
+namespace StreamRisk.IntegrationTests;
+
+/// <summary>
+/// The monitor process is killed (SIGKILL: no commit, no leave, no flush) while a market day streams through it and
+/// a new one starts in the same group: it rebuilds its state by re-reading the topics, and the Redis alert stream ends
+/// up holding every alert transition of an uninterrupted run exactly once, in order — the transitions republished
+/// after the restart carry the same deterministic ids and are suppressed.
+/// </summary>
+public sealed class MonitorCrashTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("monitor-crash-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    [Fact]
+    public async Task KilledMidStreamAndRestarted_AlertStreamHoldsEachTransitionOnce_EqualToUninterruptedRun()
+    {
+        var replay = new KafkaReplayRun(_dir.FullName, "2024-08-08T23:56:00Z");
+        var expected = (await File.ReadAllLinesAsync(Path.Combine(await replay.InProcessAsync(), "alerts.ndjson")))
+            .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("transitionId").GetString()!)
+            .ToList();
+        Assert.True(expected.Count > 10, "the scenario raises too few alerts to test a restart");
+
+        using var cluster = KafkaReplayRun.StartCluster();
+        using var redisServer = LocalRedisServer.Start();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(redisServer.ConnectionString);
+        var db = redis.GetDatabase();
+
+        using var first = StartMonitor(cluster.BootstrapServers, redisServer.ConnectionString);
+        var replaying = Task.Run(() => Cli.RunAsync(
+            ["replay", SharedData.Path("binance-usdm", "btcusdt_20240808.gz"), "--positions", "synthetic:seed=1", "--to-kafka", cluster.BootstrapServers, "--speed", "10x", "--to", "2024-08-08T23:56:00Z"],
+            TextWriter.Null, TextWriter.Null, TimeProvider.System));
+        Assert.True(await Eventually.TrueAsync(() => db.StreamLength("streamrisk:alerts") >= 5, TimeSpan.FromSeconds(90)), "no alert reached Redis before the crash");
+        first.Kill(entireProcessTree: true);
+        await first.WaitForExitAsync();
+        var beforeCrash = db.StreamLength("streamrisk:alerts");
+
+        using var second = StartMonitor(cluster.BootstrapServers, redisServer.ConnectionString);
+        Assert.Equal(0, await replaying);
+        var complete = await Eventually.TrueAsync(() => db.StreamLength("streamrisk:alerts") >= expected.Count, TimeSpan.FromSeconds(120));
+        // A little longer: a duplicate, if any slipped through, would land now.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        second.Kill(entireProcessTree: true);
+
+        var written = (await db.StreamRangeAsync("streamrisk:alerts")).Select(entry => (string)entry["id"]!).ToList();
+        Assert.True(complete, $"{written.Count} of {expected.Count} transitions in the stream");
+        Assert.InRange(beforeCrash, 5, expected.Count - 1);
+        Assert.Equal(expected, written);
+    }
+
+    private static Process StartMonitor(string bootstrap, string redis)
+    {
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "streamrisk"))
+        {
+            ArgumentList = { "run", "--bootstrap", bootstrap, "--group", "replay", "--redis", redis, "--event-time-ordering", "true" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["STREAMRISK__KAFKA__SESSIONTIMEOUTMS"] = "6000";
+        start.Environment["STREAMRISK__KAFKA__HEARTBEATINTERVALMS"] = "2000";
+        start.Environment["STREAMRISK__DASHBOARD__URLS"] = string.Empty;
+        var process = Process.Start(start)!;
+        // Drained so a full pipe never blocks the monitor.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+}
