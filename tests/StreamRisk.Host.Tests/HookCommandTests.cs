@@ -51,7 +51,8 @@ public sealed class HookCommandTests
             ["hook", "--redis", $"127.0.0.1:{server.Port}", "--group", "ops", "--from", "beginning", "--severity", "critical", "--exec", $"cat >> '{file}'; echo >> '{file}'"],
             output, error, stop.Token);
 
-        Assert.True(await Eventually.TrueAsync(() => File.Exists(file) && File.ReadAllLines(file).Length == 1, Deadline), error.ToString());
+        // Complete once the command's trailing newline is there, not merely once the JSON is.
+        Assert.True(await Eventually.TrueAsync(() => File.Exists(file) && File.ReadAllText(file).EndsWith('\n') && File.ReadAllLines(file).Length == 1, Deadline), error.ToString());
         await stop.CancelAsync();
         var code = await run.WaitAsync(Deadline);
 

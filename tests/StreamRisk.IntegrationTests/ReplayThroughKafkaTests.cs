@@ -46,10 +46,14 @@ public sealed class ReplayThroughKafkaTests : IDisposable
 }
 
 /// <summary>One capture replayed in process and through an embedded Kafka cluster into a running monitor.</summary>
-internal sealed partial class KafkaReplayRun(string directory, string? to)
+/// <param name="source">The replay's input: capture file(s) and the options that say how to read them.</param>
+internal sealed partial class KafkaReplayRun(string directory, string[] source)
 {
-    private readonly string[] _window = to is null ? [] : ["--to", to];
-    private readonly string _capture = SharedData.Path("binance-usdm", "btcusdt_20240808.gz");
+    /// <summary>The BTCUSDT Binance capture with a synthetic population, up to <paramref name="to"/> when given.</summary>
+    public KafkaReplayRun(string directory, string? to)
+        : this(directory, [SharedData.Path("binance-usdm", "btcusdt_20240808.gz"), "--positions", "synthetic:seed=1", .. (to is null ? [] : new[] { "--to", to })])
+    {
+    }
 
     public long Produced { get; private set; }
 
@@ -69,18 +73,24 @@ internal sealed partial class KafkaReplayRun(string directory, string? to)
         var outDir = Path.Combine(directory, "in-process");
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await Cli.RunAsync(["replay", _capture, "--positions", "synthetic:seed=1", "--out", outDir, .. _window], output, error, TimeProvider.System);
+        var code = await Cli.RunAsync(["replay", .. source, "--out", outDir], output, error, TimeProvider.System);
         Assert.True(code == 0, error.ToString());
         return outDir;
     }
 
     /// <param name="disturb">Runs beside the replay (faults, restarts); gets the monitor's progress counter.</param>
-    public async Task<(string OutDir, MonitorSummary Summary, string Log)> ThroughKafkaAsync(EmbeddedKafkaCluster cluster, string speed, Func<Func<long>, Task>? disturb)
+    /// <param name="produced">What to produce instead of the in-process input (the same capture with extra records).</param>
+    public async Task<(string OutDir, MonitorSummary Summary, string Log)> ThroughKafkaAsync(
+        EmbeddedKafkaCluster cluster, string speed, Func<Func<long>, Task>? disturb, string[]? produced = null, int maxMessageBytes = 1024 * 1024)
     {
         var outDir = Path.Combine(directory, "kafka-" + speed);
         var settings = new MonitorSettings
         {
-            Kafka = new KafkaSettings { BootstrapServers = cluster.BootstrapServers, GroupId = "replay", EventTimeOrdering = true, SessionTimeoutMs = 6000, HeartbeatIntervalMs = 2000 },
+            Kafka = new KafkaSettings
+            {
+                BootstrapServers = cluster.BootstrapServers, GroupId = "replay", EventTimeOrdering = true, SessionTimeoutMs = 6000, HeartbeatIntervalMs = 2000,
+                MaxMessageBytes = maxMessageBytes,
+            },
             Dashboard = new DashboardSettings { Urls = string.Empty },
         };
         using var log = new StringWriter();
@@ -94,7 +104,7 @@ internal sealed partial class KafkaReplayRun(string directory, string? to)
         using (var output = new StringWriter())
         using (var error = new StringWriter())
         {
-            var code = await Task.Run(() => Cli.RunAsync(["replay", _capture, "--positions", "synthetic:seed=1", "--to-kafka", cluster.BootstrapServers, "--speed", speed, .. _window], output, error, TimeProvider.System));
+            var code = await Task.Run(() => Cli.RunAsync(["replay", .. produced ?? source, "--to-kafka", cluster.BootstrapServers, "--speed", speed], output, error, TimeProvider.System));
             Assert.True(code == 0, error.ToString());
             Produced = long.Parse(ProducedLine().Match(output.ToString()).Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
         }

@@ -60,7 +60,9 @@ public sealed class MonitorRunner
         var serving = !string.IsNullOrWhiteSpace(_settings.Dashboard.Urls);
         using var dashboard = serving ? new DashboardState(_time) : null;
         await using var web = serving
-            ? await global::StreamRisk.Host.Telemetry.MonitorWebHost.StartAsync(_settings.Dashboard.Urls, _settings.Dashboard.Token, cancel, dashboard).ConfigureAwait(false)
+            // Started whatever the token says: a stop requested during start-up (a very short demo) ends the run
+            // normally below instead of failing it half-started.
+            ? await global::StreamRisk.Host.Telemetry.MonitorWebHost.StartAsync(_settings.Dashboard.Urls, _settings.Dashboard.Token, CancellationToken.None, dashboard).ConfigureAwait(false)
             : null;
         if (web is not null)
         {
@@ -73,7 +75,7 @@ public sealed class MonitorRunner
         var engine = new RiskEngine(_settings.ToEngineOptions());
         var clock = new EventClock();
         using var deadLetters = new DeadLetterProducer(kafka, Log);
-        var applier = new EventApplier(engine, clock, deadLetters.Send);
+        var applier = new EventApplier(engine, clock, deadLetters.Send, new Contracts.Wire.WireDecoderOptions { MaxMessageBytes = kafka.MaxMessageBytes });
         applier.Counters.OnApplied = telemetry.EventApplied;
         deadLetters.DeadLettered = telemetry.DeadLettered;
 

@@ -46,6 +46,11 @@ public sealed class MonitorSettings
             throw new UsageException("StreamRisk:Engine:ProjectionIntervalMs must be between 1 and 60000");
         }
 
+        if (Kafka.MaxMessageBytes is < 1024 or > 64 * 1024 * 1024)
+        {
+            throw new UsageException("StreamRisk:Kafka:MaxMessageBytes must be between 1024 and 67108864");
+        }
+
         if (Kafka.OrderingIdleReleaseMs is < 1 or > 60_000)
         {
             throw new UsageException("StreamRisk:Kafka:OrderingIdleReleaseMs must be between 1 and 60000");
@@ -66,6 +71,7 @@ public sealed class MonitorSettings
         SessionTimeoutMs = Kafka.SessionTimeoutMs,
         HeartbeatIntervalMs = Kafka.HeartbeatIntervalMs,
         EventTimeOrdering = Kafka.EventTimeOrdering,
+        MaxMessageBytes = Kafka.MaxMessageBytes,
         OrderingIdleRelease = TimeSpan.FromMilliseconds(Kafka.OrderingIdleReleaseMs),
     };
 
@@ -97,6 +103,9 @@ public sealed class KafkaSettings
     public bool EventTimeOrdering { get; set; }
 
     public int OrderingIdleReleaseMs { get; set; } = 250;
+
+    /// <summary>Largest input message accepted; larger ones are dead-lettered as <c>too-large</c> before any parsing.</summary>
+    public int MaxMessageBytes { get; set; } = 1024 * 1024;
 
     /// <summary>Passed to librdkafka as is: security.protocol, sasl.mechanism, sasl.username, sasl.password, ssl.ca.location …</summary>
     public Dictionary<string, string> Settings { get; set; } = [];
