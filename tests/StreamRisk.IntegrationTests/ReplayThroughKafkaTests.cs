@@ -81,7 +81,7 @@ internal sealed partial class KafkaReplayRun(string directory, string[] source)
     /// <param name="disturb">Runs beside the replay (faults, restarts); gets the monitor's progress counter.</param>
     /// <param name="produced">What to produce instead of the in-process input (the same capture with extra records).</param>
     public async Task<(string OutDir, MonitorSummary Summary, string Log)> ThroughKafkaAsync(
-        EmbeddedKafkaCluster cluster, string speed, Func<Func<long>, Task>? disturb, string[]? produced = null, int maxMessageBytes = 1024 * 1024)
+        EmbeddedKafkaCluster cluster, string speed, Func<Func<long>, Task>? disturb, string[]? produced = null, int maxMessageBytes = 1024 * 1024, string? redis = null)
     {
         var outDir = Path.Combine(directory, "kafka-" + speed);
         var settings = new MonitorSettings
@@ -92,6 +92,7 @@ internal sealed partial class KafkaReplayRun(string directory, string[] source)
                 MaxMessageBytes = maxMessageBytes,
             },
             Dashboard = new DashboardSettings { Urls = string.Empty },
+            Redis = new RedisSettings { Configuration = redis ?? string.Empty },
         };
         using var log = new StringWriter();
         var outputs = new ReplayOutputs(outDir);
