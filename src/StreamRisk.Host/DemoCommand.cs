@@ -29,10 +29,11 @@ internal static class DemoCommand
             DefaultValueFactory = _ => "http://127.0.0.1:0",
         };
         var accounts = new Option<int>("--accounts") { Description = "Simulated accounts (100-1000000).", DefaultValueFactory = _ => 20_000, CustomParser = Cli.IntInRange(100, 1_000_000) };
+        var reportEvery = new Option<TimeSpan?>("--report-every") { Description = "Print a health line (memory, lag, events/s, latencies) this often, e.g. 30s: a soak run.", CustomParser = Cli.ParseDuration };
 
         var command = new Command("demo", "Run the monitor on its embedded default: embedded Kafka, simulated market, alerts to Redis.")
         {
-            brokers, duration, prefix, redisOption, seed, accounts, dashboard,
+            brokers, duration, prefix, redisOption, seed, accounts, dashboard, reportEvery,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -91,9 +92,13 @@ internal static class DemoCommand
                 }
             }, CancellationToken.None);
 
-            var runner = new MonitorRunner(settings, output, time);
+            using var telemetry = new Telemetry.StreamRiskTelemetry();
+            using var health = parse.GetValue(reportEvery) is null ? null : new Telemetry.HealthSampler(telemetry, output, time);
+            var sampling = health?.RunAsync(parse.GetValue(reportEvery)!.Value, stop.Token) ?? Task.CompletedTask;
+            var runner = new MonitorRunner(settings, output, time) { Telemetry = telemetry };
             var summary = await runner.RunAsync(stop.Token).ConfigureAwait(false);
             await feeding.ConfigureAwait(false);
+            await sampling.ConfigureAwait(false);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"demo stopped: {feed.Produced:N0} simulated events produced")).ConfigureAwait(false);
             await output.WriteLineAsync(RunCommand.Summary(summary)).ConfigureAwait(false);
             return ExitCodes.Ok;

@@ -51,6 +51,17 @@ public sealed class CliTests
         Assert.Matches(@"dashboard: http://127\.0\.0\.1:\d+/\n", run.Output.ReplaceLineEndings("\n"));
     }
 
+    [Fact]
+    public async Task Demo_ReportEvery_PrintsHealthLinesWithMemoryLagAndRates()
+    {
+        var run = await CliRun.InvokeAsync("demo", "--brokers", "1", "--duration", "4s", "--report-every", "1s", "--accounts", "500");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("health:   elapsed  heap MB   rss MB   consumer lag", run.Output, StringComparison.Ordinal);
+        var rows = run.Output.Split('\n').Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^health: +\d+s +[\d.]+ +[\d.]+ +[\d,]+ +[\d,]+")).ToList();
+        Assert.True(rows.Count >= 2, run.Output);
+    }
+
     [Theory]
     [InlineData("500ms", 0.5)]
     [InlineData("30s", 30)]

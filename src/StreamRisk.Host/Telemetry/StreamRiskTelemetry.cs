@@ -13,6 +13,9 @@ namespace StreamRisk.Host.Telemetry;
 public sealed class StreamRiskTelemetry : IDisposable
 {
     public const string Name = "StreamRisk";
+    public const string EventsAppliedName = "streamrisk.events.applied";
+    public const string TickToAlertName = "streamrisk.tick_to_alert.duration";
+    public const string ApplyDurationName = "streamrisk.apply.duration";
 
     // Tick-to-alert is milliseconds from a few to a few thousand: the SDK's default buckets suit neither end.
     private static readonly double[] LatencyBucketsMs = [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000];
@@ -30,17 +33,17 @@ public sealed class StreamRiskTelemetry : IDisposable
 
     public StreamRiskTelemetry()
     {
-        _eventsApplied = _meter.CreateCounter<long>("streamrisk.events.applied", "{event}", "Input events applied to the engine, by topic.");
+        _eventsApplied = _meter.CreateCounter<long>(EventsAppliedName, "{event}", "Input events applied to the engine, by topic.");
         _deadLettered = _meter.CreateCounter<long>("streamrisk.deadletter.messages", "{message}", "Messages sent to the dead-letter topic, by reason.");
         _alerts = _meter.CreateCounter<long>("streamrisk.alerts", "{transition}", "Alert transitions, by rule, severity and state.");
-        _tickToAlert = _meter.CreateHistogram("streamrisk.tick_to_alert.duration", "ms",
+        _tickToAlert = _meter.CreateHistogram(TickToAlertName, "ms",
             "From the Kafka timestamp of the event that led to a projection to the alert transition it raised.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBucketsMs });
         _projectionDuration = _meter.CreateHistogram("streamrisk.projection.duration", "ms", "Time to project one symbol (grid, critical shocks, bands).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100] });
         // Applying one event takes microseconds (a mark recomputes its holders; a due projection runs inside the
         // apply): the buckets start at 1 µs and reach the slow tail of a projection-carrying apply.
-        _applyDuration = _meter.CreateHistogram("streamrisk.apply.duration", "ms",
+        _applyDuration = _meter.CreateHistogram(ApplyDurationName, "ms",
             "Time to decode and apply one input message on the engine thread (including any projection it makes due).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 100] });
         // Tag arrays built once: the per-event counter call allocates nothing.
@@ -100,6 +103,9 @@ public sealed class StreamRiskTelemetry : IDisposable
 
     /// <summary>Called from the consume thread; read by collectors on theirs.</summary>
     public void Lag(string topic, int partition, long messages) => _lag[(topic, partition)] = messages;
+
+    /// <summary>Consumer lag summed over every partition last reported.</summary>
+    public long TotalLag => _lag.Values.Sum();
 
     /// <summary>Per applied book message: an array slot per instrument, so the hot path neither allocates nor hashes strings.</summary>
     public void BookUpdated(int instrument, string symbol, bool stale)
