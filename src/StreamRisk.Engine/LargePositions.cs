@@ -10,20 +10,81 @@ internal sealed class LargePositions(Func<int, double> minimumNotional) : IMargi
 {
     private readonly Dictionary<(int Slot, int Instrument), AccountState> _large = [];
 
+    // Every mark recomputes every holder of its symbol and tells this listener about each of their positions, so this is
+    // the hottest listener call: the threshold (a per-symbol dictionary lookup by string) is cached per instrument, and
+    // membership is kept in a bit per (instrument, slot) so the common "still small" case touches no dictionary.
+    // Thresholds come from immutable options and an instrument index never changes its symbol, so the cache never goes stale.
+    private double[] _minimum = [];
+    private bool[][] _member = [];
+
     public void PositionUpdated(AccountState account, int position)
     {
         var instrument = account.InstrumentIndexAt(position);
-        if (account.PositionMargins[position].Notional >= minimumNotional(instrument))
+        var slot = account.Slot;
+        var members = Members(instrument, slot);
+        if (account.PositionMargins[position].Notional >= MinimumOf(instrument))
         {
-            _large[(account.Slot, instrument)] = account;
+            if (!members[slot])
+            {
+                members[slot] = true;
+                _large[(slot, instrument)] = account;
+            }
         }
-        else
+        else if (members[slot])
         {
-            _large.Remove((account.Slot, instrument));
+            members[slot] = false;
+            _large.Remove((slot, instrument));
         }
     }
 
-    public void PositionClosed(AccountState account, int instrumentIndex) => _large.Remove((account.Slot, instrumentIndex));
+    public void PositionClosed(AccountState account, int instrumentIndex)
+    {
+        var members = Members(instrumentIndex, account.Slot);
+        if (members[account.Slot])
+        {
+            members[account.Slot] = false;
+            _large.Remove((account.Slot, instrumentIndex));
+        }
+    }
+
+    private double MinimumOf(int instrument)
+    {
+        if (instrument >= _minimum.Length)
+        {
+            var old = _minimum.Length;
+            Array.Resize(ref _minimum, instrument + 1);
+            Array.Fill(_minimum, double.NaN, old, _minimum.Length - old);
+        }
+
+        var minimum = _minimum[instrument];
+        if (double.IsNaN(minimum))
+        {
+            minimum = _minimum[instrument] = minimumNotional(instrument);
+        }
+
+        return minimum;
+    }
+
+    private bool[] Members(int instrument, int slot)
+    {
+        if (instrument >= _member.Length)
+        {
+            var old = _member.Length;
+            Array.Resize(ref _member, instrument + 1);
+            for (var i = old; i < _member.Length; i++)
+            {
+                _member[i] = new bool[1024];
+            }
+        }
+
+        ref var members = ref _member[instrument];
+        if (slot >= members.Length)
+        {
+            Array.Resize(ref members, Math.Max(slot + 1, members.Length * 2));
+        }
+
+        return members;
+    }
 
     /// <summary>Large positions on one instrument, as (account, position index) pairs.</summary>
     public IEnumerable<(AccountState Account, int Position)> On(int instrumentIndex)

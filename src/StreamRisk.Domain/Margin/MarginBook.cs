@@ -11,7 +11,7 @@ public sealed class MarginBook
 {
     private readonly Dictionary<AccountId, AccountState> _accounts = [];
     private readonly List<AccountState> _bySlot = [];
-    private readonly List<HashSet<int>> _holders = [];
+    private readonly List<HolderSet> _holders = [];
     private readonly List<double> _marks = [];
 
     public MarginBook(MarginProfile profile, InstrumentCatalog catalog)
@@ -43,9 +43,14 @@ public sealed class MarginBook
     {
         var index = Catalog.Upsert(instrument);
         EnsureInstrumentSlots();
-        foreach (var slot in _holders[index])
+        var holders = _holders[index];
+        for (var entry = 0; entry < holders.Used; entry++)
         {
-            var account = _bySlot[slot];
+            if (holders[entry] is not { } account)
+            {
+                continue;
+            }
+
             account.UpdateInstrument(account.IndexOf(index), instrument);
             Recompute(account);
         }
@@ -60,9 +65,13 @@ public sealed class MarginBook
         EnsureInstrumentSlots();
         _marks[instrumentIndex] = mark;
         var holders = _holders[instrumentIndex];
-        foreach (var slot in holders)
+        for (var entry = 0; entry < holders.Used; entry++)
         {
-            var account = _bySlot[slot];
+            if (holders[entry] is not { } account)
+            {
+                continue;
+            }
+
             account.UpdateMark(account.IndexOf(instrumentIndex), mark);
             Recompute(account);
         }
@@ -129,7 +138,7 @@ public sealed class MarginBook
 
         var mark = _marks[instrumentIndex];
         account.Set(instrumentIndex, new PositionTerms(Catalog[instrumentIndex], size, entry, isolatedMargin, double.IsNaN(mark) ? entry : mark));
-        _holders[instrumentIndex].Add(account.Slot);
+        _holders[instrumentIndex].Add(account);
     }
 
     private AccountState GetOrAdd(AccountId id)
@@ -161,7 +170,7 @@ public sealed class MarginBook
     {
         while (_holders.Count < Catalog.Count)
         {
-            _holders.Add([]);
+            _holders.Add(new HolderSet());
             _marks.Add(double.NaN);
         }
     }
