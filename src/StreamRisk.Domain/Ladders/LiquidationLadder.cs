@@ -9,6 +9,15 @@ namespace StreamRisk.Domain.Ladders;
 /// An array-backed treap (randomised balanced search tree) keyed by (side-adjusted LP, position id) whose nodes
 /// carry subtree sums: insert, remove and every crossing query are O(log n) expected, and steady-state
 /// updates allocate nothing (freed nodes are reused). Single writer: the engine thread.
+/// <para>
+/// Changes are batched: <see cref="Upsert"/> and <see cref="Remove"/> only record the position's wanted entry, and the
+/// tree is brought up to date by the next query. A mark moves the liquidation price of every cross position on other
+/// symbols of the accounts holding it, so between two projections of a symbol its ladder sees the same positions move
+/// several times; only the last move now costs a tree update. The result is the very tree the unbatched updates built:
+/// a treap's shape is fixed by its (key, priority) pairs, each upsert still draws its priority from the deterministic
+/// sequence at the moment it is called, and the subtree sums depend only on the shape — so every sum rounds exactly as
+/// before (replay outputs stay byte-identical).
+/// </para>
 /// </remarks>
 public sealed class LiquidationLadder
 {
@@ -25,6 +34,14 @@ public sealed class LiquidationLadder
     private double[] _ownBp;
     private LadderTotals[] _sum;
     private int[] _nodeOfId;
+    private bool[] _wanted;        // by position id: on the ladder once pending changes are applied
+    private double[] _wantedLp;
+    private double[] _wantedSize;
+    private double[] _wantedBp;
+    private uint[] _wantedPriority;
+    private bool[] _isPending;
+    private int[] _pending = new int[16];
+    private int _pendingCount;
     private int _root = Nil;
     private int _free = Nil;
     private int _used;
@@ -46,25 +63,47 @@ public sealed class LiquidationLadder
         _sum = new LadderTotals[capacity];
         _nodeOfId = new int[capacity];
         Array.Fill(_nodeOfId, Nil);
+        _wanted = new bool[capacity];
+        _wantedLp = new double[capacity];
+        _wantedSize = new double[capacity];
+        _wantedBp = new double[capacity];
+        _wantedPriority = new uint[capacity];
+        _isPending = new bool[capacity];
     }
 
     public bool IsLong { get; }
 
-    public int Count => _root == Nil ? 0 : _sum[_root].Count;
+    public int Count => Root == Nil ? 0 : _sum[_root].Count;
 
     /// <summary>Everything on this side.</summary>
-    public LadderTotals Total => _root == Nil ? default : _sum[_root];
+    public LadderTotals Total => Root == Nil ? default : _sum[_root];
 
-    public bool Contains(int positionId) => positionId < _nodeOfId.Length && _nodeOfId[positionId] != Nil;
+    public bool Contains(int positionId) => positionId < _wanted.Length && _wanted[positionId];
+
+    /// <summary>The root of the tree with every pending change applied.</summary>
+    private int Root
+    {
+        get
+        {
+            if (_pendingCount > 0)
+            {
+                ApplyPending();
+            }
+
+            return _root;
+        }
+    }
 
     /// <summary>Adds a position or moves it to a new liquidation price / size. Ids are small dense integers.</summary>
     public void Upsert(int positionId, double liquidationPrice, double size, double bankruptcyPrice)
     {
-        Remove(positionId);
         EnsureId(positionId);
-        var node = NewNode(positionId, _sign * liquidationPrice, Math.Abs(size), liquidationPrice, bankruptcyPrice);
-        _nodeOfId[positionId] = node;
-        _root = Insert(_root, node);
+        _wanted[positionId] = true;
+        _wantedLp[positionId] = liquidationPrice;
+        _wantedSize[positionId] = size;
+        _wantedBp[positionId] = bankruptcyPrice;
+        _wantedPriority[positionId] = NextPriority();
+        MarkPending(positionId);
     }
 
     public bool Remove(int positionId)
@@ -74,11 +113,8 @@ public sealed class LiquidationLadder
             return false;
         }
 
-        var node = _nodeOfId[positionId];
-        _root = Delete(_root, _key[node], positionId);
-        _nodeOfId[positionId] = Nil;
-        _left[node] = _free;
-        _free = node;
+        _wanted[positionId] = false;
+        MarkPending(positionId);
         return true;
     }
 
@@ -87,7 +123,7 @@ public sealed class LiquidationLadder
     {
         var bound = _sign * price;
         var totals = default(LadderTotals);
-        var node = _root;
+        var node = Root;
         while (node != Nil)
         {
             if (_key[node] <= bound)
@@ -131,7 +167,7 @@ public sealed class LiquidationLadder
     private LadderTotals StrictlyBelow(double price)
     {
         var totals = default(LadderTotals);
-        var node = _root;
+        var node = Root;
         while (node != Nil)
         {
             if (_key[node] < price)
@@ -259,7 +295,61 @@ public sealed class LiquidationLadder
         return root;
     }
 
-    private int NewNode(int id, double key, double size, double lp, double bp)
+    private void MarkPending(int positionId)
+    {
+        if (_isPending[positionId])
+        {
+            return;
+        }
+
+        _isPending[positionId] = true;
+        if (_pendingCount == _pending.Length)
+        {
+            Array.Resize(ref _pending, _pendingCount * 2);
+        }
+
+        _pending[_pendingCount++] = positionId;
+    }
+
+    // Brings the tree to the wanted entries. The order does not matter: the treap of a set of (key, id, priority)
+    // triples is unique, whatever the order of the inserts and deletes that built it.
+    private void ApplyPending()
+    {
+        for (var i = 0; i < _pendingCount; i++)
+        {
+            var id = _pending[i];
+            _isPending[id] = false;
+            var node = _nodeOfId[id];
+            if (node != Nil)
+            {
+                _root = Delete(_root, _key[node], id);
+                _nodeOfId[id] = Nil;
+                _left[node] = _free;
+                _free = node;
+            }
+
+            if (_wanted[id])
+            {
+                node = NewNode(id, _sign * _wantedLp[id], Math.Abs(_wantedSize[id]), _wantedLp[id], _wantedBp[id], _wantedPriority[id]);
+                _nodeOfId[id] = node;
+                _root = Insert(_root, node);
+            }
+        }
+
+        _pendingCount = 0;
+    }
+
+    // xorshift32: deterministic priorities, so the same update sequence builds the same tree (replay). Drawn when the
+    // upsert is called, not when it is applied, so batching leaves every priority where it was.
+    private uint NextPriority()
+    {
+        _seed ^= _seed << 13;
+        _seed ^= _seed >> 17;
+        _seed ^= _seed << 5;
+        return _seed;
+    }
+
+    private int NewNode(int id, double key, double size, double lp, double bp, uint priority)
     {
         int node;
         if (_free != Nil)
@@ -277,11 +367,7 @@ public sealed class LiquidationLadder
             node = _used++;
         }
 
-        // xorshift32: deterministic priorities, so the same update sequence builds the same tree (replay).
-        _seed ^= _seed << 13;
-        _seed ^= _seed >> 17;
-        _seed ^= _seed << 5;
-        _priority[node] = _seed;
+        _priority[node] = priority;
         _key[node] = key;
         _id[node] = id;
         _ownSize[node] = size;
@@ -312,8 +398,15 @@ public sealed class LiquidationLadder
         if (positionId >= _nodeOfId.Length)
         {
             var old = _nodeOfId.Length;
-            Array.Resize(ref _nodeOfId, Math.Max(positionId + 1, old * 2));
+            var capacity = Math.Max(positionId + 1, old * 2);
+            Array.Resize(ref _nodeOfId, capacity);
             Array.Fill(_nodeOfId, Nil, old, _nodeOfId.Length - old);
+            Array.Resize(ref _wanted, capacity);
+            Array.Resize(ref _wantedLp, capacity);
+            Array.Resize(ref _wantedSize, capacity);
+            Array.Resize(ref _wantedBp, capacity);
+            Array.Resize(ref _wantedPriority, capacity);
+            Array.Resize(ref _isPending, capacity);
         }
     }
 }
