@@ -58,7 +58,11 @@ public sealed class MarginBook
         return index;
     }
 
-    /// <summary>A new mark for one instrument: recomputes every account holding it and no other.</summary>
+    /// <summary>
+    /// A new mark for one instrument: recomputes every account holding it whose liquidation or bankruptcy prices can
+    /// move with it, and leaves the others to be recomputed when read (same figures, see <see cref="AccountState"/>);
+    /// listeners hear only of the recomputed ones. No other account is touched.
+    /// </summary>
     /// <returns>How many accounts were recomputed.</returns>
     public int ApplyMark(int instrumentIndex, double mark)
     {
@@ -72,7 +76,16 @@ public sealed class MarginBook
                 continue;
             }
 
-            account.UpdateMark(account.IndexOf(instrumentIndex), mark);
+            var position = account.IndexOf(instrumentIndex);
+            if (account.IgnoresMark(position))
+            {
+                // Nothing the ladders hold can move (see AccountState.IgnoresMark): leave the figures to be brought up
+                // to date when read. Most single-symbol accounts are like this, and they are most of the holders.
+                account.MarkStale();
+                continue;
+            }
+
+            account.UpdateMark(position, mark);
             Recompute(account);
         }
 
@@ -145,7 +158,7 @@ public sealed class MarginBook
     {
         if (!_accounts.TryGetValue(id, out var account))
         {
-            account = new AccountState(id, _bySlot.Count);
+            account = new AccountState(id, _bySlot.Count, this);
             _accounts.Add(id, account);
             _bySlot.Add(account);
         }
