@@ -42,6 +42,10 @@ public sealed class LiquidationLadder
     private bool[] _isPending;
     private int[] _pending = new int[16];
     private int _pendingCount;
+    private int[] _scratchKept = [];
+    private int[] _scratchFresh = [];
+    private int[] _scratchStack = [];
+    private readonly Comparison<int> _byKey;
     private int _root = Nil;
     private int _free = Nil;
     private int _used;
@@ -69,6 +73,7 @@ public sealed class LiquidationLadder
         _wantedBp = new double[capacity];
         _wantedPriority = new uint[capacity];
         _isPending = new bool[capacity];
+        _byKey = (x, y) => Less(_key[x], _id[x], _key[y], _id[y]) ? -1 : Less(_key[y], _id[y], _key[x], _id[x]) ? 1 : 0;
     }
 
     public bool IsLong { get; }
@@ -315,6 +320,14 @@ public sealed class LiquidationLadder
     // triples is unique, whatever the order of the inserts and deletes that built it.
     private void ApplyPending()
     {
+        // Each change costs a delete and an insert (~2 log n random node visits); when many positions changed since
+        // the last query (a mark moves every multi-symbol cross account's other LPs) one linear rebuild is cheaper.
+        if (_pendingCount > (Count0 / 16) + 8)
+        {
+            Rebuild();
+            return;
+        }
+
         for (var i = 0; i < _pendingCount; i++)
         {
             var id = _pending[i];
@@ -337,6 +350,119 @@ public sealed class LiquidationLadder
         }
 
         _pendingCount = 0;
+    }
+
+    private int Count0 => _root == Nil ? 0 : _sum[_root].Count;
+
+    /// <summary>
+    /// Rebuilds the treap from its entries in key order in O(n + d log d) for d changes: the kept nodes come out of an
+    /// in-order walk already sorted, the changed ones are sorted and merged in, and the tree is rebuilt as the Cartesian
+    /// tree of that sequence (a stack of the right spine, O(n)). That is the one treap of these (key, priority) pairs —
+    /// the tree the incremental path builds — and each node's sums are formed from its final children, as there.
+    /// </summary>
+    private void Rebuild()
+    {
+        var live = Count0;
+        EnsureScratch(live + _pendingCount + 1);
+        var kept = 0;
+        var stack = _scratchStack;
+        var top = 0;
+        var node = _root;
+        while (node != Nil || top > 0)
+        {
+            while (node != Nil)
+            {
+                stack[top++] = node;
+                node = _left[node];
+            }
+
+            node = stack[--top];
+            _scratchKept[kept++] = node;
+            node = _right[node];
+        }
+
+        // Free the nodes of changed positions (after the walk: freeing reuses _left as the free-list link).
+        var survivors = 0;
+        for (var i = 0; i < kept; i++)
+        {
+            var n = _scratchKept[i];
+            if (_isPending[_id[n]])
+            {
+                _nodeOfId[_id[n]] = Nil;
+                _left[n] = _free;
+                _free = n;
+            }
+            else
+            {
+                _scratchKept[survivors++] = n;
+            }
+        }
+
+        var fresh = 0;
+        for (var i = 0; i < _pendingCount; i++)
+        {
+            var id = _pending[i];
+            _isPending[id] = false;
+            if (_wanted[id])
+            {
+                var n = NewNode(id, _sign * _wantedLp[id], Math.Abs(_wantedSize[id]), _wantedLp[id], _wantedBp[id], _wantedPriority[id]);
+                _nodeOfId[id] = n;
+                _scratchFresh[fresh++] = n;
+            }
+        }
+
+        _pendingCount = 0;
+        _scratchFresh.AsSpan(0, fresh).Sort(_byKey);
+
+        // Merge, then build the Cartesian tree (max-heap on priority) with a stack holding the right spine.
+        top = 0;
+        int a = 0, b = 0;
+        while (a < survivors || b < fresh)
+        {
+            int n;
+            if (b == fresh || (a < survivors && Less(_key[_scratchKept[a]], _id[_scratchKept[a]], _key[_scratchFresh[b]], _id[_scratchFresh[b]])))
+            {
+                n = _scratchKept[a++];
+            }
+            else
+            {
+                n = _scratchFresh[b++];
+            }
+
+            var last = Nil;
+            while (top > 0 && _priority[stack[top - 1]] < _priority[n])
+            {
+                last = stack[--top];
+                Update(last); // its subtree is final once something larger passes it
+            }
+
+            _left[n] = last;
+            _right[n] = Nil;
+            if (top > 0)
+            {
+                _right[stack[top - 1]] = n;
+            }
+
+            stack[top++] = n;
+        }
+
+        // The bottom of the stack is the root; the rest of the spine is finished from the deepest up.
+        _root = top > 0 ? stack[0] : Nil;
+        while (top > 0)
+        {
+            Update(stack[--top]);
+        }
+    }
+
+    private void EnsureScratch(int length)
+    {
+        if (_scratchKept.Length < length)
+        {
+            var capacity = Math.Max(length, _scratchKept.Length * 2);
+            _scratchKept = new int[capacity];
+            _scratchFresh = new int[capacity];
+            _scratchStack = new int[capacity];
+        }
     }
 
     // xorshift32: deterministic priorities, so the same update sequence builds the same tree (replay). Drawn when the
