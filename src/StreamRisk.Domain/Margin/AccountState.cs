@@ -7,7 +7,7 @@ namespace StreamRisk.Domain.Margin;
 /// writer). Readers on other threads must take snapshots through the engine, never read this directly.
 /// </summary>
 /// <remarks>
-/// A mark may leave an account stale (see <see cref="MarginBook.ApplyMark"/>): only when no liquidation or bankruptcy
+/// A mark may skip an account (see <see cref="MarginBook.ApplyMark"/>): only when no liquidation or bankruptcy
 /// price of it can move, so the ladders need nothing. Its mark-dependent figures (notional, PnL, MM, equity, distance)
 /// are then brought up to date on first read, by the same pure computation over the same inputs, so every reader sees
 /// exactly what an eager recomputation would have given. Reads happen on the engine thread, like writes.
@@ -18,8 +18,8 @@ public sealed class AccountState
     private PositionMargin[] _results;
     private int[] _instrumentIndexes;
     private bool[] _ignoresMark;
+    private long[] _marksSeen; // per position: the book's mark count of its instrument when last recomputed
     private readonly MarginBook? _book;
-    private bool _stale;
 
     internal AccountState(AccountId id, int slot, MarginBook? book = null)
     {
@@ -27,6 +27,7 @@ public sealed class AccountState
         Slot = slot;
         _book = book;
         _ignoresMark = new bool[2];
+        _marksSeen = new long[2];
         _terms = new PositionTerms[2];
         _results = new PositionMargin[2];
         _instrumentIndexes = new int[2];
@@ -116,6 +117,7 @@ public sealed class AccountState
                 Array.Resize(ref _results, PositionCount * 2);
                 Array.Resize(ref _instrumentIndexes, PositionCount * 2);
                 Array.Resize(ref _ignoresMark, PositionCount * 2);
+                Array.Resize(ref _marksSeen, PositionCount * 2);
             }
 
             i = PositionCount++;
@@ -150,9 +152,6 @@ public sealed class AccountState
 
     internal void UpdateInstrument(int position, Instrument instrument) => _terms[position] = _terms[position] with { Instrument = instrument };
 
-    /// <summary>A mark of one of its instruments was not applied to this account; the next read applies it.</summary>
-    internal void MarkStale() => _stale = true;
-
     /// <summary>Recomputes from scratch with the book's current marks and classifies which marks can be skipped.</summary>
     internal void Recompute(MarginProfile profile)
     {
@@ -161,18 +160,9 @@ public sealed class AccountState
         ClassifyMarks(profile);
     }
 
+    // A skipped mark shows as a position that has not seen its instrument's latest mark.
     private void Refresh()
     {
-        if (_stale && _book is not null)
-        {
-            ApplyCurrentMarks();
-            Compute(_book.Profile);
-        }
-    }
-
-    private void ApplyCurrentMarks()
-    {
-        _stale = false;
         if (_book is null)
         {
             return;
@@ -180,7 +170,27 @@ public sealed class AccountState
 
         for (var i = 0; i < PositionCount; i++)
         {
-            var mark = _book.MarkOf(_instrumentIndexes[i]);
+            if (_marksSeen[i] != _book.MarkCountOf(_instrumentIndexes[i]))
+            {
+                ApplyCurrentMarks();
+                Compute(_book.Profile);
+                return;
+            }
+        }
+    }
+
+    private void ApplyCurrentMarks()
+    {
+        if (_book is null)
+        {
+            return;
+        }
+
+        for (var i = 0; i < PositionCount; i++)
+        {
+            var instrument = _instrumentIndexes[i];
+            _marksSeen[i] = _book.MarkCountOf(instrument);
+            var mark = _book.MarkOf(instrument);
             if (!double.IsNaN(mark) && _terms[i].Mark != mark)
             {
                 UpdateMark(i, mark);

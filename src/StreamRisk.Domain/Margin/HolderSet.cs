@@ -15,6 +15,10 @@ internal sealed class HolderSet
     private const int None = -1;
 
     private AccountState?[] _entries = new AccountState?[16];
+
+    // Per entry: a mark of this instrument can be skipped for that account (AccountState.IgnoresMark). Kept dense next
+    // to the entries so a mark walks a byte array and touches only the accounts it must recompute.
+    private bool[] _skips = new bool[16];
     private int[] _nextFree = new int[16];
     private int[] _entryOfSlot = [];
     private int _used;
@@ -26,6 +30,16 @@ internal sealed class HolderSet
     public int Used => _used;
 
     public AccountState? this[int entry] => _entries[entry];
+
+    public bool Skips(int entry) => _skips[entry];
+
+    public void SetSkips(int slot, bool skips)
+    {
+        if (slot < _entryOfSlot.Length && _entryOfSlot[slot] != None)
+        {
+            _skips[_entryOfSlot[slot]] = skips;
+        }
+    }
 
     public bool Add(AccountState account)
     {
@@ -48,12 +62,14 @@ internal sealed class HolderSet
             {
                 Array.Resize(ref _entries, _used * 2);
                 Array.Resize(ref _nextFree, _used * 2);
+                Array.Resize(ref _skips, _used * 2);
             }
 
             entry = _used++;
         }
 
         _entries[entry] = account;
+        _skips[entry] = false;
         _entryOfSlot[slot] = entry;
         Count++;
         return true;

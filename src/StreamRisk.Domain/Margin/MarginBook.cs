@@ -13,6 +13,7 @@ public sealed class MarginBook
     private readonly List<AccountState> _bySlot = [];
     private readonly List<HolderSet> _holders = [];
     private readonly List<double> _marks = [];
+    private readonly List<long> _markCounts = [];
 
     public MarginBook(MarginProfile profile, InstrumentCatalog catalog)
     {
@@ -35,6 +36,9 @@ public sealed class MarginBook
 
     /// <summary>The last mark of an instrument; NaN before the first one.</summary>
     public double MarkOf(int instrumentIndex) => instrumentIndex < _marks.Count ? _marks[instrumentIndex] : double.NaN;
+
+    /// <summary>How many marks an instrument has had: a skipped account sees it has one to catch up on.</summary>
+    internal long MarkCountOf(int instrumentIndex) => instrumentIndex < _markCounts.Count ? _markCounts[instrumentIndex] : 0;
 
     public bool TryGetAccount(AccountId id, out AccountState account) => _accounts.TryGetValue(id, out account!);
 
@@ -68,24 +72,18 @@ public sealed class MarginBook
     {
         EnsureInstrumentSlots();
         _marks[instrumentIndex] = mark;
+        _markCounts[instrumentIndex]++;
         var holders = _holders[instrumentIndex];
         for (var entry = 0; entry < holders.Used; entry++)
         {
-            if (holders[entry] is not { } account)
+            // Skipped: nothing the ladders hold can move (see AccountState.IgnoresMark), so the figures are brought up
+            // to date when read. Most single-symbol accounts are like this, and they are most of the holders.
+            if (holders.Skips(entry) || holders[entry] is not { } account)
             {
                 continue;
             }
 
-            var position = account.IndexOf(instrumentIndex);
-            if (account.IgnoresMark(position))
-            {
-                // Nothing the ladders hold can move (see AccountState.IgnoresMark): leave the figures to be brought up
-                // to date when read. Most single-symbol accounts are like this, and they are most of the holders.
-                account.MarkStale();
-                continue;
-            }
-
-            account.UpdateMark(position, mark);
+            account.UpdateMark(account.IndexOf(instrumentIndex), mark);
             Recompute(account);
         }
 
@@ -169,6 +167,11 @@ public sealed class MarginBook
     private void Recompute(AccountState account)
     {
         account.Recompute(Profile);
+        for (var i = 0; i < account.PositionCount; i++)
+        {
+            _holders[account.InstrumentIndexAt(i)].SetSkips(account.Slot, account.IgnoresMark(i));
+        }
+
         if (Listener is { } listener)
         {
             // A cross account's LPs all move together, so every position is reported, not only the changed one.
@@ -185,6 +188,7 @@ public sealed class MarginBook
         {
             _holders.Add(new HolderSet());
             _marks.Add(double.NaN);
+            _markCounts.Add(0);
         }
     }
 }
