@@ -10,7 +10,9 @@ namespace StreamRisk.Domain.Ladders;
 public sealed class LiquidationLadders : IMarginListener
 {
     private readonly List<(LiquidationLadder Longs, LiquidationLadder Shorts)> _bySymbol = [];
-    private readonly Dictionary<long, int> _ids = [];
+    // Position id + 1 (0 = none) by instrument then account slot: a mark looks the id of every holder up, so this is an
+    // array index rather than a hash lookup. Slots and instrument indexes are dense, so the arrays stay compact.
+    private int[][] _ids = [];
     private readonly Stack<int> _freeIds = new();
     private (double Lp, double Size, double Bp)[] _last = new (double, double, double)[64];
     private int _nextId;
@@ -72,9 +74,11 @@ public sealed class LiquidationLadders : IMarginListener
     public void PositionClosed(AccountState account, int instrumentIndex)
     {
         ArgumentNullException.ThrowIfNull(account);
-        var key = Key(account.Slot, instrumentIndex);
-        if (_ids.Remove(key, out var id))
+        ref var entry = ref IdEntry(account.Slot, instrumentIndex);
+        if (entry != 0)
         {
+            var id = entry - 1;
+            entry = 0;
             var (longs, shorts) = Pair(instrumentIndex);
             longs.Remove(id);
             shorts.Remove(id);
@@ -95,15 +99,33 @@ public sealed class LiquidationLadders : IMarginListener
 
     private int IdOf(int slot, int instrument)
     {
-        var key = Key(slot, instrument);
-        if (!_ids.TryGetValue(key, out var id))
+        ref var entry = ref IdEntry(slot, instrument);
+        if (entry == 0)
         {
-            id = _freeIds.Count > 0 ? _freeIds.Pop() : _nextId++;
-            _ids.Add(key, id);
+            entry = (_freeIds.Count > 0 ? _freeIds.Pop() : _nextId++) + 1;
         }
 
-        return id;
+        return entry - 1;
     }
 
-    private static long Key(int slot, int instrument) => ((long)slot << 24) | (uint)instrument;
+    private ref int IdEntry(int slot, int instrument)
+    {
+        if (instrument >= _ids.Length)
+        {
+            var old = _ids.Length;
+            Array.Resize(ref _ids, instrument + 1);
+            for (var i = old; i < _ids.Length; i++)
+            {
+                _ids[i] = new int[1024];
+            }
+        }
+
+        ref var ids = ref _ids[instrument];
+        if (slot >= ids.Length)
+        {
+            Array.Resize(ref ids, Math.Max(slot + 1, ids.Length * 2));
+        }
+
+        return ref ids[slot];
+    }
 }

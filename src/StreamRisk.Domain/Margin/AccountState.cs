@@ -6,16 +6,28 @@ namespace StreamRisk.Domain.Margin;
 /// One account's inputs and derived margin figures, kept current by <see cref="MarginBook"/> (its only
 /// writer). Readers on other threads must take snapshots through the engine, never read this directly.
 /// </summary>
+/// <remarks>
+/// A mark may skip an account (see <see cref="MarginBook.ApplyMark"/>): only when no liquidation or bankruptcy
+/// price of it can move, so the ladders need nothing. Its mark-dependent figures (notional, PnL, MM, equity, distance)
+/// are then brought up to date on first read, by the same pure computation over the same inputs, so every reader sees
+/// exactly what an eager recomputation would have given. Reads happen on the engine thread, like writes.
+/// </remarks>
 public sealed class AccountState
 {
     private PositionTerms[] _terms;
     private PositionMargin[] _results;
     private int[] _instrumentIndexes;
+    private bool[] _ignoresMark;
+    private long[] _marksSeen; // per position: the book's mark count of its instrument when last recomputed
+    private readonly MarginBook? _book;
 
-    internal AccountState(AccountId id, int slot)
+    internal AccountState(AccountId id, int slot, MarginBook? book = null)
     {
         Id = id;
         Slot = slot;
+        _book = book;
+        _ignoresMark = new bool[2];
+        _marksSeen = new long[2];
         _terms = new PositionTerms[2];
         _results = new PositionMargin[2];
         _instrumentIndexes = new int[2];
@@ -31,14 +43,53 @@ public sealed class AccountState
 
     public int PositionCount { get; private set; }
 
-    public AccountMargin Margin { get; private set; }
+    public AccountMargin Margin
+    {
+        get
+        {
+            Refresh();
+            return field;
+        }
+
+        private set;
+    }
 
     /// <summary>Incremented on every recomputation: lets tests prove an event touched only its account.</summary>
-    public long Version { get; private set; }
+    public long Version
+    {
+        get
+        {
+            Refresh();
+            return field;
+        }
 
-    public ReadOnlySpan<PositionTerms> Positions => _terms.AsSpan(0, PositionCount);
+        private set;
+    }
 
-    public ReadOnlySpan<PositionMargin> PositionMargins => _results.AsSpan(0, PositionCount);
+    public ReadOnlySpan<PositionTerms> Positions
+    {
+        get
+        {
+            Refresh();
+            return _terms.AsSpan(0, PositionCount);
+        }
+    }
+
+    public ReadOnlySpan<PositionMargin> PositionMargins
+    {
+        get
+        {
+            Refresh();
+            return _results.AsSpan(0, PositionCount);
+        }
+    }
+
+    /// <summary>
+    /// True when a mark of this position's instrument can move no liquidation or bankruptcy price of the account (set by
+    /// the last recomputation): the position is isolated or the account's only cross position, and its own LP does not
+    /// depend on its mark.
+    /// </summary>
+    internal bool IgnoresMark(int position) => _ignoresMark[position];
 
     public int InstrumentIndexAt(int position) => _instrumentIndexes[position];
 
@@ -65,6 +116,8 @@ public sealed class AccountState
                 Array.Resize(ref _terms, PositionCount * 2);
                 Array.Resize(ref _results, PositionCount * 2);
                 Array.Resize(ref _instrumentIndexes, PositionCount * 2);
+                Array.Resize(ref _ignoresMark, PositionCount * 2);
+                Array.Resize(ref _marksSeen, PositionCount * 2);
             }
 
             i = PositionCount++;
@@ -99,9 +152,95 @@ public sealed class AccountState
 
     internal void UpdateInstrument(int position, Instrument instrument) => _terms[position] = _terms[position] with { Instrument = instrument };
 
+    /// <summary>Recomputes from scratch with the book's current marks and classifies which marks can be skipped.</summary>
     internal void Recompute(MarginProfile profile)
+    {
+        ApplyCurrentMarks();
+        Compute(profile);
+        ClassifyMarks(profile);
+    }
+
+    // A skipped mark shows as a position that has not seen its instrument's latest mark.
+    private void Refresh()
+    {
+        if (_book is null)
+        {
+            return;
+        }
+
+        for (var i = 0; i < PositionCount; i++)
+        {
+            if (_marksSeen[i] != _book.MarkCountOf(_instrumentIndexes[i]))
+            {
+                ApplyCurrentMarks();
+                Compute(_book.Profile);
+                return;
+            }
+        }
+    }
+
+    private void ApplyCurrentMarks()
+    {
+        if (_book is null)
+        {
+            return;
+        }
+
+        for (var i = 0; i < PositionCount; i++)
+        {
+            var instrument = _instrumentIndexes[i];
+            _marksSeen[i] = _book.MarkCountOf(instrument);
+            var mark = _book.MarkOf(instrument);
+            if (!double.IsNaN(mark) && _terms[i].Mark != mark)
+            {
+                UpdateMark(i, mark);
+            }
+        }
+    }
+
+    private void Compute(MarginProfile profile)
     {
         Margin = MarginCalculator.Compute(profile, Balance, _terms.AsSpan(0, PositionCount), _results);
         Version++;
+    }
+
+    // Mirrors how MarginCalculator.Compute forms each position's collateral and other MM: for an isolated position they
+    // are its own margin and 0; for the only cross position, balance + ((0 + pnl) − pnl) and (0 + mm) − mm, which are
+    // the same bits whatever the pnl and mm, so they do not move with the mark either.
+    private void ClassifyMarks(MarginProfile profile)
+    {
+        var crossCount = 0;
+        for (var i = 0; i < PositionCount; i++)
+        {
+            if (!_terms[i].IsIsolated)
+            {
+                crossCount++;
+            }
+        }
+
+        for (var i = 0; i < PositionCount; i++)
+        {
+            ref readonly var p = ref _terms[i];
+            var own = _results[i];
+            double collateral, otherMm;
+            if (p.IsIsolated)
+            {
+                collateral = p.IsolatedMargin;
+                otherMm = 0;
+            }
+            else if (crossCount == 1)
+            {
+                collateral = Balance + ((0.0 + own.UnrealizedPnl) - own.UnrealizedPnl);
+                otherMm = (0.0 + own.MaintenanceMargin) - own.MaintenanceMargin;
+            }
+            else
+            {
+                _ignoresMark[i] = false;
+                continue;
+            }
+
+            _ignoresMark[i] = double.IsFinite(own.UnrealizedPnl) && double.IsFinite(own.MaintenanceMargin)
+                && MarginCalculator.LiquidationPriceIgnoresMark(profile.TierBasis, in p, collateral, otherMm, own.LiquidationPrice);
+        }
     }
 }

@@ -11,8 +11,9 @@ public sealed class MarginBook
 {
     private readonly Dictionary<AccountId, AccountState> _accounts = [];
     private readonly List<AccountState> _bySlot = [];
-    private readonly List<HashSet<int>> _holders = [];
+    private readonly List<HolderSet> _holders = [];
     private readonly List<double> _marks = [];
+    private readonly List<long> _markCounts = [];
 
     public MarginBook(MarginProfile profile, InstrumentCatalog catalog)
     {
@@ -36,6 +37,9 @@ public sealed class MarginBook
     /// <summary>The last mark of an instrument; NaN before the first one.</summary>
     public double MarkOf(int instrumentIndex) => instrumentIndex < _marks.Count ? _marks[instrumentIndex] : double.NaN;
 
+    /// <summary>How many marks an instrument has had: a skipped account sees it has one to catch up on.</summary>
+    internal long MarkCountOf(int instrumentIndex) => instrumentIndex < _markCounts.Count ? _markCounts[instrumentIndex] : 0;
+
     public bool TryGetAccount(AccountId id, out AccountState account) => _accounts.TryGetValue(id, out account!);
 
     /// <summary>Registers or replaces an instrument spec; accounts holding it are recomputed with the new tiers.</summary>
@@ -43,9 +47,14 @@ public sealed class MarginBook
     {
         var index = Catalog.Upsert(instrument);
         EnsureInstrumentSlots();
-        foreach (var slot in _holders[index])
+        var holders = _holders[index];
+        for (var entry = 0; entry < holders.Used; entry++)
         {
-            var account = _bySlot[slot];
+            if (holders[entry] is not { } account)
+            {
+                continue;
+            }
+
             account.UpdateInstrument(account.IndexOf(index), instrument);
             Recompute(account);
         }
@@ -53,16 +62,27 @@ public sealed class MarginBook
         return index;
     }
 
-    /// <summary>A new mark for one instrument: recomputes every account holding it and no other.</summary>
+    /// <summary>
+    /// A new mark for one instrument: recomputes every account holding it whose liquidation or bankruptcy prices can
+    /// move with it, and leaves the others to be recomputed when read (same figures, see <see cref="AccountState"/>);
+    /// listeners hear only of the recomputed ones. No other account is touched.
+    /// </summary>
     /// <returns>How many accounts were recomputed.</returns>
     public int ApplyMark(int instrumentIndex, double mark)
     {
         EnsureInstrumentSlots();
         _marks[instrumentIndex] = mark;
+        _markCounts[instrumentIndex]++;
         var holders = _holders[instrumentIndex];
-        foreach (var slot in holders)
+        for (var entry = 0; entry < holders.Used; entry++)
         {
-            var account = _bySlot[slot];
+            // Skipped: nothing the ladders hold can move (see AccountState.IgnoresMark), so the figures are brought up
+            // to date when read. Most single-symbol accounts are like this, and they are most of the holders.
+            if (holders.Skips(entry) || holders[entry] is not { } account)
+            {
+                continue;
+            }
+
             account.UpdateMark(account.IndexOf(instrumentIndex), mark);
             Recompute(account);
         }
@@ -129,14 +149,14 @@ public sealed class MarginBook
 
         var mark = _marks[instrumentIndex];
         account.Set(instrumentIndex, new PositionTerms(Catalog[instrumentIndex], size, entry, isolatedMargin, double.IsNaN(mark) ? entry : mark));
-        _holders[instrumentIndex].Add(account.Slot);
+        _holders[instrumentIndex].Add(account);
     }
 
     private AccountState GetOrAdd(AccountId id)
     {
         if (!_accounts.TryGetValue(id, out var account))
         {
-            account = new AccountState(id, _bySlot.Count);
+            account = new AccountState(id, _bySlot.Count, this);
             _accounts.Add(id, account);
             _bySlot.Add(account);
         }
@@ -147,6 +167,11 @@ public sealed class MarginBook
     private void Recompute(AccountState account)
     {
         account.Recompute(Profile);
+        for (var i = 0; i < account.PositionCount; i++)
+        {
+            _holders[account.InstrumentIndexAt(i)].SetSkips(account.Slot, account.IgnoresMark(i));
+        }
+
         if (Listener is { } listener)
         {
             // A cross account's LPs all move together, so every position is reported, not only the changed one.
@@ -161,8 +186,9 @@ public sealed class MarginBook
     {
         while (_holders.Count < Catalog.Count)
         {
-            _holders.Add([]);
+            _holders.Add(new HolderSet());
             _marks.Add(double.NaN);
+            _markCounts.Add(0);
         }
     }
 }

@@ -137,6 +137,46 @@ public static class MarginCalculator
             return SolveForTier(in p, collateral, otherMm, tiers.RateAt(tier), tiers.DeductionAt(tier));
         }
 
+        return WalkTiers(in p, collateral, otherMm, tier);
+    }
+
+    /// <summary>
+    /// Whether a position's liquidation and bankruptcy prices stay bit for bit the same whatever its own mark, given the
+    /// collateral and other MM it sees (which the caller knows not to move with that mark). Under AtEntry the mark is
+    /// not used at all; under AtPrice it only picks the tier the walk starts from, so the answer is yes when every
+    /// starting tier lands on the same price; under AtMark the tier follows the mark, so no.
+    /// </summary>
+    internal static bool LiquidationPriceIgnoresMark(TierBasis basis, in PositionTerms p, double collateral, double otherMm, double liquidationPrice)
+    {
+        switch (basis)
+        {
+            case TierBasis.AtEntry:
+                return true;
+            case TierBasis.AtMark:
+                return false;
+        }
+
+        if (p.Size == 0)
+        {
+            return true;
+        }
+
+        var count = p.Instrument.Tiers.Count;
+        for (var start = 0; start < count; start++)
+        {
+            if (!WalkTiers(in p, collateral, otherMm, start).Equals(liquidationPrice))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static double WalkTiers(in PositionTerms p, double collateral, double otherMm, int tier)
+    {
+        var tiers = p.Instrument.Tiers;
+
         // AtPrice: the tier must be the one the LP's own notional falls in. MM is continuous in notional
         // (the deduction recursion guarantees it), so walking from the mark's tier towards the solution
         // settles in a step or two; the visited set stops a boundary case from cycling.

@@ -1,0 +1,37 @@
+using CsCheck;
+using StreamRisk.Domain.Margin;
+
+namespace StreamRisk.Domain.Tests.Margin;
+
+public sealed class HolderSetTests
+{
+    [Fact]
+    public void Iteration_AfterRandomAddsAndRemoves_MatchesHashSetOrder()
+    {
+        // The holder order decides the order of ladder updates (and so the exact rounding of ladder sums): it must stay
+        // the order of the HashSet<int> it replaced.
+        Gen.Select(Gen.Bool, Gen.Int[0, 63]).Array[1, 400].Sample(operations =>
+        {
+            var reference = new HashSet<int>();
+            var holders = new HolderSet();
+            var accounts = Enumerable.Range(0, 64).Select(slot => new AccountState(new AccountId($"a{slot}"), slot)).ToArray();
+            foreach (var (add, slot) in operations)
+            {
+                var expected = add ? reference.Add(slot) : reference.Remove(slot);
+                var actual = add ? holders.Add(accounts[slot]) : holders.Remove(slot);
+                Assert.Equal(expected, actual);
+                Assert.Equal(reference.Count, holders.Count);
+                var order = new List<int>();
+                for (var entry = 0; entry < holders.Used; entry++)
+                {
+                    if (holders[entry] is { } account)
+                    {
+                        order.Add(account.Slot);
+                    }
+                }
+
+                Assert.Equal(reference.ToList(), order);
+            }
+        });
+    }
+}
