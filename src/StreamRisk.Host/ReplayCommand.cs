@@ -26,7 +26,7 @@ internal static class ReplayCommand
         var format = new Option<string>("--format") { Description = "capture (a StreamRisk capture from `record`), binance-usdm or binance-coinm.", DefaultValueFactory = _ => "binance-usdm" };
         format.AcceptOnlyFromAmong([CaptureFormat, .. BinanceFormats.Names]);
         var speed = new Option<double>("--speed") { Description = "max (default) or a multiple of real time such as 1x, 10x, 20x.", DefaultValueFactory = _ => 0, CustomParser = ParseSpeed };
-        var from = new Option<long?>("--from") { Description = "Skip events before this time (unix ms or ISO 8601 UTC).", CustomParser = ParseTime };
+        var from = new Option<long?>("--from") { Description = "Results start at this time (unix ms or ISO 8601 UTC); what comes before still sets up accounts, books and marks.", CustomParser = ParseTime };
         var to = new Option<long?>("--to") { Description = "Stop using events after this time (unix ms or ISO 8601 UTC).", CustomParser = ParseTime };
         var positions = new Option<string>("--positions") { Description = "Position source for Binance captures: synthetic:seed=N (default synthetic:seed=1) or a JSON file of accounts (as in liqprice, without marks).", DefaultValueFactory = _ => "synthetic:seed=1" };
         var accounts = new Option<int>("--accounts") { Description = "Synthetic accounts (100-1000000).", DefaultValueFactory = _ => 20_000, CustomParser = Cli.IntInRange(100, 1_000_000) };
@@ -79,7 +79,7 @@ internal static class ReplayCommand
                 return Task.FromResult(ExitCodes.Ok);
             }
 
-            using var outputs = new ReplayOutputs(dataDir);
+            using var outputs = new ReplayOutputs(dataDir) { From = parse.GetValue(from) };
             long records, applied, rejected;
             using (var replay = new InProcessReplay(new Engine.EngineOptions(), outputs, pacer))
             {
@@ -169,7 +169,7 @@ internal static class ReplayCommand
         if (format == CaptureFormat)
         {
             var shown = 0;
-            return new CaptureSource(new CaptureFileSource(paths, from, to, problem =>
+            return new CaptureSource(new CaptureFileSource(paths, to, problem =>
             {
                 // Bad records: each reported with its line number (the first 20), then only counted.
                 if (shown++ < 20)

@@ -33,6 +33,28 @@ public sealed class SimulateCommandTests : IDisposable
         Assert.Contains("replay: 5,000 records, 5,000 applied, 0 rejected by validation, 0 bad lines skipped", replay.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ReplayFrom_ResultsAreTheFullReplaysFromThatTimeOn_StateBuiltFromWhatCameBefore()
+    {
+        var capture = Path.Combine(_directory, "day.srcap.gz");
+        Assert.Equal(0, (await CliRun.InvokeAsync("simulate", "--out", capture, "--events", "8000", "--accounts", "800", "--seed", "5")).ExitCode);
+        var times = CaptureReader.ReadFile(capture).Select(r => r.EventTime).ToList();
+        var from = times[times.Count / 2];
+
+        var whole = await CliRun.InvokeAsync("replay", capture, "--format", "capture", "--out", Path.Combine(_directory, "whole"));
+        var window = await CliRun.InvokeAsync("replay", capture, "--format", "capture", "--from", from.ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", Path.Combine(_directory, "window"));
+
+        Assert.True(whole.ExitCode == 0 && window.ExitCode == 0, whole.Error + window.Error);
+        foreach (var file in new[] { "projections.ndjson", "alerts.ndjson" })
+        {
+            var expected = (await File.ReadAllLinesAsync(Path.Combine(_directory, "whole", file)))
+                .Where(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("eventTime").GetInt64() >= from)
+                .ToList();
+            Assert.NotEmpty(expected);
+            Assert.Equal(expected, await File.ReadAllLinesAsync(Path.Combine(_directory, "window", file)));
+        }
+    }
+
     [Theory]
     [InlineData("simulate")]
     [InlineData("simulate", "--out", "x.gz", "--events", "10")]

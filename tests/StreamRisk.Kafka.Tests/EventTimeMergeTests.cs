@@ -60,6 +60,27 @@ public sealed class EventTimeMergeTests
         Assert.Equal(0, merge.Count);
     }
 
+    [Fact]
+    public void ReplayControlMessage_AdvancesTheStage_IsNotHeldForApplying()
+    {
+        var merge = new EventTimeMerge();
+        merge.TryHold(Message("marks", 0, 1, eventTime: 500, epoch: 7, seq: 1), fromGroup: false);
+        var control = Raw("marks", 2, 4, "{}");
+        control.Result!.Message.Value = null!;
+        var order = new byte[16];
+        BinaryPrimitives.WriteInt64BigEndian(order, 8);
+        control.Result.Message.Headers = [new Header(EventTimeMerge.OrderHeader, order)];
+
+        Assert.True(EventTimeMerge.IsReplayControl(control.Result));
+        Assert.True(merge.TryHold(control, fromGroup: false));
+        Assert.Equal(1, merge.Count);
+        Assert.Equal(8, merge.MaxStage);
+        Assert.True(merge.SawReplayOrder);
+        var released = new List<long>();
+        merge.ReleaseBefore(merge.MaxStage, held => released.Add(SequenceOf(held)));
+        Assert.Equal([1], released);
+    }
+
     private static IngestedMessage Message(string topic, int partition, long offset, long eventTime, long? epoch = null, long? seq = null)
     {
         var message = Raw(topic, partition, offset, $"{{\"v\":1,\"eventTime\":{eventTime},\"price\":1}}");

@@ -91,9 +91,18 @@ public sealed class KafkaReplayTarget : IDisposable
         }
     }
 
-    /// <summary>Waits until every message is written (or failed); throws when some could not be.</summary>
+    /// <summary>
+    /// Waits until every message is written (or failed), then ends the last epoch with a control message — an empty
+    /// value on the marks topic stamped with the next epoch, which an ordering monitor takes as "everything before is in
+    /// the logs" and applies nothing of. Throws when some message could not be written.
+    /// </summary>
     public void Complete()
     {
+        Flush();
+        var order = new byte[16];
+        BinaryPrimitives.WriteInt64BigEndian(order, _epoch + 1);
+        BinaryPrimitives.WriteInt64BigEndian(order.AsSpan(8), Produced + 1);
+        _producer.Produce(_topics.Marks, new Message<byte[], byte[]> { Key = "replay-end"u8.ToArray(), Value = null!, Headers = [new Header(EventTimeMerge.OrderHeader, order)] }, Report);
         Flush();
         if (Failed > 0)
         {

@@ -29,6 +29,12 @@ public sealed class ReplayOutputs : IDisposable
         _projections = Open(Path.Combine(directory, "projections.ndjson"));
     }
 
+    /// <summary>
+    /// Outputs before this event time are not written (nor counted): <c>--from</c> starts the results there while the
+    /// engine still reads what came before, so accounts, books and marks are as they were at that moment.
+    /// </summary>
+    public long? From { get; init; }
+
     public long Alerts { get; private set; }
 
     public long Projections { get; private set; }
@@ -38,6 +44,11 @@ public sealed class ReplayOutputs : IDisposable
     public void Alert(Domain.Alerts.AlertTransition transition)
     {
         ArgumentNullException.ThrowIfNull(transition);
+        if (transition.EventTime < From)
+        {
+            return;
+        }
+
         Alerts++;
         if (transition.State == Domain.Alerts.AlertState.Raised)
         {
@@ -52,6 +63,11 @@ public sealed class ReplayOutputs : IDisposable
     public void Projection(SymbolRisk risk)
     {
         ArgumentNullException.ThrowIfNull(risk);
+        if (risk.EventTime < From)
+        {
+            return;
+        }
+
         Projections++;
         if (_projections is null)
         {

@@ -46,21 +46,45 @@ public sealed class EventTimeMerge
     /// <summary>Stage of the next message out (long.MaxValue when nothing is held).</summary>
     public long NextStage => _held.TryPeek(out var held, out _) ? held.Stage : long.MaxValue;
 
-    /// <summary>Holds <paramref name="message"/> when it has an event time; false means apply it now.</summary>
+    /// <summary>A replay's producer stamps its messages: its epochs, not quiet time, say when to release (see <see cref="IsReplayControl"/>).</summary>
+    public bool SawReplayOrder { get; private set; }
+
+    /// <summary>
+    /// A replay's end-of-epoch control message (an empty value carrying <see cref="OrderHeader"/>): not input, never
+    /// applied; its epoch tells that everything before it is in the logs.
+    /// </summary>
+    public static bool IsReplayControl(ConsumeResult<byte[], byte[]> result) =>
+        result?.Message is { Value: null, Headers: { } headers } && headers.TryGetLastBytes(OrderHeader, out var bytes) && bytes.Length == 16;
+
+    /// <summary>
+    /// Holds <paramref name="message"/> when it has an event time; false means apply it now. A replay control message
+    /// is taken in (its epoch counts) and reported held: there is nothing to apply.
+    /// </summary>
     public bool TryHold(in IngestedMessage message, bool fromGroup)
     {
         var result = message.Result;
+        var sequence = long.MaxValue;
+        var stage = long.MinValue;
+        if (result?.Message.Headers is { } headers && headers.TryGetLastBytes(OrderHeader, out var bytes) && bytes.Length == 16)
+        {
+            stage = BinaryPrimitives.ReadInt64BigEndian(bytes);
+            sequence = BinaryPrimitives.ReadInt64BigEndian(bytes.AsSpan(8));
+            SawReplayOrder = true;
+            MaxStage = Math.Max(MaxStage, stage);
+            if (result.Message.Value is null)
+            {
+                return true;
+            }
+        }
+
         if (result?.Message.Value is not { } value || !PayloadEventTime.TryRead(value, out var eventTime))
         {
             return false;
         }
 
-        var sequence = long.MaxValue;
-        var stage = eventTime;
-        if (result.Message.Headers is { } headers && headers.TryGetLastBytes(OrderHeader, out var bytes) && bytes.Length == 16)
+        if (stage == long.MinValue)
         {
-            stage = BinaryPrimitives.ReadInt64BigEndian(bytes);
-            sequence = BinaryPrimitives.ReadInt64BigEndian(bytes.AsSpan(8));
+            stage = eventTime;
         }
 
         _held.Enqueue(new Held(message, fromGroup, EpochOf(result.TopicPartition), stage), (eventTime, sequence, _arrivals++));

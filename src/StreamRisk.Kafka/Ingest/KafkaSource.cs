@@ -356,7 +356,7 @@ public static class KafkaSource
                 {
                     Start(Merge.MaxStage, group, market);
                 }
-                else if (_sinceReceived.Elapsed >= idleRelease)
+                else if (!Merge.SawReplayOrder && _sinceReceived.Elapsed >= idleRelease)
                 {
                     // Quiet input: the latest stage is taken as complete (a replay flushes before it waits), but only
                     // what was seen by now goes out — messages arriving meanwhile wait for the next barrier.

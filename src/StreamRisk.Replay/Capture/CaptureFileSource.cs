@@ -3,10 +3,11 @@ namespace StreamRisk.Replay.Capture;
 /// <summary>
 /// The records of StreamRisk captures (what <c>record</c> wrote from the live topics) in the order a replay applies
 /// them: like the live source, every instrument first (a book or position naming an unknown symbol would be refused),
-/// then the other records in capture (event-time) order, those outside [From, To] left out. Bad lines are reported
-/// with their line numbers and skipped.
+/// then the other records in capture (event-time) order up to <c>to</c>. Records before a replay's <c>--from</c> are
+/// kept: they carry the accounts, books and marks the window starts from (the outputs start at <c>--from</c>). Bad
+/// lines are reported with their line numbers and skipped.
 /// </summary>
-public sealed class CaptureFileSource(IReadOnlyList<string> files, long? from, long? to, Action<CaptureProblem> problem)
+public sealed class CaptureFileSource(IReadOnlyList<string> files, long? to, Action<CaptureProblem> problem)
 {
     private int _filesDone;
 
@@ -35,7 +36,7 @@ public sealed class CaptureFileSource(IReadOnlyList<string> files, long? from, l
             foreach (var record in CaptureReader.ReadFile(file, p => { BadLines++; problem(p); }))
             {
                 cancel.ThrowIfCancellationRequested();
-                if (record.Topic != CaptureTopics.Instruments && !(from is { } f && record.EventTime < f) && !(to is { } t && record.EventTime > t))
+                if (record.Topic != CaptureTopics.Instruments && !(to is { } t && record.EventTime > t))
                 {
                     sink(record);
                 }
