@@ -1,0 +1,73 @@
+using Confluent.Kafka;
+using StreamRisk.Engine;
+using StreamRisk.Host.Monitoring;
+using StreamRisk.Kafka.Ingest;
+using StreamRisk.Replay.Simulation;
+
+namespace StreamRisk.Host.Tests;
+
+/// <summary>
+/// Allocation per applied event in steady state (decode + margin + ladders + book): book deltas allocate nothing; marks
+/// and position changes only when a structure grows (a position opened on a new leg, an index doubling), which must stay
+/// rare. The Kafka client's own consume results are made up front here, as the client makes them outside our code.
+/// </summary>
+public sealed class ApplyAllocationTests
+{
+    [Fact]
+    public void SteadyStateApply_BookDeltasAllocateNothing_MarksAndPositionChangesOnlyWhenAStructureGrows()
+    {
+        var options = new SimulatorOptions { Seed = 4, Accounts = 500 };
+        using var messages = new SimulationMessages(options);
+        var events = new MarketSimulator(options).Run(1_704_067_200_000, TimeSpan.FromMinutes(10))
+            .Select(messages.Encode)
+            .Select((m, i) => new IngestedMessage(IngestKind.Message, KindOf(m.Topic), new ConsumeResult<byte[], byte[]>
+            {
+                TopicPartitionOffset = new TopicPartitionOffset("t", 0, i),
+                Message = new Message<byte[], byte[]> { Key = m.Key, Value = m.Value },
+            }, []))
+            .Take(60_000)
+            .ToList();
+        var engine = new RiskEngine(new EngineOptions());
+        var deadLetters = 0;
+        var applier = new EventApplier(engine, new EventClock(), (_, _, _) => deadLetters++);
+
+        // Warm-up: every account, level and buffer comes into being.
+        for (var i = 0; i < 40_000; i++)
+        {
+            applier.Apply(events[i]);
+        }
+
+        var measured = events.Skip(40_000).ToList();
+        var kinds = measured.GroupBy(e => e.Topic).ToDictionary(g => g.Key, g => g.Count());
+        var byKind = new Dictionary<TopicKind, long>();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (var message in measured)
+        {
+            var start = GC.GetAllocatedBytesForCurrentThread();
+            applier.Apply(message);
+            var used = GC.GetAllocatedBytesForCurrentThread() - start;
+            if (used > 0)
+            {
+                byKind[message.Topic] = byKind.GetValueOrDefault(message.Topic) + used;
+            }
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, deadLetters);
+        Assert.True(kinds.GetValueOrDefault(TopicKind.Book) > 1_000 && kinds.GetValueOrDefault(TopicKind.Marks) > 1_000 && kinds.GetValueOrDefault(TopicKind.Positions) > 100,
+            string.Join(", ", kinds.Select(k => $"{k.Key} {k.Value}")));
+        var report = $"{allocated:N0} bytes for {measured.Count:N0} events: " + string.Join(", ", byKind.Select(k => $"{k.Key} {k.Value:N0} B"));
+        Assert.True(byKind.GetValueOrDefault(TopicKind.Book) == 0, report);
+        Assert.True((double)byKind.GetValueOrDefault(TopicKind.Marks) / kinds[TopicKind.Marks] < 1, report);
+        Assert.True((double)byKind.GetValueOrDefault(TopicKind.Positions) / kinds[TopicKind.Positions] < 64, report);
+    }
+
+    private static TopicKind KindOf(Contracts.Wire.WireTopic topic) => topic switch
+    {
+        Contracts.Wire.WireTopic.Instruments => TopicKind.Instruments,
+        Contracts.Wire.WireTopic.Book => TopicKind.Book,
+        Contracts.Wire.WireTopic.Marks => TopicKind.Marks,
+        Contracts.Wire.WireTopic.Positions => TopicKind.Positions,
+        _ => TopicKind.Liquidations,
+    };
+}
