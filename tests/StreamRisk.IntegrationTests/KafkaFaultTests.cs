@@ -18,7 +18,7 @@ public sealed class KafkaFaultTests : IDisposable
     [Fact]
     public async Task BrokerDownLeaderMovesCoordinatorDownRequestErrorsSlowBrokers_SameResultsAsUndisturbed()
     {
-        var replay = new KafkaReplayRun(_dir.FullName, "2024-08-08T23:56:00Z");
+        var replay = new KafkaReplayRun(_dir.FullName, "2024-08-08T23:57:00Z"); // ~2½ minutes of market after the 20,000 accounts: room for the fault to land mid-stream
         var inProcess = await replay.InProcessAsync();
         var topics = new TopicNames();
         using var cluster = KafkaReplayRun.StartCluster(replicationFactor: 3);
@@ -26,7 +26,7 @@ public sealed class KafkaFaultTests : IDisposable
 
         var (throughKafka, summary, log) = await replay.ThroughKafkaAsync(cluster, "10x", async processed =>
         {
-            Assert.True(await Eventually.TrueAsync(() => processed() > 21_000, TimeSpan.FromSeconds(60)), "the replay did not start");
+            Assert.True(await Eventually.TrueAsync(() => processed() > 20_100, TimeSpan.FromSeconds(60)), "the replay did not start");
             cluster.SetRoundTripDelay(1, TimeSpan.FromMilliseconds(500));
             faults.Add("500 ms round trips on broker 1");
             cluster.SetBrokerDown(2);
