@@ -40,8 +40,7 @@ public sealed class ReplayThroughKafkaTests : IDisposable
         var projections = await File.ReadAllBytesAsync(Path.Combine(inProcess, "projections.ndjson"));
         Assert.True(projections.Length > 100_000, "the replay projected almost nothing");
         Assert.Contains("\"rule\":\"CascadeRisk\"", System.Text.Encoding.UTF8.GetString(alerts), StringComparison.Ordinal);
-        Assert.True(alerts.SequenceEqual(File.ReadAllBytes(Path.Combine(throughKafka, "alerts.ndjson"))), "alerts differ; monitor log:\n" + log);
-        Assert.True(projections.SequenceEqual(File.ReadAllBytes(Path.Combine(throughKafka, "projections.ndjson"))), "projections differ; monitor log:\n" + log);
+        KafkaReplayRun.AssertSameResults(inProcess, throughKafka, log);
     }
 }
 
@@ -66,6 +65,15 @@ internal sealed partial class KafkaReplayRun(string directory, string[] source)
         }
 
         return cluster;
+    }
+
+    /// <summary>Both result files of two runs are equal byte for byte.</summary>
+    public static void AssertSameResults(string expectedDir, string actualDir, string log)
+    {
+        foreach (var file in new[] { "alerts.ndjson", "projections.ndjson" })
+        {
+            Assert.True(File.ReadAllBytes(Path.Combine(expectedDir, file)).SequenceEqual(File.ReadAllBytes(Path.Combine(actualDir, file))), $"{file} differs; monitor log:\n{log}");
+        }
     }
 
     public async Task<string> InProcessAsync()

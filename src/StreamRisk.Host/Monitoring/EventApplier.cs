@@ -75,13 +75,13 @@ public sealed class EventApplier
 
         var result = message.Result!;
         var value = result.Message.Value;
-        if (EventTimeMerge.IsReplayControl(result))
-        {
-            return; // a replay's end-of-epoch marker (arrival-order monitors see it too): not input
-        }
-
         if (value is null)
         {
+            if (EventTimeMerge.IsReplayControl(result))
+            {
+                return; // a replay's end-of-epoch marker (arrival-order monitors see it too): not input
+            }
+
             DeadLetter(result, WireReasons.BadJson, "empty message (tombstone)");
             return;
         }

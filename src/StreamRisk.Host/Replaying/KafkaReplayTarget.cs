@@ -76,7 +76,7 @@ public sealed class KafkaReplayTarget : IDisposable
             Value = record.Payload,
             Headers = [new Header(EventTimeMerge.OrderHeader, order)],
         };
-        var topic = TopicOf(record.Topic);
+        var topic = _topics.Of(CaptureTopics.ToWire(record.Topic));
         while (true)
         {
             try
@@ -119,15 +119,6 @@ public sealed class KafkaReplayTarget : IDisposable
             // Still waiting on the cluster (a broker down): keep the order rather than move on.
         }
     }
-
-    private string TopicOf(string kind) => kind switch
-    {
-        CaptureTopics.Instruments => _topics.Instruments,
-        CaptureTopics.Book => _topics.Book,
-        CaptureTopics.Marks => _topics.Marks,
-        CaptureTopics.Positions => _topics.Positions,
-        _ => _topics.Liquidations,
-    };
 
     private void Report(DeliveryReport<byte[], byte[]> report)
     {

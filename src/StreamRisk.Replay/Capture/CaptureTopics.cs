@@ -25,6 +25,16 @@ public static class CaptureTopics
         _ => Liquidations,
     };
 
+    /// <summary>The wire topic of a kind (the inverse of <see cref="Of"/>).</summary>
+    public static Contracts.Wire.WireTopic ToWire(string kind) => kind switch
+    {
+        Instruments => Contracts.Wire.WireTopic.Instruments,
+        Book => Contracts.Wire.WireTopic.Book,
+        Marks => Contracts.Wire.WireTopic.Marks,
+        Positions => Contracts.Wire.WireTopic.Positions,
+        _ => Contracts.Wire.WireTopic.Liquidations,
+    };
+
     /// <summary>The interned kind equal to <paramref name="name"/> (ordinal), so records share one string per kind.</summary>
     public static bool TryGet(string? name, out string kind)
     {

@@ -8,10 +8,19 @@ namespace StreamRisk.Replay.Simulation;
 /// The simulator's events as wire messages — what the demo produces to Kafka and what <c>simulate</c> writes into a
 /// capture, so both carry the same bytes. One thread.
 /// </summary>
-public sealed class SimulationMessages(SimulatorOptions options) : IDisposable
+public sealed class SimulationMessages : IDisposable
 {
     private readonly WireMessageWriter _writer = new();
     private readonly Dictionary<string, Symbol> _symbols = new(StringComparer.Ordinal);
+
+    // Exact tick of each simulated symbol, worked out once: book levels are converted on every book event.
+    private readonly Dictionary<string, TickSize> _ticks;
+
+    public SimulationMessages(SimulatorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _ticks = options.Symbols.ToDictionary(s => s.Instrument.Symbol.Value, s => TickSize.FromDecimal((decimal)s.Instrument.TickSize), StringComparer.Ordinal);
+    }
 
     public WireMessage Encode(SimEvent simEvent)
     {
@@ -22,7 +31,7 @@ public sealed class SimulationMessages(SimulatorOptions options) : IDisposable
                 _symbols[i.Instrument.Symbol.Value] = i.Instrument.Symbol;
                 return _writer.Instrument(i.Instrument);
             case SimBook b:
-                var tick = TickSize.FromDecimal((decimal)InstrumentTick(b.Symbol));
+                var tick = _ticks[b.Symbol];
                 var bids = Levels(b.Bids, tick);
                 var asks = Levels(b.Asks, tick);
                 return b.Snapshot
@@ -43,8 +52,6 @@ public sealed class SimulationMessages(SimulatorOptions options) : IDisposable
     }
 
     public void Dispose() => _writer.Dispose();
-
-    private double InstrumentTick(string symbol) => options.Symbols.First(s => s.Instrument.Symbol.Value == symbol).Instrument.TickSize;
 
     private static PriceLevel[] Levels(IReadOnlyList<(decimal Price, decimal Quantity)> levels, TickSize tick)
     {
