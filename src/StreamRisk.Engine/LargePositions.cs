@@ -14,7 +14,9 @@ namespace StreamRisk.Engine;
 /// </remarks>
 internal sealed class LargePositions(Func<int, double> minimumNotional) : IMarginListener
 {
-    private readonly List<SortedSet<Entry>> _bySize = [];
+    // Ascending by (|size|, slot); a sorted list rather than a tree so the walk from the top allocates nothing (it runs
+    // at every mark).
+    private readonly List<List<Entry>> _bySize = [];
 
     // |size| last filed per (instrument, slot); NaN = not filed.
     private double[][] _filed = [];
@@ -33,11 +35,12 @@ internal sealed class LargePositions(Func<int, double> minimumNotional) : IMargi
         var set = _bySize[instrument];
         if (!double.IsNaN(filed))
         {
-            set.Remove(new Entry(filed, account.Slot, account));
+            Remove(set, new Entry(filed, account.Slot, account));
         }
 
         filed = size;
-        set.Add(new Entry(size, account.Slot, account));
+        var at = set.BinarySearch(new Entry(size, account.Slot, account), EntryOrder.Instance);
+        set.Insert(at < 0 ? ~at : at, new Entry(size, account.Slot, account));
     }
 
     public void PositionClosed(AccountState account, int instrumentIndex)
@@ -45,22 +48,25 @@ internal sealed class LargePositions(Func<int, double> minimumNotional) : IMargi
         ref var filed = ref Filed(instrumentIndex, account.Slot);
         if (!double.IsNaN(filed))
         {
-            _bySize[instrumentIndex].Remove(new Entry(filed, account.Slot, account));
+            Remove(_bySize[instrumentIndex], new Entry(filed, account.Slot, account));
             filed = double.NaN;
         }
     }
 
-    /// <summary>Large positions on one instrument (notional at the current mark), as (account, position index) pairs.</summary>
-    public IEnumerable<(AccountState Account, int Position)> On(int instrumentIndex)
+    /// <summary>Large positions on one instrument (notional at the current mark), as (account, position index) pairs, into <paramref name="into"/>.</summary>
+    public void CollectOn(int instrumentIndex, List<(AccountState Account, int Position)> into)
     {
+        into.Clear();
         if (instrumentIndex >= _bySize.Count)
         {
-            yield break;
+            return;
         }
 
         var minimum = MinimumOf(instrumentIndex);
-        foreach (var entry in _bySize[instrumentIndex].Reverse())
+        var set = _bySize[instrumentIndex];
+        for (var i = set.Count - 1; i >= 0; i--)
         {
+            var entry = set[i];
             var position = IndexOf(entry.Account, instrumentIndex);
             if (position < 0)
             {
@@ -69,10 +75,27 @@ internal sealed class LargePositions(Func<int, double> minimumNotional) : IMargi
 
             if (!(entry.Account.PositionMargins[position].Notional >= minimum))
             {
-                yield break;
+                return;
             }
 
-            yield return (entry.Account, position);
+            into.Add((entry.Account, position));
+        }
+    }
+
+    /// <summary>The large positions on one instrument, in a new list (tests and tools).</summary>
+    public List<(AccountState Account, int Position)> On(int instrumentIndex)
+    {
+        var list = new List<(AccountState Account, int Position)>();
+        CollectOn(instrumentIndex, list);
+        return list;
+    }
+
+    private static void Remove(List<Entry> set, Entry entry)
+    {
+        var at = set.BinarySearch(entry, EntryOrder.Instance);
+        if (at >= 0)
+        {
+            set.RemoveAt(at);
         }
     }
 
@@ -99,7 +122,7 @@ internal sealed class LargePositions(Func<int, double> minimumNotional) : IMargi
     {
         while (_bySize.Count <= instrument)
         {
-            _bySize.Add(new SortedSet<Entry>(EntryOrder.Instance));
+            _bySize.Add([]);
         }
 
         if (instrument >= _filed.Length)

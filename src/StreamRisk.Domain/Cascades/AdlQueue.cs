@@ -24,9 +24,9 @@ public sealed class AdlQueue
 {
     private readonly double[] _sizes;
     private readonly double[] _entries;
-    private readonly int[] _accounts;
+    private readonly string[] _accounts;
 
-    private AdlQueue(AdlRanking ranking, bool longs, double[] sizes, double[] entries, int[] accounts)
+    private AdlQueue(AdlRanking ranking, bool longs, double[] sizes, double[] entries, string[] accounts)
     {
         Ranking = ranking;
         Longs = longs;
@@ -44,42 +44,92 @@ public sealed class AdlQueue
 
     public int Count => _sizes.Length;
 
-    /// <summary>Account slot (in its <see cref="MarginBook"/>) of the candidate at a rank.</summary>
-    public int AccountAt(int rank) => _accounts[rank];
+    /// <summary>Account id of the candidate at a rank.</summary>
+    public string AccountAt(int rank) => _accounts[rank];
 
     /// <summary>Ranks the positions of <paramref name="instrumentIndex"/> on one side of <paramref name="book"/>.</summary>
-    public static AdlQueue Build(MarginBook book, int instrumentIndex, bool longs, AdlRanking ranking)
+    public static AdlQueue Build(MarginBook book, int instrumentIndex, bool longs, AdlRanking ranking) =>
+        FromRanked(ranking, longs, Rank(book, instrumentIndex, longs, ranking, int.MaxValue), int.MaxValue);
+
+    /// <summary>
+    /// The queue of candidates ranked elsewhere (partial queues of several account partitions, each already in rank
+    /// order), cut to its first <paramref name="top"/>: the top of each part holds the top of the whole, so merging
+    /// the parts' tops gives what one ranking of every account would.
+    /// </summary>
+    public static AdlQueue FromRanked(AdlRanking ranking, bool longs, IEnumerable<AdlCandidate> candidates, int top)
     {
-        ArgumentNullException.ThrowIfNull(book);
-        var mark = book.MarkOf(instrumentIndex);
-        var candidates = new List<(double Score, double Size, double Entry, int Account)>();
-        foreach (var account in book.Accounts)
+        ArgumentNullException.ThrowIfNull(candidates);
+        var ranked = candidates.ToList();
+        ranked.Sort(RankComparer.Instance);
+        if (ranked.Count > top)
         {
-            for (var i = 0; i < account.PositionCount; i++)
-            {
-                if (account.InstrumentIndexAt(i) != instrumentIndex)
-                {
-                    continue;
-                }
-
-                var p = account.Positions[i];
-                if ((p.Size > 0) != longs)
-                {
-                    continue;
-                }
-
-                var price = double.IsNaN(mark) ? p.Mark : mark;
-                var equity = p.IsIsolated ? p.IsolatedMargin + account.PositionMargins[i].UnrealizedPnl : account.Margin.CrossEquity;
-                candidates.Add((Score(ranking, in p, price, equity), Math.Abs(p.Size), p.Entry, account.Slot));
-            }
+            ranked.RemoveRange(top, ranked.Count - top);
         }
 
-        // Highest score first; ties by account slot so the order is deterministic (replay equals live).
-        candidates.Sort((a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : a.Account.CompareTo(b.Account));
-        return new AdlQueue(ranking, longs,
-            candidates.Select(c => c.Size).ToArray(),
-            candidates.Select(c => c.Entry).ToArray(),
-            candidates.Select(c => c.Account).ToArray());
+        return new AdlQueue(ranking, longs, ranked.Select(c => c.Size).ToArray(), ranked.Select(c => c.Entry).ToArray(), ranked.Select(c => c.Account).ToArray());
+    }
+
+    /// <summary>The first <paramref name="top"/> ADL candidates of one side of one instrument, in rank order.</summary>
+    public static List<AdlCandidate> Rank(MarginBook book, int instrumentIndex, bool longs, AdlRanking ranking, int top)
+    {
+        var candidates = new List<AdlCandidate>();
+        RankInto(book, instrumentIndex, longs, ranking, top, candidates);
+        return candidates;
+    }
+
+    /// <summary>
+    /// <see cref="Rank"/> into a list the caller reuses: a pass over the instrument's holders (not every account) and a
+    /// sort, allocating nothing once the list has grown to the holders' count.
+    /// </summary>
+    public static void RankInto(MarginBook book, int instrumentIndex, bool longs, AdlRanking ranking, int top, List<AdlCandidate> candidates)
+    {
+        ArgumentNullException.ThrowIfNull(book);
+        ArgumentNullException.ThrowIfNull(candidates);
+        candidates.Clear();
+        var mark = book.MarkOf(instrumentIndex);
+        var holders = book.HoldersOf(instrumentIndex);
+        for (var entry = 0; entry < holders.Used; entry++)
+        {
+            if (holders[entry] is not { } account)
+            {
+                continue;
+            }
+
+            var i = account.IndexOf(instrumentIndex);
+            if (i < 0)
+            {
+                continue;
+            }
+
+            var p = account.Positions[i];
+            if ((p.Size > 0) != longs)
+            {
+                continue;
+            }
+
+            var price = double.IsNaN(mark) ? p.Mark : mark;
+            var equity = p.IsIsolated ? p.IsolatedMargin + account.PositionMargins[i].UnrealizedPnl : account.Margin.CrossEquity;
+            candidates.Add(new AdlCandidate(account.Id.Value, Score(ranking, in p, price, equity), Math.Abs(p.Size), p.Entry));
+        }
+
+        // Span sort with a static comparison: no delegate or comparer allocated per ranking.
+        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates).Sort(static (a, b) => RankOrder(a, b));
+        if (candidates.Count > top)
+        {
+            candidates.RemoveRange(top, candidates.Count - top);
+        }
+    }
+
+    // Highest score first; ties by account id, so the order is deterministic (replay equals live) and the same in
+    // every instance (slots are per process, ids are not).
+    private static int RankOrder(AdlCandidate a, AdlCandidate b) =>
+        b.Score != a.Score ? b.Score.CompareTo(a.Score) : string.CompareOrdinal(a.Account, b.Account);
+
+    private sealed class RankComparer : IComparer<AdlCandidate>
+    {
+        public static readonly RankComparer Instance = new();
+
+        public int Compare(AdlCandidate x, AdlCandidate y) => RankOrder(x, y);
     }
 
     internal static double Score(AdlRanking ranking, in PositionTerms p, double mark, double equity)
@@ -141,3 +191,6 @@ public sealed class AdlQueue
     // A long profits when the price is above its entry, a short when below.
     private bool Profitable(int i, double price) => Longs ? price > _entries[i] : price < _entries[i];
 }
+
+/// <summary>One position that ADL could close: its account, rank score, |size| and entry price.</summary>
+public readonly record struct AdlCandidate(string Account, double Score, double Size, double Entry);

@@ -38,7 +38,7 @@ public static class CascadeProjector
         double mark,
         CascadeDirection direction,
         double shock,
-        LiquidationLadder ladder,
+        ILiquidationLadder ladder,
         SideDepth depth,
         double insuranceFund,
         AdlQueue? adl,
@@ -130,7 +130,7 @@ public static class CascadeProjector
     /// that target's final price, the final price is the same and no round needs re-running. The sweep is
     /// therefore one descent through the ladder, not 500 projections.
     /// </remarks>
-    public static double? CriticalShock(double mark, CascadeDirection direction, LiquidationLadder ladder, SideDepth depth)
+    public static double? CriticalShock(double mark, CascadeDirection direction, ILiquidationLadder ladder, SideDepth depth)
     {
         ArgumentNullException.ThrowIfNull(ladder);
         ArgumentNullException.ThrowIfNull(depth);
@@ -168,7 +168,7 @@ public static class CascadeProjector
     }
 
     /// <summary>The rounds of <see cref="Project"/> without bookkeeping: final price, whether anything crossed, exhaustion.</summary>
-    private static (double Price, bool CrossedAny, bool Exhausted) Descend(double target, bool down, LiquidationLadder ladder, SideDepth depth, double total)
+    private static (double Price, bool CrossedAny, bool Exhausted) Descend(double target, bool down, ILiquidationLadder ladder, SideDepth depth, double total)
     {
         var price = target;
         var crossedCount = 0;
@@ -198,7 +198,7 @@ public static class CascadeProjector
     private static double Amplification(double mark, double target, double final, bool down) =>
         down ? (mark - final) / (mark - target) : (final - mark) / (target - mark);
 
-    private static void CheckSides(CascadeDirection direction, LiquidationLadder ladder)
+    private static void CheckSides(CascadeDirection direction, ILiquidationLadder ladder)
     {
         if (ladder.IsLong != (direction == CascadeDirection.Down))
         {

@@ -19,7 +19,7 @@ namespace StreamRisk.Domain.Ladders;
 /// before (replay outputs stay byte-identical).
 /// </para>
 /// </remarks>
-public sealed class LiquidationLadder
+public sealed class LiquidationLadder : ILiquidationLadder
 {
     private const int Nil = -1;
 

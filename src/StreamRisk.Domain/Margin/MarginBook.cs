@@ -40,6 +40,13 @@ public sealed class MarginBook
     /// <summary>How many marks an instrument has had: a skipped account sees it has one to catch up on.</summary>
     internal long MarkCountOf(int instrumentIndex) => instrumentIndex < _markCounts.Count ? _markCounts[instrumentIndex] : 0;
 
+    /// <summary>The accounts holding an instrument (entries may be null: freed slots).</summary>
+    internal HolderSet HoldersOf(int instrumentIndex)
+    {
+        EnsureInstrumentSlots();
+        return _holders[instrumentIndex];
+    }
+
     public bool TryGetAccount(AccountId id, out AccountState account) => _accounts.TryGetValue(id, out account!);
 
     /// <summary>Registers or replaces an instrument spec; accounts holding it are recomputed with the new tiers.</summary>

@@ -37,9 +37,9 @@ public sealed class AdlQueueTests
         var queue = AdlQueue.Build(book, sym, longs: false, AdlRanking.PnlTimesLeverage);
 
         Assert.Equal(3, queue.Count);
-        Assert.Equal(book.Accounts.Single(a => a.Id.Value == "levered").Slot, queue.AccountAt(0));
-        Assert.Equal(book.Accounts.Single(a => a.Id.Value == "modest").Slot, queue.AccountAt(1));
-        Assert.Equal(book.Accounts.Single(a => a.Id.Value == "losing").Slot, queue.AccountAt(2));
+        Assert.Equal("levered", queue.AccountAt(0));
+        Assert.Equal("modest", queue.AccountAt(1));
+        Assert.Equal("losing", queue.AccountAt(2));
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public sealed class AdlQueueTests
 
         var queue = AdlQueue.Build(book, sym, longs: true, AdlRanking.Hyperliquid);
 
-        Assert.Equal(book.Accounts.Single(x => x.Id.Value == "b").Slot, queue.AccountAt(0));
+        Assert.Equal("b", queue.AccountAt(0));
     }
 
     [Fact]

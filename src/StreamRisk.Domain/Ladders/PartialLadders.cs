@@ -1,0 +1,191 @@
+using StreamRisk.Domain.Margin;
+
+namespace StreamRisk.Domain.Ladders;
+
+/// <summary>
+/// The bucketed ladders of the accounts one instance (or one account partition) holds: per symbol and side, the
+/// exact totals on each tick, kept in step with a <see cref="MarginBook"/> as its listener. Records which buckets
+/// changed so an update carries only those (absolute values: applying one twice is harmless). Single writer.
+/// </summary>
+public sealed class PartialLadders : IMarginListener
+{
+    private readonly List<SymbolLadders> _symbols = [];
+    private readonly List<int> _changedSymbols = [];
+
+    // What each (instrument, account slot) contributes now, so a move takes the old contribution out exactly.
+    private Contribution[][] _contributions = [];
+
+    /// <summary>Bucket width per instrument, fixed at the instrument's first position (a bucket key must keep its meaning).</summary>
+    public double TickOf(int instrument) => instrument < _symbols.Count ? _symbols[instrument].Tick : double.NaN;
+
+    /// <summary>Instruments with changed buckets since the last <see cref="TakeChanges"/>, in the order they first changed.</summary>
+    public List<int> ChangedSymbols => _changedSymbols;
+
+    /// <summary>The current totals of one side of one instrument (all non-empty buckets).</summary>
+    public IEnumerable<(long Tick, LadderBucket Bucket)> Buckets(int instrument, bool longSide) =>
+        instrument < _symbols.Count && _symbols[instrument].Tick > 0
+            ? (longSide ? _symbols[instrument].Longs : _symbols[instrument].Shorts).Select(x => (x.Key, x.Value))
+            : [];
+
+    /// <summary>
+    /// Hands the changed buckets of <paramref name="instrument"/> (absolute totals; empty = gone) to
+    /// <paramref name="changed"/> and forgets them: longs then shorts (the receiver's totals do not depend on the order).
+    /// </summary>
+    public void TakeChanges(int instrument, List<(bool Long, long Tick, LadderBucket Bucket)> changed)
+    {
+        ArgumentNullException.ThrowIfNull(changed);
+        if (instrument >= _symbols.Count)
+        {
+            return;
+        }
+
+        var symbol = _symbols[instrument];
+        Take(symbol.Longs, symbol.ChangedLongs, longSide: true, changed);
+        Take(symbol.Shorts, symbol.ChangedShorts, longSide: false, changed);
+        symbol.Listed = false;
+    }
+
+    /// <summary>Forgets the list of changed symbols (their buckets must have been taken).</summary>
+    public void ClearChangedSymbols() => _changedSymbols.Clear();
+
+    public void PositionUpdated(AccountState account, int position)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        var instrument = account.InstrumentIndexAt(position);
+        var terms = account.Positions[position];
+        var margin = account.PositionMargins[position];
+        var symbol = Symbol(instrument, terms.Instrument.TickSize);
+        var now = default(Contribution);
+        if (margin.HasLiquidationPrice)
+        {
+            var isLong = terms.Size > 0;
+            // No finite bankruptcy price (equity never reaches zero on that side) settles at the LP, as on the exact ladder.
+            var bankruptcy = double.IsNaN(margin.BankruptcyPrice) ? margin.LiquidationPrice : margin.BankruptcyPrice;
+            var units = LadderQuanta.UnitsOf(terms.Size);
+            now = new Contribution(true, isLong, LadderQuanta.TickOf(margin.LiquidationPrice, symbol.Tick, isLong),
+                units, (Int128)units * LadderQuanta.TickOf(bankruptcy, symbol.Tick, isLong));
+        }
+
+        ref var held = ref ContributionOf(instrument, account.Slot);
+        if (held == now)
+        {
+            return;
+        }
+
+        Move(instrument, symbol, held, now);
+        held = now;
+    }
+
+    public void PositionClosed(AccountState account, int instrumentIndex)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        ref var held = ref ContributionOf(instrumentIndex, account.Slot);
+        if (held.Present)
+        {
+            Move(instrumentIndex, _symbols[instrumentIndex], held, default);
+            held = default;
+        }
+    }
+
+    private void Move(int instrument, SymbolLadders symbol, Contribution from, Contribution to)
+    {
+        if (from.Present)
+        {
+            Add(symbol, from, -1);
+        }
+
+        if (to.Present)
+        {
+            Add(symbol, to, +1);
+        }
+
+        if (!symbol.Listed)
+        {
+            symbol.Listed = true;
+            _changedSymbols.Add(instrument);
+        }
+    }
+
+    private static void Add(SymbolLadders symbol, Contribution c, int sign)
+    {
+        var buckets = c.IsLong ? symbol.Longs : symbol.Shorts;
+        buckets.TryGetValue(c.Tick, out var bucket);
+        var delta = new LadderBucket(1, c.SizeUnits, c.BankruptcyUnits);
+        bucket = sign > 0 ? bucket + delta : bucket - delta;
+        if (bucket.IsEmpty)
+        {
+            buckets.Remove(c.Tick);
+        }
+        else
+        {
+            buckets[c.Tick] = bucket;
+        }
+
+        (c.IsLong ? symbol.ChangedLongs : symbol.ChangedShorts).Add(c.Tick);
+    }
+
+    private static void Take(Dictionary<long, LadderBucket> buckets, HashSet<long> ticks, bool longSide, List<(bool, long, LadderBucket)> changed)
+    {
+        if (ticks.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var tick in ticks)
+        {
+            buckets.TryGetValue(tick, out var bucket);
+            changed.Add((longSide, tick, bucket));
+        }
+
+        ticks.Clear();
+    }
+
+    private SymbolLadders Symbol(int instrument, double tick)
+    {
+        while (_symbols.Count <= instrument)
+        {
+            _symbols.Add(new SymbolLadders());
+        }
+
+        var symbol = _symbols[instrument];
+        if (!(symbol.Tick > 0))
+        {
+            symbol.Tick = (tick > 0 ? tick : 1e-8) / LadderQuanta.BucketsPerTick;
+        }
+
+        return symbol;
+    }
+
+    private ref Contribution ContributionOf(int instrument, int slot)
+    {
+        if (instrument >= _contributions.Length)
+        {
+            var old = _contributions.Length;
+            Array.Resize(ref _contributions, instrument + 1);
+            for (var i = old; i < _contributions.Length; i++)
+            {
+                _contributions[i] = new Contribution[1024];
+            }
+        }
+
+        ref var row = ref _contributions[instrument];
+        if (slot >= row.Length)
+        {
+            Array.Resize(ref row, Math.Max(slot + 1, row.Length * 2));
+        }
+
+        return ref row[slot];
+    }
+
+    private readonly record struct Contribution(bool Present, bool IsLong, long Tick, long SizeUnits, Int128 BankruptcyUnits);
+
+    private sealed class SymbolLadders
+    {
+        public double Tick { get; set; }
+        public bool Listed { get; set; }
+        public Dictionary<long, LadderBucket> Longs { get; } = [];
+        public Dictionary<long, LadderBucket> Shorts { get; } = [];
+        public HashSet<long> ChangedLongs { get; } = [];
+        public HashSet<long> ChangedShorts { get; } = [];
+    }
+}

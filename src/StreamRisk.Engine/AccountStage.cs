@@ -1,0 +1,249 @@
+using StreamRisk.Domain;
+using StreamRisk.Domain.Cascades;
+using StreamRisk.Domain.Instruments;
+using StreamRisk.Domain.Ladders;
+using StreamRisk.Domain.Margin;
+
+namespace StreamRisk.Engine;
+
+/// <summary>
+/// The account half of the monitor: margin state of the accounts this stage holds (all of them in one process, one
+/// partition's when scaled out), their bucketed partial ladders, large positions and ADL candidates. After each input
+/// it hands the projector stage one <see cref="LadderUpdate"/> per symbol that changed. Single writer.
+/// </summary>
+public sealed class AccountStage
+{
+    /// <summary>ADL candidates kept per side and symbol: the top of each partition's ranking (see <see cref="AdlQueue.FromRanked"/>).</summary>
+    public const int AdlCandidates = 256;
+
+    private readonly EngineOptions _options;
+    private readonly LargePositions _large;
+    private readonly LadderUpdate _update = new();
+    private readonly List<Symbol> _symbols = [];
+    private readonly List<int> _pending = [];
+    private readonly List<LargePosition> _scratch = [];
+    private readonly List<(AccountState Account, int Position)> _largeScratch = [];
+    private long _now;
+
+    public AccountStage(EngineOptions options, InstrumentCatalog catalog, int source = 0)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        Source = source;
+        Margins = new MarginBook(options.Profile, catalog);
+        Ladders = new PartialLadders();
+        // Track positions down to the hysteresis margin below the large-account threshold, so an open alert can resolve.
+        _large = new LargePositions(i =>
+        {
+            var t = options.ThresholdsFor(catalog[i].Symbol.Value);
+            return t.LargeAccountNotional / (1 + t.Hysteresis);
+        });
+        Margins.Listener = new MarginListeners(Ladders, _large);
+    }
+
+    public int Source { get; }
+
+    public MarginBook Margins { get; }
+
+    public PartialLadders Ladders { get; }
+
+    /// <summary>Receives each update; it is reused, so the receiver copies what it keeps before returning.</summary>
+    public Action<LadderUpdate>? Updates { get; set; }
+
+    public int ApplyInstrument(Instrument instrument)
+    {
+        var index = Margins.ApplyInstrument(instrument);
+        Flush(_now);
+        return index;
+    }
+
+    public void ApplyMark(int instrument, double mark, long eventTime)
+    {
+        Margins.ApplyMark(instrument, mark);
+        var symbol = SymbolAt(instrument);
+        Pend(instrument);
+        // ADL rankings move with the mark; venues refresh them on a cadence, and so do we: at the first mark a second
+        // or more after the last ranking (of event time, so replays rank at the same moments).
+        if (eventTime - symbol.AdlRankedAt >= 1_000)
+        {
+            symbol.AdlRankedAt = eventTime;
+            symbol.AdlDue = true;
+        }
+
+        Flush(eventTime);
+    }
+
+    public void ApplyAccount(AccountId account, double balance, ReadOnlySpan<(int Instrument, double Size, double Entry, double IsolatedMargin)> positions, long eventTime)
+    {
+        if (Margins.TryGetAccount(account, out var before))
+        {
+            TouchAll(before, after: false);
+        }
+
+        var state = Margins.ApplyAccount(account, balance, positions);
+        TouchAll(state, after: true);
+        Flush(eventTime);
+    }
+
+    public void ApplyPosition(AccountId account, int instrument, double size, double entry, double isolatedMargin, long eventTime)
+    {
+        var state = Margins.ApplyPosition(account, instrument, size, entry, isolatedMargin);
+        Touch(instrument, after: true);
+        TouchAll(state, after: true); // a cross account's other liquidation prices moved too
+        Flush(eventTime);
+    }
+
+    public void ApplyBalance(AccountId account, double balance, long eventTime)
+    {
+        var state = Margins.ApplyBalance(account, balance);
+        TouchAll(state, after: true);
+        Flush(eventTime);
+    }
+
+    private void TouchAll(AccountState account, bool after)
+    {
+        for (var i = 0; i < account.PositionCount; i++)
+        {
+            Touch(account.InstrumentIndexAt(i), after);
+        }
+    }
+
+    private void Touch(int instrument, bool after)
+    {
+        var symbol = SymbolAt(instrument);
+        if (after)
+        {
+            symbol.TouchesAfter++;
+        }
+        else
+        {
+            symbol.TouchesBefore++;
+        }
+
+        Pend(instrument);
+    }
+
+    private void Pend(int instrument)
+    {
+        var symbol = SymbolAt(instrument);
+        if (!symbol.Pending)
+        {
+            symbol.Pending = true;
+            _pending.Add(instrument);
+        }
+    }
+
+    /// <summary>One update per symbol the input changed, lowest instrument index first (deterministic).</summary>
+    private void Flush(long eventTime)
+    {
+        _now = Math.Max(_now, eventTime);
+        foreach (var changed in Ladders.ChangedSymbols)
+        {
+            Pend(changed);
+        }
+
+        Ladders.ClearChangedSymbols();
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+
+        _pending.Sort();
+        foreach (var instrument in _pending)
+        {
+            var symbol = _symbols[instrument];
+            symbol.Pending = false;
+            var u = _update;
+            u.Reset();
+            u.Source = Source;
+            u.Instrument = instrument;
+            u.EventTime = eventTime;
+            u.Tick = Ladders.TickOf(instrument);
+            u.TouchesBefore = symbol.TouchesBefore;
+            u.TouchesAfter = symbol.TouchesAfter;
+            symbol.TouchesBefore = 0;
+            symbol.TouchesAfter = 0;
+            Ladders.TakeChanges(instrument, u.Buckets);
+            if (LargeChanged(instrument, symbol))
+            {
+                u.HasLarge = true;
+                u.Large.AddRange(symbol.Large);
+            }
+
+            if (symbol.AdlDue)
+            {
+                symbol.AdlDue = false;
+                u.HasAdl = true;
+                AdlQueue.RankInto(Margins, instrument, longs: true, _options.AdlRanking, AdlCandidates, u.AdlLongs);
+                AdlQueue.RankInto(Margins, instrument, longs: false, _options.AdlRanking, AdlCandidates, u.AdlShorts);
+            }
+
+            if (u.IsEmpty)
+            {
+                continue;
+            }
+
+            u.Number = ++symbol.Number;
+            Updates?.Invoke(u);
+        }
+
+        _pending.Clear();
+    }
+
+    /// <summary>The symbol's large positions now; true (and kept) when they differ from the last ones sent.</summary>
+    private bool LargeChanged(int instrument, Symbol symbol)
+    {
+        _scratch.Clear();
+        _large.CollectOn(instrument, _largeScratch);
+        foreach (var (account, position) in _largeScratch)
+        {
+            var margin = account.PositionMargins[position];
+            _scratch.Add(new LargePosition(account.Id.Value, account.Positions[position].Size, margin.Notional, margin.LiquidationPrice,
+                margin.DistanceToLiquidation));
+        }
+
+        if (_scratch.Count == symbol.Large.Count && SameLarge(_scratch, symbol.Large))
+        {
+            return false;
+        }
+
+        symbol.Large.Clear();
+        symbol.Large.AddRange(_scratch);
+        return true;
+    }
+
+    private static bool SameLarge(List<LargePosition> a, List<LargePosition> b)
+    {
+        for (var i = 0; i < a.Count; i++)
+        {
+            // Compared field by field with Equals, so NaN prices (no LP) compare equal to themselves.
+            if (!a[i].Equals(b[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private Symbol SymbolAt(int instrument)
+    {
+        while (_symbols.Count <= instrument)
+        {
+            _symbols.Add(new Symbol());
+        }
+
+        return _symbols[instrument];
+    }
+
+    private sealed class Symbol
+    {
+        public bool Pending { get; set; }
+        public int TouchesBefore { get; set; }
+        public int TouchesAfter { get; set; }
+        public long Number { get; set; }
+        public long AdlRankedAt { get; set; } = long.MinValue / 2;
+        public bool AdlDue { get; set; }
+        public List<LargePosition> Large { get; } = [];
+    }
+}

@@ -1,0 +1,149 @@
+using StreamRisk.Domain.Ladders;
+
+namespace StreamRisk.Domain.Tests.Ladders;
+
+/// <summary>
+/// The bucketed ladder against the exact treap ladder (the reference) fed the same positions at their bucketed prices,
+/// and split across sources in any order against one source: scale-out must not change a single bit of a projection.
+/// </summary>
+public sealed class BucketLadderTests
+{
+    private const double Tick = 0.1 / LadderQuanta.BucketsPerTick;
+
+    [Theory]
+    [InlineData(true, 1)]
+    [InlineData(false, 2)]
+    [InlineData(true, 3)]
+    [InlineData(false, 4)]
+    public void Queries_MatchTheExactLadderAtBucketedPrices(bool longSide, int seed)
+    {
+        var random = new Random(seed);
+        var bucketed = new BucketLadder(longSide, Tick);
+        var exact = new LiquidationLadder(longSide);
+        var positions = Generate(random, 2_000, longSide);
+        var perTick = new Dictionary<long, LadderBucket>();
+        for (var id = 0; id < positions.Count; id++)
+        {
+            var (lp, size, bp) = positions[id];
+            var tick = LadderQuanta.TickOf(lp, Tick, longSide);
+            var units = LadderQuanta.UnitsOf(size);
+            perTick.TryGetValue(tick, out var bucket);
+            perTick[tick] = bucket + new LadderBucket(1, units, (Int128)units * LadderQuanta.TickOf(bp, Tick, longSide));
+            // The reference holds each position at its bucket's price and bankruptcy price, with its size in whole units.
+            exact.Upsert(id, tick * Tick, units * LadderQuanta.SizeUnit, LadderQuanta.TickOf(bp, Tick, longSide) * Tick);
+        }
+
+        foreach (var (tick, bucket) in perTick)
+        {
+            bucketed.Set(0, tick, bucket);
+        }
+
+        Assert.Equal(exact.Count, bucketed.Count);
+        for (var i = 0; i < 300; i++)
+        {
+            var price = 55_000 + (random.NextDouble() * 10_000);
+            AssertClose(exact.Crossed(price), bucketed.Crossed(price));
+            var to = price + (random.NextDouble() * 2_000);
+            AssertClose(exact.Between(price, to), bucketed.Between(price, to));
+        }
+    }
+
+    [Fact]
+    public void PositionsRoundTowardLiquidation_LongsUpShortsDown()
+    {
+        Assert.Equal(600_001, LadderQuanta.TickOf(60_000.05, 0.1, isLong: true));
+        Assert.Equal(600_000, LadderQuanta.TickOf(60_000.05, 0.1, isLong: false));
+        // On a tick (as closely as binary fractions allow): that tick, either side.
+        Assert.Equal(600_001, LadderQuanta.TickOf(60_000.1, 0.1, isLong: true));
+        Assert.Equal(600_001, LadderQuanta.TickOf(60_000.1, 0.1, isLong: false));
+    }
+
+    [Theory]
+    [InlineData(11)]
+    [InlineData(12)]
+    [InlineData(13)]
+    public void SplitAcrossSources_InAnyOrder_GivesTheSameBitsAsOneSource(int seed)
+    {
+        var random = new Random(seed);
+        var positions = Generate(random, 3_000, longSide: true);
+        var whole = new BucketLadder(longSide: true, Tick);
+        var split = new BucketLadder(longSide: true, Tick);
+        var wholeBuckets = new Dictionary<long, LadderBucket>();
+        var parts = new Dictionary<(int Source, long Tick), LadderBucket>();
+        foreach (var (lp, size, bp) in positions)
+        {
+            var tick = LadderQuanta.TickOf(lp, Tick, isLong: true);
+            var units = LadderQuanta.UnitsOf(size);
+            var add = new LadderBucket(1, units, (Int128)units * LadderQuanta.TickOf(bp, Tick, isLong: true));
+            wholeBuckets[tick] = wholeBuckets.GetValueOrDefault(tick) + add;
+            var source = random.Next(3);
+            parts[(source, tick)] = parts.GetValueOrDefault((source, tick)) + add;
+        }
+
+        foreach (var (tick, bucket) in wholeBuckets)
+        {
+            whole.Set(0, tick, bucket);
+        }
+
+        // Sources arrive interleaved and out of order, some buckets twice (a rebuilt partition repeats what it sent).
+        foreach (var ((source, tick), bucket) in parts.OrderBy(_ => random.Next()))
+        {
+            split.Set(source, tick, bucket);
+            if (random.Next(10) == 0)
+            {
+                split.Set(source, tick, bucket);
+            }
+        }
+
+        for (var i = 0; i < 300; i++)
+        {
+            var price = 55_000 + (random.NextDouble() * 10_000);
+            Assert.Equal(whole.Crossed(price), split.Crossed(price));
+            Assert.Equal(whole.Between(price, price + 500), split.Between(price, price + 500));
+        }
+
+        Assert.Equal(whole.Total, split.Total);
+    }
+
+    [Fact]
+    public void ClearSource_TakesOnlyThatSourcesBuckets()
+    {
+        var ladder = new BucketLadder(longSide: false, 1);
+        ladder.Set(0, 100, new LadderBucket(1, 5, 500));
+        ladder.Set(1, 100, new LadderBucket(2, 7, 700));
+        ladder.Set(1, 101, new LadderBucket(1, 1, 101));
+
+        ladder.ClearSource(1);
+
+        Assert.Equal(1, ladder.Count);
+        Assert.Equal(5 * LadderQuanta.SizeUnit, ladder.Total.Size, 15);
+    }
+
+    private static List<(double Lp, double Size, double Bp)> Generate(Random random, int count, bool longSide)
+    {
+        var positions = new List<(double, double, double)>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var lp = 55_000 + (random.NextDouble() * 10_000);
+            // Clusters on round prices, as real ladders have.
+            if (random.Next(4) == 0)
+            {
+                lp = Math.Round(lp / 100) * 100;
+            }
+
+            var size = Math.Round(random.NextDouble() * 5, 3) + 0.001;
+            var bp = longSide ? lp * 0.995 : lp * 1.005;
+            positions.Add((lp, size, bp));
+        }
+
+        return positions;
+    }
+
+    private static void AssertClose(LadderTotals expected, LadderTotals actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        Assert.Equal(expected.Size, actual.Size, 1e-9 * Math.Max(1, Math.Abs(expected.Size)));
+        Assert.Equal(expected.Notional, actual.Notional, 1e-9 * Math.Max(1, Math.Abs(expected.Notional)));
+        Assert.Equal(expected.BankruptcyValue, actual.BankruptcyValue, 1e-9 * Math.Max(1, Math.Abs(expected.BankruptcyValue)));
+    }
+}
