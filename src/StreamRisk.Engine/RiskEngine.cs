@@ -19,12 +19,13 @@ public readonly record struct SymbolTouched(int Instrument, long EventTime, bool
 /// </summary>
 public sealed class RiskEngine
 {
-    public RiskEngine(EngineOptions options)
+    /// <param name="accountSource">The account partition this engine's account stage speaks for (scale-out); 0 in one process.</param>
+    public RiskEngine(EngineOptions options, int accountSource = 0)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
         Catalog = new InstrumentCatalog();
-        Accounts = new AccountStage(options, Catalog);
+        Accounts = new AccountStage(options, Catalog, accountSource);
         Projector = new ProjectorStage(options, Catalog);
         Accounts.Updates = Projector.Apply;
     }

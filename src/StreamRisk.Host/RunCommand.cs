@@ -20,10 +20,11 @@ internal static class RunCommand
         var redis = new Option<string?>("--redis") { Description = "StackExchange.Redis configuration, e.g. localhost:6379 (StreamRisk:Redis:Configuration)." };
         var profile = new Option<string?>("--profile") { Description = "Venue margin profile (StreamRisk:Engine:Profile)." };
         var ordering = new Option<string?>("--event-time-ordering") { Description = "true: apply input in event-time order across topics, as a replay through Kafka needs (StreamRisk:Kafka:EventTimeOrdering)." };
+        var role = new Option<string?>("--role") { Description = "all (default), accounts or projector: the stages of a scaled-out deployment (StreamRisk:Role)." };
         var outDir = new Option<string?>("--out") { Description = "Also write alerts.ndjson and projections.ndjson here, as replay --out does." };
         var command = new Command("run", "Run the monitor against Kafka and Redis (configuration: appsettings.json, STREAMRISK__ env, flags).")
         {
-            config, bootstrap, group, prefix, redis, profile, ordering, outDir,
+            config, bootstrap, group, prefix, redis, profile, ordering, role, outDir,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -51,6 +52,7 @@ internal static class RunCommand
             Flag(redis, "Redis:Configuration");
             Flag(profile, "Engine:Profile");
             Flag(ordering, "Kafka:EventTimeOrdering");
+            Flag(role, "Role");
             builder.AddInMemoryCollection(flags);
             MonitorSettings settings;
             try
@@ -72,6 +74,14 @@ internal static class RunCommand
             settings.Validate();
             await output.WriteLineAsync($"streamrisk run: Kafka {settings.Kafka.BootstrapServers} (group {settings.Kafka.GroupId}), " +
                 $"Redis {(string.IsNullOrEmpty(settings.Redis.Configuration) ? "off (alerts to this console)" : "on")}, profile {settings.Engine.Profile}").ConfigureAwait(false);
+            if (settings.Role == Roles.Accounts)
+            {
+                var accounts = new AccountPartitionsRunner(settings, output);
+                var applied = await accounts.RunAsync(cancel).ConfigureAwait(false);
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"summary: {applied:N0} events applied by the account stage")).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+
             using var outputs = parse.GetValue(outDir) is { } dir ? new Replaying.ReplayOutputs(dir) : null;
             var runner = new MonitorRunner(settings, output, time) { Outputs = outputs };
             var summary = await runner.RunAsync(cancel).ConfigureAwait(false);

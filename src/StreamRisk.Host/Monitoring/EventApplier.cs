@@ -44,6 +44,7 @@ public sealed class EventApplier
     private readonly WireDecoder _decoder;
     private readonly AccountSequences _sequences = new();
     private readonly Action<ConsumeResult<byte[], byte[]>, string, string> _deadLetter;
+    private readonly LadderUpdate _ladder = new();
     private int[] _partitionOfAccount = new int[1024];
 
     public EventApplier(RiskEngine engine, EventClock clock, Action<ConsumeResult<byte[], byte[]>, string, string> deadLetter, WireDecoderOptions? options = null)
@@ -59,6 +60,9 @@ public sealed class EventApplier
 
     public IngestCounters Counters { get; } = new();
 
+    /// <summary>With event-time ordering: every input of every stage up to this one has been applied (the account stage reports it on).</summary>
+    public Action<long>? StagesReleased { get; set; }
+
     /// <summary>The instrument a message key (symbol, UTF-8) names, without allocating.</summary>
     public bool TryGetInstrument(ReadOnlySpan<byte> symbolUtf8, out int instrument) => _decoder.Symbols.TryGetIndex(symbolUtf8, out instrument);
 
@@ -71,15 +75,18 @@ public sealed class EventApplier
                 return;
             case IngestKind.PartitionsAssigned:
                 return; // the source re-reads them from the beginning: accounts arrive again as messages
+            case IngestKind.StagesReleased:
+                StagesReleased?.Invoke(message.Stage);
+                return;
         }
 
         var result = message.Result!;
         var value = result.Message.Value;
         if (value is null)
         {
-            if (EventTimeMerge.IsReplayControl(result))
+            if (EventTimeMerge.IsReplayControl(result) || EventTimeMerge.IsLadderProgress(result, out _, out _))
             {
-                return; // a replay's end-of-epoch marker (arrival-order monitors see it too): not input
+                return; // a replay's end-of-epoch marker or an account partition's progress (arrival order sees them too): not input
             }
 
             DeadLetter(result, WireReasons.BadJson, "empty message (tombstone)");
@@ -92,6 +99,7 @@ public sealed class EventApplier
             TopicKind.Book => ApplyBook(value),
             TopicKind.Positions => ApplyPositions(value, result.Partition.Value),
             TopicKind.Liquidations => ApplyLiquidation(value),
+            TopicKind.Ladders => ApplyLadder(value),
             _ => ApplyInstrument(value),
         };
         if (outcome.Ok)
@@ -156,6 +164,24 @@ public sealed class EventApplier
         }
 
         return Outcome.From(result);
+    }
+
+    private Outcome ApplyLadder(byte[] value)
+    {
+        if (!LadderUpdateCodec.TryDecode(value, _ladder, out var symbol, out var reason))
+        {
+            return new Outcome(false, WireReasons.BadJson, reason);
+        }
+
+        if (!_decoder.Symbols.TryGetIndex(System.Text.Encoding.UTF8.GetBytes(symbol), out var instrument))
+        {
+            return new Outcome(false, WireReasons.UnknownSymbol, "ladder update for a symbol with no instrument");
+        }
+
+        _ladder.Instrument = instrument;
+        _clock.AdvanceTo(_ladder.EventTime);
+        _engine.Projector.Apply(_ladder);
+        return Outcome.Applied;
     }
 
     private Outcome ApplyInstrument(byte[] value)

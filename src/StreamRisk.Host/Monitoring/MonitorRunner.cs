@@ -42,7 +42,7 @@ public sealed class MonitorRunner
 
     public Action<AlertTransition>? AlertObserved { get; init; }
 
-    /// <summary>Messages taken from Kafka and applied or dead-lettered so far (readable from any thread).</summary>
+    /// <summary>Input messages taken from Kafka and applied or dead-lettered so far, not counting ladder updates (readable from any thread).</summary>
     public long EventsProcessed => Volatile.Read(ref _processed);
 
     /// <summary>Files of every projection and alert transition (as <c>replay --out</c> writes them), when given.</summary>
@@ -73,9 +73,25 @@ public sealed class MonitorRunner
 
         var kafka = _settings.ToKafkaOptions();
         var engine = new RiskEngine(_settings.ToEngineOptions());
+        if (_settings.Role == Roles.Projector)
+        {
+            // The ladders come from the account stage instances; this process holds no accounts of its own.
+            engine.Accounts.Updates = null;
+        }
+
         var clock = new EventClock();
         using var deadLetters = new DeadLetterProducer(kafka, Log);
-        var applier = new EventApplier(engine, clock, deadLetters.Send, new Contracts.Wire.WireDecoderOptions { MaxMessageBytes = kafka.MaxMessageBytes });
+        var logged = 0;
+        var applier = new EventApplier(engine, clock, (result, reason, detail) =>
+        {
+            // The first few are logged with where they came from (the dead-letter topic has them all, with reasons).
+            if (logged++ < 10)
+            {
+                Log($"dead-lettered {result.Topic}[{result.Partition.Value}]@{result.Offset.Value}: {reason}: {detail}");
+            }
+
+            deadLetters.Send(result, reason, detail);
+        }, new Contracts.Wire.WireDecoderOptions { MaxMessageBytes = kafka.MaxMessageBytes });
         applier.Counters.OnApplied = telemetry.EventApplied;
         deadLetters.DeadLettered = telemetry.DeadLettered;
 
@@ -147,7 +163,11 @@ public sealed class MonitorRunner
                 applier.Apply(message);
                 if (message.Result is { } result)
                 {
-                    Volatile.Write(ref _processed, _processed + 1);
+                    if (message.Topic != TopicKind.Ladders)
+                    {
+                        Volatile.Write(ref _processed, _processed + 1);
+                    }
+
                     telemetry.Applied(applyStarted);
                     lastInputTimestamp = result.Message.Timestamp.UnixTimestampMs;
                     if (message.Topic == TopicKind.Book && result.Message.Key is { } key && applier.TryGetInstrument(key, out var index))

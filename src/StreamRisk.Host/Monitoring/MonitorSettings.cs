@@ -20,6 +20,13 @@ public sealed class MonitorSettings
     public AlertSettings Alerts { get; set; } = new();
     public DashboardSettings Dashboard { get; set; } = new();
 
+    /// <summary>
+    /// What this instance runs (see README "Scale-out"): <c>all</c> — both stages in one process (default);
+    /// <c>accounts</c> — the account stage for the positions partitions the group gives it, publishing partial ladders;
+    /// <c>projector</c> — the projector stage: market + ladders topics → projections, alerts, dashboard.
+    /// </summary>
+    public string Role { get; set; } = Roles.All;
+
     public static MonitorSettings From(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -56,6 +63,17 @@ public sealed class MonitorSettings
             throw new UsageException("StreamRisk:Kafka:OrderingIdleReleaseMs must be between 1 and 60000");
         }
 
+        if (Role is not (Roles.All or Roles.Accounts or Roles.Projector))
+        {
+            throw new UsageException($"StreamRisk:Role '{Role}' is not one of {Roles.All}, {Roles.Accounts}, {Roles.Projector}");
+        }
+
+        if (Role == Roles.Projector && !Kafka.EventTimeOrdering)
+        {
+            // Without the ordering barrier the projector could not know when an account partition's updates are all in.
+            throw new UsageException("StreamRisk:Role projector needs StreamRisk:Kafka:EventTimeOrdering true (flag --event-time-ordering true)");
+        }
+
         if (Redis.BufferCapacity < 1)
         {
             throw new UsageException("StreamRisk:Redis:BufferCapacity must be at least 1");
@@ -73,6 +91,7 @@ public sealed class MonitorSettings
         EventTimeOrdering = Kafka.EventTimeOrdering,
         MaxMessageBytes = Kafka.MaxMessageBytes,
         OrderingIdleRelease = TimeSpan.FromMilliseconds(Kafka.OrderingIdleReleaseMs),
+        Projector = Role == Roles.Projector,
     };
 
     public EngineOptions ToEngineOptions()
@@ -139,4 +158,12 @@ public sealed class DashboardSettings
     /// <summary>Where the dashboard listens; loopback unless a token is set.</summary>
     public string Urls { get; set; } = "http://127.0.0.1:0";
     public string Token { get; set; } = string.Empty;
+}
+
+/// <summary>The values of <see cref="MonitorSettings.Role"/>.</summary>
+public static class Roles
+{
+    public const string All = "all";
+    public const string Accounts = "accounts";
+    public const string Projector = "projector";
 }

@@ -31,7 +31,23 @@ public sealed class EventTimeMerge
     /// </summary>
     public const string OrderHeader = "streamrisk-replay-order";
 
-    private readonly PriorityQueue<Held, (long Time, long Sequence, long Arrival)> _held = new();
+    /// <summary>
+    /// Header of a ladders-topic update: the stage and sequence of the input that caused it (two 8-byte big-endian
+    /// integers). It sorts just before that input (same event time and sequence, rank 0), as in one process the
+    /// account stage's update reaches the projector before the input's own effect on it.
+    /// </summary>
+    public const string LadderOrderHeader = "streamrisk-ladder-order";
+
+    /// <summary>
+    /// Header of a ladders-topic progress marker (empty value): an account partition (4-byte big-endian) has produced
+    /// every update of every stage up to a stage (8-byte big-endian), before this marker in each ladders partition.
+    /// </summary>
+    public const string LadderProgressHeader = "streamrisk-ladder-progress";
+
+    private readonly PriorityQueue<Held, (long Time, long Sequence, int Rank, long Arrival)> _held = new();
+    private readonly Dictionary<(int Source, int Partition), long> _progress = [];
+    private int _ladderSources;
+    private int _ladderPartitions;
     private readonly Dictionary<TopicPartition, int> _epochs = [];
     private long _arrivals;
 
@@ -56,6 +72,84 @@ public sealed class EventTimeMerge
     public static bool IsReplayControl(ConsumeResult<byte[], byte[]> result) =>
         result?.Message is { Value: null, Headers: { } headers } && headers.TryGetLastBytes(OrderHeader, out var bytes) && bytes.Length == 16;
 
+    /// <summary>An account partition's progress marker on the ladders topic: not input, never applied.</summary>
+    public static bool IsLadderProgress(ConsumeResult<byte[], byte[]> result, out int source, out long stage)
+    {
+        source = 0;
+        stage = 0;
+        if (result?.Message is not { Value: null, Headers: { } headers } || !headers.TryGetLastBytes(LadderProgressHeader, out var bytes) || bytes.Length != 12)
+        {
+            return false;
+        }
+
+        source = BinaryPrimitives.ReadInt32BigEndian(bytes);
+        stage = BinaryPrimitives.ReadInt64BigEndian(bytes.AsSpan(4));
+        return true;
+    }
+
+    /// <summary>The bytes of a progress marker's header.</summary>
+    public static byte[] LadderProgress(int source, long stage)
+    {
+        var bytes = new byte[12];
+        BinaryPrimitives.WriteInt32BigEndian(bytes, source);
+        BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(4), stage);
+        return bytes;
+    }
+
+    /// <summary>The bytes of an order header (<see cref="OrderHeader"/> or <see cref="LadderOrderHeader"/>).</summary>
+    public static byte[] Order(long stage, long sequence)
+    {
+        var bytes = new byte[16];
+        BinaryPrimitives.WriteInt64BigEndian(bytes, stage);
+        BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(8), sequence);
+        return bytes;
+    }
+
+    /// <summary>The stage and sequence an input message is ordered by: its replay header, or its event time and no sequence.</summary>
+    public static (long Stage, long Sequence) OrderOf(ConsumeResult<byte[], byte[]> result, long eventTime)
+    {
+        if (result?.Message.Headers is { } headers && headers.TryGetLastBytes(OrderHeader, out var bytes) && bytes.Length == 16)
+        {
+            return (BinaryPrimitives.ReadInt64BigEndian(bytes), BinaryPrimitives.ReadInt64BigEndian(bytes.AsSpan(8)));
+        }
+
+        return (eventTime, long.MaxValue);
+    }
+
+    /// <summary>
+    /// Projector stage: a stage goes out only once each of <paramref name="sources"/> account partitions has marked it
+    /// complete in each of the <paramref name="partitions"/> ladders partitions (see <see cref="LadderGate"/>).
+    /// </summary>
+    public void GateOnLadders(int sources, int partitions)
+    {
+        _ladderSources = sources;
+        _ladderPartitions = partitions;
+    }
+
+    /// <summary>The first stage some account partition has not yet completed (long.MaxValue without a gate).</summary>
+    public long LadderGate
+    {
+        get
+        {
+            if (_ladderSources == 0)
+            {
+                return long.MaxValue;
+            }
+
+            var gate = long.MaxValue;
+            for (var source = 0; source < _ladderSources; source++)
+            {
+                for (var partition = 0; partition < _ladderPartitions; partition++)
+                {
+                    var done = _progress.TryGetValue((source, partition), out var stage) ? stage : long.MinValue;
+                    gate = Math.Min(gate, done == long.MinValue || done == long.MaxValue ? done : done + 1);
+                }
+            }
+
+            return gate;
+        }
+    }
+
     /// <summary>
     /// Holds <paramref name="message"/> when it has an event time; false means apply it now. A replay control message
     /// is taken in (its epoch counts) and reported held: there is nothing to apply.
@@ -65,7 +159,21 @@ public sealed class EventTimeMerge
         var result = message.Result;
         var sequence = long.MaxValue;
         var stage = long.MinValue;
-        if (result?.Message.Headers is { } headers && headers.TryGetLastBytes(OrderHeader, out var bytes) && bytes.Length == 16)
+        var rank = 1;
+        if (result is not null && IsLadderProgress(result, out var source, out var completed))
+        {
+            var key = (source, result.Partition.Value);
+            _progress[key] = Math.Max(_progress.GetValueOrDefault(key, long.MinValue), completed);
+            return true;
+        }
+
+        if (result?.Message.Headers is { } ladder && ladder.TryGetLastBytes(LadderOrderHeader, out var order) && order.Length == 16)
+        {
+            stage = BinaryPrimitives.ReadInt64BigEndian(order);
+            sequence = BinaryPrimitives.ReadInt64BigEndian(order.AsSpan(8));
+            rank = 0;
+        }
+        else if (result?.Message.Headers is { } headers && headers.TryGetLastBytes(OrderHeader, out var bytes) && bytes.Length == 16)
         {
             stage = BinaryPrimitives.ReadInt64BigEndian(bytes);
             sequence = BinaryPrimitives.ReadInt64BigEndian(bytes.AsSpan(8));
@@ -87,8 +195,12 @@ public sealed class EventTimeMerge
             stage = eventTime;
         }
 
-        _held.Enqueue(new Held(message, fromGroup, EpochOf(result.TopicPartition), stage), (eventTime, sequence, _arrivals++));
-        MaxStage = Math.Max(MaxStage, stage);
+        _held.Enqueue(new Held(message, fromGroup, EpochOf(result.TopicPartition), stage), (eventTime, sequence, rank, _arrivals++));
+        if (rank == 1)
+        {
+            // Ladder updates never raise the stage seen: the inputs they follow do, and barriers are about inputs.
+            MaxStage = Math.Max(MaxStage, stage);
+        }
         return true;
     }
 

@@ -10,6 +10,9 @@ public enum TopicKind
     Marks,
     Positions,
     Liquidations,
+
+    /// <summary>Partial ladders from the account stage (scale-out: read by the projector stage).</summary>
+    Ladders,
 }
 
 /// <summary>What flows out of the Kafka source: a message to apply, or a change of the positions partitions this instance owns.</summary>
@@ -18,6 +21,9 @@ public enum IngestKind
     Message,
     PartitionsAssigned,
     PartitionsRevoked,
+
+    /// <summary>With event-time ordering: every message of a stage up to <see cref="IngestedMessage.Stage"/> has been let out.</summary>
+    StagesReleased,
 }
 
 /// <summary>
@@ -25,4 +31,5 @@ public enum IngestKind
 /// result (key and value as UTF-8 bytes; decoded by the subscriber). For partition changes, <see cref="Partitions"/>.
 /// The item is only valid inside OnNext: the offset is stored when OnNext returns (the event has been applied).
 /// </summary>
-public readonly record struct IngestedMessage(IngestKind Kind, TopicKind Topic, ConsumeResult<byte[], byte[]>? Result, IReadOnlyList<TopicPartition> Partitions);
+public readonly record struct IngestedMessage(IngestKind Kind, TopicKind Topic, ConsumeResult<byte[], byte[]>? Result, IReadOnlyList<TopicPartition> Partitions,
+    long Stage = 0);

@@ -33,6 +33,18 @@ public sealed record KafkaMonitorOptions
     /// </summary>
     public bool EventTimeOrdering { get; init; }
 
+    /// <summary>
+    /// Scale-out, account stage: read exactly these positions partitions (from the beginning, outside the group) and
+    /// of the market only instruments and marks. Null: join the group on the positions topic (every other role).
+    /// </summary>
+    public IReadOnlyList<int>? PositionsPartitions { get; init; }
+
+    /// <summary>
+    /// Scale-out, projector stage: read no positions; read the ladders topic besides the market topics, and (with
+    /// <see cref="EventTimeOrdering"/>) let a stage out only once every account partition has reported it complete.
+    /// </summary>
+    public bool Projector { get; init; }
+
     /// <summary>With <see cref="EventTimeOrdering"/>: how long the input must be quiet before the latest held messages go out.</summary>
     public TimeSpan OrderingIdleRelease { get; init; } = TimeSpan.FromMilliseconds(250);
 }

@@ -75,7 +75,9 @@ public static class KafkaSource
             [topics.Marks] = TopicKind.Marks,
             [topics.Positions] = TopicKind.Positions,
             [topics.Liquidations] = TopicKind.Liquidations,
+            [topics.Ladders] = TopicKind.Ladders,
         };
+        var accountStage = options.PositionsPartitions is not null;
 
         var ordering = options.EventTimeOrdering ? new Ordering(options.OrderingIdleRelease, log) : null;
         using var positions = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(options, options.GroupId))
@@ -112,9 +114,33 @@ public static class KafkaSource
             Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(50), storeOffsets: false, ordering, activities, cancel, hold: false);
         }
 
-        var rest = Partitions(market, [topics.Book, topics.Marks, topics.Liquidations], cancel);
+        // What each role reads besides instruments: the account stage (scale-out) only marks, the projector stage the
+        // market and the ladders, one process the market (and the positions through the group, below).
+        string[] marketTopics = accountStage ? [topics.Marks]
+            : options.Projector ? [topics.Book, topics.Marks, topics.Liquidations, topics.Ladders]
+            : [topics.Book, topics.Marks, topics.Liquidations];
+        var rest = Partitions(market, marketTopics, cancel);
         market.Assign(instruments.Select(p => new TopicPartitionOffset(p.TopicPartition, market.Position(p.TopicPartition))).Concat(rest));
-        positions.Subscribe(topics.Positions);
+        if (options.Projector)
+        {
+            var ladders = rest.Count(p => p.Topic == topics.Ladders);
+            var sources = Partitions(market, [topics.Positions], cancel).Count;
+            ordering?.Merge.GateOnLadders(sources, ladders);
+            ordering?.Assigned([]);
+            log?.Invoke($"kafka: projector stage: {ladders} ladders partition(s), waiting on {sources} account partition(s)");
+        }
+        else if (accountStage)
+        {
+            // An account partition is read whole, outside the group (the caller owns it through the group): from the
+            // beginning, so its state is rebuilt exactly as the previous owner had it.
+            var own = options.PositionsPartitions!.Select(p => new TopicPartitionOffset(topics.Positions, p, Offset.Beginning)).ToList();
+            positions.Assign(own);
+            ordering?.Assigned(own.Select(p => p.TopicPartition));
+        }
+        else
+        {
+            positions.Subscribe(topics.Positions);
+        }
 
         var lagReported = System.Diagnostics.Stopwatch.StartNew();
         var first = true;
@@ -132,7 +158,7 @@ public static class KafkaSource
 
                 // Market data first (it moves marks and books); both consumers share this one thread.
                 Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.Zero, storeOffsets: false, ordering, activities, cancel);
-                Drain(positions, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(ordering is null ? 20 : 5), storeOffsets: true, ordering, activities, cancel);
+                Drain(positions, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(ordering is null ? 20 : 5), storeOffsets: !accountStage, ordering, activities, cancel);
                 ordering?.Step(positions, market, observer, cancel);
             }
         }
@@ -299,6 +325,7 @@ public static class KafkaSource
         private readonly Dictionary<TopicPartition, long> _next = [];
         private bool _assigned;
         private long? _barrier;
+        private long _releasedThrough = long.MinValue;
 
         public EventTimeMerge Merge { get; } = new();
 
@@ -345,14 +372,24 @@ public static class KafkaSource
             }
 
             _sinceStep.Restart();
-            if (!_assigned || Merge.Count == 0 || cancel.IsCancellationRequested)
+            // Nothing held can still mean news: a later stage was seen (a replay's end marker, or a stage with nothing
+            // for this instance) — releasing it says the stages before it are complete here (the account stage's
+            // progress markers depend on it).
+            var stagesToClose = Merge.MaxStage != long.MinValue && Merge.MaxStage != long.MaxValue && Merge.MaxStage - 1 > _releasedThrough;
+            if (!_assigned || (Merge.Count == 0 && !stagesToClose) || cancel.IsCancellationRequested)
             {
                 return;
             }
 
+            var gate = Merge.LadderGate;
+            if (gate != long.MaxValue && Merge.NextStage >= gate)
+            {
+                return; // projector stage: an account partition has not finished the next stage yet
+            }
+
             if (_barrier is null)
             {
-                if (Merge.NextStage < Merge.MaxStage)
+                if (Merge.NextStage < Merge.MaxStage || (Merge.Count == 0 && stagesToClose))
                 {
                     Start(Merge.MaxStage, group, market);
                 }
@@ -387,7 +424,7 @@ public static class KafkaSource
                 }
             }
 
-            var barrier = _barrier.Value;
+            var barrier = Math.Min(_barrier.Value, Merge.LadderGate);
             _barrier = null;
             Merge.ReleaseBefore(barrier, held =>
             {
@@ -404,6 +441,11 @@ public static class KafkaSource
                     }
                 }
             });
+            if (barrier != long.MinValue && barrier - 1 > _releasedThrough)
+            {
+                _releasedThrough = barrier == long.MaxValue ? long.MaxValue : barrier - 1;
+                observer.OnNext(new IngestedMessage(IngestKind.StagesReleased, TopicKind.Marks, null, [], _releasedThrough));
+            }
         }
 
         /// <summary>Everything earlier than <paramref name="barrier"/> is in the logs now: note how far each partition reaches.</summary>
