@@ -1,0 +1,170 @@
+using StreamRisk.Domain;
+using StreamRisk.Domain.Alerts;
+using StreamRisk.Domain.Books;
+using StreamRisk.Domain.Instruments;
+using StreamRisk.Engine;
+
+namespace StreamRisk.Engine.Tests;
+
+/// <summary>
+/// The scale-out invariant without Kafka: accounts split over several account stages (each fed every mark) and merged
+/// by one projector give the very projections of one engine holding every account — field for field, bit for bit —
+/// however the updates of the stages interleave and even when some are delivered twice.
+/// </summary>
+public sealed class SplitStagesTests
+{
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(2, 3)]
+    [InlineData(3, 5)]
+    public void AccountsSplitOverStages_ProjectLikeOneEngine(int seed, int stages)
+    {
+        var random = new Random(seed);
+        var options = new EngineOptions { DefaultInsuranceFund = 50_000 };
+        var whole = new RiskEngine(options);
+
+        // The split: N account stages, each with its own catalog (instrument order is the same), one projector.
+        var catalog = new InstrumentCatalog();
+        var projector = new ProjectorStage(options, catalog);
+        var parts = Enumerable.Range(0, stages).Select(i => new AccountStage(options, new InstrumentCatalog(), source: i)).ToList();
+        var copy = new LadderUpdate();
+        foreach (var part in parts)
+        {
+            part.Updates = update =>
+            {
+                Copy(update, copy);
+                projector.Apply(copy);
+                if (random.Next(8) == 0)
+                {
+                    projector.Apply(copy); // delivered twice (a rebuilt partition repeats itself): skipped
+                }
+            };
+        }
+
+        Instrument[] instruments =
+        [
+            new(new Symbol("BTCUSDT"), ContractKind.Linear, 0.1, 0.001, MarginTiers.Flat(0.004)),
+            new(new Symbol("ETHUSDT"), ContractKind.Linear, 0.01, 0.01, MarginTiers.Flat(0.005)),
+        ];
+        double[] prices = [60_000, 3_000];
+        foreach (var instrument in instruments)
+        {
+            var tick = TickSize.FromDecimal((decimal)instrument.TickSize);
+            var index = whole.ApplyInstrument(instrument, tick);
+            Assert.Equal(index, projector.ApplyInstrument(instrument, tick));
+            foreach (var part in parts)
+            {
+                part.ApplyInstrument(instrument);
+            }
+
+            // Levels in ticks of the instrument, 0.05% apart.
+            var mid = (long)(prices[index] / instrument.TickSize);
+            var bids = Enumerable.Range(1, 200).Select(k => new PriceLevel(mid - (k * mid / 2_000), 2 + (random.NextDouble() * 5))).ToArray();
+            var asks = Enumerable.Range(1, 200).Select(k => new PriceLevel(mid + (k * mid / 2_000), 2 + (random.NextDouble() * 5))).ToArray();
+            whole.ApplyBookSnapshot(index, 1, bids, asks, 0);
+            projector.ApplyBookSnapshot(index, 1, bids, asks, 0);
+        }
+
+        var time = 1_000L;
+        var liquidatable = 0;
+        for (var step = 0; step < 3_000; step++)
+        {
+            time += random.Next(0, 40);
+            var instrument = random.Next(2);
+            if (random.Next(4) == 0)
+            {
+                var mark = prices[instrument] * (1 + ((random.NextDouble() - 0.5) * 0.01));
+                whole.ApplyMark(instrument, mark, time);
+                foreach (var part in parts)
+                {
+                    part.ApplyMark(instrument, mark, time);
+                }
+
+                projector.ApplyMark(instrument, mark, time);
+            }
+            else
+            {
+                var account = "acct-" + random.Next(400);
+                var owner = parts[Math.Abs(account.GetHashCode(StringComparison.Ordinal)) % stages];
+                var size = Math.Round((random.NextDouble() - 0.45) * 20, 3) * (instrument == 0 ? 1 : 20);
+                var entry = prices[instrument] * (1 + ((random.NextDouble() - 0.5) * 0.02));
+                var isolated = random.Next(3) == 0 ? Math.Abs(size) * entry / random.Next(5, 60) : double.NaN;
+                if (random.Next(5) == 0)
+                {
+                    var balance = 1_000 + random.NextDouble() * 50_000;
+                    whole.ApplyBalance(new AccountId(account), balance, time);
+                    owner.ApplyBalance(new AccountId(account), balance, time);
+                }
+                else
+                {
+                    whole.ApplyPosition(new AccountId(account), instrument, size, entry, isolated, time);
+                    owner.ApplyPosition(new AccountId(account), instrument, size, entry, isolated, time);
+                }
+            }
+
+            if (step % 50 == 49)
+            {
+                for (var i = 0; i < 2; i++)
+                {
+                    var expected = whole.Project(i, time);
+                    var actual = projector.Project(i, time);
+                    Assert.Equal(Describe(expected), Describe(actual));
+                    liquidatable += expected?.Bands.Any(b => b.LiquidatableDown > 0 || b.LiquidatableUp > 0) == true ? 1 : 0;
+                }
+            }
+        }
+
+        Assert.True(liquidatable > 20, $"only {liquidatable} projections had anything liquidatable within the bands");
+    }
+
+    private static void Copy(LadderUpdate from, LadderUpdate to)
+    {
+        to.Reset();
+        to.Source = from.Source;
+        to.Instrument = from.Instrument;
+        to.Number = from.Number;
+        to.EventTime = from.EventTime;
+        to.Tick = from.Tick;
+        to.TouchesBefore = from.TouchesBefore;
+        to.TouchesAfter = from.TouchesAfter;
+        to.Buckets.AddRange(from.Buckets);
+        to.HasLarge = from.HasLarge;
+        to.Large.AddRange(from.Large);
+        to.HasAdl = from.HasAdl;
+        to.AdlLongs.AddRange(from.AdlLongs);
+        to.AdlShorts.AddRange(from.AdlShorts);
+    }
+
+    /// <summary>Every figure of a projection as text with round-trip doubles: equal text, equal bits.</summary>
+    private static string Describe(SymbolRisk? risk)
+    {
+        if (risk is null)
+        {
+            return "none";
+        }
+
+        var text = new System.Text.StringBuilder();
+        text.Append(System.FormattableString.Invariant($"{risk.Mark:R} {risk.CriticalShockDown:R} {risk.CriticalShockUp:R} {risk.FundDrainShockDown:R} {risk.FundDrainShockUp:R} {risk.AdlNotionalDown:R} {risk.AdlNotionalUp:R}|"));
+        foreach (var band in risk.Bands)
+        {
+            text.Append(System.FormattableString.Invariant($"{band.Band:R}:{band.LiquidatableDown:R}/{band.LiquidatableUp:R};"));
+        }
+
+        foreach (var ring in risk.Heatmap)
+        {
+            text.Append(System.FormattableString.Invariant($"{ring.Liquidatable:R};"));
+        }
+
+        foreach (var chain in new[] { risk.ChainDown, risk.ChainUp })
+        {
+            text.Append(chain is null ? "-" : System.FormattableString.Invariant($"{chain.FinalPrice:R} {chain.Amplification:R} {chain.Notional:R} {chain.Positions} {string.Join(",", chain.TopAccounts)}|"));
+        }
+
+        foreach (var large in risk.LargeAccounts)
+        {
+            text.Append(System.FormattableString.Invariant($"{large.Account} {large.Notional:R} {large.Distance:R};"));
+        }
+
+        return text.ToString();
+    }
+}
