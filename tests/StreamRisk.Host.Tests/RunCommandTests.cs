@@ -54,6 +54,18 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("'bitmex-1999'", run.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("bogus", "'bogus' is not one of all, accounts, projector")]
+    [InlineData("projector", "projector needs StreamRisk:Kafka:EventTimeOrdering true")]
+    public async Task BadRole_OneLineExitTwo(string role, string message)
+    {
+        var run = await CliRun.InvokeAsync("run", "--config", Write("""{"StreamRisk":{"Kafka":{"BootstrapServers":"k:9092"}}}"""), "--role", role);
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Contains(message, run.Error, StringComparison.Ordinal);
+        Assert.Single(run.Error.Trim().Split('\n'));
+    }
+
     [Fact]
     public async Task MissingConfigFile_ExitTwo()
     {
