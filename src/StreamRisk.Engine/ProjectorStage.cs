@@ -33,6 +33,12 @@ public sealed class ProjectorStage
 
     public AlertBook Alerts { get; }
 
+    /// <summary>
+    /// In one process: the account stage's own buckets, read directly (updates then carry no buckets). Null when the
+    /// ladders are merged from updates (scale-out).
+    /// </summary>
+    public Func<int, bool, BucketLadder?>? LocalLadders { get; set; }
+
     public EngineOptions Options => _options;
 
     /// <summary>Called (on the engine thread) whenever a symbol's picture changed; the pipeline throttles projections from it.</summary>
@@ -183,8 +189,8 @@ public sealed class ProjectorStage
             state.DepthLoaded = true;
         }
 
-        var longs = state.Longs;
-        var shorts = state.Shorts;
+        var longs = LocalLadders?.Invoke(instrument, true) ?? state.Longs;
+        var shorts = LocalLadders?.Invoke(instrument, false) ?? state.Shorts;
         var criticalDown = CascadeProjector.CriticalShock(mark, CascadeDirection.Down, longs, state.Bids);
         var criticalUp = CascadeProjector.CriticalShock(mark, CascadeDirection.Up, shorts, state.Asks);
         var thresholds = _options.ThresholdsFor(symbol);

@@ -28,6 +28,31 @@ public sealed class RiskEngine
         Accounts = new AccountStage(options, Catalog, accountSource);
         Projector = new ProjectorStage(options, Catalog);
         Accounts.Updates = Projector.Apply;
+        // In one process the projector reads the account stage's buckets directly: no copy per change.
+        Accounts.Ladders.TrackChanges = false;
+        Projector.LocalLadders = Accounts.Ladders.View;
+    }
+
+    /// <summary>
+    /// The account stage of one positions partition (scale-out): its updates carry their buckets and go wherever
+    /// <see cref="AccountStage.Updates"/> says, not to this engine's projector.
+    /// </summary>
+    public static RiskEngine ForAccountPartition(EngineOptions options, int partition)
+    {
+        var engine = new RiskEngine(options, partition);
+        engine.Accounts.Ladders.TrackChanges = true;
+        engine.Accounts.Updates = null;
+        engine.Projector.LocalLadders = null;
+        return engine;
+    }
+
+    /// <summary>The projector stage alone (scale-out): its ladders come from the account stage instances' updates.</summary>
+    public static RiskEngine ForProjector(EngineOptions options)
+    {
+        var engine = new RiskEngine(options);
+        engine.Accounts.Updates = null;
+        engine.Projector.LocalLadders = null;
+        return engine;
     }
 
     public InstrumentCatalog Catalog { get; }

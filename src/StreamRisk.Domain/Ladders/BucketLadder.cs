@@ -13,8 +13,11 @@ namespace StreamRisk.Domain.Ladders;
 public sealed class BucketLadder : ILiquidationLadder
 {
     private readonly Dictionary<int, Dictionary<long, LadderBucket>> _bySource = [];
-    private readonly Dictionary<long, LadderBucket> _merged = [];
+    private readonly Dictionary<long, LadderBucket> _merged;
+    private readonly Func<long>? _viewVersion;
+    private long _seenVersion = -1;
     private long[] _ticks = [];
+    private LadderBucket[] _values = [];
     private int[] _count = [0];
     private Int128[] _size = [Int128.Zero];
     private Int128[] _notional = [Int128.Zero];
@@ -23,6 +26,15 @@ public sealed class BucketLadder : ILiquidationLadder
     private bool _dirty;
 
     public BucketLadder(bool longSide, double tick)
+        : this(longSide, tick, [], null)
+    {
+    }
+
+    /// <summary>
+    /// A read-only view of buckets someone else keeps (the account stage's own, in one process): no copy, no merge;
+    /// <paramref name="version"/> changes whenever they do.
+    /// </summary>
+    internal BucketLadder(bool longSide, double tick, Dictionary<long, LadderBucket> buckets, Func<long>? version)
     {
         if (!(tick > 0))
         {
@@ -31,6 +43,8 @@ public sealed class BucketLadder : ILiquidationLadder
 
         IsLong = longSide;
         Tick = tick;
+        _merged = buckets;
+        _viewVersion = version;
     }
 
     public bool IsLong { get; }
@@ -62,13 +76,18 @@ public sealed class BucketLadder : ILiquidationLadder
         Refresh();
         for (var i = 0; i < _used; i++)
         {
-            yield return (_ticks[i], _merged[_ticks[i]]);
+            yield return (_ticks[i], _values[i]);
         }
     }
 
     /// <summary>Sets what <paramref name="source"/> holds on <paramref name="tick"/> (an empty bucket removes it).</summary>
     public void Set(int source, long tick, LadderBucket bucket)
     {
+        if (_viewVersion is not null)
+        {
+            throw new InvalidOperationException("a view's buckets are set by their owner");
+        }
+
         if (!_bySource.TryGetValue(source, out var own))
         {
             _bySource[source] = own = [];
@@ -173,6 +192,13 @@ public sealed class BucketLadder : ILiquidationLadder
 
     private void Refresh()
     {
+        if (_viewVersion is not null)
+        {
+            var version = _viewVersion();
+            _dirty |= version != _seenVersion;
+            _seenVersion = version;
+        }
+
         if (!_dirty)
         {
             return;
@@ -184,17 +210,25 @@ public sealed class BucketLadder : ILiquidationLadder
         {
             var capacity = Math.Max(_used, _ticks.Length * 2);
             _ticks = new long[capacity];
+            _values = new LadderBucket[capacity];
             _count = new int[capacity + 1];
             _size = new Int128[capacity + 1];
             _notional = new Int128[capacity + 1];
             _bankruptcy = new Int128[capacity + 1];
         }
 
-        _merged.Keys.CopyTo(_ticks, 0);
-        Array.Sort(_ticks, 0, _used);
-        for (var i = 0; i < _used; i++)
+        var i = 0;
+        foreach (var (tick, bucket) in _merged)
         {
-            var bucket = _merged[_ticks[i]];
+            _ticks[i] = tick;
+            _values[i] = bucket;
+            i++;
+        }
+
+        Array.Sort(_ticks, _values, 0, _used);
+        for (i = 0; i < _used; i++)
+        {
+            var bucket = _values[i];
             _count[i + 1] = _count[i] + bucket.Count;
             _size[i + 1] = _size[i] + bucket.SizeUnits;
             _notional[i + 1] = _notional[i] + (bucket.SizeUnits * _ticks[i]);

@@ -15,6 +15,29 @@ public sealed class PartialLadders : IMarginListener
     // What each (instrument, account slot) contributes now, so a move takes the old contribution out exactly.
     private Contribution[][] _contributions = [];
 
+    /// <summary>
+    /// Record which buckets changed, for <see cref="TakeChanges"/> (an account stage that sends updates elsewhere). Off
+    /// when the projector reads these buckets directly through <see cref="View"/> (one process).
+    /// </summary>
+    public bool TrackChanges { get; set; } = true;
+
+    /// <summary>
+    /// One side of one instrument's buckets as a ladder the projector can read directly (no copy); null before the
+    /// instrument's first position (its bucket width is not known yet).
+    /// </summary>
+    public BucketLadder? View(int instrument, bool longSide)
+    {
+        if (instrument >= _symbols.Count || !(_symbols[instrument].Tick > 0))
+        {
+            return null;
+        }
+
+        var symbol = _symbols[instrument];
+        return longSide
+            ? symbol.LongView ??= new BucketLadder(longSide: true, symbol.Tick, symbol.Longs, () => symbol.LongVersion)
+            : symbol.ShortView ??= new BucketLadder(longSide: false, symbol.Tick, symbol.Shorts, () => symbol.ShortVersion);
+    }
+
     /// <summary>Bucket width per instrument, fixed at the instrument's first position (a bucket key must keep its meaning).</summary>
     public double TickOf(int instrument) => instrument < _symbols.Count ? _symbols[instrument].Tick : double.NaN;
 
@@ -121,7 +144,19 @@ public sealed class PartialLadders : IMarginListener
             buckets[c.Tick] = bucket;
         }
 
-        (c.IsLong ? symbol.ChangedLongs : symbol.ChangedShorts).Add(c.Tick);
+        if (c.IsLong)
+        {
+            symbol.LongVersion++;
+        }
+        else
+        {
+            symbol.ShortVersion++;
+        }
+
+        if (symbol.TrackChanges)
+        {
+            (c.IsLong ? symbol.ChangedLongs : symbol.ChangedShorts).Add(c.Tick);
+        }
     }
 
     private static void Take(Dictionary<long, LadderBucket> buckets, HashSet<long> ticks, bool longSide, List<(bool, long, LadderBucket)> changed)
@@ -148,6 +183,7 @@ public sealed class PartialLadders : IMarginListener
         }
 
         var symbol = _symbols[instrument];
+        symbol.TrackChanges = TrackChanges;
         if (!(symbol.Tick > 0))
         {
             symbol.Tick = (tick > 0 ? tick : 1e-8) / LadderQuanta.BucketsPerTick;
@@ -183,6 +219,11 @@ public sealed class PartialLadders : IMarginListener
     {
         public double Tick { get; set; }
         public bool Listed { get; set; }
+        public bool TrackChanges { get; set; }
+        public long LongVersion { get; set; }
+        public long ShortVersion { get; set; }
+        public BucketLadder? LongView { get; set; }
+        public BucketLadder? ShortView { get; set; }
         public Dictionary<long, LadderBucket> Longs { get; } = [];
         public Dictionary<long, LadderBucket> Shorts { get; } = [];
         public HashSet<long> ChangedLongs { get; } = [];

@@ -248,7 +248,7 @@ public sealed class AccountPartitionsRunner
             _ladders = kafka.Topics.Ladders;
             _ladderPartitions = ladderPartitions;
             _log = log;
-            _engine = new RiskEngine(settings.ToEngineOptions(), accountSource: partition);
+            _engine = RiskEngine.ForAccountPartition(settings.ToEngineOptions(), partition);
             _engine.Accounts.Updates = Publish;
             var clock = new EventClock();
             var positionsTopic = kafka.Topics.Positions;

@@ -72,12 +72,8 @@ public sealed class MonitorRunner
         }
 
         var kafka = _settings.ToKafkaOptions();
-        var engine = new RiskEngine(_settings.ToEngineOptions());
-        if (_settings.Role == Roles.Projector)
-        {
-            // The ladders come from the account stage instances; this process holds no accounts of its own.
-            engine.Accounts.Updates = null;
-        }
+        // The projector stage's ladders come from the account stage instances; this process holds no accounts of its own.
+        var engine = _settings.Role == Roles.Projector ? RiskEngine.ForProjector(_settings.ToEngineOptions()) : new RiskEngine(_settings.ToEngineOptions());
 
         var clock = new EventClock();
         using var deadLetters = new DeadLetterProducer(kafka, Log);
