@@ -152,13 +152,13 @@ internal static class BenchCommand
             $"monitor {N(r.Kafka.MonitorPerSecond)}/s vs bare consumer {N(r.Kafka.BarePerSecond)}/s", "≥ 0.9", r.Kafka.Ratio >= 0.9,
             $"{r.Kafka.Messages:N0} messages, embedded cluster (1 broker), {s.KafkaAccounts:N0} accounts");
         Row(table, "tick-to-alert p50 ms", r.Latency.P50Ms.ToString("0.0", CultureInfo.InvariantCulture), "-", "-", null,
-            $"{r.Latency.Samples} of {r.Latency.Probes} probe marks alerted; mark → Kafka → monitor → Redis stream");
+            $"{r.Latency.Samples} of {r.Latency.Probes} probe marks alerted; mark → Kafka → monitor → Redis stream (transition made on the engine thread at p50 {r.Latency.EngineP50Ms:0.0} ms)");
         Row(table, "tick-to-alert p99 ms", r.Latency.P99Ms.ToString("0.0", CultureInfo.InvariantCulture), $"max {r.Latency.MaxMs:0.0}", "≤ 10", r.Latency.P99Ms <= 10,
             $"background {N(r.Latency.BackgroundPerSecond)} events/s, {s.LatencyAccounts:N0} accounts, {s.LatencyDuration.TotalSeconds:0} s");
         Row(table, "grid + critical shock µs", r.Projection.GridMicros.ToString("0.0", CultureInfo.InvariantCulture),
             $"naive {r.Projection.NaiveGridMicros:N0} µs (×{r.Projection.NaiveGridMicros / r.Projection.GridMicros:N0})",
             "≤ 1,000 µs and ≥ 100× faster", r.Projection.GridMicros <= 1000 && r.Projection.NaiveGridMicros >= 100 * r.Projection.GridMicros,
-            $"{r.Projection.Positions:N0} positions, 18 shocks + 2 searches, results equal");
+            $"{r.Projection.Positions:N0} positions, 18 shocks + 2 searches (critical shock down {Shock(r.Projection.CriticalShockDown)}, up {Shock(r.Projection.CriticalShockUp)}), results equal");
         Row(table, "memory bytes/position", r.Engine.BytesPerPosition.ToString("0", CultureInfo.InvariantCulture), "-", "≤ 256", r.Engine.BytesPerPosition <= 256,
             $"managed heap +{r.Engine.HeapGrowth / 1e6:N0} MB for {r.Engine.Positions:N0} positions");
         Row(table, "replay events/s", N(r.Replay.EventsPerSecond), "-", "≥ 1,000,000", r.Replay.EventsPerSecond >= 1_000_000,
@@ -173,6 +173,8 @@ internal static class BenchCommand
 
     private static void Row(Table table, string figure, string measured, string baseline, string target, bool? met, string run) =>
         table.AddRow(Markup.Escape(figure), Markup.Escape(measured), Markup.Escape(baseline), Markup.Escape(target), met switch { true => "yes", false => "no", null => "-" }, Markup.Escape(run));
+
+    private static string Shock(double? shock) => shock is { } s ? s.ToString("0.0%", CultureInfo.InvariantCulture) : "none up to 50%";
 
     private static string N(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }

@@ -12,7 +12,7 @@ internal sealed record ProjectionFigures(int Positions, double GridMicros, doubl
 /// The full two-sided grid (9 shocks a side) plus both critical-shock searches on one symbol, optimised
 /// (<see cref="CascadeProjector"/> over <see cref="LiquidationLadder"/> and <see cref="SideDepth"/>) against the
 /// list-and-scan <see cref="ReferenceCascade"/>, on the scenario of the BenchmarkDotNet <c>CascadeBenchmarks</c>:
-/// liquidation prices clustered where 5x–100x leverage puts them, nobody past liquidation, a 1,000-level book per side
+/// liquidation prices clustered where 5x–100x leverage puts them, nobody past liquidation, a 1,000-level book per side (its depth scaled to the population)
 /// thinning towards the touch. Both must give the same chains, or the bench fails.
 /// </summary>
 internal static class ProjectionBench
@@ -42,11 +42,14 @@ internal static class ProjectionBench
             (isLong ? refLongs : refShorts).Add(new RefPosition(i, lp, size, bp));
         }
 
+        // Depth scales with the population, so a smaller run (--quick) keeps the shape of the 1M scenario (critical
+        // shock 0.4 % each way) instead of a book no shock can exhaust.
+        var depthScale = positions / 1_000_000.0;
         var bidLevels = new (double, double)[1000];
         var askLevels = new (double, double)[1000];
         for (var i = 0; i < 1000; i++)
         {
-            var quantity = 0.5 + (i * 0.02);
+            var quantity = (0.5 + (i * 0.02)) * depthScale;
             bidLevels[i] = (Mark - ((i + 1) * 6), quantity);
             askLevels[i] = (Mark + ((i + 1) * 6), quantity);
         }
