@@ -145,11 +145,11 @@ internal static class BenchCommand
             .AddColumn("figure").AddColumn(new TableColumn("measured").RightAligned()).AddColumn(new TableColumn("baseline").RightAligned())
             .AddColumn("target (issue 9)").AddColumn("met").AddColumn("what was run");
         var engineRatio = r.Engine.EventsPerSecond / r.Engine.DecodeOnlyEventsPerSecond;
-        Row(table, "engine events/s", N(r.Engine.EventsPerSecond), $"decode only {N(r.Engine.DecodeOnlyEventsPerSecond)} (ratio {engineRatio:0.000})",
+        Row(table, "engine events/s", N(r.Engine.EventsPerSecond), $"decode only {N(r.Engine.DecodeOnlyEventsPerSecond)} (ratio {engineRatio.ToString("G3", CultureInfo.InvariantCulture)})",
             "≥ 1,000,000 and ≥ 50% of decode only", r.Engine.EventsPerSecond >= 1_000_000 && engineRatio >= 0.5,
             $"{r.Engine.Accounts:N0} accounts ({r.Engine.Positions:N0} positions), 10 symbols; {r.Engine.Events:N0} events (50% book, 30% marks, 20% positions) in the {s.EngineBudget.TotalSeconds:0} s budget");
         Row(table, "kafka ingest ratio", r.Kafka.Ratio.ToString("0.000", CultureInfo.InvariantCulture),
-            $"monitor {N(r.Kafka.MonitorPerSecond)}/s vs bare consumer {N(r.Kafka.BarePerSecond)}/s", "≥ 0.9", r.Kafka.Ratio >= 0.9,
+            $"monitor {N(r.Kafka.MonitorPerSecond)}/s vs bare consumer {N(r.Kafka.BarePerSecond)}/s (best of 2)", "≥ 0.9", r.Kafka.Ratio >= 0.9,
             $"{r.Kafka.Messages:N0} messages, embedded cluster (1 broker), {s.KafkaAccounts:N0} accounts");
         Row(table, "tick-to-alert p50 ms", r.Latency.P50Ms.ToString("0.0", CultureInfo.InvariantCulture), "-", "-", null,
             $"{r.Latency.Samples} of {r.Latency.Probes} probe marks alerted; mark → Kafka → monitor → Redis stream (transition made on the engine thread at p50 {r.Latency.EngineP50Ms:0.0} ms)");

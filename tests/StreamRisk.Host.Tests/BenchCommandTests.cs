@@ -52,21 +52,6 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Equal(string.Empty, run.Output);
     }
 
-    [Theory]
-    [InlineData("bench", "--no-such-option")]
-    [InlineData("bench", "--json")]
-    [InlineData("bench", "--replay-events", "5")]
-    [InlineData("bench", "--replay-events", "many")]
-    public async Task BadCommandLine_OneLineErrorAndExitCodeTwo(params string[] args)
-    {
-        var run = await CliRun.InvokeAsync(args);
-
-        Assert.Equal(ExitCodes.Usage, run.ExitCode);
-        Assert.Single(run.ErrorLines);
-        Assert.StartsWith("streamrisk: ", run.Error, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task JsonNamingADirectory_OneLineErrorAndExitCodeTwo()
     {

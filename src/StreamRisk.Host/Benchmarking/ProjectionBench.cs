@@ -11,53 +11,21 @@ internal sealed record ProjectionFigures(int Positions, double GridMicros, doubl
 /// <summary>
 /// The full two-sided grid (9 shocks a side) plus both critical-shock searches on one symbol, optimised
 /// (<see cref="CascadeProjector"/> over <see cref="LiquidationLadder"/> and <see cref="SideDepth"/>) against the
-/// list-and-scan <see cref="ReferenceCascade"/>, on the scenario of the BenchmarkDotNet <c>CascadeBenchmarks</c>:
-/// liquidation prices clustered where 5x–100x leverage puts them, nobody past liquidation, a 1,000-level book per side (its depth scaled to the population)
-/// thinning towards the touch. Both must give the same chains, or the bench fails.
+/// list-and-scan <see cref="ReferenceCascade"/>, on the <see cref="CascadeScenario"/> of the BenchmarkDotNet
+/// <c>CascadeBenchmarks</c>. Both must give the same chains, or the bench fails.
 /// </summary>
 internal static class ProjectionBench
 {
-    private const double Mark = 60_000;
+    private const double Mark = CascadeScenario.Mark;
     private const double Fund = 1_000_000;
     private static readonly double[] Shocks = [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2];
 
     public static ProjectionFigures Run(int positions, TimeSpan budget, Action<string> progress)
     {
         progress($"projection: {positions:N0} positions on one symbol");
-        var random = new Random(7);
-        var longs = new LiquidationLadder(longSide: true, positions / 2);
-        var shorts = new LiquidationLadder(longSide: false, positions / 2);
-        var refLongs = new List<RefPosition>(positions / 2);
-        var refShorts = new List<RefPosition>(positions / 2);
-        double[] leverages = [100, 50, 25, 20, 10, 5];
-        for (var i = 0; i < positions; i++)
-        {
-            var isLong = (i & 1) == 0;
-            var leverage = leverages[random.Next(leverages.Length)];
-            var distance = Math.Max(0.003, (1 / leverage) - 0.005 + (0.004 * (random.NextDouble() - 0.5)));
-            var lp = isLong ? Mark * (1 - distance) : Mark * (1 + distance);
-            var bp = isLong ? lp * 0.995 : lp * 1.005;
-            var size = 0.001 + (0.05 * random.NextDouble() * random.NextDouble());
-            (isLong ? longs : shorts).Upsert(i / 2, lp, size, bp);
-            (isLong ? refLongs : refShorts).Add(new RefPosition(i, lp, size, bp));
-        }
-
-        // Depth scales with the population, so a smaller run (--quick) keeps the shape of the 1M scenario (critical
-        // shock 0.4 % each way) instead of a book no shock can exhaust.
-        var depthScale = positions / 1_000_000.0;
-        var bidLevels = new (double, double)[1000];
-        var askLevels = new (double, double)[1000];
-        for (var i = 0; i < 1000; i++)
-        {
-            var quantity = (0.5 + (i * 0.02)) * depthScale;
-            bidLevels[i] = (Mark - ((i + 1) * 6), quantity);
-            askLevels[i] = (Mark + ((i + 1) * 6), quantity);
-        }
-
-        var bids = new SideDepth();
-        bids.Load(bidLevels);
-        var asks = new SideDepth();
-        asks.Load(askLevels);
+        var scenario = CascadeScenario.Generate(positions);
+        var (longs, shorts, bids, asks) = (scenario.Longs, scenario.Shorts, scenario.Bids, scenario.Asks);
+        var (refLongs, refShorts, bidLevels, askLevels) = (scenario.RefLongs, scenario.RefShorts, scenario.BidLevels, scenario.AskLevels);
         var rounds = new CascadeRound[1024];
 
         // Agreement first (also the warm-up of both).
@@ -68,18 +36,20 @@ internal static class ProjectionBench
         var naiveMicros = clock.Elapsed.TotalMicroseconds;
         Agree(fast, naive);
 
-        // More naive runs while they fit in half the budget; the optimised grid is timed over many runs.
-        var naiveRuns = 1;
+        // More naive runs while another fits in half the budget (the first is also its warm-up); the optimised grid is
+        // timed over many runs.
+        var first = TimeSpan.FromMicroseconds(naiveMicros);
+        var naiveRuns = 0;
         clock.Restart();
-        while (clock.Elapsed + TimeSpan.FromMicroseconds(naiveMicros / naiveRuns) < budget / 2)
+        while (clock.Elapsed + first < budget / 2)
         {
             NaiveGrid(refLongs, refShorts, bidLevels, askLevels);
             naiveRuns++;
         }
 
-        if (naiveRuns > 1)
+        if (naiveRuns > 0)
         {
-            naiveMicros = clock.Elapsed.TotalMicroseconds / (naiveRuns - 1);
+            naiveMicros = clock.Elapsed.TotalMicroseconds / naiveRuns;
         }
 
         var runs = 0;
