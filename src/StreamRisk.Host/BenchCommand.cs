@@ -149,8 +149,8 @@ internal static class BenchCommand
             "≥ 1,000,000 and ≥ 50% of decode only", r.Engine.EventsPerSecond >= 1_000_000 && engineRatio >= 0.5,
             $"{r.Engine.Accounts:N0} accounts ({r.Engine.Positions:N0} positions), 10 symbols; {r.Engine.Events:N0} events (50% book, 30% marks, 20% positions) in the {s.EngineBudget.TotalSeconds:0} s budget");
         Row(table, "kafka ingest ratio", r.Kafka.Ratio.ToString("0.000", CultureInfo.InvariantCulture),
-            $"monitor {N(r.Kafka.MonitorPerSecond)}/s vs bare consumer {N(r.Kafka.BarePerSecond)}/s (best of 2)", "≥ 0.9", r.Kafka.Ratio >= 0.9,
-            $"{r.Kafka.Messages:N0} messages, embedded cluster (1 broker), {s.KafkaAccounts:N0} accounts");
+            $"monitor {N(r.Kafka.MonitorPerSecond)}/s vs bare consumer {N(r.Kafka.BarePerSecond)}/s (same stream applied in process: {N(r.Kafka.ApplyOnlyPerSecond)}/s)", "≥ 0.9", r.Kafka.Ratio >= 0.9,
+            $"{r.Kafka.Messages:N0} stream messages each, produced live after catching up on {s.KafkaAccounts:N0} accounts; embedded cluster (1 broker)");
         Row(table, "tick-to-alert p50 ms", r.Latency.P50Ms.ToString("0.0", CultureInfo.InvariantCulture), "-", "-", null,
             $"{r.Latency.Samples} of {r.Latency.Probes} probe marks alerted; mark → Kafka → monitor → Redis stream (transition made on the engine thread at p50 {r.Latency.EngineP50Ms:0.0} ms)");
         Row(table, "tick-to-alert p99 ms", r.Latency.P99Ms.ToString("0.0", CultureInfo.InvariantCulture), $"max {r.Latency.MaxMs:0.0}", "≤ 10", r.Latency.P99Ms <= 10,
@@ -188,7 +188,7 @@ internal sealed record BenchSizes(
     int ProjectionPositions, TimeSpan ProjectionBudget,
     int ReplayEvents, int ReplayAccounts)
 {
-    public static readonly BenchSizes Full = new("full", 1_000_000, 1_000_000, TimeSpan.FromSeconds(30), 2_000, 150_000, 2_000, TimeSpan.FromSeconds(30),
+    public static readonly BenchSizes Full = new("full", 1_000_000, 1_000_000, TimeSpan.FromSeconds(30), 2_000, 100_000, 2_000, TimeSpan.FromSeconds(30),
         1_000_000, TimeSpan.FromSeconds(10), 5_000_000, 20_000);
 
     public static readonly BenchSizes Quick = new("--quick", 20_000, 200_000, TimeSpan.FromSeconds(3), 2_000, 40_000, 2_000, TimeSpan.FromSeconds(6),

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using StreamRisk.Contracts;
+using StreamRisk.Contracts.Wire;
 using StreamRisk.Engine;
 using StreamRisk.Host.Monitoring;
 using StreamRisk.Kafka;
@@ -10,17 +11,25 @@ using StreamRisk.Kafka.Ingest;
 namespace StreamRisk.Host.Benchmarking;
 
 /// <summary>What the Kafka ingest run measured.</summary>
-internal sealed record KafkaFigures(long Messages, double MonitorPerSecond, double BarePerSecond)
+/// <param name="ApplyOnlyPerSecond">The monitor's stream applied in process (no Kafka): what the engine alone allows.</param>
+internal sealed record KafkaFigures(long Messages, double MonitorPerSecond, double BarePerSecond, double ApplyOnlyPerSecond)
 {
     public double Ratio => MonitorPerSecond / BarePerSecond;
 }
 
 /// <summary>
 /// The monitor's consume-and-apply rate (<see cref="KafkaSource"/> → <see cref="EventApplier"/> → engine) against a
-/// bare Confluent.Kafka consumer reading the same topics, in the same run on the same embedded cluster. Through the
+/// bare Confluent.Kafka consumer on the same topics, in the same run on the same embedded cluster. Through the
 /// librdkafka mock the consumer itself is the ceiling (one message set per partition per fetch), so only the ratio
-/// says something about our code. Each rate runs from subscribing to the last message: both pay one group join.
+/// says something about our code.
 /// </summary>
+/// <remarks>
+/// Start-up is not ingest: the market and the population go in first and each reader catches up on them (group joined,
+/// partitions assigned) before its timed stream is produced, as fast as the producer goes; a rate is the stream's
+/// messages over the time from the first produce to the last message read. The monitor reads one stream, the bare
+/// consumer (assigned every partition at its end) the next one of the same market, so both see the same mix produced
+/// the same way.
+/// </remarks>
 internal static class KafkaIngestBench
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(5);
@@ -29,133 +38,162 @@ internal static class KafkaIngestBench
     {
         var topics = TopicNames.WithPrefix("bench.");
         using var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 1 });
-        foreach (var (name, partitions) in topics.WithDefaultPartitions())
+        foreach (var (name, count) in topics.WithDefaultPartitions())
         {
-            cluster.CreateTopic(name, partitions);
+            cluster.CreateTopic(name, count);
         }
 
-        progress($"kafka: producing {accounts:N0} accounts and {streamEvents:N0} stream events to an embedded cluster");
+        progress($"kafka: {accounts:N0} accounts, then {streamEvents:N0} stream events per reader, through an embedded cluster");
         using var market = new BenchMarket(accounts, seed: 11);
-        using (var producer = new WireProducer(cluster.BootstrapServers, topics))
-        {
-            foreach (var message in market.Market().Concat(market.Accounts()).Concat(market.Stream(streamEvents)))
-            {
-                producer.Send(message);
-            }
+        using var producer = new WireProducer(cluster.BootstrapServers, topics);
+        var setup = market.Market().Concat(market.Accounts()).ToList();
+        Produce(producer, setup);
+        var monitorStream = market.Stream(streamEvents).ToList();
+        var bareStream = market.Stream(streamEvents).ToList();
 
-            if (producer.Flush(TimeSpan.FromMinutes(1)) > 0 || producer.Failed > 0)
-            {
-                throw new InvalidOperationException("bench: the embedded cluster did not take every message");
-            }
-        }
-
-        string[] read = [topics.Instruments, topics.Book, topics.Marks, topics.Positions, topics.Liquidations];
-        // The mock's pace varies from run to run (fetch batching): the bare consumer reads before and after the monitor
-        // and the faster of its two runs is the baseline, so the ratio errs against the monitor.
-        progress("kafka: bare consumer");
-        var (count, bare) = Bare(cluster.BootstrapServers, read, "bench-bare-1");
         progress("kafka: monitor (KafkaSource + EventApplier)");
-        var monitor = Monitor(cluster.BootstrapServers, topics, count);
-        progress("kafka: bare consumer again");
-        var (again, bareAgain) = Bare(cluster.BootstrapServers, read, "bench-bare-2");
-        if (again != count)
-        {
-            throw new InvalidOperationException($"bench: the bare consumer read {count:N0} then {again:N0} messages (the mock dropped data: fewer messages)");
-        }
-
-        return new KafkaFigures(count, monitor, Math.Max(bare, bareAgain));
+        var monitor = Monitor(cluster.BootstrapServers, topics, setup.Count, producer, monitorStream);
+        progress("kafka: bare consumer");
+        var partitions = topics.WithDefaultPartitions()
+            .Where(t => t.Name != topics.DeadLetter && t.Name != topics.Ladders)
+            .SelectMany(t => Enumerable.Range(0, t.Partitions).Select(p => new TopicPartition(t.Name, p)))
+            .ToList();
+        var bare = Bare(cluster.BootstrapServers, partitions, producer, bareStream);
+        return new KafkaFigures(streamEvents, monitor, bare, ApplyOnly(setup, monitorStream));
     }
 
-    /// <summary>Reads every partition of <paramref name="topics"/> to its end; returns the messages and their rate (from subscribing).</summary>
-    private static (long Count, double PerSecond) Bare(string bootstrap, string[] topics, string group)
+    /// <summary>The same set-up and stream through a fresh <see cref="EventApplier"/>, in process: the engine's share.</summary>
+    private static double ApplyOnly(List<WireMessage> setup, List<WireMessage> stream)
     {
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        var applier = new EventApplier(new RiskEngine(new EngineOptions()), new EventClock(), (_, _, _) => { });
+        foreach (var message in BenchMarket.AsIngested(setup))
         {
-            BootstrapServers = bootstrap,
-            GroupId = group,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnablePartitionEof = true,
-            EnableAutoCommit = false,
-            SessionTimeoutMs = 3000,
-            HeartbeatIntervalMs = 1000,
-        }).Build();
-        var clock = Stopwatch.StartNew();
-        consumer.Subscribe(topics);
-        var ended = new HashSet<TopicPartition>();
-        long count = 0, bytes = 0;
-        var elapsed = TimeSpan.Zero;
-        while (consumer.Assignment.Count == 0 || ended.Count < consumer.Assignment.Count)
-        {
-            if (clock.Elapsed > Deadline)
-            {
-                throw new InvalidOperationException("bench: the bare consumer did not reach the end of the topics");
-            }
-
-            var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
-            if (result is null)
-            {
-                continue;
-            }
-
-            if (result.IsPartitionEOF)
-            {
-                ended.Add(result.TopicPartition);
-                continue;
-            }
-
-            count++;
-            bytes += result.Message.Value?.Length ?? 0;
-            elapsed = clock.Elapsed;
+            applier.Apply(message);
         }
 
-        consumer.Close();
-        GC.KeepAlive(bytes);
-        return (count, count / Math.Max(elapsed.TotalSeconds, 1e-6));
+        var ingested = BenchMarket.AsIngested(stream);
+        var clock = Stopwatch.StartNew();
+        foreach (var message in ingested)
+        {
+            applier.Apply(message);
+        }
+
+        return ingested.Length / clock.Elapsed.TotalSeconds;
     }
 
-    /// <summary>The monitor's ingest until it has applied (or dead-lettered) <paramref name="expected"/> messages.</summary>
-    private static double Monitor(string bootstrap, TopicNames topics, long expected)
+    private static void Produce(WireProducer producer, List<WireMessage> messages)
+    {
+        foreach (var message in messages)
+        {
+            producer.Send(message);
+        }
+
+        if (producer.Flush(TimeSpan.FromMinutes(1)) > 0 || producer.Failed > 0)
+        {
+            throw new InvalidOperationException("bench: the embedded cluster did not take every message");
+        }
+    }
+
+    /// <summary>The monitor's ingest: catches up on the set-up, then the timed stream is produced and applied.</summary>
+    private static double Monitor(string bootstrap, TopicNames topics, int setup, WireProducer producer, List<WireMessage> stream)
     {
         var engine = new RiskEngine(new EngineOptions());
         var deadLetters = 0L;
         var applier = new EventApplier(engine, new EventClock(), (_, _, _) => deadLetters++);
         var options = new KafkaMonitorOptions { BootstrapServers = bootstrap, GroupId = "bench-monitor", Topics = topics, SessionTimeoutMs = 3000, HeartbeatIntervalMs = 1000 };
+        var caughtUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        // Timed like the bare consumer: from the start (its group join included) to the last message.
+        var expected = setup + stream.Count;
         long seen = 0;
-        var elapsed = TimeSpan.Zero;
-        var clock = Stopwatch.StartNew();
+        TimeSpan elapsed;
         using (KafkaSource.Create(options, stopped: () => stopped.TrySetResult()).Subscribe(
             message =>
             {
                 applier.Apply(message);
-                if (message.Result is not null && ++seen == expected)
+                if (message.Result is null)
                 {
-                    elapsed = clock.Elapsed;
+                    return;
+                }
+
+                var count = Interlocked.Increment(ref seen);
+                if (count == setup)
+                {
+                    caughtUp.TrySetResult();
+                }
+                else if (count == expected)
+                {
                     done.TrySetResult();
                 }
             },
-            ex => done.TrySetException(ex),
-            () => done.TrySetResult()))
+            ex => { caughtUp.TrySetException(ex); done.TrySetException(ex); },
+            () => { caughtUp.TrySetResult(); done.TrySetResult(); }))
         {
+            if (!caughtUp.Task.Wait(Deadline))
+            {
+                throw new InvalidOperationException($"bench: the monitor applied {Interlocked.Read(ref seen):N0} of {setup:N0} set-up messages in {Deadline.TotalMinutes:0} min");
+            }
+
+            var clock = Stopwatch.StartNew();
+            Produce(producer, stream);
             if (!done.Task.Wait(Deadline))
             {
-                throw new InvalidOperationException($"bench: the monitor applied {Volatile.Read(ref seen):N0} of {expected:N0} messages in {Deadline.TotalMinutes:0} min");
+                throw new InvalidOperationException($"bench: the monitor applied {Interlocked.Read(ref seen):N0} of {expected:N0} messages in {Deadline.TotalMinutes:0} min");
             }
+
+            elapsed = clock.Elapsed;
         }
 
+        // The consume thread closes its consumers; the engine is quiet after that.
         stopped.Task.Wait(TimeSpan.FromSeconds(30));
+        if (Interlocked.Read(ref seen) < expected)
+        {
+            throw new InvalidOperationException($"bench: the monitor's source ended after {seen:N0} of {expected:N0} messages");
+        }
+
         if (deadLetters > 0)
         {
             throw new InvalidOperationException($"bench: the monitor dead-lettered {deadLetters:N0} messages; the generated input is wrong");
         }
 
-        if (seen < expected)
+        return stream.Count / elapsed.TotalSeconds;
+    }
+
+    /// <summary>A plain consumer assigned every partition at its end; the timed stream is produced and read.</summary>
+    private static double Bare(string bootstrap, List<TopicPartition> partitions, WireProducer producer, List<WireMessage> stream)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
         {
-            throw new InvalidOperationException($"bench: the monitor's source ended after {seen:N0} of {expected:N0} messages");
+            BootstrapServers = bootstrap,
+            GroupId = "bench-bare",
+            EnableAutoCommit = false,
+        }).Build();
+        var starts = partitions.Select(p => new TopicPartitionOffset(p, consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High)).ToList();
+        consumer.Assign(starts);
+        consumer.Consume(TimeSpan.FromMilliseconds(200)); // nothing to read yet: the first fetch is under way
+
+        // Produced from another thread, as the monitor's stream is produced while its engine thread consumes.
+        var clock = Stopwatch.StartNew();
+        var producing = Task.Run(() => Produce(producer, stream));
+        long count = 0, bytes = 0;
+        while (count < stream.Count)
+        {
+            if (clock.Elapsed > Deadline)
+            {
+                throw new InvalidOperationException($"bench: the bare consumer read {count:N0} of {stream.Count:N0} messages in {Deadline.TotalMinutes:0} min");
+            }
+
+            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { } result)
+            {
+                count++;
+                bytes += result.Message.Value?.Length ?? 0;
+            }
         }
 
-        return seen / Math.Max(elapsed.TotalSeconds, 1e-6);
+        var elapsed = clock.Elapsed;
+        producing.GetAwaiter().GetResult();
+        GC.KeepAlive(bytes);
+        consumer.Close();
+        return count / elapsed.TotalSeconds;
     }
 }
