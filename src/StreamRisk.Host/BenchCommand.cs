@@ -72,10 +72,35 @@ internal static class BenchCommand
         return command;
     }
 
-    private sealed record BenchResults(BenchSizes Sizes, EngineFigures Engine, KafkaFigures Kafka, LatencyFigures Latency, ProjectionFigures Projection, ReplayFigures Replay, TimeSpan Elapsed);
+    private sealed record BenchResults(BenchSizes Sizes, string KafkaSettings, EngineFigures Engine, KafkaFigures Kafka, LatencyFigures Latency, ProjectionFigures Projection, ReplayFigures Replay, TimeSpan Elapsed);
+
+    /// <summary>
+    /// Kafka client settings for the monitor's consumers, as <c>run</c> takes them from the environment
+    /// (<c>STREAMRISK__KAFKA__SETTINGS__fetch.wait.max.ms=5</c>): the bench measures the monitor as configured.
+    /// </summary>
+    private static Dictionary<string, string> KafkaSettingsFromEnvironment()
+    {
+        const string prefix = "STREAMRISK__KAFKA__SETTINGS__";
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        {
+            if (variable.Key is string key && key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && variable.Value is string value)
+            {
+                settings[key[prefix.Length..]] = value;
+            }
+        }
+
+        return settings;
+    }
 
     private static async Task<BenchResults> RunAsync(BenchSizes sizes, TimeProvider time, Action<string> progress, CancellationToken cancel)
     {
+        var kafkaSettings = KafkaSettingsFromEnvironment();
+        if (kafkaSettings.Count > 0)
+        {
+            progress("monitor Kafka settings: " + string.Join(", ", kafkaSettings.Select(s => s.Key + "=" + s.Value)));
+        }
+
         var clock = Stopwatch.StartNew();
         var directory = Directory.CreateTempSubdirectory("streamrisk-bench-").FullName;
         try
@@ -86,13 +111,14 @@ internal static class BenchCommand
             var engine = EngineBench.Run(sizes.EngineAccounts, sizes.EngineEvents, sizes.EngineBudget, progress);
             Collect();
             cancel.ThrowIfCancellationRequested();
-            var kafka = KafkaIngestBench.Run(sizes.KafkaAccounts, sizes.KafkaEvents, progress);
+            var kafka = KafkaIngestBench.Run(sizes.KafkaAccounts, sizes.KafkaEvents, kafkaSettings, progress);
             Collect();
             cancel.ThrowIfCancellationRequested();
-            var latency = await LatencyBench.RunAsync(sizes.LatencyDuration, sizes.LatencyAccounts, time, progress, cancel).ConfigureAwait(false);
+            var latency = await LatencyBench.RunAsync(sizes.LatencyDuration, sizes.LatencyAccounts, kafkaSettings, time, progress, cancel).ConfigureAwait(false);
             Collect();
             var replay = ReplayBench.Run(sizes.ReplayEvents, sizes.ReplayAccounts, directory, time, progress, cancel);
-            return new BenchResults(sizes, engine, kafka, latency, projection, replay, clock.Elapsed);
+            var settingsNote = kafkaSettings.Count == 0 ? "default settings" : string.Join(", ", kafkaSettings.Select(s => s.Key + "=" + s.Value));
+            return new BenchResults(sizes, settingsNote, engine, kafka, latency, projection, replay, clock.Elapsed);
         }
         finally
         {
@@ -154,7 +180,7 @@ internal static class BenchCommand
         Row(table, "tick-to-alert p50 ms", r.Latency.P50Ms.ToString("0.0", CultureInfo.InvariantCulture), "-", "-", null,
             $"{r.Latency.Samples} of {r.Latency.Probes} probe marks alerted; mark → Kafka → monitor → Redis stream (transition made on the engine thread at p50 {r.Latency.EngineP50Ms:0.0} ms)");
         Row(table, "tick-to-alert p99 ms", r.Latency.P99Ms.ToString("0.0", CultureInfo.InvariantCulture), $"max {r.Latency.MaxMs:0.0}", "≤ 10", r.Latency.P99Ms <= 10,
-            $"background {N(r.Latency.BackgroundPerSecond)} events/s, {s.LatencyAccounts:N0} accounts, {s.LatencyDuration.TotalSeconds:0} s");
+            $"background {N(r.Latency.BackgroundPerSecond)} events/s, {s.LatencyAccounts:N0} accounts, {s.LatencyDuration.TotalSeconds:0} s; monitor Kafka: {r.KafkaSettings}");
         Row(table, "grid + critical shock µs", r.Projection.GridMicros.ToString("0.0", CultureInfo.InvariantCulture),
             $"naive {r.Projection.NaiveGridMicros:N0} µs (×{r.Projection.NaiveGridMicros / r.Projection.GridMicros:N0})",
             "≤ 1,000 µs and ≥ 100× faster", r.Projection.GridMicros <= 1000 && r.Projection.NaiveGridMicros >= 100 * r.Projection.GridMicros,

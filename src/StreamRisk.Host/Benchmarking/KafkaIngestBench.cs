@@ -34,7 +34,7 @@ internal static class KafkaIngestBench
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(5);
 
-    public static KafkaFigures Run(int accounts, int streamEvents, Action<string> progress)
+    public static KafkaFigures Run(int accounts, int streamEvents, IReadOnlyDictionary<string, string> kafkaSettings, Action<string> progress)
     {
         var topics = TopicNames.WithPrefix("bench.");
         using var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 1 });
@@ -52,7 +52,7 @@ internal static class KafkaIngestBench
         var bareStream = market.Stream(streamEvents).ToList();
 
         progress("kafka: monitor (KafkaSource + EventApplier)");
-        var monitor = Monitor(cluster.BootstrapServers, topics, setup.Count, producer, monitorStream);
+        var monitor = Monitor(cluster.BootstrapServers, topics, kafkaSettings, setup.Count, producer, monitorStream);
         progress("kafka: bare consumer");
         var partitions = topics.WithDefaultPartitions()
             .Where(t => t.Name != topics.DeadLetter && t.Name != topics.Ladders)
@@ -95,12 +95,15 @@ internal static class KafkaIngestBench
     }
 
     /// <summary>The monitor's ingest: catches up on the set-up, then the timed stream is produced and applied.</summary>
-    private static double Monitor(string bootstrap, TopicNames topics, int setup, WireProducer producer, List<WireMessage> stream)
+    private static double Monitor(string bootstrap, TopicNames topics, IReadOnlyDictionary<string, string> kafkaSettings, int setup, WireProducer producer, List<WireMessage> stream)
     {
         var engine = new RiskEngine(new EngineOptions());
         var deadLetters = 0L;
         var applier = new EventApplier(engine, new EventClock(), (_, _, _) => deadLetters++);
-        var options = new KafkaMonitorOptions { BootstrapServers = bootstrap, GroupId = "bench-monitor", Topics = topics, SessionTimeoutMs = 3000, HeartbeatIntervalMs = 1000 };
+        var options = new KafkaMonitorOptions
+        {
+            BootstrapServers = bootstrap, GroupId = "bench-monitor", Topics = topics, SessionTimeoutMs = 3000, HeartbeatIntervalMs = 1000, ClientSettings = kafkaSettings,
+        };
         var caughtUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

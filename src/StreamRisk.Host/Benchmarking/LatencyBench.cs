@@ -23,14 +23,15 @@ internal sealed record LatencyFigures(int Samples, int Probes, double P50Ms, dou
 /// time) keeps the monitor busy. The probe symbol has a thin book under 2,000 units of 50x longs (LP ≈ 98.5): its mark
 /// walks between 100.0 and 102.8 in 0.4 steps (under the 0.5 % large-move trigger), so CascadeRisk and LiquidationWall
 /// raise, update and resolve as it goes; a probe counts when a transition of the probe symbol reaches the stream
-/// before the next probe.
+/// before the next probe. The monitor runs with its default settings plus the given Kafka client settings.
 /// </summary>
 internal static class LatencyBench
 {
     private static readonly Symbol Probe = new("PROBEUSDT");
     private static readonly TimeSpan ProbeWindow = TimeSpan.FromMilliseconds(600);
 
-    public static async Task<LatencyFigures> RunAsync(TimeSpan duration, int backgroundAccounts, TimeProvider time, Action<string> progress, CancellationToken cancel)
+    public static async Task<LatencyFigures> RunAsync(TimeSpan duration, int backgroundAccounts, IReadOnlyDictionary<string, string> kafkaSettings, TimeProvider time,
+        Action<string> progress, CancellationToken cancel)
     {
         var topics = new TopicNames();
         using var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 1 });
@@ -68,7 +69,11 @@ internal static class LatencyBench
 
         var settings = new MonitorSettings
         {
-            Kafka = new KafkaSettings { BootstrapServers = cluster.BootstrapServers, GroupId = "bench-latency", SessionTimeoutMs = 3000, HeartbeatIntervalMs = 1000 },
+            Kafka = new KafkaSettings
+            {
+                BootstrapServers = cluster.BootstrapServers, GroupId = "bench-latency", SessionTimeoutMs = 3000, HeartbeatIntervalMs = 1000,
+                Settings = new Dictionary<string, string>(kafkaSettings, StringComparer.Ordinal),
+            },
             Redis = new RedisSettings { Configuration = redisServer.ConnectionString },
             Dashboard = new DashboardSettings { Urls = string.Empty },
         };
@@ -149,6 +154,9 @@ internal static class LatencyBench
             }
 
             progress($"latency: probing for {duration.TotalSeconds:0} s under the background load");
+            // Probes at random phases against the 100 ms projection slot: a probe sent right after the previous one's
+            // projection would always wait a whole slot.
+            var random = new Random(17);
             var samples = new List<double>();
             var engineSide = new List<double>();
             var probesSent = 0;
@@ -163,6 +171,7 @@ internal static class LatencyBench
                 }
 
                 mark = Math.Round(mark + step, 2);
+                Thread.Sleep(random.Next(200));
                 Drain(db, ref last);
                 Interlocked.Exchange(ref transitionMade, 0);
                 var sent = Stopwatch.GetTimestamp();
