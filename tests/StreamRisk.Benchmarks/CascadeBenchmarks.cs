@@ -14,7 +14,7 @@ namespace StreamRisk.Benchmarks;
 [SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
 public class CascadeBenchmarks
 {
-    private const double Mark = 60_000;
+    private const double Mark = CascadeScenario.Mark;
     private static readonly double[] Shocks = [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2];
 
     private readonly CascadeRound[] _rounds = new CascadeRound[1024];
@@ -27,7 +27,6 @@ public class CascadeBenchmarks
     private (double, double)[] _bidLevels = null!;
     private (double, double)[] _askLevels = null!;
     private int _updateId;
-    private Random _random = null!;
 
     [Params(1_000_000)]
     public int Positions { get; set; }
@@ -35,39 +34,9 @@ public class CascadeBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _random = new Random(7);
-        _longs = new LiquidationLadder(longSide: true, Positions / 2);
-        _shorts = new LiquidationLadder(longSide: false, Positions / 2);
-        _refLongs = new List<RefPosition>(Positions / 2);
-        _refShorts = new List<RefPosition>(Positions / 2);
-        // Liquidation prices cluster where round leverages put them (1/L − mmr from the mark, with some spread);
-        // nobody is already past liquidation. The book thins towards the touch: 0.5 + 0.02·i per level, 6 USD apart.
-        double[] leverages = [100, 50, 25, 20, 10, 5];
-        for (var i = 0; i < Positions; i++)
-        {
-            var isLong = (i & 1) == 0;
-            var leverage = leverages[_random.Next(leverages.Length)];
-            var distance = Math.Max(0.003, (1 / leverage) - 0.005 + (0.004 * (_random.NextDouble() - 0.5)));
-            var lp = isLong ? Mark * (1 - distance) : Mark * (1 + distance);
-            var bp = isLong ? lp * 0.995 : lp * 1.005;
-            var size = 0.001 + (0.05 * _random.NextDouble() * _random.NextDouble());
-            (isLong ? _longs : _shorts).Upsert(i / 2, lp, size, bp);
-            (isLong ? _refLongs : _refShorts).Add(new RefPosition(i, lp, size, bp));
-        }
-
-        _bidLevels = new (double, double)[1000];
-        _askLevels = new (double, double)[1000];
-        for (var i = 0; i < 1000; i++)
-        {
-            var quantity = 0.5 + (i * 0.02);
-            _bidLevels[i] = (Mark - ((i + 1) * 6), quantity);
-            _askLevels[i] = (Mark + ((i + 1) * 6), quantity);
-        }
-
-        _bids = new SideDepth();
-        _bids.Load(_bidLevels);
-        _asks = new SideDepth();
-        _asks.Load(_askLevels);
+        var scenario = CascadeScenario.Generate(Positions);
+        (_longs, _shorts, _bids, _asks) = (scenario.Longs, scenario.Shorts, scenario.Bids, scenario.Asks);
+        (_refLongs, _refShorts, _bidLevels, _askLevels) = (scenario.RefLongs, scenario.RefShorts, scenario.BidLevels, scenario.AskLevels);
 
         // The scenario must really cascade, or the timing means nothing: print what it does.
         var fivePercent = CascadeProjector.Project(Mark, CascadeDirection.Down, 0.05, _longs, _bids, 1_000_000, null, _rounds);

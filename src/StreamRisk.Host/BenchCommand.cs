@@ -1,0 +1,222 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+using StreamRisk.Host.Benchmarking;
+
+namespace StreamRisk.Host;
+
+/// <summary>
+/// <c>streamrisk bench [--quick] [--json FILE] [--replay-events N]</c>: issue 9's performance figures, each measured in
+/// one run next to its baseline, printed as a table with its target and written as one flat JSON object. The figures
+/// are reported, never asserted: the machine is shared and noisy, and a target not met is a finding, not a failure.
+/// The bench fails (exit 1) only when something is wrong — the projector disagrees with the reference, generated input
+/// is dead-lettered, a service does not answer.
+/// </summary>
+internal static class BenchCommand
+{
+    /// <summary>The JSON keys, in the order the table shows them.</summary>
+    public static readonly string[] Keys =
+    [
+        "engine.eventsPerSecond", "engine.decodeOnlyEventsPerSecond", "kafka.ingestRatio", "latency.tickToAlertP50Ms",
+        "latency.tickToAlertP99Ms", "projection.gridMicros", "projection.naiveGridMicros", "memory.bytesPerPosition", "replay.eventsPerSecond",
+    ];
+
+    public static Command Create(TextWriter output, TextWriter error, TimeProvider time)
+    {
+        var quick = new Option<bool>("--quick") { Description = "Small sizes: the whole bench in under a minute (a smoke run, not the figures of record)." };
+        var json = new Option<string?>("--json") { Description = "Also write the figures to this file as one flat JSON object." };
+        var replayEvents = new Option<int?>("--replay-events")
+        {
+            Description = "Events of the simulated capture the replay figure runs (1000-100000000; default 5,000,000, --quick 20,000).",
+            CustomParser = result => Cli.IntInRange(1_000, 100_000_000)(result),
+        };
+        var command = new Command("bench", "Measure issue 9's performance figures against their baselines and targets (table, optional JSON).")
+        {
+            quick, json, replayEvents,
+        };
+        command.SetAction(async (parse, cancel) =>
+        {
+            var jsonPath = parse.GetValue(json);
+            if (jsonPath is not null)
+            {
+                if (string.IsNullOrWhiteSpace(jsonPath) || Directory.Exists(jsonPath))
+                {
+                    throw new UsageException($"--json '{jsonPath}' is not a file name");
+                }
+
+                var directory = Path.GetDirectoryName(Path.GetFullPath(jsonPath));
+                if (directory is not null && !Directory.Exists(directory))
+                {
+                    throw new UsageException($"--json: {directory}: no such directory");
+                }
+            }
+
+            var sizes = parse.GetValue(quick) ? BenchSizes.Quick : BenchSizes.Full;
+            if (parse.GetValue(replayEvents) is { } events)
+            {
+                sizes = sizes with { ReplayEvents = events };
+            }
+
+            var results = await RunAsync(sizes, time, line => error.WriteLine("bench: " + line), cancel).ConfigureAwait(false);
+            Print(results, output);
+            if (jsonPath is not null)
+            {
+                await File.WriteAllTextAsync(jsonPath, Json(results), cancel).ConfigureAwait(false);
+                await output.WriteLineAsync($"figures written to {jsonPath}").ConfigureAwait(false);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private sealed record BenchResults(BenchSizes Sizes, string KafkaSettings, EngineFigures Engine, KafkaFigures Kafka, LatencyFigures Latency, ProjectionFigures Projection, ReplayFigures Replay, TimeSpan Elapsed);
+
+    /// <summary>
+    /// Kafka client settings for the monitor's consumers, as <c>run</c> takes them from the environment
+    /// (<c>STREAMRISK__KAFKA__SETTINGS__fetch.wait.max.ms=5</c>): the bench measures the monitor as configured.
+    /// </summary>
+    private static Dictionary<string, string> KafkaSettingsFromEnvironment()
+    {
+        const string prefix = "STREAMRISK__KAFKA__SETTINGS__";
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        {
+            if (variable.Key is string key && key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && variable.Value is string value)
+            {
+                settings[key[prefix.Length..]] = value;
+            }
+        }
+
+        return settings;
+    }
+
+    private static async Task<BenchResults> RunAsync(BenchSizes sizes, TimeProvider time, Action<string> progress, CancellationToken cancel)
+    {
+        var kafkaSettings = KafkaSettingsFromEnvironment();
+        if (kafkaSettings.Count > 0)
+        {
+            progress("monitor Kafka settings: " + string.Join(", ", kafkaSettings.Select(s => s.Key + "=" + s.Value)));
+        }
+
+        var clock = Stopwatch.StartNew();
+        var directory = Directory.CreateTempSubdirectory("streamrisk-bench-").FullName;
+        try
+        {
+            // The memory-hungry and the CPU-bound parts first, each in its own scope, so one's garbage does not weigh on the next.
+            var projection = ProjectionBench.Run(sizes.ProjectionPositions, sizes.ProjectionBudget, progress);
+            cancel.ThrowIfCancellationRequested();
+            var engine = EngineBench.Run(sizes.EngineAccounts, sizes.EngineEvents, sizes.EngineBudget, progress);
+            Collect();
+            cancel.ThrowIfCancellationRequested();
+            var kafka = KafkaIngestBench.Run(sizes.KafkaAccounts, sizes.KafkaEvents, kafkaSettings, progress);
+            Collect();
+            cancel.ThrowIfCancellationRequested();
+            var latency = await LatencyBench.RunAsync(sizes.LatencyDuration, sizes.LatencyAccounts, kafkaSettings, time, progress, cancel).ConfigureAwait(false);
+            Collect();
+            var replay = ReplayBench.Run(sizes.ReplayEvents, sizes.ReplayAccounts, directory, time, progress, cancel);
+            var settingsNote = kafkaSettings.Count == 0 ? "default settings" : string.Join(", ", kafkaSettings.Select(s => s.Key + "=" + s.Value));
+            return new BenchResults(sizes, settingsNote, engine, kafka, latency, projection, replay, clock.Elapsed);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static void Collect()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+
+    private static Dictionary<string, double> Figures(BenchResults r) => new(StringComparer.Ordinal)
+    {
+        ["engine.eventsPerSecond"] = r.Engine.EventsPerSecond,
+        ["engine.decodeOnlyEventsPerSecond"] = r.Engine.DecodeOnlyEventsPerSecond,
+        ["kafka.ingestRatio"] = r.Kafka.Ratio,
+        ["latency.tickToAlertP50Ms"] = r.Latency.P50Ms,
+        ["latency.tickToAlertP99Ms"] = r.Latency.P99Ms,
+        ["projection.gridMicros"] = r.Projection.GridMicros,
+        ["projection.naiveGridMicros"] = r.Projection.NaiveGridMicros,
+        ["memory.bytesPerPosition"] = r.Engine.BytesPerPosition,
+        ["replay.eventsPerSecond"] = r.Replay.EventsPerSecond,
+    };
+
+    private static string Json(BenchResults results)
+    {
+        var figures = Figures(results);
+        var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            foreach (var key in Keys)
+            {
+                json.WriteNumber(key, Math.Round(figures[key], 3));
+            }
+
+            json.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    private static void Print(BenchResults r, TextWriter output)
+    {
+        var s = r.Sizes;
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("figure").AddColumn(new TableColumn("measured").RightAligned()).AddColumn(new TableColumn("baseline").RightAligned())
+            .AddColumn("target (issue 9)").AddColumn("met").AddColumn("what was run");
+        var engineRatio = r.Engine.EventsPerSecond / r.Engine.DecodeOnlyEventsPerSecond;
+        Row(table, "engine events/s", N(r.Engine.EventsPerSecond), $"decode only {N(r.Engine.DecodeOnlyEventsPerSecond)} (ratio {engineRatio.ToString("G3", CultureInfo.InvariantCulture)})",
+            "≥ 1,000,000 and ≥ 50% of decode only", r.Engine.EventsPerSecond >= 1_000_000 && engineRatio >= 0.5,
+            $"{r.Engine.Accounts:N0} accounts ({r.Engine.Positions:N0} positions), 10 symbols; {r.Engine.Events:N0} events (50% book, 30% marks, 20% positions) in the {s.EngineBudget.TotalSeconds:0} s budget");
+        Row(table, "kafka ingest ratio", r.Kafka.Ratio.ToString("0.000", CultureInfo.InvariantCulture),
+            $"monitor {N(r.Kafka.MonitorPerSecond)}/s vs bare consumer {N(r.Kafka.BarePerSecond)}/s (same stream applied in process: {N(r.Kafka.ApplyOnlyPerSecond)}/s)", "≥ 0.9", r.Kafka.Ratio >= 0.9,
+            $"{r.Kafka.Messages:N0} stream messages each, produced live after catching up on {s.KafkaAccounts:N0} accounts; embedded cluster (1 broker)");
+        Row(table, "tick-to-alert p50 ms", r.Latency.P50Ms.ToString("0.0", CultureInfo.InvariantCulture), "-", "-", null,
+            $"{r.Latency.Samples} of {r.Latency.Probes} probe marks alerted; mark → Kafka → monitor → Redis stream (transition made on the engine thread at p50 {r.Latency.EngineP50Ms:0.0} ms)");
+        Row(table, "tick-to-alert p99 ms", r.Latency.P99Ms.ToString("0.0", CultureInfo.InvariantCulture), $"max {r.Latency.MaxMs:0.0}", "≤ 10", r.Latency.P99Ms <= 10,
+            $"background {N(r.Latency.BackgroundPerSecond)} events/s, {s.LatencyAccounts:N0} accounts, {s.LatencyDuration.TotalSeconds:0} s; monitor Kafka: {r.KafkaSettings}");
+        Row(table, "grid + critical shock µs", r.Projection.GridMicros.ToString("0.0", CultureInfo.InvariantCulture),
+            $"naive {r.Projection.NaiveGridMicros:N0} µs (×{r.Projection.NaiveGridMicros / r.Projection.GridMicros:N0})",
+            "≤ 1,000 µs and ≥ 100× faster", r.Projection.GridMicros <= 1000 && r.Projection.NaiveGridMicros >= 100 * r.Projection.GridMicros,
+            $"{r.Projection.Positions:N0} positions, 18 shocks + 2 searches (critical shock down {Shock(r.Projection.CriticalShockDown)}, up {Shock(r.Projection.CriticalShockUp)}), results equal");
+        Row(table, "memory bytes/position", r.Engine.BytesPerPosition.ToString("0", CultureInfo.InvariantCulture), "-", "≤ 256", r.Engine.BytesPerPosition <= 256,
+            $"managed heap +{r.Engine.HeapGrowth / 1e6:N0} MB for {r.Engine.Positions:N0} positions");
+        Row(table, "replay events/s", N(r.Replay.EventsPerSecond), "-", "≥ 1,000,000", r.Replay.EventsPerSecond >= 1_000_000,
+            $"{r.Replay.Events:N0} simulated events, {r.Replay.Accounts:N0} accounts, {r.Replay.Projections:N0} projections, {r.Replay.Alerts:N0} alert transitions");
+
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        console.Profile.Width = 200;
+        console.Write(table);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"bench ({s.Name}): {Environment.ProcessorCount} cores, .NET {Environment.Version}, {r.Elapsed.TotalSeconds:0} s"));
+    }
+
+    private static void Row(Table table, string figure, string measured, string baseline, string target, bool? met, string run) =>
+        table.AddRow(Markup.Escape(figure), Markup.Escape(measured), Markup.Escape(baseline), Markup.Escape(target), met switch { true => "yes", false => "no", null => "-" }, Markup.Escape(run));
+
+    private static string Shock(double? shock) => shock is { } s ? s.ToString("0.0%", CultureInfo.InvariantCulture) : "none up to 50%";
+
+    private static string N(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}
+
+/// <summary>How much each figure runs on: the full sizes of issue 9, or <c>--quick</c> (a smoke run under a minute).</summary>
+internal sealed record BenchSizes(
+    string Name,
+    int EngineAccounts, int EngineEvents, TimeSpan EngineBudget,
+    int KafkaAccounts, int KafkaEvents,
+    int LatencyAccounts, TimeSpan LatencyDuration,
+    int ProjectionPositions, TimeSpan ProjectionBudget,
+    int ReplayEvents, int ReplayAccounts)
+{
+    public static readonly BenchSizes Full = new("full", 1_000_000, 1_000_000, TimeSpan.FromSeconds(30), 2_000, 100_000, 2_000, TimeSpan.FromSeconds(30),
+        1_000_000, TimeSpan.FromSeconds(10), 5_000_000, 20_000);
+
+    public static readonly BenchSizes Quick = new("--quick", 20_000, 200_000, TimeSpan.FromSeconds(3), 2_000, 40_000, 2_000, TimeSpan.FromSeconds(6),
+        50_000, TimeSpan.FromSeconds(2), 20_000, 2_000);
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using StreamRisk.Contracts.Wire;
+using StreamRisk.Engine;
+using StreamRisk.Host.Monitoring;
+using StreamRisk.Kafka.Ingest;
+
+namespace StreamRisk.Host.Benchmarking;
+
+/// <summary>What the in-process engine run measured.</summary>
+internal sealed record EngineFigures(
+    int Accounts, int Positions, long Events, double EventsPerSecond, double DecodeOnlyEventsPerSecond, double BytesPerPosition, long HeapGrowth);
+
+/// <summary>
+/// Decode + apply through the monitor's own path (<see cref="EventApplier"/> → <see cref="RiskEngine"/>), with no
+/// Kafka and no projections: the market and every account are loaded first (that load is the memory figure), then
+/// the mixed stream is timed. The decode-only baseline runs the same bytes through a <see cref="WireDecoder"/>.
+/// </summary>
+internal static class EngineBench
+{
+    public static EngineFigures Run(int accounts, int streamEvents, TimeSpan budget, Action<string> progress)
+    {
+        progress($"engine: generating {accounts:N0} accounts on 10 symbols and {streamEvents:N0} stream events");
+        using var market = new BenchMarket(accounts, seed: 9);
+        var setup = BenchMarket.AsIngested(market.Market());
+        var population = BenchMarket.AsIngested(market.Accounts().ToList());
+        var wire = market.Stream(streamEvents).ToList();
+        var stream = BenchMarket.AsIngested(wire);
+
+        var engine = new RiskEngine(new EngineOptions());
+        var deadLetters = 0L;
+        var applier = new EventApplier(engine, new EventClock(), (_, _, _) => deadLetters++);
+        foreach (var message in setup)
+        {
+            applier.Apply(message);
+        }
+
+        progress($"engine: loading {accounts:N0} accounts ({market.Positions:N0} positions)");
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        foreach (var message in population)
+        {
+            applier.Apply(message);
+        }
+
+        var heapGrowth = GC.GetTotalMemory(forceFullCollection: true) - before;
+        GC.KeepAlive(population);
+        Check(deadLetters, "loading the population");
+
+        // Timed: the stream until it ends or the budget is spent (a mark recomputes every multi-symbol cross holder of
+        // its symbol, so at 1M accounts the whole stream may take far longer than the budget).
+        progress($"engine: applying the stream (at most {budget.TotalSeconds:0} s)");
+        var applied = 0;
+        var clock = Stopwatch.StartNew();
+        while (applied < stream.Length)
+        {
+            applier.Apply(stream[applied++]);
+            if ((applied & 63) == 0 && clock.Elapsed >= budget)
+            {
+                break;
+            }
+        }
+
+        var applySeconds = clock.Elapsed.TotalSeconds;
+        Check(deadLetters, "applying the stream");
+
+        // Decode only: the same bytes, passes over the applied prefix until a quarter of the budget has gone.
+        var decoder = new WireDecoder(new SymbolTable(), new AccountTable());
+        foreach (var message in setup)
+        {
+            if (message.Topic == TopicKind.Instruments && decoder.DecodeInstrument(message.Result!.Message.Value, out var defined).IsValid && defined is not null)
+            {
+                decoder.Symbols.Upsert(defined.Instrument.Symbol, defined.TickSize);
+            }
+        }
+
+        var decoded = 0L;
+        var invalid = 0L;
+        clock.Restart();
+        do
+        {
+            for (var i = 0; i < applied; i++)
+            {
+                var value = wire[i].Value;
+                var result = wire[i].Topic switch
+                {
+                    WireTopic.Book => decoder.DecodeBook(value, out _),
+                    WireTopic.Marks => decoder.DecodeMark(value, out _),
+                    _ => decoder.DecodePositions(value, out _),
+                };
+                invalid += result.IsValid ? 0 : 1;
+            }
+
+            decoded += applied;
+        }
+        while (clock.Elapsed < budget / 4);
+
+        var decodeSeconds = clock.Elapsed.TotalSeconds;
+        if (invalid > 0)
+        {
+            throw new InvalidOperationException($"bench: {invalid:N0} stream messages did not decode");
+        }
+
+        return new EngineFigures(accounts, market.Positions, applied, applied / applySeconds, decoded / decodeSeconds,
+            (double)heapGrowth / market.Positions, heapGrowth);
+    }
+
+    private static void Check(long deadLetters, string stage)
+    {
+        if (deadLetters > 0)
+        {
+            throw new InvalidOperationException($"bench: {deadLetters:N0} messages dead-lettered while {stage}; the generated input is wrong");
+        }
+    }
+}

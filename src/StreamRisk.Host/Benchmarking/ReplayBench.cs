@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using StreamRisk.Engine;
+using StreamRisk.Host.Replaying;
+using StreamRisk.Replay.Capture;
+using StreamRisk.Replay.Simulation;
+
+namespace StreamRisk.Host.Benchmarking;
+
+/// <summary>What the replay run measured.</summary>
+internal sealed record ReplayFigures(long Events, int Accounts, double EventsPerSecond, long Projections, long Alerts);
+
+/// <summary>
+/// <c>simulate</c> then <c>replay --format capture</c> in one: the demo's simulated market written into a temporary
+/// capture, then replayed in process at max speed with the full monitor work (decode, engine, throttled projections,
+/// alert rules) through <see cref="InProcessReplay"/>. Timed: reading the capture and replaying it, as the replay verb.
+/// </summary>
+internal static class ReplayBench
+{
+    private const long Start = 1_704_067_200_000;
+
+    public static ReplayFigures Run(int events, int accounts, string directory, TimeProvider time, Action<string> progress, CancellationToken cancel)
+    {
+        var path = Path.Combine(directory, "replay.capture.gz");
+        progress($"replay: simulating {events:N0} events ({accounts:N0} accounts) into a temporary capture");
+        var options = new SimulatorOptions { Seed = 1, Accounts = accounts };
+        using (var writer = CaptureWriter.Create(path, new CaptureWriterOptions { ReorderWindow = TimeSpan.Zero, MaxRecordsPerMember = 65_536, MaxMemberAge = TimeSpan.MaxValue }, time))
+        using (var messages = new SimulationMessages(options))
+        {
+            var written = 0;
+            foreach (var simEvent in new MarketSimulator(options).Run(Start, TimeSpan.FromDays(3650)))
+            {
+                var message = messages.Encode(simEvent);
+                writer.Append(CaptureTopics.Of(message.Topic), message.Key, simEvent.EventTime, message.Value);
+                if (++written == events)
+                {
+                    break;
+                }
+            }
+        }
+
+        using var outputs = new ReplayOutputs(directory: null);
+        var clock = Stopwatch.StartNew();
+        var lastReport = TimeSpan.Zero;
+        long records;
+        using (var replay = new InProcessReplay(new EngineOptions(), outputs, new ReplayPacer(0, time)))
+        {
+            foreach (var record in CaptureReader.ReadFile(path))
+            {
+                replay.Apply(record);
+                if ((replay.Records & 1023) == 0 && clock.Elapsed - lastReport >= TimeSpan.FromSeconds(10))
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    lastReport = clock.Elapsed;
+                    progress($"replay: {replay.Records:N0} of {events:N0} events, {replay.Records / clock.Elapsed.TotalSeconds:N0} events/s");
+                }
+            }
+
+            records = replay.Records;
+            if (replay.Rejected > 0)
+            {
+                throw new InvalidOperationException($"bench: the replay rejected {replay.Rejected:N0} simulated records");
+            }
+        }
+
+        var seconds = clock.Elapsed.TotalSeconds;
+        File.Delete(path);
+        return new ReplayFigures(records, accounts, records / seconds, outputs.Projections, outputs.Alerts);
+    }
+}
