@@ -170,6 +170,8 @@ internal static class KafkaIngestBench
             BootstrapServers = bootstrap,
             GroupId = "bench-bare",
             EnableAutoCommit = false,
+            // The monitor's own fetch setting, so the ratio compares the consume loops, not the fetch wait.
+            FetchWaitMaxMs = 10,
         }).Build();
         var starts = partitions.Select(p => new TopicPartitionOffset(p, consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High)).ToList();
         consumer.Assign(starts);

@@ -21,6 +21,9 @@ public static class KafkaSource
 {
     private const int MaxLinksPerBatch = 64;
 
+    /// <summary>How long a consume call waits when nothing was read on the last turn.</summary>
+    private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(1);
+
     /// <param name="stopped">Called on the consume thread once it has closed its consumers (offsets committed, group left):
     /// after disposing the subscription, wait for it before reading engine state or shutting down.</param>
     /// <param name="lag">Told, about once a second, each assigned partition's consumer lag (high watermark − position, from
@@ -144,6 +147,7 @@ public static class KafkaSource
 
         var lagReported = System.Diagnostics.Stopwatch.StartNew();
         var first = true;
+        var idle = false;
         try
         {
             while (!cancel.IsCancellationRequested)
@@ -157,8 +161,12 @@ public static class KafkaSource
                 }
 
                 // Market data first (it moves marks and books); both consumers share this one thread.
-                Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.Zero, storeOffsets: false, ordering, activities, cancel);
-                Drain(positions, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(ordering is null ? 20 : 5), storeOffsets: !accountStage, ordering, activities, cancel);
+                // Two consumers on one thread cannot block on both: each waits briefly only when the other had nothing,
+                // so a busy topic never waits behind an idle one (that wait used to cap ingest at 512 messages per 20 ms).
+                var fromMarket = Drain(market, kinds, observer, maxMessages: 512, firstTimeout: idle ? IdleWait : TimeSpan.Zero, storeOffsets: false, ordering, activities, cancel);
+                var fromPositions = Drain(positions, kinds, observer, maxMessages: 512, firstTimeout: fromMarket > 0 ? TimeSpan.Zero : IdleWait,
+                    storeOffsets: !accountStage, ordering, activities, cancel);
+                idle = fromMarket == 0 && fromPositions == 0;
                 ordering?.Step(positions, market, observer, cancel);
             }
         }
@@ -178,7 +186,8 @@ public static class KafkaSource
         }
     }
 
-    private static void Drain(IConsumer<byte[], byte[]> consumer, Dictionary<string, TopicKind> kinds, IObserver<IngestedMessage> observer,
+    /// <returns>How many messages were consumed.</returns>
+    private static int Drain(IConsumer<byte[], byte[]> consumer, Dictionary<string, TopicKind> kinds, IObserver<IngestedMessage> observer,
         int maxMessages, TimeSpan firstTimeout, bool storeOffsets, Ordering? ordering, ActivitySource? activities, CancellationToken cancel, bool hold = true)
     {
         Activity? batch = null;
@@ -192,7 +201,7 @@ public static class KafkaSource
                 // the offset of) a message nobody applied.
                 if (cancel.IsCancellationRequested)
                 {
-                    return;
+                    return count;
                 }
 
                 ConsumeResult<byte[], byte[]>? result;
@@ -203,12 +212,12 @@ public static class KafkaSource
                 catch (ConsumeException ex) when (!ex.Error.IsFatal)
                 {
                     // e.g. an unknown topic while it is being created: retried on the next turn.
-                    return;
+                    return count;
                 }
 
                 if (result is null || result.IsPartitionEOF)
                 {
-                    return;
+                    return count;
                 }
 
                 timeout = TimeSpan.Zero;
@@ -254,6 +263,8 @@ public static class KafkaSource
                 batch.Dispose();
             }
         }
+
+        return count;
     }
 
     private static bool TryReadTraceParent(ConsumeResult<byte[], byte[]> result, out ActivityContext context)
@@ -494,6 +505,9 @@ public static class KafkaSource
             SessionTimeoutMs = options.SessionTimeoutMs,
             HeartbeatIntervalMs = options.HeartbeatIntervalMs,
             EnablePartitionEof = false,
+            // A fetch with nothing to return waits at most this long (librdkafka: 500 ms): a quiet partition's next
+            // mark must not wait half a second behind an empty fetch. Overridable in Kafka:Settings.
+            FetchWaitMaxMs = 10,
             FetchMaxBytes = Math.Max(options.MaxMessageBytes * 2, 1024 * 1024),
             ClientId = "streamrisk",
             // Incremental rebalances: a rebalance hands over only the partitions that move, so only their accounts are rebuilt.
