@@ -12,6 +12,13 @@ public sealed record EngineOptions
     /// <summary>At most one projection per symbol per this much event time.</summary>
     public TimeSpan ProjectionInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// Every mark projects at once (not at the next throttle slot): the mark is what liquidates, and venues publish it
+    /// about once a second, so projecting on each costs little and an alert never waits a slot behind its price.
+    /// Book and position changes stay throttled. False: only a <see cref="LargeMarkMove"/> projects at once.
+    /// </summary>
+    public bool MarksProjectAtOnce { get; init; } = true;
+
     /// <summary>A mark move this large since the symbol's last projection projects at once.</summary>
     public double LargeMarkMove { get; init; } = 0.005;
 

@@ -109,7 +109,8 @@ public sealed class ProjectorStage
         var state = _symbols[instrument];
         state.Mark = mark;
         state.Marks.Add(eventTime, mark);
-        var urgent = !double.IsNaN(state.ProjectedMark) && Math.Abs(mark - state.ProjectedMark) >= _options.LargeMarkMove * state.ProjectedMark;
+        var urgent = _options.MarksProjectAtOnce
+            || (!double.IsNaN(state.ProjectedMark) && Math.Abs(mark - state.ProjectedMark) >= _options.LargeMarkMove * state.ProjectedMark);
         Touch(instrument, eventTime, urgent);
     }
 

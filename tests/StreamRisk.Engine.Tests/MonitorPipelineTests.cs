@@ -40,12 +40,12 @@ public sealed class MonitorPipelineTests
         {
             clock.AdvanceTo(T0 + 1_000);
 
-            // The projection at T0 came before the first mark (nothing to project); the setup's later touches are
-            // projected at the end of that throttle slot, T0 + 100 ms of event time.
+            // The projection of the first touch at T0 came before the first mark (nothing to project); the mark itself
+            // projects at once (marks are not throttled), still at T0.
             var raised = Assert.Single(alerts, a => a.Rule == AlertRule.CascadeRisk);
             Assert.Equal(AlertState.Raised, raised.State);
             Assert.Equal("down", raised.Qualifier);
-            Assert.Equal($"CascadeRisk:XUSDT:down:{T0 + 100}", raised.Id);
+            Assert.Equal($"CascadeRisk:XUSDT:down:{T0}", raised.Id);
             // 200 of longs at LP ≈ 98.49 sell into 15 of bids then 9,000: 1.6% is the first step crossing them.
             Assert.Equal(0.016, raised.Metrics.Single(m => m.Name == "criticalShock").Value, 9);
             Assert.Equal(AlertSeverity.Warning, raised.Severity); // 1.6% ≤ two thirds of the 3% threshold
@@ -61,21 +61,41 @@ public sealed class MonitorPipelineTests
         var (engine, clock, alerts, _, pipeline) = Scenario();
         using (pipeline)
         {
-            clock.AdvanceTo(T0 + 100);
+            // Raised by the mark's projection at T0; a book change 50 ms later is inside that projection's slot.
             Assert.Contains(alerts, a => a.Rule == AlertRule.CascadeRisk && a.State == AlertState.Raised);
-            clock.AdvanceTo(T0 + 150);
-            engine.ApplyBookSnapshot(0, 2, [new PriceLevel(9_990, 100_000)], [new PriceLevel(10_010, 10_000)], T0 + 150);
+            clock.AdvanceTo(T0 + 50);
+            engine.ApplyBookSnapshot(0, 2, [new PriceLevel(9_990, 100_000)], [new PriceLevel(10_010, 10_000)], T0 + 50);
             var beforeSlot = alerts.Count;
-            clock.AdvanceTo(T0 + 199);
+            clock.AdvanceTo(T0 + 99);
             Assert.Equal(beforeSlot, alerts.Count);
 
-            clock.AdvanceTo(T0 + 200);
+            clock.AdvanceTo(T0 + 100);
 
             var resolved = alerts.Last(a => a.Rule == AlertRule.CascadeRisk);
             Assert.Equal(AlertState.Resolved, resolved.State);
             Assert.Equal(AlertRule.CascadeRisk, resolved.Rule);
             Assert.Equal(1, resolved.Sequence);
-            Assert.Equal(T0 + 200, resolved.EventTime);
+            Assert.Equal(T0 + 100, resolved.EventTime);
+        }
+    }
+
+    [Fact]
+    public void MarkInsideAThrottleSlot_ProjectsAtOnce_BookChangesWaitForTheSlot()
+    {
+        var (engine, clock, _, risks, pipeline) = Scenario();
+        using (pipeline)
+        {
+            var projected = risks.Count;
+            clock.AdvanceTo(T0 + 10);
+            engine.ApplyBookSnapshot(0, 2, [new PriceLevel(9_990, 5)], [new PriceLevel(10_010, 10_000)], T0 + 10);
+            Assert.Equal(projected, risks.Count); // the book change waits for the slot
+
+            clock.AdvanceTo(T0 + 20);
+            engine.ApplyMark(0, 99.9, T0 + 20); // a 0.1% move, far below the large-move trigger
+
+            Assert.Equal(projected + 1, risks.Count);
+            Assert.Equal(T0 + 20, risks[^1].EventTime);
+            Assert.Equal(99.9, risks[^1].Mark);
         }
     }
 

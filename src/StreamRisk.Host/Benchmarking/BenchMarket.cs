@@ -109,13 +109,20 @@ internal sealed class BenchMarket : IDisposable
     public const int RoundSize = 100;
 
     /// <summary>The mixed stream, <paramref name="count"/> messages (whole rounds of ten per symbol, cut at the count).</summary>
-    public IEnumerable<WireMessage> Stream(int count)
+    /// <param name="venueMarks">
+    /// Marks at a venue's pace — one per symbol per second of event time (Binance <c>markPrice@1s</c>) — with book
+    /// deltas in the other mark slots, instead of three marks per symbol per round (300 a second: a decode mix, not a
+    /// market).
+    /// </param>
+    public IEnumerable<WireMessage> Stream(int count, bool venueMarks = false)
     {
         var produced = 0;
         var change = new PriceLevel[1];
+        var round = -1L;
         while (true)
         {
             _eventTime += 10;
+            round++;
             for (var k = 0; k < 10; k++)
             {
                 for (var s = 0; s < Specs.Length; s++)
@@ -128,7 +135,8 @@ internal sealed class BenchMarket : IDisposable
                     yield return k switch
                     {
                         0 or 2 or 4 or 6 or 8 => BookDelta(s, change),
-                        1 or 5 or 9 => Mark(s),
+                        1 or 5 or 9 when !venueMarks || (k == 1 && round % 100 == 0) => Mark(s),
+                        1 or 5 or 9 => BookDelta(s, change),
                         _ => PositionChange(),
                     };
                 }

@@ -19,8 +19,9 @@ internal sealed record LatencyFigures(int Samples, int Probes, double P50Ms, dou
 /// <summary>
 /// Tick to alert through the whole live path: a mark produced to Kafka (embedded cluster), consumed, applied,
 /// projected, turned into an alert transition and written to the Redis stream of a real redis-server, where a poller
-/// sees it. Meanwhile a background feed of 10,000 events/s (the <see cref="BenchMarket"/> stream, event time = wall
-/// time) keeps the monitor busy. The probe symbol has a thin book under 2,000 units of 50x longs (LP ≈ 98.5): its mark
+/// sees it. Meanwhile a background feed of 10,000 events/s (the <see cref="BenchMarket"/> stream with marks at a venue's
+/// pace — one per symbol per second — and book deltas and position changes for the rest; event time = wall time)
+/// keeps the monitor busy. The probe symbol has a thin book under 2,000 units of 50x longs (LP ≈ 98.5): its mark
 /// walks between 100.0 and 102.8 in 0.4 steps (under the 0.5 % large-move trigger), so CascadeRisk and LiquidationWall
 /// raise, update and resolve as it goes; a probe counts when a transition of the probe symbol reaches the stream
 /// before the next probe. The monitor runs with its default settings plus the given Kafka client settings.
@@ -101,7 +102,7 @@ internal static class LatencyBench
         {
             var round = 0L;
             var inRound = 0;
-            foreach (var message in market.Stream(int.MaxValue))
+            foreach (var message in market.Stream(int.MaxValue, venueMarks: true))
             {
                 if (linked.IsCancellationRequested)
                 {

@@ -102,6 +102,7 @@ public sealed class MonitorSettings
             Profile = profile,
             ProjectionInterval = TimeSpan.FromMilliseconds(Engine.ProjectionIntervalMs),
             LargeMarkMove = Engine.LargeMarkMove,
+            MarksProjectAtOnce = Engine.MarksProjectAtOnce,
             DefaultInsuranceFund = Engine.InsuranceFund,
             InsuranceFunds = Engine.InsuranceFunds,
             DefaultThresholds = Alerts.Default,
@@ -143,6 +144,7 @@ public sealed class EngineSettings
     public string Profile { get; set; } = MarginProfile.Binance.Name;
     public int ProjectionIntervalMs { get; set; } = 100;
     public double LargeMarkMove { get; set; } = 0.005;
+    public bool MarksProjectAtOnce { get; set; } = true;
     public double InsuranceFund { get; set; } = 1_000_000;
     public Dictionary<string, double> InsuranceFunds { get; set; } = [];
 }
