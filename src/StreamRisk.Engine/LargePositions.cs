@@ -18,38 +18,37 @@ internal sealed class LargePositions(Func<int, double> minimumNotional) : IMargi
     // at every mark).
     private readonly List<List<Entry>> _bySize = [];
 
-    // |size| last filed per (instrument, slot); NaN = not filed.
-    private double[][] _filed = [];
+    // |size| last filed per instrument by slot (absent = not filed); sparse, so an account costs only its positions.
+    private readonly List<Dictionary<int, double>> _filed = [];
     private double[] _minimum = [];
 
     public void PositionUpdated(AccountState account, int position)
     {
         var instrument = account.InstrumentIndexAt(position);
         var size = Math.Abs(account.Positions[position].Size);
-        ref var filed = ref Filed(instrument, account.Slot);
-        if (filed.Equals(size))
+        var filedOf = Filed(instrument);
+        var wasFiled = filedOf.TryGetValue(account.Slot, out var filed);
+        if (wasFiled && filed.Equals(size))
         {
             return;
         }
 
         var set = _bySize[instrument];
-        if (!double.IsNaN(filed))
+        if (wasFiled)
         {
             Remove(set, new Entry(filed, account.Slot, account));
         }
 
-        filed = size;
+        filedOf[account.Slot] = size;
         var at = set.BinarySearch(new Entry(size, account.Slot, account), EntryOrder.Instance);
         set.Insert(at < 0 ? ~at : at, new Entry(size, account.Slot, account));
     }
 
     public void PositionClosed(AccountState account, int instrumentIndex)
     {
-        ref var filed = ref Filed(instrumentIndex, account.Slot);
-        if (!double.IsNaN(filed))
+        if (Filed(instrumentIndex).Remove(account.Slot, out var filed))
         {
             Remove(_bySize[instrumentIndex], new Entry(filed, account.Slot, account));
-            filed = double.NaN;
         }
     }
 
@@ -118,39 +117,15 @@ internal sealed class LargePositions(Func<int, double> minimumNotional) : IMargi
         return minimum;
     }
 
-    private ref double Filed(int instrument, int slot)
+    private Dictionary<int, double> Filed(int instrument)
     {
         while (_bySize.Count <= instrument)
         {
             _bySize.Add([]);
+            _filed.Add([]);
         }
 
-        if (instrument >= _filed.Length)
-        {
-            var old = _filed.Length;
-            Array.Resize(ref _filed, instrument + 1);
-            for (var i = old; i < _filed.Length; i++)
-            {
-                _filed[i] = NewFiled(1024, 0);
-            }
-        }
-
-        ref var filed = ref _filed[instrument];
-        if (slot >= filed.Length)
-        {
-            var old = filed.Length;
-            Array.Resize(ref filed, Math.Max(slot + 1, old * 2));
-            Array.Fill(filed, double.NaN, old, filed.Length - old);
-        }
-
-        return ref filed[slot];
-    }
-
-    private static double[] NewFiled(int length, int from)
-    {
-        var filed = new double[length];
-        Array.Fill(filed, double.NaN, from, length - from);
-        return filed;
+        return _filed[instrument];
     }
 
     private static int IndexOf(AccountState account, int instrument)

@@ -12,8 +12,10 @@ public sealed class PartialLadders : IMarginListener
     private readonly List<SymbolLadders> _symbols = [];
     private readonly List<int> _changedSymbols = [];
 
-    // What each (instrument, account slot) contributes now, so a move takes the old contribution out exactly.
-    private Contribution[][] _contributions = [];
+    // What each position contributes now, per instrument by account slot, so a move takes the old contribution out
+    // exactly. Sparse (a dictionary per instrument): a dense slot-indexed array per instrument cost every account as
+    // many entries as there are instruments, held or not.
+    private readonly List<Dictionary<int, Contribution>> _contributions = [];
 
     /// <summary>
     /// Record which buckets changed, for <see cref="TakeChanges"/> (an account stage that sends updates elsewhere). Off
@@ -84,29 +86,40 @@ public sealed class PartialLadders : IMarginListener
             var isLong = terms.Size > 0;
             // No finite bankruptcy price (equity never reaches zero on that side) settles at the LP, as on the exact ladder.
             var bankruptcy = double.IsNaN(margin.BankruptcyPrice) ? margin.LiquidationPrice : margin.BankruptcyPrice;
-            var units = LadderQuanta.UnitsOf(terms.Size);
             now = new Contribution(true, isLong, LadderQuanta.TickOf(margin.LiquidationPrice, symbol.Tick, isLong),
-                units, (Int128)units * LadderQuanta.TickOf(bankruptcy, symbol.Tick, isLong));
+                LadderQuanta.UnitsOf(terms.Size), LadderQuanta.TickOf(bankruptcy, symbol.Tick, isLong));
         }
 
-        ref var held = ref ContributionOf(instrument, account.Slot);
-        if (held == now)
+        var held = ContributionsOf(instrument);
+        ref var entry = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(held, account.Slot);
+        var found = !System.Runtime.CompilerServices.Unsafe.IsNullRef(ref entry);
+        var old = found ? entry : default;
+        if (old == now)
         {
-            return;
+            return; // most recomputations leave a position where it was
         }
 
-        Move(instrument, symbol, held, now);
-        held = now;
+        Move(instrument, symbol, old, now);
+        if (!now.Present)
+        {
+            held.Remove(account.Slot);
+        }
+        else if (found)
+        {
+            entry = now;
+        }
+        else
+        {
+            held[account.Slot] = now;
+        }
     }
 
     public void PositionClosed(AccountState account, int instrumentIndex)
     {
         ArgumentNullException.ThrowIfNull(account);
-        ref var held = ref ContributionOf(instrumentIndex, account.Slot);
-        if (held.Present)
+        if (instrumentIndex < _contributions.Count && _contributions[instrumentIndex].Remove(account.Slot, out var held) && held.Present)
         {
             Move(instrumentIndex, _symbols[instrumentIndex], held, default);
-            held = default;
         }
     }
 
@@ -133,7 +146,7 @@ public sealed class PartialLadders : IMarginListener
     {
         var buckets = c.IsLong ? symbol.Longs : symbol.Shorts;
         buckets.TryGetValue(c.Tick, out var bucket);
-        var delta = new LadderBucket(1, c.SizeUnits, c.BankruptcyUnits);
+        var delta = new LadderBucket(1, c.SizeUnits, (Int128)c.SizeUnits * c.BankruptcyTick);
         bucket = sign > 0 ? bucket + delta : bucket - delta;
         if (bucket.IsEmpty)
         {
@@ -192,28 +205,17 @@ public sealed class PartialLadders : IMarginListener
         return symbol;
     }
 
-    private ref Contribution ContributionOf(int instrument, int slot)
+    private Dictionary<int, Contribution> ContributionsOf(int instrument)
     {
-        if (instrument >= _contributions.Length)
+        while (_contributions.Count <= instrument)
         {
-            var old = _contributions.Length;
-            Array.Resize(ref _contributions, instrument + 1);
-            for (var i = old; i < _contributions.Length; i++)
-            {
-                _contributions[i] = new Contribution[1024];
-            }
+            _contributions.Add([]);
         }
 
-        ref var row = ref _contributions[instrument];
-        if (slot >= row.Length)
-        {
-            Array.Resize(ref row, Math.Max(slot + 1, row.Length * 2));
-        }
-
-        return ref row[slot];
+        return _contributions[instrument];
     }
 
-    private readonly record struct Contribution(bool Present, bool IsLong, long Tick, long SizeUnits, Int128 BankruptcyUnits);
+    private readonly record struct Contribution(bool Present, bool IsLong, long Tick, long SizeUnits, long BankruptcyTick);
 
     private sealed class SymbolLadders
     {
