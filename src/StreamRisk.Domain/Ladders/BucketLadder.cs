@@ -14,27 +14,31 @@ public sealed class BucketLadder : ILiquidationLadder
 {
     private readonly Dictionary<int, Dictionary<long, LadderBucket>> _bySource = [];
     private readonly Dictionary<long, LadderBucket> _merged;
-    private readonly Func<long>? _viewVersion;
-    private long _seenVersion = -1;
+    private readonly bool _view;
+    private readonly HashSet<long> _changed = [];
+    private long[] _changedSorted = [];
+    private bool _full = true;
     private long[] _ticks = [];
     private LadderBucket[] _values = [];
+    private long[] _nextTicks = [];
+    private LadderBucket[] _nextValues = [];
     private int[] _count = [0];
     private Int128[] _size = [Int128.Zero];
     private Int128[] _notional = [Int128.Zero];
     private Int128[] _bankruptcy = [Int128.Zero];
     private int _used;
-    private bool _dirty;
+    private bool _dirty = true;
 
     public BucketLadder(bool longSide, double tick)
-        : this(longSide, tick, [], null)
+        : this(longSide, tick, [], view: false)
     {
     }
 
     /// <summary>
     /// A read-only view of buckets someone else keeps (the account stage's own, in one process): no copy, no merge;
-    /// <paramref name="version"/> changes whenever they do.
+    /// the owner reports each changed bucket through <see cref="Changed"/>.
     /// </summary>
-    internal BucketLadder(bool longSide, double tick, Dictionary<long, LadderBucket> buckets, Func<long>? version)
+    internal BucketLadder(bool longSide, double tick, Dictionary<long, LadderBucket> buckets, bool view)
     {
         if (!(tick > 0))
         {
@@ -44,7 +48,18 @@ public sealed class BucketLadder : ILiquidationLadder
         IsLong = longSide;
         Tick = tick;
         _merged = buckets;
-        _viewVersion = version;
+        _view = view;
+    }
+
+    /// <summary>The bucket on <paramref name="tick"/> changed (its owner says so; <see cref="Set"/> does it itself).</summary>
+    internal void Changed(long tick)
+    {
+        if (!_full)
+        {
+            _changed.Add(tick);
+        }
+
+        _dirty = true;
     }
 
     public bool IsLong { get; }
@@ -83,7 +98,7 @@ public sealed class BucketLadder : ILiquidationLadder
     /// <summary>Sets what <paramref name="source"/> holds on <paramref name="tick"/> (an empty bucket removes it).</summary>
     public void Set(int source, long tick, LadderBucket bucket)
     {
-        if (_viewVersion is not null)
+        if (_view)
         {
             throw new InvalidOperationException("a view's buckets are set by their owner");
         }
@@ -119,7 +134,7 @@ public sealed class BucketLadder : ILiquidationLadder
             _merged[tick] = merged;
         }
 
-        _dirty = true;
+        Changed(tick);
     }
 
     /// <summary>Everything <paramref name="source"/> held goes (its accounts are gone, or it sends its whole ladder again).</summary>
@@ -190,49 +205,102 @@ public sealed class BucketLadder : ILiquidationLadder
             (double)bankruptcy * LadderQuanta.SizeUnit * Tick);
     }
 
+    /// <summary>
+    /// Brings the sorted buckets and prefix sums up to date: a merge of the previous sorted buckets with the sorted
+    /// changed ticks, O(B + c log c) — a mark moves thousands of positions but rarely most of the ladder — or, after
+    /// many changes, a sort of every tick.
+    /// </summary>
     private void Refresh()
     {
-        if (_viewVersion is not null)
-        {
-            var version = _viewVersion();
-            _dirty |= version != _seenVersion;
-            _seenVersion = version;
-        }
-
         if (!_dirty)
         {
             return;
         }
 
         _dirty = false;
-        _used = _merged.Count;
-        if (_ticks.Length < _used)
+        var used = _merged.Count;
+        Ensure(ref _nextTicks, used);
+        Ensure(ref _nextValues, used);
+        if (_full || _changed.Count * 4 > _used)
         {
-            var capacity = Math.Max(_used, _ticks.Length * 2);
-            _ticks = new long[capacity];
-            _values = new LadderBucket[capacity];
-            _count = new int[capacity + 1];
-            _size = new Int128[capacity + 1];
-            _notional = new Int128[capacity + 1];
-            _bankruptcy = new Int128[capacity + 1];
+            var i = 0;
+            foreach (var tick in _merged.Keys)
+            {
+                _nextTicks[i++] = tick;
+            }
+
+            Array.Sort(_nextTicks, 0, used);
+            for (i = 0; i < used; i++)
+            {
+                _nextValues[i] = _merged[_nextTicks[i]];
+            }
+        }
+        else
+        {
+            Merge();
         }
 
-        var i = 0;
-        foreach (var (tick, bucket) in _merged)
+        _full = false;
+        _changed.Clear();
+        (_ticks, _nextTicks) = (_nextTicks, _ticks);
+        (_values, _nextValues) = (_nextValues, _values);
+        _used = used;
+        if (_count.Length < used + 1)
         {
-            _ticks[i] = tick;
-            _values[i] = bucket;
-            i++;
+            var capacity = Math.Max(used + 1, _count.Length * 2);
+            _count = new int[capacity];
+            _size = new Int128[capacity];
+            _notional = new Int128[capacity];
+            _bankruptcy = new Int128[capacity];
         }
 
-        Array.Sort(_ticks, _values, 0, _used);
-        for (i = 0; i < _used; i++)
+        for (var i = 0; i < used; i++)
         {
             var bucket = _values[i];
             _count[i + 1] = _count[i] + bucket.Count;
             _size[i + 1] = _size[i] + bucket.SizeUnits;
             _notional[i + 1] = _notional[i] + (bucket.SizeUnits * _ticks[i]);
             _bankruptcy[i + 1] = _bankruptcy[i] + bucket.BankruptcyUnits;
+        }
+    }
+
+    /// <summary>Previous sorted buckets (unchanged ones kept) merged with the changed ticks' current buckets, into the next arrays.</summary>
+    private void Merge()
+    {
+        var c = _changed.Count;
+        Ensure(ref _changedSorted, c);
+        _changed.CopyTo(_changedSorted);
+        Array.Sort(_changedSorted, 0, c);
+        int a = 0, b = 0, o = 0;
+        while (a < _used || b < c)
+        {
+            if (b == c || (a < _used && _ticks[a] < _changedSorted[b]))
+            {
+                // Unchanged since the last refresh: kept as it was.
+                _nextTicks[o] = _ticks[a];
+                _nextValues[o++] = _values[a++];
+                continue;
+            }
+
+            var tick = _changedSorted[b++];
+            if (a < _used && _ticks[a] == tick)
+            {
+                a++; // replaced by its current value (or gone)
+            }
+
+            if (_merged.TryGetValue(tick, out var bucket))
+            {
+                _nextTicks[o] = tick;
+                _nextValues[o++] = bucket;
+            }
+        }
+    }
+
+    private static void Ensure<T>(ref T[] array, int length)
+    {
+        if (array.Length < length)
+        {
+            array = new T[Math.Max(length, array.Length * 2)];
         }
     }
 }

@@ -36,8 +36,8 @@ public sealed class PartialLadders : IMarginListener
 
         var symbol = _symbols[instrument];
         return longSide
-            ? symbol.LongView ??= new BucketLadder(longSide: true, symbol.Tick, symbol.Longs, () => symbol.LongVersion)
-            : symbol.ShortView ??= new BucketLadder(longSide: false, symbol.Tick, symbol.Shorts, () => symbol.ShortVersion);
+            ? symbol.LongView ??= new BucketLadder(longSide: true, symbol.Tick, symbol.Longs, view: true)
+            : symbol.ShortView ??= new BucketLadder(longSide: false, symbol.Tick, symbol.Shorts, view: true);
     }
 
     /// <summary>Bucket width per instrument, fixed at the instrument's first position (a bucket key must keep its meaning).</summary>
@@ -157,14 +157,7 @@ public sealed class PartialLadders : IMarginListener
             buckets[c.Tick] = bucket;
         }
 
-        if (c.IsLong)
-        {
-            symbol.LongVersion++;
-        }
-        else
-        {
-            symbol.ShortVersion++;
-        }
+        (c.IsLong ? symbol.LongView : symbol.ShortView)?.Changed(c.Tick);
 
         if (symbol.TrackChanges)
         {
@@ -222,8 +215,6 @@ public sealed class PartialLadders : IMarginListener
         public double Tick { get; set; }
         public bool Listed { get; set; }
         public bool TrackChanges { get; set; }
-        public long LongVersion { get; set; }
-        public long ShortVersion { get; set; }
         public BucketLadder? LongView { get; set; }
         public BucketLadder? ShortView { get; set; }
         public Dictionary<long, LadderBucket> Longs { get; } = [];

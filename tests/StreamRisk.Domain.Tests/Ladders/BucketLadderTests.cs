@@ -105,6 +105,42 @@ public sealed class BucketLadderTests
         Assert.Equal(whole.Total, split.Total);
     }
 
+    [Theory]
+    [InlineData(21)]
+    [InlineData(22)]
+    public void ChangesBetweenQueries_MergedIncrementally_EqualALadderBuiltFromScratch(int seed)
+    {
+        // Few changes between queries take the merge path, many the full sort: both must give what a fresh ladder gives.
+        var random = new Random(seed);
+        var live = new BucketLadder(longSide: true, Tick);
+        var reference = new Dictionary<(int Source, long Tick), LadderBucket>();
+        for (var round = 0; round < 200; round++)
+        {
+            var changes = random.Next(3) == 0 ? random.Next(200, 600) : random.Next(1, 20);
+            for (var i = 0; i < changes; i++)
+            {
+                var tick = 600_000_000L + random.Next(2_000);
+                var source = random.Next(2);
+                var bucket = random.Next(4) == 0 ? default : new LadderBucket(random.Next(1, 5), random.Next(1, 1_000_000), random.Next(1, 1_000_000));
+                live.Set(source, tick, bucket);
+                reference[(source, tick)] = bucket;
+            }
+
+            // A fresh ladder of the same buckets (built by the full sort on its first query).
+            var fresh = new BucketLadder(longSide: true, Tick);
+            foreach (var ((source, tick), bucket) in reference)
+            {
+                fresh.Set(source, tick, bucket);
+            }
+
+            var price = (600_000_000L + random.Next(2_000)) * Tick;
+            Assert.Equal(fresh.Crossed(price), live.Crossed(price));
+            Assert.Equal(fresh.Between(price, price + (500 * Tick)), live.Between(price, price + (500 * Tick)));
+            Assert.Equal(fresh.Total, live.Total);
+            Assert.Equal(reference.Values.Sum(b => b.Count), live.Count);
+        }
+    }
+
     [Fact]
     public void ClearSource_TakesOnlyThatSourcesBuckets()
     {
