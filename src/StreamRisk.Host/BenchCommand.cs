@@ -174,6 +174,8 @@ internal static class BenchCommand
         Row(table, "engine events/s", N(r.Engine.EventsPerSecond), $"decode only {N(r.Engine.DecodeOnlyEventsPerSecond)} (ratio {engineRatio.ToString("G3", CultureInfo.InvariantCulture)})",
             "≥ 1,000,000 and ≥ 50% of decode only", r.Engine.EventsPerSecond >= 1_000_000 && engineRatio >= 0.5,
             $"{r.Engine.Accounts:N0} accounts ({r.Engine.Positions:N0} positions), 10 symbols; {r.Engine.Events:N0} events (50% book, 30% marks, 20% positions) in the {s.EngineBudget.TotalSeconds:0} s budget");
+        Row(table, "engine events/s, venue-paced", N(r.Engine.VenueEventsPerSecond), "-", "(not a target: context)", null,
+            $"same engine, {r.Engine.VenueEvents:N0} events: one mark per symbol per second, the rest book deltas (80%) and position changes (20%)");
         Row(table, "kafka ingest ratio", r.Kafka.Ratio.ToString("0.000", CultureInfo.InvariantCulture),
             $"monitor {N(r.Kafka.MonitorPerSecond)}/s vs bare consumer {N(r.Kafka.BarePerSecond)}/s (same stream applied in process: {N(r.Kafka.ApplyOnlyPerSecond)}/s)", "≥ 0.9", r.Kafka.Ratio >= 0.9,
             $"{r.Kafka.Messages:N0} stream messages each, produced live after catching up on {s.KafkaAccounts:N0} accounts; embedded cluster (1 broker)");
