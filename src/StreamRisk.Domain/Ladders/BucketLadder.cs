@@ -56,7 +56,16 @@ public sealed class BucketLadder : ILiquidationLadder
     {
         if (!_full)
         {
-            _changed.Add(tick);
+            if (_changed.Count * 4 > _used)
+            {
+                // So many changed that the next refresh sorts everything anyway: stop recording them.
+                _full = true;
+                _changed.Clear();
+            }
+            else
+            {
+                _changed.Add(tick);
+            }
         }
 
         _dirty = true;
@@ -221,7 +230,7 @@ public sealed class BucketLadder : ILiquidationLadder
         var used = _merged.Count;
         Ensure(ref _nextTicks, used);
         Ensure(ref _nextValues, used);
-        if (_full || _changed.Count * 4 > _used)
+        if (_full)
         {
             var i = 0;
             foreach (var tick in _merged.Keys)

@@ -126,6 +126,22 @@ public sealed class EventTimeMerge
         _ladderPartitions = partitions;
     }
 
+    /// <summary>Account partitions that have not marked <paramref name="stage"/> complete in every ladders partition (for the log).</summary>
+    public IEnumerable<int> SourcesBehind(long stage)
+    {
+        for (var source = 0; source < _ladderSources; source++)
+        {
+            for (var partition = 0; partition < _ladderPartitions; partition++)
+            {
+                if (!_progress.TryGetValue((source, partition), out var done) || done < stage)
+                {
+                    yield return source;
+                    break;
+                }
+            }
+        }
+    }
+
     /// <summary>The first stage some account partition has not yet completed (long.MaxValue without a gate).</summary>
     public long LadderGate
     {

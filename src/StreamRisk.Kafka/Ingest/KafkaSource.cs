@@ -337,6 +337,7 @@ public static class KafkaSource
         private bool _assigned;
         private long? _barrier;
         private long _releasedThrough = long.MinValue;
+        private readonly System.Diagnostics.Stopwatch _gateWait = new();
 
         public EventTimeMerge Merge { get; } = new();
 
@@ -395,8 +396,21 @@ public static class KafkaSource
             var gate = Merge.LadderGate;
             if (gate != long.MaxValue && Merge.NextStage >= gate)
             {
+                // Say who is holding the projector up (an account partition with no running owner shows here).
+                if (!_gateWait.IsRunning || _gateWait.Elapsed > TimeSpan.FromSeconds(10))
+                {
+                    if (_gateWait.IsRunning)
+                    {
+                        log?.Invoke($"ordering: waiting for account partition(s) {string.Join(",", Merge.SourcesBehind(Merge.NextStage).Take(20))} to complete stage {Merge.NextStage}; {Merge.Count} messages held");
+                    }
+
+                    _gateWait.Restart();
+                }
+
                 return; // projector stage: an account partition has not finished the next stage yet
             }
+
+            _gateWait.Reset();
 
             if (_barrier is null)
             {
