@@ -50,18 +50,7 @@ internal static class EngineBench
         // Timed: the stream until it ends or the budget is spent (a mark recomputes every multi-symbol cross holder of
         // its symbol, so at 1M accounts the whole stream may take far longer than the budget).
         progress($"engine: applying the stream (at most {budget.TotalSeconds:0} s)");
-        var applied = 0;
-        var clock = Stopwatch.StartNew();
-        while (applied < stream.Length)
-        {
-            applier.Apply(stream[applied++]);
-            if ((applied & 63) == 0 && clock.Elapsed >= budget)
-            {
-                break;
-            }
-        }
-
-        var applySeconds = clock.Elapsed.TotalSeconds;
+        var (applied, applySeconds) = Apply(applier, stream, budget);
         Check(deadLetters, "applying the stream");
 
         // Second timed pass, same engine: marks at a venue's pace (one per symbol per second of event time). The mixed
@@ -69,18 +58,7 @@ internal static class EngineBench
         // book and position path sustains when marks come as they do live.
         progress("engine: applying the venue-paced stream");
         var venue = BenchMarket.AsIngested(market.Stream(streamEvents, venueMarks: true).ToList());
-        var venueApplied = 0;
-        clock.Restart();
-        while (venueApplied < venue.Length)
-        {
-            applier.Apply(venue[venueApplied++]);
-            if ((venueApplied & 63) == 0 && clock.Elapsed >= budget)
-            {
-                break;
-            }
-        }
-
-        var venueSeconds = clock.Elapsed.TotalSeconds;
+        var (venueApplied, venueSeconds) = Apply(applier, venue, budget);
         Check(deadLetters, "applying the venue-paced stream");
 
         // Decode only: the same bytes, passes over the applied prefix until a quarter of the budget has gone.
@@ -95,7 +73,7 @@ internal static class EngineBench
 
         var decoded = 0L;
         var invalid = 0L;
-        clock.Restart();
+        var clock = Stopwatch.StartNew();
         do
         {
             for (var i = 0; i < applied; i++)
@@ -122,6 +100,23 @@ internal static class EngineBench
 
         return new EngineFigures(accounts, market.Positions, applied, applied / applySeconds, decoded / decodeSeconds,
             (double)heapGrowth / market.Positions, heapGrowth, venueApplied, venueApplied / venueSeconds);
+    }
+
+    /// <summary>Applies the stream until it ends or the budget is spent: how many, in how many seconds.</summary>
+    private static (int Applied, double Seconds) Apply(EventApplier applier, IngestedMessage[] stream, TimeSpan budget)
+    {
+        var applied = 0;
+        var clock = Stopwatch.StartNew();
+        while (applied < stream.Length)
+        {
+            applier.Apply(stream[applied++]);
+            if ((applied & 63) == 0 && clock.Elapsed >= budget)
+            {
+                break;
+            }
+        }
+
+        return (applied, clock.Elapsed.TotalSeconds);
     }
 
     private static void Check(long deadLetters, string stage)

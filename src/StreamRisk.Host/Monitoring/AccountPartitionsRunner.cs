@@ -310,29 +310,18 @@ public sealed class AccountPartitionsRunner
             }
         }
 
-        private void Produce(string topic, Message<byte[], byte[]> message)
-        {
-            while (true)
-            {
-                try
-                {
-                    _producer.Produce(topic, message, Report);
-                    return;
-                }
-                catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
-                {
-                    _producer.Poll(TimeSpan.FromMilliseconds(50)); // back-pressure: the engine waits for the producer
-                }
-            }
-        }
+        private void Produce(string topic, Message<byte[], byte[]> message) => Produce(() => _producer.Produce(topic, message, Report));
 
-        private void Produce(TopicPartition partition, Message<byte[], byte[]> message)
+        private void Produce(TopicPartition partition, Message<byte[], byte[]> message) => Produce(() => _producer.Produce(partition, message, Report));
+
+        /// <summary>Back-pressure: with the producer's queue full the engine waits for it rather than drop an update.</summary>
+        private void Produce(Action produce)
         {
             while (true)
             {
                 try
                 {
-                    _producer.Produce(partition, message, Report);
+                    produce();
                     return;
                 }
                 catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
