@@ -85,7 +85,7 @@ public sealed class LadderUpdateCodec
     /// Decodes into <paramref name="update"/> (reset first); the symbol is returned for the receiver to resolve. False
     /// with a reason for anything malformed — the message is dead-lettered, never half-applied.
     /// </summary>
-    public static bool TryDecode(ReadOnlySpan<byte> json, LadderUpdate update, out string symbol, out string reason)
+    public static bool TryDecode(ReadOnlyMemory<byte> json, LadderUpdate update, out string symbol, out string reason)
     {
         ArgumentNullException.ThrowIfNull(update);
         update.Reset();
@@ -93,7 +93,7 @@ public sealed class LadderUpdateCodec
         reason = string.Empty;
         try
         {
-            using var document = JsonDocument.Parse(json.ToArray());
+            using var document = JsonDocument.Parse(json); // parsed in place: no copy of the message
             var root = document.RootElement;
             update.EventTime = root.GetProperty("eventTime").GetInt64();
             symbol = root.GetProperty("symbol").GetString() ?? throw new FormatException("symbol is null");
