@@ -23,12 +23,14 @@ public sealed class AccountStage
     private readonly List<int> _pending = [];
     private readonly List<LargePosition> _scratch = [];
     private readonly List<(AccountState Account, int Position)> _largeScratch = [];
+    private readonly long _revaluationMs;
     private long _now;
 
     public AccountStage(EngineOptions options, InstrumentCatalog catalog, int source = 0)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        _revaluationMs = (long)options.CrossRevaluationInterval.TotalMilliseconds;
         Source = source;
         Margins = new MarginBook(options.Profile, catalog);
         Ladders = new PartialLadders();
@@ -59,8 +61,26 @@ public sealed class AccountStage
 
     public void ApplyMark(int instrument, double mark, long eventTime)
     {
-        Margins.ApplyMark(instrument, mark);
         var symbol = SymbolAt(instrument);
+        Margins.SetMark(instrument, mark);
+        symbol.RevaluationDue = true;
+        if (eventTime - symbol.RevaluedAt >= _revaluationMs
+            || !(Math.Abs(mark - symbol.RevaluedMark) < _options.CrossRevaluationMove * symbol.RevaluedMark))
+        {
+            Revalue(instrument, symbol, eventTime);
+        }
+
+        // A symbol whose marks stopped still gets its last one revalued: any mark keeps the clock (every account
+        // partition sees every mark in the same order, so scaled-out stages revalue at the same inputs).
+        for (var other = 0; other < _symbols.Count; other++)
+        {
+            var s = _symbols[other];
+            if (s.RevaluationDue && eventTime - s.RevaluedAt >= _revaluationMs)
+            {
+                Revalue(other, s, eventTime);
+            }
+        }
+
         Pend(instrument);
         // ADL rankings move with the mark; venues refresh them on a cadence, and so do we: at the first mark a second
         // or more after the last ranking (of event time, so replays rank at the same moments).
@@ -98,6 +118,14 @@ public sealed class AccountStage
         var state = Margins.ApplyBalance(account, balance);
         TouchAll(state, after: true);
         Flush(eventTime);
+    }
+
+    private void Revalue(int instrument, Symbol symbol, long eventTime)
+    {
+        Margins.RevalueHolders(instrument);
+        symbol.RevaluationDue = false;
+        symbol.RevaluedAt = eventTime;
+        symbol.RevaluedMark = Margins.MarkOf(instrument);
     }
 
     private void TouchAll(AccountState account, bool after)
@@ -244,6 +272,9 @@ public sealed class AccountStage
         public long Number { get; set; }
         public long AdlRankedAt { get; set; } = long.MinValue / 2;
         public bool AdlDue { get; set; }
+        public bool RevaluationDue { get; set; }
+        public long RevaluedAt { get; set; } = long.MinValue / 2;
+        public double RevaluedMark { get; set; } = double.NaN;
         public List<LargePosition> Large { get; } = [];
     }
 }

@@ -19,6 +19,18 @@ public sealed record EngineOptions
     /// </summary>
     public bool MarksProjectAtOnce { get; init; } = true;
 
+    /// <summary>
+    /// A symbol's cross holders (accounts whose other liquidation prices move with its mark: two or more cross
+    /// positions) are revalued at its first mark this long (event time) after their last revaluation, or at once on a
+    /// <see cref="CrossRevaluationMove"/>; marks in between are kept and every account read sees them. Venues publish
+    /// marks about once a second (Binance markPrice@1s), so at a venue's pace every mark revalues; a faster feed is
+    /// coalesced instead of recomputing every cross holder per mark (the monitor's dominant cost). Zero: every mark.
+    /// </summary>
+    public TimeSpan CrossRevaluationInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A mark this far (relative) from the one its cross holders were last revalued at revalues them at once.</summary>
+    public double CrossRevaluationMove { get; init; } = 0.001;
+
     /// <summary>A mark move this large since the symbol's last projection projects at once.</summary>
     public double LargeMarkMove { get; init; } = 0.005;
 

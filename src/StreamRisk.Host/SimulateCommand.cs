@@ -22,10 +22,11 @@ internal static class SimulateCommand
         var outFile = new Option<string>("--out") { Description = "Capture file to write (must not exist).", Required = true };
         var events = new Option<int>("--events") { Description = "Events to write (1000-100000000).", DefaultValueFactory = _ => 1_000_000, CustomParser = Cli.IntInRange(1_000, 100_000_000) };
         var accounts = new Option<int>("--accounts") { Description = "Simulated accounts (100-1000000).", DefaultValueFactory = _ => 20_000, CustomParser = Cli.IntInRange(100, 1_000_000) };
+        var touches = new Option<int>("--touch-updates") { Description = "Extra one-level book messages per symbol per 100 ms step, like a venue's full-depth feed (0-1000; ~20 is Binance BTCUSDT's rate).", DefaultValueFactory = _ => 0, CustomParser = Cli.IntInRange(0, 1_000) };
         var seed = new Option<int>("--seed") { Description = "Simulator seed: the same seed plays the same market.", DefaultValueFactory = _ => 1 };
         var command = new Command("simulate", "Write a simulated market day (the demo's simulator, as fast as it runs) into a StreamRisk capture.")
         {
-            outFile, events, accounts, seed,
+            outFile, events, accounts, seed, touches,
         };
         command.SetAction(parse =>
         {
@@ -42,7 +43,7 @@ internal static class SimulateCommand
             }
 
             var clock = Stopwatch.StartNew();
-            var options = new SimulatorOptions { Seed = parse.GetValue(seed), Accounts = parse.GetValue(accounts) };
+            var options = new SimulatorOptions { Seed = parse.GetValue(seed), Accounts = parse.GetValue(accounts), TouchUpdatesPerStep = parse.GetValue(touches) };
             var wanted = parse.GetValue(events);
             var written = 0L;
             // Simulator events come in event-time order: no reorder window; big members compress better.

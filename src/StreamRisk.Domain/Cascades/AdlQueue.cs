@@ -109,14 +109,71 @@ public sealed class AdlQueue
 
             var price = double.IsNaN(mark) ? p.Mark : mark;
             var equity = p.IsIsolated ? p.IsolatedMargin + account.PositionMargins[i].UnrealizedPnl : account.Margin.CrossEquity;
-            candidates.Add(new AdlCandidate(account.Id.Value, Score(ranking, in p, price, equity), Math.Abs(p.Size), p.Entry));
+            Offer(candidates, new AdlCandidate(account.Id.Value, Score(ranking, in p, price, equity), Math.Abs(p.Size), p.Entry), top);
         }
 
         // Span sort with a static comparison: no delegate or comparer allocated per ranking.
         System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates).Sort(static (a, b) => RankOrder(a, b));
-        if (candidates.Count > top)
+    }
+
+    // Keeps the best `top` candidates as a heap whose root ranks last: a holder that does not beat the root costs one
+    // comparison, so a ranking is O(holders) plus O(top log top), not a sort of every holder. Same set, same order.
+    private static void Offer(List<AdlCandidate> heap, AdlCandidate candidate, int top)
+    {
+        if (top <= 0)
         {
-            candidates.RemoveRange(top, candidates.Count - top);
+            return;
+        }
+
+        if (heap.Count < top)
+        {
+            heap.Add(candidate);
+            var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(heap);
+            var child = span.Length - 1;
+            while (child > 0)
+            {
+                var parent = (child - 1) / 2;
+                if (RankOrder(span[child], span[parent]) <= 0)
+                {
+                    break;
+                }
+
+                (span[child], span[parent]) = (span[parent], span[child]);
+                child = parent;
+            }
+
+            return;
+        }
+
+        var h = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(heap);
+        if (RankOrder(candidate, h[0]) >= 0)
+        {
+            return;
+        }
+
+        h[0] = candidate;
+        var at = 0;
+        while (true)
+        {
+            var worst = at;
+            var left = (2 * at) + 1;
+            if (left < h.Length && RankOrder(h[left], h[worst]) > 0)
+            {
+                worst = left;
+            }
+
+            if (left + 1 < h.Length && RankOrder(h[left + 1], h[worst]) > 0)
+            {
+                worst = left + 1;
+            }
+
+            if (worst == at)
+            {
+                return;
+            }
+
+            (h[at], h[worst]) = (h[worst], h[at]);
+            at = worst;
         }
     }
 

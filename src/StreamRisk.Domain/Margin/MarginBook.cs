@@ -77,9 +77,30 @@ public sealed class MarginBook
     /// <returns>How many accounts were recomputed.</returns>
     public int ApplyMark(int instrumentIndex, double mark)
     {
+        SetMark(instrumentIndex, mark);
+        return RevalueHolders(instrumentIndex);
+    }
+
+    /// <summary>
+    /// Records a mark without revaluing its holders (see <see cref="RevalueHolders"/>): every account read sees it
+    /// (figures are brought up to date on read), but listeners hear nothing until the holders are revalued.
+    /// </summary>
+    public void SetMark(int instrumentIndex, double mark)
+    {
         EnsureInstrumentSlots();
         _marks[instrumentIndex] = mark;
         _markCounts[instrumentIndex]++;
+    }
+
+    /// <summary>
+    /// Recomputes, at the instrument's current mark, every holder whose liquidation or bankruptcy prices can move with
+    /// it, and tells the listeners.
+    /// </summary>
+    /// <returns>How many accounts hold the instrument.</returns>
+    public int RevalueHolders(int instrumentIndex)
+    {
+        EnsureInstrumentSlots();
+        var mark = _marks[instrumentIndex];
         var holders = _holders[instrumentIndex];
         for (var entry = 0; entry < holders.Used; entry++)
         {

@@ -18,11 +18,15 @@ internal static class ReplayBench
 {
     private const long Start = 1_704_067_200_000;
 
+    /// <summary>Book messages per symbol per 100 ms step on top of the simulator's own: Binance BTCUSDT's measured rate.</summary>
+    public const int TouchUpdatesPerStep = 20;
+
     public static ReplayFigures Run(int events, int accounts, string directory, TimeProvider time, Action<string> progress, CancellationToken cancel)
     {
         var path = Path.Combine(directory, "replay.capture.gz");
         progress($"replay: simulating {events:N0} events ({accounts:N0} accounts) into a temporary capture");
-        var options = new SimulatorOptions { Seed = 1, Accounts = accounts };
+        // A venue's book density (see SimulatorOptions.TouchUpdatesPerStep): ~210 book messages a second per symbol.
+        var options = new SimulatorOptions { Seed = 1, Accounts = accounts, TouchUpdatesPerStep = TouchUpdatesPerStep };
         using (var writer = CaptureWriter.Create(path, new CaptureWriterOptions { ReorderWindow = TimeSpan.Zero, MaxRecordsPerMember = 65_536, MaxMemberAge = TimeSpan.MaxValue }, time))
         using (var messages = new SimulationMessages(options))
         {

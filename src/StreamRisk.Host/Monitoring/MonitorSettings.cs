@@ -103,6 +103,8 @@ public sealed class MonitorSettings
             ProjectionInterval = TimeSpan.FromMilliseconds(Engine.ProjectionIntervalMs),
             LargeMarkMove = Engine.LargeMarkMove,
             MarksProjectAtOnce = Engine.MarksProjectAtOnce,
+            CrossRevaluationInterval = TimeSpan.FromMilliseconds(Engine.CrossRevaluationMs),
+            CrossRevaluationMove = Engine.CrossRevaluationMove,
             DefaultInsuranceFund = Engine.InsuranceFund,
             InsuranceFunds = Engine.InsuranceFunds,
             DefaultThresholds = Alerts.Default,
@@ -145,6 +147,8 @@ public sealed class EngineSettings
     public int ProjectionIntervalMs { get; set; } = 100;
     public double LargeMarkMove { get; set; } = 0.005;
     public bool MarksProjectAtOnce { get; set; } = true;
+    public int CrossRevaluationMs { get; set; } = 1_000;
+    public double CrossRevaluationMove { get; set; } = 0.001;
     public double InsuranceFund { get; set; } = 1_000_000;
     public Dictionary<string, double> InsuranceFunds { get; set; } = [];
 }

@@ -71,6 +71,7 @@ public sealed class MarketSimulator
         Require(o.BookLevels >= 1, nameof(o.BookLevels), "must be >= 1");
         Require(o.BookSpan is > 0 and < 1, nameof(o.BookSpan), "must be in (0, 1)");
         Require(o.BookChangesPerStep >= 0, nameof(o.BookChangesPerStep), "must be >= 0");
+        Require(o.TouchUpdatesPerStep >= 0, nameof(o.TouchUpdatesPerStep), "must be >= 0");
         Require(o.OpensPerSecond >= 0 && double.IsFinite(o.OpensPerSecond), nameof(o.OpensPerSecond), "must be >= 0");
         Require(o.LiquidationImpact is >= 0 and <= 1, nameof(o.LiquidationImpact), "must be in [0, 1]");
         Require(o.Profile is not null, nameof(o.Profile), "is required");
@@ -212,6 +213,19 @@ public sealed class MarketSimulator
             if (_shockMs > 0 && elapsed / _shockMs > (elapsed - _stepMs) / _shockMs)
             {
                 StartShock();
+            }
+
+            // The dense part of a venue's book feed, before this step's mark moves: all symbols at each sub-step, so
+            // event time never goes back.
+            var touches = _options.TouchUpdatesPerStep;
+            for (var k = 1; k <= touches; k++)
+            {
+                var at = time - _stepMs + (k * _stepMs / (touches + 1));
+                foreach (var state in _symbols)
+                {
+                    state.Book.ChurnOne(_rng, state.Liquidity);
+                    Add(state.Book.Flush(at));
+                }
             }
 
             for (var i = 0; i < _symbols.Length; i++)

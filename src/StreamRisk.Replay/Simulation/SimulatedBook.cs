@@ -98,6 +98,9 @@ internal sealed class SimulatedBook
         }
     }
 
+    /// <summary>One random change near the touch, on a side drawn at random.</summary>
+    public void ChurnOne(Random rng, double liquidity) => Churn(rng, rng.Next(2) == 0 ? _bids : _asks, liquidity);
+
     /// <summary>
     /// Pulls the levels within the withdrawal band back towards their profile at <paramref name="liquidity"/>: a
     /// level above twice its profile is cut (liquidity withdrawn: the factor fell), one below half of it is raised

@@ -107,6 +107,14 @@ public sealed record SimulatorOptions
     public int BookChangesPerStep { get; init; } = 3;
 
     /// <summary>
+    /// Extra book messages per symbol and step, each one random change near the touch on one side, spread evenly over
+    /// the step before it (0: none, the default). A venue's full-depth feed is this dense: the Binance USDⓈ-M BTCUSDT
+    /// capture of 2024-08-08 in shared/data has ~210 book messages a second (depth@0ms diffs and bookTicker), i.e. ~20
+    /// per 100 ms step; the rest of the simulation (marks, shocks, liquidations) is unchanged by it.
+    /// </summary>
+    public int TouchUpdatesPerStep { get; init; }
+
+    /// <summary>
     /// Mean number of positions opened per second (Poisson), so the population renews after liquidations. At a few
     /// per second the first shock's flush leaves later shocks almost nobody to liquidate; 30 keeps each shock biting
     /// (hundreds of liquidations) over a long demo.

@@ -76,4 +76,43 @@ public sealed class AdlQueueTests
         Assert.Equal((8.0, 2), queue.Take(100, 90));
         Assert.Equal((0.0, 0), queue.Take(100, 120));
     }
+
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(2, 5)]
+    [InlineData(3, 256)]
+    [InlineData(4, 5_000)]
+    public void RankInto_Top_EqualsAFullSortCut(int seed, int top)
+    {
+        // The bounded heap against the plain reference: score every holder, sort, cut. Scores tie often (few distinct
+        // sizes, entries and balances), so the ties-by-id order is exercised too.
+        var rng = new Random(seed);
+        var catalog = new InstrumentCatalog();
+        var book = new MarginBook(MarginProfile.Binance, catalog);
+        var sym = book.ApplyInstrument(Fixtures.Linear("X", MarginTiers.Flat(0.01)));
+        var other = book.ApplyInstrument(Fixtures.Linear("Y", MarginTiers.Flat(0.01)));
+        for (var i = 0; i < 3_000; i++)
+        {
+            var size = rng.Next(1, 4) * (rng.Next(2) == 0 ? 1 : -1);
+            var entry = 90 + (rng.Next(5) * 5);
+            var isolated = rng.Next(3) == 0 ? 50.0 * rng.Next(1, 3) : double.NaN;
+            (int, double, double, double)[] positions = rng.Next(2) == 0
+                ? [(sym, size, entry, isolated)]
+                : [(sym, size, entry, isolated), (other, 1, 100, double.NaN)];
+            book.ApplyAccount(new AccountId("a" + rng.Next(100_000)), 100 * rng.Next(1, 4), positions);
+        }
+
+        book.ApplyMark(sym, 101);
+        book.ApplyMark(other, 99);
+        foreach (var longs in new[] { true, false })
+        {
+            var reference = AdlQueue.Rank(book, sym, longs, AdlRanking.PnlTimesLeverage, int.MaxValue);
+            var expected = reference.Take(top).ToList();
+
+            var actual = AdlQueue.Rank(book, sym, longs, AdlRanking.PnlTimesLeverage, top);
+
+            Assert.Equal(expected, actual);
+            Assert.True(expected.Count == Math.Min(top, reference.Count));
+        }
+    }
 }
