@@ -20,6 +20,12 @@ public sealed record EngineOptions
     public bool MarksProjectAtOnce { get; init; } = true;
 
     /// <summary>
+    /// With <see cref="MarksProjectAtOnce"/>: at most one at-once mark projection per symbol per this much event time;
+    /// marks in between (a feed faster than a venue's ~1/s) wait for the throttle slot like book changes.
+    /// </summary>
+    public TimeSpan MarkAtOnceInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
     /// A symbol's cross holders (accounts whose other liquidation prices move with its mark: two or more cross
     /// positions) are revalued at its first mark this long (event time) after their last revaluation, or at once on a
     /// <see cref="CrossRevaluationMove"/>; marks in between are kept and every account read sees them. Venues publish

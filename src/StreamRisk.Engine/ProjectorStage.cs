@@ -109,7 +109,15 @@ public sealed class ProjectorStage
         var state = _symbols[instrument];
         state.Mark = mark;
         state.Marks.Add(eventTime, mark);
-        var urgent = _options.MarksProjectAtOnce
+        // At once at a venue's pace; a feed faster than that goes through the throttle like book changes, so a symbol
+        // does not project twice per slot (a book change and then its mark at the same instant).
+        var atOnce = _options.MarksProjectAtOnce && eventTime - state.AtOnceMarkAt >= (long)_options.MarkAtOnceInterval.TotalMilliseconds;
+        if (atOnce)
+        {
+            state.AtOnceMarkAt = eventTime;
+        }
+
+        var urgent = atOnce
             || (!double.IsNaN(state.ProjectedMark) && Math.Abs(mark - state.ProjectedMark) >= _options.LargeMarkMove * state.ProjectedMark);
         Touch(instrument, eventTime, urgent);
     }
@@ -358,6 +366,7 @@ public sealed class ProjectorStage
         public double InsuranceFund { get; set; }
         public double Mark { get; set; } = double.NaN;
         public double ProjectedMark { get; set; } = double.NaN;
+        public long AtOnceMarkAt { get; set; } = long.MinValue / 2;
         public TimeWindow Liquidations { get; } = new(options.DefaultThresholds.CascadeWindow);
         public TimeWindow Marks { get; } = new(options.DefaultThresholds.CascadeWindow);
         public TimeWindow Depth { get; } = new(options.DefaultThresholds.DepthWindow);

@@ -85,17 +85,28 @@ public sealed class MonitorPipelineTests
         var (engine, clock, _, risks, pipeline) = Scenario();
         using (pipeline)
         {
+            // A book change after a quiet slot projects at once and opens a slot; the next one waits for it.
+            clock.AdvanceTo(T0 + 600);
+            engine.ApplyBookSnapshot(0, 2, [new PriceLevel(9_990, 5)], [new PriceLevel(10_010, 10_000)], T0 + 600);
             var projected = risks.Count;
-            clock.AdvanceTo(T0 + 10);
-            engine.ApplyBookSnapshot(0, 2, [new PriceLevel(9_990, 5)], [new PriceLevel(10_010, 10_000)], T0 + 10);
+            clock.AdvanceTo(T0 + 610);
+            engine.ApplyBookSnapshot(0, 3, [new PriceLevel(9_990, 6)], [new PriceLevel(10_010, 10_000)], T0 + 610);
             Assert.Equal(projected, risks.Count); // the book change waits for the slot
 
-            clock.AdvanceTo(T0 + 20);
-            engine.ApplyMark(0, 99.9, T0 + 20); // a 0.1% move, far below the large-move trigger
-
+            // The first mark since the one at T0 (≥ MarkAtOnceInterval ago) does not wait.
+            clock.AdvanceTo(T0 + 620);
+            engine.ApplyMark(0, 99.9, T0 + 620); // a 0.1% move, far below the large-move trigger
             Assert.Equal(projected + 1, risks.Count);
-            Assert.Equal(T0 + 20, risks[^1].EventTime);
+            Assert.Equal(T0 + 620, risks[^1].EventTime);
             Assert.Equal(99.9, risks[^1].Mark);
+
+            // A mark faster than a venue's pace (50 ms later) waits for the slot like a book change.
+            clock.AdvanceTo(T0 + 670);
+            engine.ApplyMark(0, 99.95, T0 + 670);
+            Assert.Equal(projected + 1, risks.Count);
+            clock.AdvanceTo(T0 + 720);
+            Assert.Equal(projected + 2, risks.Count);
+            Assert.Equal(99.95, risks[^1].Mark);
         }
     }
 

@@ -7,7 +7,8 @@ using StreamRisk.Replay.Simulation;
 namespace StreamRisk.Host.Benchmarking;
 
 /// <summary>What the replay run measured.</summary>
-internal sealed record ReplayFigures(long Events, int Accounts, double EventsPerSecond, long Projections, long Alerts);
+/// <param name="MarketSeconds">Event time the capture spans: divided by the wall time it is how much faster than real time the day replays.</param>
+internal sealed record ReplayFigures(long Events, int Accounts, double EventsPerSecond, long Projections, long Alerts, double MarketSeconds, double Seconds);
 
 /// <summary>
 /// <c>simulate</c> then <c>replay --format capture</c> in one: the demo's simulated market written into a temporary
@@ -46,11 +47,14 @@ internal static class ReplayBench
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
         long records;
+        long first = long.MaxValue, last = long.MinValue;
         using (var replay = new InProcessReplay(new EngineOptions(), outputs, new ReplayPacer(0, time)))
         {
             foreach (var record in CaptureReader.ReadFile(path))
             {
                 replay.Apply(record);
+                first = Math.Min(first, record.EventTime);
+                last = Math.Max(last, record.EventTime);
                 if ((replay.Records & 1023) == 0 && clock.Elapsed - lastReport >= TimeSpan.FromSeconds(10))
                 {
                     cancel.ThrowIfCancellationRequested();
@@ -68,6 +72,6 @@ internal static class ReplayBench
 
         var seconds = clock.Elapsed.TotalSeconds;
         File.Delete(path);
-        return new ReplayFigures(records, accounts, records / seconds, outputs.Projections, outputs.Alerts);
+        return new ReplayFigures(records, accounts, records / seconds, outputs.Projections, outputs.Alerts, (last - first) / 1000.0, seconds);
     }
 }

@@ -53,6 +53,16 @@ public sealed class MonitorSettings
             throw new UsageException("StreamRisk:Engine:ProjectionIntervalMs must be between 1 and 60000");
         }
 
+        if (Engine.MarkAtOnceIntervalMs is < 0 or > 3_600_000 || Engine.CrossRevaluationMs is < 0 or > 3_600_000)
+        {
+            throw new UsageException("StreamRisk:Engine:MarkAtOnceIntervalMs and CrossRevaluationMs must be between 0 and 3600000");
+        }
+
+        if (!(Engine.CrossRevaluationMove >= 0 && Engine.CrossRevaluationMove < 1))
+        {
+            throw new UsageException("StreamRisk:Engine:CrossRevaluationMove must be in [0, 1)");
+        }
+
         if (Kafka.MaxMessageBytes is < 1024 or > 64 * 1024 * 1024)
         {
             throw new UsageException("StreamRisk:Kafka:MaxMessageBytes must be between 1024 and 67108864");
@@ -103,6 +113,7 @@ public sealed class MonitorSettings
             ProjectionInterval = TimeSpan.FromMilliseconds(Engine.ProjectionIntervalMs),
             LargeMarkMove = Engine.LargeMarkMove,
             MarksProjectAtOnce = Engine.MarksProjectAtOnce,
+            MarkAtOnceInterval = TimeSpan.FromMilliseconds(Engine.MarkAtOnceIntervalMs),
             CrossRevaluationInterval = TimeSpan.FromMilliseconds(Engine.CrossRevaluationMs),
             CrossRevaluationMove = Engine.CrossRevaluationMove,
             DefaultInsuranceFund = Engine.InsuranceFund,
@@ -147,6 +158,7 @@ public sealed class EngineSettings
     public int ProjectionIntervalMs { get; set; } = 100;
     public double LargeMarkMove { get; set; } = 0.005;
     public bool MarksProjectAtOnce { get; set; } = true;
+    public int MarkAtOnceIntervalMs { get; set; } = 500;
     public int CrossRevaluationMs { get; set; } = 1_000;
     public double CrossRevaluationMove { get; set; } = 0.001;
     public double InsuranceFund { get; set; } = 1_000_000;
