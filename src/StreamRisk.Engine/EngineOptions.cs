@@ -21,9 +21,10 @@ public sealed record EngineOptions
 
     /// <summary>
     /// With <see cref="MarksProjectAtOnce"/>: at most one at-once mark projection per symbol per this much event time;
-    /// marks in between (a feed faster than a venue's ~1/s) wait for the throttle slot like book changes.
+    /// marks in between wait for the throttle slot like book changes. Zero (the default): every mark — an alert never
+    /// waits behind its price. A replay of a feed much faster than a venue's ~1 mark/s can trade that for throughput.
     /// </summary>
-    public TimeSpan MarkAtOnceInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan MarkAtOnceInterval { get; init; } = TimeSpan.Zero;
 
     /// <summary>
     /// A symbol's cross holders (accounts whose other liquidation prices move with its mark: two or more cross

@@ -10,10 +10,16 @@ public sealed class MonitorPipelineTests
     private const long T0 = 1_723_161_255_000;
 
     /// <summary>A thin book under a cluster of 50x longs (LP ≈ 98.5 on a 100 mark): a ~1.5% drop runs away.</summary>
-    private static (RiskEngine Engine, EventClock Clock, List<AlertTransition> Alerts, List<SymbolRisk> Risks, MonitorPipeline Pipeline) Scenario()
+    private static (RiskEngine Engine, EventClock Clock, List<AlertTransition> Alerts, List<SymbolRisk> Risks, MonitorPipeline Pipeline) Scenario(
+        TimeSpan markAtOnceInterval = default)
     {
         // A small scenario: the cascade is ~20k of notional, below the default materiality floor of CascadeRisk.
-        var engine = new RiskEngine(new EngineOptions { DefaultInsuranceFund = 1_000, DefaultThresholds = new AlertThresholds { CascadeMinNotional = 0 } });
+        var engine = new RiskEngine(new EngineOptions
+        {
+            DefaultInsuranceFund = 1_000,
+            DefaultThresholds = new AlertThresholds { CascadeMinNotional = 0 },
+            MarkAtOnceInterval = markAtOnceInterval,
+        });
         var clock = new EventClock();
         var alerts = new List<AlertTransition>();
         var risks = new List<SymbolRisk>();
@@ -83,6 +89,29 @@ public sealed class MonitorPipelineTests
     public void MarkInsideAThrottleSlot_ProjectsAtOnce_BookChangesWaitForTheSlot()
     {
         var (engine, clock, _, risks, pipeline) = Scenario();
+        using (pipeline)
+        {
+            var projected = risks.Count;
+            clock.AdvanceTo(T0 + 10);
+            engine.ApplyBookSnapshot(0, 2, [new PriceLevel(9_990, 5)], [new PriceLevel(10_010, 10_000)], T0 + 10);
+            Assert.Equal(projected, risks.Count); // the book change waits for the slot
+
+            clock.AdvanceTo(T0 + 20);
+            engine.ApplyMark(0, 99.9, T0 + 20); // a 0.1% move, far below the large-move trigger
+            Assert.Equal(projected + 1, risks.Count);
+            Assert.Equal(T0 + 20, risks[^1].EventTime);
+
+            clock.AdvanceTo(T0 + 30);
+            engine.ApplyMark(0, 99.8, T0 + 30); // and the next, 10 ms later, too (MarkAtOnceInterval 0)
+            Assert.Equal(projected + 2, risks.Count);
+            Assert.Equal(99.8, risks[^1].Mark);
+        }
+    }
+
+    [Fact]
+    public void MarkAtOnceInterval_MarksFasterThanIt_WaitForTheSlot()
+    {
+        var (engine, clock, _, risks, pipeline) = Scenario(TimeSpan.FromMilliseconds(500));
         using (pipeline)
         {
             // A book change after a quiet slot projects at once and opens a slot; the next one waits for it.

@@ -158,7 +158,7 @@ public sealed class EngineSettings
     public int ProjectionIntervalMs { get; set; } = 100;
     public double LargeMarkMove { get; set; } = 0.005;
     public bool MarksProjectAtOnce { get; set; } = true;
-    public int MarkAtOnceIntervalMs { get; set; } = 500;
+    public int MarkAtOnceIntervalMs { get; set; }
     public int CrossRevaluationMs { get; set; } = 1_000;
     public double CrossRevaluationMove { get; set; } = 0.001;
     public double InsuranceFund { get; set; } = 1_000_000;
