@@ -39,7 +39,7 @@ public sealed class AccountStage
         {
             var t = options.ThresholdsFor(catalog[i].Symbol.Value);
             return t.LargeAccountNotional / (1 + t.Hysteresis);
-        });
+        }, Margins);
         Margins.Listener = new MarginListeners(Ladders, _large);
     }
 
@@ -61,8 +61,11 @@ public sealed class AccountStage
 
     public void ApplyMark(int instrument, double mark, long eventTime)
     {
+        // The margin book takes the mark only when its holders are revalued: until then every figure of the account
+        // stage (margins, ladders, large positions, ADL ranking) is as of the last revaluation, so it is the same
+        // whichever accounts an instance holds (scale-out) and whenever it is read.
         var symbol = SymbolAt(instrument);
-        Margins.SetMark(instrument, mark);
+        symbol.DeferredMark = mark;
         symbol.RevaluationDue = true;
         if (eventTime - symbol.RevaluedAt >= _revaluationMs
             || !(Math.Abs(mark - symbol.RevaluedMark) < _options.CrossRevaluationMove * symbol.RevaluedMark))
@@ -122,10 +125,11 @@ public sealed class AccountStage
 
     private void Revalue(int instrument, Symbol symbol, long eventTime)
     {
-        Margins.RevalueHolders(instrument);
+        Margins.ApplyMark(instrument, symbol.DeferredMark);
+        _large.Repriced(instrument);
         symbol.RevaluationDue = false;
         symbol.RevaluedAt = eventTime;
-        symbol.RevaluedMark = Margins.MarkOf(instrument);
+        symbol.RevaluedMark = symbol.DeferredMark;
     }
 
     private void TouchAll(AccountState account, bool after)
@@ -192,7 +196,7 @@ public sealed class AccountStage
             symbol.TouchesBefore = 0;
             symbol.TouchesAfter = 0;
             Ladders.TakeChanges(instrument, u.Buckets);
-            if (LargeChanged(instrument, symbol))
+            if (_large.TakeChanged(instrument) && LargeChanged(instrument, symbol))
             {
                 u.HasLarge = true;
                 u.Large.AddRange(symbol.Large);
@@ -202,8 +206,7 @@ public sealed class AccountStage
             {
                 symbol.AdlDue = false;
                 u.HasAdl = true;
-                AdlQueue.RankInto(Margins, instrument, longs: true, _options.AdlRanking, AdlCandidates, u.AdlLongs);
-                AdlQueue.RankInto(Margins, instrument, longs: false, _options.AdlRanking, AdlCandidates, u.AdlShorts);
+                AdlQueue.RankBothInto(Margins, instrument, _options.AdlRanking, AdlCandidates, u.AdlLongs, u.AdlShorts);
             }
 
             if (u.IsEmpty)
@@ -275,6 +278,7 @@ public sealed class AccountStage
         public bool RevaluationDue { get; set; }
         public long RevaluedAt { get; set; } = long.MinValue / 2;
         public double RevaluedMark { get; set; } = double.NaN;
+        public double DeferredMark { get; set; } = double.NaN;
         public List<LargePosition> Large { get; } = [];
     }
 }

@@ -12,8 +12,26 @@ namespace StreamRisk.Engine;
 /// ordered by |size| per instrument: at one price notional grows with |size|, so the large positions are a prefix
 /// from the top, and the walk stops at the first that falls short — the very set an update per mark would have kept.
 /// </remarks>
-internal sealed class LargePositions(Func<int, double> minimumNotional) : IMarginListener
+/// <remarks>
+/// Only positions at or above a size floor are kept in order: a quarter of the minimum notional at the mark the floor was
+/// set at. Notional per unit of size is proportional to the mark (linear) or to its inverse (inverse), so while the mark
+/// stays within 4× of that mark no position under the floor can reach the minimum; outside it the floor is set again
+/// from every filed size. Without the floor every position change of a million accounts shifted a sorted list of all of
+/// them (the engine's largest cost at that size).
+/// </remarks>
+internal sealed class LargePositions(Func<int, double> minimumNotional, MarginBook book) : IMarginListener
 {
+    private const double FloorReach = 4;
+
+    // Per instrument: |size| under which a position is filed but not ordered, and the mark it was set at (NaN: none
+    // yet, everything is ordered).
+    private double[] _floor = [];
+    private double[] _floorMark = [];
+
+    // Per instrument: something the large positions show may have changed since the last TakeChanged (a position at or
+    // above the floor was updated or closed, the floor moved, or the instrument was repriced). True until first taken.
+    private bool[] _changed = [];
+
     // Ascending by (|size|, slot); a sorted list rather than a tree so the walk from the top allocates nothing (it runs
     // at every mark).
     private readonly List<List<Entry>> _bySize = [];
@@ -27,29 +45,97 @@ internal sealed class LargePositions(Func<int, double> minimumNotional) : IMargi
         var instrument = account.InstrumentIndexAt(position);
         var size = Math.Abs(account.Positions[position].Size);
         var filedOf = Filed(instrument);
+        var floor = _floor[instrument];
         var wasFiled = filedOf.TryGetValue(account.Slot, out var filed);
+        if (size >= floor || (wasFiled && filed >= floor))
+        {
+            _changed[instrument] = true;
+        }
+
         if (wasFiled && filed.Equals(size))
         {
             return;
         }
 
         var set = _bySize[instrument];
-        if (wasFiled)
+        if (wasFiled && filed >= floor)
         {
             Remove(set, new Entry(filed, account.Slot, account));
         }
 
         filedOf[account.Slot] = size;
-        var at = set.BinarySearch(new Entry(size, account.Slot, account), EntryOrder.Instance);
-        set.Insert(at < 0 ? ~at : at, new Entry(size, account.Slot, account));
+        if (size >= floor)
+        {
+            var at = set.BinarySearch(new Entry(size, account.Slot, account), EntryOrder.Instance);
+            set.Insert(at < 0 ? ~at : at, new Entry(size, account.Slot, account));
+        }
+    }
+
+    /// <summary>A mark moved figures, not sizes: no filing changes, only whether the large positions may show something new.</summary>
+    public void PositionRepriced(AccountState account, int position)
+    {
+        var instrument = account.InstrumentIndexAt(position);
+        Filed(instrument);
+        if (Math.Abs(account.Positions[position].Size) >= _floor[instrument])
+        {
+            _changed[instrument] = true;
+        }
     }
 
     public void PositionClosed(AccountState account, int instrumentIndex)
     {
-        if (Filed(instrumentIndex).Remove(account.Slot, out var filed))
+        if (Filed(instrumentIndex).Remove(account.Slot, out var filed) && filed >= _floor[instrumentIndex])
         {
+            _changed[instrumentIndex] = true;
             Remove(_bySize[instrumentIndex], new Entry(filed, account.Slot, account));
         }
+    }
+
+    /// <summary>The instrument took a new mark: every large position's notional and distance moved.</summary>
+    public void Repriced(int instrumentIndex)
+    {
+        Filed(instrumentIndex);
+        _changed[instrumentIndex] = true;
+    }
+
+    /// <summary>True when the large positions of the instrument may differ from when this was last asked (then false until the next change).</summary>
+    public bool TakeChanged(int instrumentIndex)
+    {
+        Filed(instrumentIndex);
+        var changed = _changed[instrumentIndex];
+        _changed[instrumentIndex] = false;
+        return changed;
+    }
+
+    /// <summary>Sets the floor again when the mark has left the range the current one holds for (see the remarks).</summary>
+    private void EnsureFloor(int instrument, double minimum)
+    {
+        var mark = book.MarkOf(instrument);
+        if (!(mark > 0) || !(minimum > 0))
+        {
+            return; // before the first mark notionals are at each position's entry: everything stays ordered
+        }
+
+        var since = _floorMark[instrument];
+        if (since > 0 && mark <= since * FloorReach && mark >= since / FloorReach)
+        {
+            return;
+        }
+
+        _changed[instrument] = true;
+        _floorMark[instrument] = mark;
+        _floor[instrument] = minimum / FloorReach / book.Catalog[instrument].Notional(1, mark);
+        var set = _bySize[instrument];
+        set.Clear();
+        foreach (var (slot, size) in _filed[instrument])
+        {
+            if (size >= _floor[instrument])
+            {
+                set.Add(new Entry(size, slot, book.Accounts[slot]));
+            }
+        }
+
+        set.Sort(EntryOrder.Instance);
     }
 
     /// <summary>Large positions on one instrument (notional at the current mark), as (account, position index) pairs, into <paramref name="into"/>.</summary>
@@ -62,6 +148,7 @@ internal sealed class LargePositions(Func<int, double> minimumNotional) : IMargi
         }
 
         var minimum = MinimumOf(instrumentIndex);
+        EnsureFloor(instrumentIndex, minimum);
         var set = _bySize[instrumentIndex];
         for (var i = set.Count - 1; i >= 0; i--)
         {
@@ -125,6 +212,16 @@ internal sealed class LargePositions(Func<int, double> minimumNotional) : IMargi
             _filed.Add([]);
         }
 
+        if (_floor.Length <= instrument)
+        {
+            var old = _floor.Length;
+            Array.Resize(ref _floor, _bySize.Count);
+            Array.Resize(ref _floorMark, _bySize.Count);
+            Array.Fill(_floorMark, double.NaN, old, _floorMark.Length - old);
+            Array.Resize(ref _changed, _bySize.Count);
+            Array.Fill(_changed, true, old, _changed.Length - old);
+        }
+
         return _filed[instrument];
     }
 
@@ -163,6 +260,14 @@ internal sealed class MarginListeners(params IMarginListener[] listeners) : IMar
         foreach (var listener in listeners)
         {
             listener.PositionUpdated(account, position);
+        }
+    }
+
+    public void PositionRepriced(AccountState account, int position)
+    {
+        foreach (var listener in listeners)
+        {
+            listener.PositionRepriced(account, position);
         }
     }
 

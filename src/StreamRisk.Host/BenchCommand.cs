@@ -23,6 +23,9 @@ internal static class BenchCommand
         "latency.tickToAlertP99Ms", "projection.gridMicros", "projection.naiveGridMicros", "memory.bytesPerPosition", "replay.eventsPerSecond",
     ];
 
+    /// <summary>The parts <c>--only</c> picks from; each measures the figures with its prefix (engine also measures memory).</summary>
+    private static readonly string[] Parts = ["projection", "engine", "kafka", "latency", "replay"];
+
     public static Command Create(TextWriter output, TextWriter error, TimeProvider time)
     {
         var quick = new Option<bool>("--quick") { Description = "Small sizes: the whole bench in under a minute (a smoke run, not the figures of record)." };
@@ -32,9 +35,13 @@ internal static class BenchCommand
             Description = "Events of the simulated capture the replay figure runs (1000-100000000; default 5,000,000, --quick 20,000).",
             CustomParser = result => Cli.IntInRange(1_000, 100_000_000)(result),
         };
+        var only = new Option<string?>("--only")
+        {
+            Description = $"Run only these parts, comma-separated ({string.Join(", ", Parts)}): for working on one figure; the JSON then has only their keys.",
+        };
         var command = new Command("bench", "Measure issue 9's performance figures against their baselines and targets (table, optional JSON).")
         {
-            quick, json, replayEvents,
+            quick, json, replayEvents, only,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -59,7 +66,27 @@ internal static class BenchCommand
                 sizes = sizes with { ReplayEvents = events };
             }
 
-            var results = await RunAsync(sizes, time, line => error.WriteLine("bench: " + line), cancel).ConfigureAwait(false);
+            var parts = new HashSet<string>(Parts, StringComparer.Ordinal);
+            if (parse.GetValue(only) is { } list)
+            {
+                parts.Clear();
+                foreach (var part in list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (!Parts.Contains(part, StringComparer.Ordinal))
+                    {
+                        throw new UsageException($"--only: '{part}' is not one of {string.Join(", ", Parts)}");
+                    }
+
+                    parts.Add(part);
+                }
+
+                if (parts.Count == 0)
+                {
+                    throw new UsageException($"--only needs at least one of {string.Join(", ", Parts)}");
+                }
+            }
+
+            var results = await RunAsync(sizes, parts, time, line => error.WriteLine("bench: " + line), cancel).ConfigureAwait(false);
             Print(results, output);
             if (jsonPath is not null)
             {
@@ -72,7 +99,7 @@ internal static class BenchCommand
         return command;
     }
 
-    private sealed record BenchResults(BenchSizes Sizes, string KafkaSettings, EngineFigures Engine, KafkaFigures Kafka, LatencyFigures Latency, ProjectionFigures Projection, ReplayFigures Replay, TimeSpan Elapsed);
+    private sealed record BenchResults(BenchSizes Sizes, string KafkaSettings, EngineFigures? Engine, KafkaFigures? Kafka, LatencyFigures? Latency, ProjectionFigures? Projection, ReplayFigures? Replay, TimeSpan Elapsed);
 
     /// <summary>
     /// Kafka client settings for the monitor's consumers, as <c>run</c> takes them from the environment
@@ -93,7 +120,7 @@ internal static class BenchCommand
         return settings;
     }
 
-    private static async Task<BenchResults> RunAsync(BenchSizes sizes, TimeProvider time, Action<string> progress, CancellationToken cancel)
+    private static async Task<BenchResults> RunAsync(BenchSizes sizes, HashSet<string> parts, TimeProvider time, Action<string> progress, CancellationToken cancel)
     {
         var kafkaSettings = KafkaSettingsFromEnvironment();
         if (kafkaSettings.Count > 0)
@@ -106,17 +133,19 @@ internal static class BenchCommand
         try
         {
             // The memory-hungry and the CPU-bound parts first, each in its own scope, so one's garbage does not weigh on the next.
-            var projection = ProjectionBench.Run(sizes.ProjectionPositions, sizes.ProjectionBudget, progress);
+            var projection = parts.Contains("projection") ? ProjectionBench.Run(sizes.ProjectionPositions, sizes.ProjectionBudget, progress) : null;
             cancel.ThrowIfCancellationRequested();
-            var engine = EngineBench.Run(sizes.EngineAccounts, sizes.EngineEvents, sizes.EngineBudget, progress);
+            var engine = parts.Contains("engine") ? EngineBench.Run(sizes.EngineAccounts, sizes.EngineEvents, sizes.EngineBudget, progress) : null;
             Collect();
             cancel.ThrowIfCancellationRequested();
-            var kafka = KafkaIngestBench.Run(sizes.KafkaAccounts, sizes.KafkaEvents, kafkaSettings, progress);
+            var kafka = parts.Contains("kafka") ? KafkaIngestBench.Run(sizes.KafkaAccounts, sizes.KafkaEvents, kafkaSettings, progress) : null;
             Collect();
             cancel.ThrowIfCancellationRequested();
-            var latency = await LatencyBench.RunAsync(sizes.LatencyDuration, sizes.LatencyAccounts, kafkaSettings, time, progress, cancel).ConfigureAwait(false);
+            var latency = parts.Contains("latency")
+                ? await LatencyBench.RunAsync(sizes.LatencyDuration, sizes.LatencyAccounts, kafkaSettings, time, progress, cancel).ConfigureAwait(false)
+                : null;
             Collect();
-            var replay = ReplayBench.Run(sizes.ReplayEvents, sizes.ReplayAccounts, directory, time, progress, cancel);
+            var replay = parts.Contains("replay") ? ReplayBench.Run(sizes.ReplayEvents, sizes.ReplayAccounts, directory, time, progress, cancel) : null;
             var settingsNote = kafkaSettings.Count == 0 ? "default settings" : string.Join(", ", kafkaSettings.Select(s => s.Key + "=" + s.Value));
             return new BenchResults(sizes, settingsNote, engine, kafka, latency, projection, replay, clock.Elapsed);
         }
@@ -133,18 +162,40 @@ internal static class BenchCommand
         GC.Collect();
     }
 
-    private static Dictionary<string, double> Figures(BenchResults r) => new(StringComparer.Ordinal)
+    private static Dictionary<string, double> Figures(BenchResults r)
     {
-        ["engine.eventsPerSecond"] = r.Engine.EventsPerSecond,
-        ["engine.decodeOnlyEventsPerSecond"] = r.Engine.DecodeOnlyEventsPerSecond,
-        ["kafka.ingestRatio"] = r.Kafka.Ratio,
-        ["latency.tickToAlertP50Ms"] = r.Latency.P50Ms,
-        ["latency.tickToAlertP99Ms"] = r.Latency.P99Ms,
-        ["projection.gridMicros"] = r.Projection.GridMicros,
-        ["projection.naiveGridMicros"] = r.Projection.NaiveGridMicros,
-        ["memory.bytesPerPosition"] = r.Engine.BytesPerPosition,
-        ["replay.eventsPerSecond"] = r.Replay.EventsPerSecond,
-    };
+        var figures = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (r.Engine is { } engine)
+        {
+            figures["engine.eventsPerSecond"] = engine.EventsPerSecond;
+            figures["engine.decodeOnlyEventsPerSecond"] = engine.DecodeOnlyEventsPerSecond;
+            figures["memory.bytesPerPosition"] = engine.BytesPerPosition;
+        }
+
+        if (r.Kafka is { } kafka)
+        {
+            figures["kafka.ingestRatio"] = kafka.Ratio;
+        }
+
+        if (r.Latency is { } latency)
+        {
+            figures["latency.tickToAlertP50Ms"] = latency.P50Ms;
+            figures["latency.tickToAlertP99Ms"] = latency.P99Ms;
+        }
+
+        if (r.Projection is { } projection)
+        {
+            figures["projection.gridMicros"] = projection.GridMicros;
+            figures["projection.naiveGridMicros"] = projection.NaiveGridMicros;
+        }
+
+        if (r.Replay is { } replay)
+        {
+            figures["replay.eventsPerSecond"] = replay.EventsPerSecond;
+        }
+
+        return figures;
+    }
 
     private static string Json(BenchResults results)
     {
@@ -155,7 +206,10 @@ internal static class BenchCommand
             json.WriteStartObject();
             foreach (var key in Keys)
             {
-                json.WriteNumber(key, Math.Round(figures[key], 3));
+                if (figures.TryGetValue(key, out var value))
+                {
+                    json.WriteNumber(key, Math.Round(value, 3));
+                }
             }
 
             json.WriteEndObject();
@@ -170,28 +224,51 @@ internal static class BenchCommand
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumn("figure").AddColumn(new TableColumn("measured").RightAligned()).AddColumn(new TableColumn("baseline").RightAligned())
             .AddColumn("target (issue 9)").AddColumn("met").AddColumn("what was run");
-        var engineRatio = r.Engine.EventsPerSecond / r.Engine.DecodeOnlyEventsPerSecond;
-        Row(table, "engine events/s", N(r.Engine.EventsPerSecond), $"decode only {N(r.Engine.DecodeOnlyEventsPerSecond)} (ratio {engineRatio.ToString("G3", CultureInfo.InvariantCulture)})",
-            "≥ 1,000,000 and ≥ 50% of decode only", r.Engine.EventsPerSecond >= 1_000_000 && engineRatio >= 0.5,
-            $"{r.Engine.Accounts:N0} accounts ({r.Engine.Positions:N0} positions), 10 symbols; {r.Engine.Events:N0} events (50% book, 30% marks, 20% positions) in the {s.EngineBudget.TotalSeconds:0} s budget");
-        Row(table, "engine events/s, venue-paced", N(r.Engine.VenueEventsPerSecond), "-", "(not a target: context)", null,
-            $"same engine, {r.Engine.VenueEvents:N0} events: one mark per symbol per second, the rest book deltas (80%) and position changes (20%)");
-        Row(table, "kafka ingest ratio", r.Kafka.Ratio.ToString("0.000", CultureInfo.InvariantCulture),
-            $"monitor {N(r.Kafka.MonitorPerSecond)}/s vs bare consumer {N(r.Kafka.BarePerSecond)}/s (same stream applied in process: {N(r.Kafka.ApplyOnlyPerSecond)}/s)", "≥ 0.9", r.Kafka.Ratio >= 0.9,
-            $"{r.Kafka.Messages:N0} stream messages each, produced live after catching up on {s.KafkaAccounts:N0} accounts; embedded cluster (1 broker)");
-        Row(table, "tick-to-alert p50 ms", r.Latency.P50Ms.ToString("0.0", CultureInfo.InvariantCulture), "-", "-", null,
-            $"{r.Latency.Samples} of {r.Latency.Probes} probe marks alerted; mark → Kafka → monitor → Redis stream (transition made on the engine thread at p50 {r.Latency.EngineP50Ms:0.0} ms)");
-        Row(table, "tick-to-alert p99 ms", r.Latency.P99Ms.ToString("0.0", CultureInfo.InvariantCulture), $"max {r.Latency.MaxMs:0.0}", "≤ 10", r.Latency.P99Ms <= 10,
-            $"background {N(r.Latency.BackgroundPerSecond)} events/s, {s.LatencyAccounts:N0} accounts, {s.LatencyDuration.TotalSeconds:0} s; monitor Kafka: {r.KafkaSettings}");
-        Row(table, "grid + critical shock µs", r.Projection.GridMicros.ToString("0.0", CultureInfo.InvariantCulture),
-            $"naive {r.Projection.NaiveGridMicros:N0} µs (×{r.Projection.NaiveGridMicros / r.Projection.GridMicros:N0})",
-            "≤ 1,000 µs and ≥ 100× faster", r.Projection.GridMicros <= 1000 && r.Projection.NaiveGridMicros >= 100 * r.Projection.GridMicros,
-            $"{r.Projection.Positions:N0} positions, 18 shocks + 2 searches (critical shock down {Shock(r.Projection.CriticalShockDown)}, up {Shock(r.Projection.CriticalShockUp)}), results equal");
-        Row(table, "memory bytes/position", r.Engine.BytesPerPosition.ToString("0", CultureInfo.InvariantCulture), "-", "≤ 256", r.Engine.BytesPerPosition <= 256,
-            $"managed heap +{r.Engine.HeapGrowth / 1e6:N0} MB for {r.Engine.Positions:N0} positions");
-        Row(table, "replay events/s", N(r.Replay.EventsPerSecond),
-            $"{r.Replay.MarketSeconds:N0} s of market in {r.Replay.Seconds:N1} s (×{r.Replay.MarketSeconds / r.Replay.Seconds:N0} real time)", "≥ 1,000,000", r.Replay.EventsPerSecond >= 1_000_000,
-            $"{r.Replay.Events:N0} simulated events ({ReplayBench.TouchUpdatesPerStep} book messages per symbol per 100 ms on top of the simulator's), {r.Replay.Accounts:N0} accounts, {r.Replay.Projections:N0} projections, {r.Replay.Alerts:N0} alert transitions");
+        if (r.Engine is not null)
+        {
+            var engineRatio = r.Engine.EventsPerSecond / r.Engine.DecodeOnlyEventsPerSecond;
+            Row(table, "engine events/s", N(r.Engine.EventsPerSecond), $"decode only {N(r.Engine.DecodeOnlyEventsPerSecond)} (ratio {engineRatio.ToString("G3", CultureInfo.InvariantCulture)})",
+                "≥ 1,000,000 and ≥ 50% of decode only", r.Engine.EventsPerSecond >= 1_000_000 && engineRatio >= 0.5,
+                $"{r.Engine.Accounts:N0} accounts ({r.Engine.Positions:N0} positions), 10 symbols; {r.Engine.Events:N0} events (50% book, 30% marks, 20% positions) in the {s.EngineBudget.TotalSeconds:0} s budget");
+            Row(table, "engine events/s, venue-paced", N(r.Engine.VenueEventsPerSecond), "-", "(not a target: context)", null,
+                $"same engine, {r.Engine.VenueEvents:N0} events: one mark per symbol per second, the rest book deltas (80%) and position changes (20%)");
+        }
+
+        if (r.Kafka is not null)
+        {
+            Row(table, "kafka ingest ratio", r.Kafka.Ratio.ToString("0.000", CultureInfo.InvariantCulture),
+                $"monitor {N(r.Kafka.MonitorPerSecond)}/s vs bare consumer {N(r.Kafka.BarePerSecond)}/s (same stream applied in process: {N(r.Kafka.ApplyOnlyPerSecond)}/s)", "≥ 0.9", r.Kafka.Ratio >= 0.9,
+                $"{r.Kafka.Messages:N0} stream messages each, produced live after catching up on {s.KafkaAccounts:N0} accounts; embedded cluster (1 broker)");
+        }
+
+        if (r.Latency is not null)
+        {
+            Row(table, "tick-to-alert p50 ms", r.Latency.P50Ms.ToString("0.0", CultureInfo.InvariantCulture), "-", "-", null,
+                $"{r.Latency.Samples} of {r.Latency.Probes} probe marks alerted; mark → Kafka → monitor → Redis stream (transition made on the engine thread at p50 {r.Latency.EngineP50Ms:0.0} ms)");
+            Row(table, "tick-to-alert p99 ms", r.Latency.P99Ms.ToString("0.0", CultureInfo.InvariantCulture), $"max {r.Latency.MaxMs:0.0}", "≤ 10", r.Latency.P99Ms <= 10,
+                $"background {N(r.Latency.BackgroundPerSecond)} events/s, {s.LatencyAccounts:N0} accounts, {s.LatencyDuration.TotalSeconds:0} s; monitor Kafka: {r.KafkaSettings}");
+        }
+
+        if (r.Projection is not null)
+        {
+            Row(table, "grid + critical shock µs", r.Projection.GridMicros.ToString("0.0", CultureInfo.InvariantCulture),
+                $"naive {r.Projection.NaiveGridMicros:N0} µs (×{r.Projection.NaiveGridMicros / r.Projection.GridMicros:N0})",
+                "≤ 1,000 µs and ≥ 100× faster", r.Projection.GridMicros <= 1000 && r.Projection.NaiveGridMicros >= 100 * r.Projection.GridMicros,
+                $"{r.Projection.Positions:N0} positions, 18 shocks + 2 searches (critical shock down {Shock(r.Projection.CriticalShockDown)}, up {Shock(r.Projection.CriticalShockUp)}), results equal");
+        }
+
+        if (r.Engine is not null)
+        {
+            Row(table, "memory bytes/position", r.Engine.BytesPerPosition.ToString("0", CultureInfo.InvariantCulture), "-", "≤ 256", r.Engine.BytesPerPosition <= 256,
+                $"managed heap +{r.Engine.HeapGrowth / 1e6:N0} MB for {r.Engine.Positions:N0} positions");
+        }
+
+        if (r.Replay is not null)
+        {
+            Row(table, "replay events/s", N(r.Replay.EventsPerSecond),
+                $"{r.Replay.MarketSeconds:N0} s of market in {r.Replay.Seconds:N1} s (×{r.Replay.MarketSeconds / r.Replay.Seconds:N0} real time)", "≥ 1,000,000", r.Replay.EventsPerSecond >= 1_000_000,
+                $"{r.Replay.Events:N0} simulated events ({ReplayBench.TouchUpdatesPerStep} book messages per symbol per 100 ms on top of the simulator's), {r.Replay.Accounts:N0} accounts, {r.Replay.Projections:N0} projections, {r.Replay.Alerts:N0} alert transitions");
+        }
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
         console.Profile.Width = 200;

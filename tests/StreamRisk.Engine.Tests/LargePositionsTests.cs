@@ -19,7 +19,7 @@ public sealed class LargePositionsTests
             double[] reference = [60_000, 60_000];
             double[] minimum = [250_000, 4];
             var book = new MarginBook(MarginProfile.Binance, catalog);
-            var large = new LargePositions(i => minimum[i]);
+            var large = new LargePositions(i => minimum[i], book);
             book.Listener = large;
 
             for (var step = 0; step < 300; step++)
@@ -28,8 +28,12 @@ public sealed class LargePositionsTests
                 var id = new AccountId("a" + random.Next(30));
                 switch (random.Next(10))
                 {
-                    case < 4:
+                    case < 3:
                         book.ApplyMark(instrument, reference[instrument] * (0.6 + (random.NextDouble() * 0.8)));
+                        break;
+                    case < 4:
+                        // Far moves (0.1× to 10×): past the size floor's reach both ways, so it is set again.
+                        book.ApplyMark(instrument, reference[instrument] * Math.Pow(10, (random.NextDouble() * 2) - 1));
                         break;
                     case < 5:
                         book.ApplyBalance(id, 1_000 + (random.NextDouble() * 50_000));

@@ -83,9 +83,27 @@ public sealed class AdlQueue
     /// </summary>
     public static void RankInto(MarginBook book, int instrumentIndex, bool longs, AdlRanking ranking, int top, List<AdlCandidate> candidates)
     {
-        ArgumentNullException.ThrowIfNull(book);
         ArgumentNullException.ThrowIfNull(candidates);
-        candidates.Clear();
+        var others = new List<AdlCandidate>(0);
+        if (longs)
+        {
+            RankBothInto(book, instrumentIndex, ranking, top, candidates, others, wantShorts: false);
+        }
+        else
+        {
+            RankBothInto(book, instrumentIndex, ranking, top, others, candidates, wantLongs: false);
+        }
+    }
+
+    /// <summary>Both sides' rankings in one pass over the holders (the account stage refreshes both on the same cadence).</summary>
+    public static void RankBothInto(MarginBook book, int instrumentIndex, AdlRanking ranking, int top, List<AdlCandidate> longs, List<AdlCandidate> shorts,
+        bool wantLongs = true, bool wantShorts = true)
+    {
+        ArgumentNullException.ThrowIfNull(book);
+        ArgumentNullException.ThrowIfNull(longs);
+        ArgumentNullException.ThrowIfNull(shorts);
+        longs.Clear();
+        shorts.Clear();
         var mark = book.MarkOf(instrumentIndex);
         var holders = book.HoldersOf(instrumentIndex);
         for (var entry = 0; entry < holders.Used; entry++)
@@ -102,18 +120,20 @@ public sealed class AdlQueue
             }
 
             var p = account.Positions[i];
-            if ((p.Size > 0) != longs)
+            var isLong = p.Size > 0;
+            if (!(isLong ? wantLongs : wantShorts))
             {
                 continue;
             }
 
             var price = double.IsNaN(mark) ? p.Mark : mark;
             var equity = p.IsIsolated ? p.IsolatedMargin + account.PositionMargins[i].UnrealizedPnl : account.Margin.CrossEquity;
-            Offer(candidates, new AdlCandidate(account.Id.Value, Score(ranking, in p, price, equity), Math.Abs(p.Size), p.Entry), top);
+            Offer(isLong ? longs : shorts, new AdlCandidate(account.Id.Value, Score(ranking, in p, price, equity), Math.Abs(p.Size), p.Entry), top);
         }
 
         // Span sort with a static comparison: no delegate or comparer allocated per ranking.
-        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates).Sort(static (a, b) => RankOrder(a, b));
+        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(longs).Sort(static (a, b) => RankOrder(a, b));
+        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(shorts).Sort(static (a, b) => RankOrder(a, b));
     }
 
     // Keeps the best `top` candidates as a heap whose root ranks last: a holder that does not beat the root costs one

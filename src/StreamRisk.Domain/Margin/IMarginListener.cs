@@ -9,6 +9,12 @@ public interface IMarginListener
     /// <summary>Position <paramref name="position"/> of the account has new margin figures (size, LP or BP may have moved).</summary>
     void PositionUpdated(AccountState account, int position);
 
+    /// <summary>
+    /// Like <see cref="PositionUpdated"/>, after a mark: LP, BP and notional may have moved, the size has not (a listener
+    /// keyed by size can skip its lookup).
+    /// </summary>
+    void PositionRepriced(AccountState account, int position) => PositionUpdated(account, position);
+
     /// <summary>The account no longer holds a position on this instrument.</summary>
     void PositionClosed(AccountState account, int instrumentIndex);
 }

@@ -77,30 +77,9 @@ public sealed class MarginBook
     /// <returns>How many accounts were recomputed.</returns>
     public int ApplyMark(int instrumentIndex, double mark)
     {
-        SetMark(instrumentIndex, mark);
-        return RevalueHolders(instrumentIndex);
-    }
-
-    /// <summary>
-    /// Records a mark without revaluing its holders (see <see cref="RevalueHolders"/>): every account read sees it
-    /// (figures are brought up to date on read), but listeners hear nothing until the holders are revalued.
-    /// </summary>
-    public void SetMark(int instrumentIndex, double mark)
-    {
         EnsureInstrumentSlots();
         _marks[instrumentIndex] = mark;
         _markCounts[instrumentIndex]++;
-    }
-
-    /// <summary>
-    /// Recomputes, at the instrument's current mark, every holder whose liquidation or bankruptcy prices can move with
-    /// it, and tells the listeners.
-    /// </summary>
-    /// <returns>How many accounts hold the instrument.</returns>
-    public int RevalueHolders(int instrumentIndex)
-    {
-        EnsureInstrumentSlots();
-        var mark = _marks[instrumentIndex];
         var holders = _holders[instrumentIndex];
         for (var entry = 0; entry < holders.Used; entry++)
         {
@@ -112,7 +91,7 @@ public sealed class MarginBook
             }
 
             account.UpdateMark(account.IndexOf(instrumentIndex), mark);
-            Recompute(account);
+            Recompute(account, repriced: true);
         }
 
         return holders.Count;
@@ -192,7 +171,8 @@ public sealed class MarginBook
         return account;
     }
 
-    private void Recompute(AccountState account)
+    /// <param name="repriced">Only marks changed (no size): listeners are told through <see cref="IMarginListener.PositionRepriced"/>.</param>
+    private void Recompute(AccountState account, bool repriced = false)
     {
         account.Recompute(Profile);
         for (var i = 0; i < account.PositionCount; i++)
@@ -205,7 +185,14 @@ public sealed class MarginBook
             // A cross account's LPs all move together, so every position is reported, not only the changed one.
             for (var i = 0; i < account.PositionCount; i++)
             {
-                listener.PositionUpdated(account, i);
+                if (repriced)
+                {
+                    listener.PositionRepriced(account, i);
+                }
+                else
+                {
+                    listener.PositionUpdated(account, i);
+                }
             }
         }
     }
