@@ -317,30 +317,54 @@ public sealed class ProjectorStage
             prices.Add(_rounds[i].TriggerPrice);
         }
 
-        // The largest positions the chain reaches, named for ops (from the large positions, not a full scan).
-        var top = state.LargePositions()
-            .Where(x => (x.Size > 0) == down && x.HasLiquidationPrice && (down ? x.LiquidationPrice >= p.FinalPrice : x.LiquidationPrice <= p.FinalPrice))
-            .OrderByDescending(x => x.Notional)
-            .ThenBy(x => x.Account, StringComparer.Ordinal)
-            .Take(_options.ExplanationAccounts)
-            .Select(x => x.Account)
-            .ToList();
+        // The largest positions the chain reaches, named for ops (from the large positions, not a full scan): the first
+        // few by notional (largest first, ties by account), kept by insertion — no sort of every large position.
+        var keep = _options.ExplanationAccounts;
+        var best = new List<LargePosition>(keep + 1);
+        foreach (var list in state.LargeLists())
+        {
+            foreach (var x in list)
+            {
+                if ((x.Size > 0) != down || !x.HasLiquidationPrice || !(down ? x.LiquidationPrice >= p.FinalPrice : x.LiquidationPrice <= p.FinalPrice))
+                {
+                    continue;
+                }
+
+                var at = best.Count;
+                while (at > 0 && Before(x, best[at - 1]))
+                {
+                    at--;
+                }
+
+                if (at < keep)
+                {
+                    best.Insert(at, x);
+                    if (best.Count > keep)
+                    {
+                        best.RemoveAt(keep);
+                    }
+                }
+            }
+        }
+
+        var top = best.ConvertAll(x => x.Account);
         return new CascadeChain(s, p.FinalPrice, p.Amplification, prices, p.LiquidatedAccounts, p.LiquidatedNotional, top);
+
+        static bool Before(LargePosition a, LargePosition b) =>
+            a.Notional != b.Notional ? a.Notional > b.Notional : string.CompareOrdinal(a.Account, b.Account) < 0;
     }
 
     private static List<NearLiquidation> NearLiquidation(SymbolState state, AlertThresholds thresholds)
     {
         var list = new List<NearLiquidation>();
-        foreach (var position in state.LargePositions())
+        foreach (var source in state.LargeLists())
         {
-            if (!position.HasLiquidationPrice)
+            foreach (var position in source)
             {
-                continue;
-            }
-
-            if (position.Distance <= thresholds.LargeAccountDistance * (1 + thresholds.Hysteresis))
-            {
-                list.Add(new NearLiquidation(position.Account, position.Size, position.Notional, position.LiquidationPrice, position.Distance));
+                if (position.HasLiquidationPrice && position.Distance <= thresholds.LargeAccountDistance * (1 + thresholds.Hysteresis))
+                {
+                    list.Add(new NearLiquidation(position.Account, position.Size, position.Notional, position.LiquidationPrice, position.Distance));
+                }
             }
         }
 
@@ -402,7 +426,8 @@ public sealed class ProjectorStage
             list.AddRange(positions);
         }
 
-        public IEnumerable<LargePosition> LargePositions() => _large.Values.SelectMany(x => x);
+        /// <summary>The large positions as each source sent them (no enumerator chain: read on every projection).</summary>
+        public SortedDictionary<int, List<LargePosition>>.ValueCollection LargeLists() => _large.Values;
 
         public void SetAdl(int source, List<AdlCandidate> longs, List<AdlCandidate> shorts)
         {

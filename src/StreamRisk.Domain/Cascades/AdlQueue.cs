@@ -119,7 +119,23 @@ public sealed class AdlQueue
                 continue;
             }
 
-            var p = account.Positions[i];
+            double equity;
+            PositionTerms p;
+            if (account.PositionCount == 1)
+            {
+                // A lone position's equity straight from its terms, as MarginCalculator forms it (same operations, same
+                // bits), without bringing the account's figures up to date: most holders are like this, and a ranking
+                // would otherwise recompute every one whose mark moved since it was last read.
+                p = account.RawTermsAt(0);
+                var pnl = p.Instrument.UnrealizedPnl(p.Size, p.Entry, double.IsNaN(mark) ? p.Mark : mark);
+                equity = p.IsIsolated ? p.IsolatedMargin + pnl : account.Balance + (0.0 + pnl);
+            }
+            else
+            {
+                p = account.Positions[i];
+                equity = p.IsIsolated ? p.IsolatedMargin + account.PositionMargins[i].UnrealizedPnl : account.Margin.CrossEquity;
+            }
+
             var isLong = p.Size > 0;
             if (!(isLong ? wantLongs : wantShorts))
             {
@@ -127,7 +143,6 @@ public sealed class AdlQueue
             }
 
             var price = double.IsNaN(mark) ? p.Mark : mark;
-            var equity = p.IsIsolated ? p.IsolatedMargin + account.PositionMargins[i].UnrealizedPnl : account.Margin.CrossEquity;
             Offer(isLong ? longs : shorts, new AdlCandidate(account.Id.Value, Score(ranking, in p, price, equity), Math.Abs(p.Size), p.Entry), top);
         }
 

@@ -93,6 +93,9 @@ public sealed class AccountState
 
     public int InstrumentIndexAt(int position) => _instrumentIndexes[position];
 
+    /// <summary>A position's terms as last stored, without bringing marks up to date (size, entry, margin and instrument are current; the mark may not be).</summary>
+    internal PositionTerms RawTermsAt(int position) => _terms[position];
+
     internal int IndexOf(int instrumentIndex)
     {
         for (var i = 0; i < PositionCount; i++)

@@ -102,11 +102,31 @@ public sealed class AdlQueueTests
             book.ApplyAccount(new AccountId("a" + rng.Next(100_000)), 100 * rng.Next(1, 4), positions);
         }
 
+        book.ApplyMark(sym, 100.5);
+        book.ApplyMark(other, 99.5);
+        // Marks the lone positions skip: the ranking must see them (it scores them from their terms, not a refresh).
         book.ApplyMark(sym, 101);
         book.ApplyMark(other, 99);
         foreach (var longs in new[] { true, false })
         {
-            var reference = AdlQueue.Rank(book, sym, longs, AdlRanking.PnlTimesLeverage, int.MaxValue);
+            // Reference: every holder scored from its figures brought up to date, a full sort, a cut.
+            var reference = new List<AdlCandidate>();
+            foreach (var account in book.Accounts)
+            {
+                for (var i = 0; i < account.PositionCount; i++)
+                {
+                    var p = account.Positions[i];
+                    if (account.InstrumentIndexAt(i) != sym || (p.Size > 0) != longs)
+                    {
+                        continue;
+                    }
+
+                    var equity = p.IsIsolated ? p.IsolatedMargin + account.PositionMargins[i].UnrealizedPnl : account.Margin.CrossEquity;
+                    reference.Add(new AdlCandidate(account.Id.Value, AdlQueue.Score(AdlRanking.PnlTimesLeverage, in p, 101, equity), Math.Abs(p.Size), p.Entry));
+                }
+            }
+
+            reference.Sort((a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : string.CompareOrdinal(a.Account, b.Account));
             var expected = reference.Take(top).ToList();
 
             var actual = AdlQueue.Rank(book, sym, longs, AdlRanking.PnlTimesLeverage, top);
