@@ -54,6 +54,12 @@ public sealed class AlertBook
         var value = shock ?? double.NaN;
         // Severity by how small the move is: a third of the threshold or less is critical.
         var severity = value <= limit / 3 ? AlertSeverity.Critical : value <= limit * 2 / 3 ? AlertSeverity.Warning : AlertSeverity.Info;
+        var bucket = Bucket(value * 1000, linear: true);
+        if (!Emits(AlertRule.CascadeRisk, risk.Symbol, direction, raise, keep, severity, bucket))
+        {
+            return;
+        }
+
         var metrics = new List<AlertMetric> { new("criticalShock", value), new("threshold", limit), new("mark", risk.Mark) };
         string explanation;
         if (chain is null)
@@ -75,7 +81,7 @@ public sealed class AlertBook
             AlertSeverity.Warning => $"Raise initial margin for new {risk.Symbol} positions; watch book depth.",
             _ => "Watch.",
         };
-        Track(AlertRule.CascadeRisk, risk, direction, raise, keep, severity, Bucket(value * 1000, linear: true), metrics, explanation, action, output);
+        Track(AlertRule.CascadeRisk, risk, direction, raise, keep, severity, bucket, metrics, explanation, action, output);
     }
 
     private void FundAtRisk(SymbolRisk risk, AlertThresholds t, string direction, double? drainShock, double adlNotional, List<AlertTransition> output)
@@ -84,6 +90,11 @@ public sealed class AlertBook
         var keep = drainShock is { } k && k <= t.FundShockLimit * (1 + t.Hysteresis);
         var value = drainShock ?? double.NaN;
         var severity = value <= t.FundShockLimit / 4 ? AlertSeverity.Critical : AlertSeverity.Warning;
+        if (!Emits(AlertRule.InsuranceFundAtRisk, risk.Symbol, direction, raise, keep, severity, Bucket(value * 1000, linear: true)))
+        {
+            return;
+        }
+
         var explanation = string.Create(CultureInfo.InvariantCulture,
             $"A {Pct(value)} move {direction} on {risk.Symbol} drains the insurance fund ({risk.InsuranceFund:N0}); about {adlNotional:N0} of profitable positions would be auto-deleveraged.");
         Track(AlertRule.InsuranceFundAtRisk, risk, direction, raise, keep, severity, Bucket(value * 1000, linear: true),
@@ -106,6 +117,11 @@ public sealed class AlertBook
         var raise = liquidatable > 0 && ratio >= t.WallRatio;
         var keep = ratio >= t.WallRatio / (1 + t.Hysteresis);
         var severity = ratio >= 3 * t.WallRatio ? AlertSeverity.Critical : ratio >= 2 * t.WallRatio ? AlertSeverity.Warning : AlertSeverity.Info;
+        if (!Emits(AlertRule.LiquidationWall, risk.Symbol, direction, raise, keep, severity, Bucket(ratio, linear: false)))
+        {
+            return;
+        }
+
         var explanation = string.Create(CultureInfo.InvariantCulture,
             $"{liquidatable:N0} of positions liquidate within {Pct(t.WallBand)} {direction} of {risk.Mark:N2}, against {depth:N0} of resting {(down ? "bids" : "asks")} in the same band ({ratio:0.00}x).");
         Track(AlertRule.LiquidationWall, risk, direction, raise, keep, severity, Bucket(ratio, linear: false),
@@ -123,6 +139,11 @@ public sealed class AlertBook
             var keep = near.Notional >= t.LargeAccountNotional / (1 + t.Hysteresis) && near.Distance <= t.LargeAccountDistance * (1 + t.Hysteresis);
             var severity = near.Distance <= t.LargeAccountDistance / 4 ? AlertSeverity.Critical
                 : near.Distance <= t.LargeAccountDistance / 2 ? AlertSeverity.Warning : AlertSeverity.Info;
+            if (!Emits(AlertRule.LargeAccountNearLiquidation, risk.Symbol, near.Account, raise, keep, severity, Bucket(near.Distance * 200, linear: true)))
+            {
+                continue;
+            }
+
             var explanation = string.Create(CultureInfo.InvariantCulture,
                 $"Account {near.Account} holds {near.Notional:N0} of {risk.Symbol} ({near.Size:0.####}) with its liquidation price {near.LiquidationPrice:N2} only {Pct(near.Distance, 2)} from the mark {risk.Mark:N2}.");
             Track(AlertRule.LargeAccountNearLiquidation, risk, near.Account, raise, keep, severity, Bucket(near.Distance * 200, linear: true),
@@ -149,6 +170,11 @@ public sealed class AlertBook
         var raise = drop >= t.DepthDrop;
         var keep = drop >= t.DepthDrop / (1 + t.Hysteresis);
         var severity = drop >= 0.75 ? AlertSeverity.Critical : AlertSeverity.Warning;
+        if (!Emits(AlertRule.LiquidityWithdrawal, risk.Symbol, "book", raise, keep, severity, Bucket(drop * 20, linear: true)))
+        {
+            return;
+        }
+
         var explanation = string.Create(CultureInfo.InvariantCulture,
             $"Depth within ±1% of {risk.Symbol} fell {Pct(drop, 0)}, from {risk.DepthNearMarkPeak:N0} to {risk.DepthNearMark:N0}, within {t.DepthWindow.TotalSeconds:0} s.");
         Track(AlertRule.LiquidityWithdrawal, risk, "book", raise, keep, severity, Bucket(drop * 20, linear: true),
@@ -163,11 +189,30 @@ public sealed class AlertBook
         var raise = rate >= t.LiquidationRate && move >= t.PriceMove;
         var keep = rate >= t.LiquidationRate / (1 + t.Hysteresis) && move >= t.PriceMove / (1 + t.Hysteresis);
         var severity = rate >= 2 * t.LiquidationRate && move >= 2 * t.PriceMove ? AlertSeverity.Critical : AlertSeverity.Warning;
+        if (!Emits(AlertRule.CascadeInProgress, risk.Symbol, "live", raise, keep, severity, Bucket(rate, linear: false)))
+        {
+            return;
+        }
+
         var explanation = string.Create(CultureInfo.InvariantCulture,
             $"{rate:N0}/s of liquidations on {risk.Symbol} over the last {t.CascadeWindow.TotalSeconds:0} s while the mark moved {Pct(risk.PriceMove, 2)}: a cascade is under way.");
         Track(AlertRule.CascadeInProgress, risk, "live", raise, keep, severity, Bucket(rate, linear: false),
             [new("liquidationRate", rate), new("priceMove", risk.PriceMove)],
             explanation, $"Consider a circuit breaker on {risk.Symbol}: pause liquidations into the book or widen price bands.", output);
+    }
+
+    /// <summary>
+    /// Whether <see cref="Track"/> would emit a transition with these inputs (it changes nothing): most evaluations emit
+    /// none, and then the explanation and metrics are not worth formatting.
+    /// </summary>
+    private bool Emits(AlertRule rule, string symbol, string qualifier, bool raise, bool keep, AlertSeverity severity, long bucket)
+    {
+        if (!_open.TryGetValue((rule, symbol, qualifier), out var open))
+        {
+            return raise;
+        }
+
+        return !keep || severity != open.Severity || bucket != open.Bucket;
     }
 
     /// <summary>Moves one (rule, symbol, qualifier) through its lifecycle.</summary>
