@@ -16,9 +16,7 @@ public sealed class AccountState
 {
     private PositionTerms[] _terms;
     private PositionMargin[] _results;
-    private int[] _instrumentIndexes;
-    private bool[] _ignoresMark;
-    private long[] _marksSeen; // per position: the book's mark count of its instrument when last recomputed
+    private Leg[] _legs;
     private readonly MarginBook? _book;
 
     internal AccountState(AccountId id, int slot, MarginBook? book = null)
@@ -26,11 +24,11 @@ public sealed class AccountState
         Id = id;
         Slot = slot;
         _book = book;
-        _ignoresMark = new bool[2];
-        _marksSeen = new long[2];
-        _terms = new PositionTerms[2];
-        _results = new PositionMargin[2];
-        _instrumentIndexes = new int[2];
+        // Room for one position: most accounts hold one, and every array slot is paid for by every account (memory
+        // per position at a million accounts); a second leg doubles them.
+        _terms = new PositionTerms[1];
+        _results = new PositionMargin[1];
+        _legs = new Leg[1];
     }
 
     public AccountId Id { get; }
@@ -89,9 +87,9 @@ public sealed class AccountState
     /// the last recomputation): the position is isolated or the account's only cross position, and its own LP does not
     /// depend on its mark.
     /// </summary>
-    internal bool IgnoresMark(int position) => _ignoresMark[position];
+    internal bool IgnoresMark(int position) => _legs[position].IgnoresMark;
 
-    public int InstrumentIndexAt(int position) => _instrumentIndexes[position];
+    public int InstrumentIndexAt(int position) => _legs[position].Instrument;
 
     /// <summary>A position's terms as last stored, without bringing marks up to date (size, entry, margin and instrument are current; the mark may not be).</summary>
     internal PositionTerms RawTermsAt(int position) => _terms[position];
@@ -100,7 +98,7 @@ public sealed class AccountState
     {
         for (var i = 0; i < PositionCount; i++)
         {
-            if (_instrumentIndexes[i] == instrumentIndex)
+            if (_legs[i].Instrument == instrumentIndex)
             {
                 return i;
             }
@@ -118,13 +116,11 @@ public sealed class AccountState
             {
                 Array.Resize(ref _terms, PositionCount * 2);
                 Array.Resize(ref _results, PositionCount * 2);
-                Array.Resize(ref _instrumentIndexes, PositionCount * 2);
-                Array.Resize(ref _ignoresMark, PositionCount * 2);
-                Array.Resize(ref _marksSeen, PositionCount * 2);
+                Array.Resize(ref _legs, PositionCount * 2);
             }
 
             i = PositionCount++;
-            _instrumentIndexes[i] = instrumentIndex;
+            _legs[i] = new Leg { Instrument = instrumentIndex };
         }
 
         _terms[i] = terms;
@@ -140,7 +136,7 @@ public sealed class AccountState
 
         var last = --PositionCount;
         _terms[i] = _terms[last];
-        _instrumentIndexes[i] = _instrumentIndexes[last];
+        _legs[i] = _legs[last];
         _terms[last] = default;
         return true;
     }
@@ -173,7 +169,7 @@ public sealed class AccountState
 
         for (var i = 0; i < PositionCount; i++)
         {
-            if (_marksSeen[i] != _book.MarkCountOf(_instrumentIndexes[i]))
+            if (_legs[i].MarksSeen != _book.MarkCountOf(_legs[i].Instrument))
             {
                 ApplyCurrentMarks();
                 Compute(_book.Profile);
@@ -191,8 +187,8 @@ public sealed class AccountState
 
         for (var i = 0; i < PositionCount; i++)
         {
-            var instrument = _instrumentIndexes[i];
-            _marksSeen[i] = _book.MarkCountOf(instrument);
+            var instrument = _legs[i].Instrument;
+            _legs[i].MarksSeen = _book.MarkCountOf(instrument);
             var mark = _book.MarkOf(instrument);
             if (!double.IsNaN(mark) && _terms[i].Mark != mark)
             {
@@ -238,12 +234,20 @@ public sealed class AccountState
             }
             else
             {
-                _ignoresMark[i] = false;
+                _legs[i].IgnoresMark = false;
                 continue;
             }
 
-            _ignoresMark[i] = double.IsFinite(own.UnrealizedPnl) && double.IsFinite(own.MaintenanceMargin)
+            _legs[i].IgnoresMark = double.IsFinite(own.UnrealizedPnl) && double.IsFinite(own.MaintenanceMargin)
                 && MarginCalculator.LiquidationPriceIgnoresMark(profile.TierBasis, in p, collateral, otherMm, own.LiquidationPrice);
         }
+    }
+
+    /// <summary>Per position: its instrument, whether a mark of it can be skipped, and the mark count it last saw (one array, not three).</summary>
+    private struct Leg
+    {
+        public int Instrument;
+        public bool IgnoresMark;
+        public long MarksSeen;
     }
 }
