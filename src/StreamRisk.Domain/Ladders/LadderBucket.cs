@@ -52,3 +52,9 @@ public static class LadderQuanta
     /// <summary>|size| in size units.</summary>
     public static long UnitsOf(double size) => (long)Math.Round(Math.Abs(size) / SizeUnit);
 }
+
+/// <summary>
+/// What one position adds to its symbol's bucketed ladder: its liquidation bucket, size in 10⁻⁸ units and bankruptcy
+/// bucket (see <see cref="LadderBucket"/>); not present when it has no liquidation price.
+/// </summary>
+internal readonly record struct LadderContribution(bool Present, bool IsLong, long Tick, long SizeUnits, long BankruptcyTick);

@@ -6,16 +6,14 @@ namespace StreamRisk.Domain.Ladders;
 /// The bucketed ladders of the accounts one instance (or one account partition) holds: per symbol and side, the
 /// exact totals on each tick, kept in step with a <see cref="MarginBook"/> as its listener. Records which buckets
 /// changed so an update carries only those (absolute values: applying one twice is harmless). Single writer.
+/// What each position contributes now is kept next to the position (<see cref="AccountState.LadderAt"/>), so a move
+/// takes the old contribution out exactly: one instance per <see cref="MarginBook"/>.
 /// </summary>
 public sealed class PartialLadders : IMarginListener
 {
     private readonly List<SymbolLadders> _symbols = [];
     private readonly List<int> _changedSymbols = [];
 
-    // What each position contributes now, per instrument by account slot, so a move takes the old contribution out
-    // exactly. Sparse (a dictionary per instrument): a dense slot-indexed array per instrument cost every account as
-    // many entries as there are instruments, held or not.
-    private readonly List<Dictionary<int, Contribution>> _contributions = [];
 
     /// <summary>
     /// Record which buckets changed, for <see cref="TakeChanges"/> (an account stage that sends updates elsewhere). Off
@@ -80,50 +78,45 @@ public sealed class PartialLadders : IMarginListener
         var terms = account.Positions[position];
         var margin = account.PositionMargins[position];
         var symbol = Symbol(instrument, terms.Instrument.TickSize);
-        var now = default(Contribution);
+        var now = default(LadderContribution);
         if (margin.HasLiquidationPrice)
         {
             var isLong = terms.Size > 0;
             // No finite bankruptcy price (equity never reaches zero on that side) settles at the LP, as on the exact ladder.
             var bankruptcy = double.IsNaN(margin.BankruptcyPrice) ? margin.LiquidationPrice : margin.BankruptcyPrice;
-            now = new Contribution(true, isLong, LadderQuanta.TickOf(margin.LiquidationPrice, symbol.Tick, isLong),
+            now = new LadderContribution(true, isLong, LadderQuanta.TickOf(margin.LiquidationPrice, symbol.Tick, isLong),
                 LadderQuanta.UnitsOf(terms.Size), LadderQuanta.TickOf(bankruptcy, symbol.Tick, isLong));
         }
 
-        var held = ContributionsOf(instrument);
-        ref var entry = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(held, account.Slot);
-        var found = !System.Runtime.CompilerServices.Unsafe.IsNullRef(ref entry);
-        var old = found ? entry : default;
-        if (old == now)
+        ref var held = ref account.LadderAt(position);
+        if (held == now)
         {
             return; // most recomputations leave a position where it was
         }
 
-        Move(instrument, symbol, old, now);
-        if (!now.Present)
-        {
-            held.Remove(account.Slot);
-        }
-        else if (found)
-        {
-            entry = now;
-        }
-        else
-        {
-            held[account.Slot] = now;
-        }
+        Move(instrument, symbol, held, now);
+        held = now;
     }
 
     public void PositionClosed(AccountState account, int instrumentIndex)
     {
         ArgumentNullException.ThrowIfNull(account);
-        if (instrumentIndex < _contributions.Count && _contributions[instrumentIndex].Remove(account.Slot, out var held) && held.Present)
+        var position = account.IndexOf(instrumentIndex);
+        if (position < 0)
+        {
+            return;
+        }
+
+        ref var held = ref account.LadderAt(position);
+        if (held.Present)
         {
             Move(instrumentIndex, _symbols[instrumentIndex], held, default);
         }
+
+        held = default;
     }
 
-    private void Move(int instrument, SymbolLadders symbol, Contribution from, Contribution to)
+    private void Move(int instrument, SymbolLadders symbol, LadderContribution from, LadderContribution to)
     {
         if (from.Present)
         {
@@ -142,7 +135,7 @@ public sealed class PartialLadders : IMarginListener
         }
     }
 
-    private static void Add(SymbolLadders symbol, Contribution c, int sign)
+    private static void Add(SymbolLadders symbol, LadderContribution c, int sign)
     {
         var buckets = c.IsLong ? symbol.Longs : symbol.Shorts;
         buckets.TryGetValue(c.Tick, out var bucket);
@@ -197,18 +190,6 @@ public sealed class PartialLadders : IMarginListener
 
         return symbol;
     }
-
-    private Dictionary<int, Contribution> ContributionsOf(int instrument)
-    {
-        while (_contributions.Count <= instrument)
-        {
-            _contributions.Add([]);
-        }
-
-        return _contributions[instrument];
-    }
-
-    private readonly record struct Contribution(bool Present, bool IsLong, long Tick, long SizeUnits, long BankruptcyTick);
 
     private sealed class SymbolLadders
     {

@@ -91,6 +91,9 @@ public sealed class AccountState
 
     public int InstrumentIndexAt(int position) => _legs[position].Instrument;
 
+    /// <summary>The position's ladder contribution, for the one <see cref="Ladders.PartialLadders"/> following the book.</summary>
+    internal ref Ladders.LadderContribution LadderAt(int position) => ref _legs[position].Ladder;
+
     /// <summary>A position's terms as last stored, without bringing marks up to date (size, entry, margin and instrument are current; the mark may not be).</summary>
     internal PositionTerms RawTermsAt(int position) => _terms[position];
 
@@ -144,6 +147,7 @@ public sealed class AccountState
     internal void Clear()
     {
         Array.Clear(_terms, 0, PositionCount);
+        Array.Clear(_legs, 0, PositionCount);
         PositionCount = 0;
     }
 
@@ -243,11 +247,17 @@ public sealed class AccountState
         }
     }
 
-    /// <summary>Per position: its instrument, whether a mark of it can be skipped, and the mark count it last saw (one array, not three).</summary>
+    /// <summary>
+    /// Per position: its instrument, whether a mark of it can be skipped, the mark count it last saw, and its ladder
+    /// contribution — one array, next to the position, instead of three arrays and a dictionary entry per position.
+    /// </summary>
     private struct Leg
     {
         public int Instrument;
         public bool IgnoresMark;
         public long MarksSeen;
+
+        /// <summary>What the position adds to its symbol's bucketed ladder now (kept by the book's <see cref="Ladders.PartialLadders"/>).</summary>
+        public Ladders.LadderContribution Ladder;
     }
 }

@@ -15,6 +15,6 @@ public interface IMarginListener
     /// </summary>
     void PositionRepriced(AccountState account, int position) => PositionUpdated(account, position);
 
-    /// <summary>The account no longer holds a position on this instrument.</summary>
+    /// <summary>The account's position on this instrument is closing (called just before it is removed from the account).</summary>
     void PositionClosed(AccountState account, int instrumentIndex);
 }

@@ -145,10 +145,12 @@ public sealed class MarginBook
         EnsureInstrumentSlots();
         if (size == 0)
         {
-            if (account.Remove(instrumentIndex))
+            if (account.IndexOf(instrumentIndex) >= 0)
             {
-                _holders[instrumentIndex].Remove(account.Slot);
+                // Listeners hear of it while the position is still there: the ladders take its contribution out.
                 Listener?.PositionClosed(account, instrumentIndex);
+                account.Remove(instrumentIndex);
+                _holders[instrumentIndex].Remove(account.Slot);
             }
 
             return;
