@@ -94,6 +94,10 @@ public sealed class AccountState
     /// <summary>The position's ladder contribution, for the one <see cref="Ladders.PartialLadders"/> following the book.</summary>
     internal ref Ladders.LadderContribution LadderAt(int position) => ref _legs[position].Ladder;
 
+    internal int HolderEntryAt(int position) => _legs[position].HolderEntry;
+
+    internal void SetHolderEntry(int position, int entry) => _legs[position].HolderEntry = entry;
+
     /// <summary>A position's terms as last stored, without bringing marks up to date (size, entry, margin and instrument are current; the mark may not be).</summary>
     internal PositionTerms RawTermsAt(int position) => _terms[position];
 
@@ -110,10 +114,12 @@ public sealed class AccountState
         return -1;
     }
 
-    internal void Set(int instrumentIndex, in PositionTerms terms)
+    /// <returns>The position's index, and whether it is new (the caller files it with the instrument's holders).</returns>
+    internal (int Position, bool Added) Set(int instrumentIndex, in PositionTerms terms)
     {
         var i = IndexOf(instrumentIndex);
-        if (i < 0)
+        var added = i < 0;
+        if (added)
         {
             if (PositionCount == _terms.Length)
             {
@@ -127,6 +133,7 @@ public sealed class AccountState
         }
 
         _terms[i] = terms;
+        return (i, added);
     }
 
     internal bool Remove(int instrumentIndex)
@@ -256,6 +263,9 @@ public sealed class AccountState
         public int Instrument;
         public bool IgnoresMark;
         public long MarksSeen;
+
+        /// <summary>Where the account sits in the instrument's <see cref="HolderSet"/>.</summary>
+        public int HolderEntry;
 
         /// <summary>What the position adds to its symbol's bucketed ladder now (kept by the book's <see cref="Ladders.PartialLadders"/>).</summary>
         public Ladders.LadderContribution Ladder;

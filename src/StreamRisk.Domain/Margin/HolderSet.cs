@@ -20,7 +20,6 @@ internal sealed class HolderSet
     // to the entries so a mark walks a byte array and touches only the accounts it must recompute.
     private bool[] _skips = new bool[16];
     private int[] _nextFree = new int[16];
-    private int[] _entryOfSlot = [];
     private int _used;
     private int _freeList = None;
 
@@ -33,23 +32,15 @@ internal sealed class HolderSet
 
     public bool Skips(int entry) => _skips[entry];
 
-    public void SetSkips(int slot, bool skips)
-    {
-        if (slot < _entryOfSlot.Length && _entryOfSlot[slot] != None)
-        {
-            _skips[_entryOfSlot[slot]] = skips;
-        }
-    }
+    public void SetSkips(int entry, bool skips) => _skips[entry] = skips;
 
-    public bool Add(AccountState account)
+    /// <summary>
+    /// Adds an account that does not hold the instrument yet; returns its entry, which the caller keeps with the
+    /// position (<see cref="AccountState"/>'s leg): no slot-to-entry table per instrument (4 bytes per account per
+    /// instrument, held or not).
+    /// </summary>
+    public int Add(AccountState account)
     {
-        var slot = account.Slot;
-        EnsureSlot(slot);
-        if (_entryOfSlot[slot] != None)
-        {
-            return false;
-        }
-
         int entry;
         if (_freeList != None)
         {
@@ -70,34 +61,15 @@ internal sealed class HolderSet
 
         _entries[entry] = account;
         _skips[entry] = false;
-        _entryOfSlot[slot] = entry;
         Count++;
-        return true;
+        return entry;
     }
 
-    public bool Remove(int slot)
+    public void Remove(int entry)
     {
-        if (slot >= _entryOfSlot.Length || _entryOfSlot[slot] == None)
-        {
-            return false;
-        }
-
-        var entry = _entryOfSlot[slot];
-        _entryOfSlot[slot] = None;
         _entries[entry] = null;
         _nextFree[entry] = _freeList;
         _freeList = entry;
         Count--;
-        return true;
-    }
-
-    private void EnsureSlot(int slot)
-    {
-        if (slot >= _entryOfSlot.Length)
-        {
-            var old = _entryOfSlot.Length;
-            Array.Resize(ref _entryOfSlot, Math.Max(slot + 1, Math.Max(16, old * 2)));
-            Array.Fill(_entryOfSlot, None, old, _entryOfSlot.Length - old);
-        }
     }
 }

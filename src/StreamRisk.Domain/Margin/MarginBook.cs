@@ -125,7 +125,7 @@ public sealed class MarginBook
         for (var i = account.PositionCount - 1; i >= 0; i--)
         {
             var instrument = account.InstrumentIndexAt(i);
-            _holders[instrument].Remove(account.Slot);
+            _holders[instrument].Remove(account.HolderEntryAt(i));
             Listener?.PositionClosed(account, instrument);
         }
 
@@ -145,20 +145,24 @@ public sealed class MarginBook
         EnsureInstrumentSlots();
         if (size == 0)
         {
-            if (account.IndexOf(instrumentIndex) >= 0)
+            var closing = account.IndexOf(instrumentIndex);
+            if (closing >= 0)
             {
                 // Listeners hear of it while the position is still there: the ladders take its contribution out.
                 Listener?.PositionClosed(account, instrumentIndex);
+                _holders[instrumentIndex].Remove(account.HolderEntryAt(closing));
                 account.Remove(instrumentIndex);
-                _holders[instrumentIndex].Remove(account.Slot);
             }
 
             return;
         }
 
         var mark = _marks[instrumentIndex];
-        account.Set(instrumentIndex, new PositionTerms(Catalog[instrumentIndex], size, entry, isolatedMargin, double.IsNaN(mark) ? entry : mark));
-        _holders[instrumentIndex].Add(account);
+        var (position, added) = account.Set(instrumentIndex, new PositionTerms(Catalog[instrumentIndex], size, entry, isolatedMargin, double.IsNaN(mark) ? entry : mark));
+        if (added)
+        {
+            account.SetHolderEntry(position, _holders[instrumentIndex].Add(account));
+        }
     }
 
     private AccountState GetOrAdd(AccountId id)
@@ -179,7 +183,7 @@ public sealed class MarginBook
         account.Recompute(Profile);
         for (var i = 0; i < account.PositionCount; i++)
         {
-            _holders[account.InstrumentIndexAt(i)].SetSkips(account.Slot, account.IgnoresMark(i));
+            _holders[account.InstrumentIndexAt(i)].SetSkips(account.HolderEntryAt(i), account.IgnoresMark(i));
         }
 
         if (Listener is { } listener)
