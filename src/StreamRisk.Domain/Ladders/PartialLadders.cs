@@ -138,16 +138,13 @@ public sealed class PartialLadders : IMarginListener
     private static void Add(SymbolLadders symbol, LadderContribution c, int sign)
     {
         var buckets = c.IsLong ? symbol.Longs : symbol.Shorts;
-        buckets.TryGetValue(c.Tick, out var bucket);
         var delta = new LadderBucket(1, c.SizeUnits, (Int128)c.SizeUnits * c.BankruptcyTick);
+        // One hash lookup for the read and the write (a bucket is touched by every move of every position).
+        ref var bucket = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(buckets, c.Tick, out _);
         bucket = sign > 0 ? bucket + delta : bucket - delta;
         if (bucket.IsEmpty)
         {
             buckets.Remove(c.Tick);
-        }
-        else
-        {
-            buckets[c.Tick] = bucket;
         }
 
         (c.IsLong ? symbol.LongView : symbol.ShortView)?.Changed(c.Tick);
