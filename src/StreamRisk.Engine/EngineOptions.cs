@@ -29,7 +29,7 @@ public sealed record EngineOptions
     /// <summary>
     /// A symbol's cross holders (accounts whose other liquidation prices move with its mark: two or more cross
     /// positions) are revalued at its first mark this long (event time) after their last revaluation, or at once on a
-    /// <see cref="CrossRevaluationMove"/>; marks in between are kept and every account read sees them. Venues publish
+    /// <see cref="CrossRevaluationMove"/>; until then the account stage holds the symbol's last revalued mark. Venues publish
     /// marks about once a second (Binance markPrice@1s), so at a venue's pace every mark revalues; a faster feed is
     /// coalesced instead of recomputing every cross holder per mark (the monitor's dominant cost). Zero: every mark.
     /// </summary>

@@ -11,8 +11,6 @@ namespace StreamRisk.Engine;
 /// (notional at the current mark ≥ the symbol's minimum) cannot be kept per update. Instead every position is kept
 /// ordered by |size| per instrument: at one price notional grows with |size|, so the large positions are a prefix
 /// from the top, and the walk stops at the first that falls short — the very set an update per mark would have kept.
-/// </remarks>
-/// <remarks>
 /// Only positions at or above a size floor are kept in order: a quarter of the minimum notional at the mark the floor was
 /// set at. Notional per unit of size is proportional to the mark (linear) or to its inverse (inverse), so while the mark
 /// stays within 4× of that mark no position under the floor can reach the minimum; outside it the floor is set again

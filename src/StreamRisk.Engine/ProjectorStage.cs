@@ -109,8 +109,8 @@ public sealed class ProjectorStage
         var state = _symbols[instrument];
         state.Mark = mark;
         state.Marks.Add(eventTime, mark);
-        // At once at a venue's pace; a feed faster than that goes through the throttle like book changes, so a symbol
-        // does not project twice per slot (a book change and then its mark at the same instant).
+        // Every mark at once by default; with MarkAtOnceInterval, marks faster than it go through the throttle like book
+        // changes (a fast replay then does not project twice per slot: a book change and its mark at the same instant).
         var atOnce = _options.MarksProjectAtOnce && eventTime - state.AtOnceMarkAt >= (long)_options.MarkAtOnceInterval.TotalMilliseconds;
         if (atOnce)
         {

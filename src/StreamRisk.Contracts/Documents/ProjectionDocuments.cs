@@ -127,8 +127,7 @@ public sealed class ProjectionRequest
         bids.Load(Bids.ToArray());
         var asks = new SideDepth();
         asks.Load(Asks.ToArray());
-        var longsQueue = AdlQueue.Build(book, symbol, longs: true, AdlRanking);
-        var shortsQueue = AdlQueue.Build(book, symbol, longs: false, AdlRanking);
+        var (longsQueue, shortsQueue) = AdlQueue.BuildBoth(book, symbol, AdlRanking);
 
         var rounds = new CascadeRound[4096];
         var projections = new List<ShockProjectionResult>();

@@ -90,14 +90,15 @@ public sealed class AlertBook
         var keep = drainShock is { } k && k <= t.FundShockLimit * (1 + t.Hysteresis);
         var value = drainShock ?? double.NaN;
         var severity = value <= t.FundShockLimit / 4 ? AlertSeverity.Critical : AlertSeverity.Warning;
-        if (!Emits(AlertRule.InsuranceFundAtRisk, risk.Symbol, direction, raise, keep, severity, Bucket(value * 1000, linear: true)))
+        var bucket = Bucket(value * 1000, linear: true);
+        if (!Emits(AlertRule.InsuranceFundAtRisk, risk.Symbol, direction, raise, keep, severity, bucket))
         {
             return;
         }
 
         var explanation = string.Create(CultureInfo.InvariantCulture,
             $"A {Pct(value)} move {direction} on {risk.Symbol} drains the insurance fund ({risk.InsuranceFund:N0}); about {adlNotional:N0} of profitable positions would be auto-deleveraged.");
-        Track(AlertRule.InsuranceFundAtRisk, risk, direction, raise, keep, severity, Bucket(value * 1000, linear: true),
+        Track(AlertRule.InsuranceFundAtRisk, risk, direction, raise, keep, severity, bucket,
             [new("drainShock", value), new("insuranceFund", risk.InsuranceFund), new("adlNotional", adlNotional)], explanation,
             $"Top up the {risk.Symbol} insurance fund or tighten position limits; warn ADL-exposed counterparties.", output);
     }
@@ -117,14 +118,15 @@ public sealed class AlertBook
         var raise = liquidatable > 0 && ratio >= t.WallRatio;
         var keep = ratio >= t.WallRatio / (1 + t.Hysteresis);
         var severity = ratio >= 3 * t.WallRatio ? AlertSeverity.Critical : ratio >= 2 * t.WallRatio ? AlertSeverity.Warning : AlertSeverity.Info;
-        if (!Emits(AlertRule.LiquidationWall, risk.Symbol, direction, raise, keep, severity, Bucket(ratio, linear: false)))
+        var bucket = Bucket(ratio, linear: false);
+        if (!Emits(AlertRule.LiquidationWall, risk.Symbol, direction, raise, keep, severity, bucket))
         {
             return;
         }
 
         var explanation = string.Create(CultureInfo.InvariantCulture,
             $"{liquidatable:N0} of positions liquidate within {Pct(t.WallBand)} {direction} of {risk.Mark:N2}, against {depth:N0} of resting {(down ? "bids" : "asks")} in the same band ({ratio:0.00}x).");
-        Track(AlertRule.LiquidationWall, risk, direction, raise, keep, severity, Bucket(ratio, linear: false),
+        Track(AlertRule.LiquidationWall, risk, direction, raise, keep, severity, bucket,
             [new("liquidatableNotional", liquidatable), new("bookDepth", depth), new("ratio", double.IsFinite(ratio) ? ratio : double.MaxValue), new("band", t.WallBand)],
             explanation, $"Expect forced {(down ? "selling" : "buying")} to overwhelm the book near {risk.Mark:N2}; consider liquidity incentives or price bands.", output);
     }
@@ -139,14 +141,15 @@ public sealed class AlertBook
             var keep = near.Notional >= t.LargeAccountNotional / (1 + t.Hysteresis) && near.Distance <= t.LargeAccountDistance * (1 + t.Hysteresis);
             var severity = near.Distance <= t.LargeAccountDistance / 4 ? AlertSeverity.Critical
                 : near.Distance <= t.LargeAccountDistance / 2 ? AlertSeverity.Warning : AlertSeverity.Info;
-            if (!Emits(AlertRule.LargeAccountNearLiquidation, risk.Symbol, near.Account, raise, keep, severity, Bucket(near.Distance * 200, linear: true)))
+            var bucket = Bucket(near.Distance * 200, linear: true);
+            if (!Emits(AlertRule.LargeAccountNearLiquidation, risk.Symbol, near.Account, raise, keep, severity, bucket))
             {
                 continue;
             }
 
             var explanation = string.Create(CultureInfo.InvariantCulture,
                 $"Account {near.Account} holds {near.Notional:N0} of {risk.Symbol} ({near.Size:0.####}) with its liquidation price {near.LiquidationPrice:N2} only {Pct(near.Distance, 2)} from the mark {risk.Mark:N2}.");
-            Track(AlertRule.LargeAccountNearLiquidation, risk, near.Account, raise, keep, severity, Bucket(near.Distance * 200, linear: true),
+            Track(AlertRule.LargeAccountNearLiquidation, risk, near.Account, raise, keep, severity, bucket,
                 [new("notional", near.Notional), new("distance", near.Distance), new("liquidationPrice", near.LiquidationPrice)],
                 explanation, $"Contact {near.Account} for margin or reduce the position in slices before it hits the book.", output);
         }
@@ -170,14 +173,15 @@ public sealed class AlertBook
         var raise = drop >= t.DepthDrop;
         var keep = drop >= t.DepthDrop / (1 + t.Hysteresis);
         var severity = drop >= 0.75 ? AlertSeverity.Critical : AlertSeverity.Warning;
-        if (!Emits(AlertRule.LiquidityWithdrawal, risk.Symbol, "book", raise, keep, severity, Bucket(drop * 20, linear: true)))
+        var bucket = Bucket(drop * 20, linear: true);
+        if (!Emits(AlertRule.LiquidityWithdrawal, risk.Symbol, "book", raise, keep, severity, bucket))
         {
             return;
         }
 
         var explanation = string.Create(CultureInfo.InvariantCulture,
             $"Depth within ±1% of {risk.Symbol} fell {Pct(drop, 0)}, from {risk.DepthNearMarkPeak:N0} to {risk.DepthNearMark:N0}, within {t.DepthWindow.TotalSeconds:0} s.");
-        Track(AlertRule.LiquidityWithdrawal, risk, "book", raise, keep, severity, Bucket(drop * 20, linear: true),
+        Track(AlertRule.LiquidityWithdrawal, risk, "book", raise, keep, severity, bucket,
             [new("depth", risk.DepthNearMark), new("peakDepth", risk.DepthNearMarkPeak), new("drop", drop)],
             explanation, "Market makers are pulling quotes: expect larger price impact from any liquidation.", output);
     }
@@ -189,14 +193,15 @@ public sealed class AlertBook
         var raise = rate >= t.LiquidationRate && move >= t.PriceMove;
         var keep = rate >= t.LiquidationRate / (1 + t.Hysteresis) && move >= t.PriceMove / (1 + t.Hysteresis);
         var severity = rate >= 2 * t.LiquidationRate && move >= 2 * t.PriceMove ? AlertSeverity.Critical : AlertSeverity.Warning;
-        if (!Emits(AlertRule.CascadeInProgress, risk.Symbol, "live", raise, keep, severity, Bucket(rate, linear: false)))
+        var bucket = Bucket(rate, linear: false);
+        if (!Emits(AlertRule.CascadeInProgress, risk.Symbol, "live", raise, keep, severity, bucket))
         {
             return;
         }
 
         var explanation = string.Create(CultureInfo.InvariantCulture,
             $"{rate:N0}/s of liquidations on {risk.Symbol} over the last {t.CascadeWindow.TotalSeconds:0} s while the mark moved {Pct(risk.PriceMove, 2)}: a cascade is under way.");
-        Track(AlertRule.CascadeInProgress, risk, "live", raise, keep, severity, Bucket(rate, linear: false),
+        Track(AlertRule.CascadeInProgress, risk, "live", raise, keep, severity, bucket,
             [new("liquidationRate", rate), new("priceMove", risk.PriceMove)],
             explanation, $"Consider a circuit breaker on {risk.Symbol}: pause liquidations into the book or widen price bands.", output);
     }

@@ -51,6 +51,14 @@ public sealed class AdlQueue
     public static AdlQueue Build(MarginBook book, int instrumentIndex, bool longs, AdlRanking ranking) =>
         FromRanked(ranking, longs, Rank(book, instrumentIndex, longs, ranking, int.MaxValue), int.MaxValue);
 
+    /// <summary>Both sides' queues of <paramref name="instrumentIndex"/>, ranked in one pass.</summary>
+    public static (AdlQueue Longs, AdlQueue Shorts) BuildBoth(MarginBook book, int instrumentIndex, AdlRanking ranking)
+    {
+        List<AdlCandidate> longs = [], shorts = [];
+        RankBothInto(book, instrumentIndex, ranking, int.MaxValue, longs, shorts);
+        return (FromRanked(ranking, longs: true, longs, int.MaxValue), FromRanked(ranking, longs: false, shorts, int.MaxValue));
+    }
+
     /// <summary>
     /// The queue of candidates ranked elsewhere (partial queues of several account partitions, each already in rank
     /// order), cut to its first <paramref name="top"/>: the top of each part holds the top of the whole, so merging
@@ -72,32 +80,14 @@ public sealed class AdlQueue
     /// <summary>The first <paramref name="top"/> ADL candidates of one side of one instrument, in rank order.</summary>
     public static List<AdlCandidate> Rank(MarginBook book, int instrumentIndex, bool longs, AdlRanking ranking, int top)
     {
-        var candidates = new List<AdlCandidate>();
-        RankInto(book, instrumentIndex, longs, ranking, top, candidates);
-        return candidates;
-    }
-
-    /// <summary>
-    /// <see cref="Rank"/> into a list the caller reuses: a pass over the instrument's holders (not every account) and a
-    /// sort, allocating nothing once the list has grown to the holders' count.
-    /// </summary>
-    public static void RankInto(MarginBook book, int instrumentIndex, bool longs, AdlRanking ranking, int top, List<AdlCandidate> candidates)
-    {
-        ArgumentNullException.ThrowIfNull(candidates);
-        var others = new List<AdlCandidate>(0);
-        if (longs)
-        {
-            RankBothInto(book, instrumentIndex, ranking, top, candidates, others, wantShorts: false);
-        }
-        else
-        {
-            RankBothInto(book, instrumentIndex, ranking, top, others, candidates, wantLongs: false);
-        }
+        List<AdlCandidate> longSide = [], shortSide = [];
+        RankBothInto(book, instrumentIndex, ranking, top, longSide, shortSide);
+        return longs ? longSide : shortSide;
     }
 
     /// <summary>Both sides' rankings in one pass over the holders (the account stage refreshes both on the same cadence).</summary>
-    public static void RankBothInto(MarginBook book, int instrumentIndex, AdlRanking ranking, int top, List<AdlCandidate> longs, List<AdlCandidate> shorts,
-        bool wantLongs = true, bool wantShorts = true)
+    /// <remarks>A pass over the instrument's holders (not every account) and a bounded heap per side, allocating nothing once the lists have grown to <paramref name="top"/>.</remarks>
+    public static void RankBothInto(MarginBook book, int instrumentIndex, AdlRanking ranking, int top, List<AdlCandidate> longs, List<AdlCandidate> shorts)
     {
         ArgumentNullException.ThrowIfNull(book);
         ArgumentNullException.ThrowIfNull(longs);
@@ -137,11 +127,6 @@ public sealed class AdlQueue
             }
 
             var isLong = p.Size > 0;
-            if (!(isLong ? wantLongs : wantShorts))
-            {
-                continue;
-            }
-
             var price = double.IsNaN(mark) ? p.Mark : mark;
             Offer(isLong ? longs : shorts, new AdlCandidate(account.Id.Value, Score(ranking, in p, price, equity), Math.Abs(p.Size), p.Entry), top);
         }

@@ -14,7 +14,6 @@ public sealed class PartialLadders : IMarginListener
     private readonly List<SymbolLadders> _symbols = [];
     private readonly List<int> _changedSymbols = [];
 
-
     /// <summary>
     /// Record which buckets changed, for <see cref="TakeChanges"/> (an account stage that sends updates elsewhere). Off
     /// when the projector reads these buckets directly through <see cref="View"/> (one process).

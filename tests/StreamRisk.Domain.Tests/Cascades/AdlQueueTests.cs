@@ -82,7 +82,7 @@ public sealed class AdlQueueTests
     [InlineData(2, 5)]
     [InlineData(3, 256)]
     [InlineData(4, 5_000)]
-    public void RankInto_Top_EqualsAFullSortCut(int seed, int top)
+    public void Rank_Top_EqualsAFullSortCut(int seed, int top)
     {
         // The bounded heap against the plain reference: score every holder, sort, cut. Scores tie often (few distinct
         // sizes, entries and balances), so the ties-by-id order is exercised too.
