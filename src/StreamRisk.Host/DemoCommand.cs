@@ -66,7 +66,8 @@ internal static class DemoCommand
             var limit = parse.GetValue(duration);
             var settings = new MonitorSettings
             {
-                Kafka = new KafkaSettings { BootstrapServers = cluster.BootstrapServers, TopicPrefix = topics.Instruments[..^"instruments".Length], SessionTimeoutMs = 6000, HeartbeatIntervalMs = 2000 },
+                Kafka = new KafkaSettings { BootstrapServers = cluster.BootstrapServers, TopicPrefix = topics.Instruments[..^"instruments".Length], SessionTimeoutMs = 6000, HeartbeatIntervalMs = 2000,
+                    FetchWaitMaxMs = EmbeddedKafkaCluster.FetchWaitMaxMs },
                 Redis = new RedisSettings { Configuration = redisConfiguration ?? string.Empty },
                 Dashboard = new DashboardSettings { Urls = dashboardUrls, Token = dashboardToken },
             };

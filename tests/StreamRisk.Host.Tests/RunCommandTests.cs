@@ -66,6 +66,18 @@ public sealed class RunCommandTests : IDisposable
         Assert.Single(run.Error.Trim().Split('\n'));
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(300_001)]
+    public async Task FetchWaitOutsideLibrdkafkasRange_OneLineExitTwo(int wait)
+    {
+        var run = await CliRun.InvokeAsync("run", "--config", Write("""{"StreamRisk":{"Kafka":{"BootstrapServers":"k:9092","FetchWaitMaxMs":""" + wait + "}}}"));
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Contains("StreamRisk:Kafka:FetchWaitMaxMs must be between 0 and 300000", run.Error, StringComparison.Ordinal);
+        Assert.Single(run.Error.Trim().Split('\n'));
+    }
+
     [Fact]
     public async Task MissingConfigFile_ExitTwo()
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using StackExchange.Redis;
 using StreamRisk.Contracts;
+using StreamRisk.Contracts.Alerts;
 using StreamRisk.Contracts.Wire;
 using StreamRisk.Domain;
 using StreamRisk.Domain.Books;
@@ -73,6 +74,7 @@ internal static class LatencyBench
             Kafka = new KafkaSettings
             {
                 BootstrapServers = cluster.BootstrapServers, GroupId = "bench-latency", SessionTimeoutMs = 3000, HeartbeatIntervalMs = 1000,
+                FetchWaitMaxMs = EmbeddedKafkaCluster.FetchWaitMaxMs, // as the demo: the mock holds empty fetches the whole wait
                 Settings = new Dictionary<string, string>(kafkaSettings, StringComparer.Ordinal),
             },
             Redis = new RedisSettings { Configuration = redisServer.ConnectionString },
@@ -132,6 +134,7 @@ internal static class LatencyBench
         {
             await using var redis = await ConnectionMultiplexer.ConnectAsync(redisServer.ConnectionString).ConfigureAwait(false);
             var db = redis.GetDatabase();
+            using var watch = await ProbeWatch.StartAsync(redis, new AlertKeys("streamrisk")).ConfigureAwait(false);
             RedisValue last = "0-0";
             var mark = 100.0;
             var step = 0.4;
@@ -141,9 +144,10 @@ internal static class LatencyBench
             var ready = Stopwatch.StartNew();
             while (true)
             {
-                probes.Send(writer.Mark(Probe, time.GetUtcNow().ToUnixTimeMilliseconds(), mark));
+                var warmUp = watch.Expect(time.GetUtcNow().ToUnixTimeMilliseconds());
+                probes.Send(writer.Mark(Probe, warmUp, mark));
                 probes.Flush(TimeSpan.FromSeconds(5));
-                if (Await(db, ref last, TimeSpan.FromSeconds(1)) is not null)
+                if (watch.Wait(TimeSpan.FromSeconds(1)) is not null)
                 {
                     break;
                 }
@@ -155,8 +159,7 @@ internal static class LatencyBench
             }
 
             progress($"latency: probing for {duration.TotalSeconds:0} s under the background load");
-            // Probes at random phases against the 100 ms projection slot: a probe sent right after the previous one's
-            // projection would always wait a whole slot.
+            // Probes at random phases against the background's 100 ms projection slots and revaluations.
             var random = new Random(17);
             var samples = new List<double>();
             var engineSide = new List<double>();
@@ -172,19 +175,28 @@ internal static class LatencyBench
                 }
 
                 mark = Math.Round(mark + step, 2);
-                Thread.Sleep(random.Next(200));
-                Drain(db, ref last);
+                Thread.Sleep(random.Next(100));
                 Interlocked.Exchange(ref transitionMade, 0);
+                var eventTime = watch.Expect(time.GetUtcNow().ToUnixTimeMilliseconds());
                 var sent = Stopwatch.GetTimestamp();
-                probes.Send(writer.Mark(Probe, time.GetUtcNow().ToUnixTimeMilliseconds(), mark));
-                probes.Flush(TimeSpan.FromSeconds(5));
+                // No Flush here: the probe producer sends at once (linger.ms 0), and Flush returns only after its ~10 ms
+                // wait for the delivery report, which measured the bench's own producer, not the monitor (every
+                // sample then read ≥ 10 ms while the engine thread had the transition at ~2 ms). A probe whose
+                // delivery fails simply never alerts and is not counted.
+                probes.Send(writer.Mark(Probe, eventTime, mark));
                 probesSent++;
-                if (Await(db, ref last, ProbeWindow) is { } seen)
+                if (watch.Wait(ProbeWindow) is { } seen)
                 {
                     samples.Add(Stopwatch.GetElapsedTime(sent, seen).TotalMilliseconds);
                     if (Interlocked.Read(ref transitionMade) is > 0 and var made)
                     {
                         engineSide.Add(Stopwatch.GetElapsedTime(sent, made).TotalMilliseconds);
+                    }
+
+                    // The channel message and the stream entry come from one atomic script: the entry must be there.
+                    if (!InStream(db, ref last, eventTime))
+                    {
+                        throw new InvalidOperationException("bench: a probe alert was published on its channel but is not in the alert stream");
                     }
                 }
 
@@ -224,39 +236,83 @@ internal static class LatencyBench
     /// <summary>Nearest-rank percentile of sorted samples.</summary>
     internal static double Percentile(List<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 
-    /// <summary>Skips stream entries already there (transitions of earlier probes arriving late).</summary>
-    private static void Drain(IDatabase db, ref RedisValue last)
+    /// <summary>Reads the alert stream past <paramref name="last"/>; whether it holds a probe transition of <paramref name="eventTime"/> or later.</summary>
+    private static bool InStream(IDatabase db, ref RedisValue last, long eventTime)
     {
+        var found = false;
         while (db.StreamRead("streamrisk:alerts", last, 1000) is { Length: > 0 } entries)
         {
-            last = entries[^1].Id;
-        }
-    }
-
-    /// <summary>Polls the alert stream (every millisecond) for a transition of the probe symbol; the timestamp it was seen at.</summary>
-    private static long? Await(IDatabase db, ref RedisValue last, TimeSpan window)
-    {
-        var started = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetElapsedTime(started) < window)
-        {
-            var entries = db.StreamRead("streamrisk:alerts", last, 100);
-            var now = Stopwatch.GetTimestamp();
             foreach (var entry in entries)
             {
                 last = entry.Id;
-                if (entry["symbol"] == Probe.Value)
-                {
-                    Drain(db, ref last);
-                    return now;
-                }
-            }
-
-            if (entries.Length == 0)
-            {
-                Thread.Sleep(1);
+                found |= entry["symbol"] == Probe.Value && ProbeWatch.EventTimeOf(entry["alert"]) >= eventTime;
             }
         }
 
-        return null;
+        return found;
+    }
+
+    /// <summary>
+    /// Sees a probe transition the moment Redis pushes it. The publisher's script adds the stream entry and publishes
+    /// the same JSON on the alert's channel in one atomic step, so the push arrives after the entry is readable: timing
+    /// the push times the stream (slightly later, never earlier), without polling the stream every millisecond — that
+    /// loop cost up to a millisecond per sample and took CPU from the monitor it measured on these two cores.
+    /// </summary>
+    private sealed class ProbeWatch : IDisposable
+    {
+        private readonly ISubscriber _subscriber;
+        private readonly RedisChannel _channel;
+        private readonly ManualResetEventSlim _arrived = new();
+        private long _from = long.MaxValue;
+        private long _seenAt;
+
+        private ProbeWatch(ISubscriber subscriber, RedisChannel channel)
+        {
+            _subscriber = subscriber;
+            _channel = channel;
+        }
+
+        public static async Task<ProbeWatch> StartAsync(ConnectionMultiplexer redis, AlertKeys keys)
+        {
+            var channel = RedisChannel.Pattern(keys.Channel(AlertSeverity.Info, Probe.Value).Replace(":info:", ":*:", StringComparison.Ordinal));
+            var watch = new ProbeWatch(redis.GetSubscriber(), channel);
+            await watch._subscriber.SubscribeAsync(channel, (_, json) => watch.Seen(json)).ConfigureAwait(false);
+            return watch;
+        }
+
+        /// <summary>Arms the watch for a probe mark of this event time (later than any before); returns the event time to send.</summary>
+        public long Expect(long now)
+        {
+            var eventTime = Math.Max(now, Volatile.Read(ref _from) == long.MaxValue ? now : _from + 1);
+            _arrived.Reset();
+            Interlocked.Exchange(ref _seenAt, 0);
+            Volatile.Write(ref _from, eventTime);
+            return eventTime;
+        }
+
+        /// <summary>The timestamp the transition was pushed at, or null if none came within the window.</summary>
+        public long? Wait(TimeSpan window) => _arrived.Wait(window) ? Interlocked.Read(ref _seenAt) : null;
+
+        public static long EventTimeOf(RedisValue json)
+        {
+            using var document = System.Text.Json.JsonDocument.Parse((string)json!);
+            return document.RootElement.GetProperty("eventTime").GetInt64();
+        }
+
+        public void Dispose()
+        {
+            _subscriber.Unsubscribe(_channel);
+            _arrived.Dispose();
+        }
+
+        private void Seen(RedisValue json)
+        {
+            var at = Stopwatch.GetTimestamp();
+            // A late transition of an earlier probe carries an earlier event time: not this probe's.
+            if (EventTimeOf(json) >= Volatile.Read(ref _from) && Interlocked.CompareExchange(ref _seenAt, at, 0) == 0)
+            {
+                _arrived.Set();
+            }
+        }
     }
 }

@@ -68,6 +68,11 @@ public sealed class MonitorSettings
             throw new UsageException("StreamRisk:Kafka:MaxMessageBytes must be between 1024 and 67108864");
         }
 
+        if (Kafka.FetchWaitMaxMs is < 0 or > 300_000)
+        {
+            throw new UsageException("StreamRisk:Kafka:FetchWaitMaxMs must be between 0 and 300000");
+        }
+
         if (Kafka.OrderingIdleReleaseMs is < 1 or > 60_000)
         {
             throw new UsageException("StreamRisk:Kafka:OrderingIdleReleaseMs must be between 1 and 60000");
@@ -100,6 +105,7 @@ public sealed class MonitorSettings
         HeartbeatIntervalMs = Kafka.HeartbeatIntervalMs,
         EventTimeOrdering = Kafka.EventTimeOrdering,
         MaxMessageBytes = Kafka.MaxMessageBytes,
+        FetchWaitMaxMs = Kafka.FetchWaitMaxMs,
         OrderingIdleRelease = TimeSpan.FromMilliseconds(Kafka.OrderingIdleReleaseMs),
         Projector = Role == Roles.Projector,
     };
@@ -136,6 +142,9 @@ public sealed class KafkaSettings
     public bool EventTimeOrdering { get; set; }
 
     public int OrderingIdleReleaseMs { get; set; } = 250;
+
+    /// <summary>Longest wait of an empty fetch at the broker (see <c>KafkaMonitorOptions.FetchWaitMaxMs</c>); the demo uses the embedded cluster's 1 ms.</summary>
+    public int FetchWaitMaxMs { get; set; } = 10;
 
     /// <summary>Largest input message accepted; larger ones are dead-lettered as <c>too-large</c> before any parsing.</summary>
     public int MaxMessageBytes { get; set; } = 1024 * 1024;

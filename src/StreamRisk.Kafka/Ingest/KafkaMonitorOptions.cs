@@ -22,6 +22,14 @@ public sealed record KafkaMonitorOptions
 
     public int HeartbeatIntervalMs { get; init; } = 3_000;
 
+    /// <summary>
+    /// How long a fetch with nothing to return may wait at the broker (librdkafka <c>fetch.wait.max.ms</c>; its own
+    /// default is 500 ms). A Kafka broker answers a waiting fetch as soon as data arrives, so this only bounds the idle
+    /// request rate; a quiet partition's next mark must still not wait behind a long empty fetch, hence 10 ms.
+    /// Against the embedded cluster use <see cref="Embedded.EmbeddedKafkaCluster.FetchWaitMaxMs"/>.
+    /// </summary>
+    public int FetchWaitMaxMs { get; init; } = 10;
+
     /// <summary>Largest message accepted; larger ones are dead-lettered (librdkafka also refuses beyond its own limit).</summary>
     public int MaxMessageBytes { get; init; } = 1024 * 1024;
 

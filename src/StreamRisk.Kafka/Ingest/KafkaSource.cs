@@ -519,9 +519,8 @@ public static class KafkaSource
             SessionTimeoutMs = options.SessionTimeoutMs,
             HeartbeatIntervalMs = options.HeartbeatIntervalMs,
             EnablePartitionEof = false,
-            // A fetch with nothing to return waits at most this long (librdkafka: 500 ms): a quiet partition's next
-            // mark must not wait half a second behind an empty fetch. Overridable in Kafka:Settings.
-            FetchWaitMaxMs = 10,
+            // See KafkaMonitorOptions.FetchWaitMaxMs; Kafka:Settings:fetch.wait.max.ms still overrides it.
+            FetchWaitMaxMs = options.FetchWaitMaxMs,
             FetchMaxBytes = Math.Max(options.MaxMessageBytes * 2, 1024 * 1024),
             ClientId = "streamrisk",
             // Incremental rebalances: a rebalance hands over only the partitions that move, so only their accounts are rebuilt.
