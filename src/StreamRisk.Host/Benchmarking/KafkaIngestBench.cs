@@ -24,8 +24,8 @@ internal sealed record KafkaFigures(long Messages, double MonitorPerSecond, doub
 /// says something about our code.
 /// </summary>
 /// <remarks>
-/// Start-up is not ingest: the market and the population go in first and each reader catches up on them (group joined,
-/// partitions assigned) before its timed stream is produced, as fast as the producer goes; a rate is the stream's
+/// Start-up is not ingest: the market, the population and a warm-up stream go in first and each reader catches up on
+/// them (group joined, partitions assigned, code compiled) before its timed stream is produced, as fast as the producer goes; a rate is the stream's
 /// messages over the time from the first produce to the last message read. The monitor reads one stream, the bare
 /// consumer (assigned every partition at its end) the next one of the same market, so both see the same mix produced
 /// the same way.
@@ -46,9 +46,13 @@ internal static class KafkaIngestBench
         progress($"kafka: {accounts:N0} accounts, then {streamEvents:N0} stream events per reader, through an embedded cluster");
         using var market = new BenchMarket(accounts, seed: 11);
         using var producer = new WireProducer(cluster.BootstrapServers, topics);
-        var setup = market.Market().Concat(market.Accounts()).ToList();
+        // Each reader first reads a warm-up stream of the same mix, untimed: the rate is steady-state ingest, not the
+        // JIT compiling the book, mark and position paths (the set-up is instruments, snapshots and accounts only).
+        var warmUp = Math.Max(1, streamEvents / 4);
+        var setup = market.Market().Concat(market.Accounts()).Concat(market.Stream(warmUp)).ToList();
         Produce(producer, setup);
         var monitorStream = market.Stream(streamEvents).ToList();
+        var bareWarmUp = market.Stream(warmUp).ToList();
         var bareStream = market.Stream(streamEvents).ToList();
 
         progress("kafka: monitor (KafkaSource + EventApplier)");
@@ -58,7 +62,7 @@ internal static class KafkaIngestBench
             .Where(t => t.Name != topics.DeadLetter && t.Name != topics.Ladders)
             .SelectMany(t => Enumerable.Range(0, t.Partitions).Select(p => new TopicPartition(t.Name, p)))
             .ToList();
-        var bare = Bare(cluster.BootstrapServers, partitions, producer, bareStream);
+        var bare = Bare(cluster.BootstrapServers, partitions, producer, bareWarmUp, bareStream);
         return new KafkaFigures(streamEvents, monitor, bare, ApplyOnly(setup, monitorStream));
     }
 
@@ -163,7 +167,7 @@ internal static class KafkaIngestBench
     }
 
     /// <summary>A plain consumer assigned every partition at its end; the timed stream is produced and read.</summary>
-    private static double Bare(string bootstrap, List<TopicPartition> partitions, WireProducer producer, List<WireMessage> stream)
+    private static double Bare(string bootstrap, List<TopicPartition> partitions, WireProducer producer, List<WireMessage> warmUp, List<WireMessage> stream)
     {
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
         {
@@ -176,6 +180,11 @@ internal static class KafkaIngestBench
         var starts = partitions.Select(p => new TopicPartitionOffset(p, consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High)).ToList();
         consumer.Assign(starts);
         consumer.Consume(TimeSpan.FromMilliseconds(200)); // nothing to read yet: the first fetch is under way
+        Produce(producer, warmUp);
+        for (var read = 0; read < warmUp.Count;)
+        {
+            read += consumer.Consume(Deadline) is null ? throw new InvalidOperationException("bench: the bare consumer read no warm-up message") : 1;
+        }
 
         // Produced from another thread, as the monitor's stream is produced while its engine thread consumes.
         var clock = Stopwatch.StartNew();
