@@ -15,7 +15,9 @@ public sealed class BucketLadder : ILiquidationLadder
     private readonly Dictionary<int, Dictionary<long, LadderBucket>> _bySource = [];
     private readonly Dictionary<long, LadderBucket> _merged;
     private readonly bool _view;
-    private readonly HashSet<long> _changed = [];
+    // Changed ticks, repeats allowed (dropped after the sort in Merge): a HashSet's Clear zeroes its whole bucket
+    // table, sized by the largest batch it ever held, on every refresh — 2 % of a replay.
+    private readonly List<long> _changed = [];
     private long[] _changedSorted = [];
     private bool _full = true;
     private long[] _ticks = [];
@@ -292,6 +294,11 @@ public sealed class BucketLadder : ILiquidationLadder
             }
 
             var tick = _changedSorted[b++];
+            while (b < c && _changedSorted[b] == tick)
+            {
+                b++; // the same bucket changed more than once
+            }
+
             if (a < _used && _ticks[a] == tick)
             {
                 a++; // replaced by its current value (or gone)
