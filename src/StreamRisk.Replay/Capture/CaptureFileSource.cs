@@ -9,12 +9,17 @@ namespace StreamRisk.Replay.Capture;
 /// </summary>
 public sealed class CaptureFileSource(IReadOnlyList<string> files, long? to, Action<CaptureProblem> problem)
 {
-    private int _filesDone;
+    private long _bytesTotal = -1;
+    private long _bytesBefore;
+    private CaptureReader? _current;
 
     public long BadLines { get; private set; }
 
-    /// <summary>Files read to their end, as a fraction of all of them.</summary>
-    public double Fraction => files.Count == 0 ? 1 : (double)_filesDone / files.Count;
+    /// <summary>
+    /// How far the replaying pass is through the capture bytes (compressed, all files): 0 during the instrument pre-pass.
+    /// Counting files done instead left a one-file replay at 0 % with no ETA until its end.
+    /// </summary>
+    public double Fraction => _bytesTotal > 0 ? Math.Min(1, (double)(_bytesBefore + (_current?.BytesRead ?? 0)) / _bytesTotal) : 0;
 
     public void Play(Action<CaptureRecord> sink, CancellationToken cancel)
     {
@@ -31,18 +36,24 @@ public sealed class CaptureFileSource(IReadOnlyList<string> files, long? to, Act
             }
         }
 
+        _bytesTotal = files.Sum(f => new FileInfo(f).Length);
         foreach (var file in files)
         {
-            foreach (var record in CaptureReader.ReadFile(file, p => { BadLines++; problem(p); }))
+            using (var reader = CaptureReader.Open(file, p => { BadLines++; problem(p); }))
             {
-                cancel.ThrowIfCancellationRequested();
-                if (record.Topic != CaptureTopics.Instruments && !(to is { } t && record.EventTime > t))
+                _current = reader;
+                foreach (var record in reader.ReadRecords())
                 {
-                    sink(record);
+                    cancel.ThrowIfCancellationRequested();
+                    if (record.Topic != CaptureTopics.Instruments && !(to is { } t && record.EventTime > t))
+                    {
+                        sink(record);
+                    }
                 }
             }
 
-            _filesDone++;
+            _current = null;
+            _bytesBefore += new FileInfo(file).Length;
         }
     }
 }

@@ -16,6 +16,7 @@ public sealed class CaptureReader : IDisposable
     public const int MaxProblemsKept = 1000;
 
     private static readonly JsonReaderOptions LineOptions = new() { MaxDepth = 256 };
+    private readonly Stream _source;
     private readonly CaptureLineReader _lines;
     private readonly CaptureMemberStream? _members;
     private readonly Action<CaptureProblem>? _onProblem;
@@ -25,6 +26,7 @@ public sealed class CaptureReader : IDisposable
     private CaptureReader(Stream stream, Action<CaptureProblem>? onProblem)
     {
         _onProblem = onProblem;
+        _source = stream;
         Span<byte> magic = stackalloc byte[2];
         var isGzip = false;
         if (stream.CanSeek)
@@ -53,6 +55,12 @@ public sealed class CaptureReader : IDisposable
     public IReadOnlyList<CaptureProblem> Problems => _problems;
 
     public long ProblemCount { get; private set; }
+
+    /// <summary>
+    /// How far into its input (file bytes, compressed) the reader is, read-ahead included; 0 for a stream that cannot
+    /// tell. For progress: the only measure of a gzip capture known before its end.
+    /// </summary>
+    public long BytesRead => _source.CanSeek ? _source.Position : 0;
 
     /// <summary>Opens a capture file, also while another process is still writing it.</summary>
     public static CaptureReader Open(string path, Action<CaptureProblem>? onProblem = null)
