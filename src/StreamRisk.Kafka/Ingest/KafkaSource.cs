@@ -161,10 +161,12 @@ public static class KafkaSource
                 }
 
                 // Market data first (it moves marks and books); both consumers share this one thread.
-                // Two consumers on one thread cannot block on both: each waits briefly only when the other had nothing,
-                // so a busy topic never waits behind an idle one (that wait used to cap ingest at 512 messages per 20 ms).
+                // Two consumers on one thread cannot block on both. Only the market consumer ever waits, and only when
+                // neither had anything last turn: a mark arriving then is taken the moment it lands, where a wait on
+                // the positions consumer would hold it up to 1 ms (that was part of the tick-to-alert tail). A busy
+                // topic never waits behind an idle one (that wait used to cap ingest at 512 messages per 20 ms).
                 var fromMarket = Drain(market, kinds, observer, maxMessages: 512, firstTimeout: idle ? IdleWait : TimeSpan.Zero, storeOffsets: false, ordering, activities, cancel);
-                var fromPositions = Drain(positions, kinds, observer, maxMessages: 512, firstTimeout: fromMarket > 0 ? TimeSpan.Zero : IdleWait,
+                var fromPositions = Drain(positions, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.Zero,
                     storeOffsets: !accountStage, ordering, activities, cancel);
                 idle = fromMarket == 0 && fromPositions == 0;
                 ordering?.Step(positions, market, observer, cancel);
