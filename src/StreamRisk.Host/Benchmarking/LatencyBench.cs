@@ -134,7 +134,7 @@ internal static class LatencyBench
         {
             await using var redis = await ConnectionMultiplexer.ConnectAsync(redisServer.ConnectionString).ConfigureAwait(false);
             var db = redis.GetDatabase();
-            using var watch = await ProbeWatch.StartAsync(redis, new AlertKeys("streamrisk")).ConfigureAwait(false);
+            using var watch = await ProbeWatch.StartAsync(redis, AlertKeys.Default).ConfigureAwait(false);
             RedisValue last = "0-0";
             var mark = 100.0;
             var step = 0.4;
@@ -240,7 +240,7 @@ internal static class LatencyBench
     private static bool InStream(IDatabase db, ref RedisValue last, long eventTime)
     {
         var found = false;
-        while (db.StreamRead("streamrisk:alerts", last, 1000) is { Length: > 0 } entries)
+        while (db.StreamRead(AlertKeys.Default.Stream, last, 1000) is { Length: > 0 } entries)
         {
             foreach (var entry in entries)
             {
@@ -274,7 +274,8 @@ internal static class LatencyBench
 
         public static async Task<ProbeWatch> StartAsync(ConnectionMultiplexer redis, AlertKeys keys)
         {
-            var channel = RedisChannel.Pattern(keys.Channel(AlertSeverity.Info, Probe.Value).Replace(":info:", ":*:", StringComparison.Ordinal));
+            // Every severity of the probe symbol: <prefix>:alerts:*:PROBEUSDT.
+            var channel = RedisChannel.Pattern(keys.Stream + ":*:" + Probe.Value);
             var watch = new ProbeWatch(redis.GetSubscriber(), channel);
             await watch._subscriber.SubscribeAsync(channel, (_, json) => watch.Seen(json)).ConfigureAwait(false);
             return watch;
