@@ -142,10 +142,12 @@ internal static class LatencyBench
             // Warm-up: the monitor joins, loads everything and raises the first probe alert.
             progress("latency: waiting for the monitor to raise the first probe alert");
             var ready = Stopwatch.StartNew();
+            // Any probe transition will do: the monitor may still be joining, and the alert it raises on catching up
+            // carries the event time of the first warm-up mark, not the latest.
+            watch.ExpectAny();
             while (true)
             {
-                var warmUp = watch.Expect(time.GetUtcNow().ToUnixTimeMilliseconds());
-                probes.Send(writer.Mark(Probe, warmUp, mark));
+                probes.Send(writer.Mark(Probe, time.GetUtcNow().ToUnixTimeMilliseconds(), mark));
                 probes.Flush(TimeSpan.FromSeconds(5));
                 if (watch.Wait(TimeSpan.FromSeconds(1)) is not null)
                 {
@@ -284,11 +286,19 @@ internal static class LatencyBench
         /// <summary>Arms the watch for a probe mark of this event time (later than any before); returns the event time to send.</summary>
         public long Expect(long now)
         {
-            var eventTime = Math.Max(now, Volatile.Read(ref _from) == long.MaxValue ? now : _from + 1);
+            var eventTime = Math.Max(now, _from is long.MaxValue or long.MinValue ? now : _from + 1);
             _arrived.Reset();
             Interlocked.Exchange(ref _seenAt, 0);
             Volatile.Write(ref _from, eventTime);
             return eventTime;
+        }
+
+        /// <summary>Arms the watch for any transition of the probe symbol.</summary>
+        public void ExpectAny()
+        {
+            _arrived.Reset();
+            Interlocked.Exchange(ref _seenAt, 0);
+            Volatile.Write(ref _from, long.MinValue);
         }
 
         /// <summary>The timestamp the transition was pushed at, or null if none came within the window.</summary>
