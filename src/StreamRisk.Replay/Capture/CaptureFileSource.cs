@@ -4,8 +4,10 @@ namespace StreamRisk.Replay.Capture;
 
 /// <summary>
 /// The records of StreamRisk captures (what <c>record</c> wrote from the live topics) in the order a replay applies
-/// them: like the live source, every instrument first (a book or position naming an unknown symbol would be refused),
-/// then the other records in capture (event-time) order up to <c>to</c>. Records before a replay's <c>--from</c> are
+/// them: like the live source, which reads the instruments topic to its end before anything else, each symbol's first
+/// instrument record first (a book or position naming an unknown symbol would be refused), then the other records —
+/// later instrument records of a symbol (a redefinition: new tiers, tick size) among them, in their place, as the live
+/// run met them — in capture (event-time) order up to <c>to</c>. Records before a replay's <c>--from</c> are
 /// kept: they carry the accounts, books and marks the window starts from (the outputs start at <c>--from</c>). Bad
 /// lines are reported with their line numbers and skipped.
 /// </summary>
@@ -33,13 +35,20 @@ public sealed class CaptureFileSource(IReadOnlyList<string> files, long? to, Act
     public void Play(Action<CaptureRecord> sink, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(sink);
-        foreach (var file in files)
+        // Applied up front: the first definition of each symbol (by key), remembered by file and line so the main pass
+        // skips exactly those and keeps every later one in its place. Applying every definition first would let a
+        // mid-capture redefinition govern the whole replay.
+        var symbols = new HashSet<string>(StringComparer.Ordinal);
+        var upFront = new HashSet<(int File, long Line)>();
+        for (var f = 0; f < files.Count; f++)
         {
-            foreach (var record in CaptureReader.ReadFile(file, _ => { }))
+            foreach (var record in CaptureReader.ReadFile(files[f], _ => { }))
             {
                 cancel.ThrowIfCancellationRequested();
-                if (record.Topic == CaptureTopics.Instruments)
+                // Keyed by symbol (the wire contract); a record without a key cannot be told apart, so it goes up front.
+                if (record.Topic == CaptureTopics.Instruments && (record.Key.Length == 0 || symbols.Add(Convert.ToBase64String(record.Key))))
                 {
+                    upFront.Add((f, record.LineNumber));
                     sink(record);
                 }
             }
@@ -48,7 +57,7 @@ public sealed class CaptureFileSource(IReadOnlyList<string> files, long? to, Act
         _bytesTotal = files.Sum(f => new FileInfo(f).Length);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         using var batches = new BlockingCollection<Item[]>(BatchesAhead);
-        var reading = Task.Factory.StartNew(() => Read(batches, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var reading = Task.Factory.StartNew(() => Read(batches, upFront, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
             foreach (var batch in batches.GetConsumingEnumerable(stop.Token))
@@ -81,19 +90,20 @@ public sealed class CaptureFileSource(IReadOnlyList<string> files, long? to, Act
         reading.GetAwaiter().GetResult();
     }
 
-    private void Read(BlockingCollection<Item[]> batches, CancellationToken stop)
+    private void Read(BlockingCollection<Item[]> batches, HashSet<(int File, long Line)> upFront, CancellationToken stop)
     {
         try
         {
             var batch = new List<Item>(BatchSize);
             var before = 0L;
-            foreach (var file in files)
+            for (var f = 0; f < files.Count; f++)
             {
+                var file = files[f];
                 using (var reader = CaptureReader.Open(file, p => batch.Add(new Item(null, p))))
                 {
                     foreach (var record in reader.ReadRecords())
                     {
-                        if (record.Topic != CaptureTopics.Instruments && !(to is { } t && record.EventTime > t))
+                        if (!(record.Topic == CaptureTopics.Instruments && upFront.Contains((f, record.LineNumber))) && !(to is { } t && record.EventTime > t))
                         {
                             batch.Add(new Item(record, null));
                         }

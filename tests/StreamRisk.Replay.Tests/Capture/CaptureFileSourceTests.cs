@@ -112,6 +112,35 @@ public sealed class CaptureFileSourceTests : IDisposable
         Assert.InRange(delivered, 2_000, 2_001);
     }
 
+    [Fact]
+    public void InstrumentRedefinition_AppliedInItsPlace_FirstDefinitionsUpFront()
+    {
+        // S defined at 1, redefined at 5 (higher tiers); T defined at 3. The live monitor knew S's first definition
+        // and T's before the marks (it read the instruments topic first) and met the redefinition at 5.
+        const string s1 = """{"v":1,"symbol":"S","tiers":[{"floor":0,"mmr":0.004}]}""";
+        const string t1 = """{"v":1,"symbol":"T","tiers":[{"floor":0,"mmr":0.004}]}""";
+        const string s2 = """{"v":1,"symbol":"S","tiers":[{"floor":0,"mmr":0.01}]}""";
+        var path = Path.Combine(_directory, "redefined.ndjson");
+        File.WriteAllText(path, string.Join('\n',
+            Line(CaptureTopics.Instruments, 1, s1),
+            Line(CaptureTopics.Marks, 2, """{"v":1,"symbol":"S","eventTime":2,"price":100}"""),
+            $$"""{"topic":"instruments","key":"T","eventTime":3,"payload":{{t1}}}""",
+            Line(CaptureTopics.Marks, 4, """{"v":1,"symbol":"S","eventTime":4,"price":101}"""),
+            Line(CaptureTopics.Instruments, 5, s2),
+            Line(CaptureTopics.Marks, 6, """{"v":1,"symbol":"S","eventTime":6,"price":102}""")) + "\n");
+        var source = new CaptureFileSource([path], to: null, _ => { });
+        var order = new List<(string Topic, long EventTime, string Payload)>();
+
+        source.Play(r => order.Add((r.Topic, r.EventTime, r.Topic == CaptureTopics.Instruments ? Encoding.UTF8.GetString(r.Payload) : "")), CancellationToken.None);
+
+        (string, long, string)[] expected =
+        [
+            (CaptureTopics.Instruments, 1, s1), (CaptureTopics.Instruments, 3, t1), (CaptureTopics.Marks, 2, ""), (CaptureTopics.Marks, 4, ""),
+            (CaptureTopics.Instruments, 5, s2), (CaptureTopics.Marks, 6, ""),
+        ];
+        Assert.Equal(expected, order);
+    }
+
     private static string Line(string topic, long eventTime, string payload) =>
         $$"""{"topic":"{{topic}}","key":"S","eventTime":{{eventTime}},"payload":{{payload}}}""";
 
