@@ -50,6 +50,8 @@ for log in "$results"/*.log; do
   p=$(sed -E 's/.*Passed:\s+([0-9]+).*/\1/' <<<"$line")
   s=$(sed -E 's/.*Skipped:\s+([0-9]+).*/\1/' <<<"$line")
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  # A failure's message and where it came from, so a CI log says why (the full log is deleted below).
+  [ "$f" -eq 0 ] || grep -E -A 12 '^\s*Failed [A-Za-z]' "$log" | grep -v -E '^\s*at (System|Xunit|Microsoft)\.' | head -60 >&2
 done
 rm -rf "$results"
 

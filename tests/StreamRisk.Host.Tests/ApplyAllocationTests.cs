@@ -11,6 +11,7 @@ namespace StreamRisk.Host.Tests;
 /// and position changes only when a structure grows (a position opened on a new leg, an index doubling), which must stay
 /// rare. The Kafka client's own consume results are made up front here, as the client makes them outside our code.
 /// </summary>
+[Collection(nameof(ApplyAllocationTests))]
 public sealed class ApplyAllocationTests
 {
     [Fact]
@@ -79,3 +80,11 @@ public sealed class ApplyAllocationTests
         _ => TopicKind.Liquidations,
     };
 }
+
+/// <summary>
+/// Runs the allocation test on its own, after the assembly's parallel tests. It failed once in CI (no message kept)
+/// while the bench smoke test saturated both cores beside it; the likeliest cause is the background tier-up of the
+/// apply path lagging even the warm-up's pauses, so it no longer shares the cores with the rest of the assembly.
+/// </summary>
+[CollectionDefinition(nameof(ApplyAllocationTests), DisableParallelization = true)]
+public sealed class ApplyAllocationCollection;
