@@ -33,10 +33,10 @@ public sealed class ApplyAllocationTests
         var applier = new EventApplier(engine, new EventClock(), (_, _, _) => deadLetters++);
 
         // Warm-up: every account, level and buffer comes into being, and the code reaches its optimized tier. Tier-0
-        // code allocates some short-lived objects that .NET 10's optimizing JIT keeps on the stack, and tier-up happens
-        // on a background thread after the method has been hot for a while: under CPU contention (other test
-        // assemblies on two cores) it lagged once and the measured window ran tier-0 code. So the warm-up pauses twice
-        // to let the background compilation catch up before the window is measured.
+        // code may allocate short-lived objects that .NET 10's optimizing JIT keeps on the stack, and tier-up happens
+        // on a background thread after a method has been hot for a while, later under CPU contention — the likeliest
+        // reading of this test's rare failures on a busy machine (not confirmed). So the warm-up pauses twice to let
+        // the background compilation catch up before the window is measured.
         for (var i = 0; i < 40_000; i++)
         {
             applier.Apply(events[i]);
