@@ -17,6 +17,7 @@ public sealed class ProjectorStage
     private static readonly double[] Bands = [0.01, 0.02, 0.05];
 
     private readonly EngineOptions _options;
+    private readonly long _markAtOnceMs;
     private readonly List<SymbolState> _symbols = [];
     private readonly CascadeRound[] _rounds = new CascadeRound[4096];
 
@@ -25,6 +26,7 @@ public sealed class ProjectorStage
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(catalog);
         _options = options;
+        _markAtOnceMs = (long)options.MarkAtOnceInterval.TotalMilliseconds;
         Catalog = catalog;
         Alerts = new AlertBook(options.ThresholdsFor);
     }
@@ -111,7 +113,7 @@ public sealed class ProjectorStage
         state.Marks.Add(eventTime, mark);
         // Every mark at once by default; with MarkAtOnceInterval, marks faster than it go through the throttle like book
         // changes (a fast replay then does not project twice per slot: a book change and its mark at the same instant).
-        var atOnce = _options.MarksProjectAtOnce && eventTime - state.AtOnceMarkAt >= (long)_options.MarkAtOnceInterval.TotalMilliseconds;
+        var atOnce = _options.MarksProjectAtOnce && eventTime - state.AtOnceMarkAt >= _markAtOnceMs;
         if (atOnce)
         {
             state.AtOnceMarkAt = eventTime;

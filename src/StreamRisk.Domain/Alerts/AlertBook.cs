@@ -55,7 +55,7 @@ public sealed class AlertBook
         // Severity by how small the move is: a third of the threshold or less is critical.
         var severity = value <= limit / 3 ? AlertSeverity.Critical : value <= limit * 2 / 3 ? AlertSeverity.Warning : AlertSeverity.Info;
         var bucket = Bucket(value * 1000, linear: true);
-        if (!Emits(AlertRule.CascadeRisk, risk.Symbol, direction, raise, keep, severity, bucket))
+        if (Next(AlertRule.CascadeRisk, risk.Symbol, direction, raise, keep, severity, bucket) is not { } state)
         {
             return;
         }
@@ -81,7 +81,7 @@ public sealed class AlertBook
             AlertSeverity.Warning => $"Raise initial margin for new {risk.Symbol} positions; watch book depth.",
             _ => "Watch.",
         };
-        Track(AlertRule.CascadeRisk, risk, direction, raise, keep, severity, bucket, metrics, explanation, action, output);
+        Track(AlertRule.CascadeRisk, risk, direction, state, severity, bucket, metrics, explanation, action, output);
     }
 
     private void FundAtRisk(SymbolRisk risk, AlertThresholds t, string direction, double? drainShock, double adlNotional, List<AlertTransition> output)
@@ -91,14 +91,14 @@ public sealed class AlertBook
         var value = drainShock ?? double.NaN;
         var severity = value <= t.FundShockLimit / 4 ? AlertSeverity.Critical : AlertSeverity.Warning;
         var bucket = Bucket(value * 1000, linear: true);
-        if (!Emits(AlertRule.InsuranceFundAtRisk, risk.Symbol, direction, raise, keep, severity, bucket))
+        if (Next(AlertRule.InsuranceFundAtRisk, risk.Symbol, direction, raise, keep, severity, bucket) is not { } state)
         {
             return;
         }
 
         var explanation = string.Create(CultureInfo.InvariantCulture,
             $"A {Pct(value)} move {direction} on {risk.Symbol} drains the insurance fund ({risk.InsuranceFund:N0}); about {adlNotional:N0} of profitable positions would be auto-deleveraged.");
-        Track(AlertRule.InsuranceFundAtRisk, risk, direction, raise, keep, severity, bucket,
+        Track(AlertRule.InsuranceFundAtRisk, risk, direction, state, severity, bucket,
             [new("drainShock", value), new("insuranceFund", risk.InsuranceFund), new("adlNotional", adlNotional)], explanation,
             $"Top up the {risk.Symbol} insurance fund or tighten position limits; warn ADL-exposed counterparties.", output);
     }
@@ -119,14 +119,14 @@ public sealed class AlertBook
         var keep = ratio >= t.WallRatio / (1 + t.Hysteresis);
         var severity = ratio >= 3 * t.WallRatio ? AlertSeverity.Critical : ratio >= 2 * t.WallRatio ? AlertSeverity.Warning : AlertSeverity.Info;
         var bucket = Bucket(ratio, linear: false);
-        if (!Emits(AlertRule.LiquidationWall, risk.Symbol, direction, raise, keep, severity, bucket))
+        if (Next(AlertRule.LiquidationWall, risk.Symbol, direction, raise, keep, severity, bucket) is not { } state)
         {
             return;
         }
 
         var explanation = string.Create(CultureInfo.InvariantCulture,
             $"{liquidatable:N0} of positions liquidate within {Pct(t.WallBand)} {direction} of {risk.Mark:N2}, against {depth:N0} of resting {(down ? "bids" : "asks")} in the same band ({ratio:0.00}x).");
-        Track(AlertRule.LiquidationWall, risk, direction, raise, keep, severity, bucket,
+        Track(AlertRule.LiquidationWall, risk, direction, state, severity, bucket,
             [new("liquidatableNotional", liquidatable), new("bookDepth", depth), new("ratio", double.IsFinite(ratio) ? ratio : double.MaxValue), new("band", t.WallBand)],
             explanation, $"Expect forced {(down ? "selling" : "buying")} to overwhelm the book near {risk.Mark:N2}; consider liquidity incentives or price bands.", output);
     }
@@ -142,14 +142,14 @@ public sealed class AlertBook
             var severity = near.Distance <= t.LargeAccountDistance / 4 ? AlertSeverity.Critical
                 : near.Distance <= t.LargeAccountDistance / 2 ? AlertSeverity.Warning : AlertSeverity.Info;
             var bucket = Bucket(near.Distance * 200, linear: true);
-            if (!Emits(AlertRule.LargeAccountNearLiquidation, risk.Symbol, near.Account, raise, keep, severity, bucket))
+            if (Next(AlertRule.LargeAccountNearLiquidation, risk.Symbol, near.Account, raise, keep, severity, bucket) is not { } state)
             {
                 continue;
             }
 
             var explanation = string.Create(CultureInfo.InvariantCulture,
                 $"Account {near.Account} holds {near.Notional:N0} of {risk.Symbol} ({near.Size:0.####}) with its liquidation price {near.LiquidationPrice:N2} only {Pct(near.Distance, 2)} from the mark {risk.Mark:N2}.");
-            Track(AlertRule.LargeAccountNearLiquidation, risk, near.Account, raise, keep, severity, bucket,
+            Track(AlertRule.LargeAccountNearLiquidation, risk, near.Account, state, severity, bucket,
                 [new("notional", near.Notional), new("distance", near.Distance), new("liquidationPrice", near.LiquidationPrice)],
                 explanation, $"Contact {near.Account} for margin or reduce the position in slices before it hits the book.", output);
         }
@@ -157,7 +157,7 @@ public sealed class AlertBook
         // Accounts that dropped out of the near-liquidation list (position closed, shrunk or moved away) resolve.
         foreach (var key in _open.Keys.Where(k => k.Rule == AlertRule.LargeAccountNearLiquidation && k.Symbol == risk.Symbol && !seen.Contains(k.Qualifier)).ToList())
         {
-            Track(AlertRule.LargeAccountNearLiquidation, risk, key.Qualifier, raise: false, keep: false, AlertSeverity.Info, 0, [],
+            Track(AlertRule.LargeAccountNearLiquidation, risk, key.Qualifier, AlertState.Resolved, AlertSeverity.Info, 0, [],
                 $"Account {key.Qualifier} is no longer a large position near liquidation on {risk.Symbol}.", "None.", output);
         }
     }
@@ -174,14 +174,14 @@ public sealed class AlertBook
         var keep = drop >= t.DepthDrop / (1 + t.Hysteresis);
         var severity = drop >= 0.75 ? AlertSeverity.Critical : AlertSeverity.Warning;
         var bucket = Bucket(drop * 20, linear: true);
-        if (!Emits(AlertRule.LiquidityWithdrawal, risk.Symbol, "book", raise, keep, severity, bucket))
+        if (Next(AlertRule.LiquidityWithdrawal, risk.Symbol, "book", raise, keep, severity, bucket) is not { } state)
         {
             return;
         }
 
         var explanation = string.Create(CultureInfo.InvariantCulture,
             $"Depth within ±1% of {risk.Symbol} fell {Pct(drop, 0)}, from {risk.DepthNearMarkPeak:N0} to {risk.DepthNearMark:N0}, within {t.DepthWindow.TotalSeconds:0} s.");
-        Track(AlertRule.LiquidityWithdrawal, risk, "book", raise, keep, severity, bucket,
+        Track(AlertRule.LiquidityWithdrawal, risk, "book", state, severity, bucket,
             [new("depth", risk.DepthNearMark), new("peakDepth", risk.DepthNearMarkPeak), new("drop", drop)],
             explanation, "Market makers are pulling quotes: expect larger price impact from any liquidation.", output);
     }
@@ -194,66 +194,63 @@ public sealed class AlertBook
         var keep = rate >= t.LiquidationRate / (1 + t.Hysteresis) && move >= t.PriceMove / (1 + t.Hysteresis);
         var severity = rate >= 2 * t.LiquidationRate && move >= 2 * t.PriceMove ? AlertSeverity.Critical : AlertSeverity.Warning;
         var bucket = Bucket(rate, linear: false);
-        if (!Emits(AlertRule.CascadeInProgress, risk.Symbol, "live", raise, keep, severity, bucket))
+        if (Next(AlertRule.CascadeInProgress, risk.Symbol, "live", raise, keep, severity, bucket) is not { } state)
         {
             return;
         }
 
         var explanation = string.Create(CultureInfo.InvariantCulture,
             $"{rate:N0}/s of liquidations on {risk.Symbol} over the last {t.CascadeWindow.TotalSeconds:0} s while the mark moved {Pct(risk.PriceMove, 2)}: a cascade is under way.");
-        Track(AlertRule.CascadeInProgress, risk, "live", raise, keep, severity, bucket,
+        Track(AlertRule.CascadeInProgress, risk, "live", state, severity, bucket,
             [new("liquidationRate", rate), new("priceMove", risk.PriceMove)],
             explanation, $"Consider a circuit breaker on {risk.Symbol}: pause liquidations into the book or widen price bands.", output);
     }
 
     /// <summary>
-    /// Whether <see cref="Track"/> would emit a transition with these inputs (it changes nothing): most evaluations emit
-    /// none, and then the explanation and metrics are not worth formatting.
+    /// The one decision of an alert's lifecycle: the transition these inputs make, or null for none (most evaluations).
+    /// Taken before the explanation and metrics are formatted, which are then only made for a transition.
     /// </summary>
-    private bool Emits(AlertRule rule, string symbol, string qualifier, bool raise, bool keep, AlertSeverity severity, long bucket)
+    private AlertState? Next(AlertRule rule, string symbol, string qualifier, bool raise, bool keep, AlertSeverity severity, long bucket)
     {
         if (!_open.TryGetValue((rule, symbol, qualifier), out var open))
         {
-            return raise;
-        }
-
-        return !keep || severity != open.Severity || bucket != open.Bucket;
-    }
-
-    /// <summary>Moves one (rule, symbol, qualifier) through its lifecycle.</summary>
-    private void Track(AlertRule rule, SymbolRisk risk, string qualifier, bool raise, bool keep, AlertSeverity severity, long bucket,
-        IReadOnlyList<AlertMetric> metrics, string explanation, string action, List<AlertTransition> output)
-    {
-        var key = (rule, risk.Symbol, qualifier);
-        if (!_open.TryGetValue(key, out var open))
-        {
-            if (!raise)
-            {
-                return;
-            }
-
-            open = new OpenAlert($"{rule}:{risk.Symbol}:{qualifier}:{risk.EventTime.ToString(CultureInfo.InvariantCulture)}", risk.EventTime, severity, bucket);
-            _open.Add(key, open);
-            output.Add(new AlertTransition(open.Id, 0, rule, risk.Symbol, qualifier, severity, AlertState.Raised, risk.EventTime, open.RaisedAt, metrics, explanation, action));
-            return;
+            return raise ? AlertState.Raised : null;
         }
 
         if (!keep)
+        {
+            return AlertState.Resolved;
+        }
+
+        return severity > open.Severity ? AlertState.Escalated
+            : severity < open.Severity || bucket != open.Bucket ? AlertState.Updated
+            : null;
+    }
+
+    /// <summary>Makes the transition <see cref="Next"/> decided.</summary>
+    private void Track(AlertRule rule, SymbolRisk risk, string qualifier, AlertState state, AlertSeverity severity, long bucket,
+        IReadOnlyList<AlertMetric> metrics, string explanation, string action, List<AlertTransition> output)
+    {
+        var key = (rule, risk.Symbol, qualifier);
+        if (state == AlertState.Raised)
+        {
+            var raised = new OpenAlert($"{rule}:{risk.Symbol}:{qualifier}:{risk.EventTime.ToString(CultureInfo.InvariantCulture)}", risk.EventTime, severity, bucket);
+            _open.Add(key, raised);
+            output.Add(new AlertTransition(raised.Id, 0, rule, risk.Symbol, qualifier, severity, AlertState.Raised, risk.EventTime, raised.RaisedAt, metrics, explanation, action));
+            return;
+        }
+
+        var open = _open[key];
+        if (state == AlertState.Resolved)
         {
             _open.Remove(key);
             output.Add(new AlertTransition(open.Id, ++open.Sequence, rule, risk.Symbol, qualifier, open.Severity, AlertState.Resolved, risk.EventTime, open.RaisedAt, metrics, explanation, "None: resolved."));
             return;
         }
 
-        AlertState? state = severity > open.Severity ? AlertState.Escalated
-            : severity < open.Severity || bucket != open.Bucket ? AlertState.Updated
-            : null;
-        if (state is { } changed)
-        {
-            open.Severity = severity;
-            open.Bucket = bucket;
-            output.Add(new AlertTransition(open.Id, ++open.Sequence, rule, risk.Symbol, qualifier, severity, changed, risk.EventTime, open.RaisedAt, metrics, explanation, action));
-        }
+        open.Severity = severity;
+        open.Bucket = bucket;
+        output.Add(new AlertTransition(open.Id, ++open.Sequence, rule, risk.Symbol, qualifier, severity, state, risk.EventTime, open.RaisedAt, metrics, explanation, action));
     }
 
     /// <summary>

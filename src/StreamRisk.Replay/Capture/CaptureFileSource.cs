@@ -54,10 +54,11 @@ public sealed class CaptureFileSource(IReadOnlyList<string> files, long? to, Act
             }
         }
 
-        _bytesTotal = files.Sum(f => new FileInfo(f).Length);
+        var lengths = files.Select(f => new FileInfo(f).Length).ToArray();
+        _bytesTotal = lengths.Sum();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         using var batches = new BlockingCollection<Item[]>(BatchesAhead);
-        var reading = Task.Factory.StartNew(() => Read(batches, upFront, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var reading = Task.Factory.StartNew(() => Read(batches, upFront, lengths, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
             foreach (var batch in batches.GetConsumingEnumerable(stop.Token))
@@ -90,7 +91,7 @@ public sealed class CaptureFileSource(IReadOnlyList<string> files, long? to, Act
         reading.GetAwaiter().GetResult();
     }
 
-    private void Read(BlockingCollection<Item[]> batches, HashSet<(int File, long Line)> upFront, CancellationToken stop)
+    private void Read(BlockingCollection<Item[]> batches, HashSet<(int File, long Line)> upFront, long[] lengths, CancellationToken stop)
     {
         try
         {
@@ -117,7 +118,7 @@ public sealed class CaptureFileSource(IReadOnlyList<string> files, long? to, Act
                     }
                 }
 
-                before += new FileInfo(file).Length;
+                before += lengths[f];
                 Volatile.Write(ref _bytesRead, before);
             }
 
