@@ -148,38 +148,88 @@ internal static class RecordCommand
                 return;
             }
 
-            consumer.Assign(partitions);
             try
             {
+                // Instruments first, to their end, as the monitor reads them: every other record names a symbol, and an
+                // instrument fetched after a later book or liquidation record (all topics assigned at once, fetches
+                // answered in any order) would reach the writer behind it and land beyond the reorder window as late.
+                var instruments = partitions.Where(p => kindOf[p.Topic] == CaptureTopics.Instruments).ToList();
+                if (instruments.Count > 0)
+                {
+                    consumer.Assign(instruments);
+                    while (!cancel.IsCancellationRequested && !AtEnd(consumer, instruments))
+                    {
+                        ConsumeOne(consumer, writer, kindOf);
+                    }
+
+                    // Carry on from where the instruments were read to, with every other topic from its beginning.
+                    partitions =
+                    [
+                        .. instruments.Select(p => consumer.Position(p.TopicPartition) is var at && at != Offset.Unset ? new TopicPartitionOffset(p.TopicPartition, at) : p),
+                        .. partitions.Where(p => kindOf[p.Topic] != CaptureTopics.Instruments),
+                    ];
+                }
+
+                consumer.Assign(partitions);
                 while (!cancel.IsCancellationRequested)
                 {
-                    ConsumeResult<byte[], byte[]>? result;
-                    try
-                    {
-                        result = consumer.Consume(TimeSpan.FromMilliseconds(100));
-                    }
-                    catch (ConsumeException ex) when (!ex.Error.IsFatal)
-                    {
-                        continue;
-                    }
-
-                    if (result?.Message is null || !kindOf.TryGetValue(result.Topic, out var kind))
-                    {
-                        // Idle: a quiet feed still completes its member for readers of the growing file.
-                        writer.FlushIfDue();
-                        continue;
-                    }
-
-                    var value = result.Message.Value ?? [];
-                    var eventTime = PayloadEventTime.TryRead(value, out var stamped) ? stamped : result.Message.Timestamp.UnixTimestampMs;
-                    writer.Append(kind, result.Message.Key ?? [], eventTime, value);
-                    _counts[kind]++;
+                    ConsumeOne(consumer, writer, kindOf);
                 }
             }
             finally
             {
                 consumer.Close();
             }
+        }
+
+        private void ConsumeOne(IConsumer<byte[], byte[]> consumer, CaptureWriter writer, Dictionary<string, string> kindOf)
+        {
+            ConsumeResult<byte[], byte[]>? result;
+            try
+            {
+                result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            }
+            catch (ConsumeException ex) when (!ex.Error.IsFatal)
+            {
+                return;
+            }
+
+            if (result?.Message is null || !kindOf.TryGetValue(result.Topic, out var kind))
+            {
+                // Idle: a quiet feed still completes its member for readers of the growing file.
+                writer.FlushIfDue();
+                return;
+            }
+
+            var value = result.Message.Value ?? [];
+            var eventTime = PayloadEventTime.TryRead(value, out var stamped) ? stamped : result.Message.Timestamp.UnixTimestampMs;
+            writer.Append(kind, result.Message.Key ?? [], eventTime, value);
+            _counts[kind]++;
+        }
+
+        /// <summary>Whether every partition has been read to its high watermark (a broker round trip per partition).</summary>
+        private static bool AtEnd(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
+        {
+            foreach (var p in partitions)
+            {
+                Offset high;
+                try
+                {
+                    high = consumer.QueryWatermarkOffsets(p.TopicPartition, TimeSpan.FromSeconds(5)).High;
+                }
+                catch (KafkaException)
+                {
+                    return false; // broker unreachable for now: keep consuming (and waiting), as for a slow partition
+                }
+
+                var position = consumer.Position(p.TopicPartition);
+                if (high.Value > 0 && (position == Offset.Unset || position.Value < high.Value))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         /// <summary>Every partition of the topics from the beginning, waiting for topics that do not exist yet; null if stopped meanwhile.</summary>
