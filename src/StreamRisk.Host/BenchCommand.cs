@@ -238,7 +238,7 @@ internal static class BenchCommand
         if (r.Kafka is not null)
         {
             Row(table, "kafka ingest ratio", r.Kafka.Ratio.ToString("0.000", CultureInfo.InvariantCulture),
-                $"monitor {N(r.Kafka.MonitorPerSecond)}/s vs bare consumer {N(r.Kafka.BarePerSecond)}/s (same stream applied in process: {N(r.Kafka.ApplyOnlyPerSecond)}/s)", "≥ 0.9", r.Kafka.Ratio >= 0.9,
+                string.Create(CultureInfo.InvariantCulture, $"monitor {N(r.Kafka.MonitorPerSecond)}/s vs bare consumer {N(r.Kafka.BarePerSecond)}/s (same stream applied in process: {N(r.Kafka.ApplyOnlyPerSecond)}/s); process CPU {r.Kafka.MonitorCores:0.0} vs {r.Kafka.BareCores:0.0} of {Environment.ProcessorCount} cores"), "≥ 0.9", r.Kafka.Ratio >= 0.9,
                 $"{r.Kafka.Messages:N0} stream messages each, produced live after catching up on {s.KafkaAccounts:N0} accounts; embedded cluster (1 broker)");
         }
 

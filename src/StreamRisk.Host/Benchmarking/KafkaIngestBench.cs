@@ -12,7 +12,9 @@ namespace StreamRisk.Host.Benchmarking;
 
 /// <summary>What the Kafka ingest run measured.</summary>
 /// <param name="ApplyOnlyPerSecond">The monitor's stream applied in process (no Kafka): what the engine alone allows.</param>
-internal sealed record KafkaFigures(long Messages, double MonitorPerSecond, double BarePerSecond, double ApplyOnlyPerSecond)
+/// <param name="MonitorCores">Cores the whole process used (CPU time over wall time) while the monitor read its stream.</param>
+/// <param name="BareCores">The same while the bare consumer read its stream.</param>
+internal sealed record KafkaFigures(long Messages, double MonitorPerSecond, double BarePerSecond, double ApplyOnlyPerSecond, double MonitorCores = 0, double BareCores = 0)
 {
     public double Ratio => MonitorPerSecond / BarePerSecond;
 }
@@ -56,14 +58,14 @@ internal static class KafkaIngestBench
         var bareStream = market.Stream(streamEvents).ToList();
 
         progress("kafka: monitor (KafkaSource + EventApplier)");
-        var monitor = Monitor(cluster.BootstrapServers, topics, kafkaSettings, setup.Count, producer, monitorStream);
+        var (monitor, monitorCores) = Monitor(cluster.BootstrapServers, topics, kafkaSettings, setup.Count, producer, monitorStream);
         progress("kafka: bare consumer");
         var partitions = topics.WithDefaultPartitions()
             .Where(t => t.Name != topics.DeadLetter && t.Name != topics.Ladders)
             .SelectMany(t => Enumerable.Range(0, t.Partitions).Select(p => new TopicPartition(t.Name, p)))
             .ToList();
-        var bare = Bare(cluster.BootstrapServers, partitions, producer, bareWarmUp, bareStream);
-        return new KafkaFigures(streamEvents, monitor, bare, ApplyOnly(setup, monitorStream));
+        var (bare, bareCores) = Bare(cluster.BootstrapServers, partitions, producer, bareWarmUp, bareStream);
+        return new KafkaFigures(streamEvents, monitor, bare, ApplyOnly(setup, monitorStream), monitorCores, bareCores);
     }
 
     /// <summary>The same set-up and stream through a fresh <see cref="EventApplier"/>, in process: the engine's share.</summary>
@@ -99,7 +101,8 @@ internal static class KafkaIngestBench
     }
 
     /// <summary>The monitor's ingest: catches up on the set-up, then the timed stream is produced and applied.</summary>
-    private static double Monitor(string bootstrap, TopicNames topics, IReadOnlyDictionary<string, string> kafkaSettings, int setup, WireProducer producer, List<WireMessage> stream)
+    /// <returns>Stream messages per second, and the cores the process used meanwhile.</returns>
+    private static (double PerSecond, double Cores) Monitor(string bootstrap, TopicNames topics, IReadOnlyDictionary<string, string> kafkaSettings, int setup, WireProducer producer, List<WireMessage> stream)
     {
         var engine = new RiskEngine(new EngineOptions());
         var deadLetters = 0L;
@@ -113,7 +116,7 @@ internal static class KafkaIngestBench
         var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var expected = setup + stream.Count;
         long seen = 0;
-        TimeSpan elapsed;
+        TimeSpan elapsed, cpu;
         using (KafkaSource.Create(options, stopped: () => stopped.TrySetResult()).Subscribe(
             message =>
             {
@@ -141,6 +144,9 @@ internal static class KafkaIngestBench
                 throw new InvalidOperationException($"bench: the monitor applied {Interlocked.Read(ref seen):N0} of {setup:N0} set-up messages in {Deadline.TotalMinutes:0} min");
             }
 
+            // The embedded brokers, the producer and both readers share this process (and the machine's cores): the CPU
+            // it used says whether a reader was short of cores rather than of speed.
+            var cpu0 = Environment.CpuUsage.TotalTime;
             var clock = Stopwatch.StartNew();
             Produce(producer, stream);
             if (!done.Task.Wait(Deadline))
@@ -149,6 +155,7 @@ internal static class KafkaIngestBench
             }
 
             elapsed = clock.Elapsed;
+            cpu = Environment.CpuUsage.TotalTime - cpu0;
         }
 
         // The consume thread closes its consumers; the engine is quiet after that.
@@ -163,11 +170,11 @@ internal static class KafkaIngestBench
             throw new InvalidOperationException($"bench: the monitor dead-lettered {deadLetters:N0} messages; the generated input is wrong");
         }
 
-        return stream.Count / elapsed.TotalSeconds;
+        return (stream.Count / elapsed.TotalSeconds, cpu / elapsed);
     }
 
     /// <summary>A plain consumer assigned every partition at its end; the timed stream is produced and read.</summary>
-    private static double Bare(string bootstrap, List<TopicPartition> partitions, WireProducer producer, List<WireMessage> warmUp, List<WireMessage> stream)
+    private static (double PerSecond, double Cores) Bare(string bootstrap, List<TopicPartition> partitions, WireProducer producer, List<WireMessage> warmUp, List<WireMessage> stream)
     {
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
         {
@@ -187,6 +194,7 @@ internal static class KafkaIngestBench
         }
 
         // Produced from another thread, as the monitor's stream is produced while its engine thread consumes.
+        var cpu0 = Environment.CpuUsage.TotalTime;
         var clock = Stopwatch.StartNew();
         var producing = Task.Run(() => Produce(producer, stream));
         long count = 0, bytes = 0;
@@ -205,9 +213,10 @@ internal static class KafkaIngestBench
         }
 
         var elapsed = clock.Elapsed;
+        var cpu = Environment.CpuUsage.TotalTime - cpu0;
         producing.GetAwaiter().GetResult();
         GC.KeepAlive(bytes);
         consumer.Close();
-        return count / elapsed.TotalSeconds;
+        return (count / elapsed.TotalSeconds, cpu / elapsed);
     }
 }
