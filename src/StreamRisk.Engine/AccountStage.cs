@@ -25,6 +25,7 @@ public sealed class AccountStage
     private readonly List<(AccountState Account, int Position)> _largeScratch = [];
     private readonly long _revaluationMs;
     private long _now;
+    private long _revaluations, _revaluationTicks, _adlRankings, _adlTicks;
 
     public AccountStage(EngineOptions options, InstrumentCatalog catalog, int source = 0)
     {
@@ -48,6 +49,12 @@ public sealed class AccountStage
     public MarginBook Margins { get; }
 
     public PartialLadders Ladders { get; }
+
+    /// <summary>Revaluations of a symbol's holders at a mark so far, and the wall time they took (figures for the bench).</summary>
+    public (long Count, TimeSpan Time) Revaluations => (_revaluations, System.Diagnostics.Stopwatch.GetElapsedTime(0, _revaluationTicks));
+
+    /// <summary>ADL rankings made so far (one per symbol about once a second of event time), and the wall time they took.</summary>
+    public (long Count, TimeSpan Time) AdlRankings => (_adlRankings, System.Diagnostics.Stopwatch.GetElapsedTime(0, _adlTicks));
 
     /// <summary>Receives each update; it is reused, so the receiver copies what it keeps before returning.</summary>
     public Action<LadderUpdate>? Updates { get; set; }
@@ -125,8 +132,12 @@ public sealed class AccountStage
 
     private void Revalue(int instrument, Symbol symbol, long eventTime)
     {
+        // Two timestamps per revaluation (rare next to the events between them): the bench reports what marks cost.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         Margins.ApplyMark(instrument, symbol.DeferredMark);
         _large.Repriced(instrument);
+        _revaluationTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
+        _revaluations++;
         symbol.RevaluationDue = false;
         symbol.RevaluedAt = eventTime;
         symbol.RevaluedMark = symbol.DeferredMark;
@@ -206,7 +217,10 @@ public sealed class AccountStage
             {
                 symbol.AdlDue = false;
                 u.HasAdl = true;
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 AdlQueue.RankBothInto(Margins, instrument, _options.AdlRanking, AdlCandidates, u.AdlLongs, u.AdlShorts);
+                _adlTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
+                _adlRankings++;
             }
 
             if (u.IsEmpty)

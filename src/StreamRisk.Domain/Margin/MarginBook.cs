@@ -31,6 +31,9 @@ public sealed class MarginBook
 
     public IReadOnlyList<AccountState> Accounts => _bySlot;
 
+    /// <summary>Accounts recomputed by marks so far (the skipped ones are not counted): what a revaluation costs.</summary>
+    public long MarkRecomputations { get; private set; }
+
     /// <summary>Follows every position change (the liquidation ladders); null for none.</summary>
     public IMarginListener? Listener { get; set; }
 
@@ -92,6 +95,7 @@ public sealed class MarginBook
 
             account.UpdateMark(account.IndexOf(instrumentIndex), mark);
             Recompute(account, repriced: true);
+            MarkRecomputations++;
         }
 
         return holders.Count;

@@ -8,9 +8,17 @@ namespace StreamRisk.Host.Benchmarking;
 
 /// <summary>What the in-process engine run measured.</summary>
 /// <param name="VenueEventsPerSecond">The same engine on the venue-paced stream (one mark per symbol per second, the rest book deltas and position changes).</param>
+/// <param name="Marks">Where the mixed stream's time went on marks: revaluations of cross holders and ADL rankings.</param>
 internal sealed record EngineFigures(
     int Accounts, int Positions, long Events, double EventsPerSecond, double DecodeOnlyEventsPerSecond, double BytesPerPosition, long HeapGrowth,
-    long VenueEvents = 0, double VenueEventsPerSecond = 0);
+    long VenueEvents = 0, double VenueEventsPerSecond = 0, MarkWork? Marks = null);
+
+/// <summary>What the marks of a timed stream cost (see <see cref="AccountStage.Revaluations"/>).</summary>
+/// <param name="Seconds">The whole timed stream's wall time, for the shares.</param>
+internal sealed record MarkWork(long Revaluations, long AccountsRecomputed, double RevaluationSeconds, long AdlRankings, double AdlSeconds, double Seconds)
+{
+    public double NanosecondsPerAccount => AccountsRecomputed == 0 ? 0 : RevaluationSeconds * 1e9 / AccountsRecomputed;
+}
 
 /// <summary>
 /// Decode + apply through the monitor's own path (<see cref="EventApplier"/> → <see cref="RiskEngine"/>), with no
@@ -50,8 +58,15 @@ internal static class EngineBench
         // Timed: the stream until it ends or the budget is spent (a mark recomputes every multi-symbol cross holder of
         // its symbol, so at 1M accounts the whole stream may take far longer than the budget).
         progress($"engine: applying the stream (at most {budget.TotalSeconds:0} s)");
+        var (revaluations0, revaluationTime0) = engine.Accounts.Revaluations;
+        var (rankings0, rankingTime0) = engine.Accounts.AdlRankings;
+        var recomputed0 = engine.Margins.MarkRecomputations;
         var (applied, applySeconds) = Apply(applier, stream, budget);
         Check(deadLetters, "applying the stream");
+        var (revaluations1, revaluationTime1) = engine.Accounts.Revaluations;
+        var (rankings1, rankingTime1) = engine.Accounts.AdlRankings;
+        var marks = new MarkWork(revaluations1 - revaluations0, engine.Margins.MarkRecomputations - recomputed0, (revaluationTime1 - revaluationTime0).TotalSeconds,
+            rankings1 - rankings0, (rankingTime1 - rankingTime0).TotalSeconds, applySeconds);
 
         // Second timed pass, same engine: marks at a venue's pace (one per symbol per second of event time). The mixed
         // stream above has 300 marks per symbol per second, which is a decode mix, not a market: this shows what the
@@ -99,7 +114,7 @@ internal static class EngineBench
         }
 
         return new EngineFigures(accounts, market.Positions, applied, applied / applySeconds, decoded / decodeSeconds,
-            (double)heapGrowth / market.Positions, heapGrowth, venueApplied, venueApplied / venueSeconds);
+            (double)heapGrowth / market.Positions, heapGrowth, venueApplied, venueApplied / venueSeconds, marks);
     }
 
     /// <summary>Applies the stream until it ends or the budget is spent: how many, in how many seconds.</summary>
