@@ -231,11 +231,9 @@ internal static class BenchCommand
             Row(table, "engine events/s", N(r.Engine.EventsPerSecond), $"decode only {N(r.Engine.DecodeOnlyEventsPerSecond)} (ratio {engineRatio.ToString("G3", CultureInfo.InvariantCulture)})",
                 "≥ 1,000,000 and ≥ 50% of decode only", r.Engine.EventsPerSecond >= 1_000_000 && engineRatio >= 0.5,
                 $"{r.Engine.Accounts:N0} accounts ({r.Engine.Positions:N0} positions), 10 symbols; {r.Engine.Events:N0} events (50% book, 30% marks, 20% positions) in the {s.EngineBudget.TotalSeconds:0} s budget");
-            if (r.Engine.Marks is { } m)
-            {
-                Row(table, "  of which marks", string.Create(CultureInfo.InvariantCulture, $"{m.RevaluationSeconds / m.Seconds:P0} + {m.AdlSeconds / m.Seconds:P0}"), "-", "(context: cost of marks)", null,
-                    string.Create(CultureInfo.InvariantCulture, $"{m.Revaluations:N0} revaluations recomputed {m.AccountsRecomputed:N0} cross holders ({m.NanosecondsPerAccount:N0} ns each) in {m.RevaluationSeconds:0.0} s; {m.AdlRankings:N0} ADL rankings in {m.AdlSeconds:0.0} s; of {m.Seconds:0.0} s"));
-            }
+            var m = r.Engine.Marks;
+            Row(table, "  of which marks", string.Create(CultureInfo.InvariantCulture, $"{m.RevaluationSeconds / m.Seconds:P0} + {m.AdlSeconds / m.Seconds:P0}"), "-", "(context: cost of marks)", null,
+                string.Create(CultureInfo.InvariantCulture, $"{m.Revaluations:N0} revaluations recomputed {m.AccountsRecomputed:N0} cross holders ({m.NanosecondsPerAccount:N0} ns each) in {m.RevaluationSeconds:0.0} s; {m.AdlRankings:N0} ADL rankings in {m.AdlSeconds:0.0} s; of {m.Seconds:0.0} s"));
 
             Row(table, "engine events/s, venue-paced", N(r.Engine.VenueEventsPerSecond), "-", "(not a target: context)", null,
                 $"same engine, {r.Engine.VenueEvents:N0} events: one mark per symbol per second, the rest book deltas (80%) and position changes (20%)");

@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Globalization;
 using Confluent.Kafka;
 using StreamRisk.Contracts;
+using StreamRisk.Kafka.Ingest;
 using StreamRisk.Replay.Capture;
 
 namespace StreamRisk.Host;
@@ -207,29 +208,16 @@ internal static class RecordCommand
             _counts[kind]++;
         }
 
-        /// <summary>Whether every partition has been read to its high watermark (a broker round trip per partition).</summary>
         private static bool AtEnd(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
         {
-            foreach (var p in partitions)
+            try
             {
-                Offset high;
-                try
-                {
-                    high = consumer.QueryWatermarkOffsets(p.TopicPartition, TimeSpan.FromSeconds(5)).High;
-                }
-                catch (KafkaException)
-                {
-                    return false; // broker unreachable for now: keep consuming (and waiting), as for a slow partition
-                }
-
-                var position = consumer.Position(p.TopicPartition);
-                if (high.Value > 0 && (position == Offset.Unset || position.Value < high.Value))
-                {
-                    return false;
-                }
+                return KafkaSource.AtEnd(consumer, partitions);
             }
-
-            return true;
+            catch (KafkaException)
+            {
+                return false; // broker unreachable for now: keep consuming (and waiting), as for a slow partition
+            }
         }
 
         /// <summary>Every partition of the topics from the beginning, waiting for topics that do not exist yet; null if stopped meanwhile.</summary>

@@ -11,7 +11,7 @@ namespace StreamRisk.Host.Benchmarking;
 /// <param name="Marks">Where the mixed stream's time went on marks: revaluations of cross holders and ADL rankings.</param>
 internal sealed record EngineFigures(
     int Accounts, int Positions, long Events, double EventsPerSecond, double DecodeOnlyEventsPerSecond, double BytesPerPosition, long HeapGrowth,
-    long VenueEvents = 0, double VenueEventsPerSecond = 0, MarkWork? Marks = null);
+    long VenueEvents, double VenueEventsPerSecond, MarkWork Marks);
 
 /// <summary>What the marks of a timed stream cost (see <see cref="AccountStage.Revaluations"/>).</summary>
 /// <param name="Seconds">The whole timed stream's wall time, for the shares.</param>

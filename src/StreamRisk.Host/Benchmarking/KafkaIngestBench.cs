@@ -14,7 +14,7 @@ namespace StreamRisk.Host.Benchmarking;
 /// <param name="ApplyOnlyPerSecond">The monitor's stream applied in process (no Kafka): what the engine alone allows.</param>
 /// <param name="MonitorCores">Cores the whole process used (CPU time over wall time) while the monitor read its stream.</param>
 /// <param name="BareCores">The same while the bare consumer read its stream.</param>
-internal sealed record KafkaFigures(long Messages, double MonitorPerSecond, double BarePerSecond, double ApplyOnlyPerSecond, double MonitorCores = 0, double BareCores = 0)
+internal sealed record KafkaFigures(long Messages, double MonitorPerSecond, double BarePerSecond, double ApplyOnlyPerSecond, double MonitorCores, double BareCores)
 {
     public double Ratio => MonitorPerSecond / BarePerSecond;
 }

@@ -114,7 +114,7 @@ public static class KafkaSource
         market.Assign(instruments);
         while (!cancel.IsCancellationRequested && !AtEnd(market, instruments))
         {
-            Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(50), storeOffsets: false, ordering, activities, cancel, hold: false);
+            Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(50), offsetsToStore: null, ordering, activities, cancel, hold: false);
         }
 
         // What each role reads besides instruments: the account stage (scale-out) only marks, the projector stage the
@@ -167,9 +167,9 @@ public static class KafkaSource
                 // neither had anything last turn: a mark arriving then is taken the moment it lands, where a wait on
                 // the positions consumer would hold it up to 1 ms (that was part of the tick-to-alert tail). A busy
                 // topic never waits behind an idle one (that wait used to cap ingest at 512 messages per 20 ms).
-                var fromMarket = Drain(market, kinds, observer, maxMessages: 512, firstTimeout: idle ? IdleWait : TimeSpan.Zero, storeOffsets: false, ordering, activities, cancel);
+                var fromMarket = Drain(market, kinds, observer, maxMessages: 512, firstTimeout: idle ? IdleWait : TimeSpan.Zero, offsetsToStore: null, ordering, activities, cancel);
                 var fromPositions = Drain(positions, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.Zero,
-                    storeOffsets: !accountStage, ordering, activities, cancel, toStore: toStore);
+                    offsetsToStore: accountStage ? null : toStore, ordering, activities, cancel);
                 idle = fromMarket == 0 && fromPositions == 0;
                 ordering?.Step(positions, market, observer, cancel);
             }
@@ -192,23 +192,16 @@ public static class KafkaSource
 
     /// <returns>How many messages were consumed.</returns>
     private static int Drain(IConsumer<byte[], byte[]> consumer, Dictionary<string, TopicKind> kinds, IObserver<IngestedMessage> observer,
-        int maxMessages, TimeSpan firstTimeout, bool storeOffsets, Ordering? ordering, ActivitySource? activities, CancellationToken cancel, bool hold = true,
-        List<ConsumeResult<byte[], byte[]>>? toStore = null)
+        int maxMessages, TimeSpan firstTimeout, List<ConsumeResult<byte[], byte[]>>? offsetsToStore, Ordering? ordering, ActivitySource? activities,
+        CancellationToken cancel, bool hold = true)
     {
         Activity? batch = null;
         var count = 0;
         // The last applied message of each partition; its offset is stored once when the drain ends, not per message:
         // a store is a native call that builds a partition list (in a profile of the bench's Kafka run the stores took
-        // 60 % as long as applying every message). Offsets are "read up to", so the last one says it all.
-        if (storeOffsets)
-        {
-            toStore ??= new List<ConsumeResult<byte[], byte[]>>(4);
-            toStore.Clear();
-        }
-        else
-        {
-            toStore = null;
-        }
+        // 60 % as long as applying every message). Offsets are "read up to", so the last one says it all. Null: this
+        // consumer stores no offsets (it is in no group).
+        offsetsToStore?.Clear();
 
         try
         {
@@ -259,7 +252,7 @@ public static class KafkaSource
                 if (kinds.TryGetValue(result.Topic, out var kind))
                 {
                     var message = new IngestedMessage(IngestKind.Message, kind, result, []);
-                    if (hold && ordering is not null && ordering.TryHold(message, fromGroup: storeOffsets))
+                    if (hold && ordering is not null && ordering.TryHold(message, fromGroup: offsetsToStore is not null))
                     {
                         continue; // applied (and its offset stored) when the merge lets it out
                     }
@@ -267,17 +260,17 @@ public static class KafkaSource
                     observer.OnNext(message);
                 }
 
-                if (toStore is not null && !cancel.IsCancellationRequested)
+                if (offsetsToStore is not null && !cancel.IsCancellationRequested)
                 {
-                    Remember(toStore, result);
+                    Remember(offsetsToStore, result);
                 }
             }
         }
         finally
         {
-            if (toStore is not null)
+            if (offsetsToStore is not null)
             {
-                foreach (var applied in toStore)
+                foreach (var applied in offsetsToStore)
                 {
                     try
                     {
@@ -291,7 +284,7 @@ public static class KafkaSource
                     }
                 }
 
-                toStore.Clear(); // hold no consumed message until the next drain
+                offsetsToStore.Clear(); // hold no consumed message until the next drain
             }
 
             if (batch is not null)
@@ -362,7 +355,12 @@ public static class KafkaSource
         }
     }
 
-    private static bool AtEnd(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
+    /// <summary>
+    /// Whether <paramref name="consumer"/> has read every one of <paramref name="partitions"/> to its high watermark (a
+    /// broker round trip per partition; an empty partition counts as read). Throws <see cref="KafkaException"/> when a
+    /// broker cannot answer.
+    /// </summary>
+    public static bool AtEnd(IConsumer<byte[], byte[]> consumer, IReadOnlyList<TopicPartitionOffset> partitions)
     {
         foreach (var p in partitions)
         {
