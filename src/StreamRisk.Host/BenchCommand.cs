@@ -273,6 +273,11 @@ internal static class BenchCommand
             Row(table, "replay events/s", N(r.Replay.EventsPerSecond),
                 $"{r.Replay.MarketSeconds:N0} s of market in {r.Replay.Seconds:N1} s (×{r.Replay.MarketSeconds / r.Replay.Seconds:N0} real time)", "≥ 1,000,000", r.Replay.EventsPerSecond >= 1_000_000,
                 $"{r.Replay.Events:N0} simulated events ({ReplayBench.TouchUpdatesPerStep} book messages per symbol per 100 ms on top of the simulator's), {r.Replay.Accounts:N0} accounts, {r.Replay.Projections:N0} projections, {r.Replay.Alerts:N0} alert transitions");
+            var w = r.Replay.Work;
+            var seconds = r.Replay.Seconds;
+            Row(table, "  of which cadence work", string.Create(CultureInfo.InvariantCulture, $"{(w.RevaluationSeconds + w.AdlSeconds) / seconds:P0} + {w.ProjectionSeconds / seconds:P0}"),
+                string.Create(CultureInfo.InvariantCulture, $"caps: {N(w.AccountCadenceCeiling(r.Replay.Events))} + {N(w.ProjectionCeiling(r.Replay.Events))}"), "(context: per market second)", null,
+                string.Create(CultureInfo.InvariantCulture, $"{w.Revaluations:N0} revaluations {w.RevaluationSeconds:0.0} s, {w.AdlRankings:N0} ADL rankings {w.AdlSeconds:0.0} s; projections {w.ProjectionSeconds:0.0} s ({w.ProjectionSeconds * 1e6 / Math.Max(r.Replay.Projections, 1):N0} µs each)"));
         }
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });

@@ -8,9 +8,25 @@ namespace StreamRisk.Host.Benchmarking;
 
 /// <summary>What the replay run measured.</summary>
 /// <param name="MarketSeconds">Event time the capture spans: divided by the wall time it is how much faster than real time the day replays.</param>
-internal sealed record ReplayFigures(long Events, int Accounts, long Projections, long Alerts, double MarketSeconds, double Seconds)
+/// <param name="Work">Where the replay thread's time went.</param>
+internal sealed record ReplayFigures(long Events, int Accounts, long Projections, long Alerts, double MarketSeconds, double Seconds, ReplayWork Work)
 {
     public double EventsPerSecond => Events / Seconds;
+}
+
+/// <summary>
+/// The replay's time by the work that runs on an event-time cadence rather than per event: revaluations of cross
+/// holders and ADL rankings (each symbol's at most about once a second of market time, as live) and projections (the
+/// throttle's slots and every mark). Their cost grows with the market time replayed, not with the events in it, so
+/// each one alone bounds the events/s a capture of this density can replay at: events ÷ that work's seconds.
+/// </summary>
+internal sealed record ReplayWork(long Revaluations, double RevaluationSeconds, long AdlRankings, double AdlSeconds, double ProjectionSeconds)
+{
+    /// <summary>Events/s if the replay did nothing but the account stage's cadence (revaluations and ADL rankings).</summary>
+    public double AccountCadenceCeiling(long events) => events / Math.Max(RevaluationSeconds + AdlSeconds, 1e-9);
+
+    /// <summary>Events/s if the replay did nothing but its projections.</summary>
+    public double ProjectionCeiling(long events) => events / Math.Max(ProjectionSeconds, 1e-9);
 }
 
 /// <summary>
@@ -50,6 +66,7 @@ internal static class ReplayBench
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
         long records;
+        ReplayWork work;
         long first = long.MaxValue, last = long.MinValue;
         using (var replay = new InProcessReplay(new EngineOptions(), outputs, new ReplayPacer(0, time)))
         {
@@ -67,6 +84,9 @@ internal static class ReplayBench
             }
 
             records = replay.Records;
+            var (revaluations, revaluationTime) = replay.Revaluations;
+            var (rankings, rankingTime) = replay.AdlRankings;
+            work = new ReplayWork(revaluations, revaluationTime.TotalSeconds, rankings, rankingTime.TotalSeconds, replay.ProjectionTime.TotalSeconds);
             if (replay.Rejected > 0)
             {
                 throw new InvalidOperationException($"bench: the replay rejected {replay.Rejected:N0} simulated records");
@@ -75,6 +95,6 @@ internal static class ReplayBench
 
         var seconds = clock.Elapsed.TotalSeconds;
         File.Delete(path);
-        return new ReplayFigures(records, accounts, outputs.Projections, outputs.Alerts, (last - first) / 1000.0, seconds);
+        return new ReplayFigures(records, accounts, outputs.Projections, outputs.Alerts, (last - first) / 1000.0, seconds, work);
     }
 }

@@ -33,8 +33,10 @@ public sealed class InProcessReplay : IDisposable
             RejectedByReason[reason] = RejectedByReason.GetValueOrDefault(reason) + 1;
         });
         _pacer = pacer;
-        _pipeline = new MonitorPipeline(_engine, _clock, outputs.Projection, outputs.Alert, ex => throw ex);
+        _pipeline = new MonitorPipeline(_engine, _clock, outputs.Projection, outputs.Alert, ex => throw ex, took => _projectionTime += took);
     }
+
+    private TimeSpan _projectionTime;
 
     public long Records { get; private set; }
 
@@ -44,6 +46,15 @@ public sealed class InProcessReplay : IDisposable
     public SortedDictionary<string, long> RejectedByReason { get; } = new(StringComparer.Ordinal);
 
     public long Applied => _applier.Counters.TotalApplied;
+
+    /// <summary>Wall time spent in projections so far (the bench says where a replay's time goes).</summary>
+    public TimeSpan ProjectionTime => _projectionTime;
+
+    /// <inheritdoc cref="AccountStage.Revaluations"/>
+    public (long Count, TimeSpan Time) Revaluations => _engine.Accounts.Revaluations;
+
+    /// <inheritdoc cref="AccountStage.AdlRankings"/>
+    public (long Count, TimeSpan Time) AdlRankings => _engine.Accounts.AdlRankings;
 
     /// <summary>Event time of the last record applied (Unix ms).</summary>
     public long EventTime => _clock.Now;
