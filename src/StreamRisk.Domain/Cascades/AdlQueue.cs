@@ -96,10 +96,30 @@ public sealed class AdlQueue
         shorts.Clear();
         var mark = book.MarkOf(instrumentIndex);
         var holders = book.HoldersOf(instrumentIndex);
+        var instrument = book.Catalog[instrumentIndex];
         for (var entry = 0; entry < holders.Used; entry++)
         {
             if (holders[entry] is not { } account)
             {
+                continue;
+            }
+
+            var shape = holders.ShapeAt(entry);
+            if (shape != HolderShape.Several && !double.IsNaN(mark))
+            {
+                // An isolated or lone cross position's equity straight from its terms, as MarginCalculator forms it (same
+                // operations, same bits), read from the holder arrays: no visit to the account unless it enters the ranking.
+                var (size, entryPrice, collateral) = holders.LoneTermsAt(entry);
+                var pnl = instrument.UnrealizedPnl(size, entryPrice, mark);
+                var loneEquity = shape == HolderShape.Isolated ? collateral + pnl : collateral + (0.0 + pnl);
+                var score = Score(ranking, instrument, size, entryPrice, mark, loneEquity);
+                var side = size > 0 ? longs : shorts;
+                if (side.Count >= top && side.Count > 0 && score < side[0].Score)
+                {
+                    continue; // ranks after the heap's last: Offer would drop it
+                }
+
+                Offer(side, new AdlCandidate(account.Id.Value, score, Math.Abs(size), entryPrice), top);
                 continue;
             }
 
@@ -113,9 +133,7 @@ public sealed class AdlQueue
             PositionTerms p;
             if (account.PositionCount == 1)
             {
-                // A lone position's equity straight from its terms, as MarginCalculator forms it (same operations, same
-                // bits), without bringing the account's figures up to date: most holders are like this, and a ranking
-                // would otherwise recompute every one whose mark moved since it was last read.
+                // Before the instrument's first mark: the position is marked at its own (entry) price.
                 p = account.RawTermsAt(0);
                 var pnl = p.Instrument.UnrealizedPnl(p.Size, p.Entry, double.IsNaN(mark) ? p.Mark : mark);
                 equity = p.IsIsolated ? p.IsolatedMargin + pnl : account.Balance + (0.0 + pnl);
@@ -209,15 +227,19 @@ public sealed class AdlQueue
         public int Compare(AdlCandidate x, AdlCandidate y) => RankOrder(x, y);
     }
 
-    internal static double Score(AdlRanking ranking, in PositionTerms p, double mark, double equity)
+    internal static double Score(AdlRanking ranking, in PositionTerms p, double mark, double equity) =>
+        Score(ranking, p.Instrument, p.Size, p.Entry, mark, equity);
+
+    private static double Score(AdlRanking ranking, Instruments.Instrument instrument, double size, double entry, double mark, double equity)
     {
-        var notional = p.Instrument.Notional(p.Size, mark);
-        var pnlFraction = p.Side * (mark - p.Entry) / p.Entry;
+        var notional = instrument.Notional(size, mark);
+        var side = size >= 0 ? 1.0 : -1.0; // PositionTerms.Side
+        var pnlFraction = side * (mark - entry) / entry;
         var leverage = equity > 0 ? notional / equity : double.MaxValue;
         return ranking switch
         {
             AdlRanking.PnlTimesLeverage => pnlFraction >= 0 ? pnlFraction * leverage : pnlFraction / leverage,
-            AdlRanking.Hyperliquid => (p.Side > 0 ? mark / p.Entry : p.Entry / mark) * leverage,
+            AdlRanking.Hyperliquid => (side > 0 ? mark / entry : entry / mark) * leverage,
             _ => 0,
         };
     }

@@ -19,6 +19,14 @@ internal sealed class HolderSet
     // Per entry: a mark of this instrument can be skipped for that account (AccountState.IgnoresMark). Kept dense next
     // to the entries so a mark walks a byte array and touches only the accounts it must recompute.
     private bool[] _skips = new bool[16];
+
+    // Per entry: what an ADL ranking needs of a position whose equity is its own (isolated, or an account's only
+    // position; ~3/4 of the simulated holders), kept by the margin book after every change of the account. A ranking then reads these dense arrays instead of visiting
+    // every account object: the ranking walks every holder of the symbol once a second, and that walk was memory-bound.
+    private HolderShape[] _shapes = new HolderShape[16];
+    private double[] _loneSizes = new double[16];
+    private double[] _loneEntries = new double[16];
+    private double[] _loneCollaterals = new double[16];
     private int[] _nextFree = new int[16];
     private int _used;
     private int _freeList = None;
@@ -33,6 +41,28 @@ internal sealed class HolderSet
     public bool Skips(int entry) => _skips[entry];
 
     public void SetSkips(int entry, bool skips) => _skips[entry] = skips;
+
+    /// <summary>How the ranking reads this holder's position: from the arrays, or (several cross positions) from the account.</summary>
+    public HolderShape ShapeAt(int entry) => _shapes[entry];
+
+    /// <summary>The position's signed size, entry price and collateral (its isolated margin, or the lone cross position's wallet balance).</summary>
+    public (double Size, double Entry, double Collateral) LoneTermsAt(int entry) => (_loneSizes[entry], _loneEntries[entry], _loneCollaterals[entry]);
+
+    /// <summary>Records what the ranking needs of position <paramref name="position"/> of <paramref name="account"/> (after each change of the account).</summary>
+    public void SetShape(int entry, AccountState account, int position)
+    {
+        var p = account.RawTermsAt(position);
+        if (!p.IsIsolated && account.PositionCount != 1)
+        {
+            _shapes[entry] = HolderShape.Several;
+            return;
+        }
+
+        _shapes[entry] = p.IsIsolated ? HolderShape.Isolated : HolderShape.LoneCross;
+        _loneSizes[entry] = p.Size;
+        _loneEntries[entry] = p.Entry;
+        _loneCollaterals[entry] = p.IsIsolated ? p.IsolatedMargin : account.Balance;
+    }
 
     /// <summary>
     /// Adds an account that does not hold the instrument yet; returns its entry, which the caller keeps with the
@@ -54,6 +84,10 @@ internal sealed class HolderSet
                 Array.Resize(ref _entries, _used * 2);
                 Array.Resize(ref _nextFree, _used * 2);
                 Array.Resize(ref _skips, _used * 2);
+                Array.Resize(ref _shapes, _used * 2);
+                Array.Resize(ref _loneSizes, _used * 2);
+                Array.Resize(ref _loneEntries, _used * 2);
+                Array.Resize(ref _loneCollaterals, _used * 2);
             }
 
             entry = _used++;
@@ -61,6 +95,7 @@ internal sealed class HolderSet
 
         _entries[entry] = account;
         _skips[entry] = false;
+        _shapes[entry] = HolderShape.Several; // until the margin book records it
         Count++;
         return entry;
     }
@@ -72,4 +107,17 @@ internal sealed class HolderSet
         _freeList = entry;
         Count--;
     }
+}
+
+/// <summary>How an ADL ranking reads a holder (see <see cref="HolderSet.SetShape"/>).</summary>
+internal enum HolderShape : byte
+{
+    /// <summary>A cross position next to others (or not recorded yet): equity is the account's cross equity, read from it.</summary>
+    Several,
+
+    /// <summary>An account's only position, cross: equity is the wallet balance plus its PnL.</summary>
+    LoneCross,
+
+    /// <summary>An isolated position (however many the account has): equity is its isolated margin plus its PnL.</summary>
+    Isolated,
 }

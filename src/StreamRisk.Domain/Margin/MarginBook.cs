@@ -187,7 +187,9 @@ public sealed class MarginBook
         account.Recompute(Profile);
         for (var i = 0; i < account.PositionCount; i++)
         {
-            _holders[account.InstrumentIndexAt(i)].SetSkips(account.HolderEntryAt(i), account.IgnoresMark(i));
+            var holders = _holders[account.InstrumentIndexAt(i)];
+            holders.SetSkips(account.HolderEntryAt(i), account.IgnoresMark(i));
+            holders.SetShape(account.HolderEntryAt(i), account, i);
         }
 
         if (Listener is { } listener)

@@ -102,6 +102,29 @@ public sealed class AdlQueueTests
             book.ApplyAccount(new AccountId("a" + rng.Next(100_000)), 100 * rng.Next(1, 4), positions);
         }
 
+        // Changes after the load that the ranking's per-holder terms must follow: balances move, second legs close (a
+        // cross account becomes a lone position), second legs open, sizes and isolated margins change.
+        var ids = book.Accounts.Select(a => a.Id).ToList();
+        for (var i = 0; i < 1_000; i++)
+        {
+            var id = ids[rng.Next(ids.Count)];
+            switch (rng.Next(4))
+            {
+                case 0:
+                    book.ApplyBalance(id, 50 * rng.Next(1, 8));
+                    break;
+                case 1:
+                    book.ApplyPosition(id, other, 0, 0, double.NaN);
+                    break;
+                case 2:
+                    book.ApplyPosition(id, other, -2, 101, double.NaN);
+                    break;
+                default:
+                    book.ApplyPosition(id, sym, rng.Next(1, 4) * (rng.Next(2) == 0 ? 1 : -1), 90 + (rng.Next(5) * 5), rng.Next(2) == 0 ? 60 : double.NaN);
+                    break;
+            }
+        }
+
         book.ApplyMark(sym, 100.5);
         book.ApplyMark(other, 99.5);
         // Marks the lone positions skip: the ranking must see them (it scores them from their terms, not a refresh).
