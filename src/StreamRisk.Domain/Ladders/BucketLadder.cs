@@ -7,8 +7,10 @@ namespace StreamRisk.Domain.Ladders;
 /// </summary>
 /// <remarks>
 /// Sources set buckets to absolute totals, so an update applied twice changes nothing. Queries run on a sorted array
-/// of the non-empty ticks with prefix sums, rebuilt on the first query after a change: O(B log B) for B buckets, then
-/// O(log B) a query — a projection asks a few hundred questions after a batch of changes.
+/// of the non-empty ticks with prefix sums (the base) plus an overlay of the ticks changed since, with prefix sums of
+/// their differences; both are brought up to date on the first query after a change. A few changes (a position moved)
+/// rebuild only the overlay, O(c log B); many (a mark revalued the cross holders) rebuild the base by a merge,
+/// O(B + c log c). A query is then two binary searches — a projection asks a few hundred questions.
 /// </remarks>
 public sealed class BucketLadder : ILiquidationLadder
 {
@@ -30,6 +32,17 @@ public sealed class BucketLadder : ILiquidationLadder
     private Int128[] _bankruptcy = [Int128.Zero];
     private int _used;
     private bool _dirty = true;
+
+    // The overlay: what the changed ticks add to (or take from) the sorted base since it was last rebuilt, as sorted
+    // ticks with prefix sums of the differences. A projection after a few position changes then costs
+    // O(c log B) instead of rebuilding the base's O(B) arrays; the integer sums are exact, so base + overlay gives the
+    // very totals a rebuilt base would.
+    private long[] _overlayTicks = [];
+    private int[] _overlayCount = [0];
+    private Int128[] _overlaySize = [Int128.Zero];
+    private Int128[] _overlayNotional = [Int128.Zero];
+    private Int128[] _overlayBankruptcy = [Int128.Zero];
+    private int _overlayUsed;
 
     public BucketLadder(bool longSide, double tick)
         : this(longSide, tick, [], view: false)
@@ -58,9 +71,10 @@ public sealed class BucketLadder : ILiquidationLadder
     {
         if (!_full)
         {
-            if (_changed.Count * 4 > _used)
+            if (_changed.Count > _used)
             {
-                // So many changed that the next refresh sorts everything anyway: stop recording them.
+                // More changes (repeats included) than buckets: a sort of every tick is no dearer than a merge of
+                // these, so stop recording them.
                 _full = true;
                 _changed.Clear();
             }
@@ -83,7 +97,7 @@ public sealed class BucketLadder : ILiquidationLadder
         get
         {
             Refresh();
-            return _count[_used];
+            return _count[_used] + _overlayCount[_overlayUsed];
         }
     }
 
@@ -92,7 +106,7 @@ public sealed class BucketLadder : ILiquidationLadder
         get
         {
             Refresh();
-            return Sum(0, _used);
+            return Sum(0, _used, 0, _overlayUsed);
         }
     }
 
@@ -100,6 +114,12 @@ public sealed class BucketLadder : ILiquidationLadder
     public IEnumerable<(long Tick, LadderBucket Bucket)> Buckets()
     {
         Refresh();
+        if (_overlayUsed > 0)
+        {
+            // The enumeration reads the base's buckets: fold the overlay in first.
+            Rebuild();
+        }
+
         for (var i = 0; i < _used; i++)
         {
             yield return (_ticks[i], _values[i]);
@@ -165,35 +185,37 @@ public sealed class BucketLadder : ILiquidationLadder
     public LadderTotals Crossed(double price)
     {
         Refresh();
-        var first = LowerBound(price); // first bucket priced at or above price
+        var first = LowerBound(_ticks, _used, price); // first bucket priced at or above price
+        var overlayFirst = LowerBound(_overlayTicks, _overlayUsed, price);
         if (IsLong)
         {
-            return Sum(first, _used);
+            return Sum(first, _used, overlayFirst, _overlayUsed);
         }
 
         // Shorts: LP ≤ price — everything below, plus a bucket exactly on the price.
-        var end = first < _used && PriceAt(first) == price ? first + 1 : first;
-        return Sum(0, end);
+        var end = first < _used && _ticks[first] * Tick == price ? first + 1 : first;
+        var overlayEnd = overlayFirst < _overlayUsed && _overlayTicks[overlayFirst] * Tick == price ? overlayFirst + 1 : overlayFirst;
+        return Sum(0, end, 0, overlayEnd);
     }
 
     public LadderTotals Between(double from, double to)
     {
         Refresh();
-        var a = LowerBound(from);
-        var b = LowerBound(to);
-        return b > a ? Sum(a, b) : default;
+        var a = LowerBound(_ticks, _used, from);
+        var b = LowerBound(_ticks, _used, to);
+        var overlayA = LowerBound(_overlayTicks, _overlayUsed, from);
+        var overlayB = LowerBound(_overlayTicks, _overlayUsed, to);
+        return Sum(a, Math.Max(a, b), overlayA, Math.Max(overlayA, overlayB));
     }
 
-    private double PriceAt(int index) => _ticks[index] * Tick;
-
-    /// <summary>The first index whose price is ≥ <paramref name="price"/>.</summary>
-    private int LowerBound(double price)
+    /// <summary>The first index of <paramref name="ticks"/> whose price is ≥ <paramref name="price"/>.</summary>
+    private int LowerBound(long[] ticks, int used, double price)
     {
-        int lo = 0, hi = _used;
+        int lo = 0, hi = used;
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
-            if (PriceAt(mid) >= price)
+            if (ticks[mid] * Tick >= price)
             {
                 hi = mid;
             }
@@ -206,12 +228,13 @@ public sealed class BucketLadder : ILiquidationLadder
         return lo;
     }
 
-    private LadderTotals Sum(int from, int to)
+    /// <summary>Base buckets [from, to) plus the overlay's differences [overlayFrom, overlayTo), summed exactly, then scaled.</summary>
+    private LadderTotals Sum(int from, int to, int overlayFrom, int overlayTo)
     {
-        var count = _count[to] - _count[from];
-        var size = _size[to] - _size[from];
-        var notional = _notional[to] - _notional[from];
-        var bankruptcy = _bankruptcy[to] - _bankruptcy[from];
+        var count = _count[to] - _count[from] + (_overlayCount[overlayTo] - _overlayCount[overlayFrom]);
+        var size = _size[to] - _size[from] + (_overlaySize[overlayTo] - _overlaySize[overlayFrom]);
+        var notional = _notional[to] - _notional[from] + (_overlayNotional[overlayTo] - _overlayNotional[overlayFrom]);
+        var bankruptcy = _bankruptcy[to] - _bankruptcy[from] + (_overlayBankruptcy[overlayTo] - _overlayBankruptcy[overlayFrom]);
         return new LadderTotals(count, (double)size * LadderQuanta.SizeUnit, (double)notional * LadderQuanta.SizeUnit * Tick,
             (double)bankruptcy * LadderQuanta.SizeUnit * Tick);
     }
@@ -229,22 +252,32 @@ public sealed class BucketLadder : ILiquidationLadder
         }
 
         _dirty = false;
+        if (!_full && _changed.Count * 8 <= _used)
+        {
+            BuildOverlay();
+            return;
+        }
+
+        Rebuild();
+    }
+
+    /// <summary>The base rebuilt from every bucket (after many changes a merge or a sort), the overlay emptied.</summary>
+    private void Rebuild()
+    {
         var used = _merged.Count;
         Ensure(ref _nextTicks, used);
         Ensure(ref _nextValues, used);
         if (_full)
         {
+            // Ticks and buckets sorted together: no lookup of each sorted tick's bucket afterwards.
             var i = 0;
-            foreach (var tick in _merged.Keys)
+            foreach (var (tick, bucket) in _merged)
             {
-                _nextTicks[i++] = tick;
+                _nextTicks[i] = tick;
+                _nextValues[i++] = bucket;
             }
 
-            Array.Sort(_nextTicks, 0, used);
-            for (i = 0; i < used; i++)
-            {
-                _nextValues[i] = _merged[_nextTicks[i]];
-            }
+            Array.Sort(_nextTicks, _nextValues, 0, used);
         }
         else
         {
@@ -253,6 +286,7 @@ public sealed class BucketLadder : ILiquidationLadder
 
         _full = false;
         _changed.Clear();
+        _overlayUsed = 0;
         (_ticks, _nextTicks) = (_nextTicks, _ticks);
         (_values, _nextValues) = (_nextValues, _values);
         _used = used;
@@ -273,6 +307,54 @@ public sealed class BucketLadder : ILiquidationLadder
             _notional[i + 1] = _notional[i] + (bucket.SizeUnits * _ticks[i]);
             _bankruptcy[i + 1] = _bankruptcy[i] + bucket.BankruptcyUnits;
         }
+    }
+
+    /// <summary>
+    /// The overlay from every tick changed since the base was built: each one's current bucket minus the base's, in
+    /// tick order, with prefix sums. The base is left as it was.
+    /// </summary>
+    private void BuildOverlay()
+    {
+        var c = _changed.Count;
+        Ensure(ref _changedSorted, c);
+        _changed.CopyTo(_changedSorted);
+        Array.Sort(_changedSorted, 0, c);
+        Ensure(ref _overlayTicks, c);
+        if (_overlayCount.Length < c + 1)
+        {
+            var capacity = Math.Max(c + 1, _overlayCount.Length * 2);
+            _overlayCount = new int[capacity];
+            _overlaySize = new Int128[capacity];
+            _overlayNotional = new Int128[capacity];
+            _overlayBankruptcy = new Int128[capacity];
+        }
+
+        var o = 0;
+        for (var b = 0; b < c; b++)
+        {
+            var tick = _changedSorted[b];
+            if (b > 0 && _changedSorted[b - 1] == tick)
+            {
+                continue; // the same bucket changed more than once
+            }
+
+            _merged.TryGetValue(tick, out var now);
+            var at = Array.BinarySearch(_ticks, 0, _used, tick);
+            var difference = at >= 0 ? now - _values[at] : now;
+            if (difference.IsEmpty)
+            {
+                continue; // changed and changed back
+            }
+
+            _overlayTicks[o] = tick;
+            _overlayCount[o + 1] = _overlayCount[o] + difference.Count;
+            _overlaySize[o + 1] = _overlaySize[o] + difference.SizeUnits;
+            _overlayNotional[o + 1] = _overlayNotional[o] + (difference.SizeUnits * tick);
+            _overlayBankruptcy[o + 1] = _overlayBankruptcy[o] + difference.BankruptcyUnits;
+            o++;
+        }
+
+        _overlayUsed = o;
     }
 
     /// <summary>Previous sorted buckets (unchanged ones kept) merged with the changed ticks' current buckets, into the next arrays.</summary>

@@ -106,17 +106,25 @@ public sealed class BucketLadderTests
     }
 
     [Theory]
-    [InlineData(21)]
-    [InlineData(22)]
-    public void ChangesBetweenQueries_MergedIncrementally_EqualALadderBuiltFromScratch(int seed)
+    [InlineData(21, true)]
+    [InlineData(22, true)]
+    [InlineData(23, false)]
+    [InlineData(24, false)]
+    public void ChangesBetweenQueries_MergedIncrementally_EqualALadderBuiltFromScratch(int seed, bool longSide)
     {
-        // Few changes between queries take the merge path, many the full sort: both must give what a fresh ladder gives.
+        // A few changes between queries take the overlay path (and it grows over several queries until a merge folds
+        // it in), more the merge, very many the full sort: each must give the bits a fresh ladder gives.
         var random = new Random(seed);
-        var live = new BucketLadder(longSide: true, Tick);
+        var live = new BucketLadder(longSide, Tick);
         var reference = new Dictionary<(int Source, long Tick), LadderBucket>();
         for (var round = 0; round < 200; round++)
         {
-            var changes = random.Next(3) == 0 ? random.Next(200, 600) : random.Next(1, 20);
+            var changes = random.Next(5) switch
+            {
+                0 => random.Next(200, 3_000),
+                1 => random.Next(20, 200),
+                _ => random.Next(0, 5),
+            };
             for (var i = 0; i < changes; i++)
             {
                 var tick = 600_000_000L + random.Next(2_000);
@@ -127,17 +135,27 @@ public sealed class BucketLadderTests
             }
 
             // A fresh ladder of the same buckets (built by the full sort on its first query).
-            var fresh = new BucketLadder(longSide: true, Tick);
+            var fresh = new BucketLadder(longSide, Tick);
             foreach (var ((source, tick), bucket) in reference)
             {
                 fresh.Set(source, tick, bucket);
             }
 
-            var price = (600_000_000L + random.Next(2_000)) * Tick;
-            Assert.Equal(fresh.Crossed(price), live.Crossed(price));
-            Assert.Equal(fresh.Between(price, price + (500 * Tick)), live.Between(price, price + (500 * Tick)));
+            for (var query = 0; query < 5; query++)
+            {
+                // On a bucket's own price (the shorts' "exactly on the price" case) or between buckets.
+                var price = (600_000_000L + random.Next(-10, 2_010) + (random.Next(2) == 0 ? 0 : 0.5)) * Tick;
+                Assert.Equal(fresh.Crossed(price), live.Crossed(price));
+                var to = price + (random.Next(-5, 500) * Tick);
+                Assert.Equal(fresh.Between(price, to), live.Between(price, to));
+            }
+
             Assert.Equal(fresh.Total, live.Total);
             Assert.Equal(reference.Values.Sum(b => b.Count), live.Count);
+            if (round % 50 == 49)
+            {
+                Assert.Equal(fresh.Buckets(), live.Buckets());
+            }
         }
     }
 
