@@ -91,6 +91,7 @@ public static class CascadeProjector
             crossed = now;
             filled = filledNow;
             fillNotional = notionalNow;
+            var before = price;
             if (!double.IsNaN(lastPrice))
             {
                 price = down ? Math.Min(price, lastPrice) : Math.Max(price, lastPrice);
@@ -101,6 +102,11 @@ public static class CascadeProjector
                 exhausted = true;
                 unfilled = now.Size - total;
                 break;
+            }
+
+            if (price == before)
+            {
+                break; // the next round would ask the ladder the same question and cross nothing new
             }
         }
 
@@ -138,6 +144,12 @@ public static class CascadeProjector
         var down = direction == CascadeDirection.Down;
         var total = depth.TotalQuantity;
         var final = double.NaN;
+        // The nearest bucket beyond what the last descent crossed (NaN: not looked up since). A target short of it
+        // crosses nothing new: its descent would stop at the target itself (amplification exactly 1) — skipped.
+        var nextBucket = double.NaN;
+        // Every question of the sweep lies beyond the last one (a target short of the last final is reused, not asked),
+        // so the ladder finds each answer from where it found the last.
+        var cursor = default(LadderCursor);
         for (var k = 1; k <= MaxShockSteps; k++)
         {
             var shock = (double)k / ShockStepsPerUnit;
@@ -145,13 +157,21 @@ public static class CascadeProjector
             var reuse = !double.IsNaN(final) && (down ? target >= final : target <= final);
             if (!reuse)
             {
-                var (price, crossedAny, exhausted) = Descend(target, down, ladder, depth, total);
+                if (!double.IsNaN(nextBucket) && (down ? target > nextBucket : target < nextBucket))
+                {
+                    continue;
+                }
+
+                var (price, crossedAny, exhausted) = Descend(target, down, ladder, depth, total, ref cursor);
                 if (exhausted)
                 {
                     return shock;
                 }
 
                 final = crossedAny ? price : double.NaN;
+                // Everything at or beyond this price is crossed now (the descent's last question), so the next target
+                // that can cross more lies at or beyond the nearest bucket past it.
+                nextBucket = ladder.NearestBeyond(crossedAny ? price : target, ref cursor);
                 if (!crossedAny)
                 {
                     continue;
@@ -168,13 +188,13 @@ public static class CascadeProjector
     }
 
     /// <summary>The rounds of <see cref="Project"/> without bookkeeping: final price, whether anything crossed, exhaustion.</summary>
-    private static (double Price, bool CrossedAny, bool Exhausted) Descend(double target, bool down, ILiquidationLadder ladder, SideDepth depth, double total)
+    private static (double Price, bool CrossedAny, bool Exhausted) Descend(double target, bool down, ILiquidationLadder ladder, SideDepth depth, double total, ref LadderCursor cursor)
     {
         var price = target;
         var crossedCount = 0;
         while (true)
         {
-            var now = ladder.Crossed(price);
+            var now = ladder.CrossedSize(price, ref cursor);
             if (now.Count <= crossedCount)
             {
                 return (price, crossedCount > 0, false);
@@ -182,16 +202,25 @@ public static class CascadeProjector
 
             crossedCount = now.Count;
             var lastLevel = depth.LastLevelFor(Math.Min(now.Size, total));
+            var next = price;
             if (lastLevel >= 0)
             {
                 var lastPrice = depth.PriceAt(lastLevel);
-                price = down ? Math.Min(price, lastPrice) : Math.Max(price, lastPrice);
+                next = down ? Math.Min(price, lastPrice) : Math.Max(price, lastPrice);
             }
 
             if (now.Size - total > now.Size * SideDepth.Dust)
             {
-                return (price, true, true);
+                return (next, true, true);
             }
+
+            if (next == price)
+            {
+                // The price did not move: the next round would ask the ladder the same question and cross nothing new.
+                return (price, true, false);
+            }
+
+            price = next;
         }
     }
 

@@ -208,10 +208,112 @@ public sealed class BucketLadder : ILiquidationLadder
         return Sum(a, Math.Max(a, b), overlayA, Math.Max(overlayA, overlayB));
     }
 
-    /// <summary>The first index of <paramref name="ticks"/> whose price is ≥ <paramref name="price"/>.</summary>
-    private int LowerBound(long[] ticks, int used, double price)
+    /// <inheritdoc/>
+    public (int Count, double Size) CrossedSize(double price, ref LadderCursor cursor)
     {
-        int lo = 0, hi = used;
+        Refresh();
+        var first = Locate(_ticks, _used, price, ref cursor.BasePlusOne);
+        var overlayFirst = Locate(_overlayTicks, _overlayUsed, price, ref cursor.OverlayPlusOne);
+        int from = 0, to = _used, overlayFrom = 0, overlayTo = _overlayUsed;
+        if (IsLong)
+        {
+            (from, overlayFrom) = (first, overlayFirst);
+        }
+        else
+        {
+            to = first < _used && _ticks[first] * Tick == price ? first + 1 : first;
+            overlayTo = overlayFirst < _overlayUsed && _overlayTicks[overlayFirst] * Tick == price ? overlayFirst + 1 : overlayFirst;
+        }
+
+        // Only what a descent reads: no notional or bankruptcy sums (exact integers turned into doubles as Sum does).
+        var count = _count[to] - _count[from] + (_overlayCount[overlayTo] - _overlayCount[overlayFrom]);
+        var size = _size[to] - _size[from] + (_overlaySize[overlayTo] - _overlaySize[overlayFrom]);
+        return (count, (double)size * LadderQuanta.SizeUnit);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>A bucket the overlay emptied may still be answered: nearer than the truth, never farther.</remarks>
+    public double NearestBeyond(double price, ref LadderCursor cursor)
+    {
+        Refresh();
+        var first = Locate(_ticks, _used, price, ref cursor.BasePlusOne);
+        var overlayFirst = Locate(_overlayTicks, _overlayUsed, price, ref cursor.OverlayPlusOne);
+        return IsLong
+            ? Math.Max(Below(_ticks, first), Below(_overlayTicks, overlayFirst))
+            : Math.Min(Above(_ticks, _used, first), Above(_overlayTicks, _overlayUsed, overlayFirst));
+
+        // Longs: the bucket just under the first one priced at or above the price.
+        double Below(long[] ticks, int at) => at > 0 ? ticks[at - 1] * Tick : double.NegativeInfinity;
+
+        // Shorts: the first bucket priced above the price (one exactly on it is crossed already).
+        double Above(long[] ticks, int used, int at)
+        {
+            if (at < used && ticks[at] * Tick == price)
+            {
+                at++;
+            }
+
+            return at < used ? ticks[at] * Tick : double.PositiveInfinity;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="LowerBound"/> searched from a hint (stored plus one; 0 = none) by galloping out from it, then a binary
+    /// search in the bracket found: O(log d) for an answer d places from the hint. The hint is updated.
+    /// </summary>
+    private int Locate(long[] ticks, int used, double price, ref int hintPlusOne)
+    {
+        var h = hintPlusOne - 1;
+        int lo, hi;
+        if (h < 0 || h > used)
+        {
+            (lo, hi) = (0, used);
+        }
+        else if (h > 0 && ticks[h - 1] * Tick >= price)
+        {
+            // The answer is at or below h − 1.
+            hi = h - 1;
+            var step = 1;
+            lo = hi - step;
+            while (lo > 0 && ticks[lo] * Tick >= price)
+            {
+                hi = lo;
+                step *= 2;
+                lo = hi - step;
+            }
+
+            lo = Math.Max(lo, 0);
+        }
+        else if (h == used || ticks[h] * Tick >= price)
+        {
+            hintPlusOne = h + 1;
+            return h;
+        }
+        else
+        {
+            // The answer is above h.
+            lo = h + 1;
+            var step = 1;
+            hi = Math.Min(lo + step, used);
+            while (hi < used && ticks[hi] * Tick < price)
+            {
+                lo = hi + 1;
+                step *= 2;
+                hi = Math.Min(lo + step, used);
+            }
+        }
+
+        var at = LowerBound(ticks, lo, hi, price);
+        hintPlusOne = at + 1;
+        return at;
+    }
+
+    /// <summary>The first index of <paramref name="ticks"/> whose price is ≥ <paramref name="price"/>.</summary>
+    private int LowerBound(long[] ticks, int used, double price) => LowerBound(ticks, 0, used, price);
+
+    /// <summary>The first index in [<paramref name="lo"/>, <paramref name="hi"/>) whose price is ≥ <paramref name="price"/>; <paramref name="hi"/> if none.</summary>
+    private int LowerBound(long[] ticks, int lo, int hi, double price)
+    {
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;

@@ -196,6 +196,79 @@ public sealed class CascadeProjectorTests
         }, iter: 400);
     }
 
+    [Theory]
+    [InlineData(0.01 / LadderQuanta.BucketsPerTick)]
+    [InlineData(0.5)] // coarse: targets of whole 0.5 % steps of 100 land exactly on bucket prices
+    public void CriticalShock_OnABucketLadder_EqualsThePlainSweepOfTheSameLadder(double tick)
+    {
+        // The bucketed ladder skips targets that cross nothing new and finds each answer from the last one's place;
+        // the same ladder behind a plain interface (no skipping, every answer searched afresh) must give the same
+        // shock — after a first query built its base and again with later changes held in its overlay.
+        Scenarios.Sample(s =>
+        {
+            var ladder = new BucketLadder(s.Longs, tick);
+            var buckets = new Dictionary<long, LadderBucket>();
+            void Add(double lp, double size, double bp)
+            {
+                var at = LadderQuanta.TickOf(lp, tick, s.Longs);
+                var units = LadderQuanta.UnitsOf(size);
+                buckets[at] = buckets.GetValueOrDefault(at) + new LadderBucket(1, units, (Int128)units * LadderQuanta.TickOf(bp, tick, s.Longs));
+                ladder.Set(0, at, buckets[at]);
+            }
+
+            var half = s.Positions.Length / 2;
+            foreach (var p in s.Positions.Take(half))
+            {
+                Add(p.Lp, p.Size, p.Bp);
+            }
+
+            var direction = s.Longs ? CascadeDirection.Down : CascadeDirection.Up;
+            var depth = new SideDepth();
+            depth.Load(s.Levels);
+            Assert.Equal(CascadeProjector.CriticalShock(s.Mark, direction, new PlainLadder(ladder), depth), CascadeProjector.CriticalShock(s.Mark, direction, ladder, depth));
+            foreach (var p in s.Positions.Skip(half))
+            {
+                Add(p.Lp, p.Size, p.Bp);
+            }
+
+            Assert.Equal(CascadeProjector.CriticalShock(s.Mark, direction, new PlainLadder(ladder), depth), CascadeProjector.CriticalShock(s.Mark, direction, ladder, depth));
+        }, iter: 400);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void CriticalShock_TargetExactlyOnTheNextBucket_IsProjectedNotSkipped(bool longs)
+    {
+        // 0.5 % of 100 is exactly 0.5, so the fifth target is exactly the bucket's price: a long there is crossed by
+        // it (LP ≥ price; a short: LP ≤ price) and its sale walks a thin book far past the target — the critical shock
+        // is 0.5 %, not the next step's 0.6 %.
+        var ladder = new BucketLadder(longs, 0.5);
+        var lp = longs ? 99.5 : 100.5;
+        var units = LadderQuanta.UnitsOf(10);
+        ladder.Set(0, LadderQuanta.TickOf(lp, 0.5, longs), new LadderBucket(1, units, units * LadderQuanta.TickOf(lp, 0.5, longs)));
+        var depth = new SideDepth();
+        depth.Load(longs ? [(99.9, 1.0), (95.0, 100.0)] : [(100.1, 1.0), (105.0, 100.0)]);
+        var direction = longs ? CascadeDirection.Down : CascadeDirection.Up;
+
+        Assert.Equal(0.005, CascadeProjector.CriticalShock(100, direction, ladder, depth));
+        Assert.Equal(0.005, CascadeProjector.CriticalShock(100, direction, new PlainLadder(ladder), depth));
+    }
+
+    /// <summary>A ladder seen only through the interface's required members (its defaults for the rest).</summary>
+    private sealed class PlainLadder(ILiquidationLadder inner) : ILiquidationLadder
+    {
+        public bool IsLong => inner.IsLong;
+
+        public int Count => inner.Count;
+
+        public LadderTotals Total => inner.Total;
+
+        public LadderTotals Crossed(double price) => inner.Crossed(price);
+
+        public LadderTotals Between(double from, double to) => inner.Between(from, to);
+    }
+
     internal sealed record Scenario(bool Longs, double Mark, double Shock, double Fund, RefPosition[] Positions, (double Price, double Quantity)[] Levels);
 
     /// <summary>

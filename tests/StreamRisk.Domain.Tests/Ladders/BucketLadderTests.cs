@@ -200,4 +200,58 @@ public sealed class BucketLadderTests
         Assert.Equal(expected.Notional, actual.Notional, 1e-9 * Math.Max(1, Math.Abs(expected.Notional)));
         Assert.Equal(expected.BankruptcyValue, actual.BankruptcyValue, 1e-9 * Math.Max(1, Math.Abs(expected.BankruptcyValue)));
     }
+
+    [Theory]
+    [InlineData(true, 31)]
+    [InlineData(false, 32)]
+    [InlineData(true, 33)]
+    [InlineData(false, 34)]
+    public void CrossedSize_FromAnyCursor_EqualsCrossed_AndNearestBeyondIsNeverFarther(bool longSide, int seed)
+    {
+        // One cursor through query sequences that move away from the mark (the sweep), towards it and at random, on a
+        // ladder whose base and overlay both hold buckets: the hint may only change the cost, never the answer.
+        var random = new Random(seed);
+        var ladder = new BucketLadder(longSide, Tick);
+        var reference = new Dictionary<long, LadderBucket>();
+        for (var round = 0; round < 60; round++)
+        {
+            var changes = round == 0 ? 3_000 : random.Next(0, 40);
+            for (var i = 0; i < changes; i++)
+            {
+                var tick = 600_000_000L + random.Next(5_000);
+                var bucket = random.Next(5) == 0 ? default : new LadderBucket(random.Next(1, 5), random.Next(1, 1_000_000), random.Next(1, 1_000_000));
+                ladder.Set(0, tick, bucket);
+                reference[tick] = bucket;
+            }
+
+            var cursor = default(LadderCursor);
+            var price = (600_000_000L + random.Next(-20, 5_020)) * Tick;
+            var order = random.Next(3);
+            for (var query = 0; query < 80; query++)
+            {
+                var step = random.Next(0, 120) + (random.Next(2) == 0 ? 0 : 0.5);
+                price = order switch
+                {
+                    0 => price + ((longSide ? -step : step) * Tick),
+                    1 => price + ((longSide ? step : -step) * Tick),
+                    _ => (600_000_000L + random.Next(-20, 5_020) + (random.Next(2) == 0 ? 0 : 0.5)) * Tick,
+                };
+                var crossed = ladder.Crossed(price);
+                Assert.Equal((crossed.Count, crossed.Size), ladder.CrossedSize(price, ref cursor));
+
+                var prices = reference.Where(x => !x.Value.IsEmpty).Select(x => x.Key * Tick).ToList();
+                var beyond = ladder.NearestBeyond(price, ref cursor);
+                if (longSide)
+                {
+                    var truth = prices.Where(p => p < price).DefaultIfEmpty(double.NegativeInfinity).Max();
+                    Assert.True(beyond >= truth && beyond < price, $"{beyond} for {price}, nearest {truth}");
+                }
+                else
+                {
+                    var truth = prices.Where(p => p > price).DefaultIfEmpty(double.PositiveInfinity).Min();
+                    Assert.True(beyond <= truth && beyond > price, $"{beyond} for {price}, nearest {truth}");
+                }
+            }
+        }
+    }
 }
