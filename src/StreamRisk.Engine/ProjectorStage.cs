@@ -215,11 +215,11 @@ public sealed class ProjectorStage
             bands.Add(new BandFigures(band,
                 longs.Crossed(mark * (1 - band)).Notional,
                 shorts.Crossed(mark * (1 + band)).Notional,
-                book.DepthWithin(BookSide.Bid, mark, band).Notional,
-                book.DepthWithin(BookSide.Ask, mark, band).Notional));
+                DepthNotional(book, state, BookSide.Bid, mark, band),
+                DepthNotional(book, state, BookSide.Ask, mark, band)));
         }
 
-        var heatmap = Heatmap(mark, book, longs, shorts);
+        var heatmap = Heatmap(mark, book, state, longs, shorts);
         var near = bands[0].BidDepth + bands[0].AskDepth;
         state.Depth.Add(eventTime, near);
         state.Liquidations.Trim(eventTime);
@@ -256,7 +256,7 @@ public sealed class ProjectorStage
     /// Rings below the mark (farthest first) then above it. Depth by ring comes from the cumulative band depth, so a
     /// level exactly on a ring edge counts in the inner ring; O(rings × (log n + levels in the band)).
     /// </summary>
-    private List<LadderRing> Heatmap(double mark, OrderBook book, BucketLadder longs, BucketLadder shorts)
+    private List<LadderRing> Heatmap(double mark, OrderBook book, SymbolState state, BucketLadder longs, BucketLadder shorts)
     {
         var rings = _options.HeatmapRingsPerSide;
         var width = _options.HeatmapBand / rings;
@@ -265,7 +265,7 @@ public sealed class ProjectorStage
         {
             var inner = k * width;
             var outer = (k + 1) * width;
-            var bids = book.DepthWithin(BookSide.Bid, mark, outer).Notional - (k == 0 ? 0 : book.DepthWithin(BookSide.Bid, mark, inner).Notional);
+            var bids = DepthNotional(book, state, BookSide.Bid, mark, outer) - (k == 0 ? 0 : DepthNotional(book, state, BookSide.Bid, mark, inner));
             heatmap.Add(new LadderRing(-outer, -inner, longs.Between(mark * (1 - outer), mark * (1 - inner)).Notional, bids));
         }
 
@@ -273,11 +273,30 @@ public sealed class ProjectorStage
         {
             var inner = k * width;
             var outer = (k + 1) * width;
-            var asks = book.DepthWithin(BookSide.Ask, mark, outer).Notional - (k == 0 ? 0 : book.DepthWithin(BookSide.Ask, mark, inner).Notional);
+            var asks = DepthNotional(book, state, BookSide.Ask, mark, outer) - (k == 0 ? 0 : DepthNotional(book, state, BookSide.Ask, mark, inner));
             heatmap.Add(new LadderRing(inner, outer, shorts.Between(mark * (1 + inner), mark * (1 + outer)).Notional, asks));
         }
 
         return heatmap;
+    }
+
+    /// <summary>
+    /// <see cref="OrderBook.DepthWithin"/>'s notional, read from the projection's frozen side in O(log levels) when the
+    /// band starts at the best level (no bid above it, no ask below it — the usual book): the same sum, the same bits.
+    /// Otherwise (a level beyond the band's far edge, e.g. bids above a lagging mark) the book sums the band itself.
+    /// </summary>
+    private static double DepthNotional(OrderBook book, SymbolState state, BookSide side, double mark, double band)
+    {
+        var bids = side == BookSide.Bid;
+        var depth = bids ? state.Bids : state.Asks;
+        var low = mark * (1 - band);
+        var high = mark * (1 + band);
+        if (depth.Levels == 0 || (bids ? depth.BestPrice <= high : depth.BestPrice >= low))
+        {
+            return depth.NotionalWithin(bids ? low : high, bids);
+        }
+
+        return book.DepthWithin(side, mark, band).Notional;
     }
 
     private (double? Shock, double AdlNotional) FundDrain(double mark, CascadeDirection direction, BucketLadder ladder, SymbolState state, AlertThresholds thresholds)

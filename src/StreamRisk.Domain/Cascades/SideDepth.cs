@@ -69,6 +69,35 @@ public sealed class SideDepth
         Levels = count;
     }
 
+    /// <summary>
+    /// Notional of the levels from the best outward whose price is still on this side of <paramref name="limit"/>
+    /// (bids: at or above it; asks: at or below it) — summed as <see cref="OrderBook.DepthWithin"/> sums them (from
+    /// the best level, the same products in the same order), so equal to it bit for bit whenever no level lies beyond
+    /// the band's other edge. O(log levels).
+    /// </summary>
+    /// <param name="bids">Which side this is (prices fall from the best bid, rise from the best ask).</param>
+    public double NotionalWithin(double limit, bool bids)
+    {
+        int lo = 0, hi = Levels;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (bids ? _prices[mid] >= limit : _prices[mid] <= limit)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo == 0 ? 0 : _cumNotional[lo - 1];
+    }
+
+    /// <summary>Price of the best level; NaN for an empty side.</summary>
+    public double BestPrice => Levels == 0 ? double.NaN : _prices[0];
+
     /// <summary>Index of the last level an order of cumulative size <paramref name="quantity"/> touches; −1 for none.</summary>
     public int LastLevelFor(double quantity)
     {
