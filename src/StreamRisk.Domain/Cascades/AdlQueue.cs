@@ -105,13 +105,17 @@ public sealed class AdlQueue
             }
 
             var shape = holders.ShapeAt(entry);
-            if (shape != HolderShape.Several && !double.IsNaN(mark))
+            if (shape != HolderShape.Unknown && !double.IsNaN(mark))
             {
-                // An isolated or lone cross position's equity straight from its terms, as MarginCalculator forms it (same
-                // operations, same bits), read from the holder arrays: no visit to the account unless it enters the ranking.
+                // The position's equity as MarginCalculator forms it at this mark (same operations, same bits), from the
+                // holder arrays: no visit to the account unless it enters the ranking.
                 var (size, entryPrice, collateral) = holders.LoneTermsAt(entry);
-                var pnl = instrument.UnrealizedPnl(size, entryPrice, mark);
-                var loneEquity = shape == HolderShape.Isolated ? collateral + pnl : collateral + (0.0 + pnl);
+                var loneEquity = shape switch
+                {
+                    HolderShape.Isolated => collateral + instrument.UnrealizedPnl(size, entryPrice, mark),
+                    HolderShape.LoneCross => collateral + (0.0 + instrument.UnrealizedPnl(size, entryPrice, mark)),
+                    _ => collateral,
+                };
                 var score = Score(ranking, instrument, size, entryPrice, mark, loneEquity);
                 var side = size > 0 ? longs : shorts;
                 if (side.Count >= top && side.Count > 0 && score < side[0].Score)

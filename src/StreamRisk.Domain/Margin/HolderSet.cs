@@ -20,8 +20,8 @@ internal sealed class HolderSet
     // to the entries so a mark walks a byte array and touches only the accounts it must recompute.
     private bool[] _skips = new bool[16];
 
-    // Per entry: what an ADL ranking needs of a position whose equity is its own (isolated, or an account's only
-    // position; ~3/4 of the simulated holders), kept by the margin book after every change of the account. A ranking then reads these dense arrays instead of visiting
+    // Per entry: what an ADL ranking needs of the position (size, entry, and its equity or what its equity is formed
+    // from), kept by the margin book after every recomputation of the account. A ranking then reads these dense arrays instead of visiting
     // every account object: the ranking walks every holder of the symbol once a second, and that walk was memory-bound.
     private HolderShape[] _shapes = new HolderShape[16];
     private double[] _loneSizes = new double[16];
@@ -42,26 +42,48 @@ internal sealed class HolderSet
 
     public void SetSkips(int entry, bool skips) => _skips[entry] = skips;
 
-    /// <summary>How the ranking reads this holder's position: from the arrays, or (several cross positions) from the account.</summary>
+    /// <summary>How the ranking reads this holder's position (see <see cref="HolderShape"/>).</summary>
     public HolderShape ShapeAt(int entry) => _shapes[entry];
 
-    /// <summary>The position's signed size, entry price and collateral (its isolated margin, or the lone cross position's wallet balance).</summary>
+    /// <summary>The position's signed size, entry price and collateral (see <see cref="HolderShape"/> for what it holds).</summary>
     public (double Size, double Entry, double Collateral) LoneTermsAt(int entry) => (_loneSizes[entry], _loneEntries[entry], _loneCollaterals[entry]);
 
-    /// <summary>Records what the ranking needs of position <paramref name="position"/> of <paramref name="account"/> (after each change of the account).</summary>
+    /// <summary>
+    /// Records what the ranking needs of position <paramref name="position"/> of <paramref name="account"/>: called by
+    /// the margin book after every recomputation of the account (a mark's included), so it is current whenever read.
+    /// </summary>
     public void SetShape(int entry, AccountState account, int position)
     {
         var p = account.RawTermsAt(position);
-        if (!p.IsIsolated && account.PositionCount != 1)
+        _loneSizes[entry] = p.Size;
+        _loneEntries[entry] = p.Entry;
+        if (p.IsIsolated)
         {
-            _shapes[entry] = HolderShape.Several;
+            _shapes[entry] = HolderShape.Isolated;
+            _loneCollaterals[entry] = p.IsolatedMargin;
             return;
         }
 
-        _shapes[entry] = p.IsIsolated ? HolderShape.Isolated : HolderShape.LoneCross;
-        _loneSizes[entry] = p.Size;
-        _loneEntries[entry] = p.Entry;
-        _loneCollaterals[entry] = p.IsIsolated ? p.IsolatedMargin : account.Balance;
+        var crossCount = 0;
+        for (var i = 0; i < account.PositionCount; i++)
+        {
+            if (!account.RawTermsAt(i).IsIsolated)
+            {
+                crossCount++;
+            }
+        }
+
+        if (crossCount == 1)
+        {
+            _shapes[entry] = HolderShape.LoneCross;
+            _loneCollaterals[entry] = account.Balance;
+            return;
+        }
+
+        // Two or more cross positions: none of them skips a mark (each is recomputed, and this called, at every mark of
+        // any of them), so the cross equity of the last recomputation is what reading the account would give.
+        _shapes[entry] = HolderShape.CrossShared;
+        _loneCollaterals[entry] = account.Margin.CrossEquity;
     }
 
     /// <summary>
@@ -95,7 +117,7 @@ internal sealed class HolderSet
 
         _entries[entry] = account;
         _skips[entry] = false;
-        _shapes[entry] = HolderShape.Several; // until the margin book records it
+        _shapes[entry] = HolderShape.Unknown; // until the margin book records it
         Count++;
         return entry;
     }
@@ -112,12 +134,15 @@ internal sealed class HolderSet
 /// <summary>How an ADL ranking reads a holder (see <see cref="HolderSet.SetShape"/>).</summary>
 internal enum HolderShape : byte
 {
-    /// <summary>A cross position next to others (or not recorded yet): equity is the account's cross equity, read from it.</summary>
-    Several,
+    /// <summary>Not recorded yet: the ranking reads the account's own figures.</summary>
+    Unknown,
 
-    /// <summary>An account's only position, cross: equity is the wallet balance plus its PnL.</summary>
+    /// <summary>The account's only cross position: equity is the wallet balance (the collateral) plus its PnL.</summary>
     LoneCross,
 
-    /// <summary>An isolated position (however many the account has): equity is its isolated margin plus its PnL.</summary>
+    /// <summary>An isolated position: equity is its isolated margin (the collateral) plus its PnL.</summary>
     Isolated,
+
+    /// <summary>One of two or more cross positions: the collateral is the account's cross equity itself.</summary>
+    CrossShared,
 }

@@ -91,14 +91,21 @@ public sealed class AdlQueueTests
         var book = new MarginBook(MarginProfile.Binance, catalog);
         var sym = book.ApplyInstrument(Fixtures.Linear("X", MarginTiers.Flat(0.01)));
         var other = book.ApplyInstrument(Fixtures.Linear("Y", MarginTiers.Flat(0.01)));
+        var third = book.ApplyInstrument(Fixtures.Linear("Z", MarginTiers.Flat(0.01)));
         for (var i = 0; i < 3_000; i++)
         {
             var size = rng.Next(1, 4) * (rng.Next(2) == 0 ? 1 : -1);
             var entry = 90 + (rng.Next(5) * 5);
             var isolated = rng.Next(3) == 0 ? 50.0 * rng.Next(1, 3) : double.NaN;
-            (int, double, double, double)[] positions = rng.Next(2) == 0
-                ? [(sym, size, entry, isolated)]
-                : [(sym, size, entry, isolated), (other, 1, 100, double.NaN)];
+            // Every shape the ranking reads differently: a lone position, a second cross leg (shared cross equity), a
+            // second leg isolated (a sole cross leg next to it), two cross legs next to an isolated one.
+            (int, double, double, double)[] positions = rng.Next(4) switch
+            {
+                0 => [(sym, size, entry, isolated)],
+                1 => [(sym, size, entry, isolated), (other, 1, 100, double.NaN)],
+                2 => [(sym, size, entry, isolated), (other, -1, 100, 40)],
+                _ => [(sym, size, entry, isolated), (other, 1, 100, double.NaN), (third, 2, 100, 30)],
+            };
             book.ApplyAccount(new AccountId("a" + rng.Next(100_000)), 100 * rng.Next(1, 4), positions);
         }
 
@@ -127,9 +134,11 @@ public sealed class AdlQueueTests
 
         book.ApplyMark(sym, 100.5);
         book.ApplyMark(other, 99.5);
+        book.ApplyMark(third, 103);
         // Marks the lone positions skip: the ranking must see them (it scores them from their terms, not a refresh).
         book.ApplyMark(sym, 101);
         book.ApplyMark(other, 99);
+        book.ApplyMark(third, 97);
         foreach (var longs in new[] { true, false })
         {
             // Reference: every holder scored from its figures brought up to date, a full sort, a cut.
