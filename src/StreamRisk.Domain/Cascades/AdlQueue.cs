@@ -110,6 +110,14 @@ public sealed class AdlQueue
                 // The position's equity as MarginCalculator forms it at this mark (same operations, same bits), from the
                 // holder arrays: no visit to the account unless it enters the ranking.
                 var (size, entryPrice, collateral) = holders.LoneTermsAt(entry);
+                var side = size > 0 ? longs : shorts;
+                if (ranking == AdlRanking.PnlTimesLeverage && side.Count >= top && side.Count > 0 && side[0].Score > 0 && (size > 0 ? mark - entryPrice : entryPrice - mark) <= 0)
+                {
+                    // Not in profit: its score (PnL% ÷ leverage) is at most 0, below a full heap's positive last — Offer
+                    // would drop it; about half the holders end here without a division.
+                    continue;
+                }
+
                 var loneEquity = shape switch
                 {
                     HolderShape.Isolated => collateral + instrument.UnrealizedPnl(size, entryPrice, mark),
@@ -117,7 +125,6 @@ public sealed class AdlQueue
                     _ => collateral,
                 };
                 var score = Score(ranking, instrument, size, entryPrice, mark, loneEquity);
-                var side = size > 0 ? longs : shorts;
                 if (side.Count >= top && side.Count > 0 && score < side[0].Score)
                 {
                     continue; // ranks after the heap's last: Offer would drop it

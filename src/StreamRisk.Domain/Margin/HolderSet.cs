@@ -52,9 +52,10 @@ internal sealed class HolderSet
     /// Records what the ranking needs of position <paramref name="position"/> of <paramref name="account"/>: called by
     /// the margin book after every recomputation of the account (a mark's included), so it is current whenever read.
     /// </summary>
-    public void SetShape(int entry, AccountState account, int position)
+    /// <param name="crossPositions">How many of the account's positions are cross.</param>
+    public void SetShape(int entry, AccountState account, int position, int crossPositions)
     {
-        var p = account.RawTermsAt(position);
+        ref readonly var p = ref account.TermsRefAt(position);
         _loneSizes[entry] = p.Size;
         _loneEntries[entry] = p.Entry;
         if (p.IsIsolated)
@@ -64,16 +65,7 @@ internal sealed class HolderSet
             return;
         }
 
-        var crossCount = 0;
-        for (var i = 0; i < account.PositionCount; i++)
-        {
-            if (!account.RawTermsAt(i).IsIsolated)
-            {
-                crossCount++;
-            }
-        }
-
-        if (crossCount == 1)
+        if (crossPositions == 1)
         {
             _shapes[entry] = HolderShape.LoneCross;
             _loneCollaterals[entry] = account.Balance;

@@ -185,11 +185,20 @@ public sealed class MarginBook
     private void Recompute(AccountState account, bool repriced = false)
     {
         account.Recompute(Profile);
+        var crossPositions = 0;
+        for (var i = 0; i < account.PositionCount; i++)
+        {
+            if (!account.TermsRefAt(i).IsIsolated)
+            {
+                crossPositions++;
+            }
+        }
+
         for (var i = 0; i < account.PositionCount; i++)
         {
             var holders = _holders[account.InstrumentIndexAt(i)];
             holders.SetSkips(account.HolderEntryAt(i), account.IgnoresMark(i));
-            holders.SetShape(account.HolderEntryAt(i), account, i);
+            holders.SetShape(account.HolderEntryAt(i), account, i, crossPositions);
         }
 
         if (Listener is { } listener)

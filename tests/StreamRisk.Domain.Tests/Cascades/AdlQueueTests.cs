@@ -78,11 +78,13 @@ public sealed class AdlQueueTests
     }
 
     [Theory]
-    [InlineData(1, 0)]
-    [InlineData(2, 5)]
-    [InlineData(3, 256)]
-    [InlineData(4, 5_000)]
-    public void Rank_Top_EqualsAFullSortCut(int seed, int top)
+    [InlineData(1, 0, AdlRanking.PnlTimesLeverage)]
+    [InlineData(2, 5, AdlRanking.PnlTimesLeverage)]
+    [InlineData(3, 256, AdlRanking.PnlTimesLeverage)]
+    [InlineData(4, 5_000, AdlRanking.PnlTimesLeverage)]
+    [InlineData(5, 256, AdlRanking.Hyperliquid)]
+    [InlineData(6, 5, AdlRanking.Hyperliquid)]
+    public void Rank_Top_EqualsAFullSortCut(int seed, int top, AdlRanking ranking)
     {
         // The bounded heap against the plain reference: score every holder, sort, cut. Scores tie often (few distinct
         // sizes, entries and balances), so the ties-by-id order is exercised too.
@@ -154,14 +156,14 @@ public sealed class AdlQueueTests
                     }
 
                     var equity = p.IsIsolated ? p.IsolatedMargin + account.PositionMargins[i].UnrealizedPnl : account.Margin.CrossEquity;
-                    reference.Add(new AdlCandidate(account.Id.Value, AdlQueue.Score(AdlRanking.PnlTimesLeverage, in p, 101, equity), Math.Abs(p.Size), p.Entry));
+                    reference.Add(new AdlCandidate(account.Id.Value, AdlQueue.Score(ranking, in p, 101, equity), Math.Abs(p.Size), p.Entry));
                 }
             }
 
             reference.Sort((a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : string.CompareOrdinal(a.Account, b.Account));
             var expected = reference.Take(top).ToList();
 
-            var actual = AdlQueue.Rank(book, sym, longs, AdlRanking.PnlTimesLeverage, top);
+            var actual = AdlQueue.Rank(book, sym, longs, ranking, top);
 
             Assert.Equal(expected, actual);
             Assert.True(expected.Count == Math.Min(top, reference.Count));
