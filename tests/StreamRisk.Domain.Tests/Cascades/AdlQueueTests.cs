@@ -169,4 +169,29 @@ public sealed class AdlQueueTests
             Assert.True(expected.Count == Math.Min(top, reference.Count));
         }
     }
+
+    [Fact]
+    public void Rank_SmallProfitsAtTheCut_AreNotDroppedByTheNotInProfitShortcut()
+    {
+        // Longs a hair in profit, at break-even and in loss around the mark: a full heap drops only what cannot beat
+        // its last. The uncut ranking (top = everyone: the heap never fills, nothing is dropped early) cut to the top
+        // must be what the bounded ranking gives.
+        var book = new MarginBook(MarginProfile.Binance, new InstrumentCatalog());
+        var sym = book.ApplyInstrument(Fixtures.Linear("X", MarginTiers.Flat(0.01)));
+        // (entry, size, balance): the hair-in-profit ones are the most leveraged, so they rank first.
+        (double Entry, double Size, double Balance)[] accounts =
+            [(100.5, 1, 50), (100.99, 10, 1), (101, 1, 50), (102, 1, 50), (100.9, 1, 40), (100.999, 20, 0.5), (101.001, 5, 2), (99, 1, 60), (100.95, 3, 5)];
+        for (var i = 0; i < accounts.Length; i++)
+        {
+            book.ApplyAccount(new AccountId("a" + i), accounts[i].Balance, [(sym, accounts[i].Size, accounts[i].Entry, double.NaN)]);
+        }
+
+        book.ApplyMark(sym, 101);
+        var everyone = AdlQueue.Rank(book, sym, longs: true, AdlRanking.PnlTimesLeverage, int.MaxValue);
+        Assert.Equal("a1", everyone[0].Account); // 0.01 in profit at ~900× leverage
+        for (var top = 1; top <= accounts.Length; top++)
+        {
+            Assert.Equal(everyone.Take(top), AdlQueue.Rank(book, sym, longs: true, AdlRanking.PnlTimesLeverage, top));
+        }
+    }
 }
