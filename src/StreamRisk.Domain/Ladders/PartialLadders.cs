@@ -74,8 +74,9 @@ public sealed class PartialLadders : IMarginListener
     {
         ArgumentNullException.ThrowIfNull(account);
         var instrument = account.InstrumentIndexAt(position);
-        var terms = account.Positions[position];
-        var margin = account.PositionMargins[position];
+        // Called by the margin book right after it recomputed the account: its figures are current, read as held.
+        ref readonly var terms = ref account.TermsRefAt(position);
+        ref readonly var margin = ref account.MarginRefAt(position);
         var symbol = Symbol(instrument, terms.Instrument.TickSize);
         var now = default(LadderContribution);
         if (margin.HasLiquidationPrice)
@@ -137,7 +138,9 @@ public sealed class PartialLadders : IMarginListener
     private static void Add(SymbolLadders symbol, LadderContribution c, int sign)
     {
         var buckets = c.IsLong ? symbol.Longs : symbol.Shorts;
-        var delta = new LadderBucket(1, c.SizeUnits, (Int128)c.SizeUnits * c.BankruptcyTick);
+        // long × long into 128 bits with one widening multiply (the same value Int128's general multiply gives).
+        var high = Math.BigMul(c.SizeUnits, c.BankruptcyTick, out var low);
+        var delta = new LadderBucket(1, c.SizeUnits, new Int128((ulong)high, (ulong)low));
         // One hash lookup for the read and the write (a bucket is touched by every move of every position).
         ref var bucket = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(buckets, c.Tick, out _);
         bucket = sign > 0 ? bucket + delta : bucket - delta;

@@ -101,6 +101,9 @@ public sealed class AccountState
     /// <summary>A position's terms as last stored, without bringing marks up to date (size, entry, margin and instrument are current; the mark may not be).</summary>
     internal PositionTerms RawTermsAt(int position) => _terms[position];
 
+    /// <summary>The position's figures as last computed (no copy, no refresh): for listeners called right after a recomputation.</summary>
+    internal ref readonly PositionMargin MarginRefAt(int position) => ref _results[position];
+
     /// <summary>The position's terms as held (no copy, no refresh: size, entry and margin mode do not move with marks).</summary>
     internal ref readonly PositionTerms TermsRefAt(int position) => ref _terms[position];
 
