@@ -22,14 +22,19 @@ public sealed class BucketLadder : ILiquidationLadder
     private readonly List<long> _changed = [];
     private long[] _changedSorted = [];
     private bool _full = true;
+    // The base: sorted ticks and prefix sums (a bucket is the difference of two neighbours), and the arrays the next
+    // rebuild writes into while it reads these — a merge keeps an unchanged bucket's sums without recomputing them.
     private long[] _ticks = [];
-    private LadderBucket[] _values = [];
     private long[] _nextTicks = [];
-    private LadderBucket[] _nextValues = [];
     private int[] _count = [0];
     private Int128[] _size = [Int128.Zero];
     private Int128[] _notional = [Int128.Zero];
     private Int128[] _bankruptcy = [Int128.Zero];
+    private int[] _nextCount = [0];
+    private Int128[] _nextSize = [Int128.Zero];
+    private Int128[] _nextNotional = [Int128.Zero];
+    private Int128[] _nextBankruptcy = [Int128.Zero];
+    private LadderBucket[] _sortScratch = [];
     private int _used;
     private bool _dirty = true;
 
@@ -122,7 +127,7 @@ public sealed class BucketLadder : ILiquidationLadder
 
         for (var i = 0; i < _used; i++)
         {
-            yield return (_ticks[i], _values[i]);
+            yield return (_ticks[i], BaseAt(i));
         }
     }
 
@@ -368,18 +373,31 @@ public sealed class BucketLadder : ILiquidationLadder
     {
         var used = _merged.Count;
         Ensure(ref _nextTicks, used);
-        Ensure(ref _nextValues, used);
+        if (_nextCount.Length < used + 1)
+        {
+            var capacity = Math.Max(used + 1, _nextCount.Length * 2);
+            _nextCount = new int[capacity];
+            _nextSize = new Int128[capacity];
+            _nextNotional = new Int128[capacity];
+            _nextBankruptcy = new Int128[capacity];
+        }
+
         if (_full)
         {
             // Ticks and buckets sorted together: no lookup of each sorted tick's bucket afterwards.
+            Ensure(ref _sortScratch, used);
             var i = 0;
             foreach (var (tick, bucket) in _merged)
             {
                 _nextTicks[i] = tick;
-                _nextValues[i++] = bucket;
+                _sortScratch[i++] = bucket;
             }
 
-            Array.Sort(_nextTicks, _nextValues, 0, used);
+            Array.Sort(_nextTicks, _sortScratch, 0, used);
+            for (i = 0; i < used; i++)
+            {
+                AppendNext(i, _sortScratch[i], _sortScratch[i].SizeUnits * _nextTicks[i]);
+            }
         }
         else
         {
@@ -390,25 +408,24 @@ public sealed class BucketLadder : ILiquidationLadder
         _changed.Clear();
         _overlayUsed = 0;
         (_ticks, _nextTicks) = (_nextTicks, _ticks);
-        (_values, _nextValues) = (_nextValues, _values);
+        (_count, _nextCount) = (_nextCount, _count);
+        (_size, _nextSize) = (_nextSize, _size);
+        (_notional, _nextNotional) = (_nextNotional, _notional);
+        (_bankruptcy, _nextBankruptcy) = (_nextBankruptcy, _bankruptcy);
         _used = used;
-        if (_count.Length < used + 1)
-        {
-            var capacity = Math.Max(used + 1, _count.Length * 2);
-            _count = new int[capacity];
-            _size = new Int128[capacity];
-            _notional = new Int128[capacity];
-            _bankruptcy = new Int128[capacity];
-        }
+    }
 
-        for (var i = 0; i < used; i++)
-        {
-            var bucket = _values[i];
-            _count[i + 1] = _count[i] + bucket.Count;
-            _size[i + 1] = _size[i] + bucket.SizeUnits;
-            _notional[i + 1] = _notional[i] + (bucket.SizeUnits * _ticks[i]);
-            _bankruptcy[i + 1] = _bankruptcy[i] + bucket.BankruptcyUnits;
-        }
+    /// <summary>The base's bucket at <paramref name="index"/>: the difference of its neighbouring prefix sums.</summary>
+    private LadderBucket BaseAt(int index) =>
+        new(_count[index + 1] - _count[index], _size[index + 1] - _size[index], _bankruptcy[index + 1] - _bankruptcy[index]);
+
+    /// <summary>Output <paramref name="o"/> of a rebuild: its prefix sums from the previous output's.</summary>
+    private void AppendNext(int o, LadderBucket bucket, Int128 notional)
+    {
+        _nextCount[o + 1] = _nextCount[o] + bucket.Count;
+        _nextSize[o + 1] = _nextSize[o] + bucket.SizeUnits;
+        _nextNotional[o + 1] = _nextNotional[o] + notional;
+        _nextBankruptcy[o + 1] = _nextBankruptcy[o] + bucket.BankruptcyUnits;
     }
 
     /// <summary>
@@ -442,7 +459,7 @@ public sealed class BucketLadder : ILiquidationLadder
 
             _merged.TryGetValue(tick, out var now);
             var at = Array.BinarySearch(_ticks, 0, _used, tick);
-            var difference = at >= 0 ? now - _values[at] : now;
+            var difference = at >= 0 ? now - BaseAt(at) : now;
             if (difference.IsEmpty)
             {
                 continue; // changed and changed back
@@ -459,7 +476,10 @@ public sealed class BucketLadder : ILiquidationLadder
         _overlayUsed = o;
     }
 
-    /// <summary>Previous sorted buckets (unchanged ones kept) merged with the changed ticks' current buckets, into the next arrays.</summary>
+    /// <summary>
+    /// Previous sorted buckets (unchanged ones kept, their sums carried over as they were) merged with the changed
+    /// ticks' current buckets, into the next arrays.
+    /// </summary>
     private void Merge()
     {
         var c = _changed.Count;
@@ -473,7 +493,8 @@ public sealed class BucketLadder : ILiquidationLadder
             {
                 // Unchanged since the last refresh: kept as it was.
                 _nextTicks[o] = _ticks[a];
-                _nextValues[o++] = _values[a++];
+                AppendNext(o++, BaseAt(a), _notional[a + 1] - _notional[a]);
+                a++;
                 continue;
             }
 
@@ -491,7 +512,7 @@ public sealed class BucketLadder : ILiquidationLadder
             if (_merged.TryGetValue(tick, out var bucket))
             {
                 _nextTicks[o] = tick;
-                _nextValues[o++] = bucket;
+                AppendNext(o++, bucket, bucket.SizeUnits * tick);
             }
         }
     }
