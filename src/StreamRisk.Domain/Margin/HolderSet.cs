@@ -78,6 +78,15 @@ internal sealed class HolderSet
         _loneCollaterals[entry] = account.Margin.CrossEquity;
     }
 
+    /// <summary>The account was recomputed at new marks only: a shared cross equity is the one figure recorded here that moved.</summary>
+    public void Repriced(int entry, AccountState account)
+    {
+        if (_shapes[entry] == HolderShape.CrossShared)
+        {
+            _loneCollaterals[entry] = account.Margin.CrossEquity;
+        }
+    }
+
     /// <summary>
     /// Adds an account that does not hold the instrument yet; returns its entry, which the caller keeps with the
     /// position (<see cref="AccountState"/>'s leg): no slot-to-entry table per instrument (4 bytes per account per

@@ -185,20 +185,33 @@ public sealed class MarginBook
     private void Recompute(AccountState account, bool repriced = false)
     {
         account.Recompute(Profile);
-        var crossPositions = 0;
-        for (var i = 0; i < account.PositionCount; i++)
+        if (repriced)
         {
-            if (!account.TermsRefAt(i).IsIsolated)
+            // Only marks moved: sizes, entries, margins and balance are as recorded; only a shared cross equity moved.
+            for (var i = 0; i < account.PositionCount; i++)
             {
-                crossPositions++;
+                var holders = _holders[account.InstrumentIndexAt(i)];
+                holders.SetSkips(account.HolderEntryAt(i), account.IgnoresMark(i));
+                holders.Repriced(account.HolderEntryAt(i), account);
             }
         }
-
-        for (var i = 0; i < account.PositionCount; i++)
+        else
         {
-            var holders = _holders[account.InstrumentIndexAt(i)];
-            holders.SetSkips(account.HolderEntryAt(i), account.IgnoresMark(i));
-            holders.SetShape(account.HolderEntryAt(i), account, i, crossPositions);
+            var crossPositions = 0;
+            for (var i = 0; i < account.PositionCount; i++)
+            {
+                if (!account.TermsRefAt(i).IsIsolated)
+                {
+                    crossPositions++;
+                }
+            }
+
+            for (var i = 0; i < account.PositionCount; i++)
+            {
+                var holders = _holders[account.InstrumentIndexAt(i)];
+                holders.SetSkips(account.HolderEntryAt(i), account.IgnoresMark(i));
+                holders.SetShape(account.HolderEntryAt(i), account, i, crossPositions);
+            }
         }
 
         if (Listener is { } listener)
