@@ -122,7 +122,7 @@ public sealed class AdlQueue
                 {
                     HolderShape.Isolated => collateral + instrument.UnrealizedPnl(size, entryPrice, mark),
                     HolderShape.LoneCross => collateral + (0.0 + instrument.UnrealizedPnl(size, entryPrice, mark)),
-                    _ => collateral,
+                    _ => account.Margin.CrossEquity, // as the account's own figures give it (brought up to date on read)
                 };
                 var score = Score(ranking, instrument, size, entryPrice, mark, loneEquity);
                 if (side.Count >= top && side.Count > 0 && score < side[0].Score)

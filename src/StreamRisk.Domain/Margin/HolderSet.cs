@@ -72,19 +72,10 @@ internal sealed class HolderSet
             return;
         }
 
-        // Two or more cross positions: none of them skips a mark (each is recomputed, and this called, at every mark of
-        // any of them), so the cross equity of the last recomputation is what reading the account would give.
+        // Two or more cross positions: the equity moves with every mark of any of them, so the ranking reads it from
+        // the account (recording it here would make every revaluation write it for every such holder).
         _shapes[entry] = HolderShape.CrossShared;
-        _loneCollaterals[entry] = account.Margin.CrossEquity;
-    }
-
-    /// <summary>The account was recomputed at new marks only: a shared cross equity is the one figure recorded here that moved.</summary>
-    public void Repriced(int entry, AccountState account)
-    {
-        if (_shapes[entry] == HolderShape.CrossShared)
-        {
-            _loneCollaterals[entry] = account.Margin.CrossEquity;
-        }
+        _loneCollaterals[entry] = double.NaN;
     }
 
     /// <summary>
@@ -144,6 +135,6 @@ internal enum HolderShape : byte
     /// <summary>An isolated position: equity is its isolated margin (the collateral) plus its PnL.</summary>
     Isolated,
 
-    /// <summary>One of two or more cross positions: the collateral is the account's cross equity itself.</summary>
+    /// <summary>One of two or more cross positions: equity is the account's cross equity, read from the account.</summary>
     CrossShared,
 }
