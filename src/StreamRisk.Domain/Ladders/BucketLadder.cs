@@ -26,14 +26,8 @@ public sealed class BucketLadder : ILiquidationLadder
     // rebuild writes into while it reads these — a merge keeps an unchanged bucket's sums without recomputing them.
     private long[] _ticks = [];
     private long[] _nextTicks = [];
-    private int[] _count = [0];
-    private Int128[] _size = [Int128.Zero];
-    private Int128[] _notional = [Int128.Zero];
-    private Int128[] _bankruptcy = [Int128.Zero];
-    private int[] _nextCount = [0];
-    private Int128[] _nextSize = [Int128.Zero];
-    private Int128[] _nextNotional = [Int128.Zero];
-    private Int128[] _nextBankruptcy = [Int128.Zero];
+    private PrefixSums _sums = new();
+    private PrefixSums _nextSums = new();
     private LadderBucket[] _sortScratch = [];
     private int _used;
     private bool _dirty = true;
@@ -43,10 +37,7 @@ public sealed class BucketLadder : ILiquidationLadder
     // O(c log B) instead of rebuilding the base's O(B) arrays; the integer sums are exact, so base + overlay gives the
     // very totals a rebuilt base would.
     private long[] _overlayTicks = [];
-    private int[] _overlayCount = [0];
-    private Int128[] _overlaySize = [Int128.Zero];
-    private Int128[] _overlayNotional = [Int128.Zero];
-    private Int128[] _overlayBankruptcy = [Int128.Zero];
+    private readonly PrefixSums _overlaySums = new();
     private int _overlayUsed;
 
     public BucketLadder(bool longSide, double tick)
@@ -102,7 +93,7 @@ public sealed class BucketLadder : ILiquidationLadder
         get
         {
             Refresh();
-            return _count[_used] + _overlayCount[_overlayUsed];
+            return _sums.Count[_used] + _overlaySums.Count[_overlayUsed];
         }
     }
 
@@ -231,8 +222,8 @@ public sealed class BucketLadder : ILiquidationLadder
         }
 
         // Only what a descent reads: no notional or bankruptcy sums (exact integers turned into doubles as Sum does).
-        var count = _count[to] - _count[from] + (_overlayCount[overlayTo] - _overlayCount[overlayFrom]);
-        var size = _size[to] - _size[from] + (_overlaySize[overlayTo] - _overlaySize[overlayFrom]);
+        var count = _sums.Count[to] - _sums.Count[from] + (_overlaySums.Count[overlayTo] - _overlaySums.Count[overlayFrom]);
+        var size = _sums.Size[to] - _sums.Size[from] + (_overlaySums.Size[overlayTo] - _overlaySums.Size[overlayFrom]);
         return (count, (double)size * LadderQuanta.SizeUnit);
     }
 
@@ -338,10 +329,10 @@ public sealed class BucketLadder : ILiquidationLadder
     /// <summary>Base buckets [from, to) plus the overlay's differences [overlayFrom, overlayTo), summed exactly, then scaled.</summary>
     private LadderTotals Sum(int from, int to, int overlayFrom, int overlayTo)
     {
-        var count = _count[to] - _count[from] + (_overlayCount[overlayTo] - _overlayCount[overlayFrom]);
-        var size = _size[to] - _size[from] + (_overlaySize[overlayTo] - _overlaySize[overlayFrom]);
-        var notional = _notional[to] - _notional[from] + (_overlayNotional[overlayTo] - _overlayNotional[overlayFrom]);
-        var bankruptcy = _bankruptcy[to] - _bankruptcy[from] + (_overlayBankruptcy[overlayTo] - _overlayBankruptcy[overlayFrom]);
+        var count = _sums.Count[to] - _sums.Count[from] + (_overlaySums.Count[overlayTo] - _overlaySums.Count[overlayFrom]);
+        var size = _sums.Size[to] - _sums.Size[from] + (_overlaySums.Size[overlayTo] - _overlaySums.Size[overlayFrom]);
+        var notional = _sums.Notional[to] - _sums.Notional[from] + (_overlaySums.Notional[overlayTo] - _overlaySums.Notional[overlayFrom]);
+        var bankruptcy = _sums.Bankruptcy[to] - _sums.Bankruptcy[from] + (_overlaySums.Bankruptcy[overlayTo] - _overlaySums.Bankruptcy[overlayFrom]);
         return new LadderTotals(count, (double)size * LadderQuanta.SizeUnit, (double)notional * LadderQuanta.SizeUnit * Tick,
             (double)bankruptcy * LadderQuanta.SizeUnit * Tick);
     }
@@ -373,14 +364,7 @@ public sealed class BucketLadder : ILiquidationLadder
     {
         var used = _merged.Count;
         Ensure(ref _nextTicks, used);
-        if (_nextCount.Length < used + 1)
-        {
-            var capacity = Math.Max(used + 1, _nextCount.Length * 2);
-            _nextCount = new int[capacity];
-            _nextSize = new Int128[capacity];
-            _nextNotional = new Int128[capacity];
-            _nextBankruptcy = new Int128[capacity];
-        }
+        _nextSums.Ensure(used);
 
         if (_full)
         {
@@ -396,7 +380,7 @@ public sealed class BucketLadder : ILiquidationLadder
             Array.Sort(_nextTicks, _sortScratch, 0, used);
             for (i = 0; i < used; i++)
             {
-                AppendNext(i, _sortScratch[i], _sortScratch[i].SizeUnits * _nextTicks[i]);
+                _nextSums.Append(i, _sortScratch[i], _sortScratch[i].SizeUnits * _nextTicks[i]);
             }
         }
         else
@@ -408,25 +392,12 @@ public sealed class BucketLadder : ILiquidationLadder
         _changed.Clear();
         _overlayUsed = 0;
         (_ticks, _nextTicks) = (_nextTicks, _ticks);
-        (_count, _nextCount) = (_nextCount, _count);
-        (_size, _nextSize) = (_nextSize, _size);
-        (_notional, _nextNotional) = (_nextNotional, _notional);
-        (_bankruptcy, _nextBankruptcy) = (_nextBankruptcy, _bankruptcy);
+        (_sums, _nextSums) = (_nextSums, _sums);
         _used = used;
     }
 
     /// <summary>The base's bucket at <paramref name="index"/>: the difference of its neighbouring prefix sums.</summary>
-    private LadderBucket BaseAt(int index) =>
-        new(_count[index + 1] - _count[index], _size[index + 1] - _size[index], _bankruptcy[index + 1] - _bankruptcy[index]);
-
-    /// <summary>Output <paramref name="o"/> of a rebuild: its prefix sums from the previous output's.</summary>
-    private void AppendNext(int o, LadderBucket bucket, Int128 notional)
-    {
-        _nextCount[o + 1] = _nextCount[o] + bucket.Count;
-        _nextSize[o + 1] = _nextSize[o] + bucket.SizeUnits;
-        _nextNotional[o + 1] = _nextNotional[o] + notional;
-        _nextBankruptcy[o + 1] = _nextBankruptcy[o] + bucket.BankruptcyUnits;
-    }
+    private LadderBucket BaseAt(int index) => _sums.At(index);
 
     /// <summary>
     /// The overlay from every tick changed since the base was built: each one's current bucket minus the base's, in
@@ -434,19 +405,9 @@ public sealed class BucketLadder : ILiquidationLadder
     /// </summary>
     private void BuildOverlay()
     {
-        var c = _changed.Count;
-        Ensure(ref _changedSorted, c);
-        _changed.CopyTo(_changedSorted);
-        Array.Sort(_changedSorted, 0, c);
+        var c = SortChanged();
         Ensure(ref _overlayTicks, c);
-        if (_overlayCount.Length < c + 1)
-        {
-            var capacity = Math.Max(c + 1, _overlayCount.Length * 2);
-            _overlayCount = new int[capacity];
-            _overlaySize = new Int128[capacity];
-            _overlayNotional = new Int128[capacity];
-            _overlayBankruptcy = new Int128[capacity];
-        }
+        _overlaySums.Ensure(c);
 
         var o = 0;
         for (var b = 0; b < c; b++)
@@ -466,11 +427,7 @@ public sealed class BucketLadder : ILiquidationLadder
             }
 
             _overlayTicks[o] = tick;
-            _overlayCount[o + 1] = _overlayCount[o] + difference.Count;
-            _overlaySize[o + 1] = _overlaySize[o] + difference.SizeUnits;
-            _overlayNotional[o + 1] = _overlayNotional[o] + (difference.SizeUnits * tick);
-            _overlayBankruptcy[o + 1] = _overlayBankruptcy[o] + difference.BankruptcyUnits;
-            o++;
+            _overlaySums.Append(o++, difference, difference.SizeUnits * tick);
         }
 
         _overlayUsed = o;
@@ -482,10 +439,7 @@ public sealed class BucketLadder : ILiquidationLadder
     /// </summary>
     private void Merge()
     {
-        var c = _changed.Count;
-        Ensure(ref _changedSorted, c);
-        _changed.CopyTo(_changedSorted);
-        Array.Sort(_changedSorted, 0, c);
+        var c = SortChanged();
         int a = 0, b = 0, o = 0;
         while (a < _used || b < c)
         {
@@ -493,7 +447,7 @@ public sealed class BucketLadder : ILiquidationLadder
             {
                 // Unchanged since the last refresh: kept as it was.
                 _nextTicks[o] = _ticks[a];
-                AppendNext(o++, BaseAt(a), _notional[a + 1] - _notional[a]);
+                _nextSums.Append(o++, BaseAt(a), _sums.Notional[a + 1] - _sums.Notional[a]);
                 a++;
                 continue;
             }
@@ -512,9 +466,19 @@ public sealed class BucketLadder : ILiquidationLadder
             if (_merged.TryGetValue(tick, out var bucket))
             {
                 _nextTicks[o] = tick;
-                AppendNext(o++, bucket, bucket.SizeUnits * tick);
+                _nextSums.Append(o++, bucket, bucket.SizeUnits * tick);
             }
         }
+    }
+
+    /// <summary>The changed ticks (repeats included) sorted into <see cref="_changedSorted"/>; returns how many.</summary>
+    private int SortChanged()
+    {
+        var c = _changed.Count;
+        Ensure(ref _changedSorted, c);
+        _changed.CopyTo(_changedSorted);
+        Array.Sort(_changedSorted, 0, c);
+        return c;
     }
 
     private static void Ensure<T>(ref T[] array, int length)
@@ -523,5 +487,45 @@ public sealed class BucketLadder : ILiquidationLadder
         {
             array = new T[Math.Max(length, array.Length * 2)];
         }
+    }
+
+    /// <summary>
+    /// Prefix sums of a sorted run of buckets — count, size units, size units × tick (notional) and bankruptcy units;
+    /// entry i sums the first i buckets, so entry 0 is always zero and a bucket is the difference of two neighbours.
+    /// </summary>
+    private sealed class PrefixSums
+    {
+        public int[] Count { get; private set; } = [0];
+        public Int128[] Size { get; private set; } = [Int128.Zero];
+        public Int128[] Notional { get; private set; } = [Int128.Zero];
+        public Int128[] Bankruptcy { get; private set; } = [Int128.Zero];
+
+        /// <summary>Room for <paramref name="buckets"/> buckets (the arrays only grow; entry 0 stays zero).</summary>
+        public void Ensure(int buckets)
+        {
+            if (Count.Length >= buckets + 1)
+            {
+                return;
+            }
+
+            var capacity = Math.Max(buckets + 1, Count.Length * 2);
+            Count = new int[capacity];
+            Size = new Int128[capacity];
+            Notional = new Int128[capacity];
+            Bankruptcy = new Int128[capacity];
+        }
+
+        /// <summary>Bucket <paramref name="index"/> (its sums from the previous one's); <paramref name="notional"/> is its size units × tick.</summary>
+        public void Append(int index, LadderBucket bucket, Int128 notional)
+        {
+            Count[index + 1] = Count[index] + bucket.Count;
+            Size[index + 1] = Size[index] + bucket.SizeUnits;
+            Notional[index + 1] = Notional[index] + notional;
+            Bankruptcy[index + 1] = Bankruptcy[index] + bucket.BankruptcyUnits;
+        }
+
+        /// <summary>Bucket <paramref name="index"/> back from its neighbouring sums.</summary>
+        public LadderBucket At(int index) =>
+            new(Count[index + 1] - Count[index], Size[index + 1] - Size[index], Bankruptcy[index + 1] - Bankruptcy[index]);
     }
 }
