@@ -109,7 +109,7 @@ public sealed class AdlQueue
             {
                 // The position's equity as MarginCalculator forms it at this mark (same operations, same bits), from the
                 // holder arrays: no visit to the account unless it enters the ranking.
-                var (size, entryPrice, collateral) = holders.LoneTermsAt(entry);
+                var (size, entryPrice, collateral) = holders.TermsAt(entry);
                 var side = size > 0 ? longs : shorts;
                 if (ranking == AdlRanking.PnlTimesLeverage && side.Count >= top && side.Count > 0 && side[0].Score > 0 && (size > 0 ? mark - entryPrice : entryPrice - mark) <= 0)
                 {
@@ -118,13 +118,13 @@ public sealed class AdlQueue
                     continue;
                 }
 
-                var loneEquity = shape switch
+                var positionEquity = shape switch
                 {
                     HolderShape.Isolated => collateral + instrument.UnrealizedPnl(size, entryPrice, mark),
                     HolderShape.LoneCross => collateral + (0.0 + instrument.UnrealizedPnl(size, entryPrice, mark)),
                     _ => account.Margin.CrossEquity, // as the account's own figures give it (brought up to date on read)
                 };
-                var score = Score(ranking, instrument, size, entryPrice, mark, loneEquity);
+                var score = Score(ranking, instrument, size, entryPrice, mark, positionEquity);
                 if (side.Count >= top && side.Count > 0 && score < side[0].Score)
                 {
                     continue; // ranks after the heap's last: Offer would drop it

@@ -20,13 +20,14 @@ internal sealed class HolderSet
     // to the entries so a mark walks a byte array and touches only the accounts it must recompute.
     private bool[] _skips = new bool[16];
 
-    // Per entry: what an ADL ranking needs of the position (size, entry, and its equity or what its equity is formed
-    // from), kept by the margin book after every recomputation of the account. A ranking then reads these dense arrays instead of visiting
-    // every account object: the ranking walks every holder of the symbol once a second, and that walk was memory-bound.
+    // Per entry: what an ADL ranking needs of the position (size, entry, and what its equity is formed from), kept by
+    // the margin book whenever the account changes — not when only marks move, since none of it moves with them. A
+    // ranking walks every holder of the symbol once a second; reading these dense arrays instead of every account
+    // object is what made that walk cheap (it was memory-bound).
     private HolderShape[] _shapes = new HolderShape[16];
-    private double[] _loneSizes = new double[16];
-    private double[] _loneEntries = new double[16];
-    private double[] _loneCollaterals = new double[16];
+    private double[] _sizes = new double[16];
+    private double[] _entryPrices = new double[16];
+    private double[] _collaterals = new double[16];
     private int[] _nextFree = new int[16];
     private int _used;
     private int _freeList = None;
@@ -46,36 +47,36 @@ internal sealed class HolderSet
     public HolderShape ShapeAt(int entry) => _shapes[entry];
 
     /// <summary>The position's signed size, entry price and collateral (see <see cref="HolderShape"/> for what it holds).</summary>
-    public (double Size, double Entry, double Collateral) LoneTermsAt(int entry) => (_loneSizes[entry], _loneEntries[entry], _loneCollaterals[entry]);
+    public (double Size, double Entry, double Collateral) TermsAt(int entry) => (_sizes[entry], _entryPrices[entry], _collaterals[entry]);
 
     /// <summary>
     /// Records what the ranking needs of position <paramref name="position"/> of <paramref name="account"/>: called by
-    /// the margin book after every recomputation of the account (a mark's included), so it is current whenever read.
+    /// the margin book after every change of the account (positions, balance, instrument), so it is current whenever read.
     /// </summary>
     /// <param name="crossPositions">How many of the account's positions are cross.</param>
     public void SetShape(int entry, AccountState account, int position, int crossPositions)
     {
         ref readonly var p = ref account.TermsRefAt(position);
-        _loneSizes[entry] = p.Size;
-        _loneEntries[entry] = p.Entry;
+        _sizes[entry] = p.Size;
+        _entryPrices[entry] = p.Entry;
         if (p.IsIsolated)
         {
             _shapes[entry] = HolderShape.Isolated;
-            _loneCollaterals[entry] = p.IsolatedMargin;
+            _collaterals[entry] = p.IsolatedMargin;
             return;
         }
 
         if (crossPositions == 1)
         {
             _shapes[entry] = HolderShape.LoneCross;
-            _loneCollaterals[entry] = account.Balance;
+            _collaterals[entry] = account.Balance;
             return;
         }
 
         // Two or more cross positions: the equity moves with every mark of any of them, so the ranking reads it from
         // the account (recording it here would make every revaluation write it for every such holder).
         _shapes[entry] = HolderShape.CrossShared;
-        _loneCollaterals[entry] = double.NaN;
+        _collaterals[entry] = double.NaN;
     }
 
     /// <summary>
@@ -99,9 +100,9 @@ internal sealed class HolderSet
                 Array.Resize(ref _nextFree, _used * 2);
                 Array.Resize(ref _skips, _used * 2);
                 Array.Resize(ref _shapes, _used * 2);
-                Array.Resize(ref _loneSizes, _used * 2);
-                Array.Resize(ref _loneEntries, _used * 2);
-                Array.Resize(ref _loneCollaterals, _used * 2);
+                Array.Resize(ref _sizes, _used * 2);
+                Array.Resize(ref _entryPrices, _used * 2);
+                Array.Resize(ref _collaterals, _used * 2);
             }
 
             entry = _used++;
