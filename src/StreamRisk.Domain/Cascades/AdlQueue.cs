@@ -111,7 +111,8 @@ public sealed class AdlQueue
                 // holder arrays: no visit to the account unless it enters the ranking.
                 var (size, entryPrice, collateral) = holders.TermsAt(entry);
                 var side = size > 0 ? longs : shorts;
-                if (ranking == AdlRanking.PnlTimesLeverage && side.Count >= top && side.Count > 0 && side[0].Score > 0 && (size > 0 ? mark - entryPrice : entryPrice - mark) <= 0)
+                var heapFull = side.Count > 0 && side.Count >= top;
+                if (ranking == AdlRanking.PnlTimesLeverage && heapFull && side[0].Score > 0 && (size > 0 ? mark - entryPrice : entryPrice - mark) <= 0)
                 {
                     // Not in profit: its score (PnL% ÷ leverage) is at most 0, below a full heap's positive last — Offer
                     // would drop it; about half the holders end here without a division.
@@ -125,7 +126,7 @@ public sealed class AdlQueue
                     _ => account.Margin.CrossEquity, // as the account's own figures give it (brought up to date on read)
                 };
                 var score = Score(ranking, instrument, size, entryPrice, mark, positionEquity);
-                if (side.Count >= top && side.Count > 0 && score < side[0].Score)
+                if (heapFull && score < side[0].Score)
                 {
                     continue; // ranks after the heap's last: Offer would drop it
                 }

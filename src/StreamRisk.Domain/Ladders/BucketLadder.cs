@@ -181,17 +181,9 @@ public sealed class BucketLadder : ILiquidationLadder
     public LadderTotals Crossed(double price)
     {
         Refresh();
-        var first = LowerBound(_ticks, _used, price); // first bucket priced at or above price
-        var overlayFirst = LowerBound(_overlayTicks, _overlayUsed, price);
-        if (IsLong)
-        {
-            return Sum(first, _used, overlayFirst, _overlayUsed);
-        }
-
-        // Shorts: LP ≤ price — everything below, plus a bucket exactly on the price.
-        var end = first < _used && _ticks[first] * Tick == price ? first + 1 : first;
-        var overlayEnd = overlayFirst < _overlayUsed && _overlayTicks[overlayFirst] * Tick == price ? overlayFirst + 1 : overlayFirst;
-        return Sum(0, end, 0, overlayEnd);
+        var cursor = default(LadderCursor); // no hint: a plain binary search
+        var (from, to, overlayFrom, overlayTo) = CrossedRange(price, ref cursor);
+        return Sum(from, to, overlayFrom, overlayTo);
     }
 
     public LadderTotals Between(double from, double to)
@@ -208,18 +200,7 @@ public sealed class BucketLadder : ILiquidationLadder
     public (int Count, double Size) CrossedSize(double price, ref LadderCursor cursor)
     {
         Refresh();
-        var first = Locate(_ticks, _used, price, ref cursor.BasePlusOne);
-        var overlayFirst = Locate(_overlayTicks, _overlayUsed, price, ref cursor.OverlayPlusOne);
-        int from = 0, to = _used, overlayFrom = 0, overlayTo = _overlayUsed;
-        if (IsLong)
-        {
-            (from, overlayFrom) = (first, overlayFirst);
-        }
-        else
-        {
-            to = first < _used && _ticks[first] * Tick == price ? first + 1 : first;
-            overlayTo = overlayFirst < _overlayUsed && _overlayTicks[overlayFirst] * Tick == price ? overlayFirst + 1 : overlayFirst;
-        }
+        var (from, to, overlayFrom, overlayTo) = CrossedRange(price, ref cursor);
 
         // Only what a descent reads: no notional or bankruptcy sums (exact integers turned into doubles as Sum does).
         var count = _sums.Count[to] - _sums.Count[from] + (_overlaySums.Count[overlayTo] - _overlaySums.Count[overlayFrom]);
@@ -244,14 +225,27 @@ public sealed class BucketLadder : ILiquidationLadder
         // Shorts: the first bucket priced above the price (one exactly on it is crossed already).
         double Above(long[] ticks, int used, int at)
         {
-            if (at < used && ticks[at] * Tick == price)
-            {
-                at++;
-            }
-
-            return at < used ? ticks[at] * Tick : double.PositiveInfinity;
+            var end = ShortsEnd(ticks, used, at, price);
+            return end < used ? ticks[end] * Tick : double.PositiveInfinity;
         }
     }
+
+    /// <summary>
+    /// The base and overlay index ranges <paramref name="price"/> crosses: longs (LP ≥ price) from the first bucket
+    /// priced at or above it to the end; shorts (LP ≤ price) from the start to that bucket, included when exactly on it.
+    /// </summary>
+    private (int From, int To, int OverlayFrom, int OverlayTo) CrossedRange(double price, ref LadderCursor cursor)
+    {
+        var first = Locate(_ticks, _used, price, ref cursor.BasePlusOne);
+        var overlayFirst = Locate(_overlayTicks, _overlayUsed, price, ref cursor.OverlayPlusOne);
+        return IsLong
+            ? (first, _used, overlayFirst, _overlayUsed)
+            : (0, ShortsEnd(_ticks, _used, first, price), 0, ShortsEnd(_overlayTicks, _overlayUsed, overlayFirst, price));
+    }
+
+    /// <summary>Past the last bucket a short side crosses at <paramref name="price"/>, from the first priced at or above it.</summary>
+    private int ShortsEnd(long[] ticks, int used, int first, double price) =>
+        first < used && ticks[first] * Tick == price ? first + 1 : first;
 
     /// <summary>
     /// <see cref="LowerBound"/> searched from a hint (stored plus one; 0 = none) by galloping out from it, then a binary
@@ -350,6 +344,8 @@ public sealed class BucketLadder : ILiquidationLadder
         }
 
         _dirty = false;
+        // Up to one change in eight buckets the overlay answers (its rebuild sorts and looks up every change since the
+        // base: cheaper than a merge over all buckets); beyond it a merge folds the changes into the base.
         if (!_full && _changed.Count * 8 <= _used)
         {
             BuildOverlay();
