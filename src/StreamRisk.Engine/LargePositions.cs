@@ -7,7 +7,7 @@ namespace StreamRisk.Engine;
 /// account. Single writer: the engine thread.
 /// </summary>
 /// <remarks>
-/// A mark no longer tells the listeners about every holder (see <see cref="MarginBook.ApplyMark"/>), so membership
+/// A mark does not tell the listeners about every holder (see <see cref="MarginBook.ApplyMark"/>), so membership
 /// (notional at the current mark ≥ the symbol's minimum) cannot be kept per update. Instead every position is kept
 /// ordered by |size| per instrument: at one price notional grows with |size|, so the large positions are a prefix
 /// from the top, and the walk stops at the first that falls short — the very set an update per mark would have kept.

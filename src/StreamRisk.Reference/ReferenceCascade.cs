@@ -10,7 +10,7 @@ public sealed record RefRound(double Trigger, double Size, double Notional, int 
 public sealed record RefProjection(double Target, double Final, double Amplification, List<RefRound> Rounds, double Fund, bool Exhausted, double Unfilled, double LiquidatedSize, int Accounts);
 
 /// <summary>
-/// The default cascade model of DOMAIN.md written the obvious way — lists, sets and a level-by-level walk that
+/// The default cascade model of docs/domain.md written the obvious way — lists, sets and a level-by-level walk that
 /// really removes quantity from a copy of the book — to check the optimised projector against.
 /// </summary>
 public static class ReferenceCascade

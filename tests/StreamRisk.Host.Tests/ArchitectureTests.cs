@@ -2,7 +2,7 @@ using System.Reflection;
 
 namespace StreamRisk.Host.Tests;
 
-/// <summary>The dependency rule of ARCHITECTURE.md: the pure core never sees a transport.</summary>
+/// <summary>The dependency rule (docs/architecture.md, "Layout"): the pure core never sees a transport.</summary>
 public sealed class ArchitectureTests
 {
     private static readonly string[] Transports = ["Confluent.Kafka", "StackExchange.Redis"];

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace StreamRisk.Host.Tests;
 
 /// <summary>
-/// <c>bench</c>: every figure of issue 9 comes out of one run as a table and a flat JSON object. Timings are reported,
+/// <c>bench</c>: every performance figure comes out of one run as a table and a flat JSON object. Timings are reported,
 /// never asserted here (the machine is shared): the test checks that each figure was really measured.
 /// </summary>
 public sealed class BenchCommandTests : IDisposable

@@ -9,7 +9,7 @@ public sealed class LiqPriceCommandTests : IDisposable
     public void Dispose() => _dir.Delete(recursive: true);
 
     [Fact]
-    public async Task IssueExample_WritesOneCamelCaseDocument()
+    public async Task OneBracketTierTable_WritesOneCamelCaseDocument()
     {
         var run = await RunAsync("""{"profile":"binance","instruments":[{"symbol":"BTCUSDT","contract":"linear","tiers":[{"floor":0,"mmr":0.025,"deduction":16300}]}],"account":{"id":"A","balance":1000,"positions":[{"symbol":"BTCUSDT","size":0.5,"entry":30000,"mark":29500,"isolatedMargin":null}]}}""");
 

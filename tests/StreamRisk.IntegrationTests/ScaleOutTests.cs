@@ -10,7 +10,7 @@ using StreamRisk.Testing;
 namespace StreamRisk.IntegrationTests;
 
 /// <summary>
-/// Scale-out (ARCHITECTURE.md): three account-stage instances in one consumer group split the accounts, publish partial
+/// Scale-out (docs/scale-out.md): three account-stage instances in one consumer group split the accounts, publish partial
 /// ladders to the ladders topic, and a projector stage merges them with the book — projections and alerts byte for
 /// byte those of one process. Stopping one account instance mid-stream moves its partitions to the others, which
 /// rebuild them from the beginning; the results stay the same.

@@ -15,7 +15,7 @@ internal static class Alerts
         AlertSeverity severity = AlertSeverity.Warning,
         string symbol = "BTCUSDT",
         string rule = AlertRuleNames.CascadeRisk,
-        int sequence = 1)
+        int sequence = 0)
     {
         var id = $"{rule}:{symbol}:down:{1723161255000 + n}";
         return new AlertTransition
@@ -25,9 +25,9 @@ internal static class Alerts
             Rule = rule,
             Symbol = symbol,
             Severity = severity,
-            State = sequence == 1 ? AlertState.Raised : AlertState.Updated,
+            State = sequence == 0 ? AlertState.Raised : AlertState.Updated,
             EventTime = 1723161255000 + n,
-            Metrics = new Dictionary<string, double> { ["criticalShockPct"] = 2.5 + (n * 0.01), ["liquidatableNotional"] = 1.5e7 },
+            Metrics = new Dictionary<string, double> { ["criticalShock"] = 0.025 + (n * 0.0001), ["liquidatedNotional"] = 1.5e7 },
             Explanation = $"A 2.5% drop in {symbol} would liquidate 15M USDT and walk the book through its thin side.",
             SuggestedAction = "Widen price bands; consider raising maintenance margin on the top tier.",
             TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",

@@ -2,7 +2,7 @@ using Confluent.Kafka;
 
 namespace StreamRisk.Testing;
 
-/// <summary>Client settings tuned for the embedded cluster (see shared/design/KAFKA-EMBEDDED.md).</summary>
+/// <summary>Client settings tuned for the embedded cluster (see docs/testing.md).</summary>
 public static class KafkaTestClients
 {
     public static ProducerConfig Producer(string bootstrap) => new()

@@ -34,7 +34,7 @@ public sealed record AlertTransition
     /// <summary>Event time of the input that caused the transition, unix milliseconds (not the time it was published).</summary>
     public required long EventTime { get; init; }
 
-    /// <summary>The numbers that triggered the transition (e.g. <c>criticalShockPct</c>, <c>liquidatableNotional</c>).</summary>
+    /// <summary>The numbers behind the transition, named by rule (e.g. <c>criticalShock</c>, <c>liquidatedNotional</c>; see docs/alerts-and-hooks.md).</summary>
     public required IReadOnlyDictionary<string, double> Metrics { get; init; }
 
     /// <summary>One or two sentences for a person on the risk desk.</summary>
@@ -47,7 +47,7 @@ public sealed record AlertTransition
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? TraceParent { get; init; }
 
-    /// <summary>The transition id for the <paramref name="sequence"/>-th transition (from 1) of alert <paramref name="alertId"/>.</summary>
+    /// <summary>The transition id of transition number <paramref name="sequence"/> of alert <paramref name="alertId"/>, counted from 0 (the raise).</summary>
     public static string TransitionIdOf(string alertId, int sequence) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{alertId}:{sequence}");
 }

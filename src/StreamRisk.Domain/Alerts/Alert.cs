@@ -1,6 +1,6 @@
 namespace StreamRisk.Domain.Alerts;
 
-/// <summary>The alert rules of DOMAIN.md.</summary>
+/// <summary>The alert rules (docs/domain.md, "Alert rules").</summary>
 public enum AlertRule
 {
     CascadeRisk,

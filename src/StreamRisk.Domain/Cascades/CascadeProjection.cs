@@ -11,7 +11,7 @@ namespace StreamRisk.Domain.Cascades;
 public readonly record struct CascadeRound(double TriggerPrice, double Size, double Notional, int Accounts, double Vwap, double LastPrice, double Filled);
 
 /// <summary>
-/// The outcome of one shock under the default cascade model (DOMAIN.md). <see cref="RoundCount"/> is the true
+/// The outcome of one shock under the default cascade model (docs/domain.md). <see cref="RoundCount"/> is the true
 /// number of rounds; at most the caller's buffer length of them were written out.
 /// </summary>
 public readonly record struct CascadeProjection(

@@ -3,7 +3,7 @@ using StreamRisk.Domain.Ladders;
 namespace StreamRisk.Domain.Cascades;
 
 /// <summary>
-/// The default cascade model of DOMAIN.md ("book walk"), exactly: positions crossed by the trigger price are
+/// The default cascade model of docs/domain.md ("book walk"), exactly: positions crossed by the trigger price are
 /// liquidated as one market order per round, consumed depth stays consumed, the next trigger is the worse of the
 /// price and the last level touched, and the run stops when a round liquidates nothing or the book side runs out.
 /// Insurance fund: each liquidation adds side × (round VWAP − BP) × size; a negative balance is covered by ADL.

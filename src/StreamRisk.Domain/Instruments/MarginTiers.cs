@@ -5,7 +5,7 @@ namespace StreamRisk.Domain.Instruments;
 /// over time, so they are data (instrument config), never constants in code.
 /// </summary>
 /// <remarks>
-/// A missing deduction is derived by the recursion of DOMAIN.md,
+/// A missing deduction is derived by the recursion of docs/domain.md,
 /// deduction(n) = deduction(n−1) + floor(n) × (rate(n) − rate(n−1)), deduction(0) = 0,
 /// which is exactly what keeps MM continuous at every tier boundary. Immutable; safe to share.
 /// </remarks>

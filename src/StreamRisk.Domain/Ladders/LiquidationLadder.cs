@@ -454,7 +454,7 @@ public sealed class LiquidationLadder : ILiquidationLadder
     }
 
     // Sorts the first n fresh nodes by (key, id): the runtime's primitive-key sort by key, then id order within runs of
-    // equal keys (rare: equal liquidation prices). A comparison delegate over both was ~3× slower in the replay profile.
+    // equal keys (rare: equal liquidation prices). A comparison delegate over both is ~3× slower in the replay profile.
     private void SortByKey(int n)
     {
         var keys = _scratchKeys.AsSpan(0, n);

@@ -5,10 +5,10 @@ namespace StreamRisk.Domain.Margin;
 /// walks every holder, and a dense array of account references walks without hashing or a slot-to-account lookup.
 /// </summary>
 /// <remarks>
-/// Iteration order is deliberately the one <c>HashSet&lt;int&gt;</c> had (entries in insertion order, a removed entry's
+/// Iteration order is deliberately that of a <c>HashSet&lt;int&gt;</c> of slots (entries in insertion order, a removed entry's
 /// place reused by the next add, last freed first): the order in which holders are recomputed decides the order of
-/// ladder updates, hence the treap's priorities and the exact rounding of its running sums, so outputs stay
-/// byte-identical to earlier builds. A property test checks the order against <c>HashSet&lt;int&gt;</c>. Single writer.
+/// ladder updates, hence the treap's priorities and the exact rounding of its running sums (the exact ladder of
+/// <c>project</c>; the engine's bucketed ladders sum integers in any order). A property test checks the order. Single writer.
 /// </remarks>
 internal sealed class HolderSet
 {
@@ -23,7 +23,7 @@ internal sealed class HolderSet
     // Per entry: what an ADL ranking needs of the position (size, entry, and what its equity is formed from), kept by
     // the margin book whenever the account changes — not when only marks move, since none of it moves with them. A
     // ranking walks every holder of the symbol once a second; reading these dense arrays instead of every account
-    // object is what made that walk cheap (it was memory-bound).
+    // object keeps that walk cheap (it is memory-bound).
     private HolderShape[] _shapes = new HolderShape[16];
     private double[] _sizes = new double[16];
     private double[] _entryPrices = new double[16];

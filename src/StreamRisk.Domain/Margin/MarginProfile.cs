@@ -19,7 +19,7 @@ public enum TierBasis
 
 /// <summary>
 /// A venue's margin conventions. Every profile reads its rates from the instrument's tiers; profiles
-/// differ only where the venues differ (DOMAIN.md, "Venue conventions").
+/// differ only where the venues differ (docs/domain.md, "Margin model").
 /// </summary>
 public sealed record MarginProfile(string Name, TierBasis TierBasis, string Summary)
 {

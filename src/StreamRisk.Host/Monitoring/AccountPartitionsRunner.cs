@@ -217,7 +217,7 @@ public sealed class AccountPartitionsRunner
 
             if (attempt >= 50)
             {
-                throw new InvalidOperationException($"topic {kafka.Topics.Ladders} not found: create it (see README \"Scale-out\")");
+                throw new InvalidOperationException($"topic {kafka.Topics.Ladders} not found: create it (see docs/scale-out.md)");
             }
 
             Thread.Sleep(200);

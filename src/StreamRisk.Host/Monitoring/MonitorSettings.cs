@@ -21,7 +21,7 @@ public sealed class MonitorSettings
     public DashboardSettings Dashboard { get; set; } = new();
 
     /// <summary>
-    /// What this instance runs (see README "Scale-out"): <c>all</c> — both stages in one process (default);
+    /// What this instance runs (see docs/scale-out.md): <c>all</c> — both stages in one process (default);
     /// <c>accounts</c> — the account stage for the positions partitions the group gives it, publishing partial ladders;
     /// <c>projector</c> — the projector stage: market + ladders topics → projections, alerts, dashboard.
     /// </summary>

@@ -23,7 +23,7 @@ public sealed record EmbeddedKafkaOptions
 /// queues them to the cluster's own thread).
 /// </summary>
 /// <remarks>
-/// Limits of the mock (measured, see shared/design/KAFKA-EMBEDDED.md): each partition keeps only
+/// Limits of the mock (measured, see docs/testing.md): each partition keeps only
 /// 5 MiB / 100,000 message sets; no compaction, no admin CreateTopics, no OffsetsForTimes.
 /// </remarks>
 public sealed class EmbeddedKafkaCluster : IDisposable

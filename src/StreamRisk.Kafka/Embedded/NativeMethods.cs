@@ -18,7 +18,7 @@ internal static partial class NativeMethods
     {
         // The package's default linux-x64 librdkafka.so links libsasl2.so.3, which Debian 12 lacks.
         // Confluent.Kafka silently falls back to its centos8/alpine builds; a plain DllImport does not,
-        // so we resolve the same fallbacks ourselves (see shared/design/KAFKA-EMBEDDED.md).
+        // so we resolve the same fallbacks ourselves (see docs/testing.md).
         NativeLibrary.SetDllImportResolver(typeof(NativeMethods).Assembly, Resolve);
     }
 

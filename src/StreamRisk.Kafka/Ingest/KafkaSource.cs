@@ -165,8 +165,8 @@ public static class KafkaSource
                 // Market data first (it moves marks and books); both consumers share this one thread.
                 // Two consumers on one thread cannot block on both. Only the market consumer ever waits, and only when
                 // neither had anything last turn: a mark arriving then is taken the moment it lands, where a wait on
-                // the positions consumer would hold it up to 1 ms (that was part of the tick-to-alert tail). A busy
-                // topic never waits behind an idle one (that wait used to cap ingest at 512 messages per 20 ms).
+                // the positions consumer would hold it up to 1 ms (a share of the tick-to-alert tail). A busy
+                // topic never waits behind an idle one (such a wait would cap ingest at 512 messages per wait).
                 var fromMarket = Drain(market, kinds, observer, maxMessages: 512, firstTimeout: idle ? IdleWait : TimeSpan.Zero, offsetsToStore: null, ordering, activities, cancel);
                 var fromPositions = Drain(positions, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.Zero,
                     offsetsToStore: accountStage ? null : toStore, ordering, activities, cancel);

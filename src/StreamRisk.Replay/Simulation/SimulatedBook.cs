@@ -13,7 +13,7 @@ namespace StreamRisk.Replay.Simulation;
 /// "level k sits at span × (k/n)²": about n levels reach the span, the first ones a tick or a few apart, the far
 /// ones wide, so a shock of a few percent still lands inside the book.</para>
 /// <para>Every step the book follows the mark: crossed levels go, then one walk per side from the mark outwards
-/// fills holes wider than twice the layout gap, deletes levels packed closer than half of it (where the mark used to
+/// fills holes wider than twice the layout gap, deletes levels packed closer than half of it (where the mark has
 /// be), drops levels beyond 1.2 × span and extends the side to the span. Levels stay at their prices otherwise, as
 /// on a venue. The hysteresis (×2 / ×0.5) keeps the update rate low once the layout is met.</para>
 /// <para>Quantity: a level o ticks out holds about touch + (far − touch) × o/W USD × U(0.5, 1.5), times the

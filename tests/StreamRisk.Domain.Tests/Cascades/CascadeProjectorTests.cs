@@ -7,7 +7,7 @@ namespace StreamRisk.Domain.Tests.Cascades;
 
 public sealed class CascadeProjectorTests
 {
-    /// <summary>A hand-worked chain: every number below follows from DOMAIN.md's rules step by step.</summary>
+    /// <summary>A hand-worked chain: every number below follows from the rules of docs/domain.md step by step.</summary>
     [Fact]
     public void Project_HandWorkedChain_RoundsFundAndAmplification()
     {

@@ -9,7 +9,7 @@ public sealed class HolderSetTests
     public void Iteration_AfterRandomAddsAndRemoves_MatchesHashSetOrder()
     {
         // The holder order decides the order of ladder updates (and so the exact rounding of ladder sums): it must stay
-        // the order of the HashSet<int> it replaced.
+        // the order of a HashSet<int> of slots.
         Gen.Select(Gen.Bool, Gen.Int[0, 63]).Array[1, 400].Sample(operations =>
         {
             var reference = new HashSet<int>();

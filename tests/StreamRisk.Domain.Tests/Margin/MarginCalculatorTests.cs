@@ -9,7 +9,7 @@ public sealed class MarginCalculatorTests
     [Fact]
     public void Bybit_IsolatedLong50x_DomainExample1_Lp19700()
     {
-        // DOMAIN.md example 1 (Bybit docs, USDT isolated): long 1 BTC at 20,000, 50x (IM 400), mmr 0.5% → MM 100, LP 19,700.
+        // docs/domain.md example 1 (Bybit docs, USDT isolated): long 1 BTC at 20,000, 50x (IM 400), mmr 0.5% → MM 100, LP 19,700.
         var btc = Linear("BTCUSDT", MarginTiers.Flat(0.005));
 
         var (_, positions) = Compute(MarginProfile.Bybit, 0, Isolated(btc, 1, 20_000, 400, 20_000));
@@ -22,7 +22,7 @@ public sealed class MarginCalculatorTests
     [Fact]
     public void Hyperliquid_IsolatedLong10x_DomainExample2_Lp91139_24()
     {
-        // DOMAIN.md example 2 (Hyperliquid docs): long 1 BTC at 100,000, isolated margin 10,000, max leverage 40x → mmr 1.25%.
+        // docs/domain.md example 2 (Hyperliquid docs): long 1 BTC at 100,000, isolated margin 10,000, max leverage 40x → mmr 1.25%.
         var btc = Linear("BTC", MarginTiers.Flat(0.0125));
 
         var (account, positions) = Compute(MarginProfile.Hyperliquid, 0, Isolated(btc, 1, 100_000, 10_000, 100_000));
@@ -50,7 +50,7 @@ public sealed class MarginCalculatorTests
     [Fact]
     public void Binance_SinglePosition_MatchesPublishedClosedForm()
     {
-        // Binance USDⓈ-M one-way formula (DOMAIN.md):
+        // Binance USDⓈ-M one-way formula (docs/domain.md, example 4):
         // LP = (WB − TMM + UPNL + cum − side·size·entry) / (size·mmr − side·size), other positions contributing TMM and UPNL.
         var btc = Linear("BTCUSDT", BinanceBtcUsdt);
         var eth = Linear("ETHUSDT", MarginTiers.Flat(0.005));
@@ -177,9 +177,9 @@ public sealed class MarginCalculatorTests
     }
 
     [Fact]
-    public void TruncatedTierTable_IssueExample_ClampsMaintenanceMarginAndLiquidatesAtBankruptcy()
+    public void TruncatedTierTable_OneBracketCopiedAlone_ClampsMaintenanceMarginAndLiquidatesAtBankruptcy()
     {
-        // The liqprice example of issue 3: one tier (floor 0, 2.5%, deduction 16,300) at 15,000 notional gives MM 0.
+        // One Binance bracket copied alone as a liqprice tier table: (floor 0, 2.5%, deduction 16,300) at 15,000 notional gives MM 0.
         var btc = Linear("BTCUSDT", MarginTiers.Create([(0, 0.025, 16_300)]));
 
         var (account, positions) = Compute(MarginProfile.Binance, 1_000, Cross(btc, 0.5, 30_000, 29_500));

@@ -4,7 +4,7 @@ namespace StreamRisk.Domain.Tests.Margin;
 
 public sealed class MarginTiersTests
 {
-    // DOMAIN.md worked example 3: Hyperliquid testnet BTC tiers, mmr = 1/(2 × max leverage) with
+    // docs/domain.md worked example 3: Hyperliquid testnet BTC tiers, mmr = 1/(2 × max leverage) with
     // max leverage 40x / 25x / 10x / 5x / 3x from 0 / 10k / 50k / 100k / 300k notional.
     private static readonly MarginTiers HyperliquidBtc = MarginTiers.Create(
     [

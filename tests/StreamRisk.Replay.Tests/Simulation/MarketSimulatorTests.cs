@@ -223,7 +223,7 @@ public sealed class MarketSimulatorTests(ITestOutputHelper output)
     [Fact]
     public void Run_DefaultsSixtySeconds_Completes()
     {
-        // Not a timed assertion: the machine may be busy. The README figure comes from this line of output.
+        // Not a timed assertion: the machine may be busy. The simulator's speed is read from this line of output.
         var clock = Stopwatch.StartNew();
         var counts = new Dictionary<string, int>();
         var total = 0;
