@@ -124,6 +124,13 @@ public sealed class MalformedMessageTests
     [InlineData("liquidations", Liquidation + "\"side\":\"long\",\"price\":1}", "missing:size")]
     [InlineData("liquidations", Liquidation + "\"side\":\"short\",\"price\":1,\"size\":1,\"account\":7}", "wrong-type:account")]
     // Instruments.
+    // Symbols: A-Z, a-z, 0-9, '.', '_' and '-', at most 32 bytes.
+    [InlineData("instruments", """{"v":1,"symbol":"BTC\u001b[31mUSDT","tiers":[{"floor":0,"mmr":0.01}]}""", "bad-value:symbol")]
+    [InlineData("instruments", """{"v":1,"symbol":"BTC\"USDT","tiers":[{"floor":0,"mmr":0.01}]}""", "bad-value:symbol")]
+    [InlineData("instruments", """{"v":1,"symbol":"BTC USDT","tiers":[{"floor":0,"mmr":0.01}]}""", "bad-value:symbol")]
+    [InlineData("instruments", """{"v":1,"symbol":"BTC:USDT","tiers":[{"floor":0,"mmr":0.01}]}""", "bad-value:symbol")]
+    [InlineData("instruments", """{"v":1,"symbol":"ÄUSDT","tiers":[{"floor":0,"mmr":0.01}]}""", "bad-value:symbol")]
+    [InlineData("instruments", """{"v":1,"symbol":"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456","tiers":[{"floor":0,"mmr":0.01}]}""", "too-long:symbol")]
     [InlineData("instruments", Instrument + "\"contract\":\"perp\",\"tiers\":[{\"floor\":0,\"mmr\":0.01}]}", "bad-value:contract")]
     [InlineData("instruments", Instrument + "\"tiers\":[{\"floor\":10,\"mmr\":0.01}]}", "bad-value:tiers")]
     [InlineData("instruments", Instrument + "\"tiers\":[]}", "bad-value:tiers")]
