@@ -62,6 +62,16 @@ public sealed record EngineOptions
     /// <summary>... in this many equal rings per side (10 × 0.5% by default).</summary>
     public int HeatmapRingsPerSide { get; init; } = 10;
 
+    /// <summary>Default of <see cref="MaxInstruments"/>.</summary>
+    public const int DefaultMaxInstruments = 2_000;
+
+    /// <summary>
+    /// Most instruments the engine holds. Each costs about 77 KB before it trades (book, ladders, windows); a new
+    /// symbol beyond this many is dead-lettered (<c>too-many:instruments</c>), a redefinition of a known one is still
+    /// applied. 2,000 covers every perpetual listed on the largest venues (Binance lists a few hundred) with room.
+    /// </summary>
+    public int MaxInstruments { get; init; } = DefaultMaxInstruments;
+
     /// <summary>
     /// Latest event time (Unix ms) any input may carry: 2100-01-01 by default. With no wall clock to compare against
     /// (an offline replay) this is the whole check; it keeps event time far inside what the clock's scheduler can hold.

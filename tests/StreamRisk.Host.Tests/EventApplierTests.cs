@@ -14,7 +14,7 @@ public sealed class EventApplierTests
 {
     private const long Start = 1_760_130_900_000; // 2025-10-10T21:15:00Z
 
-    private readonly RiskEngine _engine = new(new EngineOptions());
+    private readonly RiskEngine _engine = new(new EngineOptions { MaxInstruments = 3 });
     private readonly EventClock _clock = new();
     private readonly List<string> _reasons = [];
     private long _offset;
@@ -92,6 +92,23 @@ public sealed class EventApplierTests
         Assert.Equal(["out-of-range:eventTime"], _reasons);
         Assert.Equal(1, applier.Counters.Applied(TopicKind.Positions));
         Assert.Equal(Start, _clock.Now);
+    }
+
+    [Fact]
+    public void Instrument_NewBeyondMaxInstruments_DeadLettered_KnownOneStillRedefined()
+    {
+        var applier = NewApplier();
+        foreach (var symbol in new[] { "ETHUSDT", "SOLUSDT", "XRPUSDT" })
+        {
+            Apply(applier, TopicKind.Instruments, $$"""{"v":1,"symbol":"{{symbol}}","tiers":[{"floor":0,"mmr":0.005}]}""");
+        }
+
+        Apply(applier, TopicKind.Instruments, """{"v":1,"symbol":"ETHUSDT","tickSize":"0.05","tiers":[{"floor":0,"mmr":0.006}]}""");
+
+        Assert.Equal(["too-many:instruments"], _reasons);
+        Assert.Equal(3, _engine.Catalog.Count);
+        Assert.Equal(4, applier.Counters.Applied(TopicKind.Instruments));
+        Assert.Equal(0.05, _engine.Catalog[1].TickSize);
     }
 
     private static byte[] Mark(long eventTime, double price) =>

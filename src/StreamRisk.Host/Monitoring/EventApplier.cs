@@ -127,6 +127,9 @@ public sealed class EventApplier
         public static Outcome From(in DecodeResult result) => result.IsValid ? Applied : new(false, result.Reason, result.Detail);
     }
 
+    /// <summary>Reason of a new instrument beyond <see cref="EngineOptions.MaxInstruments"/>.</summary>
+    private static readonly string TooManyInstruments = WireReasons.TooMany + ":instruments";
+
     /// <summary>Reason of an event time outside the accepted window.</summary>
     private static readonly string EventTimeOutOfRange = WireReasons.OutOfRange + ":eventTime";
 
@@ -249,6 +252,13 @@ public sealed class EventApplier
         var result = _decoder.DecodeInstrument(value, out var defined);
         if (result.IsValid && defined is not null)
         {
+            if (_decoder.Symbols.Count >= _engine.Options.MaxInstruments
+                && !_decoder.Symbols.TryGetIndex(System.Text.Encoding.UTF8.GetBytes(defined.Instrument.Symbol.Value), out _))
+            {
+                return new Outcome(false, TooManyInstruments,
+                    $"a new instrument beyond the {_engine.Options.MaxInstruments} held (EngineOptions.MaxInstruments); known ones may still be redefined");
+            }
+
             var symbolIndex = _decoder.Symbols.Upsert(defined.Instrument.Symbol, defined.TickSize);
             var engineIndex = _engine.ApplyInstrument(defined.Instrument, defined.TickSize);
             if (symbolIndex != engineIndex)
