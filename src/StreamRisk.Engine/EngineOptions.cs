@@ -62,6 +62,29 @@ public sealed record EngineOptions
     /// <summary>... in this many equal rings per side (10 × 0.5% by default).</summary>
     public int HeatmapRingsPerSide { get; init; } = 10;
 
+    /// <summary>Default of <see cref="MaxInstruments"/>.</summary>
+    public const int DefaultMaxInstruments = 2_000;
+
+    /// <summary>
+    /// Most instruments the engine holds. Each costs about 77 KB before it trades (book, ladders, windows); a new
+    /// symbol beyond this many is dead-lettered (<c>too-many:instruments</c>), a redefinition of a known one is still
+    /// applied. 2,000 covers every perpetual listed on the largest venues (Binance lists a few hundred) with room.
+    /// </summary>
+    public int MaxInstruments { get; init; } = DefaultMaxInstruments;
+
+    /// <summary>
+    /// Latest event time (Unix ms) any input may carry: 2100-01-01 by default. With no wall clock to compare against
+    /// (an offline replay) this is the whole check; it keeps event time far inside what the clock's scheduler can hold.
+    /// </summary>
+    public long LatestEventTime { get; init; } = 4_102_444_800_000;
+
+    /// <summary>
+    /// How far past the wall clock an input's event time may be, where the monitor has one (<c>run</c>, <c>demo</c>):
+    /// a little producer clock skew passes, a message dated hours ahead is dead-lettered (<c>out-of-range:eventTime</c>)
+    /// instead of moving event time — and every throttle and window on it — into the future.
+    /// </summary>
+    public TimeSpan MaxEventTimeAhead { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Accounts named in cascade explanations (largest first in the chain).</summary>
     public int ExplanationAccounts { get; init; } = 3;
 

@@ -101,6 +101,9 @@ public sealed class RiskEngine
 
     public DiffOutcome ApplyBookDelta(int instrument, in DepthUpdated update, long eventTime) => Projector.ApplyBookDelta(instrument, in update, eventTime);
 
+    /// <inheritdoc cref="OrderBook.IsOutdated"/>
+    public bool IsOutdated(int instrument, in DepthUpdated update) => BookOf(instrument)?.IsOutdated(in update) ?? false;
+
     /// <summary>A mark moves the accounts (and their ladder buckets) first, then the projector's picture.</summary>
     public void ApplyMark(int instrument, double mark, long eventTime)
     {

@@ -98,11 +98,12 @@ internal static class DemoCommand
             var sampling = health?.RunAsync(parse.GetValue(reportEvery)!.Value, stop.Token) ?? Task.CompletedTask;
             var runner = new MonitorRunner(settings, output, time) { Telemetry = telemetry };
             var summary = await runner.RunAsync(stop.Token).ConfigureAwait(false);
+            await stop.CancelAsync().ConfigureAwait(false); // the run may have ended on its own (an engine failure): the feed stops too
             await feeding.ConfigureAwait(false);
             await sampling.ConfigureAwait(false);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"demo stopped: {feed.Produced:N0} simulated events produced")).ConfigureAwait(false);
             await output.WriteLineAsync(RunCommand.Summary(summary)).ConfigureAwait(false);
-            return ExitCodes.Ok;
+            return summary.Failure is null ? ExitCodes.Ok : ExitCodes.Failure;
         });
         return command;
     }

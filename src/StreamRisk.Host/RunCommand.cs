@@ -86,7 +86,7 @@ internal static class RunCommand
             var runner = new MonitorRunner(settings, output, time) { Outputs = outputs };
             var summary = await runner.RunAsync(cancel).ConfigureAwait(false);
             await output.WriteLineAsync(Summary(summary)).ConfigureAwait(false);
-            return ExitCodes.Ok;
+            return summary.Failure is null ? ExitCodes.Ok : ExitCodes.Failure;
         });
         return command;
     }
@@ -99,7 +99,8 @@ internal static class RunCommand
     {
         ArgumentNullException.ThrowIfNull(summary);
         var rules = RuleCounts(summary.AlertsByRule);
-        return string.Create(CultureInfo.InvariantCulture,
+        var line = string.Create(CultureInfo.InvariantCulture,
             $"summary: {summary.EventsApplied:N0} events applied, {summary.DeadLettered:N0} dead-lettered, {summary.AlertTransitions:N0} alert transitions; alerts raised by rule: {rules}");
+        return summary.Failure is null ? line : line + "; stopped: " + summary.Failure;
     }
 }

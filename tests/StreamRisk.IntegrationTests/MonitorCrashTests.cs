@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using StackExchange.Redis;
 using StreamRisk.Host;
+using StreamRisk.Host.Monitoring;
 using StreamRisk.Redis;
 using StreamRisk.Testing;
 
@@ -11,7 +13,8 @@ namespace StreamRisk.IntegrationTests;
 /// The monitor process is killed (SIGKILL: no commit, no leave, no flush) while a market day streams through it and
 /// a new one starts in the same group: it rebuilds its state by re-reading the topics, and the Redis alert stream ends
 /// up holding every alert transition of an uninterrupted run exactly once, in order — the transitions republished
-/// after the restart carry the same deterministic ids and are suppressed.
+/// after the restart carry the same deterministic ids and are suppressed. And an exception on the engine thread ends
+/// the run, reported, instead of leaving a process up that consumes nothing.
 /// </summary>
 public sealed class MonitorCrashTests : IDisposable
 {
@@ -53,6 +56,54 @@ public sealed class MonitorCrashTests : IDisposable
         Assert.True(complete, $"{written.Count} of {expected.Count} transitions in the stream");
         Assert.InRange(beforeCrash, 5, expected.Count - 1);
         Assert.Equal(expected, written);
+    }
+
+    [Fact]
+    public async Task EngineThreadThrows_RunEndsWithTheFailureInLogAndSummary()
+    {
+        var capture = Path.Combine(_dir.FullName, "day.srcap.gz");
+        Assert.Equal(0, await Cli.RunAsync(["simulate", "--out", capture, "--events", "2000", "--accounts", "200"], TextWriter.Null, TextWriter.Null, TimeProvider.System));
+        using var cluster = KafkaReplayRun.StartCluster();
+        Assert.Equal(0, await Cli.RunAsync(["replay", capture, "--format", "capture", "--to-kafka", cluster.BootstrapServers], TextWriter.Null, TextWriter.Null, TimeProvider.System));
+
+        // A metrics listener runs on the engine thread (counters call it synchronously): one that throws stands for any
+        // fault there. Only this run's meter is listened to, so tests running beside it are not touched.
+        using var telemetry = new StreamRisk.Host.Telemetry.StreamRiskTelemetry();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == telemetry.Meter && instrument.Name == StreamRisk.Host.Telemetry.StreamRiskTelemetry.EventsAppliedName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        var applied = 0;
+        listener.SetMeasurementEventCallback<long>((_, _, _, _) =>
+        {
+            if (++applied == 500)
+            {
+                throw new InvalidOperationException("listener fault");
+            }
+        });
+        listener.Start();
+
+        var settings = new MonitorSettings
+        {
+            Kafka = new KafkaSettings { BootstrapServers = cluster.BootstrapServers, GroupId = "engine-fault" },
+            Dashboard = new DashboardSettings { Urls = string.Empty },
+        };
+        using var log = new StringWriter();
+        var runner = new MonitorRunner(settings, log, TimeProvider.System) { Telemetry = telemetry, EchoAlerts = false };
+        using var stop = new CancellationTokenSource();
+        var run = runner.RunAsync(stop.Token);
+
+        var ended = await Eventually.TrueAsync(() => run.IsCompleted, TimeSpan.FromSeconds(60));
+        await stop.CancelAsync();
+        var summary = await run;
+        Assert.True(ended, "the run did not end after the engine thread failed; log:\n" + log);
+        Assert.Contains("engine failed applying", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("InvalidOperationException: listener fault", summary.Failure, StringComparison.Ordinal);
+        Assert.InRange(runner.EventsProcessed, 499, 500);
     }
 
     private static Process StartMonitor(string bootstrap, string redis)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using StreamRisk.Domain.Books;
 
@@ -191,7 +192,7 @@ public sealed partial class WireDecoder
                 return false;
             }
 
-            if (!DoubleAtToken(ref reader, Fields.Quantity, Sign.NonNegative, out var quantity))
+            if (!DoubleAtToken(ref reader, Fields.Quantity, Sign.NonNegative, out var quantity) || !CheckSize(Fields.Quantity, quantity))
             {
                 return FailAt(side, count);
             }
@@ -235,6 +236,12 @@ public sealed partial class WireDecoder
             var level = raw[i];
             if (!tickSize.TryToTicks(level.Mantissa, level.Scale, out var ticks))
             {
+                if ((decimal)level.Mantissa / (decimal)Math.Pow(10, Math.Min(level.Scale, 28)) > tickSize.ToDecimal(tickSize.MaxTicks))
+                {
+                    return Fail(WireProblem.OutOfRange, Fields.Price,
+                        $"{NameOf(side)}[{i}]: price {DecimalText.Format(false, level.Mantissa, level.Scale)} is above {tickSize.ToDecimal(tickSize.MaxTicks).ToString(CultureInfo.InvariantCulture)}, the highest price a tick of {tickSize} represents");
+                }
+
                 return Fail(WireProblem.OffTick, Fields.Price,
                     $"{NameOf(side)}[{i}]: price {DecimalText.Format(false, level.Mantissa, level.Scale)} is not a whole number of ticks of {tickSize}");
             }

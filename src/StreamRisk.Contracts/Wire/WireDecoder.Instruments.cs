@@ -14,6 +14,12 @@ public sealed partial class WireDecoder
     private const double DefaultMultiplier = 1.0;
     private static readonly TickSize DefaultTickSize = TickSize.FromDecimalPlaces(2);
 
+    // What a symbol may be spelled with: venues' contract names (BTCUSDT, BTCUSD_PERP, 1000PEPEUSDT, Hyperliquid's kPEPE)
+    // and nothing an output would have to escape (quotes, control characters, Redis key separators). Checked where a
+    // symbol becomes known; every other message names a known symbol or is refused as unknown.
+    private static readonly System.Buffers.SearchValues<byte> SymbolCharacters =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"u8);
+
     /// <summary>
     /// Topic <c>instruments</c> (key = symbol): <c>{"v":1,"symbol":..,"contract":"linear"|"inverse","tickSize":..,
     /// "lotSize":..,"multiplier":..,"tiers":[{"floor":..,"mmr":..,"deduction":..}]}</c>, the fields of the instrument
@@ -64,6 +70,12 @@ public sealed partial class WireDecoder
             if (!Utf8.IsValid(symbol))
             {
                 Fail(WireProblem.BadUtf8, Fields.Symbol, "symbol is not valid UTF-8");
+                return Refused(utf8);
+            }
+
+            if (symbol.IndexOfAnyExcept(SymbolCharacters) >= 0)
+            {
+                Fail(WireProblem.BadValue, Fields.Symbol, $"symbol \"{Printable(symbol)}\" may hold only A-Z, a-z, 0-9, '.', '_' and '-'");
                 return Refused(utf8);
             }
 

@@ -82,7 +82,8 @@ public sealed partial class WireDecoder
             }
 
             var instrument = -1;
-            if (kind == PositionsMessageKind.Position && (!CheckEntry(size, entry) || !ResolveSymbol(symbol, out instrument)))
+            if (kind == PositionsMessageKind.Position
+                && (!CheckEntry(size, entry) || !CheckSize(Fields.Size, size) || !ResolveSymbol(symbol, out instrument) || !CheckPrice(Fields.Entry, entry, instrument)))
             {
                 return Refused(utf8);
             }
@@ -224,7 +225,8 @@ public sealed partial class WireDecoder
             }
         }
 
-        if (!Require(seen, Fields.Symbol | Fields.Size | Fields.Entry) || !CheckEntry(size, entry) || !ResolveSymbol(symbol, out var instrument))
+        if (!Require(seen, Fields.Symbol | Fields.Size | Fields.Entry) || !CheckEntry(size, entry) || !CheckSize(Fields.Size, size)
+            || !ResolveSymbol(symbol, out var instrument) || !CheckPrice(Fields.Entry, entry, instrument))
         {
             return false;
         }

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using StreamRisk.Domain.Books;
+using StreamRisk.Domain.Ladders;
 
 namespace StreamRisk.Contracts.Wire;
 
@@ -175,7 +177,8 @@ public sealed partial class WireDecoder
 
             if (!Finish(ref reader)
                 || !Require(seen, Fields.Version | Fields.Symbol | Fields.EventTime | Fields.Price)
-                || !ResolveSymbol(symbol, out var instrument))
+                || !ResolveSymbol(symbol, out var instrument)
+                || !CheckPrice(Fields.Price, price, instrument))
             {
                 return Refused(utf8);
             }
@@ -230,7 +233,9 @@ public sealed partial class WireDecoder
 
             if (!Finish(ref reader)
                 || !Require(seen, Fields.Version | Fields.Symbol | Fields.EventTime | Fields.Side | Fields.Price | Fields.Size)
-                || !ResolveSymbol(symbol, out var instrument))
+                || !ResolveSymbol(symbol, out var instrument)
+                || !CheckPrice(Fields.Price, price, instrument)
+                || !CheckSize(Fields.Size, size))
             {
                 return Refused(utf8);
             }
@@ -606,6 +611,20 @@ public sealed partial class WireDecoder
 
         return Fail(WireProblem.BadValue, Fields.Side, $"side \"{Printable(reader.ValueSpan)}\" is neither long nor short");
     }
+
+    /// <summary>A price the instrument's ticks represent (<see cref="TickSize.MaxPrice"/>): beyond it no tick arithmetic holds.</summary>
+    private bool CheckPrice(Fields field, double price, int instrument)
+    {
+        var tick = _symbols.TickSizeAt(instrument);
+        return price <= tick.MaxPrice
+            || Fail(WireProblem.OutOfRange, field, string.Create(CultureInfo.InvariantCulture,
+                $"{NameOf(field)} {price:R} is above {tick.MaxPrice:R}, the highest price a tick of {tick} represents"));
+    }
+
+    /// <summary>A size or quantity within <see cref="LadderQuanta.MaxSize"/> either way.</summary>
+    private bool CheckSize(Fields field, double size) =>
+        Math.Abs(size) <= LadderQuanta.MaxSize
+        || Fail(WireProblem.OutOfRange, field, string.Create(CultureInfo.InvariantCulture, $"{NameOf(field)} {size:R} is beyond ±{LadderQuanta.MaxSize:R}"));
 
     private bool ResolveSymbol(ReadOnlySpan<byte> symbol, out int index) =>
         _symbols.TryGetIndex(symbol, out index)

@@ -24,8 +24,8 @@ public sealed record WireDecoderOptions
     /// <summary>Most maintenance tiers of one instrument (venues use at most ~15).</summary>
     public int MaxTiers { get; init; } = 64;
 
-    /// <summary>Longest symbol in UTF-8 bytes.</summary>
-    public int MaxSymbolBytes { get; init; } = 64;
+    /// <summary>Longest symbol in bytes (venues' longest contract names are under 20).</summary>
+    public int MaxSymbolBytes { get; init; } = 32;
 
     /// <summary>Longest account id in UTF-8 bytes.</summary>
     public int MaxAccountBytes { get; init; } = 128;

@@ -117,19 +117,30 @@ public sealed class OrderBook
         UpdateCrossed();
     }
 
+    /// <summary>
+    /// Whether <see cref="ApplyDiff"/> would refuse the update as <see cref="DiffOutcome.Outdated"/> (a replayed or
+    /// re-delivered update, older than the book). Changes nothing, so a caller can refuse it before anything moves.
+    /// </summary>
+    public bool IsOutdated(in DepthUpdated update) => _state switch
+    {
+        SequenceState.AwaitingFirstUpdate => update.LastUpdateId < LastUpdateId,
+        SequenceState.Live => update.PreviousUpdateId != LastUpdateId && update.LastUpdateId <= LastUpdateId,
+        _ => false,
+    };
+
     /// <summary>Applies one depth update if it follows the book (see the sequencing rules above).</summary>
     public DiffOutcome ApplyDiff(in DepthUpdated update)
     {
+        if (IsOutdated(in update))
+        {
+            return DiffOutcome.Outdated;
+        }
+
         switch (_state)
         {
             case SequenceState.AwaitingSnapshot:
                 return DiffOutcome.AwaitingSnapshot;
             case SequenceState.AwaitingFirstUpdate:
-                if (update.LastUpdateId < LastUpdateId)
-                {
-                    return DiffOutcome.Outdated;
-                }
-
                 // Binance's rule: the first update spans the snapshot id. A feed that numbers continuously (the wire
                 // contract: prevId = the last id) starts right after it, which is no gap either.
                 if (update.FirstUpdateId > LastUpdateId && update.PreviousUpdateId != LastUpdateId)
@@ -142,8 +153,8 @@ public sealed class OrderBook
             default:
                 if (update.PreviousUpdateId != LastUpdateId)
                 {
-                    // A replayed or re-delivered update is old news, not a hole.
-                    return update.LastUpdateId <= LastUpdateId ? DiffOutcome.Outdated : MarkGap();
+                    // Not outdated (checked above: a replayed or re-delivered update is old news), so a hole.
+                    return MarkGap();
                 }
 
                 break;

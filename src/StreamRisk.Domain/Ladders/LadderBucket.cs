@@ -27,6 +27,12 @@ public static class LadderQuanta
     public const double SizeUnit = 1e-8;
 
     /// <summary>
+    /// The largest |size| (and book quantity) the monitor takes: 9×10¹⁰ contracts, so a size in <see cref="SizeUnit"/>s
+    /// still fits a long (9.2×10¹⁸). Larger values are refused at the decode boundary.
+    /// </summary>
+    public const double MaxSize = 9e10;
+
+    /// <summary>
     /// Buckets per price tick of the instrument: a thousandth of a tick keeps the ladder within 0.001 tick of the exact
     /// liquidation prices (no projection moves by a 0.1% shock step for it) while sums stay exact integers.
     /// </summary>

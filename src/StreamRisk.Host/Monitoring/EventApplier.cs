@@ -41,19 +41,26 @@ public sealed class EventApplier
 
     private readonly RiskEngine _engine;
     private readonly EventClock _clock;
+    private readonly TimeProvider? _wallClock;
+    private readonly long _maxAheadMs;
     private readonly WireDecoder _decoder;
     private readonly AccountSequences _sequences = new();
     private readonly Action<ConsumeResult<byte[], byte[]>, string, string> _deadLetter;
     private readonly LadderUpdate _ladder = new();
     private int[] _partitionOfAccount = new int[1024];
 
-    public EventApplier(RiskEngine engine, EventClock clock, Action<ConsumeResult<byte[], byte[]>, string, string> deadLetter, WireDecoderOptions? options = null)
+    /// <param name="wallClock">Where the monitor runs live: event times more than <see cref="EngineOptions.MaxEventTimeAhead"/>
+    /// past it are refused. Null offline (a replay of recorded time): only <see cref="EngineOptions.LatestEventTime"/> holds.</param>
+    public EventApplier(RiskEngine engine, EventClock clock, Action<ConsumeResult<byte[], byte[]>, string, string> deadLetter, WireDecoderOptions? options = null,
+        TimeProvider? wallClock = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(deadLetter);
         _engine = engine;
         _clock = clock;
+        _wallClock = wallClock;
+        _maxAheadMs = (long)engine.Options.MaxEventTimeAhead.TotalMilliseconds;
         _deadLetter = deadLetter;
         _decoder = new WireDecoder(new SymbolTable(), new AccountTable(), options);
     }
@@ -120,11 +127,46 @@ public sealed class EventApplier
         public static Outcome From(in DecodeResult result) => result.IsValid ? Applied : new(false, result.Reason, result.Detail);
     }
 
+    /// <summary>Reason of a new instrument beyond <see cref="EngineOptions.MaxInstruments"/>.</summary>
+    private static readonly string TooManyInstruments = WireReasons.TooMany + ":instruments";
+
+    /// <summary>Reason of an event time outside the accepted window.</summary>
+    private static readonly string EventTimeOutOfRange = WireReasons.OutOfRange + ":eventTime";
+
+    /// <summary>
+    /// The event time window, checked before anything moves: not after <see cref="EngineOptions.LatestEventTime"/>, and
+    /// live not more than <see cref="EngineOptions.MaxEventTimeAhead"/> past the wall clock. Earlier times pass: event
+    /// time never goes backwards, so an old event moves nothing but its own state.
+    /// </summary>
+    private bool TimeRefused(long eventTime, out Outcome refused)
+    {
+        var latest = _engine.Options.LatestEventTime;
+        if (_wallClock is not null)
+        {
+            latest = Math.Min(latest, _wallClock.GetUtcNow().ToUnixTimeMilliseconds() + _maxAheadMs);
+        }
+
+        if (eventTime <= latest)
+        {
+            refused = default;
+            return false;
+        }
+
+        refused = new Outcome(false, EventTimeOutOfRange, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"eventTime {eventTime} is after {latest}, the latest accepted ({(_wallClock is null ? "the configured limit" : "wall clock + max-ahead")})"));
+        return true;
+    }
+
     private Outcome ApplyMark(byte[] value)
     {
         var result = _decoder.DecodeMark(value, out var mark);
         if (result.IsValid)
         {
+            if (TimeRefused(mark.EventTime, out var refused))
+            {
+                return refused;
+            }
+
             _clock.AdvanceTo(mark.EventTime);
             _engine.ApplyMark(mark.InstrumentIndex, mark.Price, mark.EventTime);
         }
@@ -140,18 +182,29 @@ public sealed class EventApplier
             return Outcome.From(result);
         }
 
-        _clock.AdvanceTo(book.EventTime);
+        if (TimeRefused(book.EventTime, out var refused))
+        {
+            return refused;
+        }
+
         if (book.Kind == BookUpdateKind.Snapshot)
         {
+            _clock.AdvanceTo(book.EventTime);
             _engine.ApplyBookSnapshot(book.InstrumentIndex, book.LastId, book.Bids, book.Asks, book.EventTime);
             return Outcome.Applied;
         }
 
-        var outcome = _engine.ApplyBookDelta(book.InstrumentIndex, book.ToDepthUpdated(), book.EventTime);
-        // A gap is not bad input — the book turns stale and says so — but an outdated delta is a replayed duplicate.
-        return outcome == DiffOutcome.Outdated
-            ? new Outcome(false, OutOfOrderBook, "a delta older than the book (replayed duplicate)")
-            : Outcome.Applied;
+        // A gap is not bad input — the book turns stale and says so — but an outdated delta is a replayed duplicate,
+        // refused before event time moves for it.
+        var delta = book.ToDepthUpdated();
+        if (_engine.IsOutdated(book.InstrumentIndex, in delta))
+        {
+            return new Outcome(false, OutOfOrderBook, "a delta older than the book (replayed duplicate)");
+        }
+
+        _clock.AdvanceTo(book.EventTime);
+        _engine.ApplyBookDelta(book.InstrumentIndex, in delta, book.EventTime);
+        return Outcome.Applied;
     }
 
     private Outcome ApplyLiquidation(byte[] value)
@@ -159,6 +212,11 @@ public sealed class EventApplier
         var result = _decoder.DecodeLiquidation(value, out var fill);
         if (result.IsValid)
         {
+            if (TimeRefused(fill.EventTime, out var refused))
+            {
+                return refused;
+            }
+
             _clock.AdvanceTo(fill.EventTime);
             _engine.ApplyLiquidation(fill.InstrumentIndex, fill.Price, fill.Size, fill.EventTime);
         }
@@ -178,6 +236,11 @@ public sealed class EventApplier
             return new Outcome(false, WireReasons.UnknownSymbol, "ladder update for a symbol with no instrument");
         }
 
+        if (TimeRefused(_ladder.EventTime, out var refused))
+        {
+            return refused;
+        }
+
         _ladder.Instrument = instrument;
         _clock.AdvanceTo(_ladder.EventTime);
         _engine.Projector.Apply(_ladder);
@@ -189,6 +252,13 @@ public sealed class EventApplier
         var result = _decoder.DecodeInstrument(value, out var defined);
         if (result.IsValid && defined is not null)
         {
+            if (_decoder.Symbols.Count >= _engine.Options.MaxInstruments
+                && !_decoder.Symbols.TryGetIndex(System.Text.Encoding.UTF8.GetBytes(defined.Instrument.Symbol.Value), out _))
+            {
+                return new Outcome(false, TooManyInstruments,
+                    $"a new instrument beyond the {_engine.Options.MaxInstruments} held (EngineOptions.MaxInstruments); known ones may still be redefined");
+            }
+
             var symbolIndex = _decoder.Symbols.Upsert(defined.Instrument.Symbol, defined.TickSize);
             var engineIndex = _engine.ApplyInstrument(defined.Instrument, defined.TickSize);
             if (symbolIndex != engineIndex)
@@ -206,6 +276,11 @@ public sealed class EventApplier
         if (!result.IsValid)
         {
             return Outcome.From(result);
+        }
+
+        if (TimeRefused(message.EventTime, out var refused))
+        {
+            return refused;
         }
 
         var slot = message.AccountSlot;

@@ -10,12 +10,16 @@ using StreamRisk.Redis;
 namespace StreamRisk.Host.Monitoring;
 
 /// <summary>What a monitor run did, for the closing summary.</summary>
-public sealed record MonitorSummary(long EventsApplied, long DeadLettered, IReadOnlyDictionary<string, int> AlertsByRule, long AlertTransitions, long PublishFailures);
+/// <param name="Failure">Why the run stopped early (an exception on the engine thread), or null when it was stopped.</param>
+public sealed record MonitorSummary(long EventsApplied, long DeadLettered, IReadOnlyDictionary<string, int> AlertsByRule, long AlertTransitions, long PublishFailures,
+    string? Failure = null);
 
 /// <summary>
 /// The live monitor, composed: Kafka source → decode/validate → risk engine (single writer, on the source's thread)
 /// → projection pipeline → alert rules → Redis publisher (bounded buffer) and the console. Used by <c>run</c> and
-/// <c>demo</c>. Runs until cancelled or until the Kafka source fails fatally.
+/// <c>demo</c>. Runs until cancelled or until the Kafka source fails fatally. An exception while applying an event
+/// ends the run too: logged at once, consumption stopped before that event's offset is stored (a restart reads it
+/// again), and the summary carries it — never a consume thread that died while the process stays up.
 /// </summary>
 public sealed class MonitorRunner
 {
@@ -87,7 +91,7 @@ public sealed class MonitorRunner
             }
 
             deadLetters.Send(result, reason, detail);
-        }, new Contracts.Wire.WireDecoderOptions { MaxMessageBytes = kafka.MaxMessageBytes });
+        }, new Contracts.Wire.WireDecoderOptions { MaxMessageBytes = kafka.MaxMessageBytes }, _time);
         applier.Counters.OnApplied = telemetry.EventApplied;
         deadLetters.DeadLettered = telemetry.DeadLettered;
 
@@ -104,6 +108,7 @@ public sealed class MonitorRunner
         }
 
         var failure = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        string? engineFailure = null;
         var consumeStopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var pipeline = new MonitorPipeline(engine, clock,
             risk =>
@@ -155,21 +160,35 @@ public sealed class MonitorRunner
         using var subscription = KafkaSource.Create(kafka, Log, () => consumeStopped.TrySetResult(), telemetry.Lag, telemetry.Activities).Subscribe(
             message =>
             {
-                var applyStarted = Stopwatch.GetTimestamp();
-                applier.Apply(message);
-                if (message.Result is { } result)
+                try
                 {
-                    if (message.Topic != TopicKind.Ladders)
+                    var applyStarted = Stopwatch.GetTimestamp();
+                    applier.Apply(message);
+                    if (message.Result is { } result)
                     {
-                        Volatile.Write(ref _processed, _processed + 1);
-                    }
+                        if (message.Topic != TopicKind.Ladders)
+                        {
+                            Volatile.Write(ref _processed, _processed + 1);
+                        }
 
-                    telemetry.Applied(applyStarted);
-                    lastInputTimestamp = result.Message.Timestamp.UnixTimestampMs;
-                    if (message.Topic == TopicKind.Book && result.Message.Key is { } key && applier.TryGetInstrument(key, out var index))
-                    {
-                        telemetry.BookUpdated(index, engine.Catalog[index].Symbol.Value, engine.BookOf(index)?.IsStale ?? true);
+                        telemetry.Applied(applyStarted);
+                        lastInputTimestamp = result.Message.Timestamp.UnixTimestampMs;
+                        if (message.Topic == TopicKind.Book && result.Message.Key is { } key && applier.TryGetInstrument(key, out var index))
+                        {
+                            telemetry.BookUpdated(index, engine.Catalog[index].Symbol.Value, engine.BookOf(index)?.IsStale ?? true);
+                        }
                     }
+                }
+                catch (Exception ex)
+                {
+                    // The engine's state may be half-changed: nothing more is applied. Thrown on, so the source stops
+                    // without storing this event's offset; the run ends through engineFailure (the source's own
+                    // OnError does not reach a subscriber whose OnNext threw).
+                    var where = message.Result is { } failed ? $"{failed.Topic}[{failed.Partition.Value}]@{failed.Offset.Value}" : message.Kind.ToString();
+                    engineFailure = $"engine failed applying {where}: {ex.GetType().Name}: {ex.Message}";
+                    Log(engineFailure);
+                    failure.TrySetResult();
+                    throw;
                 }
             },
             ex => failure.TrySetException(ex),
@@ -209,7 +228,7 @@ public sealed class MonitorRunner
             await redis.DisposeAsync().ConfigureAwait(false);
         }
 
-        return new MonitorSummary(applier.Counters.TotalApplied, applier.Counters.DeadLettered, _alertsByRule, _transitions, deadLetters.Failed);
+        return new MonitorSummary(applier.Counters.TotalApplied, applier.Counters.DeadLettered, _alertsByRule, _transitions, deadLetters.Failed, engineFailure);
     }
 
     private static void Wait(ValueTask pending)

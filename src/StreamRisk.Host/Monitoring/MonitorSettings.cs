@@ -53,6 +53,16 @@ public sealed class MonitorSettings
             throw new UsageException("StreamRisk:Engine:ProjectionIntervalMs must be between 1 and 60000");
         }
 
+        if (Engine.MaxInstruments is < 1 or > 1_000_000)
+        {
+            throw new UsageException("StreamRisk:Engine:MaxInstruments must be between 1 and 1000000");
+        }
+
+        if (Engine.MaxEventTimeAheadMs is < 0 or > 86_400_000)
+        {
+            throw new UsageException("StreamRisk:Engine:MaxEventTimeAheadMs must be between 0 and 86400000");
+        }
+
         if (Engine.MarkAtOnceIntervalMs is < 0 or > 3_600_000 || Engine.CrossRevaluationMs is < 0 or > 3_600_000)
         {
             throw new UsageException("StreamRisk:Engine:MarkAtOnceIntervalMs and CrossRevaluationMs must be between 0 and 3600000");
@@ -126,6 +136,8 @@ public sealed class MonitorSettings
             InsuranceFunds = Engine.InsuranceFunds,
             DefaultThresholds = Alerts.Default,
             Thresholds = Alerts.Symbols,
+            MaxInstruments = Engine.MaxInstruments,
+            MaxEventTimeAhead = TimeSpan.FromMilliseconds(Engine.MaxEventTimeAheadMs),
         };
     }
 }
@@ -172,6 +184,8 @@ public sealed class EngineSettings
     public double CrossRevaluationMove { get; set; } = 0.001;
     public double InsuranceFund { get; set; } = 1_000_000;
     public Dictionary<string, double> InsuranceFunds { get; set; } = [];
+    public int MaxInstruments { get; set; } = EngineOptions.DefaultMaxInstruments;
+    public int MaxEventTimeAheadMs { get; set; } = 600_000;
 }
 
 public sealed class AlertSettings

