@@ -1,9 +1,10 @@
 using System.Text.Json;
+using StreamRisk.Host;
 
-namespace StreamRisk.Host.Tests;
+namespace StreamRisk.Bench.Tests;
 
 /// <summary>
-/// <c>bench</c>: every figure of issue 9 comes out of one run as a table and a flat JSON object. Timings are reported,
+/// <c>streamrisk-bench</c>: every figure comes out of one run as a table and a flat JSON object. Timings are reported,
 /// never asserted here (the machine is shared): the test checks that each figure was really measured.
 /// </summary>
 public sealed class BenchCommandTests : IDisposable
@@ -17,7 +18,7 @@ public sealed class BenchCommandTests : IDisposable
     {
         var path = Path.Combine(_directory, "figures.json");
 
-        var run = await CliRun.InvokeAsync("bench", "--quick", "--json", path);
+        var run = await BenchRun.InvokeAsync("--quick", "--json", path);
 
         Assert.True(run.ExitCode == 0, run.Error);
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
@@ -44,7 +45,7 @@ public sealed class BenchCommandTests : IDisposable
     [Fact]
     public async Task JsonInAMissingDirectory_OneLineErrorAndExitCodeTwo_BeforeAnythingRuns()
     {
-        var run = await CliRun.InvokeAsync("bench", "--quick", "--json", Path.Combine(_directory, "no-such-dir", "figures.json"));
+        var run = await BenchRun.InvokeAsync("--quick", "--json", Path.Combine(_directory, "no-such-dir", "figures.json"));
 
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
         Assert.Single(run.ErrorLines);
@@ -55,10 +56,38 @@ public sealed class BenchCommandTests : IDisposable
     [Fact]
     public async Task JsonNamingADirectory_OneLineErrorAndExitCodeTwo()
     {
-        var run = await CliRun.InvokeAsync("bench", "--quick", "--json", _directory);
+        var run = await BenchRun.InvokeAsync("--quick", "--json", _directory);
 
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
         Assert.Single(run.ErrorLines);
         Assert.Contains("is not a file name", run.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--no-such-option")]
+    [InlineData("--json")]
+    [InlineData("--replay-events", "5")]
+    [InlineData("--replay-events", "many")]
+    [InlineData("--only", "projection,frobnicate")]
+    public async Task BadCommandLine_OneLineErrorAndExitCodeTwo(params string[] args)
+    {
+        var run = await BenchRun.InvokeAsync(args);
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Single(run.ErrorLines);
+        Assert.StartsWith("streamrisk-bench: ", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ShippedExecutable_HasNoBenchVerb()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = await Cli.RunAsync(["bench", "--quick"], output, error, TimeProvider.System);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("Unrecognized command or argument 'bench'", error.ToString(), StringComparison.Ordinal);
     }
 }

@@ -3,7 +3,7 @@ using StreamRisk.Domain.Cascades;
 using StreamRisk.Domain.Ladders;
 using StreamRisk.Reference;
 
-namespace StreamRisk.Host.Benchmarking;
+namespace StreamRisk.Bench;
 
 /// <summary>What the projection run measured.</summary>
 internal sealed record ProjectionFigures(int Positions, double GridMicros, double NaiveGridMicros, double? CriticalShockDown, double? CriticalShockUp);

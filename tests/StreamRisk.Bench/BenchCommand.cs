@@ -3,14 +3,14 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
-using StreamRisk.Host.Benchmarking;
+using StreamRisk.Host;
 using StreamRisk.Kafka.Embedded;
 
-namespace StreamRisk.Host;
+namespace StreamRisk.Bench;
 
 /// <summary>
-/// <c>streamrisk bench [--quick] [--json FILE] [--replay-events N]</c>: issue 9's performance figures, each measured in
-/// one run next to its baseline, printed as a table with its target and written as one flat JSON object. The figures
+/// <c>streamrisk-bench [--quick] [--json FILE] [--replay-events N] [--only PARTS]</c>: the monitor's performance figures,
+/// each measured in one run next to its baseline, printed as a table with its target and written as one flat JSON object. The figures
 /// are reported, never asserted: the machine is shared and noisy, and a target not met is a finding, not a failure.
 /// The bench fails (exit 1) only when something is wrong — the projector disagrees with the reference, generated input
 /// is dead-lettered, a service does not answer.
@@ -27,7 +27,7 @@ internal static class BenchCommand
     /// <summary>The parts <c>--only</c> picks from; each measures the figures with its prefix (engine also measures memory).</summary>
     private static readonly string[] Parts = ["projection", "engine", "kafka", "latency", "replay"];
 
-    public static Command Create(TextWriter output, TextWriter error, TimeProvider time)
+    public static RootCommand Create(TextWriter output, TextWriter error, TimeProvider time)
     {
         var quick = new Option<bool>("--quick") { Description = "Small sizes: the whole bench in under a minute (a smoke run, not the figures of record)." };
         var json = new Option<string?>("--json") { Description = "Also write the figures to this file as one flat JSON object." };
@@ -40,7 +40,7 @@ internal static class BenchCommand
         {
             Description = $"Run only these parts, comma-separated ({string.Join(", ", Parts)}): for working on one figure; the JSON then has only their keys.",
         };
-        var command = new Command("bench", "Measure issue 9's performance figures against their baselines and targets (table, optional JSON).")
+        var command = new RootCommand("streamrisk-bench: measure the monitor's performance figures against their baselines and targets (table, optional JSON).")
         {
             quick, json, replayEvents, only,
         };
@@ -224,7 +224,7 @@ internal static class BenchCommand
         var s = r.Sizes;
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumn("figure").AddColumn(new TableColumn("measured").RightAligned()).AddColumn(new TableColumn("baseline").RightAligned())
-            .AddColumn("target (issue 9)").AddColumn("met").AddColumn("what was run");
+            .AddColumn("target").AddColumn("met").AddColumn("what was run");
         if (r.Engine is not null)
         {
             var engineRatio = r.Engine.EventsPerSecond / r.Engine.DecodeOnlyEventsPerSecond;
@@ -295,7 +295,7 @@ internal static class BenchCommand
     private static string N(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }
 
-/// <summary>How much each figure runs on: the full sizes of issue 9, or <c>--quick</c> (a smoke run under a minute).</summary>
+/// <summary>How much each figure runs on: the full sizes of record, or <c>--quick</c> (a smoke run under a minute).</summary>
 internal sealed record BenchSizes(
     string Name,
     int EngineAccounts, int EngineEvents, TimeSpan EngineBudget,

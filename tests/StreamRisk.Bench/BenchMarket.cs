@@ -6,7 +6,7 @@ using StreamRisk.Domain.Instruments;
 using StreamRisk.Kafka.Ingest;
 using StreamRisk.Replay.Simulation;
 
-namespace StreamRisk.Host.Benchmarking;
+namespace StreamRisk.Bench;
 
 /// <summary>
 /// The input of the throughput figures, as wire messages: ten linear instruments, a 200-level book per symbol, a

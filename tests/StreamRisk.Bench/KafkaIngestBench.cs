@@ -8,7 +8,7 @@ using StreamRisk.Kafka;
 using StreamRisk.Kafka.Embedded;
 using StreamRisk.Kafka.Ingest;
 
-namespace StreamRisk.Host.Benchmarking;
+namespace StreamRisk.Bench;
 
 /// <summary>What the Kafka ingest run measured.</summary>
 /// <param name="ApplyOnlyPerSecond">The monitor's stream applied in process (no Kafka): what the engine alone allows.</param>

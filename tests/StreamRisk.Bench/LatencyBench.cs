@@ -11,7 +11,7 @@ using StreamRisk.Kafka;
 using StreamRisk.Kafka.Embedded;
 using StreamRisk.Redis;
 
-namespace StreamRisk.Host.Benchmarking;
+namespace StreamRisk.Bench;
 
 /// <summary>What the tick-to-alert run measured.</summary>
 /// <param name="EngineP50Ms">Median of mark produced → transition made on the engine thread (the rest is the Redis write and the poll).</param>

@@ -4,7 +4,7 @@ using StreamRisk.Engine;
 using StreamRisk.Host.Monitoring;
 using StreamRisk.Kafka.Ingest;
 
-namespace StreamRisk.Host.Benchmarking;
+namespace StreamRisk.Bench;
 
 /// <summary>What the in-process engine run measured.</summary>
 /// <param name="VenueEventsPerSecond">The same engine on the venue-paced stream (one mark per symbol per second, the rest book deltas and position changes).</param>

@@ -4,7 +4,7 @@ using StreamRisk.Host.Replaying;
 using StreamRisk.Replay.Capture;
 using StreamRisk.Replay.Simulation;
 
-namespace StreamRisk.Host.Benchmarking;
+namespace StreamRisk.Bench;
 
 /// <summary>What the replay run measured.</summary>
 /// <param name="MarketSeconds">Event time the capture spans: divided by the wall time it is how much faster than real time the day replays.</param>
