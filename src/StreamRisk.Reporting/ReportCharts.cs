@@ -2,7 +2,7 @@ using System.Globalization;
 using ScottPlot;
 using StreamRisk.Contracts.Alerts;
 
-namespace StreamRisk.Host.Reporting;
+namespace StreamRisk.Reporting;
 
 /// <summary>
 /// The four PNG charts of a symbol. Every chart shares the UTC time axis (OLE automation dates, which is what

@@ -4,7 +4,7 @@ using System.Text.Json;
 using StreamRisk.Contracts.Documents;
 using StreamRisk.Contracts.Alerts;
 
-namespace StreamRisk.Host.Reporting;
+namespace StreamRisk.Reporting;
 
 /// <summary>
 /// Reads the replay's two ndjson files line by line. Projections are parsed with <see cref="Utf8JsonReader"/> into a

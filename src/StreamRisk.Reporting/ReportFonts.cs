@@ -1,6 +1,6 @@
 using SkiaSharp;
 
-namespace StreamRisk.Host.Reporting;
+namespace StreamRisk.Reporting;
 
 /// <summary>
 /// Picks the typeface the charts are drawn with. Skia's Linux "NoDependencies" build has no fontconfig: it scans
@@ -10,7 +10,7 @@ namespace StreamRisk.Host.Reporting;
 /// none the charts are still drawn (lines and colours carry the data, the HTML captions carry the axes) and the caller
 /// is told, so it can say how to fix it (<c>apt-get install fonts-dejavu-core</c>).
 /// </summary>
-internal static class ReportFonts
+public static class ReportFonts
 {
     public const string EnvironmentVariable = "STREAMRISK_REPORT_FONT";
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using StreamRisk.Contracts.Alerts;
 
-namespace StreamRisk.Host.Reporting;
+namespace StreamRisk.Reporting;
 
 /// <summary>What <see cref="ReplayReport.Write"/> produced.</summary>
 /// <param name="HtmlPath">Full path of report.html.</param>

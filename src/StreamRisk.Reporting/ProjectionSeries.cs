@@ -1,4 +1,4 @@
-namespace StreamRisk.Host.Reporting;
+namespace StreamRisk.Reporting;
 
 /// <summary>One line of <c>projections.ndjson</c>, with the cumulative liquidatable figures already split into bands.</summary>
 internal readonly record struct ProjectionPoint(
