@@ -235,7 +235,8 @@ internal static class ReportCharts
         return labelled;
     }
 
-    private static Plot NewPlot(ProjectionSeries series, string title, string yLabel)
+    /// <summary>A chart with the symbol's shared time axis: UTC, titled with the day(s), the same x range on every chart.</summary>
+    internal static Plot NewPlot(ProjectionSeries series, string title, string yLabel)
     {
         var plot = new Plot();
         if (ReportFonts.Resolve() is { } font)
@@ -248,15 +249,18 @@ internal static class ReportCharts
         var (startDay, endDay) = (Utc(start).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Utc(end).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         plot.Title(title, size: 15);
         plot.YLabel(yLabel, size: 13);
+
+        // The date-time axis replaces the bottom axis, title and all, so the title is set on it afterwards.
+        var axis = plot.Axes.DateTimeTicksBottom();
         plot.XLabel(startDay == endDay ? $"time (UTC) on {startDay}" : $"time (UTC), {startDay} to {endDay}", size: 13);
 
-        // The date is in the axis label; ticks show the time of day only, which stays readable at 1100 px
-        // (ScottPlot's default repeats a US-style date on every tick). Replays longer than a day need the date back.
-        var axis = plot.Axes.DateTimeTicksBottom();
+        // The date is in the axis title; ticks show the UTC time of day, which stays readable at 1100 px (ScottPlot's
+        // default repeats a US-style date on every tick), and a tick at midnight shows the date of the day it starts,
+        // so a replay that crosses days says on the axis where each day begins.
         if (axis.TickGenerator is ScottPlot.TickGenerators.DateTimeAutomatic ticks)
         {
-            var format = end - start > TimeSpan.FromDays(2).TotalMilliseconds ? "MM-dd HH:mm" : "HH:mm:ss";
-            ticks.LabelFormatter = time => time.ToString(format, CultureInfo.InvariantCulture);
+            var format = end - start > TimeSpan.FromDays(2).TotalMilliseconds ? "HH:mm" : "HH:mm:ss";
+            ticks.LabelFormatter = time => time.ToString(time.TimeOfDay == TimeSpan.Zero ? "yyyy-MM-dd" : format, CultureInfo.InvariantCulture);
         }
 
         // Same x range on every chart of a symbol, so the four stacked charts line up in time.
