@@ -4,7 +4,7 @@ using StreamRisk.Domain;
 using StreamRisk.Domain.Books;
 using StreamRisk.Domain.Instruments;
 using StreamRisk.Kafka.Ingest;
-using StreamRisk.Replay.Simulation;
+using StreamRisk.Simulation;
 
 namespace StreamRisk.Bench;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using StreamRisk.Engine;
 using StreamRisk.Host.Replaying;
 using StreamRisk.Replay.Capture;
-using StreamRisk.Replay.Simulation;
+using StreamRisk.Simulation;
 
 namespace StreamRisk.Bench;
 

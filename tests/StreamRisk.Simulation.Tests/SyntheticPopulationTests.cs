@@ -1,8 +1,7 @@
 using StreamRisk.Domain.Instruments;
 using StreamRisk.Domain.Margin;
-using StreamRisk.Replay.Simulation;
 
-namespace StreamRisk.Replay.Tests.Simulation;
+namespace StreamRisk.Simulation.Tests;
 
 public sealed class SyntheticPopulationTests
 {

@@ -2,7 +2,7 @@ using StreamRisk.Contracts.Wire;
 using StreamRisk.Domain;
 using StreamRisk.Domain.Books;
 
-namespace StreamRisk.Replay.Simulation;
+namespace StreamRisk.Simulation;
 
 /// <summary>
 /// The simulator's events as wire messages — what the demo produces to Kafka and what <c>simulate</c> writes into a

@@ -2,7 +2,7 @@ using StreamRisk.Domain;
 using StreamRisk.Domain.Instruments;
 using StreamRisk.Domain.Margin;
 
-namespace StreamRisk.Replay.Simulation;
+namespace StreamRisk.Simulation;
 
 /// <summary>
 /// One simulated instrument: its spec, starting price and book depth profile. A level at distance x (fraction of the

@@ -1,6 +1,6 @@
 using StreamRisk.Domain.Margin;
 
-namespace StreamRisk.Replay.Simulation;
+namespace StreamRisk.Simulation;
 
 /// <summary>
 /// A deterministic market: books, marks, a leveraged population (<see cref="SyntheticPopulation"/>), shocks and the

@@ -2,7 +2,7 @@ using System.Globalization;
 using StreamRisk.Domain.Books;
 using StreamRisk.Domain.Instruments;
 
-namespace StreamRisk.Replay.Simulation;
+namespace StreamRisk.Simulation;
 
 /// <summary>
 /// A synthetic population of leveraged accounts, for the demo and for replays of public captures that carry no

@@ -1,6 +1,6 @@
 using StreamRisk.Domain.Instruments;
 
-namespace StreamRisk.Replay.Simulation;
+namespace StreamRisk.Simulation;
 
 /// <summary>
 /// One event of a simulated market, in the order a venue would publish it. Event times are Unix milliseconds and

@@ -2,9 +2,8 @@ using System.Globalization;
 using System.Text;
 using StreamRisk.Domain.Instruments;
 using StreamRisk.Domain.Margin;
-using StreamRisk.Replay.Simulation;
 
-namespace StreamRisk.Replay.Tests.Simulation;
+namespace StreamRisk.Simulation.Tests;
 
 /// <summary>
 /// A naive consumer of simulator events: books in decimal dictionaries, marks, accounts as plain lists. Checks the

@@ -1,7 +1,7 @@
 using StreamRisk.Domain.Books;
 using StreamRisk.Domain.Instruments;
 
-namespace StreamRisk.Replay.Simulation;
+namespace StreamRisk.Simulation;
 
 /// <summary>
 /// The simulator's L2 book of one symbol, in integer ticks and lots (exact), with the changes since the last

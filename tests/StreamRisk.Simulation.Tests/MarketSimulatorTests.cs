@@ -3,10 +3,9 @@ using CsCheck;
 using StreamRisk.Domain;
 using StreamRisk.Domain.Instruments;
 using StreamRisk.Domain.Margin;
-using StreamRisk.Replay.Simulation;
 using Xunit.Abstractions;
 
-namespace StreamRisk.Replay.Tests.Simulation;
+namespace StreamRisk.Simulation.Tests;
 
 public sealed class MarketSimulatorTests(ITestOutputHelper output)
 {
