@@ -259,7 +259,7 @@ internal static class BenchCommand
             Row(table, "grid + critical shock µs", r.Projection.GridMicros.ToString("0.0", CultureInfo.InvariantCulture),
                 $"naive {r.Projection.NaiveGridMicros:N0} µs (×{r.Projection.NaiveGridMicros / r.Projection.GridMicros:N0})",
                 "≤ 1,000 µs and ≥ 100× faster", r.Projection.GridMicros <= 1000 && r.Projection.NaiveGridMicros >= 100 * r.Projection.GridMicros,
-                $"{r.Projection.Positions:N0} positions, 18 shocks + 2 searches (critical shock down {Shock(r.Projection.CriticalShockDown)}, up {Shock(r.Projection.CriticalShockUp)}), results equal");
+                $"{r.Projection.Positions:N0} positions over the engine's {r.Projection.Ladder} ({r.Projection.Buckets:N0} buckets), 18 shocks + 2 searches (critical shock down {Shock(r.Projection.CriticalShockDown)}, up {Shock(r.Projection.CriticalShockUp)}), results equal");
         }
 
         if (r.Engine is not null)

@@ -8,7 +8,7 @@ namespace StreamRisk.Reference;
 /// liquidation prices clustered where 5x–100x leverage puts them, nobody past liquidation; bankruptcy prices 0.5 %
 /// beyond) around a mark of 60,000, and a 1,000-level book per side 6 apart, thinning towards the touch
 /// (0.5 + 0.02·i per level at 1M positions, scaled with the population so a smaller one keeps the same shape: critical
-/// shock 0.4 % each way). Used by the cascade benchmark and <c>streamrisk bench</c>.
+/// shock 0.4 % each way). Used by the cascade benchmark and <c>streamrisk-bench</c>.
 /// </summary>
 public sealed record CascadeScenario(
     int Positions,
