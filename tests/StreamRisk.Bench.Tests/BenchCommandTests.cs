@@ -43,6 +43,20 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Projection_IsMeasuredOverTheLadderTheEngineProjectsOver_AndAgreesWithTheReference()
+    {
+        var path = Path.Combine(_directory, "projection.json");
+
+        var run = await BenchRun.InvokeAsync("--quick", "--only", "projection", "--json", path);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("over the engine's BucketLadder", run.Output, StringComparison.Ordinal);
+        Assert.Contains("results equal", run.Output, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        Assert.Equal(["projection.gridMicros", "projection.naiveGridMicros"], json.RootElement.EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
     public async Task JsonInAMissingDirectory_OneLineErrorAndExitCodeTwo_BeforeAnythingRuns()
     {
         var run = await BenchRun.InvokeAsync("--quick", "--json", Path.Combine(_directory, "no-such-dir", "figures.json"));
