@@ -5,7 +5,7 @@ using StreamRisk.Host.Monitoring;
 using StreamRisk.Kafka;
 using StreamRisk.Kafka.Embedded;
 using StreamRisk.Redis;
-using StreamRisk.Replay.Simulation;
+using StreamRisk.Simulation;
 
 namespace StreamRisk.Host;
 

@@ -6,9 +6,9 @@ using Spectre.Console;
 using StreamRisk.Contracts;
 using StreamRisk.Contracts.Documents;
 using StreamRisk.Host.Replaying;
-using StreamRisk.Host.Reporting;
 using StreamRisk.Replay.Binance;
 using StreamRisk.Replay.Capture;
+using StreamRisk.Reporting;
 
 namespace StreamRisk.Host;
 

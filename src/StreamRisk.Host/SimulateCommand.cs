@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using StreamRisk.Replay.Capture;
-using StreamRisk.Replay.Simulation;
+using StreamRisk.Simulation;
 
 namespace StreamRisk.Host;
 

@@ -4,7 +4,7 @@ using StreamRisk.Contracts;
 using StreamRisk.Host.Monitoring;
 using StreamRisk.Kafka;
 using StreamRisk.Kafka.Embedded;
-using StreamRisk.Replay.Simulation;
+using StreamRisk.Simulation;
 using StreamRisk.Testing;
 
 namespace StreamRisk.BrowserTests;

@@ -2,7 +2,7 @@ using Confluent.Kafka;
 using StreamRisk.Engine;
 using StreamRisk.Host.Monitoring;
 using StreamRisk.Kafka.Ingest;
-using StreamRisk.Replay.Simulation;
+using StreamRisk.Simulation;
 
 namespace StreamRisk.Host.Tests;
 

@@ -29,10 +29,6 @@ public sealed class CliTests
     [InlineData("demo", "--duration", "soon")]
     [InlineData("demo", "--dashboard", "nonsense")]
     [InlineData("demo", "--dashboard", "http://0.0.0.0:0")]
-    [InlineData("bench", "--no-such-option")]
-    [InlineData("bench", "--json")]
-    [InlineData("bench", "--replay-events", "5")]
-    [InlineData("bench", "--replay-events", "many")]
     public async Task BadCommandLine_OneLineErrorAndExitCodeTwo(params string[] args)
     {
         var run = await CliRun.InvokeAsync(args);

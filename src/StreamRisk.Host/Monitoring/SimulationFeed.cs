@@ -1,5 +1,5 @@
 using StreamRisk.Kafka;
-using StreamRisk.Replay.Simulation;
+using StreamRisk.Simulation;
 
 namespace StreamRisk.Host.Monitoring;
 

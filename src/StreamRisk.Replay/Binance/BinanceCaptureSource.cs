@@ -5,7 +5,7 @@ using StreamRisk.Domain;
 using StreamRisk.Domain.Books;
 using StreamRisk.Domain.Instruments;
 using StreamRisk.Replay.Capture;
-using StreamRisk.Replay.Simulation;
+using StreamRisk.Simulation;
 
 namespace StreamRisk.Replay.Binance;
 

@@ -1,0 +1,266 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using StreamRisk.Contracts.Alerts;
+
+namespace StreamRisk.Reporting;
+
+/// <summary>What <see cref="ReplayReport.Write"/> produced.</summary>
+/// <param name="HtmlPath">Full path of report.html.</param>
+/// <param name="Images">File names of the PNG charts, beside report.html.</param>
+/// <param name="FontName">The font the chart text is drawn in; null when none was found and the charts have no text.</param>
+public sealed record ReplayReportResult(string HtmlPath, IReadOnlyList<string> Images, string? FontName, int Symbols, int AlertTransitions);
+
+/// <summary>
+/// <c>report.html</c> for a replay: summary, "how to read this", four PNG charts per symbol (ScottPlot) and the table of
+/// alert transitions. Reads <c>alerts.ndjson</c> and <c>projections.ndjson</c> as the replay wrote them, streaming the
+/// projections (see <see cref="ProjectionSeries"/>). The page is self-contained: inline CSS, images as sibling files,
+/// no scripts, no external URL, so it can be mailed as a folder or opened from a CI artifact offline.
+/// </summary>
+public static class ReplayReport
+{
+    public const string HtmlFileName = "report.html";
+
+    /// <summary>Beyond this the table stops being read and only makes the page slow; alerts.ndjson has them all.</summary>
+    public const int MaxTableRows = 5000;
+
+    public static ReplayReportResult Write(string alertsNdjson, string projectionsNdjson, string outputDir)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(alertsNdjson);
+        ArgumentException.ThrowIfNullOrEmpty(projectionsNdjson);
+        ArgumentException.ThrowIfNullOrEmpty(outputDir);
+        Directory.CreateDirectory(outputDir);
+
+        var series = ReportInputs.ReadProjections(projectionsNdjson);
+        var alerts = ReportInputs.ReadAlerts(alertsNdjson);
+        var font = ReportFonts.Resolve();
+
+        var images = new List<string>();
+        var sections = new List<(ProjectionSeries Series, string Stem, string[] Images)>();
+        var stems = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var symbolSeries in series.Values.OrderBy(s => s.Symbol, StringComparer.Ordinal))
+        {
+            if (symbolSeries.Buckets.Count == 0)
+            {
+                continue;
+            }
+
+            var symbolAlerts = alerts.Where(a => a.Symbol == symbolSeries.Symbol).ToList();
+            // Two symbols that differ only in punctuation or case must not overwrite each other's charts.
+            var stem = FileStem(symbolSeries.Symbol);
+            for (var n = 2; !stems.Add(stem); n++)
+            {
+                stem = Inv($"{FileStem(symbolSeries.Symbol)}-{n}");
+            }
+
+            string[] files = [$"{stem}-price.png", $"{stem}-shock.png", $"{stem}-heatmap.png", $"{stem}-depth.png"];
+            ReportCharts.Price(symbolSeries, symbolAlerts, Path.Combine(outputDir, files[0]));
+            ReportCharts.CriticalShock(symbolSeries, symbolAlerts, Path.Combine(outputDir, files[1]));
+            ReportCharts.LiquidationHeatmap(symbolSeries, Path.Combine(outputDir, files[2]));
+            ReportCharts.Depth(symbolSeries, Path.Combine(outputDir, files[3]));
+            images.AddRange(files);
+            sections.Add((symbolSeries, stem, files));
+        }
+
+        var htmlPath = Path.Combine(outputDir, HtmlFileName);
+        File.WriteAllText(htmlPath, Html(series.Values.ToList(), sections, alerts, font), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        return new ReplayReportResult(Path.GetFullPath(htmlPath), images, font, series.Count, alerts.Count);
+    }
+
+    private static string Html(
+        List<ProjectionSeries> allSeries,
+        List<(ProjectionSeries Series, string Stem, string[] Images)> sections,
+        List<AlertTransition> alerts,
+        string? font)
+    {
+        var symbols = allSeries.Select(s => s.Symbol).Concat(alerts.Select(a => a.Symbol)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var times = allSeries.SelectMany(s => s.Buckets).SelectMany(b => new[] { b.FirstTime, b.LastTime }).Concat(alerts.Select(a => a.EventTime)).ToList();
+        var html = new StringBuilder();
+        void Line(string text) => html.Append(text).Append('\n');
+
+        Line("<!DOCTYPE html>");
+        Line("<html lang=\"en\">");
+        Line("<head>");
+        Line("<meta charset=\"utf-8\">");
+        Line("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
+        Line($"<title>StreamRisk replay report: {E(string.Join(", ", symbols))}</title>");
+        Line("<style>");
+        Line(Css);
+        Line("</style>");
+        Line("</head>");
+        Line("<body>");
+        Line($"<h1>StreamRisk replay report: {E(string.Join(", ", symbols))}</h1>");
+
+        Line("<section class=\"summary\">");
+        Line("<h2>Summary</h2>");
+        Line("<table class=\"facts\">");
+        Fact(html, "Symbols", symbols.Count == 0 ? "none" : string.Join(", ", symbols));
+        if (times.Count > 0)
+        {
+            var (from, to) = (times.Min(), times.Max());
+            Fact(html, "Time range (UTC)", $"{Utc(from)} to {Utc(to)} ({Duration(to - from)})");
+        }
+        else
+        {
+            Fact(html, "Time range (UTC)", "no events");
+        }
+
+        Fact(html, "Projections", Inv($"{allSeries.Sum(s => s.Count):N0}"));
+        Fact(html, "Alert transitions", Inv($"{alerts.Count:N0} ({alerts.Count(a => a.State == AlertState.Raised):N0} alerts raised)"));
+        Line("</table>");
+
+        Line("<table class=\"rules\">");
+        Line("<thead><tr><th>Rule</th><th>raised</th><th>escalated</th><th>updated</th><th>resolved</th><th>highest severity</th></tr></thead>");
+        Line("<tbody>");
+        foreach (var rule in alerts.GroupBy(a => a.Rule, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            int Of(AlertState state) => rule.Count(a => a.State == state);
+            var worst = rule.Max(a => a.Severity);
+            Line(Inv($"<tr><td>{E(rule.Key)}</td><td class=\"n\">{Of(AlertState.Raised)}</td><td class=\"n\">{Of(AlertState.Escalated)}</td><td class=\"n\">{Of(AlertState.Updated)}</td><td class=\"n\">{Of(AlertState.Resolved)}</td><td><span class=\"sev {AlertNames.Of(worst)}\">{AlertNames.Of(worst)}</span></td></tr>"));
+        }
+
+        if (alerts.Count == 0)
+        {
+            Line("<tr><td colspan=\"6\">No alert was raised.</td></tr>");
+        }
+
+        Line("</tbody>");
+        Line("</table>");
+        Line("</section>");
+
+        Line("<section class=\"howto\">");
+        Line("<h2>How to read this</h2>");
+        Line("<p>The replay fed a recorded market day through the monitor on event time, with a synthetic population of "
+            + "leveraged positions. For each symbol: the <b>price chart</b> shows the mark with every alert transition "
+            + "(colour is severity: blue info, orange warning, red critical; circles are raised, triangles escalated, rings "
+            + "updated, grey crosses resolved). The <b>critical shock</b> chart is the smallest move, down (red) or up "
+            + "(green), that would set off a liquidation cascade: the lower the line, the more fragile the market, and an "
+            + "alert fires when it falls under the dashed threshold; a gap means no cascade within the projected range. The "
+            + "<b>heatmap</b> shows how much position notional would be liquidated in each ring around the current mark "
+            + "(rows above the dashed line are price rises, below are falls; the 2–5% rows span three points, so they "
+            + "naturally hold more). The <b>depth</b> chart is the order book notional within ±1% of the mark, which "
+            + "absorbs forced orders: a thinning book with a bright heatmap row close to the mark is the dangerous "
+            + "combination. Charts are downsampled to at most "
+            + Inv($"{ProjectionSeries.MaxBuckets:N0}")
+            + " points per symbol, each point keeping the worst reading in its interval (smallest shock, largest "
+            + "notional, thinnest book), so no spike is averaged away.</p>");
+        if (font is null)
+        {
+            Line("<p class=\"warn\">No font was found on the machine that made this report, so the charts have no text. "
+                + "Install one (Debian: <code>apt-get install fonts-dejavu-core</code>) or point "
+                + $"<code>{ReportFonts.EnvironmentVariable}</code> at a .ttf file and run the report again.</p>");
+        }
+
+        Line("</section>");
+
+        foreach (var (symbolSeries, stem, images) in sections)
+        {
+            Line($"<section class=\"symbol\" id=\"{E(stem)}\">");
+            Line(Inv($"<h2>{E(symbolSeries.Symbol)}</h2>"));
+            Line(Inv($"<p class=\"meta\">{symbolSeries.Count:N0} projections, one chart point per {Duration(symbolSeries.WidthMs)} at most.</p>"));
+            Figure(html, images[0], "Mark price over time (line: last mark in each point; band: low to high) with alert transitions.");
+            Figure(html, images[1], "Critical shock over time, in percent of the mark: smallest move down (red) or up (green) that starts a cascade.");
+            Figure(html, images[2], "Liquidatable notional by distance from the mark over time; colour is notional in millions, empty columns had no projection.");
+            Figure(html, images[3], "Order book notional within ±1% of the mark over time, in millions.");
+            Line("</section>");
+        }
+
+        Line("<section class=\"alerts\">");
+        Line("<h2>Alert transitions</h2>");
+        if (alerts.Count > MaxTableRows)
+        {
+            Line(Inv($"<p class=\"warn\">The first {MaxTableRows:N0} of {alerts.Count:N0} transitions; alerts.ndjson has all of them.</p>"));
+        }
+
+        Line("<table class=\"alerts\">");
+        Line("<thead><tr><th>Time (UTC)</th><th>Rule</th><th>Symbol</th><th>State</th><th>Severity</th><th>Key metrics</th><th>Explanation</th></tr></thead>");
+        Line("<tbody>");
+        foreach (var alert in alerts.OrderBy(a => a.EventTime).Take(MaxTableRows))
+        {
+            var state = AlertNames.Of(alert.State);
+            var severity = AlertNames.Of(alert.Severity);
+            Line($"<tr class=\"alert {state}\" data-transition=\"{E(alert.TransitionId)}\"><td class=\"t\">{Utc(alert.EventTime)}</td><td>{E(alert.Rule)}</td><td>{E(alert.Symbol)}</td>"
+                + $"<td>{state}</td><td><span class=\"sev {severity}\">{severity}</span></td><td class=\"metrics\">{Metrics(alert.Metrics)}</td>"
+                + $"<td>{E(alert.Explanation)}<div class=\"action\">{E(alert.SuggestedAction)}</div></td></tr>");
+        }
+
+        if (alerts.Count == 0)
+        {
+            Line("<tr><td colspan=\"7\">No alert transitions.</td></tr>");
+        }
+
+        Line("</tbody>");
+        Line("</table>");
+        Line("</section>");
+        Line("<footer>Made by <code>streamrisk replay --report</code> from alerts.ndjson and projections.ndjson.</footer>");
+        Line("</body>");
+        Line("</html>");
+        return html.ToString();
+    }
+
+    private const string Css = """
+        body { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1180px; color: #1b1b1b; padding: 0 1em; }
+        h1 { font-size: 1.6em; margin-bottom: 0.2em; }
+        h2 { font-size: 1.25em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; margin-top: 1.6em; }
+        table { border-collapse: collapse; font-size: 0.9em; margin: 0.6em 0; }
+        th, td { border: 1px solid #ddd; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }
+        th { background: #f3f5f7; }
+        table.facts th { width: 12em; }
+        td.n { text-align: right; font-variant-numeric: tabular-nums; }
+        td.t, td.metrics { white-space: nowrap; font-variant-numeric: tabular-nums; }
+        td.metrics { font-size: 0.85em; }
+        table.alerts { width: 100%; }
+        tr.resolved { color: #777; }
+        .sev { padding: 0.05em 0.45em; border-radius: 0.3em; color: #fff; font-size: 0.85em; }
+        .sev.info { background: #2c7bb6; }
+        .sev.warning { background: #f39c12; }
+        .sev.critical { background: #d7191c; }
+        tr.resolved .sev { background: #9e9e9e; }
+        .action { color: #555; font-size: 0.85em; margin-top: 0.2em; }
+        .warn { background: #fff4e0; border-left: 4px solid #f39c12; padding: 0.5em 0.8em; }
+        .meta { color: #555; }
+        figure { margin: 1em 0; }
+        figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+        figcaption { color: #555; font-size: 0.9em; }
+        footer { margin-top: 2em; color: #777; font-size: 0.85em; }
+        """;
+
+    private static void Fact(StringBuilder html, string name, string value) =>
+        html.Append("<tr><th>").Append(E(name)).Append("</th><td>").Append(E(value)).Append("</td></tr>\n");
+
+    private static void Figure(StringBuilder html, string image, string caption) =>
+        html.Append("<figure><img src=\"").Append(E(image)).Append("\" alt=\"").Append(E(caption))
+            .Append(Inv($"\" width=\"{ReportCharts.Width}\" height=\"{ReportCharts.Height}\"><figcaption>")).Append(E(caption)).Append("</figcaption></figure>\n");
+
+    private static string Metrics(IReadOnlyDictionary<string, double> metrics) =>
+        string.Join("<br>", metrics.Select(m => $"{E(m.Key)} {E(Number(m.Value))}"));
+
+    /// <summary>Readable numbers: thousands separated; prices keep their cents, large notionals drop them, fractions keep four decimals.</summary>
+    private static string Number(double value) =>
+        Math.Abs(value) >= 1_000_000 ? value.ToString("N0", CultureInfo.InvariantCulture)
+            : Math.Abs(value) >= 1000 ? value.ToString("#,##0.##", CultureInfo.InvariantCulture)
+            : value.ToString("0.####", CultureInfo.InvariantCulture);
+
+    private static string Utc(long unixMs) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
+
+    private static string Duration(long ms)
+    {
+        var span = TimeSpan.FromMilliseconds(ms);
+        return span.TotalSeconds < 1 ? Inv($"{ms} ms")
+            : span.TotalMinutes < 1 ? Inv($"{span.TotalSeconds:0.#} s")
+            : span.TotalHours < 1 ? Inv($"{(int)span.TotalMinutes} min {span.Seconds} s")
+            : Inv($"{(int)span.TotalHours} h {span.Minutes} min");
+    }
+
+    /// <summary>Symbols become file names and HTML ids: keep letters and digits only so no symbol can escape the folder.</summary>
+    private static string FileStem(string symbol)
+    {
+        var stem = new string(symbol.Where(char.IsAsciiLetterOrDigit).ToArray());
+        return stem.Length == 0 ? "symbol" : stem;
+    }
+
+    private static string E(string text) => WebUtility.HtmlEncode(text);
+
+    private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,107 @@
+using System.Text.Json;
+using StreamRisk.Host;
+
+namespace StreamRisk.Bench.Tests;
+
+/// <summary>
+/// <c>streamrisk-bench</c>: every figure comes out of one run as a table and a flat JSON object. Timings are reported,
+/// never asserted here (the machine is shared): the test checks that each figure was really measured.
+/// </summary>
+public sealed class BenchCommandTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("bench-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task Quick_WritesEveryFigureAsAPositiveFiniteNumber_AndPrintsTheTable()
+    {
+        var path = Path.Combine(_directory, "figures.json");
+
+        var run = await BenchRun.InvokeAsync("--quick", "--json", path);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        var figures = json.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value);
+        Assert.Equal(BenchCommand.Keys.Order(StringComparer.Ordinal), figures.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(9, figures.Count);
+        foreach (var (key, value) in figures)
+        {
+            Assert.True(value.ValueKind == JsonValueKind.Number, $"{key} is {value.ValueKind}");
+            var number = value.GetDouble();
+            Assert.True(double.IsFinite(number) && number > 0, $"{key} = {number}");
+        }
+
+        // The projector was checked against the naive reference on the same input, and the table names every figure.
+        Assert.Contains("results equal", run.Output, StringComparison.Ordinal);
+        foreach (var row in new[] { "engine events/s", "kafka ingest ratio", "tick-to-alert p50 ms", "tick-to-alert p99 ms", "grid + critical shock µs", "memory bytes/position", "replay events/s" })
+        {
+            Assert.Contains(row, run.Output, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("bench (--quick)", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Projection_IsMeasuredOverTheLadderTheEngineProjectsOver_AndAgreesWithTheReference()
+    {
+        var path = Path.Combine(_directory, "projection.json");
+
+        var run = await BenchRun.InvokeAsync("--quick", "--only", "projection", "--json", path);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("over the engine's BucketLadder", run.Output, StringComparison.Ordinal);
+        Assert.Contains("results equal", run.Output, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        Assert.Equal(["projection.gridMicros", "projection.naiveGridMicros"], json.RootElement.EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task JsonInAMissingDirectory_OneLineErrorAndExitCodeTwo_BeforeAnythingRuns()
+    {
+        var run = await BenchRun.InvokeAsync("--quick", "--json", Path.Combine(_directory, "no-such-dir", "figures.json"));
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Single(run.ErrorLines);
+        Assert.Contains("no such directory", run.Error, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, run.Output);
+    }
+
+    [Fact]
+    public async Task JsonNamingADirectory_OneLineErrorAndExitCodeTwo()
+    {
+        var run = await BenchRun.InvokeAsync("--quick", "--json", _directory);
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Single(run.ErrorLines);
+        Assert.Contains("is not a file name", run.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--no-such-option")]
+    [InlineData("--json")]
+    [InlineData("--replay-events", "5")]
+    [InlineData("--replay-events", "many")]
+    [InlineData("--only", "projection,frobnicate")]
+    public async Task BadCommandLine_OneLineErrorAndExitCodeTwo(params string[] args)
+    {
+        var run = await BenchRun.InvokeAsync(args);
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Single(run.ErrorLines);
+        Assert.StartsWith("streamrisk-bench: ", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ShippedExecutable_HasNoBenchVerb()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = await Cli.RunAsync(["bench", "--quick"], output, error, TimeProvider.System);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("Unrecognized command or argument 'bench'", error.ToString(), StringComparison.Ordinal);
+    }
+}
