@@ -1,3 +1,4 @@
+using StreamRisk.Contracts.Wire;
 using StreamRisk.Domain;
 using StreamRisk.Domain.Alerts;
 using StreamRisk.Domain.Books;

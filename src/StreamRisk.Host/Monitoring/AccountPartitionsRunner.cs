@@ -233,7 +233,7 @@ public sealed class AccountPartitionsRunner
         private readonly string _ladders;
         private readonly int _ladderPartitions;
         private readonly RiskEngine _engine;
-        private readonly LadderUpdateCodec _codec = new();
+        private readonly LadderUpdateEncoder _codec = new();
         private readonly IDisposable _subscription;
         private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly Action<string> _log;

@@ -168,20 +168,14 @@ public sealed class EventApplier
 
     private Outcome ApplyLadder(byte[] value)
     {
-        if (!LadderUpdateCodec.TryDecode(value, _ladder, out var symbol, out var reason))
+        var result = _decoder.DecodeLadderUpdate(value, _ladder);
+        if (result.IsValid)
         {
-            return new Outcome(false, WireReasons.BadJson, reason);
+            _clock.AdvanceTo(_ladder.EventTime);
+            _engine.Projector.Apply(_ladder);
         }
 
-        if (!_decoder.Symbols.TryGetIndex(System.Text.Encoding.UTF8.GetBytes(symbol), out var instrument))
-        {
-            return new Outcome(false, WireReasons.UnknownSymbol, "ladder update for a symbol with no instrument");
-        }
-
-        _ladder.Instrument = instrument;
-        _clock.AdvanceTo(_ladder.EventTime);
-        _engine.Projector.Apply(_ladder);
-        return Outcome.Applied;
+        return Outcome.From(result);
     }
 
     private Outcome ApplyInstrument(byte[] value)

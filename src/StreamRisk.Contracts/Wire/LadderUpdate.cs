@@ -1,7 +1,7 @@
 using StreamRisk.Domain.Cascades;
 using StreamRisk.Domain.Ladders;
 
-namespace StreamRisk.Engine;
+namespace StreamRisk.Contracts.Wire;
 
 /// <summary>
 /// What the account stage tells the projector stage about one symbol after one input: the ladder buckets that changed
