@@ -16,7 +16,8 @@ namespace StreamRisk.Contracts.Wire;
 /// {"eventTime":1723161329846,"symbol":"BTCUSDT","source":3,"n":17,"tick":0.0001,"before":0,"after":1,
 ///  "buckets":[[1,600001234,2,"300000000","1799980000000000"],…],        // [long?1:0, bucket, count, size units, Σ units × BP bucket]
 ///  "large":[["acct-1",12.5,750000,58000.1,0.033],…],                    // present when replaced: [account, size, notional, LP, distance]
-///  "adlLongs":[["acct-9",3.2,1.5,57000],…],"adlShorts":[…]}             // present when re-ranked: [account, score, |size|, entry]
+///  "adlLongs":[["acct-9",3.2,1.5,57000],…],"adlShorts":[…],            // present when re-ranked: [account, score, |size|, entry]
+///  "replaces":true}                                                     // present when the buckets are the source's whole ladder on the symbol
 /// </code>
 /// Owned by one producer thread.
 /// </remarks>
@@ -39,6 +40,11 @@ public sealed class LadderUpdateEncoder
             WriteDouble(w, "tick"u8, update.Tick);
             w.WriteNumber("before"u8, update.TouchesBefore);
             w.WriteNumber("after"u8, update.TouchesAfter);
+            if (update.Replaces)
+            {
+                w.WriteBoolean("replaces"u8, true);
+            }
+
             w.WriteStartArray("buckets"u8);
             foreach (var (isLong, tick, bucket) in update.Buckets)
             {

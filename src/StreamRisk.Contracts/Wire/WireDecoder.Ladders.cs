@@ -21,6 +21,7 @@ public sealed partial class WireDecoder
         ("large"u8.ToArray(), LadderField.Large),
         ("adlLongs"u8.ToArray(), LadderField.AdlLongs),
         ("adlShorts"u8.ToArray(), LadderField.AdlShorts),
+        ("replaces"u8.ToArray(), LadderField.Replaces),
     ];
 
     [Flags]
@@ -38,6 +39,7 @@ public sealed partial class WireDecoder
         Large = 1 << 8,
         AdlLongs = 1 << 9,
         AdlShorts = 1 << 10,
+        Replaces = 1 << 11,
         Required = EventTime | Symbol | Source | Number | Tick | Before | After | Buckets,
     }
 
@@ -130,6 +132,12 @@ public sealed partial class WireDecoder
                     break;
                 case LadderField.AdlShorts:
                     ok = ReadCandidates(ref reader, field, update.AdlShorts);
+                    break;
+                case LadderField.Replaces:
+                    ok = Advance(ref reader)
+                        && (reader.TokenType is JsonTokenType.True or JsonTokenType.False
+                            || FailLadder(WireProblem.WrongType, field, $"replaces must be a boolean, not {Describe(reader.TokenType)}"));
+                    update.Replaces = ok && reader.TokenType == JsonTokenType.True;
                     break;
                 default:
                     ok = SkipValue(ref reader);

@@ -164,6 +164,20 @@ public sealed class BucketLadder : ILiquidationLadder
         Changed(tick);
     }
 
+    /// <summary>Everything <paramref name="source"/> held goes (it sends its whole ladder again: see <c>LadderUpdate.Replaces</c>).</summary>
+    public void ClearSource(int source)
+    {
+        if (!_bySource.TryGetValue(source, out var own))
+        {
+            return;
+        }
+
+        foreach (var tick in own.Keys.ToList())
+        {
+            Set(source, tick, default);
+        }
+    }
+
     public LadderTotals Crossed(double price)
     {
         Refresh();

@@ -237,6 +237,8 @@ public sealed class AccountPartitionsRunner
         private readonly IDisposable _subscription;
         private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly Action<string> _log;
+        // Symbols whose ladder update the producer reported lost (delivery-report thread in, engine thread out).
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _undelivered = new();
         private (long Stage, long Sequence) _input = (long.MinValue, long.MaxValue);
         private long _applied;
 
@@ -267,6 +269,7 @@ public sealed class AccountPartitionsRunner
             _subscription = KafkaSource.Create(options, line => log($"[positions {partition}] {line}"), () => _stopped.TrySetResult()).Subscribe(
                 message =>
                 {
+                    RepublishUndelivered();
                     if (message.Result is { Message.Value: { } value } result)
                     {
                         var time = PayloadEventTime.TryRead(value, out var t) ? t : Math.Max(0, _input.Stage);
@@ -298,6 +301,7 @@ public sealed class AccountPartitionsRunner
         /// <summary>Every update of every stage up to <paramref name="stage"/> is produced: say so in each ladders partition, after them.</summary>
         private void Progress(long stage)
         {
+            RepublishUndelivered();
             for (var q = 0; q < _ladderPartitions; q++)
             {
                 var marker = new Message<byte[], byte[]>
@@ -331,11 +335,37 @@ public sealed class AccountPartitionsRunner
             }
         }
 
+        /// <summary>
+        /// Updates carry absolute totals of the buckets they change, so one the projector never got leaves it wrong until
+        /// those buckets change again: the symbol's whole state goes out again (on the engine thread, before the next
+        /// input is applied and before the next progress marker). A lost progress marker needs nothing: the next one says more.
+        /// </summary>
         private void Report(DeliveryReport<byte[], byte[]> report)
         {
-            if (report.Error.IsError)
+            if (!report.Error.IsError)
             {
-                _log($"account stage: ladder update to {report.TopicPartition} not delivered: {report.Error.Reason}");
+                return;
+            }
+
+            if (report.Message.Key is { Length: > 0 } key)
+            {
+                _undelivered.Enqueue(Encoding.UTF8.GetString(key));
+                _log($"account stage: ladder update to {report.TopicPartition} not delivered ({report.Error.Reason}); the symbol's whole ladder goes again");
+            }
+            else
+            {
+                _log($"account stage: progress marker to {report.TopicPartition} not delivered: {report.Error.Reason}");
+            }
+        }
+
+        private void RepublishUndelivered()
+        {
+            while (_undelivered.TryDequeue(out var symbol))
+            {
+                if (_engine.Catalog.TryGetIndex(new Domain.Symbol(symbol), out var instrument))
+                {
+                    _engine.Accounts.Republish(instrument);
+                }
             }
         }
 

@@ -18,7 +18,7 @@ public sealed class LadderUpdateCodecTests
         var update = new LadderUpdate
         {
             Source = 7, Instrument = 3, Number = 123_456, EventTime = 1_723_161_329_846, Tick = 0.1 / 1000, TouchesBefore = 1, TouchesAfter = 2,
-            HasLarge = true, HasAdl = true,
+            HasLarge = true, HasAdl = true, Replaces = true,
         };
         update.Buckets.Add((true, 600_001_234_567L, new LadderBucket(3, (Int128)long.MaxValue * 5, Int128.Parse("123456789012345678901234567", System.Globalization.CultureInfo.InvariantCulture))));
         update.Buckets.Add((false, 1, default));
@@ -40,7 +40,7 @@ public sealed class LadderUpdateCodecTests
         Assert.Equal(update.Large, back.Large);
         Assert.Equal(update.AdlLongs, back.AdlLongs);
         Assert.Equal(update.AdlShorts, back.AdlShorts);
-        Assert.True(back.HasLarge && back.HasAdl);
+        Assert.True(back.HasLarge && back.HasAdl && back.Replaces);
         Assert.True(PayloadEventTime.TryRead(bytes, out var time) && time == update.EventTime);
     }
 
@@ -53,7 +53,7 @@ public sealed class LadderUpdateCodecTests
         var result = Decoder().DecodeLadderUpdate(new LadderUpdateEncoder().Encode(update, "ETHUSDT").Span, back);
 
         Assert.True(result.IsValid, result.ToString());
-        Assert.False(back.HasLarge || back.HasAdl);
+        Assert.False(back.HasLarge || back.HasAdl || back.Replaces);
         Assert.Equal(0, back.Instrument);
     }
 
