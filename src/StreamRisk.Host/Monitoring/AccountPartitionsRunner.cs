@@ -227,8 +227,8 @@ public sealed class AccountPartitionsRunner
                 return;
             }
 
-            _republishFailures = Math.Min(_republishFailures + 1, 7);
-            _republishAt = now + (System.Diagnostics.Stopwatch.Frequency * Math.Min(5_000, 50 << _republishFailures) / 1_000);
+            _republishFailures = Math.Min(_republishFailures + 1, 8);
+            _republishAt = now + (System.Diagnostics.Stopwatch.Frequency * Math.Min(5_000, 50 << (_republishFailures - 1)) / 1_000);
             _republishing.Clear();
             while (_undelivered.TryDequeue(out var symbol))
             {
