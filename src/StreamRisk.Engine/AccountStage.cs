@@ -1,3 +1,4 @@
+using StreamRisk.Contracts.Wire;
 using StreamRisk.Domain;
 using StreamRisk.Domain.Cascades;
 using StreamRisk.Domain.Instruments;
@@ -221,6 +222,11 @@ public sealed class AccountStage
                 AdlQueue.RankBothInto(Margins, instrument, _options.AdlRanking, AdlCandidates, u.AdlLongs, u.AdlShorts);
                 _adlTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
                 _adlRankings++;
+                symbol.AdlLongs.Clear();
+                symbol.AdlLongs.AddRange(u.AdlLongs);
+                symbol.AdlShorts.Clear();
+                symbol.AdlShorts.AddRange(u.AdlShorts);
+                symbol.AdlSent = true;
             }
 
             if (u.IsEmpty)
@@ -233,6 +239,49 @@ public sealed class AccountStage
         }
 
         _pending.Clear();
+    }
+
+    /// <summary>
+    /// Sends the symbol's whole state again as of its last update (<see cref="LadderUpdate.Replaces"/>): every bucket of
+    /// both ladders, the large positions and ADL candidates last sent, under the last update's number, with no touches.
+    /// For a receiver that may have missed updates (a delivery failed); the numbering of later updates is unchanged, so
+    /// a partition rebuilt elsewhere still numbers its updates the same. Nothing is sent before the symbol's first update.
+    /// </summary>
+    public void Republish(int instrument)
+    {
+        if (instrument >= _symbols.Count || _symbols[instrument] is not { Number: > 0 } symbol)
+        {
+            return;
+        }
+
+        var u = _update;
+        u.Reset();
+        u.Replaces = true;
+        u.Source = Source;
+        u.Instrument = instrument;
+        u.EventTime = _now;
+        u.Tick = Ladders.TickOf(instrument);
+        foreach (var (tick, bucket) in Ladders.Buckets(instrument, longSide: true))
+        {
+            u.Buckets.Add((true, tick, bucket));
+        }
+
+        foreach (var (tick, bucket) in Ladders.Buckets(instrument, longSide: false))
+        {
+            u.Buckets.Add((false, tick, bucket));
+        }
+
+        u.HasLarge = true;
+        u.Large.AddRange(symbol.Large);
+        if (symbol.AdlSent)
+        {
+            u.HasAdl = true;
+            u.AdlLongs.AddRange(symbol.AdlLongs);
+            u.AdlShorts.AddRange(symbol.AdlShorts);
+        }
+
+        u.Number = symbol.Number;
+        Updates?.Invoke(u);
     }
 
     /// <summary>The symbol's large positions now; true (and kept) when they differ from the last ones sent.</summary>
@@ -294,5 +343,8 @@ public sealed class AccountStage
         public double RevaluedMark { get; set; } = double.NaN;
         public double DeferredMark { get; set; } = double.NaN;
         public List<LargePosition> Large { get; } = [];
+        public bool AdlSent { get; set; }
+        public List<AdlCandidate> AdlLongs { get; } = [];
+        public List<AdlCandidate> AdlShorts { get; } = [];
     }
 }

@@ -1,3 +1,4 @@
+using StreamRisk.Contracts.Wire;
 using StreamRisk.Domain;
 using StreamRisk.Domain.Alerts;
 using StreamRisk.Domain.Books;
@@ -126,19 +127,26 @@ public sealed class ProjectorStage
 
     /// <summary>
     /// Applies what the account stage says about one symbol. An update a source already gave (a partition rebuilt by
-    /// its new owner numbers its updates as the old owner did) changes nothing and touches nothing.
+    /// its new owner numbers its updates as the old owner did) changes nothing and touches nothing; a source's whole
+    /// state sent again (<see cref="LadderUpdate.Replaces"/>) replaces what the projector holds from it as of its number.
     /// </summary>
     public void Apply(LadderUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
         var state = _symbols[update.Instrument];
         var last = state.Applied.GetValueOrDefault(update.Source);
-        if (update.Number <= last)
+        if (update.Number < last || (update.Number == last && !update.Replaces))
         {
             return;
         }
 
         state.Applied[update.Source] = update.Number;
+        if (update.Replaces)
+        {
+            state.Longs.ClearSource(update.Source);
+            state.Shorts.ClearSource(update.Source);
+        }
+
         for (var i = 0; i < update.TouchesBefore; i++)
         {
             Touch(update.Instrument, update.EventTime, urgent: false);

@@ -79,6 +79,7 @@ public sealed class RedisAlertPublisher : IAsyncDisposable
     private long _pictures;
     private long _retried;
     private long _dropped;
+    private long _undelivered;
     private int _disposed;
 
     public RedisAlertPublisher(IConnectionMultiplexer redis, RedisPublisherOptions? options = null, TimeProvider? time = null)
@@ -108,6 +109,12 @@ public sealed class RedisAlertPublisher : IAsyncDisposable
 
     /// <summary>Items dropped by <see cref="BufferOverflow.DropOldestNonCritical"/>.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Items still buffered when disposal gave up on Redis (unreachable for the whole drain timeout).</summary>
+    public long Undelivered => Interlocked.Read(ref _undelivered);
+
+    /// <summary>Items that never reached Redis: <see cref="Dropped"/> and <see cref="Undelivered"/>.</summary>
+    public long Failed => Dropped + Undelivered;
 
     /// <summary>Items waiting to be written, including the batch in flight.</summary>
     public int BufferDepth => _buffer.Count;
@@ -147,6 +154,7 @@ public sealed class RedisAlertPublisher : IAsyncDisposable
             await _stop.CancelAsync().ConfigureAwait(false);
             await _loop.ConfigureAwait(false);
             var lost = _buffer.Abandon();
+            Interlocked.Add(ref _undelivered, lost);
             Log($"redis publisher: stopped with {lost} items undelivered (Redis unavailable for the whole drain timeout)");
         }
 

@@ -1,3 +1,4 @@
+using StreamRisk.Contracts.Wire;
 using StreamRisk.Domain;
 using StreamRisk.Domain.Alerts;
 using StreamRisk.Domain.Books;
@@ -14,11 +15,13 @@ namespace StreamRisk.Engine.Tests;
 public sealed class SplitStagesTests
 {
     [Theory]
-    [InlineData(1, 2, 0.01)]
-    [InlineData(2, 3, 0.01)]
-    [InlineData(3, 5, 0.01)]
-    [InlineData(4, 3, 0.0005)] // marks mostly inside the revaluation move: most are coalesced (deferred)
-    public void AccountsSplitOverStages_ProjectLikeOneEngine(int seed, int stages, double markNoise)
+    [InlineData(1, 2, 0.01, false)]
+    [InlineData(2, 3, 0.01, false)]
+    [InlineData(3, 5, 0.01, false)]
+    [InlineData(4, 3, 0.0005, false)] // marks mostly inside the revaluation move: most are coalesced (deferred)
+    [InlineData(5, 3, 0.01, true)] // one update in six lost on the way; the stage sends the symbol's whole state again
+    [InlineData(6, 2, 0.0005, true)]
+    public void AccountsSplitOverStages_ProjectLikeOneEngine(int seed, int stages, double markNoise, bool loseSome)
     {
         var random = new Random(seed);
         // Large positions low enough (and far enough) that projections name some: their figures must match too.
@@ -34,10 +37,19 @@ public sealed class SplitStagesTests
         var projector = new ProjectorStage(options, catalog);
         var parts = Enumerable.Range(0, stages).Select(i => new AccountStage(options, new InstrumentCatalog(), source: i)).ToList();
         var copy = new LadderUpdate();
+        var lost = new List<(AccountStage Part, int Instrument)>();
+        var lostAny = false;
         foreach (var part in parts)
         {
             part.Updates = update =>
             {
+                if (loseSome && !update.Replaces && random.Next(6) == 0)
+                {
+                    lost.Add((part, update.Instrument)); // what a failed delivery report tells the stage
+                    lostAny = true;
+                    return;
+                }
+
                 Copy(update, copy);
                 projector.Apply(copy);
                 if (random.Next(8) == 0)
@@ -111,6 +123,13 @@ public sealed class SplitStagesTests
 
             if (step % 50 == 49)
             {
+                foreach (var (part, symbol) in lost)
+                {
+                    part.Republish(symbol);
+                }
+
+                lost.Clear();
+
                 for (var i = 0; i < 2; i++)
                 {
                     var expected = whole.Project(i, time);
@@ -122,6 +141,7 @@ public sealed class SplitStagesTests
             }
         }
 
+        Assert.True(!loseSome || lostAny, "no update was lost");
         Assert.True(liquidatable > 20, $"only {liquidatable} projections had anything liquidatable within the bands");
         Assert.True(named > 20, $"only {named} projections named large accounts near liquidation");
     }
@@ -136,6 +156,7 @@ public sealed class SplitStagesTests
         to.Tick = from.Tick;
         to.TouchesBefore = from.TouchesBefore;
         to.TouchesAfter = from.TouchesAfter;
+        to.Replaces = from.Replaces;
         to.Buckets.AddRange(from.Buckets);
         to.HasLarge = from.HasLarge;
         to.Large.AddRange(from.Large);

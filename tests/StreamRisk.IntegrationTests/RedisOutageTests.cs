@@ -42,6 +42,8 @@ public sealed class RedisOutageTests : IDisposable
 
             Assert.True(downTo > downFrom, "the monitor did not keep consuming while Redis was down");
             Assert.Equal(expected.Count, summary.AlertTransitions);
+            // The publisher met the outage (its writes failed and were retried) and lost nothing to it.
+            Assert.True(summary.PublishRetries > 0, $"no Redis write failed: the outage did not reach the publisher; monitor log:\n{log}");
             Assert.Equal(0, summary.PublishFailures);
             await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
             var written = (await redis.GetDatabase().StreamRangeAsync("streamrisk:alerts")).Select(entry => (string)entry["id"]!).ToList();

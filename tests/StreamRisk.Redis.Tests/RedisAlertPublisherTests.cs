@@ -223,6 +223,7 @@ public sealed class RedisAlertPublisherTests
             var expected = all.Select(t => t.TransitionId).Where(id => criticals.Contains(id) || newestOthers.Contains(id));
             Assert.Equal(expected, ids);
             Assert.Equal(all.Length - ids.Length, publisher.Dropped);
+            Assert.Equal(publisher.Dropped, publisher.Failed);
             Assert.Equal(publisher.Dropped, log.Snapshot().Count(l => l.Contains("dropped transition", StringComparison.Ordinal)));
             Assert.DoesNotContain(log.Snapshot(), l => l.Contains("dropped", StringComparison.Ordinal) && criticals.Any(c => l.Contains(c, StringComparison.Ordinal)));
         }
@@ -383,6 +384,8 @@ public sealed class RedisAlertPublisherTests
         await publisher.DisposeAsync().AsTask().WaitAsync(Alerts.Deadline);
 
         Assert.Contains(log.Snapshot(), l => l.Contains("stopped with 2 items undelivered", StringComparison.Ordinal));
+        Assert.Equal(2, publisher.Undelivered);
+        Assert.Equal(2, publisher.Failed);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => publisher.PublishAsync(Alerts.Transition(2)).AsTask());
     }
 

@@ -73,6 +73,7 @@ public sealed partial class WireDecoder
     private WireProblem _problem;
     private Fields _field;
     private string? _detail;
+    private string? _fieldName; // a field the Fields table does not name (the ladders topic's), as written
     private bool _versionSeen;
 
     public WireDecoder(SymbolTable symbols, AccountTable accounts, WireDecoderOptions? options = null)
@@ -262,6 +263,7 @@ public sealed partial class WireDecoder
         _problem = WireProblem.None;
         _field = Fields.None;
         _detail = null;
+        _fieldName = null;
         _versionSeen = false;
         reader = new Utf8JsonReader(utf8, _readerOptions);
         if (utf8.Length > _options.MaxMessageBytes)
@@ -668,7 +670,7 @@ public sealed partial class WireDecoder
             return new DecodeResult(WireProblem.UnsupportedVersion, null, $"v {version} is not supported; this build reads v{Version}");
         }
 
-        return new DecodeResult(_problem, _field == Fields.None ? null : NameOf(_field), _detail);
+        return new DecodeResult(_problem, _fieldName ?? (_field == Fields.None ? null : NameOf(_field)), _detail);
     }
 
     private static DecodeResult BadJson(JsonException ex)

@@ -204,16 +204,6 @@ public sealed class OrderBook
     }
 
     /// <summary>
-    /// Walks a market order of <paramref name="quantity"/> through <paramref name="side"/> from the best level outward
-    /// without changing the book (bids for a sell, asks for a buy).
-    /// </summary>
-    public BookWalk WalkMarketOrder(BookSide side, double quantity)
-    {
-        var cursor = CursorOn(side);
-        return cursor.Consume(quantity);
-    }
-
-    /// <summary>
     /// A cursor over one side that consumes depth across calls (the cascade projector's rounds): what one
     /// <see cref="DepthCursor.Consume"/> took is gone for the next. The book itself is not changed.
     /// </summary>

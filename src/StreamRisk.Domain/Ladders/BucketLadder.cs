@@ -164,7 +164,7 @@ public sealed class BucketLadder : ILiquidationLadder
         Changed(tick);
     }
 
-    /// <summary>Everything <paramref name="source"/> held goes (its accounts are gone, or it sends its whole ladder again).</summary>
+    /// <summary>Everything <paramref name="source"/> held goes (it sends its whole ladder again: see <c>LadderUpdate.Replaces</c>).</summary>
     public void ClearSource(int source)
     {
         if (!_bySource.TryGetValue(source, out var own))

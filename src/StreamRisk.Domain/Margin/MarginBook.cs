@@ -84,6 +84,7 @@ public sealed class MarginBook
         _marks[instrumentIndex] = mark;
         _markCounts[instrumentIndex]++;
         var holders = _holders[instrumentIndex];
+        var recomputed = 0;
         for (var entry = 0; entry < holders.Used; entry++)
         {
             // Skipped: nothing the ladders hold can move (see AccountState.IgnoresMark), so the figures are brought up
@@ -95,10 +96,11 @@ public sealed class MarginBook
 
             account.UpdateMark(account.IndexOf(instrumentIndex), mark);
             Recompute(account, repriced: true);
-            MarkRecomputations++;
+            recomputed++;
         }
 
-        return holders.Count;
+        MarkRecomputations += recomputed;
+        return recomputed;
     }
 
     /// <summary>Sets an account's cross wallet balance.</summary>

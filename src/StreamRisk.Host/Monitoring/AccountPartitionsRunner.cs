@@ -1,8 +1,7 @@
-using System.Text;
-using Confluent.Kafka;
 using StreamRisk.Contracts.Wire;
 using StreamRisk.Engine;
 using StreamRisk.Kafka.Ingest;
+using StreamRisk.Kafka.ScaleOut;
 
 namespace StreamRisk.Host.Monitoring;
 
@@ -62,31 +61,23 @@ public sealed class AccountPartitionsRunner
     public async Task<long> RunAsync(CancellationToken cancel)
     {
         var kafka = _settings.ToKafkaOptions();
-        var producerConfig = new ProducerConfig
-        {
-            BootstrapServers = kafka.BootstrapServers,
-            EnableIdempotence = true,
-            LingerMs = 5,
-            ClientId = "streamrisk-accounts",
-            MessageMaxBytes = Math.Max(kafka.MaxMessageBytes, 1024 * 1024),
-        };
-        foreach (var (key, value) in kafka.ClientSettings)
-        {
-            producerConfig.Set(key, value);
-        }
-
-        using var producer = new ProducerBuilder<byte[], byte[]>(producerConfig)
-            .SetErrorHandler((_, e) => Log($"kafka producer: {e.Code}: {e.Reason}"))
-            .Build();
-        var ladderPartitions = LadderPartitions(producer, kafka);
-        Log($"account stage: {ladderPartitions} ladders partition(s), group {kafka.GroupId}");
+        using var producer = new LadderProducer(kafka, Log);
+        Log($"account stage: {producer.Partitions} ladders partition(s), group {kafka.GroupId}");
 
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
             try
             {
-                Own(kafka, producer, ladderPartitions, cancel);
+                try
+                {
+                    PartitionOwnership.Run(kafka, partition => Start(partition, kafka, producer), Stop, Log, cancel);
+                }
+                finally
+                {
+                    Stop(Partitions);
+                }
+
                 done.TrySetResult();
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -104,70 +95,7 @@ public sealed class AccountPartitionsRunner
         return EventsApplied;
     }
 
-    /// <summary>The group member: starts and stops partition engines as the group assigns and revokes partitions.</summary>
-    private void Own(KafkaMonitorOptions kafka, IProducer<byte[], byte[]> producer, int ladderPartitions, CancellationToken cancel)
-    {
-        var config = new ConsumerConfig
-        {
-            BootstrapServers = kafka.BootstrapServers,
-            GroupId = kafka.GroupId,
-            EnableAutoCommit = false,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            SessionTimeoutMs = kafka.SessionTimeoutMs,
-            HeartbeatIntervalMs = kafka.HeartbeatIntervalMs,
-            ClientId = "streamrisk-ownership",
-            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
-        };
-        foreach (var (key, value) in kafka.ClientSettings)
-        {
-            config.Set(key, value);
-        }
-
-        var pause = false;
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(config)
-            .SetPartitionsAssignedHandler((_, assigned) =>
-            {
-                foreach (var partition in assigned)
-                {
-                    Start(partition.Partition.Value, kafka, producer, ladderPartitions);
-                }
-
-                pause = true;
-            })
-            .SetPartitionsRevokedHandler((_, revoked) => Stop(revoked.Select(p => p.Partition.Value)))
-            .SetPartitionsLostHandler((_, lost) => Stop(lost.Select(p => p.Partition.Value)))
-            .SetErrorHandler((_, e) => Log($"kafka: {e.Code}: {e.Reason}"))
-            .Build();
-        consumer.Subscribe(kafka.Topics.Positions);
-        try
-        {
-            while (!cancel.IsCancellationRequested)
-            {
-                // Polling keeps the membership alive and runs the handlers; the partitions themselves are read by the engines.
-                consumer.Consume(TimeSpan.FromMilliseconds(100));
-                if (pause)
-                {
-                    pause = false;
-                    consumer.Pause(consumer.Assignment);
-                }
-            }
-        }
-        finally
-        {
-            try
-            {
-                consumer.Close(); // leave the group: the partitions move to the other instances at once
-            }
-            catch (KafkaException ex)
-            {
-                Log($"kafka: close: {ex.Error.Reason}");
-            }
-
-            Stop(Partitions);
-        }
-    }
-
-    private void Start(int partition, KafkaMonitorOptions kafka, IProducer<byte[], byte[]> producer, int ladderPartitions)
+    private void Start(int partition, KafkaMonitorOptions kafka, LadderProducer producer)
     {
         lock (_gate)
         {
@@ -177,7 +105,7 @@ public sealed class AccountPartitionsRunner
             }
 
             Log($"account stage: running positions partition {partition} (rebuilt from the beginning)");
-            _workers[partition] = new PartitionWorker(partition, _settings, kafka, producer, ladderPartitions, Log);
+            _workers[partition] = new PartitionWorker(partition, _settings, kafka, producer, Log);
         }
     }
 
@@ -204,49 +132,31 @@ public sealed class AccountPartitionsRunner
         }
     }
 
-    private static int LadderPartitions(IProducer<byte[], byte[]> producer, KafkaMonitorOptions kafka)
-    {
-        using var admin = new DependentAdminClientBuilder(producer.Handle).Build();
-        for (var attempt = 0; ; attempt++)
-        {
-            var topic = admin.GetMetadata(kafka.Topics.Ladders, TimeSpan.FromSeconds(5)).Topics.FirstOrDefault();
-            if (topic is { Error.Code: ErrorCode.NoError } && topic.Partitions.Count > 0)
-            {
-                return topic.Partitions.Count;
-            }
-
-            if (attempt >= 50)
-            {
-                throw new InvalidOperationException($"topic {kafka.Topics.Ladders} not found: create it (see docs/scale-out.md)");
-            }
-
-            Thread.Sleep(200);
-        }
-    }
-
     private void Log(string line) => _output.WriteLine("streamrisk: " + line);
 
     /// <summary>One positions partition's engine: its accounts and every mark, in event-time order, on its own consume thread.</summary>
     private sealed class PartitionWorker : IDisposable
     {
-        private readonly IProducer<byte[], byte[]> _producer;
-        private readonly string _ladders;
-        private readonly int _ladderPartitions;
+        private readonly LadderProducer _producer;
+        private readonly Action<string> _undeliveredSymbol;
         private readonly RiskEngine _engine;
-        private readonly LadderUpdateCodec _codec = new();
+        private readonly LadderUpdateEncoder _codec = new();
         private readonly IDisposable _subscription;
         private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly Action<string> _log;
+        // Symbols whose ladder update the producer reported lost (delivery-report thread in, engine thread out).
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _undelivered = new();
+        private readonly HashSet<string> _republishing = new(StringComparer.Ordinal);
+        private long _republishAt;
+        private int _republishFailures;
         private (long Stage, long Sequence) _input = (long.MinValue, long.MaxValue);
         private long _applied;
 
-        public PartitionWorker(int partition, MonitorSettings settings, KafkaMonitorOptions kafka, IProducer<byte[], byte[]> producer, int ladderPartitions,
-            Action<string> log)
+        public PartitionWorker(int partition, MonitorSettings settings, KafkaMonitorOptions kafka, LadderProducer producer, Action<string> log)
         {
             Partition = partition;
             _producer = producer;
-            _ladders = kafka.Topics.Ladders;
-            _ladderPartitions = ladderPartitions;
+            _undeliveredSymbol = _undelivered.Enqueue;
             _log = log;
             _engine = RiskEngine.ForAccountPartition(settings.ToEngineOptions(), partition);
             _engine.Accounts.Updates = Publish;
@@ -267,6 +177,7 @@ public sealed class AccountPartitionsRunner
             _subscription = KafkaSource.Create(options, line => log($"[positions {partition}] {line}"), () => _stopped.TrySetResult()).Subscribe(
                 message =>
                 {
+                    RepublishUndelivered();
                     if (message.Result is { Message.Value: { } value } result)
                     {
                         var time = PayloadEventTime.TryRead(value, out var t) ? t : Math.Max(0, _input.Stage);
@@ -286,56 +197,45 @@ public sealed class AccountPartitionsRunner
         private void Publish(LadderUpdate update)
         {
             var symbol = _engine.Catalog[update.Instrument].Symbol.Value;
-            var message = new Message<byte[], byte[]>
-            {
-                Key = Encoding.UTF8.GetBytes(symbol),
-                Value = _codec.Encode(update, symbol).ToArray(),
-                Headers = [new Header(EventTimeMerge.LadderOrderHeader, EventTimeMerge.Order(_input.Stage, _input.Sequence))],
-            };
-            Produce(_ladders, message);
+            _producer.Publish(symbol, _codec.Encode(update, symbol), EventTimeMerge.Order(_input.Stage, _input.Sequence), _undeliveredSymbol);
         }
 
         /// <summary>Every update of every stage up to <paramref name="stage"/> is produced: say so in each ladders partition, after them.</summary>
         private void Progress(long stage)
         {
-            for (var q = 0; q < _ladderPartitions; q++)
-            {
-                var marker = new Message<byte[], byte[]>
-                {
-                    Key = [],
-                    Value = null!,
-                    Headers = [new Header(EventTimeMerge.LadderProgressHeader, EventTimeMerge.LadderProgress(Partition, stage))],
-                };
-                Produce(new TopicPartition(_ladders, q), marker);
-            }
+            RepublishUndelivered();
+            _producer.Progress(Partition, stage);
         }
 
-        private void Produce(string topic, Message<byte[], byte[]> message) => Produce(() => _producer.Produce(topic, message, Report));
-
-        private void Produce(TopicPartition partition, Message<byte[], byte[]> message) => Produce(() => _producer.Produce(partition, message, Report));
-
-        /// <summary>Back-pressure: with the producer's queue full the engine waits for it rather than drop an update.</summary>
-        private void Produce(Action produce)
+        /// <summary>
+        /// Updates carry absolute totals of the buckets they change, so one the projector never got leaves it wrong until
+        /// those buckets change again: for each symbol the producer reported lost, its whole state goes out again (on the
+        /// engine thread, before the next input is applied and before the next progress marker).
+        /// </summary>
+        private void RepublishUndelivered()
         {
-            while (true)
+            if (_undelivered.IsEmpty)
             {
-                try
-                {
-                    produce();
-                    return;
-                }
-                catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
-                {
-                    _producer.Poll(TimeSpan.FromMilliseconds(50));
-                }
+                _republishFailures = 0;
+                return;
             }
-        }
 
-        private void Report(DeliveryReport<byte[], byte[]> report)
-        {
-            if (report.Error.IsError)
+            // Backoff while writes keep failing (a topic refused for a while): 50 ms, doubling, at most 5 s.
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (now < _republishAt)
             {
-                _log($"account stage: ladder update to {report.TopicPartition} not delivered: {report.Error.Reason}");
+                return;
+            }
+
+            _republishFailures = Math.Min(_republishFailures + 1, 8);
+            _republishAt = now + (System.Diagnostics.Stopwatch.Frequency * Math.Min(5_000, 50 << (_republishFailures - 1)) / 1_000);
+            _republishing.Clear();
+            while (_undelivered.TryDequeue(out var symbol))
+            {
+                if (_republishing.Add(symbol) && _engine.Catalog.TryGetIndex(new Domain.Symbol(symbol), out var instrument))
+                {
+                    _engine.Accounts.Republish(instrument);
+                }
             }
         }
 

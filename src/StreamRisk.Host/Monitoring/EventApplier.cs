@@ -226,14 +226,10 @@ public sealed class EventApplier
 
     private Outcome ApplyLadder(byte[] value)
     {
-        if (!LadderUpdateCodec.TryDecode(value, _ladder, out var symbol, out var reason))
+        var result = _decoder.DecodeLadderUpdate(value, _ladder);
+        if (!result.IsValid)
         {
-            return new Outcome(false, WireReasons.BadJson, reason);
-        }
-
-        if (!_decoder.Symbols.TryGetIndex(System.Text.Encoding.UTF8.GetBytes(symbol), out var instrument))
-        {
-            return new Outcome(false, WireReasons.UnknownSymbol, "ladder update for a symbol with no instrument");
+            return Outcome.From(result);
         }
 
         if (TimeRefused(_ladder.EventTime, out var refused))
@@ -241,7 +237,6 @@ public sealed class EventApplier
             return refused;
         }
 
-        _ladder.Instrument = instrument;
         _clock.AdvanceTo(_ladder.EventTime);
         _engine.Projector.Apply(_ladder);
         return Outcome.Applied;

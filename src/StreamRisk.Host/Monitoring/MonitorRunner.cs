@@ -11,8 +11,11 @@ namespace StreamRisk.Host.Monitoring;
 
 /// <summary>What a monitor run did, for the closing summary.</summary>
 /// <param name="Failure">Why the run stopped early (an exception on the engine thread), or null when it was stopped.</param>
-public sealed record MonitorSummary(long EventsApplied, long DeadLettered, IReadOnlyDictionary<string, int> AlertsByRule, long AlertTransitions, long PublishFailures,
-    string? Failure = null);
+/// <param name="PublishFailures">Alerts and pictures that never reached Redis (dropped by the buffer's overflow policy or still buffered at shutdown).</param>
+/// <param name="PublishRetries">Redis writes that failed and were tried again (an outage shows here, not as a failure).</param>
+/// <param name="DeadLetterFailures">Dead letters the dead-letter topic did not take.</param>
+public sealed record MonitorSummary(long EventsApplied, long DeadLettered, IReadOnlyDictionary<string, int> AlertsByRule, long AlertTransitions,
+    long PublishFailures, long PublishRetries, long DeadLetterFailures, string? Failure = null);
 
 /// <summary>
 /// The live monitor, composed: Kafka source → decode/validate → risk engine (single writer, on the source's thread)
@@ -228,7 +231,8 @@ public sealed class MonitorRunner
             await redis.DisposeAsync().ConfigureAwait(false);
         }
 
-        return new MonitorSummary(applier.Counters.TotalApplied, applier.Counters.DeadLettered, _alertsByRule, _transitions, deadLetters.Failed, engineFailure);
+        return new MonitorSummary(applier.Counters.TotalApplied, applier.Counters.DeadLettered, _alertsByRule, _transitions,
+            publisher?.Failed ?? 0, publisher?.Retried ?? 0, deadLetters.Failed, engineFailure);
     }
 
     private static void Wait(ValueTask pending)

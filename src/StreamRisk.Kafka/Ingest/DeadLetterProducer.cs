@@ -5,11 +5,21 @@ namespace StreamRisk.Kafka.Ingest;
 
 /// <summary>
 /// Sends messages the monitor could not use to the dead-letter topic — original key and value untouched, the reason
-/// and source position in headers — and counts them. Asynchronous and fire-and-forget from the engine thread's view:
+/// and source position in headers — and counts them. A value too large for the producer is cut to fit, with its
+/// original length in the <see cref="TruncatedHeader"/> header, rather than lost. Asynchronous and fire-and-forget from the engine thread's view:
 /// a slow or failing dead-letter write never stops ingestion (failures are counted and logged).
 /// </summary>
 public sealed class DeadLetterProducer : IDisposable
 {
+    /// <summary>Header of a dead letter whose value was cut to fit the producer's limit: the original length in bytes.</summary>
+    public const string TruncatedHeader = "streamrisk-truncated";
+
+    // Room left under the producer's limit for the record's own framing (offsets, lengths, timestamps, header framing);
+    // librdkafka refuses a message whose key, value and headers come to more than message.max.bytes minus that framing.
+    private const int FramingMargin = 16 * 1024;
+
+    private readonly int _maxMessageBytes;
+
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly string _topic;
     private readonly Action<string>? _log;
@@ -19,13 +29,14 @@ public sealed class DeadLetterProducer : IDisposable
     public DeadLetterProducer(KafkaMonitorOptions options, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _maxMessageBytes = Math.Max(options.MaxMessageBytes * 4, 4 * 1024 * 1024);
         var config = new ProducerConfig
         {
             BootstrapServers = options.BootstrapServers,
             EnableIdempotence = true,
             LingerMs = 20,
             ClientId = "streamrisk-deadletter",
-            MessageMaxBytes = Math.Max(options.MaxMessageBytes * 4, 4 * 1024 * 1024),
+            MessageMaxBytes = _maxMessageBytes,
         };
         foreach (var (key, value) in options.ClientSettings)
         {
@@ -56,7 +67,7 @@ public sealed class DeadLetterProducer : IDisposable
             { "streamrisk-source-offset", Encoding.UTF8.GetBytes(source.Offset.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
         };
         DeadLettered?.Invoke(reason);
-        var message = new Message<byte[], byte[]> { Key = source.Message.Key, Value = source.Message.Value, Headers = headers };
+        var message = new Message<byte[], byte[]> { Key = source.Message.Key, Value = Fit(source.Message.Key, source.Message.Value, headers), Headers = headers };
         try
         {
             _producer.Produce(_topic, message, report =>
@@ -77,6 +88,34 @@ public sealed class DeadLetterProducer : IDisposable
             Interlocked.Increment(ref _failed);
             _log?.Invoke($"dead-letter write failed: {ex.Error.Reason}");
         }
+    }
+
+    /// <summary>
+    /// The value as it can be sent: whole when key, value and headers fit the producer's limit; otherwise its beginning,
+    /// as much as fits with a margin, and a <see cref="TruncatedHeader"/> with the original length. A letter too large
+    /// to send whole is still worth its reason, position and first megabytes.
+    /// </summary>
+    private byte[] Fit(byte[]? key, byte[]? value, Headers headers)
+    {
+        if (value is null)
+        {
+            return null!; // a tombstone stays one
+        }
+
+        var headerBytes = 0;
+        foreach (var header in headers)
+        {
+            headerBytes += header.Key.Length + header.GetValueBytes().Length;
+        }
+
+        var room = _maxMessageBytes - FramingMargin - (key?.Length ?? 0) - headerBytes - TruncatedHeader.Length - 10;
+        if (value.Length <= room + TruncatedHeader.Length + 10)
+        {
+            return value;
+        }
+
+        headers.Add(TruncatedHeader, Encoding.UTF8.GetBytes(value.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return value.AsSpan(0, Math.Max(0, room)).ToArray();
     }
 
     public void Dispose()

@@ -44,7 +44,7 @@ public sealed class OrderBookAllocationTests
             book.TryGetBest(BookSide.Bid, out var best);
             sink += best.Quantity;
             sink += book.DepthWithin(BookSide.Bid, 60_000, 0.01).Notional;
-            sink += book.WalkMarketOrder(BookSide.Ask, 25).Vwap;
+            sink += book.CursorOn(BookSide.Ask).Consume(25).Vwap;
             var cursor = book.CursorOn(BookSide.Bid);
             sink += cursor.Consume(3).Filled + cursor.Consume(4).Filled;
         }

@@ -76,7 +76,7 @@ public sealed class OrderBookPropertyTests
             }
 
             Assert.Equal(model.Depth(side, referencePrice, step.Band), book.DepthWithin(side, referencePrice, step.Band));
-            Assert.Equal(new ReferenceCursor(levels, book.TickSize).Consume(step.Walk), book.WalkMarketOrder(side, step.Walk));
+            Assert.Equal(new ReferenceCursor(levels, book.TickSize).Consume(step.Walk), book.CursorOn(side).Consume(step.Walk));
 
             var cursor = book.CursorOn(side);
             var reference = new ReferenceCursor(levels, book.TickSize);

@@ -170,11 +170,11 @@ public sealed class OrderBookTests
     }
 
     [Fact]
-    public void WalkMarketOrder_EndsInsideLevel_VwapAndLastLevel()
+    public void CursorConsume_EndsInsideLevel_VwapAndLastLevel()
     {
         var book = Snapshot(1, bids: [(100, 1), (99, 2), (98, 4)], asks: [(101, 1)]);
 
-        var walk = book.WalkMarketOrder(BookSide.Bid, 2);
+        var walk = book.CursorOn(BookSide.Bid).Consume(2);
 
         Assert.Equal(2, walk.Filled);
         Assert.Equal(0, walk.Unfilled);
@@ -188,11 +188,11 @@ public sealed class OrderBookTests
     }
 
     [Fact]
-    public void WalkMarketOrder_LargerThanSide_ReportsUnfilled()
+    public void CursorConsume_LargerThanSide_ReportsUnfilled()
     {
         var book = Snapshot(1, bids: [(100, 1)], asks: [(101, 1), (102, 1)]);
 
-        var walk = book.WalkMarketOrder(BookSide.Ask, 5);
+        var walk = book.CursorOn(BookSide.Ask).Consume(5);
 
         Assert.Equal(2, walk.Filled);
         Assert.Equal(3, walk.Unfilled);
@@ -202,11 +202,11 @@ public sealed class OrderBookTests
     }
 
     [Fact]
-    public void WalkMarketOrder_EmptySide_NothingFilled()
+    public void CursorConsume_EmptySide_NothingFilled()
     {
         var book = Snapshot(1, bids: [], asks: [(101, 1)]);
 
-        var walk = book.WalkMarketOrder(BookSide.Bid, 1);
+        var walk = book.CursorOn(BookSide.Bid).Consume(1);
 
         Assert.Equal(0, walk.Filled);
         Assert.Equal(1, walk.Unfilled);

@@ -160,14 +160,16 @@ public sealed class BucketLadderTests
     }
 
     [Fact]
-    public void ClearSource_TakesOnlyThatSourcesBuckets()
+    public void Set_EmptyBucketsOfOneSource_TakeOnlyThatSourcesBuckets()
     {
         var ladder = new BucketLadder(longSide: false, 1);
         ladder.Set(0, 100, new LadderBucket(1, 5, 500));
         ladder.Set(1, 100, new LadderBucket(2, 7, 700));
         ladder.Set(1, 101, new LadderBucket(1, 1, 101));
 
-        ladder.ClearSource(1);
+        // What a source sends when its accounts there are gone: absolute totals of zero.
+        ladder.Set(1, 100, default);
+        ladder.Set(1, 101, default);
 
         Assert.Equal(1, ladder.Count);
         Assert.Equal(5 * LadderQuanta.SizeUnit, ladder.Total.Size, 15);

@@ -63,16 +63,37 @@ public sealed class MarginBookTests
         var btc = catalog.Upsert(Fixtures.Linear("BTCUSDT", Fixtures.BinanceBtcUsdt));
         var eth = catalog.Upsert(Fixtures.Linear("ETHUSDT", MarginTiers.Flat(0.005)));
         var book = new MarginBook(MarginProfile.Binance, catalog);
-        var holder = book.ApplyPosition(new AccountId("holder"), btc, 1, 60_000, double.NaN);
-        var other = book.ApplyPosition(new AccountId("other"), eth, 10, 3_000, double.NaN);
-        var (holderVersion, otherVersion) = (holder.Version, other.Version);
+        // Two cross positions: the BTC mark moves the ETH position's liquidation price too, so the holder is recomputed.
+        book.ApplyPosition(new AccountId("holder"), btc, 1, 60_000, double.NaN);
+        var holder = book.ApplyPosition(new AccountId("holder"), eth, 10, 3_000, double.NaN);
+        book.ApplyPosition(new AccountId("other"), eth, 10, 3_000, double.NaN);
+        // A lone cross position: no liquidation price of it moves with its mark, so the mark skips it (brought up to date when read).
+        book.ApplyPosition(new AccountId("lone"), btc, 2, 61_000, double.NaN);
+        // Observed through the listener and the counter, never through the accounts' getters (a read brings figures up to date).
+        var listener = new RepricedListener();
+        book.Listener = listener;
+        var recomputationsBefore = book.MarkRecomputations;
 
         var recomputed = book.ApplyMark(btc, 59_000);
 
         Assert.Equal(1, recomputed);
-        Assert.Equal(holderVersion + 1, holder.Version);
-        Assert.Equal(otherVersion, other.Version);
+        Assert.Equal(1, book.MarkRecomputations - recomputationsBefore);
+        Assert.Equal(["holder"], listener.Repriced.Distinct());
+        Assert.Empty(listener.Updated);
         Assert.Equal(-1_000, holder.PositionMargins[0].UnrealizedPnl, 9);
+    }
+
+    private sealed class RepricedListener : IMarginListener
+    {
+        public List<string> Repriced { get; } = [];
+
+        public List<string> Updated { get; } = [];
+
+        public void PositionUpdated(AccountState account, int position) => Updated.Add(account.Id.Value);
+
+        public void PositionRepriced(AccountState account, int position) => Repriced.Add(account.Id.Value);
+
+        public void PositionClosed(AccountState account, int instrumentIndex) => Updated.Add(account.Id.Value);
     }
 
     [Fact]

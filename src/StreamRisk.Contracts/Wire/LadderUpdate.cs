@@ -1,7 +1,7 @@
 using StreamRisk.Domain.Cascades;
 using StreamRisk.Domain.Ladders;
 
-namespace StreamRisk.Engine;
+namespace StreamRisk.Contracts.Wire;
 
 /// <summary>
 /// What the account stage tells the projector stage about one symbol after one input: the ladder buckets that changed
@@ -28,6 +28,13 @@ public sealed class LadderUpdate
     /// <summary>Price step of the buckets (fixed per symbol).</summary>
     public double Tick { get; set; }
 
+    /// <summary>
+    /// True when the update is the source's whole state on the symbol as of <see cref="Number"/> (sent again after a
+    /// delivery was lost): the receiver drops every bucket it holds from the source there first, and takes it even at
+    /// the number it already has (the same state again changes nothing).
+    /// </summary>
+    public bool Replaces { get; set; }
+
     public int TouchesBefore { get; set; }
 
     public int TouchesAfter { get; set; }
@@ -46,10 +53,11 @@ public sealed class LadderUpdate
 
     public List<AdlCandidate> AdlShorts { get; } = [];
 
-    public bool IsEmpty => TouchesBefore == 0 && TouchesAfter == 0 && Buckets.Count == 0 && !HasLarge && !HasAdl;
+    public bool IsEmpty => !Replaces && TouchesBefore == 0 && TouchesAfter == 0 && Buckets.Count == 0 && !HasLarge && !HasAdl;
 
     public void Reset()
     {
+        Replaces = false;
         TouchesBefore = 0;
         TouchesAfter = 0;
         Buckets.Clear();

@@ -1,0 +1,148 @@
+using System.Text;
+using Confluent.Kafka;
+using StreamRisk.Kafka.Ingest;
+
+namespace StreamRisk.Kafka.ScaleOut;
+
+/// <summary>
+/// The account stage's writer to the ladders topic: ladder updates keyed by symbol, and progress markers to every
+/// ladders partition after them. One idempotent producer serves every partition engine of the instance; each engine
+/// calls it from its own consume thread (the producer is thread-safe). A delivery the producer gives up on is reported
+/// to the engine that produced it, on the producer's delivery thread.
+/// </summary>
+public sealed class LadderProducer : IDisposable
+{
+    private readonly IProducer<byte[], byte[]> _producer;
+    private readonly string _topic;
+    private readonly Action<string> _log;
+
+    public LadderProducer(KafkaMonitorOptions options, Action<string> log)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(log);
+        _log = log;
+        _topic = options.Topics.Ladders;
+        var config = new ProducerConfig
+        {
+            BootstrapServers = options.BootstrapServers,
+            EnableIdempotence = true,
+            LingerMs = 5,
+            ClientId = "streamrisk-accounts",
+            MessageMaxBytes = Math.Max(options.MaxMessageBytes, 1024 * 1024),
+        };
+        foreach (var (key, value) in options.ClientSettings)
+        {
+            config.Set(key, value);
+        }
+
+        _producer = new ProducerBuilder<byte[], byte[]>(config)
+            .SetErrorHandler((_, e) => log($"kafka producer: {e.Code}: {e.Reason}"))
+            .Build();
+        Partitions = FindPartitions();
+    }
+
+    /// <summary>Partitions of the ladders topic (waited for at start: the topic is created beforehand).</summary>
+    public int Partitions { get; }
+
+    /// <summary>
+    /// One ladder update of <paramref name="symbol"/>, ordered by <paramref name="order"/> (see
+    /// <see cref="EventTimeMerge.LadderOrderHeader"/>). <paramref name="undelivered"/> hears the symbol if the
+    /// producer gives up on it. With the producer's queue full the caller waits rather than drop an update.
+    /// </summary>
+    public void Publish(string symbol, ReadOnlyMemory<byte> value, byte[] order, Action<string> undelivered)
+    {
+        var message = new Message<byte[], byte[]>
+        {
+            Key = Encoding.UTF8.GetBytes(symbol),
+            Value = value.ToArray(),
+            Headers = [new Header(EventTimeMerge.LadderOrderHeader, order)],
+        };
+        try
+        {
+            Produce(() => _producer.Produce(_topic, message, report =>
+            {
+                if (report.Error.IsError)
+                {
+                    _log($"account stage: ladder update of {symbol} to {report.TopicPartition} not delivered: {report.Error.Reason}");
+                    undelivered(symbol);
+                }
+            }));
+        }
+        catch (ProduceException<byte[], byte[]> ex)
+        {
+            // Refused before it was queued (e.g. a topic error the producer still holds): the same as lost on the way.
+            _log($"account stage: ladder update of {symbol} not produced: {ex.Error.Reason}");
+            undelivered(symbol);
+        }
+    }
+
+    /// <summary>Every update of every stage up to <paramref name="stage"/> from <paramref name="source"/> is produced: says so in each ladders partition, after them.</summary>
+    public void Progress(int source, long stage)
+    {
+        for (var q = 0; q < Partitions; q++)
+        {
+            var marker = new Message<byte[], byte[]>
+            {
+                Key = [],
+                Value = null!,
+                Headers = [new Header(EventTimeMerge.LadderProgressHeader, EventTimeMerge.LadderProgress(source, stage))],
+            };
+            // A lost marker needs nothing: the next one says more.
+            try
+            {
+                Produce(() => _producer.Produce(new TopicPartition(_topic, q), marker, report =>
+                {
+                    if (report.Error.IsError)
+                    {
+                        _log($"account stage: progress marker to {report.TopicPartition} not delivered: {report.Error.Reason}");
+                    }
+                }));
+            }
+            catch (ProduceException<byte[], byte[]> ex)
+            {
+                _log($"account stage: progress marker to {_topic}[{q}] not produced: {ex.Error.Reason}");
+            }
+        }
+    }
+
+    public void Flush(TimeSpan timeout) => _producer.Flush(timeout);
+
+    public void Dispose() => _producer.Dispose();
+
+    /// <summary>Back-pressure: with the producer's queue full the engine waits for it rather than drop an update.</summary>
+    private void Produce(Action produce)
+    {
+        while (true)
+        {
+            try
+            {
+                produce();
+                return;
+            }
+            catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                _producer.Poll(TimeSpan.FromMilliseconds(50));
+            }
+        }
+    }
+
+    private int FindPartitions()
+    {
+        using var admin = new DependentAdminClientBuilder(_producer.Handle).Build();
+        for (var attempt = 0; ; attempt++)
+        {
+            var topic = admin.GetMetadata(_topic, TimeSpan.FromSeconds(5)).Topics.FirstOrDefault();
+            if (topic is { Error.Code: ErrorCode.NoError } && topic.Partitions.Count > 0)
+            {
+                return topic.Partitions.Count;
+            }
+
+            if (attempt >= 50)
+            {
+                throw new InvalidOperationException($"topic {_topic} not found: create it (see docs/scale-out.md)");
+            }
+
+            Thread.Sleep(200);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using StreamRisk.Contracts;
+using StreamRisk.Kafka.Embedded;
+using StreamRisk.Kafka.Ingest;
+using StreamRisk.Testing;
+
+namespace StreamRisk.Kafka.Tests;
+
+public sealed class DeadLetterProducerTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public void Send_LargerThanTheProducerTakes_TruncatedWithTheOriginalLengthInAHeader()
+    {
+        using var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 1 });
+        var topics = new TopicNames();
+        cluster.CreateTopic(topics.DeadLetter, 1);
+        var options = new KafkaMonitorOptions { BootstrapServers = cluster.BootstrapServers };
+        var original = new byte[5 * 1024 * 1024]; // beyond the dead-letter producer's 4 MiB
+        Random.Shared.NextBytes(original);
+        var source = new ConsumeResult<byte[], byte[]>
+        {
+            Topic = topics.Marks,
+            Partition = new Partition(2),
+            Offset = new Offset(17),
+            Message = new Message<byte[], byte[]> { Key = "BTCUSDT"u8.ToArray(), Value = original },
+        };
+        var logged = new List<string>();
+
+        using (var deadLetters = new DeadLetterProducer(options, line => { lock (logged) { logged.Add(line); } }))
+        {
+            deadLetters.Send(source, "too-large", "the message is too large");
+        }
+
+        var config = KafkaTestClients.Consumer(cluster.BootstrapServers, "dead-letter-reader");
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        consumer.Assign(new TopicPartitionOffset(topics.DeadLetter, 0, Offset.Beginning));
+        ConsumeResult<byte[], byte[]>? letter = null;
+        var deadline = DateTime.UtcNow + Deadline;
+        while (letter is null && DateTime.UtcNow < deadline)
+        {
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (result is { IsPartitionEOF: false })
+            {
+                letter = result;
+            }
+        }
+
+        Assert.True(letter is not null, $"no dead letter arrived; log: {string.Join(" | ", logged)}");
+        Assert.Equal(source.Message.Key, letter.Message.Key);
+        Assert.True(letter.Message.Headers.TryGetLastBytes(DeadLetterProducer.TruncatedHeader, out var truncated));
+        Assert.Equal(original.Length.ToString(CultureInfo.InvariantCulture), Encoding.UTF8.GetString(truncated));
+        Assert.InRange(letter.Message.Value.Length, 1, original.Length - 1);
+        Assert.True(original.AsSpan(0, letter.Message.Value.Length).SequenceEqual(letter.Message.Value), "the kept part is not the message's beginning");
+        Assert.True(letter.Message.Headers.TryGetLastBytes("streamrisk-reason", out var reason));
+        Assert.Equal("too-large", Encoding.UTF8.GetString(reason));
+    }
+
+    [Fact]
+    public void Send_WithinTheLimit_WholeAndNotMarkedTruncated()
+    {
+        using var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 1 });
+        var topics = new TopicNames();
+        cluster.CreateTopic(topics.DeadLetter, 1);
+        var options = new KafkaMonitorOptions { BootstrapServers = cluster.BootstrapServers };
+        var source = new ConsumeResult<byte[], byte[]>
+        {
+            Topic = topics.Marks,
+            Partition = new Partition(0),
+            Offset = new Offset(3),
+            Message = new Message<byte[], byte[]> { Key = "BTCUSDT"u8.ToArray(), Value = "{\"v\":2}"u8.ToArray() },
+        };
+
+        using (var deadLetters = new DeadLetterProducer(options))
+        {
+            deadLetters.Send(source, "unsupported-version", "v 2");
+        }
+
+        var config = KafkaTestClients.Consumer(cluster.BootstrapServers, "dead-letter-reader");
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        consumer.Assign(new TopicPartitionOffset(topics.DeadLetter, 0, Offset.Beginning));
+        ConsumeResult<byte[], byte[]>? letter = null;
+        var deadline = DateTime.UtcNow + Deadline;
+        while (letter is null && DateTime.UtcNow < deadline)
+        {
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (result is { IsPartitionEOF: false })
+            {
+                letter = result;
+            }
+        }
+
+        Assert.NotNull(letter);
+        Assert.Equal(source.Message.Value, letter.Message.Value);
+        Assert.False(letter.Message.Headers.TryGetLastBytes(DeadLetterProducer.TruncatedHeader, out _));
+    }
+}
