@@ -98,7 +98,7 @@ public sealed class MonitorRunner
             var redisOptions = ConfigurationOptions.Parse(_settings.Redis.Configuration);
             redisOptions.AbortOnConnectFail = false; // start buffering at once; the publisher delivers on connect
             redis = await ConnectionMultiplexer.ConnectAsync(redisOptions).ConfigureAwait(false);
-            publisher = new RedisAlertPublisher(redis, new RedisPublisherOptions { Prefix = _settings.Redis.Prefix, BufferCapacity = _settings.Redis.BufferCapacity }, _time);
+            publisher = new RedisAlertPublisher(redis, _time, Random.Shared, new RedisPublisherOptions { Prefix = _settings.Redis.Prefix, BufferCapacity = _settings.Redis.BufferCapacity });
             var observed = publisher;
             telemetry.ObserveRedis(() => observed.BufferDepth, () => observed.Retried);
         }
