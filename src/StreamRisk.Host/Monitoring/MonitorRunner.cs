@@ -6,6 +6,7 @@ using StreamRisk.Engine;
 using StreamRisk.Host.Dashboard;
 using StreamRisk.Kafka.Ingest;
 using StreamRisk.Redis;
+using AlertMapping = StreamRisk.Contracts.Alerts.AlertMapping;
 
 namespace StreamRisk.Host.Monitoring;
 
@@ -122,7 +123,7 @@ public sealed class MonitorRunner
                 _transitions++;
                 if (transition.State == AlertState.Raised)
                 {
-                    var rule = transition.Rule.ToString();
+                    var rule = AlertMapping.RuleName(transition.Rule);
                     _alertsByRule[rule] = _alertsByRule.GetValueOrDefault(rule) + 1;
                 }
 
@@ -143,7 +144,7 @@ public sealed class MonitorRunner
                     // and Kafka consumption pauses; nothing is dropped.
                     // A span per published transition (a boundary, not per event); its id travels in the alert JSON.
                     using var activity = telemetry.Activities.StartActivity("alert publish", ActivityKind.Producer);
-                    activity?.SetTag("streamrisk.rule", transition.Rule.ToString());
+                    activity?.SetTag("streamrisk.rule", wire.Rule);
                     activity?.SetTag("streamrisk.symbol", transition.Symbol);
                     Wait(publisher.PublishAsync(wire with { TraceParent = activity?.Id }));
                 }
