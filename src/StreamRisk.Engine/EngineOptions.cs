@@ -42,7 +42,7 @@ public sealed record EngineOptions
     public double LargeMarkMove { get; init; } = 0.005;
 
     /// <summary>Shocks projected each time, per direction (the InsuranceFundAtRisk rule reads them).</summary>
-    public IReadOnlyList<double> ShockGrid { get; init; } = [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2];
+    public IReadOnlyList<double> ShockGrid { get; init; } = CascadeShocks.DefaultGrid;
 
     /// <summary>Insurance fund per symbol; symbols not listed use <see cref="DefaultInsuranceFund"/>.</summary>
     public IReadOnlyDictionary<string, double> InsuranceFunds { get; init; } = new Dictionary<string, double>();
