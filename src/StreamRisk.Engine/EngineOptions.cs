@@ -51,6 +51,14 @@ public sealed record EngineOptions
 
     public AdlRanking AdlRanking { get; init; } = AdlRanking.PnlTimesLeverage;
 
+    /// <summary>
+    /// A symbol's ADL candidates are ranked again at its first mark this long (event time) after the last ranking, so a
+    /// replay ranks at the same moments as the live run. Venues refresh their ADL queues on a cadence too, not per
+    /// trade; a ranking passes over every holder of the symbol, so ranking at each mark of a feed faster than a venue's
+    /// ~1 mark/s would cost more than it tells. Zero: every mark.
+    /// </summary>
+    public TimeSpan AdlRankingInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Alert thresholds per symbol; symbols not listed use <see cref="DefaultThresholds"/>.</summary>
     public IReadOnlyDictionary<string, AlertThresholds> Thresholds { get; init; } = new Dictionary<string, AlertThresholds>();
 
