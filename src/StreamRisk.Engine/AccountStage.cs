@@ -25,6 +25,7 @@ public sealed class AccountStage
     private readonly List<LargePosition> _scratch = [];
     private readonly List<(AccountState Account, int Position)> _largeScratch = [];
     private readonly long _revaluationMs;
+    private readonly long _adlRankingMs;
     private long _now;
     private long _revaluations, _revaluationTicks, _adlRankings, _adlTicks;
 
@@ -33,6 +34,7 @@ public sealed class AccountStage
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _revaluationMs = (long)options.CrossRevaluationInterval.TotalMilliseconds;
+        _adlRankingMs = (long)options.AdlRankingInterval.TotalMilliseconds;
         Source = source;
         Margins = new MarginBook(options.Profile, catalog);
         Ladders = new PartialLadders();
@@ -93,9 +95,9 @@ public sealed class AccountStage
         }
 
         Pend(instrument);
-        // ADL rankings move with the mark; venues refresh them on a cadence, and so do we: at the first mark a second
-        // or more after the last ranking (of event time, so replays rank at the same moments).
-        if (eventTime - symbol.AdlRankedAt >= 1_000)
+        // ADL rankings move with the mark; venues refresh them on a cadence, and so do we: at the first mark
+        // AdlRankingInterval or more after the last ranking (of event time, so replays rank at the same moments).
+        if (eventTime - symbol.AdlRankedAt >= _adlRankingMs)
         {
             symbol.AdlRankedAt = eventTime;
             symbol.AdlDue = true;

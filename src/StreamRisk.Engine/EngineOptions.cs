@@ -42,7 +42,7 @@ public sealed record EngineOptions
     public double LargeMarkMove { get; init; } = 0.005;
 
     /// <summary>Shocks projected each time, per direction (the InsuranceFundAtRisk rule reads them).</summary>
-    public IReadOnlyList<double> ShockGrid { get; init; } = [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2];
+    public IReadOnlyList<double> ShockGrid { get; init; } = CascadeShocks.DefaultGrid;
 
     /// <summary>Insurance fund per symbol; symbols not listed use <see cref="DefaultInsuranceFund"/>.</summary>
     public IReadOnlyDictionary<string, double> InsuranceFunds { get; init; } = new Dictionary<string, double>();
@@ -50,6 +50,14 @@ public sealed record EngineOptions
     public double DefaultInsuranceFund { get; init; } = 1_000_000;
 
     public AdlRanking AdlRanking { get; init; } = AdlRanking.PnlTimesLeverage;
+
+    /// <summary>
+    /// A symbol's ADL candidates are ranked again at its first mark this long (event time) after the last ranking, so a
+    /// replay ranks at the same moments as the live run. Venues refresh their ADL queues on a cadence too, not per
+    /// trade; a ranking passes over every holder of the symbol, so ranking at each mark of a feed faster than a venue's
+    /// ~1 mark/s would cost more than it tells. Zero: every mark.
+    /// </summary>
+    public TimeSpan AdlRankingInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Alert thresholds per symbol; symbols not listed use <see cref="DefaultThresholds"/>.</summary>
     public IReadOnlyDictionary<string, AlertThresholds> Thresholds { get; init; } = new Dictionary<string, AlertThresholds>();

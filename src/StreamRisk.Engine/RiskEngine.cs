@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using StreamRisk.Domain;
 using StreamRisk.Domain.Alerts;
 using StreamRisk.Domain.Books;
@@ -17,8 +18,14 @@ public readonly record struct SymbolTouched(int Instrument, long EventTime, bool
 /// thread (the Kafka consume thread live, the replay loop offline). Inputs are validated at the decode boundary; here
 /// they are trusted.
 /// </summary>
+/// <remarks>
+/// Owner: the thread of the first input applied (construction may happen elsewhere, before the engine thread starts).
+/// Debug builds check it at every entry point and throw on any other thread; release builds compile the check out.
+/// </remarks>
 public sealed class RiskEngine
 {
+    private int _ownerThread;
+
     /// <param name="accountSource">The account partition this engine's account stage speaks for (scale-out); 0 in one process.</param>
     public RiskEngine(EngineOptions options, int accountSource = 0)
     {
@@ -84,6 +91,7 @@ public sealed class RiskEngine
     public int ApplyInstrument(Instrument instrument, TickSize tick)
     {
         ArgumentNullException.ThrowIfNull(instrument);
+        AssertOwnerThread();
         // The projector first: the account stage's first update of the symbol must find its state.
         var index = Projector.ApplyInstrument(instrument, tick);
         Accounts.ApplyInstrument(instrument);
@@ -91,15 +99,30 @@ public sealed class RiskEngine
     }
 
     /// <inheritdoc cref="ProjectorStage.UseBook"/>
-    public void UseBook(int instrument, OrderBook book) => Projector.UseBook(instrument, book);
+    public void UseBook(int instrument, OrderBook book)
+    {
+        AssertOwnerThread();
+        Projector.UseBook(instrument, book);
+    }
 
     /// <inheritdoc cref="ProjectorStage.BookChanged"/>
-    public void BookChanged(int instrument, long eventTime) => Projector.BookChanged(instrument, eventTime);
+    public void BookChanged(int instrument, long eventTime)
+    {
+        AssertOwnerThread();
+        Projector.BookChanged(instrument, eventTime);
+    }
 
-    public DiffOutcome ApplyBookSnapshot(int instrument, long lastUpdateId, ReadOnlySpan<PriceLevel> bids, ReadOnlySpan<PriceLevel> asks, long eventTime) =>
-        Projector.ApplyBookSnapshot(instrument, lastUpdateId, bids, asks, eventTime);
+    public DiffOutcome ApplyBookSnapshot(int instrument, long lastUpdateId, ReadOnlySpan<PriceLevel> bids, ReadOnlySpan<PriceLevel> asks, long eventTime)
+    {
+        AssertOwnerThread();
+        return Projector.ApplyBookSnapshot(instrument, lastUpdateId, bids, asks, eventTime);
+    }
 
-    public DiffOutcome ApplyBookDelta(int instrument, in DepthUpdated update, long eventTime) => Projector.ApplyBookDelta(instrument, in update, eventTime);
+    public DiffOutcome ApplyBookDelta(int instrument, in DepthUpdated update, long eventTime)
+    {
+        AssertOwnerThread();
+        return Projector.ApplyBookDelta(instrument, in update, eventTime);
+    }
 
     /// <inheritdoc cref="OrderBook.IsOutdated"/>
     public bool IsOutdated(int instrument, in DepthUpdated update) => BookOf(instrument)?.IsOutdated(in update) ?? false;
@@ -107,21 +130,60 @@ public sealed class RiskEngine
     /// <summary>A mark moves the accounts (and their ladder buckets) first, then the projector's picture.</summary>
     public void ApplyMark(int instrument, double mark, long eventTime)
     {
+        AssertOwnerThread();
         Accounts.ApplyMark(instrument, mark, eventTime);
         Projector.ApplyMark(instrument, mark, eventTime);
     }
 
-    public void ApplyAccount(AccountId account, double balance, ReadOnlySpan<(int Instrument, double Size, double Entry, double IsolatedMargin)> positions, long eventTime) =>
+    public void ApplyAccount(AccountId account, double balance, ReadOnlySpan<(int Instrument, double Size, double Entry, double IsolatedMargin)> positions, long eventTime)
+    {
+        AssertOwnerThread();
         Accounts.ApplyAccount(account, balance, positions, eventTime);
+    }
 
-    public void ApplyPosition(AccountId account, int instrument, double size, double entry, double isolatedMargin, long eventTime) =>
+    public void ApplyPosition(AccountId account, int instrument, double size, double entry, double isolatedMargin, long eventTime)
+    {
+        AssertOwnerThread();
         Accounts.ApplyPosition(account, instrument, size, entry, isolatedMargin, eventTime);
+    }
 
-    public void ApplyBalance(AccountId account, double balance, long eventTime) => Accounts.ApplyBalance(account, balance, eventTime);
+    public void ApplyBalance(AccountId account, double balance, long eventTime)
+    {
+        AssertOwnerThread();
+        Accounts.ApplyBalance(account, balance, eventTime);
+    }
 
     /// <inheritdoc cref="ProjectorStage.ApplyLiquidation"/>
-    public void ApplyLiquidation(int instrument, double price, double size, long eventTime) => Projector.ApplyLiquidation(instrument, price, size, eventTime);
+    public void ApplyLiquidation(int instrument, double price, double size, long eventTime)
+    {
+        AssertOwnerThread();
+        Projector.ApplyLiquidation(instrument, price, size, eventTime);
+    }
 
     /// <inheritdoc cref="ProjectorStage.Project"/>
-    public SymbolRisk? Project(int instrument, long eventTime) => Projector.Project(instrument, eventTime);
+    public SymbolRisk? Project(int instrument, long eventTime)
+    {
+        AssertOwnerThread();
+        return Projector.Project(instrument, eventTime);
+    }
+
+    /// <summary>The first caller becomes the owner; any other thread is refused (debug builds only).</summary>
+    [Conditional("DEBUG")]
+    private void AssertOwnerThread()
+    {
+        var current = Environment.CurrentManagedThreadId;
+        if (_ownerThread == 0)
+        {
+            _ownerThread = current;
+        }
+        else if (_ownerThread != current)
+        {
+            ThrowNotOwner(current);
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void ThrowNotOwner(int current) =>
+        throw new InvalidOperationException(
+            $"RiskEngine called on thread {current}; it is owned by thread {_ownerThread}, the first to apply input (one writer, no locks)");
 }

@@ -138,7 +138,7 @@ internal static class HookCommand
                     await output.WriteLineAsync(ActionLine(time, transition, "failed: " + ex.Message.ReplaceLineEndings(" "))).ConfigureAwait(false);
                     throw;
                 }
-            }, time);
+            }, time, Random.Shared);
 
             var what = url is not null ? "POST " + Shown(url) : "exec";
             await output.WriteLineAsync($"hook: consumer {options.Consumer} of group {options.Group} on {address}, {what}; press Ctrl+C to stop").ConfigureAwait(false);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using StreamRisk.Contracts;
 using StreamRisk.Contracts.Documents;
+using StreamRisk.Engine.Scenarios;
 
 namespace StreamRisk.Host;
 
@@ -28,7 +29,7 @@ internal static class LiqPriceCommand
                 throw new UsageException(ex.Message);
             }
 
-            var result = request.Compute();
+            var result = LiquidationPrices.Compute(request);
             await output.WriteLineAsync(JsonSerializer.Serialize(result, ContractsJson.Default.LiquidationPriceResult)).ConfigureAwait(false);
             return ExitCodes.Ok;
         });

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using StreamRisk.Contracts;
 using StreamRisk.Contracts.Documents;
+using StreamRisk.Engine.Scenarios;
 
 namespace StreamRisk.Host;
 
@@ -28,7 +29,7 @@ internal static class ProjectCommand
                 throw new UsageException(ex.Message);
             }
 
-            var result = request.Compute();
+            var result = ShockProjection.Compute(request);
             await output.WriteLineAsync(JsonSerializer.Serialize(result, ContractsJson.Default.ProjectionResult)).ConfigureAwait(false);
             return ExitCodes.Ok;
         });

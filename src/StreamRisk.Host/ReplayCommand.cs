@@ -20,7 +20,7 @@ namespace StreamRisk.Host;
 /// </summary>
 internal static class ReplayCommand
 {
-    public static Command Create(TextWriter output, TextWriter progressOutput)
+    public static Command Create(TextWriter output, TextWriter progressOutput, TimeProvider time)
     {
         var files = new Argument<string[]>("FILE") { Description = "Capture files, in order (several files are one capture).", Arity = ArgumentArity.OneOrMore };
         var format = new Option<string>("--format") { Description = "capture (a StreamRisk capture from `record`), binance-usdm or binance-coinm.", DefaultValueFactory = _ => "binance-usdm" };
@@ -58,7 +58,7 @@ internal static class ReplayCommand
             }
 
             var clock = Stopwatch.StartNew();
-            var pacer = new ReplayPacer(parse.GetValue(speed), TimeProvider.System);
+            var pacer = new ReplayPacer(parse.GetValue(speed), time);
             var source = Source(parse.GetValue(format)!, paths, parse.GetValue(from), parse.GetValue(to), parse.GetValue(positions) ?? "synthetic:seed=1", parse.GetValue(accounts), progressOutput);
             if (kafka is not null)
             {

@@ -78,17 +78,21 @@ public sealed class AlertHookConsumer : IAsyncDisposable
     /// Runs once per matching transition; a thrown exception is a failed attempt. Its token is cancelled when the
     /// consumer is disposed: an action cancelled midway leaves the entry pending for another try.
     /// </param>
-    public AlertHookConsumer(IConnectionMultiplexer redis, AlertHookOptions options, Func<AlertTransition, CancellationToken, Task> action, TimeProvider? time = null)
+    /// <param name="time">Clock of the polls, the reclaim schedule and the retry waits.</param>
+    /// <param name="jitter">Spreads the retry waits; drawn from by the consume loop only.</param>
+    public AlertHookConsumer(IConnectionMultiplexer redis, AlertHookOptions options, Func<AlertTransition, CancellationToken, Task> action, TimeProvider time, Random jitter)
     {
         ArgumentNullException.ThrowIfNull(redis);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(action);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(jitter);
         options.Validate();
         _db = redis.GetDatabase();
         _options = options;
         _action = action;
-        _time = time ?? TimeProvider.System;
-        _backoff = new Backoff(options.RetryBackoffMin, options.RetryBackoffMax);
+        _time = time;
+        _backoff = new Backoff(options.RetryBackoffMin, options.RetryBackoffMax, jitter);
         var keys = new AlertKeys(options.Prefix);
         _stream = keys.Stream;
         _done = keys.HookDone(options.Group);

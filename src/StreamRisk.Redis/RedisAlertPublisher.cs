@@ -82,15 +82,19 @@ public sealed class RedisAlertPublisher : IAsyncDisposable
     private long _undelivered;
     private int _disposed;
 
-    public RedisAlertPublisher(IConnectionMultiplexer redis, RedisPublisherOptions? options = null, TimeProvider? time = null)
+    /// <param name="time">Clock of the retry waits and the drain timeout.</param>
+    /// <param name="jitter">Spreads the retry waits; drawn from by the write loop only.</param>
+    public RedisAlertPublisher(IConnectionMultiplexer redis, TimeProvider time, Random jitter, RedisPublisherOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(redis);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(jitter);
         _options = options ?? new RedisPublisherOptions();
         _options.Validate();
         _db = redis.GetDatabase();
         _keys = new AlertKeys(_options.Prefix);
-        _time = time ?? TimeProvider.System;
-        _backoff = new Backoff(_options.RetryBackoffMin, _options.RetryBackoffMax);
+        _time = time;
+        _backoff = new Backoff(_options.RetryBackoffMin, _options.RetryBackoffMax, jitter);
         _buffer = new PublishBuffer(_options.BufferCapacity, _options.Overflow, OnDropped);
         _loop = Task.Run(WriteLoopAsync);
     }

@@ -24,7 +24,7 @@ internal static class ProjectionBench
     private const double InstrumentTick = 0.1;
 
     private const double BucketWidth = InstrumentTick / LadderQuanta.BucketsPerTick;
-    private static readonly double[] Shocks = [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2];
+    private static readonly double[] Shocks = [.. CascadeShocks.DefaultGrid];
 
     public static ProjectionFigures Run(int positions, TimeSpan budget, Action<string> progress)
     {

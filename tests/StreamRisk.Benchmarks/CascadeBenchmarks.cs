@@ -15,7 +15,7 @@ namespace StreamRisk.Benchmarks;
 public class CascadeBenchmarks
 {
     private const double Mark = CascadeScenario.Mark;
-    private static readonly double[] Shocks = [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2];
+    private static readonly double[] Shocks = [.. CascadeShocks.DefaultGrid];
 
     private readonly CascadeRound[] _rounds = new CascadeRound[1024];
     private LiquidationLadder _longs = null!;

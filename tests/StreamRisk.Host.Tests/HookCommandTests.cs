@@ -118,7 +118,7 @@ public sealed class HookCommandTests
 
     private static async Task PublishAsync(IConnectionMultiplexer redis, params AlertTransition[] transitions)
     {
-        await using var publisher = new RedisAlertPublisher(redis);
+        await using var publisher = new RedisAlertPublisher(redis, TimeProvider.System, new Random(1));
         foreach (var transition in transitions)
         {
             await publisher.PublishAsync(transition);

@@ -82,7 +82,7 @@ public sealed class CaptureReplayTests : IDisposable
         var accounts = new AccountTable();
         using var encoder = new WireEncoder(symbols, accounts);
         var buffer = new ArrayBufferWriter<byte>();
-        using var writer = CaptureWriter.Create(path);
+        using var writer = CaptureWriter.Create(path, null, TimeProvider.System);
         var tick = TickSize.FromDecimal(0.01m);
         var x = symbols.Upsert(new Symbol("XUSDT"), tick);
         var key = Encoding.UTF8.GetBytes("XUSDT");

@@ -141,7 +141,7 @@ public sealed partial class HostileInputTests : IDisposable
             inserts.Add((at, record));
         }
 
-        using var writer = CaptureWriter.Create(hostile, new CaptureWriterOptions { ReorderWindow = TimeSpan.Zero, MaxRecordsPerMember = 65_536, MaxMemberAge = TimeSpan.MaxValue });
+        using var writer = CaptureWriter.Create(hostile, new CaptureWriterOptions { ReorderWindow = TimeSpan.Zero, MaxRecordsPerMember = 65_536, MaxMemberAge = TimeSpan.MaxValue }, TimeProvider.System);
         var byPosition = inserts.ToLookup(x => x.After, x => x.Record);
         for (var i = 0; i <= records.Count; i++)
         {

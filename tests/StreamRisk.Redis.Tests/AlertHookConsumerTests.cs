@@ -19,7 +19,7 @@ public sealed class AlertHookConsumerTests
         var sent = await PublishAsync(redis, Enumerable.Range(0, 40).Select(i => Alerts.Transition(i)));
         var acted = new Acted();
 
-        await using (var hook = new AlertHookConsumer(redis, Options("hook-1"), acted.Record))
+        await using (var hook = Alerts.Hook(redis, Options("hook-1"), acted.Record))
         {
             hook.Start();
             Assert.True(await Eventually.TrueAsync(() => acted.Count == 40, Alerts.Deadline));
@@ -53,7 +53,7 @@ public sealed class AlertHookConsumerTests
             Symbols = new HashSet<string> { "BTCUSDT", "SOLUSDT" },
         };
 
-        await using (var hook = new AlertHookConsumer(redis, options, acted.Record))
+        await using (var hook = Alerts.Hook(redis, options, acted.Record))
         {
             hook.Start();
             Assert.True(await Eventually.TrueAsync(() => hook.Acted + hook.Filtered == 6, Alerts.Deadline));
@@ -74,7 +74,7 @@ public sealed class AlertHookConsumerTests
         var pendingSeen = new List<long>();
         var calls = 0;
 
-        await using (var hook = new AlertHookConsumer(redis, Options("hook-1") with { MaxAttempts = 5 }, async (transition, cancel) =>
+        await using (var hook = Alerts.Hook(redis, Options("hook-1") with { MaxAttempts = 5 }, async (transition, cancel) =>
         {
             pendingSeen.Add((await db.StreamPendingAsync(Stream, Group)).PendingMessageCount);
             if (++calls <= 2)
@@ -114,7 +114,7 @@ public sealed class AlertHookConsumerTests
             Log = log.Sink,
         };
 
-        await using (var hook = new AlertHookConsumer(redis, options, (transition, cancel) =>
+        await using (var hook = Alerts.Hook(redis, options, (transition, cancel) =>
         {
             if (transition.TransitionId == sent[0].TransitionId && !Volatile.Read(ref endpointUp))
             {
@@ -152,7 +152,7 @@ public sealed class AlertHookConsumerTests
         var options = Options("hook-a") with { ReclaimIdleTime = TimeSpan.FromMilliseconds(300), ReclaimInterval = TimeSpan.FromMilliseconds(100) };
 
         // Consumer A acts on ten, then hangs in the eleventh action until it is disposed (a crash mid-action).
-        var first = new AlertHookConsumer(redis, options, async (transition, cancel) =>
+        var first = Alerts.Hook(redis, options, async (transition, cancel) =>
         {
             if (acted.Count == 10)
             {
@@ -169,7 +169,7 @@ public sealed class AlertHookConsumerTests
         Assert.Equal(20, (await redis.GetDatabase().StreamPendingAsync(Stream, Group)).PendingMessageCount);
 
         // Consumer B, same group, another name: takes over A's pending entries once they are idle long enough.
-        await using (var second = new AlertHookConsumer(redis, options with { Consumer = "hook-b" }, acted.Record))
+        await using (var second = Alerts.Hook(redis, options with { Consumer = "hook-b" }, acted.Record))
         {
             second.Start();
             Assert.True(await Eventually.TrueAsync(() => acted.Count >= 30, Alerts.Deadline));
@@ -197,7 +197,7 @@ public sealed class AlertHookConsumerTests
 
         var acted = new Acted();
         var options = Options("hook-live") with { ReclaimIdleTime = TimeSpan.FromMilliseconds(200), ReclaimInterval = TimeSpan.FromMilliseconds(100) };
-        await using (var hook = new AlertHookConsumer(redis, options, acted.Record))
+        await using (var hook = Alerts.Hook(redis, options, acted.Record))
         {
             hook.Start();
             Assert.True(await Eventually.TrueAsync(() => hook.Acted + hook.Duplicates == 5, Alerts.Deadline));
@@ -229,7 +229,7 @@ public sealed class AlertHookConsumerTests
         }
 
         var acted = new Acted();
-        await using (var hook = new AlertHookConsumer(redis, Options("hook-1"), acted.Record))
+        await using (var hook = Alerts.Hook(redis, Options("hook-1"), acted.Record))
         {
             hook.Start();
             Assert.True(await Eventually.TrueAsync(() => hook.Duplicates == 1, Alerts.Deadline));
@@ -250,7 +250,7 @@ public sealed class AlertHookConsumerTests
 
         // Reclaim is an hour away: only the own-pending read at start can pick the entries up.
         var options = Options("hook-1") with { ReclaimIdleTime = TimeSpan.FromHours(1) };
-        var first = new AlertHookConsumer(redis, options, async (transition, cancel) =>
+        var first = Alerts.Hook(redis, options, async (transition, cancel) =>
         {
             if (acted.Count == 2)
             {
@@ -264,7 +264,7 @@ public sealed class AlertHookConsumerTests
         Assert.True(await thirdStarted.WaitAsync(Alerts.Deadline));
         await first.DisposeAsync();
 
-        await using (var again = new AlertHookConsumer(redis, options, acted.Record))
+        await using (var again = Alerts.Hook(redis, options, acted.Record))
         {
             again.Start();
             Assert.True(await Eventually.TrueAsync(() => acted.Count == 6, Alerts.Deadline));
@@ -282,7 +282,7 @@ public sealed class AlertHookConsumerTests
         await PublishAsync(redis, Enumerable.Range(0, 3).Select(i => Alerts.Transition(i)));
         var acted = new Acted();
 
-        await using (var hook = new AlertHookConsumer(redis, Options("hook-1") with { StartFrom = HookStart.NewOnly }, acted.Record))
+        await using (var hook = Alerts.Hook(redis, Options("hook-1") with { StartFrom = HookStart.NewOnly }, acted.Record))
         {
             hook.Start();
             Assert.True(await Alerts.EventuallyAsync(async () => (await db.StreamGroupInfoAsync(Stream)).Length == 1, Alerts.Deadline));
@@ -302,7 +302,7 @@ public sealed class AlertHookConsumerTests
         LocalRedisServer? restarted = null;
         try
         {
-            await using var hook = new AlertHookConsumer(redis, Options("hook-1") with { Log = log.Sink }, acted.Record);
+            await using var hook = Alerts.Hook(redis, Options("hook-1") with { Log = log.Sink }, acted.Record);
             hook.Start();
             var before = await PublishAsync(redis, Enumerable.Range(0, 3).Select(i => Alerts.Transition(i)));
             Assert.True(await Eventually.TrueAsync(() => acted.Count == 3, Alerts.Deadline));
@@ -336,7 +336,7 @@ public sealed class AlertHookConsumerTests
     private static async Task<AlertTransition[]> PublishAsync(ConnectionMultiplexer redis, IEnumerable<AlertTransition> transitions)
     {
         var sent = transitions.ToArray();
-        await using var publisher = new RedisAlertPublisher(redis);
+        await using var publisher = Alerts.Publisher(redis);
         foreach (var transition in sent)
         {
             await publisher.PublishAsync(transition);

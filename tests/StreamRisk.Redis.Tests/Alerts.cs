@@ -10,6 +10,14 @@ internal static class Alerts
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
+    /// <summary>A hook on the system clock with seeded jitter.</summary>
+    public static AlertHookConsumer Hook(IConnectionMultiplexer redis, AlertHookOptions options, Func<AlertTransition, CancellationToken, Task> action) =>
+        new(redis, options, action, TimeProvider.System, new Random(1));
+
+    /// <summary>A publisher on the system clock with seeded jitter.</summary>
+    public static RedisAlertPublisher Publisher(IConnectionMultiplexer redis, RedisPublisherOptions? options = null) =>
+        new(redis, TimeProvider.System, new Random(1), options);
+
     public static AlertTransition Transition(
         int n,
         AlertSeverity severity = AlertSeverity.Warning,

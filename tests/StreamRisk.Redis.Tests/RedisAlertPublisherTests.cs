@@ -26,7 +26,7 @@ public sealed class RedisAlertPublisherTests
         AlertSeverity[] severities = [AlertSeverity.Info, AlertSeverity.Warning, AlertSeverity.Critical];
         var sent = Enumerable.Range(0, 30).Select(i => Alerts.Transition(i, severities[i % 3], i % 2 == 0 ? "BTCUSDT" : "ETHUSDT")).ToArray();
 
-        await using (var publisher = new RedisAlertPublisher(redis))
+        await using (var publisher = Alerts.Publisher(redis))
         {
             foreach (var transition in sent)
             {
@@ -69,7 +69,7 @@ public sealed class RedisAlertPublisherTests
         var second = first with { EventTime = 2000, Mark = 58_900.5, CriticalShockDown = null, CriticalShockUp = 0.07, OpenAlertIds = [] };
         var stale = first with { EventTime = 1500, Mark = 1 };
 
-        await using (var publisher = new RedisAlertPublisher(redis, new RedisPublisherOptions { Prefix = "desk1" }))
+        await using (var publisher = Alerts.Publisher(redis, new RedisPublisherOptions { Prefix = "desk1" }))
         {
             await publisher.PublishPictureAsync(first);
             await publisher.FlushAsync().WaitAsync(Alerts.Deadline);
@@ -107,7 +107,7 @@ public sealed class RedisAlertPublisherTests
         LocalRedisServer? restarted = null;
         try
         {
-            await using (var publisher = new RedisAlertPublisher(redis, new RedisPublisherOptions { Log = log.Sink, RetryBackoffMax = TimeSpan.FromMilliseconds(500) }))
+            await using (var publisher = Alerts.Publisher(redis, new RedisPublisherOptions { Log = log.Sink, RetryBackoffMax = TimeSpan.FromMilliseconds(500) }))
             {
                 for (var i = 0; i < 50; i++)
                 {
@@ -146,7 +146,7 @@ public sealed class RedisAlertPublisherTests
         var sent = Enumerable.Range(0, 20).Select(i => Alerts.Transition(i)).ToArray();
         await using (var redis = await Alerts.ConnectAsync(server))
         {
-            await using var publisher = new RedisAlertPublisher(redis);
+            await using var publisher = Alerts.Publisher(redis);
             foreach (var transition in sent)
             {
                 await publisher.PublishAsync(transition);
@@ -160,7 +160,7 @@ public sealed class RedisAlertPublisherTests
         await using var again = await Alerts.ConnectAsync(server);
         var received = 0;
         (await again.GetSubscriber().SubscribeAsync(RedisChannel.Pattern("streamrisk:alerts:*"))).OnMessage(_ => Interlocked.Increment(ref received));
-        await using (var publisher = new RedisAlertPublisher(again))
+        await using (var publisher = Alerts.Publisher(again))
         {
             foreach (var transition in sent.Append(Alerts.Transition(20)))
             {
@@ -187,7 +187,7 @@ public sealed class RedisAlertPublisherTests
         LocalRedisServer? restarted = null;
         try
         {
-            await using var publisher = new RedisAlertPublisher(redis, new RedisPublisherOptions
+            await using var publisher = Alerts.Publisher(redis, new RedisPublisherOptions
             {
                 BufferCapacity = 8,
                 Overflow = BufferOverflow.DropOldestNonCritical,
@@ -242,7 +242,7 @@ public sealed class RedisAlertPublisherTests
         LocalRedisServer? restarted = null;
         try
         {
-            await using var publisher = new RedisAlertPublisher(redis, new RedisPublisherOptions
+            await using var publisher = Alerts.Publisher(redis, new RedisPublisherOptions
             {
                 BufferCapacity = 3,
                 Overflow = BufferOverflow.DropOldestNonCritical,
@@ -279,7 +279,7 @@ public sealed class RedisAlertPublisherTests
         LocalRedisServer? restarted = null;
         try
         {
-            await using var publisher = new RedisAlertPublisher(redis, new RedisPublisherOptions
+            await using var publisher = Alerts.Publisher(redis, new RedisPublisherOptions
             {
                 BufferCapacity = 4,
                 Overflow = BufferOverflow.Wait,
@@ -319,7 +319,7 @@ public sealed class RedisAlertPublisherTests
         LocalRedisServer? restarted = null;
         try
         {
-            await using var publisher = new RedisAlertPublisher(redis, new RedisPublisherOptions { BufferCapacity = 1, RetryBackoffMax = TimeSpan.FromMilliseconds(200) });
+            await using var publisher = Alerts.Publisher(redis, new RedisPublisherOptions { BufferCapacity = 1, RetryBackoffMax = TimeSpan.FromMilliseconds(200) });
             await publisher.PublishAsync(Alerts.Transition(0));
             using var cancel = new CancellationTokenSource();
             var blocked = publisher.PublishAsync(Alerts.Transition(1), cancel.Token).AsTask();
@@ -348,7 +348,7 @@ public sealed class RedisAlertPublisherTests
         LocalRedisServer? restarted = null;
         try
         {
-            await using var publisher = new RedisAlertPublisher(redis, new RedisPublisherOptions { BufferCapacity = 10, RetryBackoffMax = TimeSpan.FromMilliseconds(200) });
+            await using var publisher = Alerts.Publisher(redis, new RedisPublisherOptions { BufferCapacity = 10, RetryBackoffMax = TimeSpan.FromMilliseconds(200) });
             await publisher.PublishPictureAsync(Picture(1) with { Symbol = "ETHUSDT" });
             Assert.True(await Eventually.TrueAsync(() => publisher.Retried > 0, Alerts.Deadline));
 
@@ -377,7 +377,7 @@ public sealed class RedisAlertPublisherTests
         await using var redis = await Alerts.ConnectAsync(server);
         server.Kill();
         var log = new Alerts.LogLines();
-        var publisher = new RedisAlertPublisher(redis, new RedisPublisherOptions { DrainTimeout = TimeSpan.FromMilliseconds(300), Log = log.Sink });
+        var publisher = Alerts.Publisher(redis, new RedisPublisherOptions { DrainTimeout = TimeSpan.FromMilliseconds(300), Log = log.Sink });
         await publisher.PublishAsync(Alerts.Transition(0));
         await publisher.PublishAsync(Alerts.Transition(1));
 

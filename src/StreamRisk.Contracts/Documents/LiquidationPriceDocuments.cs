@@ -47,33 +47,6 @@ public sealed record LiquidationPriceRequest(MarginProfile Profile, InstrumentCa
 
         return catalog;
     }
-
-    /// <summary>Computes the margin figures of the account.</summary>
-    public LiquidationPriceResult Compute()
-    {
-        var terms = new PositionTerms[Account.Positions.Count];
-        for (var i = 0; i < terms.Length; i++)
-        {
-            var p = Account.Positions[i];
-            terms[i] = new PositionTerms(Catalog[p.InstrumentIndex], p.Size, p.Entry, p.IsolatedMargin, p.Mark);
-        }
-
-        var results = new PositionMargin[terms.Length];
-        var account = MarginCalculator.Compute(Profile, Account.Balance, terms, results);
-        var positions = new List<PositionLiquidationResult>(terms.Length);
-        for (var i = 0; i < terms.Length; i++)
-        {
-            var r = results[i];
-            positions.Add(new PositionLiquidationResult(
-                Account.Positions[i].Symbol.Value, terms[i].Size, r.Notional, r.UnrealizedPnl, r.MaintenanceMargin,
-                Finite(r.LiquidationPrice), Finite(r.BankruptcyPrice), Finite(r.DistanceToLiquidation)));
-        }
-
-        return new LiquidationPriceResult(Account.Id.Value, Profile.Name, account.Equity, account.MaintenanceMargin,
-            Finite(account.MarginRatio), account.Liquidatable, positions);
-    }
-
-    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 }
 
 /// <summary>Output of <c>liqprice</c>. A null price means no finite price exists; a null ratio means equity ≤ 0.</summary>

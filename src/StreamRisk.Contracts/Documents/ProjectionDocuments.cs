@@ -1,8 +1,6 @@
 using System.Text.Json;
-using StreamRisk.Domain;
 using StreamRisk.Domain.Cascades;
 using StreamRisk.Domain.Instruments;
-using StreamRisk.Domain.Ladders;
 using StreamRisk.Domain.Margin;
 
 namespace StreamRisk.Contracts.Documents;
@@ -42,7 +40,8 @@ public sealed class ProjectionRequest
     public IReadOnlyList<double> Shocks { get; }
     public IReadOnlyList<CascadeDirection> Directions { get; }
     public AdlRanking AdlRanking { get; }
-    private InstrumentCatalog Catalog { get; }
+    /// <summary>The one instrument, at index 0.</summary>
+    public InstrumentCatalog Catalog { get; }
 
     /// <summary>Parses and validates the whole document; a <see cref="DocumentException"/> names the first bad field.</summary>
     public static ProjectionRequest Parse(ReadOnlySpan<byte> utf8)
@@ -104,62 +103,6 @@ public sealed class ProjectionRequest
     public static AdlRanking DefaultRanking(MarginProfile profile) =>
         profile == MarginProfile.Hyperliquid ? AdlRanking.Hyperliquid : AdlRanking.PnlTimesLeverage;
 
-    /// <summary>Runs every requested projection, both critical shocks and the systemic-account ranking.</summary>
-    public ProjectionResult Compute(int systemicTop = 5)
-    {
-        var book = new MarginBook(Profile, Catalog);
-        var ladders = LiquidationLadders.Follow(book);
-        const int symbol = 0;
-        book.ApplyMark(symbol, Mark);
-        var legs = new List<(int, double, double, double)>();
-        foreach (var account in Accounts)
-        {
-            legs.Clear();
-            foreach (var p in account.Positions)
-            {
-                legs.Add((p.InstrumentIndex, p.Size, p.Entry, p.IsolatedMargin));
-            }
-
-            book.ApplyAccount(account.Id, account.Balance, legs.ToArray());
-        }
-
-        var bids = new SideDepth();
-        bids.Load(Bids.ToArray());
-        var asks = new SideDepth();
-        asks.Load(Asks.ToArray());
-        var (longsQueue, shortsQueue) = AdlQueue.BuildBoth(book, symbol, AdlRanking);
-
-        var rounds = new CascadeRound[4096];
-        var projections = new List<ShockProjectionResult>();
-        foreach (var direction in Directions)
-        {
-            var down = direction == CascadeDirection.Down;
-            foreach (var shock in Shocks)
-            {
-                var p = CascadeProjector.Project(Mark, direction, shock, ladders.Side(symbol, down), down ? bids : asks, InsuranceFund,
-                    down ? shortsQueue : longsQueue, rounds);
-                var roundResults = new List<RoundResult>(Math.Min(p.RoundCount, rounds.Length));
-                for (var r = 0; r < Math.Min(p.RoundCount, rounds.Length); r++)
-                {
-                    var round = rounds[r];
-                    roundResults.Add(new RoundResult(round.TriggerPrice, round.Size, round.Notional, round.Accounts, Finite(round.Vwap), Finite(round.LastPrice), round.Filled));
-                }
-
-                projections.Add(new ShockProjectionResult(shock, down ? "down" : "up", p.TargetPrice, p.FinalPrice, p.Amplification, roundResults,
-                    p.LiquidatedSize, p.LiquidatedNotional, p.LiquidatedAccounts, p.InsuranceFundAfter, p.AdlNotional, p.AdlAccounts, p.BookExhausted, p.Unfilled));
-            }
-        }
-
-        var critical = new CriticalShockResult(
-            CascadeProjector.CriticalShock(Mark, CascadeDirection.Down, ladders.Side(symbol, true), bids),
-            CascadeProjector.CriticalShock(Mark, CascadeDirection.Up, ladders.Side(symbol, false), asks));
-        var systemic = SystemicAccounts.Rank(book, ladders, symbol, bids, asks, systemicTop)
-            .Select(s => new SystemicAccountResult(s.Account.Value, s.Size, s.Notional, s.ImpactPrice, s.FinalPrice, s.AdditionalSize,
-                s.AdditionalNotional, s.AdditionalAccounts, s.BookExhausted))
-            .ToList();
-        return new ProjectionResult(Instrument.Symbol.Value, Mark, projections, critical, systemic);
-    }
-
     private static (double, double)[] ReadLevels(JsonElement book, string side)
     {
         var path = JsonFields.Join("book", side);
@@ -218,8 +161,7 @@ public sealed class ProjectionRequest
     {
         if (!root.TryGetProperty("shocks", out var element) || element.ValueKind == JsonValueKind.Null)
         {
-            // The default grid: 9 shocks a side, 0.5% to 20%.
-            return [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2];
+            return [.. CascadeShocks.DefaultGrid];
         }
 
         if (element.ValueKind != JsonValueKind.Array)
@@ -253,7 +195,6 @@ public sealed class ProjectionRequest
         return shocks;
     }
 
-    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 }
 
 /// <summary>Output of <c>streamrisk project</c>.</summary>

@@ -6,6 +6,7 @@ using StreamRisk.Engine;
 using StreamRisk.Host.Dashboard;
 using StreamRisk.Kafka.Ingest;
 using StreamRisk.Redis;
+using AlertMapping = StreamRisk.Contracts.Alerts.AlertMapping;
 
 namespace StreamRisk.Host.Monitoring;
 
@@ -105,7 +106,7 @@ public sealed class MonitorRunner
             var redisOptions = ConfigurationOptions.Parse(_settings.Redis.Configuration);
             redisOptions.AbortOnConnectFail = false; // start buffering at once; the publisher delivers on connect
             redis = await ConnectionMultiplexer.ConnectAsync(redisOptions).ConfigureAwait(false);
-            publisher = new RedisAlertPublisher(redis, new RedisPublisherOptions { Prefix = _settings.Redis.Prefix, BufferCapacity = _settings.Redis.BufferCapacity }, _time);
+            publisher = new RedisAlertPublisher(redis, _time, Random.Shared, new RedisPublisherOptions { Prefix = _settings.Redis.Prefix, BufferCapacity = _settings.Redis.BufferCapacity });
             var observed = publisher;
             telemetry.ObserveRedis(() => observed.BufferDepth, () => observed.Retried);
         }
@@ -130,7 +131,7 @@ public sealed class MonitorRunner
                 _transitions++;
                 if (transition.State == AlertState.Raised)
                 {
-                    var rule = transition.Rule.ToString();
+                    var rule = AlertMapping.RuleName(transition.Rule);
                     _alertsByRule[rule] = _alertsByRule.GetValueOrDefault(rule) + 1;
                 }
 
@@ -151,7 +152,7 @@ public sealed class MonitorRunner
                     // and Kafka consumption pauses; nothing is dropped.
                     // A span per published transition (a boundary, not per event); its id travels in the alert JSON.
                     using var activity = telemetry.Activities.StartActivity("alert publish", ActivityKind.Producer);
-                    activity?.SetTag("streamrisk.rule", transition.Rule.ToString());
+                    activity?.SetTag("streamrisk.rule", wire.Rule);
                     activity?.SetTag("streamrisk.symbol", transition.Symbol);
                     Wait(publisher.PublishAsync(wire with { TraceParent = activity?.Id }));
                 }

@@ -68,6 +68,11 @@ public sealed class MonitorSettings
             throw new UsageException("StreamRisk:Engine:MarkAtOnceIntervalMs and CrossRevaluationMs must be between 0 and 3600000");
         }
 
+        if (Engine.AdlRankingMs is < 0 or > 3_600_000)
+        {
+            throw new UsageException("StreamRisk:Engine:AdlRankingMs must be between 0 and 3600000");
+        }
+
         if (!(Engine.CrossRevaluationMove >= 0 && Engine.CrossRevaluationMove < 1))
         {
             throw new UsageException("StreamRisk:Engine:CrossRevaluationMove must be in [0, 1)");
@@ -132,6 +137,7 @@ public sealed class MonitorSettings
             MarkAtOnceInterval = TimeSpan.FromMilliseconds(Engine.MarkAtOnceIntervalMs),
             CrossRevaluationInterval = TimeSpan.FromMilliseconds(Engine.CrossRevaluationMs),
             CrossRevaluationMove = Engine.CrossRevaluationMove,
+            AdlRankingInterval = TimeSpan.FromMilliseconds(Engine.AdlRankingMs),
             DefaultInsuranceFund = Engine.InsuranceFund,
             InsuranceFunds = Engine.InsuranceFunds,
             DefaultThresholds = Alerts.Default,
@@ -182,6 +188,7 @@ public sealed class EngineSettings
     public int MarkAtOnceIntervalMs { get; set; }
     public int CrossRevaluationMs { get; set; } = 1_000;
     public double CrossRevaluationMove { get; set; } = 0.001;
+    public int AdlRankingMs { get; set; } = 1_000;
     public double InsuranceFund { get; set; } = 1_000_000;
     public Dictionary<string, double> InsuranceFunds { get; set; } = [];
     public int MaxInstruments { get; set; } = EngineOptions.DefaultMaxInstruments;

@@ -52,7 +52,7 @@ public sealed class ReplayOutputs : IDisposable
         Alerts++;
         if (transition.State == Domain.Alerts.AlertState.Raised)
         {
-            var rule = transition.Rule.ToString();
+            var rule = AlertMapping.RuleName(transition.Rule);
             RaisedByRule[rule] = RaisedByRule.GetValueOrDefault(rule) + 1;
         }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using StreamRisk.Domain.Alerts;
 using StreamRisk.Kafka.Ingest;
+using Wire = StreamRisk.Contracts.Alerts;
 
 namespace StreamRisk.Host.Telemetry;
 
@@ -68,9 +69,9 @@ public sealed class StreamRiskTelemetry : IDisposable
     {
         ArgumentNullException.ThrowIfNull(transition);
         _alerts.Add(1,
-            new KeyValuePair<string, object?>("rule", transition.Rule.ToString()),
-            new KeyValuePair<string, object?>("severity", transition.Severity.ToString().ToLowerInvariant()),
-            new KeyValuePair<string, object?>("state", transition.State.ToString().ToLowerInvariant()));
+            new KeyValuePair<string, object?>("rule", Wire.AlertMapping.RuleName(transition.Rule)),
+            new KeyValuePair<string, object?>("severity", Wire.AlertNames.Of(Wire.AlertMapping.ToWire(transition.Severity))),
+            new KeyValuePair<string, object?>("state", Wire.AlertNames.Of(Wire.AlertMapping.ToWire(transition.State))));
         if (tickToAlertMs >= 0)
         {
             _tickToAlert.Record(tickToAlertMs);

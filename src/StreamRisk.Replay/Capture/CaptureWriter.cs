@@ -41,13 +41,16 @@ public sealed class CaptureWriter : IDisposable
     private bool _disposed;
 
     /// <summary>Writes to <paramref name="output"/> (owned: disposed with the writer), from its current position.</summary>
-    public CaptureWriter(Stream output, CaptureWriterOptions? options = null, TimeProvider? time = null)
+    /// <param name="options">Null for the defaults.</param>
+    /// <param name="time">Clock of the members' age (arrival time, not event time).</param>
+    public CaptureWriter(Stream output, CaptureWriterOptions? options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(time);
         _options = options ?? new CaptureWriterOptions();
         _options.Validate();
         _output = output;
-        _time = time ?? TimeProvider.System;
+        _time = time;
         _windowMs = (long)_options.ReorderWindow.TotalMilliseconds;
         _json = new Utf8JsonWriter(_line);
     }
@@ -70,7 +73,7 @@ public sealed class CaptureWriter : IDisposable
     /// A new capture file. It must not exist (a capture is one ordered recording; appending another session would
     /// break the order). Other processes may open it for reading meanwhile.
     /// </summary>
-    public static CaptureWriter Create(string path, CaptureWriterOptions? options = null, TimeProvider? time = null)
+    public static CaptureWriter Create(string path, CaptureWriterOptions? options, TimeProvider time)
     {
         var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16);
         try

@@ -148,7 +148,7 @@ public sealed class CaptureFileSourceTests : IDisposable
     {
         var path = Path.Combine(_directory, name);
         var random = new Random(seed);
-        using var writer = CaptureWriter.Create(path, new CaptureWriterOptions { ReorderWindow = TimeSpan.Zero });
+        using var writer = CaptureWriter.Create(path, new CaptureWriterOptions { ReorderWindow = TimeSpan.Zero }, TimeProvider.System);
         writer.Append(CaptureTopics.Instruments, Encoding.UTF8.GetBytes("S" + seed), start,
             Encoding.UTF8.GetBytes($$"""{"v":1,"symbol":"S{{seed}}","tiers":[{"floor":0,"mmr":0.004}]}"""));
         for (var i = 1; i <= 40_000; i++)

@@ -29,7 +29,7 @@ public sealed class CaptureFormatTests : IDisposable
             (CaptureTopics.Marks, U("X"), 1008, U("\"a string value\"")),
         };
 
-        using (var writer = CaptureWriter.Create(path, InArrivalOrder))
+        using (var writer = CaptureWriter.Create(path, InArrivalOrder, TimeProvider.System))
         {
             foreach (var (topic, key, eventTime, payload) in records)
             {
@@ -56,7 +56,7 @@ public sealed class CaptureFormatTests : IDisposable
     public void Append_JsonPayload_EmbeddedVerbatimAndOtherBytesAsBase64()
     {
         var path = Path.Combine(_directory, "lines.gz");
-        using (var writer = CaptureWriter.Create(path, InArrivalOrder))
+        using (var writer = CaptureWriter.Create(path, InArrivalOrder, TimeProvider.System))
         {
             writer.Append(CaptureTopics.Marks, U("BTCUSDT"), 1723161255123, U("""{"v":1,"symbol":"BTCUSDT","eventTime":1723161255123,"price":61795.42}"""));
             writer.Append(CaptureTopics.Marks, U("BTCUSDT"), 1723161255124, U("oops"));
@@ -73,7 +73,7 @@ public sealed class CaptureFormatTests : IDisposable
     public void Flush_EveryMember_StandardGzipReadsTheConcatenatedMembers()
     {
         var path = Path.Combine(_directory, "members.gz");
-        using (var writer = CaptureWriter.Create(path, InArrivalOrder with { MaxRecordsPerMember = 7 }))
+        using (var writer = CaptureWriter.Create(path, InArrivalOrder with { MaxRecordsPerMember = 7 }, TimeProvider.System))
         {
             for (var i = 0; i < 100; i++)
             {
@@ -94,7 +94,7 @@ public sealed class CaptureFormatTests : IDisposable
     public void Read_WhileWriterStillOpen_SeesEveryFlushedRecordAndNoHalfMember()
     {
         var path = Path.Combine(_directory, "live.gz");
-        using var writer = CaptureWriter.Create(path, InArrivalOrder with { MaxRecordsPerMember = 1_000_000 });
+        using var writer = CaptureWriter.Create(path, InArrivalOrder with { MaxRecordsPerMember = 1_000_000 }, TimeProvider.System);
         for (var i = 0; i < 50; i++)
         {
             writer.Append(CaptureTopics.Marks, U("X"), i, U($"{{\"eventTime\":{i}}}"));
@@ -120,7 +120,7 @@ public sealed class CaptureFormatTests : IDisposable
     public void Read_FileCutInsideItsLastMember_ReportsTruncationAtTheNextLineAndReadsTheRest()
     {
         var path = Path.Combine(_directory, "cut.gz");
-        using (var writer = CaptureWriter.Create(path, InArrivalOrder with { MaxRecordsPerMember = 10 }))
+        using (var writer = CaptureWriter.Create(path, InArrivalOrder with { MaxRecordsPerMember = 10 }, TimeProvider.System))
         {
             for (var i = 0; i < 25; i++)
             {
@@ -148,7 +148,7 @@ public sealed class CaptureFormatTests : IDisposable
     public void Read_CorruptMember_ReportedAndReadingStops()
     {
         var path = Path.Combine(_directory, "corrupt.gz");
-        using (var writer = CaptureWriter.Create(path, InArrivalOrder with { MaxRecordsPerMember = 10 }))
+        using (var writer = CaptureWriter.Create(path, InArrivalOrder with { MaxRecordsPerMember = 10 }, TimeProvider.System))
         {
             for (var i = 0; i < 20; i++)
             {
@@ -225,7 +225,7 @@ public sealed class CaptureFormatTests : IDisposable
     {
         var path = Path.Combine(_directory, "window.gz");
         long[] arrivals = [1000, 1500, 900, 2000, 1200, 3000, 2500, 3000, 5000, 2900];
-        using (var writer = CaptureWriter.Create(path, new CaptureWriterOptions { ReorderWindow = TimeSpan.FromSeconds(1) }))
+        using (var writer = CaptureWriter.Create(path, new CaptureWriterOptions { ReorderWindow = TimeSpan.FromSeconds(1) }, TimeProvider.System))
         {
             for (var i = 0; i < arrivals.Length; i++)
             {
@@ -251,7 +251,7 @@ public sealed class CaptureFormatTests : IDisposable
     [Fact]
     public void Append_UnknownTopicKind_Refused()
     {
-        using var writer = new CaptureWriter(new MemoryStream());
+        using var writer = new CaptureWriter(new MemoryStream(), null, TimeProvider.System);
 
         Assert.Throws<ArgumentException>(() => writer.Append("streamrisk.marks", U("X"), 1, U("{}")));
     }
