@@ -89,7 +89,7 @@ internal static class ReplayCommand
                 rejected = replay.Rejected;
                 foreach (var (reason, count) in replay.RejectedByReason)
                 {
-                    progressOutput.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay: {count:N0} records rejected: {reason}"));
+                    progressOutput.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay: {count:N0} records rejected: {ConsoleText.Visible(reason)}"));
                 }
             }
 
@@ -174,7 +174,7 @@ internal static class ReplayCommand
                 // Bad records: each reported with its line number (the first 20), then only counted.
                 if (shown++ < 20)
                 {
-                    progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay: line {problem.LineNumber}: {problem.Reason} (skipped)"));
+                    progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay: line {problem.LineNumber}: {ConsoleText.Visible(problem.Reason)} (skipped)"));
                 }
             }));
         }
