@@ -160,23 +160,25 @@ internal static class ReplayCommand
         {
             var import = binance.Import;
             return string.Create(CultureInfo.InvariantCulture,
-                $"{binance.DiffsApplied:N0} book updates, {binance.Marks:N0} marks, {binance.Accounts:N0} accounts (import: applied {import?.Applied}, gaps {import?.Gaps}, skipped {import?.Skipped})");
+                $"{binance.DiffsApplied:N0} book updates, {binance.Marks:N0} marks, {binance.Accounts:N0} accounts (import: applied {import?.Applied}, gaps {import?.Gaps}, skipped {import?.Skipped}), {binance.BadLines:N0} bad lines skipped");
         }
     }
 
     private static IReplaySource Source(string format, string[] paths, long? from, long? to, string positions, int accounts, TextWriter progress)
     {
+        var shown = 0;
+        void Problem(CaptureProblem problem)
+        {
+            // Bad lines: each reported with its file and line number (the first 20), then only counted.
+            if (shown++ < 20)
+            {
+                progress.WriteLine(Describe(problem, "replay"));
+            }
+        }
+
         if (format == CaptureFormat)
         {
-            var shown = 0;
-            return new CaptureSource(new CaptureFileSource(paths, to, problem =>
-            {
-                // Bad records: each reported with its line number (the first 20), then only counted.
-                if (shown++ < 20)
-                {
-                    progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay: line {problem.LineNumber}: {ConsoleText.Visible(problem.Reason)} (skipped)"));
-                }
-            }));
+            return new CaptureSource(new CaptureFileSource(paths, to, Problem));
         }
 
         if (!BinanceFormats.TryParse(format, out var market))
@@ -194,8 +196,14 @@ internal static class ReplayCommand
             PopulationSeed = SeedOf(positions),
             PositionsFile = file is null ? null : File.ReadAllBytes(file),
             Accounts = accounts,
+            OnProblem = Problem,
         }));
     }
+
+    /// <summary>One console line for a skipped line of a capture: where it is, and why (input text made inert).</summary>
+    internal static string Describe(CaptureProblem problem, string verb) =>
+        ConsoleText.Visible(string.Create(CultureInfo.InvariantCulture,
+            $"{verb}: {(problem.Source is { } source ? source + " " : string.Empty)}line {problem.LineNumber}: {problem.Reason} (skipped)"));
 
     /// <summary>Runs the source into <paramref name="sink"/>, showing progress: a Spectre.Console bar on a terminal, plain lines otherwise.</summary>
     private static void Play(IReplaySource source, Action<CaptureRecord> sink, Func<string> status, Stopwatch clock, TextWriter progress, CancellationToken cancel)
