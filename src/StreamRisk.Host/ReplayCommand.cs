@@ -7,36 +7,39 @@ using StreamRisk.Contracts;
 using StreamRisk.Contracts.Documents;
 using StreamRisk.Host.Replaying;
 using StreamRisk.Host.Reporting;
+using StreamRisk.Replay;
 using StreamRisk.Replay.Binance;
 using StreamRisk.Replay.Capture;
 
 namespace StreamRisk.Host;
 
 /// <summary>
-/// <c>streamrisk replay FILE... --format capture|binance-usdm|binance-coinm [--speed max|Nx] [--from T] [--to T]
-/// [--positions synthetic:seed=N|FILE] [--accounts N] [--out DIR] [--report DIR] [--to-kafka BOOTSTRAP]</c>: a recorded
-/// market day through the full monitor work on event time — in process, or produced to the live topics so a running
-/// monitor gets it; with <c>--report</c>, an HTML report with charts afterwards.
+/// <c>streamrisk replay FILE... [--format capture|binance-usdm|binance-coinm] [--config FILE] [--speed max|Nx]
+/// [--from T] [--to T] [--positions synthetic:seed=N|FILE] [--accounts N] [--out DIR] [--report DIR]
+/// [--to-kafka BOOTSTRAP]</c>: a recorded market day through the full monitor work on event time — in process, or
+/// produced to the live topics so a running monitor gets it; with <c>--report</c>, an HTML report with charts
+/// afterwards. Without <c>--format</c> the format is told from the first file's content.
 /// </summary>
 internal static class ReplayCommand
 {
     public static Command Create(TextWriter output, TextWriter progressOutput)
     {
         var files = new Argument<string[]>("FILE") { Description = "Capture files, in order (several files are one capture).", Arity = ArgumentArity.OneOrMore };
-        var format = new Option<string>("--format") { Description = "capture (a StreamRisk capture from `record`), binance-usdm or binance-coinm.", DefaultValueFactory = _ => "binance-usdm" };
-        format.AcceptOnlyFromAmong([CaptureFormat, .. BinanceFormats.Names]);
+        var format = new Option<string?>("--format") { Description = "capture (a StreamRisk capture from `record` or `simulate`), binance-usdm or binance-coinm. Default: told from the first file's content." };
+        format.AcceptOnlyFromAmong([.. ReplayFormats.Names]);
+        var config = new Option<string?>("--config") { Description = "JSON settings file as `run` reads it; the Engine and Alerts sections apply (profile, insurance funds, thresholds, cadences). Default: the built-in defaults. The settings used are written to settings.json beside the outputs." };
         var speed = new Option<double>("--speed") { Description = "max (default) or a multiple of real time such as 1x, 10x, 20x.", DefaultValueFactory = _ => 0, CustomParser = ParseSpeed };
         var from = new Option<long?>("--from") { Description = "Results start at this time (unix ms or ISO 8601 UTC); what comes before still sets up accounts, books and marks.", CustomParser = ParseTime };
         var to = new Option<long?>("--to") { Description = "Stop using events after this time (unix ms or ISO 8601 UTC).", CustomParser = ParseTime };
-        var positions = new Option<string>("--positions") { Description = "Position source for Binance captures: synthetic:seed=N (default synthetic:seed=1) or a JSON file of accounts (as in liqprice, without marks).", DefaultValueFactory = _ => "synthetic:seed=1" };
-        var accounts = new Option<int>("--accounts") { Description = "Synthetic accounts (100-1000000).", DefaultValueFactory = _ => 20_000, CustomParser = Cli.IntInRange(100, 1_000_000) };
+        var positions = new Option<string?>("--positions") { Description = "Position source for Binance captures: synthetic:seed=N (default synthetic:seed=1) or a JSON file of accounts (as in liqprice, without marks). A StreamRisk capture holds its own accounts." };
+        var accounts = new Option<int>("--accounts") { Description = "Synthetic accounts for Binance captures (100-1000000).", DefaultValueFactory = _ => 20_000, CustomParser = Cli.IntInRange(100, 1_000_000) };
         var outDir = new Option<string?>("--out") { Description = "Directory for alerts.ndjson and projections.ndjson." };
         var reportDir = new Option<string?>("--report") { Description = "After the replay, write report.html and its PNG charts to this directory (the ndjson files go there too unless --out is given)." };
         var toKafka = new Option<string?>("--to-kafka") { Description = "Produce the replay to the topics of this Kafka (HOST:PORT,...) at --speed instead of running it in process; run the monitor with Kafka:EventTimeOrdering for the in-process results." };
         var prefix = new Option<string>("--topic-prefix") { Description = "With --to-kafka: prefix of the Kafka topic names.", DefaultValueFactory = _ => TopicNames.DefaultPrefix };
         var command = new Command("replay", "Replay a recorded market day through the monitor (event time; same results at any speed, in process or through Kafka).")
         {
-            files, format, speed, from, to, positions, accounts, outDir, reportDir, toKafka, prefix,
+            files, format, config, speed, from, to, positions, accounts, outDir, reportDir, toKafka, prefix,
         };
         command.SetAction((parse, cancel) =>
         {
@@ -57,9 +60,31 @@ internal static class ReplayCommand
                 throw new UsageException("--out and --report need an in-process replay; with --to-kafka the monitor writes them (run --out DIR)");
             }
 
+            var configFile = parse.GetValue(config);
+            if (kafka is not null && configFile is not null)
+            {
+                throw new UsageException("--config needs an in-process replay; with --to-kafka the monitor's own settings apply");
+            }
+
+            var settings = ReplaySettings.Load(configFile);
+            var chosen = parse.GetValue(format);
+            if (chosen is null)
+            {
+                chosen = ReplayFormats.Detect(paths[0])
+                    ?? throw new UsageException($"cannot tell the format of {paths[0]} from its content; give --format {string.Join(", ", ReplayFormats.Names)}");
+                progressOutput.WriteLine($"replay: {chosen} format, told from the content of {paths[0]}");
+            }
+
+            var positionSource = parse.GetValue(positions);
+            if (chosen == ReplayFormats.Capture && (positionSource is not null || parse.GetResult(accounts) is { Implicit: false }))
+            {
+                // A capture's accounts are its positions topic; mixing in others would replay a market that never was.
+                throw new UsageException("--positions and --accounts apply to Binance captures; a StreamRisk capture replays its own recorded accounts");
+            }
+
             var clock = Stopwatch.StartNew();
             var pacer = new ReplayPacer(parse.GetValue(speed), TimeProvider.System);
-            var source = Source(parse.GetValue(format)!, paths, parse.GetValue(from), parse.GetValue(to), parse.GetValue(positions) ?? "synthetic:seed=1", parse.GetValue(accounts), progressOutput);
+            var source = Source(chosen, paths, parse.GetValue(from), parse.GetValue(to), positionSource ?? "synthetic:seed=1", parse.GetValue(accounts), progressOutput);
             if (kafka is not null)
             {
                 using var target = new KafkaReplayTarget(kafka, TopicNames.WithPrefix(parse.GetValue(prefix) ?? TopicNames.DefaultPrefix), pacer);
@@ -79,9 +104,14 @@ internal static class ReplayCommand
                 return Task.FromResult(ExitCodes.Ok);
             }
 
+            if (dataDir is not null)
+            {
+                ReplaySettings.Write(settings, dataDir);
+            }
+
             using var outputs = new ReplayOutputs(dataDir) { From = parse.GetValue(from) };
             long records, applied, rejected;
-            using (var replay = new InProcessReplay(new Engine.EngineOptions(), outputs, pacer))
+            using (var replay = new InProcessReplay(settings.ToEngineOptions(), outputs, pacer))
             {
                 Play(source, replay.Apply, () => $"{outputs.Projections:N0} projections, {outputs.Alerts:N0} alert transitions", clock, progressOutput, cancel);
                 records = replay.Records;
@@ -114,8 +144,6 @@ internal static class ReplayCommand
         });
         return command;
     }
-
-    private const string CaptureFormat = "capture";
 
     /// <summary>Where replay records come from: a StreamRisk capture, or a venue capture turned into wire messages.</summary>
     private interface IReplaySource
@@ -176,7 +204,7 @@ internal static class ReplayCommand
             }
         }
 
-        if (format == CaptureFormat)
+        if (format == ReplayFormats.Capture)
         {
             return new CaptureSource(new CaptureFileSource(paths, to, Problem));
         }

@@ -43,26 +43,7 @@ public sealed class MonitorSettings
             throw new UsageException("StreamRisk:Kafka:BootstrapServers is required (flag --bootstrap, env STREAMRISK__KAFKA__BOOTSTRAPSERVERS)");
         }
 
-        if (!MarginProfile.TryGet(Engine.Profile, out _))
-        {
-            throw new UsageException($"StreamRisk:Engine:Profile '{Engine.Profile}' is not one of {string.Join(", ", MarginProfile.All.Select(p => p.Name))}");
-        }
-
-        if (Engine.ProjectionIntervalMs is < 1 or > 60_000)
-        {
-            throw new UsageException("StreamRisk:Engine:ProjectionIntervalMs must be between 1 and 60000");
-        }
-
-        if (Engine.MarkAtOnceIntervalMs is < 0 or > 3_600_000 || Engine.CrossRevaluationMs is < 0 or > 3_600_000)
-        {
-            throw new UsageException("StreamRisk:Engine:MarkAtOnceIntervalMs and CrossRevaluationMs must be between 0 and 3600000");
-        }
-
-        if (!(Engine.CrossRevaluationMove >= 0 && Engine.CrossRevaluationMove < 1))
-        {
-            throw new UsageException("StreamRisk:Engine:CrossRevaluationMove must be in [0, 1)");
-        }
-
+        ValidateEngine();
         if (Kafka.MaxMessageBytes is < 1024 or > 64 * 1024 * 1024)
         {
             throw new UsageException("StreamRisk:Kafka:MaxMessageBytes must be between 1024 and 67108864");
@@ -92,6 +73,30 @@ public sealed class MonitorSettings
         if (Redis.BufferCapacity < 1)
         {
             throw new UsageException("StreamRisk:Redis:BufferCapacity must be at least 1");
+        }
+    }
+
+    /// <summary>Checks the engine settings (all that <c>replay</c> uses); the message names the setting.</summary>
+    public void ValidateEngine()
+    {
+        if (!MarginProfile.TryGet(Engine.Profile, out _))
+        {
+            throw new UsageException($"StreamRisk:Engine:Profile '{Engine.Profile}' is not one of {string.Join(", ", MarginProfile.All.Select(p => p.Name))}");
+        }
+
+        if (Engine.ProjectionIntervalMs is < 1 or > 60_000)
+        {
+            throw new UsageException("StreamRisk:Engine:ProjectionIntervalMs must be between 1 and 60000");
+        }
+
+        if (Engine.MarkAtOnceIntervalMs is < 0 or > 3_600_000 || Engine.CrossRevaluationMs is < 0 or > 3_600_000)
+        {
+            throw new UsageException("StreamRisk:Engine:MarkAtOnceIntervalMs and CrossRevaluationMs must be between 0 and 3600000");
+        }
+
+        if (!(Engine.CrossRevaluationMove >= 0 && Engine.CrossRevaluationMove < 1))
+        {
+            throw new UsageException("StreamRisk:Engine:CrossRevaluationMove must be in [0, 1)");
         }
     }
 
