@@ -67,7 +67,7 @@ public sealed class HostileTextTests : IDisposable
         var run = await CliRun.InvokeAsync("replay", capture, "--format", "capture");
 
         Assert.Equal(0, run.ExitCode);
-        var reported = Assert.Single(run.ErrorLines, line => line.StartsWith("replay: line 1:", StringComparison.Ordinal));
+        var reported = Assert.Single(run.ErrorLines, line => line.StartsWith("replay: hostile.gz line 1:", StringComparison.Ordinal));
         Assert.Contains("\\u001b[2J\\u000d\\u000aalert raised critical FAKE", reported, StringComparison.Ordinal);
         Assert.DoesNotContain('\u001b', run.Error);
         Assert.DoesNotContain('\r', run.Error);
