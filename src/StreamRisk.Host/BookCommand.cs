@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using StreamRisk.Domain.Books;
-using StreamRisk.Replay;
 using StreamRisk.Replay.Binance;
 
 namespace StreamRisk.Host;
@@ -10,7 +9,8 @@ namespace StreamRisk.Host;
 /// <c>streamrisk book --format binance-usdm|binance-coinm FILE...</c>: rebuilds the L2 book from a venue capture and
 /// prints the top of book after every applied depth update as one NDJSON line on stdout
 /// (<c>{"u":..,"eventTime":..,"bid":..,"bidQty":..,"ask":..,"askQty":..}</c>, an empty side as null), then one summary
-/// line on stderr. Files are one capture, in the order given. It doubles as a check of the importer: the summary
+/// line on stderr. Files are one capture, in the order given. Bad lines are reported on stderr with file and line
+/// number and skipped (the book resyncs at the next snapshot). It doubles as a check of the importer: the summary
 /// counts the venue's bookTicker messages that met an applied update and any that disagreed with the book.
 /// </summary>
 internal static class BookCommand
@@ -55,18 +55,19 @@ internal static class BookCommand
             }
 
             var writer = new TopOfBookLines(output);
-            BinanceImportSummary summary;
-            try
+            var error = parse.InvocationConfiguration.Error;
+            var shown = 0;
+            var summary = BinanceBookImporter.ImportFiles(paths, options, writer, problem =>
             {
-                summary = BinanceBookImporter.ImportFiles(paths, options, writer, cancel);
-            }
-            catch (CaptureFormatException ex)
-            {
-                throw new UsageException(ex.Message);
-            }
+                // Bad lines: the first 20 reported with file and line, then only counted in the summary.
+                if (shown++ < 20)
+                {
+                    error.WriteLine(ReplayCommand.Describe(problem, "book"));
+                }
+            }, cancel);
 
             writer.Flush();
-            parse.InvocationConfiguration.Error.WriteLine(Describe(summary, writer.Check));
+            error.WriteLine(Describe(summary, writer.Check));
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;
@@ -81,6 +82,11 @@ internal static class BookCommand
         if (check.Mismatched > 0)
         {
             line += string.Create(CultureInfo.InvariantCulture, $" (first at u={check.FirstMismatchUpdateId})");
+        }
+
+        if (summary.BadLines > 0)
+        {
+            line += string.Create(CultureInfo.InvariantCulture, $", bad lines skipped {summary.BadLines}");
         }
 
         if (summary.CrossedUpdates > 0)

@@ -117,5 +117,5 @@ public static class Cli
         return true;
     }
 
-    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+    private static string OneLine(string message) => ConsoleText.Visible(message.ReplaceLineEndings(" "));
 }

@@ -164,9 +164,9 @@ internal static class HookCommand
     }
 
     private static string ActionLine(TimeProvider time, AlertTransition transition, string outcome) =>
-        string.Create(
+        ConsoleText.Visible(string.Create(
             CultureInfo.InvariantCulture,
-            $"{time.GetUtcNow():yyyy-MM-ddTHH:mm:ss.fffZ} {transition.TransitionId} {transition.Rule} {transition.Symbol} {AlertNames.Of(transition.Severity)} {AlertNames.Of(transition.State)}: {outcome}");
+            $"{time.GetUtcNow():yyyy-MM-ddTHH:mm:ss.fffZ} {transition.TransitionId} {transition.Rule} {transition.Symbol} {AlertNames.Of(transition.Severity)} {AlertNames.Of(transition.State)}: {outcome}"));
 
     private static async Task PostAsync(HttpClient http, Uri url, AlertTransition transition, CancellationToken cancel)
     {

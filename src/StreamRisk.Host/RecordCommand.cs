@@ -63,11 +63,11 @@ internal static class RecordCommand
             }
 
             await output.WriteLineAsync($"recording {string.Join(", ", kinds.Select(k => TopicName(names, k)))} from {servers} to {path}").ConfigureAwait(false);
-            var recorder = new Recorder(servers, names, kinds, message => output.WriteLine(message));
+            var recorder = new Recorder(servers, names, kinds, message => output.WriteLine(message), time);
             using (var writer = CaptureWriter.Create(path, options, time))
             {
                 // Consume blocks: keep it off the thread pool.
-                await Task.Factory.StartNew(() => recorder.Run(writer, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                await Task.Factory.StartNew(() => recorder.Run(writer, options.ReorderWindow, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
                     .ConfigureAwait(false);
                 writer.Dispose();
                 await output.WriteLineAsync(Summary(path, recorder.Counts, writer)).ConfigureAwait(false);
@@ -119,14 +119,31 @@ internal static class RecordCommand
         _ => names.Liquidations,
     };
 
-    /// <summary>The consume loop: one thread owns the consumer and the writer.</summary>
-    private sealed class Recorder(string bootstrap, TopicNames names, string[] kinds, Action<string> log)
+    /// <summary>
+    /// The consume loop: one thread owns the consumer and the writer. Partitions are read in step by event time
+    /// (<see cref="EventTimeAlignment{T}"/>, within half the reorder window of each other while some are behind), so a
+    /// backlog or a burst on one topic does not put the others' records beyond the window.
+    /// </summary>
+    private sealed class Recorder(string bootstrap, TopicNames names, string[] kinds, Action<string> log, TimeProvider time)
     {
+        /// <summary>A partition that is behind but delivers nothing for this long (its broker down) is not waited for.</summary>
+        private static readonly TimeSpan IdleAfter = TimeSpan.FromSeconds(5);
+
+        /// <summary>How often every partition's behind-or-not is read from the consumer's cached watermarks.</summary>
+        private static readonly TimeSpan RefreshEvery = TimeSpan.FromMilliseconds(100);
+
         private readonly Dictionary<string, long> _counts = kinds.ToDictionary(k => k, _ => 0L, StringComparer.Ordinal);
+        private readonly List<(ConsumeResult<byte[], byte[]> Record, long EventTime)> _ready = [];
+        private readonly List<int> _resume = [];
+        private readonly Dictionary<TopicPartition, int> _index = [];
+        private TopicPartition[] _partitions = [];
+        private long[] _next = [];
+        private EventTimeAlignment<ConsumeResult<byte[], byte[]>>? _alignment;
+        private long _refreshed;
 
         public IReadOnlyDictionary<string, long> Counts => _counts;
 
-        public void Run(CaptureWriter writer, CancellationToken cancel)
+        public void Run(CaptureWriter writer, TimeSpan reorderWindow, CancellationToken cancel)
         {
             var kindOf = kinds.ToDictionary(k => TopicName(names, k), k => k, StringComparer.Ordinal);
             var config = new ConsumerConfig
@@ -160,7 +177,7 @@ internal static class RecordCommand
                     consumer.Assign(instruments);
                     while (!cancel.IsCancellationRequested && !AtEnd(consumer, instruments))
                     {
-                        ConsumeOne(consumer, writer, kindOf);
+                        ConsumeOne(consumer, writer, kindOf, aligned: false);
                     }
 
                     // Carry on from where the instruments were read to, with every other topic from its beginning.
@@ -172,10 +189,22 @@ internal static class RecordCommand
                 }
 
                 consumer.Assign(partitions);
+                _partitions = [.. partitions.Select(p => p.TopicPartition)];
+                _next = [.. partitions.Select(p => p.Offset.Value >= 0 ? p.Offset.Value : Offset.Unset.Value)];
+                for (var i = 0; i < _partitions.Length; i++)
+                {
+                    _index[_partitions[i]] = i;
+                }
+
+                _alignment = new EventTimeAlignment<ConsumeResult<byte[], byte[]>>(_partitions.Length, reorderWindow / 2, IdleAfter, time);
                 while (!cancel.IsCancellationRequested)
                 {
-                    ConsumeOne(consumer, writer, kindOf);
+                    ConsumeOne(consumer, writer, kindOf, aligned: true);
                 }
+
+                // Stopping: what is held was read, so it belongs in the capture.
+                _alignment.ReleaseAll(_ready, _resume);
+                WriteReady(consumer, writer, kindOf);
             }
             finally
             {
@@ -183,7 +212,7 @@ internal static class RecordCommand
             }
         }
 
-        private void ConsumeOne(IConsumer<byte[], byte[]> consumer, CaptureWriter writer, Dictionary<string, string> kindOf)
+        private void ConsumeOne(IConsumer<byte[], byte[]> consumer, CaptureWriter writer, Dictionary<string, string> kindOf, bool aligned)
         {
             ConsumeResult<byte[], byte[]>? result;
             try
@@ -199,13 +228,89 @@ internal static class RecordCommand
             {
                 // Idle: a quiet feed still completes its member for readers of the growing file.
                 writer.FlushIfDue();
+                if (aligned)
+                {
+                    Align(consumer, writer, kindOf, refreshAll: true);
+                }
+
                 return;
             }
 
             var value = result.Message.Value ?? [];
             var eventTime = PayloadEventTime.TryRead(value, out var stamped) ? stamped : result.Message.Timestamp.UnixTimestampMs;
-            writer.Append(kind, result.Message.Key ?? [], eventTime, value);
             _counts[kind]++;
+            if (!aligned || _alignment is null || !_index.TryGetValue(result.TopicPartition, out var input))
+            {
+                writer.Append(kind, result.Message.Key ?? [], eventTime, value);
+                return;
+            }
+
+            _next[input] = result.Offset.Value + 1;
+            _alignment.SetBehind(input, IsBehind(consumer, input));
+            if (_alignment.Offer(input, eventTime, result))
+            {
+                writer.Append(kind, result.Message.Key ?? [], eventTime, value);
+            }
+            else
+            {
+                // Pausing drops what the client fetched ahead for the partition; it resumes after the held record.
+                consumer.Pause([result.TopicPartition]);
+            }
+
+            Align(consumer, writer, kindOf, refreshAll: time.GetElapsedTime(_refreshed) >= RefreshEvery);
+        }
+
+        /// <summary>Updates which partitions are behind (all of them, or only when due) and writes what may go now.</summary>
+        private void Align(IConsumer<byte[], byte[]> consumer, CaptureWriter writer, Dictionary<string, string> kindOf, bool refreshAll)
+        {
+            var alignment = _alignment!;
+            if (refreshAll)
+            {
+                _refreshed = time.GetTimestamp();
+                for (var i = 0; i < _partitions.Length; i++)
+                {
+                    alignment.SetBehind(i, IsBehind(consumer, i));
+                }
+            }
+
+            if (alignment.Held > 0)
+            {
+                alignment.Release(_ready, _resume);
+                WriteReady(consumer, writer, kindOf);
+            }
+        }
+
+        private void WriteReady(IConsumer<byte[], byte[]> consumer, CaptureWriter writer, Dictionary<string, string> kindOf)
+        {
+            foreach (var (record, eventTime) in _ready)
+            {
+                writer.Append(kindOf[record.Topic], record.Message.Key ?? [], eventTime, record.Message.Value ?? []);
+            }
+
+            if (_resume.Count > 0)
+            {
+                consumer.Resume(_resume.Select(i => _partitions[i]).ToList());
+            }
+
+            _ready.Clear();
+            _resume.Clear();
+        }
+
+        /// <summary>
+        /// Whether a partition has records not read yet, from the watermarks the client keeps from its fetches (no
+        /// request to the broker). Unknown watermarks (nothing fetched yet) count as behind: it may hold the earliest.
+        /// </summary>
+        private bool IsBehind(IConsumer<byte[], byte[]> consumer, int input)
+        {
+            var watermarks = consumer.GetWatermarkOffsets(_partitions[input]);
+            if (watermarks.High == Offset.Unset)
+            {
+                return true;
+            }
+
+            // Nothing read yet: behind if the partition holds anything (an empty one has a high watermark of 0).
+            var next = _next[input] >= 0 ? _next[input] : Math.Max(watermarks.Low.Value, 0);
+            return next < watermarks.High.Value;
         }
 
         private static bool AtEnd(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)

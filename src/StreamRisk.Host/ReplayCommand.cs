@@ -6,6 +6,7 @@ using Spectre.Console;
 using StreamRisk.Contracts;
 using StreamRisk.Contracts.Documents;
 using StreamRisk.Host.Replaying;
+using StreamRisk.Replay;
 using StreamRisk.Replay.Binance;
 using StreamRisk.Replay.Capture;
 using StreamRisk.Reporting;
@@ -13,30 +14,32 @@ using StreamRisk.Reporting;
 namespace StreamRisk.Host;
 
 /// <summary>
-/// <c>streamrisk replay FILE... --format capture|binance-usdm|binance-coinm [--speed max|Nx] [--from T] [--to T]
-/// [--positions synthetic:seed=N|FILE] [--accounts N] [--out DIR] [--report DIR] [--to-kafka BOOTSTRAP]</c>: a recorded
-/// market day through the full monitor work on event time — in process, or produced to the live topics so a running
-/// monitor gets it; with <c>--report</c>, an HTML report with charts afterwards.
+/// <c>streamrisk replay FILE... [--format capture|binance-usdm|binance-coinm] [--config FILE] [--speed max|Nx]
+/// [--from T] [--to T] [--positions synthetic:seed=N|FILE] [--accounts N] [--out DIR] [--report DIR]
+/// [--to-kafka BOOTSTRAP]</c>: a recorded market day through the full monitor work on event time — in process, or
+/// produced to the live topics so a running monitor gets it; with <c>--report</c>, an HTML report with charts
+/// afterwards. Without <c>--format</c> the format is told from the first file's content.
 /// </summary>
 internal static class ReplayCommand
 {
     public static Command Create(TextWriter output, TextWriter progressOutput, TimeProvider time)
     {
         var files = new Argument<string[]>("FILE") { Description = "Capture files, in order (several files are one capture).", Arity = ArgumentArity.OneOrMore };
-        var format = new Option<string>("--format") { Description = "capture (a StreamRisk capture from `record`), binance-usdm or binance-coinm.", DefaultValueFactory = _ => "binance-usdm" };
-        format.AcceptOnlyFromAmong([CaptureFormat, .. BinanceFormats.Names]);
+        var format = new Option<string?>("--format") { Description = "capture (a StreamRisk capture from `record` or `simulate`), binance-usdm or binance-coinm. Default: told from the first file's content." };
+        format.AcceptOnlyFromAmong([.. ReplayFormats.Names]);
+        var config = new Option<string?>("--config") { Description = "JSON settings file as `run` reads it; the Engine and Alerts sections apply (profile, insurance funds, thresholds, cadences). Default: the built-in defaults. The settings used are written to settings.json beside the outputs." };
         var speed = new Option<double>("--speed") { Description = "max (default) or a multiple of real time such as 1x, 10x, 20x.", DefaultValueFactory = _ => 0, CustomParser = ParseSpeed };
         var from = new Option<long?>("--from") { Description = "Results start at this time (unix ms or ISO 8601 UTC); what comes before still sets up accounts, books and marks.", CustomParser = ParseTime };
         var to = new Option<long?>("--to") { Description = "Stop using events after this time (unix ms or ISO 8601 UTC).", CustomParser = ParseTime };
-        var positions = new Option<string>("--positions") { Description = "Position source for Binance captures: synthetic:seed=N (default synthetic:seed=1) or a JSON file of accounts (as in liqprice, without marks).", DefaultValueFactory = _ => "synthetic:seed=1" };
-        var accounts = new Option<int>("--accounts") { Description = "Synthetic accounts (100-1000000).", DefaultValueFactory = _ => 20_000, CustomParser = Cli.IntInRange(100, 1_000_000) };
+        var positions = new Option<string?>("--positions") { Description = "Position source for Binance captures: synthetic:seed=N (default synthetic:seed=1) or a JSON file of accounts (as in liqprice, without marks). A StreamRisk capture holds its own accounts." };
+        var accounts = new Option<int>("--accounts") { Description = "Synthetic accounts for Binance captures (100-1000000).", DefaultValueFactory = _ => 20_000, CustomParser = Cli.IntInRange(100, 1_000_000) };
         var outDir = new Option<string?>("--out") { Description = "Directory for alerts.ndjson and projections.ndjson." };
         var reportDir = new Option<string?>("--report") { Description = "After the replay, write report.html and its PNG charts to this directory (the ndjson files go there too unless --out is given)." };
         var toKafka = new Option<string?>("--to-kafka") { Description = "Produce the replay to the topics of this Kafka (HOST:PORT,...) at --speed instead of running it in process; run the monitor with Kafka:EventTimeOrdering for the in-process results." };
         var prefix = new Option<string>("--topic-prefix") { Description = "With --to-kafka: prefix of the Kafka topic names.", DefaultValueFactory = _ => TopicNames.DefaultPrefix };
         var command = new Command("replay", "Replay a recorded market day through the monitor (event time; same results at any speed, in process or through Kafka).")
         {
-            files, format, speed, from, to, positions, accounts, outDir, reportDir, toKafka, prefix,
+            files, format, config, speed, from, to, positions, accounts, outDir, reportDir, toKafka, prefix,
         };
         command.SetAction((parse, cancel) =>
         {
@@ -57,9 +60,31 @@ internal static class ReplayCommand
                 throw new UsageException("--out and --report need an in-process replay; with --to-kafka the monitor writes them (run --out DIR)");
             }
 
+            var configFile = parse.GetValue(config);
+            if (kafka is not null && configFile is not null)
+            {
+                throw new UsageException("--config needs an in-process replay; with --to-kafka the monitor's own settings apply");
+            }
+
+            var settings = ReplaySettings.Load(configFile);
+            var chosen = parse.GetValue(format);
+            if (chosen is null)
+            {
+                chosen = ReplayFormats.Detect(paths[0])
+                    ?? throw new UsageException($"cannot tell the format of {paths[0]} from its content; give --format {string.Join(", ", ReplayFormats.Names)}");
+                progressOutput.WriteLine($"replay: {chosen} format, told from the content of {paths[0]}");
+            }
+
+            var positionSource = parse.GetValue(positions);
+            if (chosen == ReplayFormats.Capture && (positionSource is not null || parse.GetResult(accounts) is { Implicit: false }))
+            {
+                // A capture's accounts are its positions topic; mixing in others would replay a market that never was.
+                throw new UsageException("--positions and --accounts apply to Binance captures; a StreamRisk capture replays its own recorded accounts");
+            }
+
             var clock = Stopwatch.StartNew();
             var pacer = new ReplayPacer(parse.GetValue(speed), time);
-            var source = Source(parse.GetValue(format)!, paths, parse.GetValue(from), parse.GetValue(to), parse.GetValue(positions) ?? "synthetic:seed=1", parse.GetValue(accounts), progressOutput);
+            var source = Source(chosen, paths, parse.GetValue(from), parse.GetValue(to), positionSource ?? "synthetic:seed=1", parse.GetValue(accounts), progressOutput);
             if (kafka is not null)
             {
                 using var target = new KafkaReplayTarget(kafka, TopicNames.WithPrefix(parse.GetValue(prefix) ?? TopicNames.DefaultPrefix), pacer);
@@ -79,9 +104,14 @@ internal static class ReplayCommand
                 return Task.FromResult(ExitCodes.Ok);
             }
 
+            if (dataDir is not null)
+            {
+                ReplaySettings.Write(settings, dataDir);
+            }
+
             using var outputs = new ReplayOutputs(dataDir) { From = parse.GetValue(from) };
             long records, applied, rejected;
-            using (var replay = new InProcessReplay(new Engine.EngineOptions(), outputs, pacer))
+            using (var replay = new InProcessReplay(settings.ToEngineOptions(), outputs, pacer))
             {
                 Play(source, replay.Apply, () => $"{outputs.Projections:N0} projections, {outputs.Alerts:N0} alert transitions", clock, progressOutput, cancel);
                 records = replay.Records;
@@ -89,7 +119,7 @@ internal static class ReplayCommand
                 rejected = replay.Rejected;
                 foreach (var (reason, count) in replay.RejectedByReason)
                 {
-                    progressOutput.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay: {count:N0} records rejected: {reason}"));
+                    progressOutput.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay: {count:N0} records rejected: {ConsoleText.Visible(reason)}"));
                 }
             }
 
@@ -114,8 +144,6 @@ internal static class ReplayCommand
         });
         return command;
     }
-
-    private const string CaptureFormat = "capture";
 
     /// <summary>Where replay records come from: a StreamRisk capture, or a venue capture turned into wire messages.</summary>
     private interface IReplaySource
@@ -160,23 +188,25 @@ internal static class ReplayCommand
         {
             var import = binance.Import;
             return string.Create(CultureInfo.InvariantCulture,
-                $"{binance.DiffsApplied:N0} book updates, {binance.Marks:N0} marks, {binance.Accounts:N0} accounts (import: applied {import?.Applied}, gaps {import?.Gaps}, skipped {import?.Skipped})");
+                $"{binance.DiffsApplied:N0} book updates, {binance.Marks:N0} marks, {binance.Accounts:N0} accounts (import: applied {import?.Applied}, gaps {import?.Gaps}, skipped {import?.Skipped}), {binance.BadLines:N0} bad lines skipped");
         }
     }
 
     private static IReplaySource Source(string format, string[] paths, long? from, long? to, string positions, int accounts, TextWriter progress)
     {
-        if (format == CaptureFormat)
+        var shown = 0;
+        void Problem(CaptureProblem problem)
         {
-            var shown = 0;
-            return new CaptureSource(new CaptureFileSource(paths, to, problem =>
+            // Bad lines: each reported with its file and line number (the first 20), then only counted.
+            if (shown++ < 20)
             {
-                // Bad records: each reported with its line number (the first 20), then only counted.
-                if (shown++ < 20)
-                {
-                    progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay: line {problem.LineNumber}: {problem.Reason} (skipped)"));
-                }
-            }));
+                progress.WriteLine(Describe(problem, "replay"));
+            }
+        }
+
+        if (format == ReplayFormats.Capture)
+        {
+            return new CaptureSource(new CaptureFileSource(paths, to, Problem));
         }
 
         if (!BinanceFormats.TryParse(format, out var market))
@@ -194,8 +224,14 @@ internal static class ReplayCommand
             PopulationSeed = SeedOf(positions),
             PositionsFile = file is null ? null : File.ReadAllBytes(file),
             Accounts = accounts,
+            OnProblem = Problem,
         }));
     }
+
+    /// <summary>One console line for a skipped line of a capture: where it is, and why (input text made inert).</summary>
+    internal static string Describe(CaptureProblem problem, string verb) =>
+        ConsoleText.Visible(string.Create(CultureInfo.InvariantCulture,
+            $"{verb}: {(problem.Source is { } source ? source + " " : string.Empty)}line {problem.LineNumber}: {problem.Reason} (skipped)"));
 
     /// <summary>Runs the source into <paramref name="sink"/>, showing progress: a Spectre.Console bar on a terminal, plain lines otherwise.</summary>
     private static void Play(IReplaySource source, Action<CaptureRecord> sink, Func<string> status, Stopwatch clock, TextWriter progress, CancellationToken cancel)

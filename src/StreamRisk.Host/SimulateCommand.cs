@@ -46,8 +46,9 @@ internal static class SimulateCommand
             var options = new SimulatorOptions { Seed = parse.GetValue(seed), Accounts = parse.GetValue(accounts), TouchUpdatesPerStep = parse.GetValue(touches) };
             var wanted = parse.GetValue(events);
             var written = 0L;
-            // Simulator events come in event-time order: no reorder window; big members compress better.
-            using (var writer = CaptureWriter.Create(path, new CaptureWriterOptions { ReorderWindow = TimeSpan.Zero, MaxRecordsPerMember = 65_536, MaxMemberAge = TimeSpan.MaxValue }, time))
+            // Simulator events come in event-time order: no reorder window. Members of record's size: a capture cut
+            // short (a full disk, a copy stopped halfway) still replays up to its last whole member.
+            using (var writer = CaptureWriter.Create(path, new CaptureWriterOptions { ReorderWindow = TimeSpan.Zero, MaxMemberAge = TimeSpan.MaxValue }, time))
             using (var messages = new SimulationMessages(options))
             {
                 foreach (var simEvent in new MarketSimulator(options).Run(Start, TimeSpan.FromDays(3650)))

@@ -70,17 +70,51 @@ public sealed class BookCommandTests
     }
 
     [Fact]
-    public async Task Book_MalformedCapture_OneLineErrorNamingFileAndLineExitCodeTwo()
+    public async Task Book_BadLines_ReportedByFileAndLineAndSkipped_TheBookGoesOn()
     {
         var path = Path.GetTempFileName();
         try
         {
-            await File.WriteAllTextAsync(path, "1723161255030314667 {\"stream\":\"x\",\"data\":{}}\nnot a capture line\n");
+            await File.WriteAllTextAsync(path, string.Join('\n',
+                "1 {\"stream\":\"btcusdt@depth@0ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":5,\"s\":\"BTCUSDT\",\"U\":6,\"u\":10,\"pu\":5,\"b\":[],\"a\":[]}}",
+                "2 {\"lastUpdateId\":8,\"bids\":[[\"100.0\",\"1\"]],\"asks\":[[\"100.3\",\"1\"]]}",
+                "not a capture line",
+                "3 {\"stream\":\"btcusdt@depth@0ms\",\"data\":{\"e\":\"depthUpdate\",\"U\":",
+                "4 {\"data\":{\"e\":\"depthUpdate\",\"s\":\"BTCUSDT\",\"U\":11,\"u\":12,\"b\":[],\"a\":[]}}",
+                "5 {\"stream\":\"btcusdt@depth@0ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":9,\"s\":\"BTCUSDT\",\"U\":11,\"u\":12,\"pu\":10,\"b\":[[\"100.1\",\"2\"]],\"a\":[]}}") + "\n");
 
             var run = await CliRun.InvokeAsync("book", "--format", "binance-usdm", path);
 
-            Assert.Equal(ExitCodes.Usage, run.ExitCode);
-            Assert.StartsWith($"streamrisk: {Path.GetFileName(path)}:2: ", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
+            Assert.True(run.ExitCode == 0, run.Error);
+            Assert.Equal(2, run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+            var name = Path.GetFileName(path);
+            Assert.Equal([$"book: {name} line 3: ", $"book: {name} line 4: ", $"book: {name} line 5: "], run.ErrorLines.Take(3).Select(line => line[..$"book: {name} line 3: ".Length]));
+            Assert.StartsWith("applied 2, gaps 0, resyncs 0, skipped 0, bookTicker checked 0, mismatched 0, bad lines skipped 3", run.ErrorLines[^1], StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Replay_BinanceCaptureWithBadLines_ReportedAndSkipped_ReplayCompletes()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(path, string.Join('\n',
+                "1 {\"stream\":\"btcusdt@depth@0ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":1723161256000,\"s\":\"BTCUSDT\",\"U\":6,\"u\":10,\"pu\":5,\"b\":[],\"a\":[]}}",
+                "2 {\"lastUpdateId\":8,\"bids\":[[\"100.0\",\"1\"]],\"asks\":[[\"100.3\",\"1\"]]}",
+                "\u0001\u0002garbage\u00ff",
+                "5 {\"stream\":\"btcusdt@depth@0ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":1723161257000,\"s\":\"BTCUSDT\",\"U\":11,\"u\":12,\"pu\":10,\"b\":[[\"100.1\",\"2\"]],\"a\":[]}}") + "\n");
+
+            var run = await CliRun.InvokeAsync("replay", path, "--format", "binance-usdm", "--accounts", "100");
+
+            Assert.True(run.ExitCode == 0, run.Error);
+            Assert.Contains($"replay: {Path.GetFileName(path)} line 3: ", run.Error, StringComparison.Ordinal);
+            Assert.Contains("2 book updates", run.Output, StringComparison.Ordinal);
+            Assert.Contains("1 bad lines skipped", run.Output, StringComparison.Ordinal);
         }
         finally
         {

@@ -1,4 +1,5 @@
 using StreamRisk.Contracts.Wire;
+using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using StreamRisk.Contracts;
@@ -8,6 +9,7 @@ using StreamRisk.Domain.Instruments;
 using StreamRisk.Kafka;
 using StreamRisk.Kafka.Embedded;
 using StreamRisk.Replay.Capture;
+using StreamRisk.Replay.Simulation;
 using StreamRisk.Testing;
 
 namespace StreamRisk.Host.Tests;
@@ -72,6 +74,45 @@ public sealed class RecordCommandTests : IDisposable
             var expected = PayloadEventTime.TryRead(source.Value, out var stamped) ? stamped : source.Timestamp;
             Assert.Equal(expected, record.EventTime);
         }
+    }
+
+    [Fact]
+    public async Task Record_SimulatedMarketBacklog_ReplaysWhole_NothingLateNothingSkipped()
+    {
+        var topics = TopicNames.WithPrefix(Prefix);
+        using var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 1 });
+        foreach (var (name, partitions) in topics.WithDefaultPartitions())
+        {
+            cluster.CreateTopic(name, partitions);
+        }
+
+        // The demo's market (20,000 account snapshots at its first instant, then books, marks and shocks), 15 s of it
+        // already in the topics when the recording starts: a backlog, as when recording a feed that is running.
+        var options = new SimulatorOptions { Seed = 1, Accounts = 20_000 };
+        var produced = 0;
+        using (var producer = new WireProducer(cluster.BootstrapServers, topics))
+        using (var messages = new SimulationMessages(options))
+        {
+            foreach (var simEvent in new MarketSimulator(options).Run(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), TimeSpan.FromSeconds(15)))
+            {
+                producer.Send(messages.Encode(simEvent));
+                produced++;
+            }
+
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(60)));
+        }
+
+        var path = Path.Combine(_directory, "demo.gz");
+        var record = await CliRun.InvokeAsync("record", "--out", path, "--bootstrap", cluster.BootstrapServers, "--topic-prefix", Prefix, "--duration", "12s");
+
+        Assert.True(record.ExitCode == 0, record.Error);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"recorded {produced:N0} records"), record.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("late", record.Output, StringComparison.Ordinal);
+
+        var replay = await CliRun.InvokeAsync("replay", path, "--format", "capture");
+
+        Assert.True(replay.ExitCode == 0, replay.Error);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"replay: {produced:N0} records, {produced:N0} applied, 0 rejected by validation, 0 bad lines skipped"), replay.Output, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -55,6 +55,24 @@ public sealed class SimulateCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task TruncatedCapture_ReplaysEveryWholeMember_AndSaysWhereItEnds()
+    {
+        var capture = Path.Combine(_directory, "whole.srcap.gz");
+        Assert.Equal(0, (await CliRun.InvokeAsync("simulate", "--out", capture, "--events", "20000", "--accounts", "500", "--seed", "3")).ExitCode);
+        var bytes = await File.ReadAllBytesAsync(capture);
+        var cut = Path.Combine(_directory, "cut.srcap.gz");
+        await File.WriteAllBytesAsync(cut, bytes[..(bytes.Length * 2 / 3)]);
+
+        var replay = await CliRun.InvokeAsync("replay", cut, "--format", "capture");
+
+        Assert.True(replay.ExitCode == 0, replay.Error);
+        Assert.Contains("cut.srcap.gz line ", replay.Error, StringComparison.Ordinal);
+        Assert.Contains("truncated gzip member", replay.Error, StringComparison.Ordinal);
+        var records = long.Parse(System.Text.RegularExpressions.Regex.Match(replay.Output, @"replay: ([\d,]+) records").Groups[1].Value.Replace(",", string.Empty, StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(records, 20_000 / 2, 20_000 * 2 / 3);
+    }
+
     [Theory]
     [InlineData("simulate")]
     [InlineData("simulate", "--out", "x.gz", "--events", "10")]

@@ -142,8 +142,8 @@ public sealed class MonitorRunner
                 dashboard?.Observe(wire);
                 if (EchoAlerts)
                 {
-                    _output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"alert {transition.State.ToString().ToLowerInvariant(),-9} {transition.Severity.ToString().ToLowerInvariant(),-8} {transition.Rule} {transition.Symbol} {transition.Qualifier}: {transition.Explanation}"));
+                    _output.WriteLine(ConsoleText.Visible(string.Create(CultureInfo.InvariantCulture,
+                        $"alert {transition.State.ToString().ToLowerInvariant(),-9} {transition.Severity.ToString().ToLowerInvariant(),-8} {transition.Rule} {transition.Symbol} {transition.Qualifier}: {transition.Explanation}")));
                 }
 
                 if (publisher is not null)

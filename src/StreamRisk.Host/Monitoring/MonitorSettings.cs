@@ -43,6 +43,42 @@ public sealed class MonitorSettings
             throw new UsageException("StreamRisk:Kafka:BootstrapServers is required (flag --bootstrap, env STREAMRISK__KAFKA__BOOTSTRAPSERVERS)");
         }
 
+        ValidateEngine();
+        if (Kafka.MaxMessageBytes is < 1024 or > 64 * 1024 * 1024)
+        {
+            throw new UsageException("StreamRisk:Kafka:MaxMessageBytes must be between 1024 and 67108864");
+        }
+
+        if (Kafka.FetchWaitMaxMs is < 0 or > 300_000)
+        {
+            throw new UsageException("StreamRisk:Kafka:FetchWaitMaxMs must be between 0 and 300000");
+        }
+
+        if (Kafka.OrderingIdleReleaseMs is < 1 or > 60_000)
+        {
+            throw new UsageException("StreamRisk:Kafka:OrderingIdleReleaseMs must be between 1 and 60000");
+        }
+
+        if (Role is not (Roles.All or Roles.Accounts or Roles.Projector))
+        {
+            throw new UsageException($"StreamRisk:Role '{Role}' is not one of {Roles.All}, {Roles.Accounts}, {Roles.Projector}");
+        }
+
+        if (Role == Roles.Projector && !Kafka.EventTimeOrdering)
+        {
+            // Without the ordering barrier the projector could not know when an account partition's updates are all in.
+            throw new UsageException("StreamRisk:Role projector needs StreamRisk:Kafka:EventTimeOrdering true (flag --event-time-ordering true)");
+        }
+
+        if (Redis.BufferCapacity < 1)
+        {
+            throw new UsageException("StreamRisk:Redis:BufferCapacity must be at least 1");
+        }
+    }
+
+    /// <summary>Checks the engine settings (all that <c>replay</c> uses); the message names the setting.</summary>
+    public void ValidateEngine()
+    {
         if (!MarginProfile.TryGet(Engine.Profile, out _))
         {
             throw new UsageException($"StreamRisk:Engine:Profile '{Engine.Profile}' is not one of {string.Join(", ", MarginProfile.All.Select(p => p.Name))}");
@@ -76,37 +112,6 @@ public sealed class MonitorSettings
         if (!(Engine.CrossRevaluationMove >= 0 && Engine.CrossRevaluationMove < 1))
         {
             throw new UsageException("StreamRisk:Engine:CrossRevaluationMove must be in [0, 1)");
-        }
-
-        if (Kafka.MaxMessageBytes is < 1024 or > 64 * 1024 * 1024)
-        {
-            throw new UsageException("StreamRisk:Kafka:MaxMessageBytes must be between 1024 and 67108864");
-        }
-
-        if (Kafka.FetchWaitMaxMs is < 0 or > 300_000)
-        {
-            throw new UsageException("StreamRisk:Kafka:FetchWaitMaxMs must be between 0 and 300000");
-        }
-
-        if (Kafka.OrderingIdleReleaseMs is < 1 or > 60_000)
-        {
-            throw new UsageException("StreamRisk:Kafka:OrderingIdleReleaseMs must be between 1 and 60000");
-        }
-
-        if (Role is not (Roles.All or Roles.Accounts or Roles.Projector))
-        {
-            throw new UsageException($"StreamRisk:Role '{Role}' is not one of {Roles.All}, {Roles.Accounts}, {Roles.Projector}");
-        }
-
-        if (Role == Roles.Projector && !Kafka.EventTimeOrdering)
-        {
-            // Without the ordering barrier the projector could not know when an account partition's updates are all in.
-            throw new UsageException("StreamRisk:Role projector needs StreamRisk:Kafka:EventTimeOrdering true (flag --event-time-ordering true)");
-        }
-
-        if (Redis.BufferCapacity < 1)
-        {
-            throw new UsageException("StreamRisk:Redis:BufferCapacity must be at least 1");
         }
     }
 

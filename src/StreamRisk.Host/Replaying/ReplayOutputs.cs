@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using StreamRisk.Contracts.Alerts;
 using StreamRisk.Domain.Alerts;
 using StreamRisk.Host.Monitoring;
@@ -10,12 +11,16 @@ namespace StreamRisk.Host.Replaying;
 /// The files an analyst gets from a replay: <c>alerts.ndjson</c> (every alert transition, the same JSON as the Redis
 /// stream) and <c>projections.ndjson</c> (per symbol, per projection: event time, mark, critical shocks, liquidatable
 /// notional within ±1%, ±2%, ±5%). Written from event-time data only, invariant culture, "\n" line ends, so the same
-/// inputs give byte-identical files whatever the replay speed.
+/// inputs give byte-identical files whatever the replay speed. Symbols are JSON-escaped as the alert JSON escapes them
+/// (control characters, quotes, backslashes and anything outside ASCII as <c>\uXXXX</c>), whatever they hold.
 /// </summary>
 public sealed class ReplayOutputs : IDisposable
 {
     private readonly StreamWriter? _alerts;
     private readonly StreamWriter? _projections;
+
+    /// <summary>Each symbol's escaped JSON string body, made once: a replay has a handful of symbols and many projections.</summary>
+    private readonly Dictionary<string, string> _escapedSymbols = new(StringComparer.Ordinal);
 
     public ReplayOutputs(string? directory)
     {
@@ -78,7 +83,7 @@ public sealed class ReplayOutputs : IDisposable
         var two = risk.BandAt(0.02);
         var five = risk.BandAt(0.05);
         _projections.Write(string.Create(CultureInfo.InvariantCulture,
-            $"{{\"symbol\":\"{risk.Symbol}\",\"eventTime\":{risk.EventTime},\"mark\":{R(risk.Mark)},\"criticalShockDown\":{N(risk.CriticalShockDown)},\"criticalShockUp\":{N(risk.CriticalShockUp)},\"liquidatable\":{{\"down1\":{R(one.LiquidatableDown)},\"down2\":{R(two.LiquidatableDown)},\"down5\":{R(five.LiquidatableDown)},\"up1\":{R(one.LiquidatableUp)},\"up2\":{R(two.LiquidatableUp)},\"up5\":{R(five.LiquidatableUp)}}},\"depth1\":{R(risk.DepthNearMark)}}}"));
+            $"{{\"symbol\":\"{Escaped(risk.Symbol)}\",\"eventTime\":{risk.EventTime},\"mark\":{R(risk.Mark)},\"criticalShockDown\":{N(risk.CriticalShockDown)},\"criticalShockUp\":{N(risk.CriticalShockUp)},\"liquidatable\":{{\"down1\":{R(one.LiquidatableDown)},\"down2\":{R(two.LiquidatableDown)},\"down5\":{R(five.LiquidatableDown)},\"up1\":{R(one.LiquidatableUp)},\"up2\":{R(two.LiquidatableUp)},\"up5\":{R(five.LiquidatableUp)}}},\"depth1\":{R(risk.DepthNearMark)}}}"));
         _projections.Write('\n');
     }
 
@@ -86,6 +91,17 @@ public sealed class ReplayOutputs : IDisposable
     {
         _alerts?.Dispose();
         _projections?.Dispose();
+    }
+
+    private string Escaped(string symbol)
+    {
+        if (!_escapedSymbols.TryGetValue(symbol, out var escaped))
+        {
+            escaped = JsonEncodedText.Encode(symbol).ToString();
+            _escapedSymbols.Add(symbol, escaped);
+        }
+
+        return escaped;
     }
 
     private static StreamWriter Open(string path) => new(path, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { NewLine = "\n" };

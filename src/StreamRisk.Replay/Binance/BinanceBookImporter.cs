@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Text.Json;
 using StreamRisk.Domain;
 using StreamRisk.Domain.Books;
+using StreamRisk.Replay.Capture;
 
 namespace StreamRisk.Replay.Binance;
 
@@ -12,6 +13,12 @@ namespace StreamRisk.Replay.Binance;
 /// snapshot line); each later update's <c>pu</c> must equal the previous update's <c>u</c>. Anything else is a gap:
 /// counted, the book turns stale, and updates are held again until the next snapshot in the capture (a resync). A
 /// capture that ends stale is reported in <see cref="Summary"/>.
+/// <para>
+/// A bad line (not <c>&lt;receive_time_ns&gt; &lt;JSON&gt;</c>, malformed or cut-off JSON, binary, a message of the
+/// wrong shape, a price off the tick grid) is reported with its file and line number and skipped, as the StreamRisk
+/// capture reader does: the book treats the missing update as a gap and resyncs at the next snapshot. A damaged or
+/// truncated gzip stream ends that file where it became unreadable (what came before is kept) and is reported.
+/// </para>
 /// <para>
 /// Several files are one capture when imported in order into the same importer (COIN-M days continue each other's
 /// ids). One capture holds one symbol. Single-threaded: the importer, its book and its observer callbacks all run on
@@ -24,6 +31,7 @@ public sealed class BinanceBookImporter
     private readonly IBinanceBookObserver _observer;
     private readonly BinanceMessageDecoder _decoder = new();
     private readonly PendingDiffs _pending = new();
+    private readonly Action<CaptureProblem>? _onProblem;
     private OrderBook? _book;
     private string _source = "(capture)";
     private long _line;
@@ -35,14 +43,17 @@ public sealed class BinanceBookImporter
     private long _snapshotsIgnored;
     private long _bookTickers;
     private long _crossed;
+    private long _badLines;
 
-    public BinanceBookImporter(BinanceImportOptions options, IBinanceBookObserver observer)
+    /// <param name="onProblem">Told of each bad line skipped (file name in <see cref="CaptureProblem.Source"/>).</param>
+    public BinanceBookImporter(BinanceImportOptions options, IBinanceBookObserver observer, Action<CaptureProblem>? onProblem = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(observer);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxPendingDiffs);
         _options = options;
         _observer = observer;
+        _onProblem = onProblem;
     }
 
     /// <summary>The book, once the first snapshot has fixed its symbol and tick size.</summary>
@@ -58,17 +69,19 @@ public sealed class BinanceBookImporter
         _bookTickers,
         _crossed,
         _pending.Count,
-        _book is null || _book.IsStale);
+        _book is null || _book.IsStale,
+        _badLines);
 
     /// <summary>Imports every file in order as one capture, then returns the summary.</summary>
     public static BinanceImportSummary ImportFiles(
         IEnumerable<string> paths,
         BinanceImportOptions options,
         IBinanceBookObserver observer,
+        Action<CaptureProblem>? onProblem = null,
         CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        var importer = new BinanceBookImporter(options, observer);
+        var importer = new BinanceBookImporter(options, observer, onProblem);
         foreach (var path in paths)
         {
             importer.ImportFile(path, cancel);
@@ -77,8 +90,7 @@ public sealed class BinanceBookImporter
         return importer.Summary;
     }
 
-    /// <summary>Imports one capture file (gzip or plain text), continuing from what was imported before.</summary>
-    /// <exception cref="CaptureFormatException">A line is not a valid capture line; the message names file and line.</exception>
+    /// <summary>Imports one capture file (gzip or plain text), continuing from what was imported before; bad lines are reported and skipped.</summary>
     public void ImportFile(string path, CancellationToken cancel = default)
     {
         using var reader = CaptureLineReader.Open(path);
@@ -93,6 +105,7 @@ public sealed class BinanceBookImporter
     }
 
     /// <summary>Processes one capture line: <c>&lt;receive_time_ns&gt; &lt;JSON&gt;</c>. Blank lines are ignored.</summary>
+    /// <exception cref="CaptureFormatException">The line is not a valid capture line; the message names file and line.</exception>
     public void ImportLine(ReadOnlySpan<byte> line)
     {
         _line++;
@@ -113,7 +126,14 @@ public sealed class BinanceBookImporter
         while (NextLine(reader, out var line))
         {
             cancel.ThrowIfCancellationRequested();
-            ImportLine(line);
+            try
+            {
+                ImportLine(line);
+            }
+            catch (CaptureFormatException ex)
+            {
+                Report(ex.Line, reader.LastLineTerminated ? ex.Detail : "the file ends inside a line (truncated?): " + ex.Detail);
+            }
         }
     }
 
@@ -125,9 +145,17 @@ public sealed class BinanceBookImporter
         }
         catch (InvalidDataException ex)
         {
-            // A damaged or truncated gzip stream.
-            throw new CaptureFormatException(_source, _line + 1, ex.Message, ex);
+            // A damaged or truncated gzip stream: nothing after this point can be trusted to be the capture's bytes.
+            Report(_line + 1, $"unreadable gzip data, the rest of the file is not read: {ex.Message}");
+            line = default;
+            return false;
         }
+    }
+
+    private void Report(long line, string reason)
+    {
+        _badLines++;
+        _onProblem?.Invoke(new CaptureProblem(line, reason, _source));
     }
 
     private void Process(ReadOnlySpan<byte> line)
@@ -228,8 +256,10 @@ public sealed class BinanceBookImporter
         {
             var symbol = _decoder.Symbol
                 ?? throw new InvalidDataException("the snapshot came before any message naming the symbol");
-            _book = new OrderBook(new Symbol(symbol), TickSizeFor(symbol, json));
-            _decoder.Decode(json, _book.TickSize);
+            var book = new OrderBook(new Symbol(symbol), TickSizeFor(symbol, json));
+            // Decoded before the book is kept: a bad first snapshot fixes no tick size.
+            _decoder.Decode(json, book.TickSize);
+            _book = book;
         }
 
         var resync = _book.ResyncRequested;

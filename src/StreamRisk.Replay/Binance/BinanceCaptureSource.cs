@@ -24,6 +24,9 @@ public sealed record BinanceSourceOptions
     public int Accounts { get; init; } = 20_000;
     public long? From { get; init; }
     public long? To { get; init; }
+
+    /// <summary>Told of each bad line of the capture, which is skipped (see <see cref="BinanceBookImporter"/>).</summary>
+    public Action<CaptureProblem>? OnProblem { get; init; }
 }
 
 /// <summary>
@@ -72,6 +75,9 @@ public sealed class BinanceCaptureSource : IBinanceBookObserver, IDisposable
 
     public long Accounts { get; private set; }
 
+    /// <summary>Lines of the capture reported and skipped.</summary>
+    public long BadLines { get; private set; }
+
     public BinanceImportSummary? Import { get; private set; }
 
     /// <summary>Reads every file and hands each wire message to <paramref name="sink"/> as a capture record.</summary>
@@ -79,7 +85,11 @@ public sealed class BinanceCaptureSource : IBinanceBookObserver, IDisposable
     {
         ArgumentNullException.ThrowIfNull(sink);
         _sink = sink;
-        var importer = new BinanceBookImporter(new BinanceImportOptions { Market = _options.Market }, this);
+        var importer = new BinanceBookImporter(new BinanceImportOptions { Market = _options.Market }, this, problem =>
+        {
+            BadLines++;
+            _options.OnProblem?.Invoke(problem);
+        });
         _bytesTotal = _options.Files.Sum(f => new FileInfo(f).Length);
         Span<byte> magic = stackalloc byte[2];
         foreach (var file in _options.Files)

@@ -91,7 +91,10 @@ public interface IBinanceBookObserver
     void OnBookTicker(in BookTickerReceived ticker);
 }
 
-/// <summary>Counts of one import. <see cref="StaleAtEnd"/>: the capture ended without a usable book (no snapshot, or a gap not followed by one).</summary>
+/// <summary>
+/// Counts of one import. <see cref="StaleAtEnd"/>: the capture ended without a usable book (no snapshot, or a gap not
+/// followed by one). <see cref="BadLines"/>: lines reported and skipped (and gzip streams that ended unreadable).
+/// </summary>
 public sealed record BinanceImportSummary(
     long Applied,
     long Gaps,
@@ -102,4 +105,5 @@ public sealed record BinanceImportSummary(
     long BookTickers,
     long CrossedUpdates,
     int PendingAtEnd,
-    bool StaleAtEnd);
+    bool StaleAtEnd,
+    long BadLines = 0);

@@ -21,11 +21,13 @@ public sealed class CaptureReader : IDisposable
     private readonly CaptureMemberStream? _members;
     private readonly Action<CaptureProblem>? _onProblem;
     private readonly List<CaptureProblem> _problems = [];
+    private readonly string? _sourceName;
     private bool _started;
 
-    private CaptureReader(Stream stream, Action<CaptureProblem>? onProblem)
+    private CaptureReader(Stream stream, Action<CaptureProblem>? onProblem, string? sourceName = null)
     {
         _onProblem = onProblem;
+        _sourceName = sourceName;
         _source = stream;
         Span<byte> magic = stackalloc byte[2];
         var isGzip = false;
@@ -68,7 +70,7 @@ public sealed class CaptureReader : IDisposable
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
         try
         {
-            return new CaptureReader(file, onProblem);
+            return new CaptureReader(file, onProblem, Path.GetFileName(path));
         }
         catch
         {
@@ -146,7 +148,7 @@ public sealed class CaptureReader : IDisposable
     private void Report(long line, string reason)
     {
         ProblemCount++;
-        var problem = new CaptureProblem(line, reason);
+        var problem = new CaptureProblem(line, reason, _sourceName);
         if (_problems.Count < MaxProblemsKept)
         {
             _problems.Add(problem);

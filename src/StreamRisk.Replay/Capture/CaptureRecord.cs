@@ -7,5 +7,8 @@ namespace StreamRisk.Replay.Capture;
 /// </summary>
 public sealed record CaptureRecord(long LineNumber, string Topic, byte[] Key, long EventTime, byte[] Payload);
 
-/// <summary>A line the reader skipped (or where it stopped), and why. The line number is 1-based in the decompressed text.</summary>
-public sealed record CaptureProblem(long LineNumber, string Reason);
+/// <summary>
+/// A line the reader skipped (or where it stopped), and why. The line number is 1-based in the decompressed text of
+/// <see cref="Source"/> (a file name; null when the reader was not told one).
+/// </summary>
+public sealed record CaptureProblem(long LineNumber, string Reason, string? Source = null);

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using StreamRisk.Domain.Books;
 using StreamRisk.Replay.Binance;
+using StreamRisk.Replay.Capture;
 
 namespace StreamRisk.Replay.Tests.Binance;
 
@@ -264,30 +265,126 @@ public sealed class BinanceBookImporterTests
     }
 
     [Fact]
-    public void ImportFile_TruncatedGzip_FormatError()
+    public void ImportFiles_BadLinesOfEveryShape_ReportedByFileAndLineAndSkipped()
     {
         var path = Path.GetTempFileName();
         try
         {
             using (var file = File.Create(path))
             {
-                using var buffer = new MemoryStream();
-                using (var zip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
-                {
-                    zip.Write(Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(Depth(1, 2, 0) + "\n", 200))));
-                }
-
-                file.Write(buffer.ToArray().AsSpan(0, (int)buffer.Length / 2));
+                void Line(string text) => file.Write(Encoding.UTF8.GetBytes(text + "\n"));
+                Line(Depth(6, 10, 5));
+                Line(Snapshot(8, bids: """[["100.0","1"]]""", asks: """[["100.3","1"]]"""));
+                Line("not a capture line");                                                              // 3: garbage
+                Line("""1723161255030314667 {"stream":"btcusdt@depth@0ms","data":{"e":"depthUpdate","U":""");  // 4: half JSON
+                file.Write([0x31, 0x20, 0x00, 0xff, 0xfe, 0x1b, 0x7b, 0x0a]);                               // 5: binary
+                Line("""1 {"data":{"e":"depthUpdate","s":"BTCUSDT","U":11,"u":12,"b":[],"a":[]}}""");    // 6: no pu
+                Line("""1 {"data":{"e":"depthUpdate","s":"BTCUSDT","U":11,"u":12,"pu":10,"b":{"100.1":"1"},"a":[]}}"""); // 7: levels not an array
+                Line(Depth(11, 12, 10, bids: """[["100.1","2"]]"""));
+                Line(Depth(13, 14, 12, asks: """[["100.2","1"]]"""));
             }
 
-            var error = Assert.Throws<CaptureFormatException>(() => BinanceBookImporter.ImportFiles([path], new BinanceImportOptions(), new Seen()));
+            var problems = new List<CaptureProblem>();
+            var seen = new Seen();
+            var summary = BinanceBookImporter.ImportFiles([path], new BinanceImportOptions(), seen, problems.Add);
 
-            Assert.Equal(Path.GetFileName(path), error.Source);
+            Assert.Equal([3L, 4L, 5L, 6L, 7L], problems.Select(p => p.LineNumber));
+            Assert.All(problems, p => Assert.Equal(Path.GetFileName(path), p.Source));
+            Assert.Equal(5, summary.BadLines);
+            Assert.Equal([10L, 12L, 14L], seen.Applied);
+            Assert.Equal(0, summary.Gaps);
+            Assert.False(summary.StaleAtEnd);
         }
         finally
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void ImportFiles_TruncatedGzip_KeepsWhatWasReadAndReportsWhereItEnds()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            var whole = Gzip(UpdatesCapture(400));
+            File.WriteAllBytes(path, whole[..(whole.Length * 2 / 3)]);
+
+            var problems = new List<CaptureProblem>();
+            var seen = new Seen();
+            var summary = BinanceBookImporter.ImportFiles([path], new BinanceImportOptions(), seen, problems.Add);
+
+            Assert.InRange(seen.Applied.Count, 100, 399);
+            Assert.Equal(Enumerable.Range(0, seen.Applied.Count).Select(i => 10L + (2 * i)), seen.Applied);
+            var problem = Assert.Single(problems);
+            Assert.Equal(Path.GetFileName(path), problem.Source);
+            Assert.Equal(1, summary.BadLines);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void ImportFiles_FlippedBytesInGzip_ReportedAndTheFilesBeforeAndAfterStillRead()
+    {
+        var damaged = Path.GetTempFileName();
+        var next = Path.GetTempFileName();
+        try
+        {
+            // Large enough that the damage is several reads of the gzip stream in.
+            var bytes = Gzip(UpdatesCapture(20_000));
+            for (var i = bytes.Length / 2; i < (bytes.Length / 2) + 8; i++)
+            {
+                bytes[i] ^= 0x5a;
+            }
+
+            File.WriteAllBytes(damaged, bytes);
+            // A resync: an update the book cannot bridge (held), then a snapshot that it follows.
+            File.WriteAllText(next, Depth(50_001, 50_002, 50_000) + "\n" + Snapshot(50_001, bids: """[["100.0","1"]]""", asks: """[["100.3","1"]]""") + "\n");
+
+            var problems = new List<CaptureProblem>();
+            var seen = new Seen();
+            var summary = BinanceBookImporter.ImportFiles([damaged, next], new BinanceImportOptions(), seen, problems.Add);
+
+            Assert.NotEmpty(problems);
+            Assert.All(problems, p => Assert.Equal(Path.GetFileName(damaged), p.Source));
+            Assert.InRange(seen.Applied.Count(u => u < 50_000), 100, 19_999);
+            Assert.Equal(50_002, seen.Applied[^1]);
+            Assert.Equal(problems.Count, summary.BadLines);
+        }
+        finally
+        {
+            File.Delete(damaged);
+            File.Delete(next);
+        }
+    }
+
+    /// <summary>A snapshot and <paramref name="updates"/> chained depth updates (u = 12, 14, …), one line each.</summary>
+    private static string UpdatesCapture(int updates)
+    {
+        var text = new StringBuilder();
+        text.Append(Depth(6, 10, 5)).Append('\n');
+        text.Append(Snapshot(8, bids: """[["100.0","1"]]""", asks: """[["100.3","1"]]""")).Append('\n');
+        for (var i = 0; i < updates; i++)
+        {
+            var first = 11 + (2 * i);
+            text.Append(Depth(first, first + 1, first - 1, bids: $$"""[["100.1","{{i + 1}}"]]""")).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static byte[] Gzip(string text)
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new GZipStream(buffer, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            zip.Write(Encoding.UTF8.GetBytes(text));
+        }
+
+        return buffer.ToArray();
     }
 
     [Fact]
