@@ -126,7 +126,7 @@ public sealed partial class SecretsTests : IDisposable
         Assert.DoesNotContain(RedisPassword, printed.ToString(), StringComparison.Ordinal);
     }
 
-    private static bool GroupExists(IConnectionMultiplexer redis, string group) =>
+    private static bool GroupExists(ConnectionMultiplexer redis, string group) =>
         redis.GetDatabase().KeyExists("streamrisk:alerts") && redis.GetDatabase().StreamGroupInfo("streamrisk:alerts").Any(g => g.Name == group);
 
     /// <summary>Runs a verb as Program does, with a token standing in for Ctrl+C; stdout and stderr both go to <paramref name="printed"/>.</summary>
