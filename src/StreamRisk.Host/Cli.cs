@@ -64,17 +64,26 @@ public static class Cli
         }
     }
 
-    /// <summary>Parses durations such as <c>500ms</c>, <c>30s</c>, <c>5m</c>, <c>1h</c> or plain seconds.</summary>
-    public static TimeSpan? ParseDuration(ArgumentResult result)
+    /// <summary>The longest duration any option takes: a month of running, and within what a timer can be set to.</summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(30);
+
+    /// <summary>Parses durations such as <c>500ms</c>, <c>30s</c>, <c>5m</c>, <c>1h</c> or plain seconds, from 0 to <see cref="MaxDuration"/>.</summary>
+    public static TimeSpan? ParseDuration(ArgumentResult result) => ParseDuration(result, TimeSpan.Zero);
+
+    /// <summary>As <see cref="ParseDuration(ArgumentResult)"/>, but at least 1 ms: for limits and periods, where 0 means nothing useful.</summary>
+    public static TimeSpan? ParsePositiveDuration(ArgumentResult result) => ParseDuration(result, TimeSpan.FromMilliseconds(1));
+
+    private static TimeSpan? ParseDuration(ArgumentResult result, TimeSpan min)
     {
         ArgumentNullException.ThrowIfNull(result);
         var text = result.Tokens.Count == 0 ? string.Empty : result.Tokens[0].Value;
-        if (TryParseDuration(text, out var duration))
+        if (TryParseDuration(text, out var duration) && duration >= min)
         {
             return duration;
         }
 
-        result.AddError($"'{text}' is not a duration for {result.Argument.Name} (examples: 500ms, 30s, 5m, 1h).");
+        var range = min > TimeSpan.Zero ? "from 1ms to 720h" : "up to 720h";
+        result.AddError($"'{text}' is not a duration for {result.Argument.Name} ({range}; examples: 500ms, 30s, 5m, 1h).");
         return null;
     }
 
@@ -108,7 +117,9 @@ public static class Cli
             _ when text.EndsWith('h') => (text[..^1], 3600.0),
             _ => (text, 1.0),
         };
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < 0)
+        // Compared before conversion: TimeSpan.FromSeconds throws past its range, and timers take at most ~49 days.
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < 0
+            || value * scale > MaxDuration.TotalSeconds)
         {
             return false;
         }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using StackExchange.Redis;
 using StreamRisk.Contracts;
 using StreamRisk.Host.Monitoring;
 using StreamRisk.Kafka;
@@ -19,9 +20,15 @@ internal static class DemoCommand
     public static Command Create(TextWriter output, TimeProvider time)
     {
         var brokers = new Option<int>("--brokers") { Description = "Brokers in the embedded Kafka cluster (1-9).", DefaultValueFactory = _ => 3, CustomParser = Cli.IntInRange(1, 9) };
-        var duration = new Option<TimeSpan?>("--duration") { Description = "Stop after this long (e.g. 60, 30s, 5m). Default: run until Ctrl+C.", CustomParser = Cli.ParseDuration };
+        var duration = new Option<TimeSpan?>("--duration") { Description = "Stop after this long (e.g. 60, 30s, 5m). Default: run until Ctrl+C.", CustomParser = Cli.ParsePositiveDuration };
         var prefix = new Option<string>("--topic-prefix") { Description = "Prefix of the Kafka topic names.", DefaultValueFactory = _ => TopicNames.DefaultPrefix };
-        var redisOption = new Option<string?>("--redis") { Description = "Redis to publish alerts to (HOST:PORT). Default: start redis-server on a free port if installed." };
+        var redisOption = new Option<string?>("--redis")
+        {
+            Description = $"Redis to publish alerts to: HOST:PORT or a StackExchange.Redis configuration string (no password: see {RedisConnection.PasswordFileName}). Default: start redis-server on a free port if installed.",
+            HelpName = "HOST:PORT",
+            CustomParser = RedisConnection.ParseOption,
+        };
+        var passwordFile = RedisConnection.PasswordFileOption();
         var seed = new Option<int>("--seed") { Description = "Simulator seed: the same seed plays the same market.", DefaultValueFactory = _ => 1 };
         var dashboard = new Option<string>("--dashboard")
         {
@@ -29,11 +36,11 @@ internal static class DemoCommand
             DefaultValueFactory = _ => "http://127.0.0.1:0",
         };
         var accounts = new Option<int>("--accounts") { Description = "Simulated accounts (100-1000000).", DefaultValueFactory = _ => 20_000, CustomParser = Cli.IntInRange(100, 1_000_000) };
-        var reportEvery = new Option<TimeSpan?>("--report-every") { Description = "Print a health line (memory, lag, events/s, latencies) this often, e.g. 30s: a soak run.", CustomParser = Cli.ParseDuration };
+        var reportEvery = new Option<TimeSpan?>("--report-every") { Description = "Print a health line (memory, lag, events/s, latencies) this often, e.g. 30s: a soak run.", CustomParser = Cli.ParsePositiveDuration };
 
         var command = new Command("demo", "Run the monitor on its embedded default: embedded Kafka, simulated market, alerts to Redis.")
         {
-            brokers, duration, prefix, redisOption, seed, accounts, dashboard, reportEvery,
+            brokers, duration, prefix, redisOption, passwordFile, seed, accounts, dashboard, reportEvery,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -54,11 +61,21 @@ internal static class DemoCommand
                 await output.WriteLineAsync($"  topic {name} ({partitions} partitions)").ConfigureAwait(false);
             }
 
-            using var localRedis = StartRedis(parse.GetValue(redisOption), out var redisConfiguration, out var redisNote);
+            var given = parse.GetValue(redisOption);
+            var givenPasswordFile = parse.GetValue(passwordFile);
+            // Checked (and the password file read) before anything starts; the options themselves are made by the runner.
+            var givenEndpoints = given is null ? null : RedisConnection.Endpoints(RedisConnection.Options(given, givenPasswordFile));
+            using var localRedis = StartRedis(given, givenEndpoints, out var redisConfiguration, out var redisNote);
             await output.WriteLineAsync("redis: " + redisNote).ConfigureAwait(false);
             if (redisConfiguration is not null)
             {
-                await output.WriteLineAsync("  alerts stream   XRANGE streamrisk:alerts - +   (consumer groups: streamrisk hook --redis " + redisConfiguration + " --exec 'cat')").ConfigureAwait(false);
+                // A command that works when pasted: the same --redis (which holds no password) and password file; a password
+                // from the environment reaches the hook the same way.
+                var hook = "streamrisk hook --redis " + RedisConnection.ShellQuoted(redisConfiguration)
+                    + (given is not null && givenPasswordFile is not null ? $" {RedisConnection.PasswordFileName} {RedisConnection.ShellQuoted(givenPasswordFile)}" : string.Empty)
+                    + " --exec cat";
+                await output.WriteLineAsync("  alerts stream   XRANGE streamrisk:alerts - +").ConfigureAwait(false);
+                await output.WriteLineAsync("  act on alerts   " + hook).ConfigureAwait(false);
                 await output.WriteLineAsync("  live channels   PSUBSCRIBE streamrisk:alerts:*   (streamrisk:alerts:{severity}:{symbol})").ConfigureAwait(false);
                 await output.WriteLineAsync("  per symbol      HGETALL streamrisk:state:BTCUSDT").ConfigureAwait(false);
             }
@@ -68,7 +85,7 @@ internal static class DemoCommand
             {
                 Kafka = new KafkaSettings { BootstrapServers = cluster.BootstrapServers, TopicPrefix = topics.Instruments[..^"instruments".Length], SessionTimeoutMs = 6000, HeartbeatIntervalMs = 2000,
                     FetchWaitMaxMs = EmbeddedKafkaCluster.FetchWaitMaxMs },
-                Redis = new RedisSettings { Configuration = redisConfiguration ?? string.Empty },
+                Redis = new RedisSettings { Configuration = redisConfiguration ?? string.Empty, PasswordFile = given is null ? null : givenPasswordFile },
                 Dashboard = new DashboardSettings { Urls = dashboardUrls, Token = dashboardToken },
             };
             await output.WriteLineAsync(limit is { } d ? $"running for {d.TotalSeconds:0.###} s" : "running; press Ctrl+C to stop").ConfigureAwait(false);
@@ -108,12 +125,12 @@ internal static class DemoCommand
         return command;
     }
 
-    private static LocalRedisServer? StartRedis(string? given, out string? configuration, out string note)
+    private static LocalRedisServer? StartRedis(string? given, string? endpoints, out string? configuration, out string note)
     {
-        if (!string.IsNullOrWhiteSpace(given))
+        if (given is not null)
         {
             configuration = given;
-            note = $"publishing alerts to {given}";
+            note = $"publishing alerts to {endpoints}";
             return null;
         }
 
@@ -125,7 +142,15 @@ internal static class DemoCommand
         }
 
         var server = LocalRedisServer.Start();
-        configuration = server.ConnectionString;
+        configuration = $"127.0.0.1:{server.Port}";
+        if (Environment.GetEnvironmentVariable(RedisConnection.PasswordVariable) is { Length: > 0 } password)
+        {
+            // The monitor and a hook started from the printed hint both authenticate with it: the server asks for it too
+            // (set over the connection, not on redis-server's command line, which any user can read).
+            using var admin = ConnectionMultiplexer.Connect(server.ConnectionString + ",allowAdmin=true");
+            admin.GetServer(admin.GetEndPoints()[0]).Execute("CONFIG", "SET", "requirepass", password);
+        }
+
         note = $"started redis-server on 127.0.0.1:{server.Port} (stopped when the demo ends)";
         return server;
     }

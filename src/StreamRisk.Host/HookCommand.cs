@@ -17,18 +17,16 @@ namespace StreamRisk.Host;
 /// </summary>
 internal static class HookCommand
 {
-    /// <summary>Read from the environment, never from the command line (which other users of the machine can see).</summary>
-    public const string PasswordVariable = "STREAMRISK_REDIS_PASSWORD";
-
     public static Command Create(TextWriter output, TimeProvider time)
     {
-        var redis = new Option<RedisAddress>("--redis")
+        var redis = new Option<string?>("--redis")
         {
-            Description = $"Redis to read alerts from. A password, if any, comes from ${PasswordVariable}.",
+            Description = $"Redis to read alerts from: HOST:PORT or a StackExchange.Redis configuration string (no password: see {RedisConnection.PasswordFileName}).",
             HelpName = "HOST:PORT",
             Required = true,
-            CustomParser = ParseAddress,
+            CustomParser = RedisConnection.ParseOption,
         };
+        var passwordFile = RedisConnection.PasswordFileOption();
         var group = new Option<string>("--group") { HelpName = "NAME", Description = "Consumer group: each transition is acted on once per group.", DefaultValueFactory = _ => AlertHookOptions.DefaultGroup };
         var consumer = new Option<string>("--consumer")
         {
@@ -54,8 +52,8 @@ internal static class HookCommand
             HelpName = "URL",
             CustomParser = ParseUrl,
         };
-        var exec = new Option<string?>("--exec") { HelpName = "COMMAND", Description = "Run this command with /bin/sh -c, the alert's JSON on stdin; a non-zero exit is a failure." };
-        var timeout = new Option<TimeSpan?>("--timeout") { HelpName = "DURATION", Description = "Limit on one attempt of the action (default 30s).", CustomParser = Cli.ParseDuration };
+        var exec = new Option<string?>("--exec") { HelpName = "COMMAND", Description = "Run this command with /bin/sh -c, the alert's JSON on stdin, in a process group of its own that is killed with the hook; a non-zero exit is a failure." };
+        var timeout = new Option<TimeSpan?>("--timeout") { HelpName = "DURATION", Description = "Limit on one attempt of the action (default 30s).", CustomParser = Cli.ParsePositiveDuration };
         var attempts = new Option<int>("--max-attempts")
         {
             Description = "Attempts per alert before it is left pending for a later retry (1-100).",
@@ -67,12 +65,12 @@ internal static class HookCommand
         {
             Description = "Take over alerts left pending this long by a dead or failing consumer (default 60s; must exceed --timeout).",
             HelpName = "DURATION",
-            CustomParser = Cli.ParseDuration,
+            CustomParser = Cli.ParsePositiveDuration,
         };
 
         var command = new Command("hook", "Act on alerts from Redis: POST them to a URL or pipe them to a command, once per alert per group.")
         {
-            redis, group, consumer, prefix, rules, severities, symbols, from, post, exec, timeout, attempts, reclaim,
+            redis, passwordFile, group, consumer, prefix, rules, severities, symbols, from, post, exec, timeout, attempts, reclaim,
         };
         command.Validators.Add(result =>
         {
@@ -86,7 +84,8 @@ internal static class HookCommand
                 result.AddError("--exec needs a command");
             }
 
-            if ((result.GetValue(reclaim) ?? TimeSpan.FromSeconds(60)) <= (result.GetValue(timeout) ?? TimeSpan.FromSeconds(30)))
+            if (TryGet(result, reclaim, out var idle) && TryGet(result, timeout, out var attempt)
+                && (idle ?? TimeSpan.FromSeconds(60)) <= (attempt ?? TimeSpan.FromSeconds(30)))
             {
                 result.AddError("--reclaim-idle must be longer than --timeout, or a slow action would be taken over while it runs");
             }
@@ -95,7 +94,8 @@ internal static class HookCommand
         command.SetAction(async (parse, cancel) =>
         {
             var error = parse.InvocationConfiguration.Error;
-            var address = parse.GetValue(redis);
+            var config = RedisConnection.Options(parse.GetValue(redis)!, parse.GetValue(passwordFile));
+            config.ClientName = "streamrisk-hook";
             var limit = parse.GetValue(timeout) ?? TimeSpan.FromSeconds(30);
             var url = parse.GetValue(post);
             var shell = parse.GetValue(exec);
@@ -113,13 +113,6 @@ internal static class HookCommand
                 Log = line => error.WriteLine("streamrisk: " + line),
             };
 
-            var config = new ConfigurationOptions
-            {
-                EndPoints = { { address.Host, address.Port } },
-                AbortOnConnectFail = false,
-                ClientName = "streamrisk-hook",
-                Password = Environment.GetEnvironmentVariable(PasswordVariable),
-            };
             await using var connection = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
             using var http = url is null ? null : new HttpClient { Timeout = limit };
             Func<AlertTransition, CancellationToken, Task> act = http is not null
@@ -141,7 +134,7 @@ internal static class HookCommand
             }, time, Random.Shared);
 
             var what = url is not null ? "POST " + Shown(url) : "exec";
-            await output.WriteLineAsync($"hook: consumer {options.Consumer} of group {options.Group} on {address}, {what}; press Ctrl+C to stop").ConfigureAwait(false);
+            await output.WriteLineAsync($"hook: consumer {options.Consumer} of group {options.Group} on {RedisConnection.Endpoints(config)}, {what}; press Ctrl+C to stop").ConfigureAwait(false);
             await output.FlushAsync(cancel).ConfigureAwait(false);
             hook.Start();
             try
@@ -189,16 +182,50 @@ internal static class HookCommand
         }
     }
 
+    /// <summary>
+    /// Runs the action in a process group of its own (<c>setsid</c>) and dies with the hook: the wrapper's stdin is a
+    /// pipe only the hook holds, and a watcher in the group kills the whole group (the command and everything it
+    /// started) when that pipe reaches end of file — the hook exited, was killed with SIGKILL, or gave up on the action
+    /// (timeout, Ctrl+C) and closed it. The alert reaches the command on its stdin from a file the wrapper unlinks once
+    /// open (an explicit redirection: a background command's stdin is otherwise /dev/null).
+    /// </summary>
+    private const string ExecWrapper = """
+        exec 3<&0 4<"$2"
+        rm -f "$2"
+        /bin/sh -c "$1" <&4 3<&- 4<&- &
+        action=$!
+        { read -r _ <&3; kill -KILL 0; } &
+        watcher=$!
+        exec 3<&- 4<&-
+        wait "$action"
+        code=$?
+        kill "$watcher" 2>/dev/null
+        exit "$code"
+        """;
+
     private static async Task ExecAsync(string command, AlertTransition transition, TimeSpan limit, TimeProvider time, CancellationToken cancel)
     {
-        var start = new ProcessStartInfo("/bin/sh")
+        var alert = Path.Combine(Path.GetTempPath(), $"streamrisk-hook-{Environment.ProcessId}-{Guid.NewGuid():N}.json");
+        var file = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            file.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        await using (var writer = new StreamWriter(alert, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), file))
+        {
+            await writer.WriteAsync(AlertJson.Write(transition).AsMemory(), cancel).ConfigureAwait(false);
+        }
+
+        var start = new ProcessStartInfo("setsid")
         {
             RedirectStandardInput = true,
-            StandardInputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
             UseShellExecute = false,
         };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(command);
+        foreach (var argument in new[] { "/bin/sh", "-c", ExecWrapper, "streamrisk-hook", command, alert })
+        {
+            start.ArgumentList.Add(argument);
+        }
 
         // The fields a script filters or logs on, without parsing JSON.
         start.Environment["STREAMRISK_ALERT_ID"] = transition.Id;
@@ -207,27 +234,30 @@ internal static class HookCommand
         start.Environment["STREAMRISK_SYMBOL"] = transition.Symbol;
         start.Environment["STREAMRISK_SEVERITY"] = AlertNames.Of(transition.Severity);
         start.Environment["STREAMRISK_STATE"] = AlertNames.Of(transition.State);
-        start.Environment.Remove(PasswordVariable);
+        start.Environment.Remove(RedisConnection.PasswordVariable);
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start /bin/sh");
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException("could not start setsid /bin/sh");
+        }
+        catch
+        {
+            File.Delete(alert);
+            throw;
+        }
+
+        using var running = process;
         using var deadline = new CancellationTokenSource(limit, time);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel, deadline.Token);
         try
         {
-            try
-            {
-                await process.StandardInput.WriteAsync(AlertJson.Write(transition).AsMemory(), stop.Token).ConfigureAwait(false);
-                process.StandardInput.Close();
-            }
-            catch (IOException)
-            {
-                // The command exited or closed stdin without reading it all: its exit code decides.
-            }
-
             await process.WaitForExitAsync(stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
+            // End of file on the wrapper's pipe: its watcher kills the whole group; the tree kill covers a wrapper not yet watching.
+            process.StandardInput.Close();
             process.Kill(entireProcessTree: true);
             if (cancel.IsCancellationRequested)
             {
@@ -236,6 +266,11 @@ internal static class HookCommand
 
             throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"command still running after {limit.TotalSeconds:0.###} s; killed"));
         }
+        finally
+        {
+            process.StandardInput.Close();
+            File.Delete(alert);
+        }
 
         if (process.ExitCode != 0)
         {
@@ -243,32 +278,23 @@ internal static class HookCommand
         }
     }
 
+    /// <summary>The option's value; false when it has an error of its own (reported already), so there is nothing to compare.</summary>
+    private static bool TryGet(CommandResult result, Option<TimeSpan?> option, out TimeSpan? value)
+    {
+        try
+        {
+            value = result.GetValue(option);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = null;
+            return false;
+        }
+    }
+
     /// <summary>The URL as printed: no user info or query string, which may carry credentials.</summary>
     private static string Shown(Uri url) => url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
-
-    private static RedisAddress ParseAddress(ArgumentResult result)
-    {
-        var text = result.Tokens.Count == 0 ? string.Empty : result.Tokens[0].Value;
-        var colon = text.LastIndexOf(':');
-        if (colon > 0
-            && int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
-            && port is > 0 and <= 65535)
-        {
-            var host = text[..colon];
-            if (host.StartsWith('[') && host.EndsWith(']'))
-            {
-                host = host[1..^1];
-            }
-
-            if (host.Length > 0 && !host.Contains(',', StringComparison.Ordinal))
-            {
-                return new RedisAddress(host, port);
-            }
-        }
-
-        result.AddError($"'{text}' is not valid for --redis: expected HOST:PORT, e.g. 127.0.0.1:6379");
-        return default;
-    }
 
     private static Uri? ParseUrl(ArgumentResult result)
     {
@@ -280,12 +306,5 @@ internal static class HookCommand
 
         result.AddError($"'{text}' is not valid for --post: expected an http:// or https:// URL");
         return null;
-    }
-
-    internal readonly record struct RedisAddress(string Host, int Port)
-    {
-        public override string ToString() => Host.Contains(':', StringComparison.Ordinal)
-            ? string.Create(CultureInfo.InvariantCulture, $"[{Host}]:{Port}")
-            : string.Create(CultureInfo.InvariantCulture, $"{Host}:{Port}");
     }
 }

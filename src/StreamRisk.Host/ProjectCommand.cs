@@ -30,7 +30,18 @@ internal static class ProjectCommand
             }
 
             var result = ShockProjection.Compute(request);
-            await output.WriteLineAsync(JsonSerializer.Serialize(result, ContractsJson.Default.ProjectionResult)).ConfigureAwait(false);
+            string json;
+            try
+            {
+                json = JsonSerializer.Serialize(result, ContractsJson.Default.ProjectionResult);
+            }
+            catch (ArgumentException)
+            {
+                // JSON has no infinity: input numbers whose results overflow a double are bad input, like any other.
+                throw new UsageException("the document's numbers give results too large to compute (keep prices, sizes and balances to realistic magnitudes)");
+            }
+
+            await output.WriteLineAsync(json).ConfigureAwait(false);
             return ExitCodes.Ok;
         });
         return command;

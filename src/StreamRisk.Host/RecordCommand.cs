@@ -27,7 +27,7 @@ internal static class RecordCommand
             Description = "Topic kinds to record, comma-separated: " + string.Join(",", CaptureTopics.All) + " (default: all).",
             DefaultValueFactory = _ => string.Join(",", CaptureTopics.All),
         };
-        var duration = new Option<TimeSpan?>("--duration") { Description = "Stop after this long (e.g. 30s, 5m). Default: until Ctrl+C.", CustomParser = Cli.ParseDuration };
+        var duration = new Option<TimeSpan?>("--duration") { Description = "Stop after this long (e.g. 30s, 5m). Default: until Ctrl+C.", CustomParser = Cli.ParsePositiveDuration };
         var window = new Option<TimeSpan?>("--reorder-window")
         {
             Description = "Hold records this long in event time to write partitions in event-time order (default 2s).",

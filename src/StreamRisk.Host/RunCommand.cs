@@ -17,14 +17,21 @@ internal static class RunCommand
         var bootstrap = new Option<string?>("--bootstrap") { Description = "Kafka bootstrap servers (StreamRisk:Kafka:BootstrapServers)." };
         var group = new Option<string?>("--group") { Description = "Consumer group id shared by all instances (StreamRisk:Kafka:GroupId)." };
         var prefix = new Option<string?>("--topic-prefix") { Description = "Prefix of the topic names (StreamRisk:Kafka:TopicPrefix)." };
-        var redis = new Option<string?>("--redis") { Description = "StackExchange.Redis configuration, e.g. localhost:6379 (StreamRisk:Redis:Configuration)." };
+        var redis = new Option<string?>("--redis")
+        {
+            Description = $"HOST:PORT or a StackExchange.Redis configuration string, no password (StreamRisk:Redis:Configuration).",
+            HelpName = "HOST:PORT",
+            CustomParser = RedisConnection.ParseOption,
+        };
+        var passwordFile = RedisConnection.PasswordFileOption();
+        passwordFile.Description += " (StreamRisk:Redis:PasswordFile)";
         var profile = new Option<string?>("--profile") { Description = "Venue margin profile (StreamRisk:Engine:Profile)." };
         var ordering = new Option<string?>("--event-time-ordering") { Description = "true: apply input in event-time order across topics, as a replay through Kafka needs (StreamRisk:Kafka:EventTimeOrdering)." };
         var role = new Option<string?>("--role") { Description = "all (default), accounts or projector: the stages of a scaled-out deployment (StreamRisk:Role)." };
         var outDir = new Option<string?>("--out") { Description = "Also write alerts.ndjson and projections.ndjson here, as replay --out does." };
         var command = new Command("run", "Run the monitor against Kafka and Redis (configuration: appsettings.json, STREAMRISK__ env, flags).")
         {
-            config, bootstrap, group, prefix, redis, profile, ordering, role, outDir,
+            config, bootstrap, group, prefix, redis, passwordFile, profile, ordering, role, outDir,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -50,6 +57,7 @@ internal static class RunCommand
             Flag(group, "Kafka:GroupId");
             Flag(prefix, "Kafka:TopicPrefix");
             Flag(redis, "Redis:Configuration");
+            Flag(passwordFile, "Redis:PasswordFile");
             Flag(profile, "Engine:Profile");
             Flag(ordering, "Kafka:EventTimeOrdering");
             Flag(role, "Role");
@@ -66,9 +74,10 @@ internal static class RunCommand
                     .Build();
                 settings = MonitorSettings.From(merged);
             }
-            catch (InvalidOperationException ex)
+            catch (Exception ex) when (ex is InvalidOperationException or InvalidDataException or FormatException or System.Text.Json.JsonException)
             {
-                throw new UsageException("configuration: " + ex.Message);
+                // A file that is not JSON, or a value of the wrong type; the inner message says where.
+                throw new UsageException("configuration: " + (ex.InnerException?.Message ?? ex.Message));
             }
 
             settings.Validate();

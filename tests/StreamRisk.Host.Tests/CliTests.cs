@@ -29,6 +29,14 @@ public sealed class CliTests
     [InlineData("demo", "--duration", "soon")]
     [InlineData("demo", "--dashboard", "nonsense")]
     [InlineData("demo", "--dashboard", "http://0.0.0.0:0")]
+    [InlineData("demo", "--dashboard", "http://localhost:0")]
+    [InlineData("demo", "--duration", "99999999999h")]
+    [InlineData("demo", "--duration", "0")]
+    [InlineData("demo", "--report-every", "0")]
+    [InlineData("record", "--out", "never-written.gz", "--duration", "99999999999h")]
+    [InlineData("hook", "--redis", "127.0.0.1:6379", "--exec", "true", "--timeout", "99999999999h")]
+    [InlineData("hook", "--redis", "127.0.0.1:6379", "--exec", "true", "--reclaim-idle", "1e300")]
+    [InlineData("run", "--bootstrap", "127.0.0.1:1", "--redis", "127.0.0.1:1,ssl=maybe")]
     public async Task BadCommandLine_OneLineErrorAndExitCodeTwo(params string[] args)
     {
         var run = await CliRun.InvokeAsync(args);
@@ -37,6 +45,26 @@ public sealed class CliTests
         Assert.Single(run.ErrorLines);
         Assert.StartsWith("streamrisk: ", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Record_ZeroDuration_RefusedBeforeRecording()
+    {
+        var dir = Directory.CreateTempSubdirectory("record-zero-");
+        try
+        {
+            var capture = Path.Combine(dir.FullName, "day.srcap.gz");
+            var run = await CliRun.InvokeAsync("record", "--out", capture, "--bootstrap", "127.0.0.1:1", "--duration", "0");
+
+            Assert.Equal(ExitCodes.Usage, run.ExitCode);
+            Assert.Single(run.ErrorLines);
+            Assert.Contains("--duration", run.Error, StringComparison.Ordinal);
+            Assert.False(File.Exists(capture));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
     }
 
     [Fact]
@@ -79,5 +107,8 @@ public sealed class CliTests
     [InlineData("-1s")]
     [InlineData("NaN")]
     [InlineData("5 parsecs")]
+    [InlineData("99999999999h")]
+    [InlineData("1e308")]
+    [InlineData("721h")]
     public void TryParseDuration_Nonsense_Refused(string text) => Assert.False(Cli.TryParseDuration(text, out _));
 }

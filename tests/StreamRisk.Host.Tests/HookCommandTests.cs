@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Net;
 using StackExchange.Redis;
 using StreamRisk.Contracts.Alerts;
@@ -16,7 +17,9 @@ public sealed class HookCommandTests
     [InlineData("hook", "--exec", "true")]
     [InlineData("hook", "--redis", "127.0.0.1:6379")]
     [InlineData("hook", "--redis", "127.0.0.1:6379", "--exec", "true", "--post", "http://127.0.0.1:9/")]
-    [InlineData("hook", "--redis", "127.0.0.1", "--exec", "true")]
+    [InlineData("hook", "--redis", "127.0.0.1:6379,ssl=maybe", "--exec", "true")]
+    [InlineData("hook", "--redis", "ssl=true", "--exec", "true")]
+    [InlineData("hook", "--redis", "127.0.0.1:6379,password=S3CRET-pw", "--exec", "true")]
     [InlineData("hook", "--redis", "127.0.0.1:99999", "--exec", "true")]
     [InlineData("hook", "--redis", "127.0.0.1:6379", "--exec", "true", "--severity", "urgent")]
     [InlineData("hook", "--redis", "127.0.0.1:6379", "--exec", "true", "--rule", "MoonRisk")]
@@ -53,6 +56,8 @@ public sealed class HookCommandTests
 
         // Complete once the command's trailing newline is there, not merely once the JSON is.
         Assert.True(await Eventually.TrueAsync(() => File.Exists(file) && File.ReadAllText(file).EndsWith('\n') && File.ReadAllLines(file).Length == 1, Deadline), error.ToString());
+        // And once the hook has seen the command exit: cancelling earlier would kill a command that has written its line.
+        Assert.True(await Eventually.TrueAsync(() => output.ToString().Contains(": ok", StringComparison.Ordinal), Deadline), output.ToString());
         await stop.CancelAsync();
         var code = await run.WaitAsync(Deadline);
 
@@ -106,6 +111,94 @@ public sealed class HookCommandTests
         var text = output.ToString();
         Assert.Contains(": failed: HTTP 503", text, StringComparison.Ordinal);
         Assert.DoesNotContain("secret", text + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Hook_PasswordOnTheCommandLine_RefusedWithoutRepeatingIt()
+    {
+        var run = await CliRun.InvokeAsync("hook", "--redis", "127.0.0.1:6379,password=S3CRET-pw", "--exec", "true");
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Contains("--redis-password-file", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("S3CRET", run.Output + run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Hook_ConfigurationStringAndPasswordFile_ActsOnAlertsOfAServerThatRequiresThePassword()
+    {
+        using var server = LocalRedisServer.Start();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
+        var critical = Transition(1, AlertSeverity.Critical);
+        await PublishAsync(redis, critical);
+        await redis.GetServer(redis.GetEndPoints()[0]).ExecuteAsync("CONFIG", "SET", "requirepass", "hook-S3CRET-pw");
+        var passwordFile = Path.Combine(server.Directory, "redis-password");
+        await File.WriteAllTextAsync(passwordFile, "hook-S3CRET-pw\n");
+        var file = Path.Combine(server.Directory, "acted.ndjson");
+
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var stop = new CancellationTokenSource();
+        var run = RunAsync(
+            ["hook", "--redis", $"127.0.0.1:{server.Port},connectTimeout=2000,name=ops-hook", "--redis-password-file", passwordFile, "--from", "beginning", "--exec", $"cat >> '{file}'"],
+            output, error, stop.Token);
+
+        Assert.True(await Eventually.TrueAsync(() => File.Exists(file) && File.ReadAllText(file).Length > 0, Deadline), output + "\n" + error);
+        await stop.CancelAsync();
+        Assert.Equal(ExitCodes.Ok, await run.WaitAsync(Deadline));
+        Assert.Equal(AlertJson.Write(critical), File.ReadAllText(file));
+        Assert.Contains($"on 127.0.0.1:{server.Port},", output.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("S3CRET", output.ToString() + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Hook_KilledDuringAnAction_TheActionAndWhatItStartedDieWithIt()
+    {
+        using var server = LocalRedisServer.Start();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
+        await PublishAsync(redis, Transition(1, AlertSeverity.Critical));
+        var pids = Path.Combine(server.Directory, "pids");
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "streamrisk"))
+        {
+            // The action's shell and a child of it, both still running when the hook is killed.
+            ArgumentList = { "hook", "--redis", $"127.0.0.1:{server.Port}", "--from", "beginning", "--timeout", "5m", "--reclaim-idle", "10m", "--exec", $"sleep 300 & echo $$ $! > '{pids}.tmp'; mv '{pids}.tmp' '{pids}'; wait" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var hook = Process.Start(start)!;
+        hook.OutputDataReceived += (_, _) => { };
+        hook.ErrorDataReceived += (_, _) => { };
+        hook.BeginOutputReadLine();
+        hook.BeginErrorReadLine();
+        int[] action;
+        try
+        {
+            Assert.True(await Eventually.TrueAsync(() => File.Exists(pids), Deadline), "the action never started");
+            action = File.ReadAllText(pids).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
+            Assert.Equal(2, action.Length);
+            Assert.All(action, pid => Assert.True(Alive(pid), $"{pid} is not running"));
+        }
+        finally
+        {
+            hook.Kill(); // SIGKILL to the hook alone: no handler of its own runs
+            await hook.WaitForExitAsync();
+        }
+
+        Assert.True(await Eventually.TrueAsync(() => !action.Any(Alive), Deadline), $"still running: {string.Join(",", action.Where(Alive))}");
+    }
+
+    /// <summary>Running, or stopped but not yet reaped (a zombie has ended).</summary>
+    private static bool Alive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or IOException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Invokes the verb as Program does, but with a cancellation token standing in for Ctrl+C.</summary>

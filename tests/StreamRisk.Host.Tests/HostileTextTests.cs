@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using StreamRisk.Domain.Alerts;
 using StreamRisk.Host.Replaying;
-using StreamRisk.Host.Reporting;
+using StreamRisk.Reporting;
 
 namespace StreamRisk.Host.Tests;
 

@@ -64,6 +64,8 @@ public sealed class LiqPriceCommandTests : IDisposable
     [InlineData("""{"profile":"binance","instruments":[{"symbol":"BTCUSDT","tiers":[{"floor":5,"mmr":0.004}]}],"account":{"id":"A","balance":1,"positions":[]}}""", "instruments[0].tiers")]
     [InlineData("""{"profile":"binance","instruments":[{"symbol":"BTCUSDT","contract":"perpetual","tiers":[]}],"account":{"id":"A","balance":1,"positions":[]}}""", "instruments[0].contract")]
     [InlineData("""{"profile":"binance","instruments":[{"symbol":"BTCUSDT","tiers":[{"floor":0,"mmr":0.004}]}]}""", "account")]
+    [InlineData("""{"profile":"binance","instruments":[{"symbol":"BTCUSDT","tiers":[{"floor":0,"mmr":0.004}]}],"account":{"id":"A","balance":1e308,"positions":[{"symbol":"BTCUSDT","size":1e308,"entry":1e308,"mark":1e308}]}}""", "account.balance")]
+    [InlineData("""{"profile":"binance","instruments":[{"symbol":"BTCUSDT","tiers":[{"floor":0,"mmr":0.004}]}],"account":{"id":"A","balance":1,"positions":[{"symbol":"BTCUSDT","size":1e308,"entry":1,"mark":1}]}}""", "account.positions[0].size")]
     [InlineData("""[1,2,3]""", "$")]
     [InlineData("""{"profile":"binance",""", "$")]
     public async Task MalformedInput_OneLineErrorNamingTheField_ExitTwo(string document, string field)

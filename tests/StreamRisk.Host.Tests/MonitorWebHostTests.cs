@@ -30,4 +30,71 @@ public sealed class MonitorWebHostTests
         Assert.Equal(HttpStatusCode.OK, authorised.StatusCode);
         Assert.DoesNotContain("s3cret", await authorised.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("evil.example")]
+    [InlineData("127.0.0.1.evil.example")]
+    [InlineData("10.1.2.3")]
+    public async Task HostHeaderNamingAnotherSite_Refused(string host)
+    {
+        await using var web = await MonitorWebHost.StartAsync("http://127.0.0.1:0", string.Empty, CancellationToken.None);
+
+        using var response = await GetAsync(web, "/healthz", host);
+
+        Assert.Equal(HttpStatusCode.MisdirectedRequest, response.StatusCode);
+        Assert.DoesNotContain("ok", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("localhost")]
+    [InlineData("LOCALHOST")]
+    [InlineData("[::1]")]
+    public async Task LoopbackNames_AnsweredOnLoopback(string host)
+    {
+        await using var web = await MonitorWebHost.StartAsync("http://127.0.0.1:0", string.Empty, CancellationToken.None);
+
+        using var response = await GetAsync(web, "/healthz", host);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ConfiguredExtraHost_Answered()
+    {
+        await using var web = await MonitorWebHost.StartAsync("http://127.0.0.1:0", string.Empty, CancellationToken.None, allowedHosts: "risk.internal; proxy.internal");
+
+        using var extra = await GetAsync(web, "/healthz", "proxy.internal");
+        using var other = await GetAsync(web, "/healthz", "risk.external");
+
+        Assert.Equal(HttpStatusCode.OK, extra.StatusCode);
+        Assert.Equal(HttpStatusCode.MisdirectedRequest, other.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/healthz")]
+    [InlineData("/metrics")]
+    [InlineData("/no-such-page")]
+    public async Task EveryResponse_ForbidsFramingSniffingAndForeignContent(string path)
+    {
+        await using var web = await MonitorWebHost.StartAsync("http://127.0.0.1:0", string.Empty, CancellationToken.None);
+
+        using var response = await GetAsync(web, path, "127.0.0.1");
+
+        Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
+        Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+        var policy = Assert.Single(response.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("default-src 'none'", policy, StringComparison.Ordinal);
+        Assert.Contains("script-src 'self'", policy, StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
+    }
+
+    private static async Task<HttpResponseMessage> GetAsync(MonitorWebHost web, string path, string host)
+    {
+        using var http = new HttpClient();
+        var url = new Uri(web.Url + path);
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Host = $"{host}:{url.Port}";
+        return await http.SendAsync(request);
+    }
 }

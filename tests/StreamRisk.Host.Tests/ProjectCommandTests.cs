@@ -76,6 +76,9 @@ public sealed class ProjectCommandTests : IDisposable
     [InlineData("""{"instrument":{"symbol":"X","tiers":[{"floor":0,"mmr":0.01}]},"mark":100,"book":{"bids":[],"asks":[]},"accounts":[],"direction":"sideways"}""", "direction")]
     [InlineData("""{"instrument":{"symbol":"X","tiers":[{"floor":0,"mmr":0.01}]},"mark":100,"book":{"bids":[],"asks":[]},"accounts":[{"id":"a","balance":1,"positions":[{"symbol":"Y","size":1,"entry":1}]}]}""", "accounts[0].positions[0].symbol")]
     [InlineData("""{"instrument":{"symbol":"X","tiers":[{"floor":0,"mmr":0.01}]},"mark":100,"book":{"bids":[],"asks":[]},"accounts":[{"id":"a","balance":1,"positions":[]},{"id":"a","balance":1,"positions":[]}]}""", "accounts[1].id")]
+    [InlineData("""{"instrument":{"symbol":"X","tiers":[{"floor":0,"mmr":0.01}]},"mark":1e308,"book":{"bids":[],"asks":[]},"accounts":[]}""", "mark")]
+    [InlineData("""{"instrument":{"symbol":"X","tiers":[{"floor":0,"mmr":0.01}]},"mark":100,"book":{"bids":[[1e308,1]],"asks":[]},"accounts":[]}""", "book.bids[0][0]")]
+    [InlineData("""{"instrument":{"symbol":"X","tiers":[{"floor":0,"mmr":0.01}]},"mark":100,"book":{"bids":[],"asks":[]},"accounts":[{"id":"a","balance":1e308,"positions":[{"symbol":"X","size":1e308,"entry":1e308}]}]}""", "accounts[0].balance")]
     public async Task MalformedInput_OneLineErrorNamingTheField_ExitTwo(string document, string field)
     {
         var run = await RunAsync(document);

@@ -9,7 +9,7 @@ using StreamRisk.Domain.Instruments;
 using StreamRisk.Kafka;
 using StreamRisk.Kafka.Embedded;
 using StreamRisk.Replay.Capture;
-using StreamRisk.Replay.Simulation;
+using StreamRisk.Simulation;
 using StreamRisk.Testing;
 
 namespace StreamRisk.Host.Tests;

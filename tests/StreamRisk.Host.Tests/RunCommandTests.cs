@@ -23,6 +23,30 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("STREAMRISK__KAFKA__BOOTSTRAPSERVERS", run.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("garbage{")]
+    [InlineData("{\"StreamRisk\":{\"Kafka\":{\"SessionTimeoutMs\":\"soon\"}}}")]
+    [InlineData("\u0000\u0001binary")]
+    public async Task UnreadableConfigFile_OneLineExitTwo(string content)
+    {
+        var run = await CliRun.InvokeAsync("run", "--config", Write(content));
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Single(run.ErrorLines);
+        Assert.StartsWith("streamrisk: configuration: ", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RedisConfigurationFromTheFile_IsValidated()
+    {
+        var run = await CliRun.InvokeAsync("run", "--config", Write("""{"StreamRisk":{"Kafka":{"BootstrapServers":"k:9092"},"Redis":{"Configuration":"r:6379,password=pw-in-file,ssl=maybe"}}}"""));
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Single(run.ErrorLines);
+        Assert.Contains("ssl", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("pw-in-file", run.Output + run.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ProfileFromTheConfigFile_IsValidated()
     {

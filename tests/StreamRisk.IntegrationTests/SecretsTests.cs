@@ -1,8 +1,12 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.CommandLine;
+using System.Text;
 using System.Text.RegularExpressions;
+using StackExchange.Redis;
 using StreamRisk.Host;
 using StreamRisk.Host.Monitoring;
+using StreamRisk.Redis;
 using StreamRisk.Testing;
 
 namespace StreamRisk.IntegrationTests;
@@ -72,6 +76,122 @@ public sealed partial class SecretsTests : IDisposable
         {
             Assert.DoesNotContain(secret, everything, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task RedisPassword_DemoHookAndRun_NeverPrintIt_AndTheDemosHookHintWorksAsPrinted()
+    {
+        using var redisServer = LocalRedisServer.Start();
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(redisServer.ConnectionString + ",allowAdmin=true");
+        await admin.GetServer(admin.GetEndPoints()[0]).ExecuteAsync("CONFIG", "SET", "requirepass", RedisPassword);
+        var passwordFile = Path.Combine(_dir.FullName, "redis password");
+        await File.WriteAllTextAsync(passwordFile, RedisPassword + "\n");
+        var redis = $"127.0.0.1:{redisServer.Port}";
+        using var printed = new StringWriter();
+        using var all = TextWriter.Synchronized(printed);
+
+        // A password on the command line is refused, and not repeated.
+        Assert.Equal(ExitCodes.Usage, await InvokeAsync(["demo", "--redis", $"{redis},password={RedisPassword}", "--brokers", "1", "--duration", "1s"], all, CancellationToken.None));
+
+        // demo publishes with the password from the file: pictures reach the server that requires it.
+        using var demo = new StringWriter();
+        Assert.Equal(ExitCodes.Ok, await InvokeAsync(["demo", "--redis", redis, "--redis-password-file", passwordFile, "--brokers", "1", "--accounts", "2000", "--duration", "8s"], TextWriter.Synchronized(demo), CancellationToken.None));
+        all.Write(demo.ToString());
+        await using var reader = await ConnectionMultiplexer.ConnectAsync($"{redisServer.ConnectionString},password={RedisPassword}");
+        Assert.True(await reader.GetDatabase().KeyExistsAsync("streamrisk:state:BTCUSDT"), demo.ToString());
+
+        // The hint, pasted: it joins the consumer group on the same server with the same password file.
+        var hint = Regex.Match(demo.ToString(), @"^\s*act on alerts\s+streamrisk (hook .*)$", RegexOptions.Multiline);
+        Assert.True(hint.Success, demo.ToString());
+        using (var stop = new CancellationTokenSource())
+        {
+            var hooking = InvokeAsync(ShellWords(hint.Groups[1].Value.TrimEnd()), all, stop.Token);
+            Assert.True(await Eventually.TrueAsync(() => GroupExists(reader, "streamrisk-hooks") || hooking.IsCompleted, TimeSpan.FromSeconds(30)), printed.ToString());
+            await stop.CancelAsync();
+            Assert.Equal(ExitCodes.Ok, await hooking);
+        }
+
+        Assert.Contains("hook: consumer", printed.ToString(), StringComparison.Ordinal);
+
+        // run, against a cluster with nothing in it yet, with the password from the file.
+        using var cluster = KafkaReplayRun.StartCluster();
+        using (var stop = new CancellationTokenSource())
+        {
+            var running = InvokeAsync(["run", "--bootstrap", cluster.BootstrapServers, "--redis", redis, "--redis-password-file", passwordFile], all, stop.Token);
+            Assert.True(await Eventually.TrueAsync(() => printed.ToString().Contains("dashboard: ", StringComparison.Ordinal) || running.IsCompleted, TimeSpan.FromSeconds(30)), printed.ToString());
+            await stop.CancelAsync();
+            Assert.Equal(ExitCodes.Ok, await running);
+        }
+
+        Assert.DoesNotContain(RedisPassword, printed.ToString(), StringComparison.Ordinal);
+    }
+
+    private static bool GroupExists(ConnectionMultiplexer redis, string group) =>
+        redis.GetDatabase().KeyExists("streamrisk:alerts") && redis.GetDatabase().StreamGroupInfo("streamrisk:alerts").Any(g => g.Name == group);
+
+    /// <summary>Runs a verb as Program does, with a token standing in for Ctrl+C; stdout and stderr both go to <paramref name="printed"/>.</summary>
+    private static async Task<int> InvokeAsync(string[] args, TextWriter printed, CancellationToken stop)
+    {
+        var parse = Cli.Build(printed, TimeProvider.System, printed).Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            return await Cli.RunAsync(args, printed, printed, TimeProvider.System);
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = printed, Error = printed, EnableDefaultExceptionHandler = false }, stop);
+        }
+        catch (UsageException ex)
+        {
+            await printed.WriteLineAsync(ex.Message);
+            return ExitCodes.Usage;
+        }
+    }
+
+    /// <summary>Splits a command line as a POSIX shell does for words, single quotes and backslash-escaped quotes.</summary>
+    private static string[] ShellWords(string line)
+    {
+        var words = new List<string>();
+        var word = new StringBuilder();
+        var inWord = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (c == '\'' )
+            {
+                inWord = true;
+                var end = line.IndexOf('\'', i + 1);
+                word.Append(line, i + 1, end - i - 1);
+                i = end;
+            }
+            else if (c == '\\' && i + 1 < line.Length)
+            {
+                inWord = true;
+                word.Append(line[++i]);
+            }
+            else if (char.IsWhiteSpace(c))
+            {
+                if (inWord)
+                {
+                    words.Add(word.ToString());
+                    word.Clear();
+                    inWord = false;
+                }
+            }
+            else
+            {
+                inWord = true;
+                word.Append(c);
+            }
+        }
+
+        if (inWord)
+        {
+            words.Add(word.ToString());
+        }
+
+        return [.. words];
     }
 
     [GeneratedRegex(@"dashboard: (http://127\.0\.0\.1:\d+)/")]

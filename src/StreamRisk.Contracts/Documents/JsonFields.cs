@@ -5,6 +5,12 @@ namespace StreamRisk.Contracts.Documents;
 /// <summary>Typed, path-aware reads of JSON fields for input documents (validation happens here, once).</summary>
 internal static class JsonFields
 {
+    /// <summary>
+    /// The largest magnitude of any number in an input document: beyond every real price, size, balance or notional, and
+    /// far enough inside <see cref="double"/> that products and sums of them stay finite.
+    /// </summary>
+    public const double MaxMagnitude = 1e15;
+
     /// <summary>Parses an input document that must be one JSON object; anything else is a <see cref="DocumentException"/> at "$".</summary>
     public static JsonDocument ParseObject(ReadOnlySpan<byte> utf8)
     {
@@ -104,6 +110,11 @@ internal static class JsonFields
         if (!double.IsFinite(number))
         {
             throw new DocumentException(path, "must be finite");
+        }
+
+        if (Math.Abs(number) > MaxMagnitude)
+        {
+            throw new DocumentException(path, "must be at most 1e15 in magnitude");
         }
 
         return rule switch

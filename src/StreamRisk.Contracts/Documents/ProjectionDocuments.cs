@@ -143,18 +143,18 @@ public sealed class ProjectionRequest
     private static double LevelNumber(JsonElement value, string path)
     {
         // Venue books often carry decimal strings ("64012.5"); accept both forms.
-        if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) && double.IsFinite(number))
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) && Math.Abs(number) <= JsonFields.MaxMagnitude)
         {
             return number;
         }
 
         if (value.ValueKind == JsonValueKind.String && double.TryParse(value.GetString(), System.Globalization.NumberStyles.Float,
-                System.Globalization.CultureInfo.InvariantCulture, out number) && double.IsFinite(number))
+                System.Globalization.CultureInfo.InvariantCulture, out number) && Math.Abs(number) <= JsonFields.MaxMagnitude)
         {
             return number;
         }
 
-        throw new DocumentException(path, "expected a finite number");
+        throw new DocumentException(path, "expected a finite number of magnitude at most 1e15");
     }
 
     private static double[] ReadShocks(JsonElement root)

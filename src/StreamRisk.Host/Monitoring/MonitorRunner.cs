@@ -70,7 +70,7 @@ public sealed class MonitorRunner
         await using var web = serving
             // Started whatever the token says: a stop requested during start-up (a very short demo) ends the run
             // normally below instead of failing it half-started.
-            ? await global::StreamRisk.Host.Telemetry.MonitorWebHost.StartAsync(_settings.Dashboard.Urls, _settings.Dashboard.Token, CancellationToken.None, dashboard).ConfigureAwait(false)
+            ? await global::StreamRisk.Host.Telemetry.MonitorWebHost.StartAsync(_settings.Dashboard.Urls, _settings.Dashboard.Token, CancellationToken.None, dashboard, _settings.Dashboard.AllowedHosts).ConfigureAwait(false)
             : null;
         if (web is not null)
         {
@@ -103,8 +103,7 @@ public sealed class MonitorRunner
         RedisAlertPublisher? publisher = null;
         if (!string.IsNullOrWhiteSpace(_settings.Redis.Configuration))
         {
-            var redisOptions = ConfigurationOptions.Parse(_settings.Redis.Configuration);
-            redisOptions.AbortOnConnectFail = false; // start buffering at once; the publisher delivers on connect
+            var redisOptions = RedisConnection.Options(_settings.Redis.Configuration, _settings.Redis.PasswordFile);
             redis = await ConnectionMultiplexer.ConnectAsync(redisOptions).ConfigureAwait(false);
             publisher = new RedisAlertPublisher(redis, _time, Random.Shared, new RedisPublisherOptions { Prefix = _settings.Redis.Prefix, BufferCapacity = _settings.Redis.BufferCapacity });
             var observed = publisher;

@@ -54,6 +54,11 @@ public sealed class MonitorSettings
             throw new UsageException("StreamRisk:Kafka:FetchWaitMaxMs must be between 0 and 300000");
         }
 
+        if (Kafka.ConnectTimeoutMs < 0)
+        {
+            throw new UsageException("StreamRisk:Kafka:ConnectTimeoutMs must not be negative (0: keep retrying)");
+        }
+
         if (Kafka.OrderingIdleReleaseMs is < 1 or > 60_000)
         {
             throw new UsageException("StreamRisk:Kafka:OrderingIdleReleaseMs must be between 1 and 60000");
@@ -73,6 +78,16 @@ public sealed class MonitorSettings
         if (Redis.BufferCapacity < 1)
         {
             throw new UsageException("StreamRisk:Redis:BufferCapacity must be at least 1");
+        }
+
+        if (!string.IsNullOrWhiteSpace(Redis.Configuration))
+        {
+            _ = RedisConnection.Options(Redis.Configuration, Redis.PasswordFile);
+        }
+
+        if (!string.IsNullOrWhiteSpace(Dashboard.Urls))
+        {
+            Telemetry.MonitorWebHost.Validate(Dashboard.Urls, Dashboard.Token);
         }
     }
 
@@ -123,6 +138,7 @@ public sealed class MonitorSettings
         ClientSettings = Kafka.Settings,
         SessionTimeoutMs = Kafka.SessionTimeoutMs,
         HeartbeatIntervalMs = Kafka.HeartbeatIntervalMs,
+        ConnectTimeout = TimeSpan.FromMilliseconds(Kafka.ConnectTimeoutMs),
         EventTimeOrdering = Kafka.EventTimeOrdering,
         MaxMessageBytes = Kafka.MaxMessageBytes,
         FetchWaitMaxMs = Kafka.FetchWaitMaxMs,
@@ -161,6 +177,9 @@ public sealed class KafkaSettings
     public int SessionTimeoutMs { get; set; } = 10_000;
     public int HeartbeatIntervalMs { get; set; } = 3_000;
 
+    /// <summary>How long start-up waits for an unreachable cluster (retrying with a logged, growing wait) before exit 1; 0 = until stopped.</summary>
+    public int ConnectTimeoutMs { get; set; }
+
     /// <summary>Apply input in event-time order across topics (replays through Kafka); off = arrival order, lowest latency.</summary>
     public bool EventTimeOrdering { get; set; }
 
@@ -178,8 +197,14 @@ public sealed class KafkaSettings
 
 public sealed class RedisSettings
 {
-    /// <summary>StackExchange.Redis configuration string (host:port,password=…,ssl=true,user=…); empty = alerts to the console only.</summary>
+    /// <summary>
+    /// HOST:PORT or a StackExchange.Redis configuration string (host:port,ssl=true,user=…); empty = alerts to the console
+    /// only. A <c>password=</c> is taken here (configuration file or environment) but refused on the command line.
+    /// </summary>
     public string Configuration { get; set; } = string.Empty;
+
+    /// <summary>File holding the password (one line), when <see cref="Configuration"/> has none; else <c>STREAMRISK_REDIS_PASSWORD</c>.</summary>
+    public string? PasswordFile { get; set; }
     public string Prefix { get; set; } = "streamrisk";
     public int BufferCapacity { get; set; } = 100_000;
 }
@@ -211,6 +236,12 @@ public sealed class DashboardSettings
     /// <summary>Where the dashboard listens; loopback unless a token is set.</summary>
     public string Urls { get; set; } = "http://127.0.0.1:0";
     public string Token { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Names clients may use in the Host header besides the bound address's own (';'-separated), e.g. the name a reverse
+    /// proxy forwards; any other Host is answered 421 (see docs/dashboard-security.md).
+    /// </summary>
+    public string AllowedHosts { get; set; } = string.Empty;
 }
 
 /// <summary>The values of <see cref="MonitorSettings.Role"/>.</summary>

@@ -1,3 +1,6 @@
+using System.Collections.Frozen;
+using System.Net;
+using System.Net.NetworkInformation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -18,6 +21,13 @@ namespace StreamRisk.Host.Telemetry;
 /// With a <see cref="DashboardState"/>, also the trading-ops dashboard (<see cref="DashboardEndpoints"/>).
 /// Bound to loopback by default; binding anywhere else needs a token.
 /// </summary>
+/// <remarks>
+/// A request is answered only when its <c>Host</c> names the address the host is bound to (for loopback: also
+/// <c>localhost</c>, <c>127.0.0.1</c> and <c>::1</c>; for all interfaces: the machine's name and addresses) or one of
+/// the configured extra names, else 421: a page on another site whose name was re-pointed at this address (DNS
+/// rebinding) reads nothing. Every response forbids framing and MIME sniffing and carries a content security policy
+/// that allows only this origin's scripts, styles (plotly sets inline styles), images and event stream.
+/// </remarks>
 public sealed class MonitorWebHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -31,9 +41,17 @@ public sealed class MonitorWebHost : IAsyncDisposable
     /// <summary>The address the host listens on, e.g. <c>http://127.0.0.1:41234</c>.</summary>
     public string Url { get; }
 
-    public static async Task<MonitorWebHost> StartAsync(string urls, string token, CancellationToken cancel, DashboardState? dashboard = null)
+    /// <summary>The policy of every response: nothing loads from elsewhere, no inline or evaluated script, no framing.</summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; " +
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+    /// <param name="allowedHosts">Further names (or addresses) clients may use in <c>Host</c>, separated by ';' — e.g. the
+    /// name of a reverse proxy's upstream.</param>
+    public static async Task<MonitorWebHost> StartAsync(string urls, string token, CancellationToken cancel, DashboardState? dashboard = null, string? allowedHosts = null)
     {
         Validate(urls, token);
+        var hosts = AllowedHosts(urls, allowedHosts);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(urls);
         builder.Logging.ClearProviders();
@@ -57,6 +75,21 @@ public sealed class MonitorWebHost : IAsyncDisposable
                 }
             });
         var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            headers.XFrameOptions = "DENY";
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "no-referrer";
+            if (!hosts.Contains(Unbracketed(context.Request.Host.Host)))
+            {
+                context.Response.StatusCode = StatusCodes.Status421MisdirectedRequest;
+                return;
+            }
+
+            await next(context).ConfigureAwait(false);
+        });
         if (!string.IsNullOrWhiteSpace(token))
         {
             // Everything but /healthz and the page's code needs the token (header or ?token=): no secret ever appears in
@@ -93,7 +126,7 @@ public sealed class MonitorWebHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(urls);
         foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (!Uri.TryCreate(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var parsed)
+            if (!Uri.TryCreate(Wildcard(url.Trim()), UriKind.Absolute, out var parsed)
                 || parsed.Scheme is not ("http" or "https"))
             {
                 throw new UsageException($"'{url}' is not an http URL to serve the dashboard on (e.g. http://127.0.0.1:8080)");
@@ -105,8 +138,54 @@ public sealed class MonitorWebHost : IAsyncDisposable
             {
                 throw new UsageException($"refusing to serve on {url} without a token (StreamRisk:Dashboard:Token); loopback needs none");
             }
+
+            if (parsed.Port == 0 && host == "localhost")
+            {
+                // Kestrel binds a free port only on an address; found here rather than once everything else has started.
+                throw new UsageException($"'{url}': a free port (:0) needs an address, not localhost (e.g. http://127.0.0.1:0)");
+            }
         }
     }
+
+    /// <summary>The host names a request may carry: those of the bound addresses, and the extra ones.</summary>
+    internal static FrozenSet<string> AllowedHosts(string urls, string? extra)
+    {
+        var hosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parsed = new Uri(Wildcard(url));
+            var host = Unbracketed(parsed.Host);
+            if (parsed.IsLoopback)
+            {
+                hosts.UnionWith(["localhost", "127.0.0.1", "::1"]);
+            }
+            else if (IPAddress.TryParse(host, out var address) && (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)))
+            {
+                // All interfaces: the names and addresses this machine is reached by (a scraper that found it by DNS uses its address).
+                hosts.UnionWith(["localhost", "127.0.0.1", "::1", Environment.MachineName, Dns.GetHostName()]);
+                foreach (var network in NetworkInterface.GetAllNetworkInterfaces())
+                {
+                    foreach (var unicast in network.GetIPProperties().UnicastAddresses)
+                    {
+                        hosts.Add(unicast.Address.ToString());
+                    }
+                }
+            }
+
+            hosts.Add(host);
+        }
+
+        foreach (var name in (extra ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            hosts.Add(Unbracketed(name));
+        }
+
+        return hosts.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+    }
+
+    private static string Unbracketed(string host) => host.StartsWith('[') && host.EndsWith(']') ? host[1..^1] : host;
+
+    private static string Wildcard(string url) => url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal);
 
     public async ValueTask DisposeAsync()
     {

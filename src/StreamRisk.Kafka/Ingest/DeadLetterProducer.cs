@@ -43,7 +43,8 @@ public sealed class DeadLetterProducer : IDisposable
             config.Set(key, value);
         }
 
-        _producer = new ProducerBuilder<byte[], byte[]>(config).Build();
+        var clientLog = new KafkaLog(log);
+        _producer = new ProducerBuilder<byte[], byte[]>(config).SetLogHandler(clientLog.OnLog).SetErrorHandler(clientLog.OnError).Build();
         _topic = options.Topics.DeadLetter;
         _log = log;
     }

@@ -20,6 +20,12 @@ public sealed record KafkaMonitorOptions
 
     public int SessionTimeoutMs { get; init; } = 10_000;
 
+    /// <summary>
+    /// How long start-up keeps retrying (with a growing wait, logged) while no broker answers before the source fails;
+    /// zero (the default) retries until stopped — a monitor outlives its cluster's restarts and waits for a late one.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; init; }
+
     public int HeartbeatIntervalMs { get; init; } = 3_000;
 
     /// <summary>

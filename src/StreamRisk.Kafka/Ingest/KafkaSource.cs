@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Reactive.Linq;
 using Confluent.Kafka;
 
@@ -83,6 +84,8 @@ public static class KafkaSource
         var accountStage = options.PositionsPartitions is not null;
 
         var ordering = options.EventTimeOrdering ? new Ordering(options.OrderingIdleRelease, log) : null;
+        var clientLog = new KafkaLog(log);
+        var reach = new Reach(options, log);
         using var positions = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(options, options.GroupId))
             .SetPartitionsAssignedHandler((_, assigned) =>
             {
@@ -94,7 +97,8 @@ public static class KafkaSource
             })
             .SetPartitionsRevokedHandler((_, revoked) => Revoked(revoked.Select(p => p.TopicPartition).ToList()))
             .SetPartitionsLostHandler((_, lost) => Revoked(lost.Select(p => p.TopicPartition).ToList()))
-            .SetErrorHandler((_, e) => log?.Invoke($"kafka: {e.Code}: {e.Reason}"))
+            .SetLogHandler(clientLog.OnLog)
+            .SetErrorHandler(clientLog.OnError)
             .Build();
 
         void Revoked(List<TopicPartition> partitions)
@@ -106,13 +110,14 @@ public static class KafkaSource
 
         // The market consumer belongs to no group: it is assigned every partition and reads from the beginning.
         using var market = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(options, groupId: options.GroupId + "-market"))
-            .SetErrorHandler((_, e) => log?.Invoke($"kafka: {e.Code}: {e.Reason}"))
+            .SetLogHandler(clientLog.OnLog)
+            .SetErrorHandler(clientLog.OnError)
             .Build();
         // Instruments first, to their end: every other message names a symbol, and a book, mark or position that
         // arrives before its instrument would be dead-lettered as unknown. Then everything else.
-        var instruments = Partitions(market, [topics.Instruments], cancel);
+        var instruments = Partitions(market, [topics.Instruments], reach, cancel);
         market.Assign(instruments);
-        while (!cancel.IsCancellationRequested && !AtEnd(market, instruments))
+        while (!cancel.IsCancellationRequested && !reach.Try(() => AtEnd(market, instruments), cancel))
         {
             Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(50), offsetsToStore: null, ordering, activities, cancel, hold: false);
         }
@@ -122,12 +127,12 @@ public static class KafkaSource
         string[] marketTopics = accountStage ? [topics.Marks]
             : options.Projector ? [topics.Book, topics.Marks, topics.Liquidations, topics.Ladders]
             : [topics.Book, topics.Marks, topics.Liquidations];
-        var rest = Partitions(market, marketTopics, cancel);
+        var rest = Partitions(market, marketTopics, reach, cancel);
         market.Assign(instruments.Select(p => new TopicPartitionOffset(p.TopicPartition, market.Position(p.TopicPartition))).Concat(rest));
         if (options.Projector)
         {
             var ladders = rest.Count(p => p.Topic == topics.Ladders);
-            var sources = Partitions(market, [topics.Positions], cancel).Count;
+            var sources = Partitions(market, [topics.Positions], reach, cancel).Count;
             ordering?.Merge.GateOnLadders(sources, ladders);
             ordering?.Assigned([]);
             log?.Invoke($"kafka: projector stage: {ladders} ladders partition(s), waiting on {sources} account partition(s)");
@@ -318,7 +323,7 @@ public static class KafkaSource
             && ActivityContext.TryParse(System.Text.Encoding.ASCII.GetString(bytes), null, isRemote: true, out context);
     }
 
-    private static List<TopicPartitionOffset> Partitions(IConsumer<byte[], byte[]> consumer, string[] wanted, CancellationToken cancel)
+    private static List<TopicPartitionOffset> Partitions(IConsumer<byte[], byte[]> consumer, string[] wanted, Reach reach, CancellationToken cancel)
     {
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
         var partitions = new List<TopicPartitionOffset>();
@@ -328,7 +333,7 @@ public static class KafkaSource
             while (true)
             {
                 cancel.ThrowIfCancellationRequested();
-                var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(5)).Topics.FirstOrDefault();
+                var metadata = reach.Try(() => admin.GetMetadata(topic, TimeSpan.FromSeconds(5)), cancel)?.Topics.FirstOrDefault();
                 if (metadata is not null && metadata.Error.Code == ErrorCode.NoError && metadata.Partitions.Count > 0)
                 {
                     partitions.AddRange(metadata.Partitions.Select(p => new TopicPartitionOffset(topic, p.PartitionId, Offset.Beginning)));
@@ -373,6 +378,48 @@ public static class KafkaSource
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Start-up calls that need a broker (metadata, watermarks), retried with a growing wait while the brokers cannot be
+    /// reached: a monitor started before its cluster, or during an outage, waits for it (a line per retry, the client's
+    /// own lines rate-limited by <see cref="KafkaLog"/>) rather than exiting; <see cref="KafkaMonitorOptions.ConnectTimeout"/>
+    /// bounds the wait. Consumption itself needs no help: the client reconnects by itself.
+    /// </summary>
+    private sealed class Reach(KafkaMonitorOptions options, Action<string>? log)
+    {
+        private static readonly TimeSpan FirstWait = TimeSpan.FromSeconds(1);
+        private static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(30);
+        private readonly Stopwatch _unreachable = new();
+        private TimeSpan _wait = FirstWait;
+
+        /// <summary>The call's result, or default once it failed for want of a broker and the wait before the next try is over.</summary>
+        public T? Try<T>(Func<T> call, CancellationToken cancel)
+        {
+            try
+            {
+                var result = call();
+                _unreachable.Reset();
+                _wait = FirstWait;
+                return result;
+            }
+            catch (KafkaException ex) when (!ex.Error.IsFatal)
+            {
+                _unreachable.Start();
+                if (options.ConnectTimeout > TimeSpan.Zero && _unreachable.Elapsed >= options.ConnectTimeout)
+                {
+                    throw new KafkaException(new Error(ex.Error.Code, string.Create(CultureInfo.InvariantCulture,
+                        $"brokers {options.BootstrapServers} unreachable for {_unreachable.Elapsed.TotalSeconds:0} s ({ex.Error.Reason}); giving up (StreamRisk:Kafka:ConnectTimeoutMs)")));
+                }
+
+                log?.Invoke(string.Create(CultureInfo.InvariantCulture,
+                    $"kafka: brokers {options.BootstrapServers} not reachable ({ex.Error.Reason}) for {_unreachable.Elapsed.TotalSeconds:0} s; retrying in {_wait.TotalSeconds:0} s"));
+                cancel.WaitHandle.WaitOne(_wait);
+                cancel.ThrowIfCancellationRequested();
+                _wait = TimeSpan.FromTicks(Math.Min(_wait.Ticks * 2, LongestWait.Ticks));
+                return default;
+            }
+        }
     }
 
     /// <summary>The consume thread's side of <see cref="EventTimeMerge"/>: when to release, and the watermark barrier.</summary>
