@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Confluent.Kafka;
 
@@ -12,15 +13,12 @@ namespace StreamRisk.Kafka;
 public sealed class KafkaLog
 {
     private readonly Action<string>? _log;
-    private readonly TimeProvider _time;
     private readonly Dictionary<string, Window> _windows = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
-    public KafkaLog(Action<string>? log, TimeProvider? time = null)
-    {
-        _log = log;
-        _time = time ?? TimeProvider.System;
-    }
+    /// <remarks>The rate limit runs on the monotonic <see cref="Stopwatch"/> clock: it spaces lines for a reader, and no
+    /// result depends on it.</remarks>
+    public KafkaLog(Action<string>? log) => _log = log;
 
     public int LinesPerInterval { get; init; } = 2;
 
@@ -47,11 +45,11 @@ public sealed class KafkaLog
     public void Write(string kind, string line)
     {
         ArgumentNullException.ThrowIfNull(kind);
-        var now = _time.GetTimestamp();
+        var now = Stopwatch.GetTimestamp();
         string? text = null;
         lock (_gate)
         {
-            if (!_windows.TryGetValue(kind, out var window) || _time.GetElapsedTime(window.Started, now) >= Interval)
+            if (!_windows.TryGetValue(kind, out var window) || Stopwatch.GetElapsedTime(window.Started, now) >= Interval)
             {
                 var held = window?.Held ?? 0;
                 window = new Window(now);
