@@ -21,12 +21,19 @@ public sealed class ProjectorStage
     private readonly long _markAtOnceMs;
     private readonly List<SymbolState> _symbols = [];
     private readonly CascadeRound[] _rounds = new CascadeRound[4096];
+    private readonly Action<SymbolTouched>? _touched;
+    private readonly Func<int, bool, BucketLadder?>? _localLadders;
 
-    public ProjectorStage(EngineOptions options, InstrumentCatalog catalog)
+    /// <param name="touched">Told (on the engine thread) whenever a symbol's picture changed; the pipeline throttles projections from it.</param>
+    /// <param name="localLadders">In one process: the account stage's own buckets, read directly (updates then carry no
+    /// buckets). Null when the ladders are merged from updates (scale-out).</param>
+    public ProjectorStage(EngineOptions options, InstrumentCatalog catalog, Action<SymbolTouched>? touched = null, Func<int, bool, BucketLadder?>? localLadders = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(catalog);
         _options = options;
+        _touched = touched;
+        _localLadders = localLadders;
         _markAtOnceMs = (long)options.MarkAtOnceInterval.TotalMilliseconds;
         Catalog = catalog;
         Alerts = new AlertBook(options.ThresholdsFor);
@@ -36,16 +43,7 @@ public sealed class ProjectorStage
 
     public AlertBook Alerts { get; }
 
-    /// <summary>
-    /// In one process: the account stage's own buckets, read directly (updates then carry no buckets). Null when the
-    /// ladders are merged from updates (scale-out).
-    /// </summary>
-    public Func<int, bool, BucketLadder?>? LocalLadders { get; set; }
-
     public EngineOptions Options => _options;
-
-    /// <summary>Called (on the engine thread) whenever a symbol's picture changed; the pipeline throttles projections from it.</summary>
-    public Action<SymbolTouched>? Touched { get; set; }
 
     public OrderBook? BookOf(int instrument) => instrument < _symbols.Count ? _symbols[instrument].Book : null;
 
@@ -208,8 +206,8 @@ public sealed class ProjectorStage
             state.DepthLoaded = true;
         }
 
-        var longs = LocalLadders?.Invoke(instrument, true) ?? state.Longs;
-        var shorts = LocalLadders?.Invoke(instrument, false) ?? state.Shorts;
+        var longs = _localLadders?.Invoke(instrument, true) ?? state.Longs;
+        var shorts = _localLadders?.Invoke(instrument, false) ?? state.Shorts;
         var criticalDown = CascadeProjector.CriticalShock(mark, CascadeDirection.Down, longs, state.Bids);
         var criticalUp = CascadeProjector.CriticalShock(mark, CascadeDirection.Up, shorts, state.Asks);
         var thresholds = _options.ThresholdsFor(symbol);
@@ -401,7 +399,7 @@ public sealed class ProjectorStage
         return list;
     }
 
-    private void Touch(int instrument, long eventTime, bool urgent) => Touched?.Invoke(new SymbolTouched(instrument, eventTime, urgent));
+    private void Touch(int instrument, long eventTime, bool urgent) => _touched?.Invoke(new SymbolTouched(instrument, eventTime, urgent));
 
     /// <summary>Per-symbol state of the projector.</summary>
     private sealed class SymbolState(EngineOptions options)

@@ -159,8 +159,7 @@ public sealed class AccountPartitionsRunner
             _producer = producer;
             _undeliveredSymbol = _undelivered.Enqueue;
             _log = log;
-            _engine = RiskEngine.ForAccountPartition(settings.ToEngineOptions(), partition);
-            _engine.Accounts.Updates = Publish;
+            _engine = new RiskEngine(settings.ToEngineOptions(), EngineLayout.AccountPartition(partition, Publish));
             var clock = new EventClock();
             // Marks are dead-lettered by the projector stage, which reads them too: here only this partition's positions.
             var applier = new EventApplier(_engine, clock, (result, reason, detail) =>

@@ -83,7 +83,7 @@ public sealed class MonitorRunner
 
         var kafka = _settings.ToKafkaOptions();
         // The projector stage's ladders come from the account stage instances; this process holds no accounts of its own.
-        var engine = _settings.Role == Roles.Projector ? RiskEngine.ForProjector(_settings.ToEngineOptions()) : new RiskEngine(_settings.ToEngineOptions());
+        var engine = new RiskEngine(_settings.ToEngineOptions(), _settings.Role == Roles.Projector ? EngineLayout.Projector : EngineLayout.OneProcess);
 
         var clock = new EventClock();
         using var deadLetters = new DeadLetterProducer(kafka, Log);
