@@ -34,7 +34,7 @@ public sealed record TopicNames
         };
     }
 
-    /// <summary>The Kafka topic of a wire message kind.</summary>
+    /// <summary>The Kafka topic of a topic kind.</summary>
     public string Of(Wire.WireTopic topic) => topic switch
     {
         Wire.WireTopic.Instruments => Instruments,
@@ -42,7 +42,8 @@ public sealed record TopicNames
         Wire.WireTopic.Marks => Marks,
         Wire.WireTopic.Positions => Positions,
         Wire.WireTopic.Liquidations => Liquidations,
-        _ => throw new ArgumentOutOfRangeException(nameof(topic), topic, "not an input topic"),
+        Wire.WireTopic.Ladders => Ladders,
+        _ => throw new ArgumentOutOfRangeException(nameof(topic), topic, "not a topic kind"),
     };
 
     /// <summary>All topics with the partition count the embedded default creates them with.</summary>

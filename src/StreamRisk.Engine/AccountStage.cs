@@ -28,16 +28,22 @@ public sealed class AccountStage
     private readonly long _adlRankingMs;
     private long _now;
     private long _revaluations, _revaluationTicks, _adlRankings, _adlTicks;
+    private readonly Action<LadderUpdate>? _updates;
 
-    public AccountStage(EngineOptions options, InstrumentCatalog catalog, int source = 0)
+    /// <param name="source">The account partition this stage speaks for (scale-out); 0 in one process.</param>
+    /// <param name="updates">Receives each update; it is reused, so the receiver copies what it keeps before returning.</param>
+    /// <param name="trackChanges">Whether updates carry the buckets that changed (see <see cref="PartialLadders.TrackChanges"/>):
+    /// off when the projector reads this stage's buckets directly (one process).</param>
+    public AccountStage(EngineOptions options, InstrumentCatalog catalog, int source = 0, Action<LadderUpdate>? updates = null, bool trackChanges = true)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        _updates = updates;
         _revaluationMs = (long)options.CrossRevaluationInterval.TotalMilliseconds;
         _adlRankingMs = (long)options.AdlRankingInterval.TotalMilliseconds;
         Source = source;
         Margins = new MarginBook(options.Profile, catalog);
-        Ladders = new PartialLadders();
+        Ladders = new PartialLadders(trackChanges);
         // Track positions down to the hysteresis margin below the large-account threshold, so an open alert can resolve.
         _large = new LargePositions(i =>
         {
@@ -58,9 +64,6 @@ public sealed class AccountStage
 
     /// <summary>ADL rankings made so far (one per symbol about once a second of event time), and the wall time they took.</summary>
     public (long Count, TimeSpan Time) AdlRankings => (_adlRankings, System.Diagnostics.Stopwatch.GetElapsedTime(0, _adlTicks));
-
-    /// <summary>Receives each update; it is reused, so the receiver copies what it keeps before returning.</summary>
-    public Action<LadderUpdate>? Updates { get; set; }
 
     public int ApplyInstrument(Instrument instrument)
     {
@@ -237,7 +240,7 @@ public sealed class AccountStage
             }
 
             u.Number = ++symbol.Number;
-            Updates?.Invoke(u);
+            _updates?.Invoke(u);
         }
 
         _pending.Clear();
@@ -283,7 +286,7 @@ public sealed class AccountStage
         }
 
         u.Number = symbol.Number;
-        Updates?.Invoke(u);
+        _updates?.Invoke(u);
     }
 
     /// <summary>The symbol's large positions now; true (and kept) when they differ from the last ones sent.</summary>

@@ -22,13 +22,7 @@ public sealed class MonitorPipeline : IDisposable
         ArgumentNullException.ThrowIfNull(risks);
         ArgumentNullException.ThrowIfNull(alerts);
         ArgumentNullException.ThrowIfNull(errors);
-        var symbolTouches = Observable.Create<SymbolTouched>(observer =>
-        {
-            engine.Touched = observer.OnNext;
-            return () => engine.Touched = null;
-        });
-
-        _subscription = symbolTouches
+        _subscription = engine.Touches
             .GroupBy(t => t.Instrument)
             .SelectMany(symbol => symbol.ThrottleLatest(engine.Options.ProjectionInterval, t => t.Urgent, clock.Scheduler))
             .Subscribe(

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using StreamRisk.Contracts.Wire;
 using StreamRisk.Domain;
 using StreamRisk.Domain.Alerts;
 using StreamRisk.Domain.Books;
@@ -24,43 +25,25 @@ public readonly record struct SymbolTouched(int Instrument, long EventTime, bool
 /// </remarks>
 public sealed class RiskEngine
 {
+    private readonly TouchStream _touches = new();
     private int _ownerThread;
 
-    /// <param name="accountSource">The account partition this engine's account stage speaks for (scale-out); 0 in one process.</param>
-    public RiskEngine(EngineOptions options, int accountSource = 0)
+    /// <param name="layout">Which stages this engine runs and where the account stage's updates go; one process by default.</param>
+    public RiskEngine(EngineOptions options, EngineLayout? layout = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
+        Layout = layout ?? EngineLayout.OneProcess;
         Catalog = new InstrumentCatalog();
-        Accounts = new AccountStage(options, Catalog, accountSource);
-        Projector = new ProjectorStage(options, Catalog);
-        Accounts.Updates = Projector.Apply;
-        // In one process the projector reads the account stage's buckets directly: no copy per change.
-        Accounts.Ladders.TrackChanges = false;
-        Projector.LocalLadders = Accounts.Ladders.View;
+        var oneProcess = Layout.Role == EngineRole.OneProcess;
+        // In one process the projector reads the account stage's buckets directly (no copy per change) and takes its
+        // updates in memory; an account partition's updates carry their buckets to wherever the layout sends them.
+        Accounts = new AccountStage(options, Catalog, Layout.Partition, oneProcess ? ToProjector : Layout.Updates,
+            trackChanges: Layout.Role == EngineRole.AccountPartition);
+        Projector = new ProjectorStage(options, Catalog, _touches.OnNext, oneProcess ? Accounts.Ladders.View : null);
     }
 
-    /// <summary>
-    /// The account stage of one positions partition (scale-out): its updates carry their buckets and go wherever
-    /// <see cref="AccountStage.Updates"/> says, not to this engine's projector.
-    /// </summary>
-    public static RiskEngine ForAccountPartition(EngineOptions options, int partition)
-    {
-        var engine = new RiskEngine(options, partition);
-        engine.Accounts.Ladders.TrackChanges = true;
-        engine.Accounts.Updates = null;
-        engine.Projector.LocalLadders = null;
-        return engine;
-    }
-
-    /// <summary>The projector stage alone (scale-out): its ladders come from the account stage instances' updates.</summary>
-    public static RiskEngine ForProjector(EngineOptions options)
-    {
-        var engine = new RiskEngine(options);
-        engine.Accounts.Updates = null;
-        engine.Projector.LocalLadders = null;
-        return engine;
-    }
+    public EngineLayout Layout { get; }
 
     public InstrumentCatalog Catalog { get; }
 
@@ -74,12 +57,8 @@ public sealed class RiskEngine
 
     public EngineOptions Options { get; }
 
-    /// <summary>Called (on the engine thread) whenever a symbol's picture changed; the pipeline throttles projections from it.</summary>
-    public Action<SymbolTouched>? Touched
-    {
-        get => Projector.Touched;
-        set => Projector.Touched = value;
-    }
+    /// <summary>Every change of a symbol's picture, on the engine thread; the pipeline throttles projections from it (one subscriber at a time).</summary>
+    public IObservable<SymbolTouched> Touches => _touches;
 
     public OrderBook? BookOf(int instrument) => Projector.BookOf(instrument);
 
@@ -186,4 +165,30 @@ public sealed class RiskEngine
     private void ThrowNotOwner(int current) =>
         throw new InvalidOperationException(
             $"RiskEngine called on thread {current}; it is owned by thread {_ownerThread}, the first to apply input (one writer, no locks)");
+
+    private void ToProjector(LadderUpdate update) => Projector.Apply(update);
+
+    /// <summary>The engine's touches as an observable of one subscriber: a call per touch, no allocation.</summary>
+    private sealed class TouchStream : IObservable<SymbolTouched>
+    {
+        private IObserver<SymbolTouched>? _observer;
+
+        public void OnNext(SymbolTouched touch) => _observer?.OnNext(touch);
+
+        public IDisposable Subscribe(IObserver<SymbolTouched> observer)
+        {
+            ArgumentNullException.ThrowIfNull(observer);
+            if (Interlocked.CompareExchange(ref _observer, observer, null) is not null)
+            {
+                throw new InvalidOperationException("the engine's touches already have a subscriber (one pipeline per engine)");
+            }
+
+            return new Unsubscribe(this, observer);
+        }
+
+        private sealed class Unsubscribe(TouchStream stream, IObserver<SymbolTouched> observer) : IDisposable
+        {
+            public void Dispose() => Interlocked.CompareExchange(ref stream._observer, null, observer);
+        }
+    }
 }

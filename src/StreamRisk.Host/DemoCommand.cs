@@ -96,7 +96,7 @@ internal static class DemoCommand
                 stop.CancelAfter(l);
             }
 
-            using var producer = new WireProducer(cluster.BootstrapServers, topics);
+            using var producer = new WireProducer(cluster.BootstrapServers, topics, log: line => output.WriteLine("feed: kafka: " + line));
             var feed = new SimulationFeed(producer, new SimulatorOptions { Seed = parse.GetValue(seed), Accounts = parse.GetValue(accounts) }, time);
             var feeding = Task.Run(async () =>
             {

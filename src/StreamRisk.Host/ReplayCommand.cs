@@ -6,6 +6,7 @@ using Spectre.Console;
 using StreamRisk.Contracts;
 using StreamRisk.Contracts.Documents;
 using StreamRisk.Host.Replaying;
+using StreamRisk.Kafka;
 using StreamRisk.Replay;
 using StreamRisk.Replay.Binance;
 using StreamRisk.Replay.Capture;
@@ -87,8 +88,9 @@ internal static class ReplayCommand
             var source = Source(chosen, paths, parse.GetValue(from), parse.GetValue(to), positionSource ?? "synthetic:seed=1", parse.GetValue(accounts), progressOutput);
             if (kafka is not null)
             {
-                using var target = new KafkaReplayTarget(kafka, TopicNames.WithPrefix(parse.GetValue(prefix) ?? TopicNames.DefaultPrefix), pacer);
-                Play(source, target.Send, () => $"{target.Produced:N0} messages produced", clock, progressOutput, cancel);
+                using var target = new ReplayProducer(kafka, TopicNames.WithPrefix(parse.GetValue(prefix) ?? TopicNames.DefaultPrefix), pacer.DueIn, pacer.WaitFor,
+                    line => progressOutput.WriteLine("replay: " + line));
+                Play(source, r => target.Send(CaptureTopics.ToWire(r.Topic), r.Key, r.Payload, r.EventTime), () => $"{target.Produced:N0} messages produced", clock, progressOutput, cancel);
                 try
                 {
                     target.Complete();

@@ -19,7 +19,8 @@ public sealed class WireProducer : IDisposable
     private readonly WireMessageWriter _writer = new();
     private long _failed;
 
-    public WireProducer(string bootstrapServers, TopicNames topics, IReadOnlyDictionary<string, string>? clientSettings = null)
+    /// <param name="log">Where the client's own lines go, rate-limited (<see cref="KafkaLog"/>); none: they are dropped.</param>
+    public WireProducer(string bootstrapServers, TopicNames topics, IReadOnlyDictionary<string, string>? clientSettings = null, Action<string>? log = null)
     {
         var config = new ProducerConfig { BootstrapServers = bootstrapServers, EnableIdempotence = true, LingerMs = 5, ClientId = "streamrisk-producer" };
         foreach (var (key, value) in clientSettings ?? new Dictionary<string, string>())
@@ -27,7 +28,8 @@ public sealed class WireProducer : IDisposable
             config.Set(key, value);
         }
 
-        _producer = new ProducerBuilder<byte[], byte[]>(config).Build();
+        var clientLog = new KafkaLog(log);
+        _producer = new ProducerBuilder<byte[], byte[]>(config).SetLogHandler(clientLog.OnLog).SetErrorHandler(clientLog.OnError).Build();
         _topics = topics;
     }
 

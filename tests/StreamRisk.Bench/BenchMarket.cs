@@ -1,9 +1,8 @@
-using Confluent.Kafka;
 using StreamRisk.Contracts.Wire;
 using StreamRisk.Domain;
 using StreamRisk.Domain.Books;
 using StreamRisk.Domain.Instruments;
-using StreamRisk.Kafka.Ingest;
+using StreamRisk.Engine.Ingest;
 using StreamRisk.Simulation;
 
 namespace StreamRisk.Bench;
@@ -146,31 +145,18 @@ internal sealed class BenchMarket : IDisposable
 
     public void Dispose() => _writer.Dispose();
 
-    /// <summary>Wire messages as the Kafka client hands them over (made up front: the client makes them outside our code).</summary>
+    /// <summary>Wire messages as the Kafka source hands them over (made up front: the source makes them outside the applier).</summary>
     public static IngestedMessage[] AsIngested(IReadOnlyList<WireMessage> messages)
     {
         var ingested = new IngestedMessage[messages.Count];
         for (var i = 0; i < ingested.Length; i++)
         {
             var m = messages[i];
-            ingested[i] = new IngestedMessage(IngestKind.Message, KindOf(m.Topic), new ConsumeResult<byte[], byte[]>
-            {
-                TopicPartitionOffset = new TopicPartitionOffset(m.Topic.ToString(), 0, i),
-                Message = new Message<byte[], byte[]> { Key = m.Key, Value = m.Value },
-            }, []);
+            ingested[i] = IngestedMessage.Of(new WireRecord(m.Topic, m.Key, m.Value, 0, i));
         }
 
         return ingested;
     }
-
-    public static TopicKind KindOf(WireTopic topic) => topic switch
-    {
-        WireTopic.Instruments => TopicKind.Instruments,
-        WireTopic.Book => TopicKind.Book,
-        WireTopic.Marks => TopicKind.Marks,
-        WireTopic.Positions => TopicKind.Positions,
-        _ => TopicKind.Liquidations,
-    };
 
     // Levels 0.05 % apart (at least one tick), so 200 levels span ±10 %.
     private long LevelStep(int s) => Math.Max(1, (long)Math.Round(_markTicks[s] * 0.0005));

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using StreamRisk.Contracts.Wire;
 using StreamRisk.Engine;
-using StreamRisk.Host.Monitoring;
-using StreamRisk.Kafka.Ingest;
+using StreamRisk.Engine.Ingest;
 
 namespace StreamRisk.Bench;
 
@@ -80,7 +79,7 @@ internal static class EngineBench
         var decoder = new WireDecoder(new SymbolTable(), new AccountTable());
         foreach (var message in setup)
         {
-            if (message.Topic == TopicKind.Instruments && decoder.DecodeInstrument(message.Result!.Message.Value, out var defined).IsValid && defined is not null)
+            if (message.Record.Topic == WireTopic.Instruments && decoder.DecodeInstrument(message.Record.Value, out var defined).IsValid && defined is not null)
             {
                 decoder.Symbols.Upsert(defined.Instrument.Symbol, defined.TickSize);
             }

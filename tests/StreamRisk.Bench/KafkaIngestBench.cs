@@ -3,7 +3,7 @@ using Confluent.Kafka;
 using StreamRisk.Contracts;
 using StreamRisk.Contracts.Wire;
 using StreamRisk.Engine;
-using StreamRisk.Host.Monitoring;
+using StreamRisk.Engine.Ingest;
 using StreamRisk.Kafka;
 using StreamRisk.Kafka.Embedded;
 using StreamRisk.Kafka.Ingest;
@@ -121,7 +121,7 @@ internal static class KafkaIngestBench
             message =>
             {
                 applier.Apply(message);
-                if (message.Result is null)
+                if (message.Kind != IngestKind.Message)
                 {
                     return;
                 }

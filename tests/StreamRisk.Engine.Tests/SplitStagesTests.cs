@@ -35,17 +35,18 @@ public sealed class SplitStagesTests
         // The split: N account stages, each with its own catalog (instrument order is the same), one projector.
         var catalog = new InstrumentCatalog();
         var projector = new ProjectorStage(options, catalog);
-        var parts = Enumerable.Range(0, stages).Select(i => new AccountStage(options, new InstrumentCatalog(), source: i)).ToList();
         var copy = new LadderUpdate();
         var lost = new List<(AccountStage Part, int Instrument)>();
         var lostAny = false;
-        foreach (var part in parts)
+        var parts = new List<AccountStage>();
+        for (var i = 0; i < stages; i++)
         {
-            part.Updates = update =>
+            var source = i;
+            parts.Add(new AccountStage(options, new InstrumentCatalog(), source, update =>
             {
                 if (loseSome && !update.Replaces && random.Next(6) == 0)
                 {
-                    lost.Add((part, update.Instrument)); // what a failed delivery report tells the stage
+                    lost.Add((parts[source], update.Instrument)); // what a failed delivery report tells the stage
                     lostAny = true;
                     return;
                 }
@@ -56,7 +57,7 @@ public sealed class SplitStagesTests
                 {
                     projector.Apply(copy); // delivered twice (a rebuilt partition repeats itself): skipped
                 }
-            };
+            }));
         }
 
         Instrument[] instruments =

@@ -57,6 +57,36 @@ public sealed class ArchitectureTests
         Assert.Empty(references);
     }
 
+    /// <summary>
+    /// Every Kafka client the product builds routes librdkafka's log and error lines through the rate-limited
+    /// <c>KafkaLog</c>: a client without it prints every failed connect of an unreachable cluster raw.
+    /// </summary>
+    [Fact]
+    public void EveryKafkaClientInSrc_LogsThroughTheRateLimitedHandler()
+    {
+        var src = Path.Combine(SharedData.RepositoryRoot(), "src");
+        var unrouted = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)))
+        {
+            var text = File.ReadAllText(file);
+            foreach (var builder in (string[])["new ProducerBuilder<", "new ConsumerBuilder<"])
+            {
+                for (var at = text.IndexOf(builder, StringComparison.Ordinal); at >= 0; at = text.IndexOf(builder, at + 1, StringComparison.Ordinal))
+                {
+                    var end = text.IndexOf(".Build()", at, StringComparison.Ordinal);
+                    var chain = end < 0 ? text[at..] : text[at..end];
+                    if (!chain.Contains(".SetLogHandler(", StringComparison.Ordinal) || !chain.Contains(".SetErrorHandler(", StringComparison.Ordinal))
+                    {
+                        unrouted.Add($"{Path.GetRelativePath(src, file)}:{text[..at].Count(c => c == '\n') + 1}");
+                    }
+                }
+            }
+        }
+
+        Assert.True(unrouted.Count == 0, "Kafka clients without SetLogHandler/SetErrorHandler: " + string.Join(", ", unrouted));
+    }
+
     private static void AssertNoneForbidden(string dependent, IEnumerable<string> dependencies)
     {
         var found = dependencies.Where(IsForbidden).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();

@@ -1,6 +1,6 @@
 using System.Reflection;
 using StreamRisk.Contracts.Wire;
-using StreamRisk.Host.Monitoring;
+using StreamRisk.Engine.Ingest;
 using StreamRisk.Testing;
 
 namespace StreamRisk.Host.Tests;

@@ -2,8 +2,9 @@ using StreamRisk.Contracts;
 using StreamRisk.Domain;
 using StreamRisk.Domain.Books;
 using StreamRisk.Domain.Instruments;
+using StreamRisk.Contracts.Wire;
 using StreamRisk.Engine;
-using StreamRisk.Host.Monitoring;
+using StreamRisk.Engine.Ingest;
 using StreamRisk.Kafka;
 using StreamRisk.Kafka.Embedded;
 using StreamRisk.Kafka.Ingest;
@@ -85,7 +86,7 @@ public sealed class RebalanceTests
             _subscription = KafkaSource.Create(options, stopped: _stopped.Set).Subscribe(m =>
             {
                 _applier.Apply(m);
-                if (m.Kind != IngestKind.Message || m.Topic == TopicKind.Positions)
+                if (m.Kind != IngestKind.Message || m.Record.Topic == WireTopic.Positions)
                 {
                     // Published from the engine thread, the state's only writer; the test thread reads the copy.
                     Volatile.Write(ref _owned, AccountsWithPositions());

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using StreamRisk.Contracts;
+using StreamRisk.Contracts.Wire;
+using StreamRisk.Engine.Ingest;
 using StreamRisk.Kafka.Embedded;
 using StreamRisk.Kafka.Ingest;
 using StreamRisk.Testing;
@@ -21,13 +23,7 @@ public sealed class DeadLetterProducerTests
         var options = new KafkaMonitorOptions { BootstrapServers = cluster.BootstrapServers };
         var original = new byte[5 * 1024 * 1024]; // beyond the dead-letter producer's 4 MiB
         Random.Shared.NextBytes(original);
-        var source = new ConsumeResult<byte[], byte[]>
-        {
-            Topic = topics.Marks,
-            Partition = new Partition(2),
-            Offset = new Offset(17),
-            Message = new Message<byte[], byte[]> { Key = "BTCUSDT"u8.ToArray(), Value = original },
-        };
+        var source = new WireRecord(WireTopic.Marks, "BTCUSDT"u8.ToArray(), original, 2, 17);
         var logged = new List<string>();
 
         using (var deadLetters = new DeadLetterProducer(options, line => { lock (logged) { logged.Add(line); } }))
@@ -50,7 +46,7 @@ public sealed class DeadLetterProducerTests
         }
 
         Assert.True(letter is not null, $"no dead letter arrived; log: {string.Join(" | ", logged)}");
-        Assert.Equal(source.Message.Key, letter.Message.Key);
+        Assert.Equal(source.Key, letter.Message.Key);
         Assert.True(letter.Message.Headers.TryGetLastBytes(DeadLetterProducer.TruncatedHeader, out var truncated));
         Assert.Equal(original.Length.ToString(CultureInfo.InvariantCulture), Encoding.UTF8.GetString(truncated));
         Assert.InRange(letter.Message.Value.Length, 1, original.Length - 1);
@@ -66,13 +62,7 @@ public sealed class DeadLetterProducerTests
         var topics = new TopicNames();
         cluster.CreateTopic(topics.DeadLetter, 1);
         var options = new KafkaMonitorOptions { BootstrapServers = cluster.BootstrapServers };
-        var source = new ConsumeResult<byte[], byte[]>
-        {
-            Topic = topics.Marks,
-            Partition = new Partition(0),
-            Offset = new Offset(3),
-            Message = new Message<byte[], byte[]> { Key = "BTCUSDT"u8.ToArray(), Value = "{\"v\":2}"u8.ToArray() },
-        };
+        var source = new WireRecord(WireTopic.Marks, "BTCUSDT"u8.ToArray(), "{\"v\":2}"u8.ToArray(), 0, 3);
 
         using (var deadLetters = new DeadLetterProducer(options))
         {
@@ -94,7 +84,7 @@ public sealed class DeadLetterProducerTests
         }
 
         Assert.NotNull(letter);
-        Assert.Equal(source.Message.Value, letter.Message.Value);
+        Assert.Equal(source.Value, letter.Message.Value);
         Assert.False(letter.Message.Headers.TryGetLastBytes(DeadLetterProducer.TruncatedHeader, out _));
     }
 }

@@ -5,7 +5,10 @@ using StreamRisk.Domain.Instruments;
 
 namespace StreamRisk.Contracts.Wire;
 
-/// <summary>The topic a wire message belongs on, by kind (a Kafka name adds the deployment's prefix; a capture stores the kind).</summary>
+/// <summary>
+/// The topic a wire message belongs on, by kind: the one list of topics (a Kafka name adds the deployment's prefix,
+/// see <see cref="TopicNames.Of"/>; a capture stores the kind's name).
+/// </summary>
 public enum WireTopic
 {
     Instruments,
@@ -13,6 +16,9 @@ public enum WireTopic
     Marks,
     Positions,
     Liquidations,
+
+    /// <summary>Partial ladders from the account stage to the projector stage (scale-out); never captured.</summary>
+    Ladders,
 }
 
 /// <summary>One encoded wire message: its topic kind, its Kafka key (symbol or account, UTF-8) and its JSON value.</summary>

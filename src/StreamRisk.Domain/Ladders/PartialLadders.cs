@@ -14,11 +14,14 @@ public sealed class PartialLadders : IMarginListener
     private readonly List<SymbolLadders> _symbols = [];
     private readonly List<int> _changedSymbols = [];
 
+    /// <param name="trackChanges">See <see cref="TrackChanges"/>.</param>
+    public PartialLadders(bool trackChanges = true) => TrackChanges = trackChanges;
+
     /// <summary>
     /// Record which buckets changed, for <see cref="TakeChanges"/> (an account stage that sends updates elsewhere). Off
     /// when the projector reads these buckets directly through <see cref="View"/> (one process).
     /// </summary>
-    public bool TrackChanges { get; set; } = true;
+    public bool TrackChanges { get; }
 
     /// <summary>
     /// One side of one instrument's buckets as a ladder the projector can read directly (no copy); null before the

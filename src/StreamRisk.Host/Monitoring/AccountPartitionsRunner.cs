@@ -1,5 +1,6 @@
 using StreamRisk.Contracts.Wire;
 using StreamRisk.Engine;
+using StreamRisk.Engine.Ingest;
 using StreamRisk.Kafka.Ingest;
 using StreamRisk.Kafka.ScaleOut;
 
@@ -158,16 +159,14 @@ public sealed class AccountPartitionsRunner
             _producer = producer;
             _undeliveredSymbol = _undelivered.Enqueue;
             _log = log;
-            _engine = RiskEngine.ForAccountPartition(settings.ToEngineOptions(), partition);
-            _engine.Accounts.Updates = Publish;
+            _engine = new RiskEngine(settings.ToEngineOptions(), EngineLayout.AccountPartition(partition, Publish));
             var clock = new EventClock();
-            var positionsTopic = kafka.Topics.Positions;
             // Marks are dead-lettered by the projector stage, which reads them too: here only this partition's positions.
             var applier = new EventApplier(_engine, clock, (result, reason, detail) =>
             {
-                if (result.Topic == positionsTopic)
+                if (result.Topic == WireTopic.Positions)
                 {
-                    log($"account stage: positions[{partition}] offset {result.Offset.Value} rejected: {reason}: {detail}");
+                    log($"account stage: positions[{partition}] offset {result.Offset} rejected: {reason}: {detail}");
                 }
             }, new WireDecoderOptions { MaxMessageBytes = kafka.MaxMessageBytes })
             {
@@ -178,10 +177,10 @@ public sealed class AccountPartitionsRunner
                 message =>
                 {
                     RepublishUndelivered();
-                    if (message.Result is { Message.Value: { } value } result)
+                    if (message is { Kind: IngestKind.Message, Record.Value: { } value })
                     {
                         var time = PayloadEventTime.TryRead(value, out var t) ? t : Math.Max(0, _input.Stage);
-                        _input = EventTimeMerge.OrderOf(result, time);
+                        _input = message.Order ?? (time, long.MaxValue);
                         Interlocked.Increment(ref _applied);
                     }
 

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using StackExchange.Redis;
+using StreamRisk.Contracts.Wire;
 using StreamRisk.Domain.Alerts;
 using StreamRisk.Engine;
+using StreamRisk.Engine.Ingest;
 using StreamRisk.Host.Dashboard;
 using StreamRisk.Kafka.Ingest;
 using StreamRisk.Redis;
@@ -81,7 +83,7 @@ public sealed class MonitorRunner
 
         var kafka = _settings.ToKafkaOptions();
         // The projector stage's ladders come from the account stage instances; this process holds no accounts of its own.
-        var engine = _settings.Role == Roles.Projector ? RiskEngine.ForProjector(_settings.ToEngineOptions()) : new RiskEngine(_settings.ToEngineOptions());
+        var engine = new RiskEngine(_settings.ToEngineOptions(), _settings.Role == Roles.Projector ? EngineLayout.Projector : EngineLayout.OneProcess);
 
         var clock = new EventClock();
         using var deadLetters = new DeadLetterProducer(kafka, Log);
@@ -91,7 +93,7 @@ public sealed class MonitorRunner
             // The first few are logged with where they came from (the dead-letter topic has them all, with reasons).
             if (logged++ < 10)
             {
-                Log($"dead-lettered {result.Topic}[{result.Partition.Value}]@{result.Offset.Value}: {reason}: {detail}");
+                Log($"dead-lettered {kafka.Topics.Of(result.Topic)}[{result.Partition}]@{result.Offset}: {reason}: {detail}");
             }
 
             deadLetters.Send(result, reason, detail);
@@ -167,16 +169,17 @@ public sealed class MonitorRunner
                 {
                     var applyStarted = Stopwatch.GetTimestamp();
                     applier.Apply(message);
-                    if (message.Result is { } result)
+                    if (message.Kind == IngestKind.Message)
                     {
-                        if (message.Topic != TopicKind.Ladders)
+                        var record = message.Record;
+                        if (record.Topic != WireTopic.Ladders)
                         {
                             Volatile.Write(ref _processed, _processed + 1);
                         }
 
                         telemetry.Applied(applyStarted);
-                        lastInputTimestamp = result.Message.Timestamp.UnixTimestampMs;
-                        if (message.Topic == TopicKind.Book && result.Message.Key is { } key && applier.TryGetInstrument(key, out var index))
+                        lastInputTimestamp = record.Timestamp;
+                        if (record.Topic == WireTopic.Book && record.Key is { } key && applier.TryGetInstrument(key, out var index))
                         {
                             telemetry.BookUpdated(index, engine.Catalog[index].Symbol.Value, engine.BookOf(index)?.IsStale ?? true);
                         }
@@ -187,7 +190,7 @@ public sealed class MonitorRunner
                     // The engine's state may be half-changed: nothing more is applied. Thrown on, so the source stops
                     // without storing this event's offset; the run ends through engineFailure (the source's own
                     // OnError does not reach a subscriber whose OnNext threw).
-                    var where = message.Result is { } failed ? $"{failed.Topic}[{failed.Partition.Value}]@{failed.Offset.Value}" : message.Kind.ToString();
+                    var where = message.Kind == IngestKind.Message ? $"{kafka.Topics.Of(message.Record.Topic)}[{message.Record.Partition}]@{message.Record.Offset}" : message.Kind.ToString();
                     engineFailure = $"engine failed applying {where}: {ex.GetType().Name}: {ex.Message}";
                     Log(engineFailure);
                     failure.TrySetResult();

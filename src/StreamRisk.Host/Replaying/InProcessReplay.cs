@@ -1,7 +1,5 @@
-using Confluent.Kafka;
 using StreamRisk.Engine;
-using StreamRisk.Host.Monitoring;
-using StreamRisk.Kafka.Ingest;
+using StreamRisk.Engine.Ingest;
 using StreamRisk.Replay.Capture;
 
 namespace StreamRisk.Host.Replaying;
@@ -67,26 +65,10 @@ public sealed class InProcessReplay : IDisposable
             _pacer.WaitFor(record.EventTime);
         }
 
-        var result = new ConsumeResult<byte[], byte[]>
-        {
-            Topic = record.Topic,
-            Partition = 0,
-            Offset = record.LineNumber,
-            Message = new Message<byte[], byte[]> { Key = record.Key, Value = record.Payload },
-        };
-        _applier.Apply(new IngestedMessage(IngestKind.Message, KindOf(record.Topic), result, []));
+        _applier.Apply(IngestedMessage.Of(new WireRecord(CaptureTopics.ToWire(record.Topic), record.Key, record.Payload, 0, record.LineNumber)));
         Records++;
     }
 
     /// <summary>Stops the projection pipeline (nothing more is emitted).</summary>
     public void Dispose() => _pipeline.Dispose();
-
-    internal static TopicKind KindOf(string topic) => topic switch
-    {
-        CaptureTopics.Book => TopicKind.Book,
-        CaptureTopics.Marks => TopicKind.Marks,
-        CaptureTopics.Positions => TopicKind.Positions,
-        CaptureTopics.Liquidations => TopicKind.Liquidations,
-        _ => TopicKind.Instruments,
-    };
 }

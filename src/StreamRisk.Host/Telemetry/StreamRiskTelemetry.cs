@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using StreamRisk.Domain.Alerts;
-using StreamRisk.Kafka.Ingest;
 using Wire = StreamRisk.Contracts.Alerts;
 
 namespace StreamRisk.Host.Telemetry;
@@ -48,7 +47,7 @@ public sealed class StreamRiskTelemetry : IDisposable
             "Time to decode and apply one input message on the engine thread (including any projection it makes due).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 100] });
         // Tag arrays built once: the per-event counter call allocates nothing.
-        _topicTags = Enum.GetValues<TopicKind>().Select(k => new[] { new KeyValuePair<string, object?>("topic", k.ToString().ToLowerInvariant()) }).ToArray();
+        _topicTags = Enum.GetValues<Contracts.Wire.WireTopic>().Select(k => new[] { new KeyValuePair<string, object?>("topic", k.ToString().ToLowerInvariant()) }).ToArray();
     }
 
     public ActivitySource Activities { get; } = new(Name, "1.0");
@@ -56,7 +55,7 @@ public sealed class StreamRiskTelemetry : IDisposable
     /// <summary>The meter every instrument belongs to (a listener can tell this instance's measurements from others').</summary>
     public Meter Meter => _meter;
 
-    public void EventApplied(TopicKind topic) => _eventsApplied.Add(1, _topicTags[(int)topic]);
+    public void EventApplied(Contracts.Wire.WireTopic topic) => _eventsApplied.Add(1, _topicTags[(int)topic]);
 
     public void DeadLettered(string reason)
     {

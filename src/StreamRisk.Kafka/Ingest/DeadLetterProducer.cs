@@ -1,5 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
+using StreamRisk.Contracts;
+using StreamRisk.Engine.Ingest;
 
 namespace StreamRisk.Kafka.Ingest;
 
@@ -22,6 +24,7 @@ public sealed class DeadLetterProducer : IDisposable
 
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly string _topic;
+    private readonly TopicNames _topics;
     private readonly Action<string>? _log;
     private long _sent;
     private long _failed;
@@ -46,6 +49,7 @@ public sealed class DeadLetterProducer : IDisposable
         var clientLog = new KafkaLog(log);
         _producer = new ProducerBuilder<byte[], byte[]>(config).SetLogHandler(clientLog.OnLog).SetErrorHandler(clientLog.OnError).Build();
         _topic = options.Topics.DeadLetter;
+        _topics = options.Topics;
         _log = log;
     }
 
@@ -56,19 +60,18 @@ public sealed class DeadLetterProducer : IDisposable
     /// <summary>Called for every dead letter with its reason code (for the telemetry counter).</summary>
     public Action<string>? DeadLettered { get; set; }
 
-    public void Send(ConsumeResult<byte[], byte[]> source, string reason, string detail)
+    public void Send(in WireRecord source, string reason, string detail)
     {
-        ArgumentNullException.ThrowIfNull(source);
         var headers = new Headers
         {
             { "streamrisk-reason", Encoding.UTF8.GetBytes(reason) },
             { "streamrisk-detail", Encoding.UTF8.GetBytes(detail) },
-            { "streamrisk-source-topic", Encoding.UTF8.GetBytes(source.Topic) },
-            { "streamrisk-source-partition", Encoding.UTF8.GetBytes(source.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
-            { "streamrisk-source-offset", Encoding.UTF8.GetBytes(source.Offset.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
+            { "streamrisk-source-topic", Encoding.UTF8.GetBytes(_topics.Of(source.Topic)) },
+            { "streamrisk-source-partition", Encoding.UTF8.GetBytes(source.Partition.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
+            { "streamrisk-source-offset", Encoding.UTF8.GetBytes(source.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
         };
         DeadLettered?.Invoke(reason);
-        var message = new Message<byte[], byte[]> { Key = source.Message.Key, Value = Fit(source.Message.Key, source.Message.Value, headers), Headers = headers };
+        var message = new Message<byte[], byte[]> { Key = source.Key!, Value = Fit(source.Key, source.Value, headers), Headers = headers };
         try
         {
             _producer.Produce(_topic, message, report =>

@@ -52,7 +52,7 @@ public sealed class EventTimeMerge
     private long _arrivals;
 
     /// <summary>A message waiting, with the partition epoch it was read in (a revoke bumps the epoch: the message is void).</summary>
-    public readonly record struct Held(IngestedMessage Message, bool FromGroup, int Epoch, long Stage);
+    public readonly record struct Held(ConsumeResult<byte[], byte[]> Result, WireTopic Topic, bool FromGroup, int Epoch, long Stage);
 
     public int Count => _held.Count;
 
@@ -105,15 +105,15 @@ public sealed class EventTimeMerge
         return bytes;
     }
 
-    /// <summary>The stage and sequence an input message is ordered by: its replay header, or its event time and no sequence.</summary>
-    public static (long Stage, long Sequence) OrderOf(ConsumeResult<byte[], byte[]> result, long eventTime)
+    /// <summary>The stage and sequence a replay's producer stamped on a message (<see cref="OrderHeader"/>), if it did.</summary>
+    public static (long Stage, long Sequence)? ReplayOrderOf(ConsumeResult<byte[], byte[]> result)
     {
-        if (result?.Message.Headers is { } headers && headers.TryGetLastBytes(OrderHeader, out var bytes) && bytes.Length == 16)
+        if (result?.Message.Headers is { Count: > 0 } headers && headers.TryGetLastBytes(OrderHeader, out var bytes) && bytes.Length == 16)
         {
             return (BinaryPrimitives.ReadInt64BigEndian(bytes), BinaryPrimitives.ReadInt64BigEndian(bytes.AsSpan(8)));
         }
 
-        return (eventTime, long.MaxValue);
+        return null;
     }
 
     /// <summary>
@@ -167,12 +167,11 @@ public sealed class EventTimeMerge
     }
 
     /// <summary>
-    /// Holds <paramref name="message"/> when it has an event time; false means apply it now. A replay control message
-    /// is taken in (its epoch counts) and reported held: there is nothing to apply.
+    /// Holds <paramref name="result"/> (of <paramref name="topic"/>) when it has an event time; false means apply it now.
+    /// A replay control message is taken in (its epoch counts) and reported held: there is nothing to apply.
     /// </summary>
-    public bool TryHold(in IngestedMessage message, bool fromGroup)
+    public bool TryHold(ConsumeResult<byte[], byte[]> result, WireTopic topic, bool fromGroup)
     {
-        var result = message.Result;
         var sequence = long.MaxValue;
         var stage = long.MinValue;
         var rank = 1;
@@ -211,7 +210,7 @@ public sealed class EventTimeMerge
             stage = eventTime;
         }
 
-        _held.Enqueue(new Held(message, fromGroup, EpochOf(result.TopicPartition), stage), (eventTime, sequence, rank, _arrivals++));
+        _held.Enqueue(new Held(result, topic, fromGroup, EpochOf(result.TopicPartition), stage), (eventTime, sequence, rank, _arrivals++));
         if (rank == 1)
         {
             // Ladder updates never raise the stage seen: the inputs they follow do, and barriers are about inputs.
@@ -230,7 +229,7 @@ public sealed class EventTimeMerge
         while (_held.TryPeek(out var held, out _) && held.Stage < barrier)
         {
             _held.Dequeue();
-            if (held.Epoch == EpochOf(held.Message.Result!.TopicPartition))
+            if (held.Epoch == EpochOf(held.Result.TopicPartition))
             {
                 release(held);
             }

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reactive.Linq;
 using Confluent.Kafka;
+using StreamRisk.Contracts.Wire;
+using StreamRisk.Engine.Ingest;
 
 namespace StreamRisk.Kafka.Ingest;
 
@@ -72,15 +74,7 @@ public static class KafkaSource
         ActivitySource? activities, CancellationToken cancel)
     {
         var topics = options.Topics;
-        var kinds = new Dictionary<string, TopicKind>(StringComparer.Ordinal)
-        {
-            [topics.Instruments] = TopicKind.Instruments,
-            [topics.Book] = TopicKind.Book,
-            [topics.Marks] = TopicKind.Marks,
-            [topics.Positions] = TopicKind.Positions,
-            [topics.Liquidations] = TopicKind.Liquidations,
-            [topics.Ladders] = TopicKind.Ladders,
-        };
+        var kinds = Enum.GetValues<WireTopic>().ToDictionary(topics.Of, StringComparer.Ordinal);
         var accountStage = options.PositionsPartitions is not null;
 
         var ordering = options.EventTimeOrdering ? new Ordering(options.OrderingIdleRelease, log) : null;
@@ -91,7 +85,7 @@ public static class KafkaSource
             {
                 log?.Invoke($"kafka: assigned {assigned.Count} positions partition(s): {string.Join(",", assigned.Select(p => p.Partition.Value))}");
                 ordering?.Assigned(assigned);
-                observer.OnNext(new IngestedMessage(IngestKind.PartitionsAssigned, TopicKind.Positions, null, assigned));
+                observer.OnNext(new IngestedMessage(IngestKind.PartitionsAssigned, default, assigned.Select(p => p.Partition.Value).ToList()));
                 // Rebuild the accounts of these partitions from the start of the (compacted) topic.
                 return assigned.Select(p => new TopicPartitionOffset(p, Offset.Beginning));
             })
@@ -105,7 +99,7 @@ public static class KafkaSource
         {
             log?.Invoke($"kafka: revoked {partitions.Count} positions partition(s): {string.Join(",", partitions.Select(p => p.Partition.Value))}");
             ordering?.Revoke(partitions);
-            observer.OnNext(new IngestedMessage(IngestKind.PartitionsRevoked, TopicKind.Positions, null, partitions));
+            observer.OnNext(new IngestedMessage(IngestKind.PartitionsRevoked, default, partitions.Select(p => p.Partition.Value).ToList()));
         }
 
         // The market consumer belongs to no group: it is assigned every partition and reads from the beginning.
@@ -196,7 +190,7 @@ public static class KafkaSource
     }
 
     /// <returns>How many messages were consumed.</returns>
-    private static int Drain(IConsumer<byte[], byte[]> consumer, Dictionary<string, TopicKind> kinds, IObserver<IngestedMessage> observer,
+    private static int Drain(IConsumer<byte[], byte[]> consumer, Dictionary<string, WireTopic> kinds, IObserver<IngestedMessage> observer,
         int maxMessages, TimeSpan firstTimeout, List<ConsumeResult<byte[], byte[]>>? offsetsToStore, Ordering? ordering, ActivitySource? activities,
         CancellationToken cancel, bool hold = true)
     {
@@ -256,13 +250,12 @@ public static class KafkaSource
 
                 if (kinds.TryGetValue(result.Topic, out var kind))
                 {
-                    var message = new IngestedMessage(IngestKind.Message, kind, result, []);
-                    if (hold && ordering is not null && ordering.TryHold(message, fromGroup: offsetsToStore is not null))
+                    if (hold && ordering is not null && ordering.TryHold(result, kind, fromGroup: offsetsToStore is not null))
                     {
                         continue; // applied (and its offset stored) when the merge lets it out
                     }
 
-                    observer.OnNext(message);
+                    Emit(observer, result, kind);
                 }
 
                 if (offsetsToStore is not null && !cancel.IsCancellationRequested)
@@ -300,6 +293,22 @@ public static class KafkaSource
         }
 
         return count;
+    }
+
+    /// <summary>
+    /// Hands a consumed message to the subscriber as the engine's input record: the one place Kafka's types end. A
+    /// replay's epoch marker and an account partition's progress marker are the merge's business, never input.
+    /// </summary>
+    private static void Emit(IObserver<IngestedMessage> observer, ConsumeResult<byte[], byte[]> result, WireTopic topic)
+    {
+        var message = result.Message;
+        if (message.Value is null && (EventTimeMerge.IsReplayControl(result) || EventTimeMerge.IsLadderProgress(result, out _, out _)))
+        {
+            return;
+        }
+
+        var record = new WireRecord(topic, message.Key, message.Value, result.Partition.Value, result.Offset.Value, message.Timestamp.UnixTimestampMs);
+        observer.OnNext(IngestedMessage.Of(record, EventTimeMerge.ReplayOrderOf(result)));
     }
 
     private static void Remember(List<ConsumeResult<byte[], byte[]>> toStore, ConsumeResult<byte[], byte[]> result)
@@ -459,9 +468,9 @@ public static class KafkaSource
             }
         }
 
-        public bool TryHold(in IngestedMessage message, bool fromGroup)
+        public bool TryHold(ConsumeResult<byte[], byte[]> result, WireTopic topic, bool fromGroup)
         {
-            if (!Merge.TryHold(message, fromGroup))
+            if (!Merge.TryHold(result, topic, fromGroup))
             {
                 return false;
             }
@@ -549,12 +558,12 @@ public static class KafkaSource
             _barrier = null;
             Merge.ReleaseBefore(barrier, held =>
             {
-                observer.OnNext(held.Message);
+                Emit(observer, held.Result, held.Topic);
                 if (held.FromGroup && !cancel.IsCancellationRequested)
                 {
                     try
                     {
-                        group.StoreOffset(held.Message.Result);
+                        group.StoreOffset(held.Result);
                     }
                     catch (KafkaException)
                     {
@@ -565,7 +574,7 @@ public static class KafkaSource
             if (barrier != long.MinValue && barrier - 1 > _releasedThrough)
             {
                 _releasedThrough = barrier == long.MaxValue ? long.MaxValue : barrier - 1;
-                observer.OnNext(new IngestedMessage(IngestKind.StagesReleased, TopicKind.Marks, null, [], _releasedThrough));
+                observer.OnNext(new IngestedMessage(IngestKind.StagesReleased, default, [], _releasedThrough));
             }
         }
 

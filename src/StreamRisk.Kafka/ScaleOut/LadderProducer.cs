@@ -35,8 +35,10 @@ public sealed class LadderProducer : IDisposable
             config.Set(key, value);
         }
 
+        var clientLog = new KafkaLog(line => log("kafka producer: " + line));
         _producer = new ProducerBuilder<byte[], byte[]>(config)
-            .SetErrorHandler((_, e) => log($"kafka producer: {e.Code}: {e.Reason}"))
+            .SetLogHandler(clientLog.OnLog)
+            .SetErrorHandler(clientLog.OnError)
             .Build();
         Partitions = FindPartitions();
     }

@@ -34,6 +34,7 @@ public static class PartitionOwnership
         }
 
         var pause = false;
+        var clientLog = new KafkaLog(log);
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config)
             .SetPartitionsAssignedHandler((_, partitions) =>
             {
@@ -46,7 +47,8 @@ public static class PartitionOwnership
             })
             .SetPartitionsRevokedHandler((_, revoked) => released(revoked.Select(p => p.Partition.Value)))
             .SetPartitionsLostHandler((_, lost) => released(lost.Select(p => p.Partition.Value)))
-            .SetErrorHandler((_, e) => log($"kafka: {e.Code}: {e.Reason}"))
+            .SetLogHandler(clientLog.OnLog)
+            .SetErrorHandler(clientLog.OnError)
             .Build();
         consumer.Subscribe(options.Topics.Positions);
         try

@@ -1,8 +1,8 @@
 namespace StreamRisk.Replay.Capture;
 
 /// <summary>
-/// The logical topic kinds a capture record names. A capture stores the kind, never the Kafka topic name, so it
-/// replays under any topic prefix.
+/// The names a capture record gives the input kinds of <see cref="Contracts.Wire.WireTopic"/>. A capture stores the
+/// kind, never the Kafka topic name, so it replays under any topic prefix.
 /// </summary>
 public static class CaptureTopics
 {
@@ -22,7 +22,8 @@ public static class CaptureTopics
         Contracts.Wire.WireTopic.Book => Book,
         Contracts.Wire.WireTopic.Marks => Marks,
         Contracts.Wire.WireTopic.Positions => Positions,
-        _ => Liquidations,
+        Contracts.Wire.WireTopic.Liquidations => Liquidations,
+        _ => throw new ArgumentOutOfRangeException(nameof(topic), topic, "not a captured topic kind"),
     };
 
     /// <summary>The wire topic of a kind (the inverse of <see cref="Of"/>).</summary>
@@ -32,7 +33,8 @@ public static class CaptureTopics
         Book => Contracts.Wire.WireTopic.Book,
         Marks => Contracts.Wire.WireTopic.Marks,
         Positions => Contracts.Wire.WireTopic.Positions,
-        _ => Contracts.Wire.WireTopic.Liquidations,
+        Liquidations => Contracts.Wire.WireTopic.Liquidations,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a capture topic kind"),
     };
 
     /// <summary>The interned kind equal to <paramref name="name"/> (ordinal), so records share one string per kind.</summary>

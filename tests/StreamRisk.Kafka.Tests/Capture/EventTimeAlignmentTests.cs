@@ -1,6 +1,6 @@
-using StreamRisk.Replay.Capture;
+using StreamRisk.Kafka.Capture;
 
-namespace StreamRisk.Replay.Tests.Capture;
+namespace StreamRisk.Kafka.Tests.Capture;
 
 public sealed class EventTimeAlignmentTests
 {

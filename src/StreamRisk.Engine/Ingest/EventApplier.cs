@@ -1,26 +1,23 @@
-using Confluent.Kafka;
 using StreamRisk.Contracts.Wire;
 using StreamRisk.Domain.Books;
-using StreamRisk.Engine;
-using StreamRisk.Kafka.Ingest;
 
-namespace StreamRisk.Host.Monitoring;
+namespace StreamRisk.Engine.Ingest;
 
 /// <summary>Counts of what the applier did, for the summary and telemetry.</summary>
 public sealed class IngestCounters
 {
-    private readonly long[] _applied = new long[Enum.GetValues<TopicKind>().Length];
+    private readonly long[] _applied = new long[Enum.GetValues<WireTopic>().Length];
 
     public long DeadLettered { get; private set; }
 
-    public long Applied(TopicKind topic) => _applied[(int)topic];
+    public long Applied(WireTopic topic) => _applied[(int)topic];
 
     public long TotalApplied => _applied.Sum();
 
     /// <summary>Raised for every applied event (topic) — the telemetry counter hooks in here.</summary>
-    public Action<TopicKind>? OnApplied { get; set; }
+    public Action<WireTopic>? OnApplied { get; set; }
 
-    internal void CountApplied(TopicKind topic)
+    internal void CountApplied(WireTopic topic)
     {
         _applied[(int)topic]++;
         OnApplied?.Invoke(topic);
@@ -30,7 +27,7 @@ public sealed class IngestCounters
 }
 
 /// <summary>
-/// Decodes each Kafka message straight from its UTF-8 bytes and applies it to the engine, on the engine thread.
+/// Decodes each input record straight from its UTF-8 bytes and applies it to the engine, on the engine thread.
 /// The decode boundary is the only place input is validated: anything malformed, unknown or out of order goes to
 /// the dead-letter topic with its reason and never reaches (or corrupts) the engine's state.
 /// </summary>
@@ -45,13 +42,13 @@ public sealed class EventApplier
     private readonly long _maxAheadMs;
     private readonly WireDecoder _decoder;
     private readonly AccountSequences _sequences = new();
-    private readonly Action<ConsumeResult<byte[], byte[]>, string, string> _deadLetter;
+    private readonly Action<WireRecord, string, string> _deadLetter;
     private readonly LadderUpdate _ladder = new();
     private int[] _partitionOfAccount = new int[1024];
 
     /// <param name="wallClock">Where the monitor runs live: event times more than <see cref="EngineOptions.MaxEventTimeAhead"/>
     /// past it are refused. Null offline (a replay of recorded time): only <see cref="EngineOptions.LatestEventTime"/> holds.</param>
-    public EventApplier(RiskEngine engine, EventClock clock, Action<ConsumeResult<byte[], byte[]>, string, string> deadLetter, WireDecoderOptions? options = null,
+    public EventApplier(RiskEngine engine, EventClock clock, Action<WireRecord, string, string> deadLetter, WireDecoderOptions? options = null,
         TimeProvider? wallClock = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
@@ -87,35 +84,30 @@ public sealed class EventApplier
                 return;
         }
 
-        var result = message.Result!;
-        var value = result.Message.Value;
+        var record = message.Record;
+        var value = record.Value;
         if (value is null)
         {
-            if (EventTimeMerge.IsReplayControl(result) || EventTimeMerge.IsLadderProgress(result, out _, out _))
-            {
-                return; // a replay's end-of-epoch marker or an account partition's progress (arrival order sees them too): not input
-            }
-
-            DeadLetter(result, WireReasons.BadJson, "empty message (tombstone)");
+            DeadLetter(record, WireReasons.BadJson, "empty message (tombstone)");
             return;
         }
 
-        var outcome = message.Topic switch
+        var outcome = record.Topic switch
         {
-            TopicKind.Marks => ApplyMark(value),
-            TopicKind.Book => ApplyBook(value),
-            TopicKind.Positions => ApplyPositions(value, result.Partition.Value),
-            TopicKind.Liquidations => ApplyLiquidation(value),
-            TopicKind.Ladders => ApplyLadder(value),
+            WireTopic.Marks => ApplyMark(value),
+            WireTopic.Book => ApplyBook(value),
+            WireTopic.Positions => ApplyPositions(value, record.Partition),
+            WireTopic.Liquidations => ApplyLiquidation(value),
+            WireTopic.Ladders => ApplyLadder(value),
             _ => ApplyInstrument(value),
         };
         if (outcome.Ok)
         {
-            Counters.CountApplied(message.Topic);
+            Counters.CountApplied(record.Topic);
         }
         else
         {
-            DeadLetter(result, outcome.Reason, outcome.Detail);
+            DeadLetter(record, outcome.Reason, outcome.Detail);
         }
     }
 
@@ -318,9 +310,9 @@ public sealed class EventApplier
     }
 
     /// <summary>Partitions moved to another instance: their accounts are no longer ours to watch.</summary>
-    private void DropAccounts(IReadOnlyList<TopicPartition> partitions)
+    private void DropAccounts(IReadOnlyList<int> partitions)
     {
-        var revoked = partitions.Select(p => p.Partition.Value + 1).ToHashSet();
+        var revoked = partitions.Select(p => p + 1).ToHashSet();
         for (var slot = 0; slot < Math.Min(_partitionOfAccount.Length, _decoder.Accounts.Count); slot++)
         {
             if (revoked.Contains(_partitionOfAccount[slot]))
@@ -332,9 +324,9 @@ public sealed class EventApplier
         }
     }
 
-    private void DeadLetter(ConsumeResult<byte[], byte[]> result, string reason, string detail)
+    private void DeadLetter(in WireRecord record, string reason, string detail)
     {
         Counters.CountDeadLetter();
-        _deadLetter(result, reason, detail);
+        _deadLetter(record, reason, detail);
     }
 }

@@ -1,10 +1,8 @@
 using System.Text;
-using Confluent.Kafka;
-using StreamRisk.Engine;
-using StreamRisk.Host.Monitoring;
-using StreamRisk.Kafka.Ingest;
+using StreamRisk.Contracts.Wire;
+using StreamRisk.Engine.Ingest;
 
-namespace StreamRisk.Host.Tests;
+namespace StreamRisk.Engine.Tests.Ingest;
 
 /// <summary>
 /// The applier's verdicts: what it refuses goes to the dead-letter callback with its reason and changes neither the
@@ -22,7 +20,7 @@ public sealed class EventApplierTests
     private EventApplier NewApplier(TimeProvider? wallClock = null)
     {
         var applier = new EventApplier(_engine, _clock, (_, reason, _) => _reasons.Add(reason), wallClock: wallClock);
-        Apply(applier, TopicKind.Instruments, """{"v":1,"symbol":"BTCUSDT","tickSize":"0.1","tiers":[{"floor":0,"mmr":0.004}]}""");
+        Apply(applier, WireTopic.Instruments, """{"v":1,"symbol":"BTCUSDT","tickSize":"0.1","tiers":[{"floor":0,"mmr":0.004}]}""");
         return applier;
     }
 
@@ -30,15 +28,15 @@ public sealed class EventApplierTests
     public void Mark_EventTimeBeyondLatest_DeadLetteredAndClockUnchanged()
     {
         var applier = NewApplier();
-        Apply(applier, TopicKind.Marks, Mark(Start, 61_800));
+        Apply(applier, WireTopic.Marks, Mark(Start, 61_800));
 
-        Apply(applier, TopicKind.Marks, Mark(9_000_000_000_000_000, 61_900));
+        Apply(applier, WireTopic.Marks, Mark(9_000_000_000_000_000, 61_900));
 
         Assert.Equal(["out-of-range:eventTime"], _reasons);
         Assert.Equal(Start, _clock.Now);
-        Apply(applier, TopicKind.Marks, Mark(Start + 1_000, 62_000));
+        Apply(applier, WireTopic.Marks, Mark(Start + 1_000, 62_000));
         Assert.Equal(Start + 1_000, _clock.Now);
-        Assert.Equal(2, applier.Counters.Applied(TopicKind.Marks));
+        Assert.Equal(2, applier.Counters.Applied(WireTopic.Marks));
     }
 
     [Fact]
@@ -46,8 +44,8 @@ public sealed class EventApplierTests
     {
         var applier = NewApplier(new FixedTime(DateTimeOffset.FromUnixTimeMilliseconds(Start)));
 
-        Apply(applier, TopicKind.Marks, Mark(Start + (long)TimeSpan.FromHours(1).TotalMilliseconds, 61_800));
-        Apply(applier, TopicKind.Marks, Mark(Start + 5_000, 61_800));
+        Apply(applier, WireTopic.Marks, Mark(Start + (long)TimeSpan.FromHours(1).TotalMilliseconds, 61_800));
+        Apply(applier, WireTopic.Marks, Mark(Start + 5_000, 61_800));
 
         Assert.Equal(["out-of-range:eventTime"], _reasons);
         Assert.Equal(Start + 5_000, _clock.Now);
@@ -57,9 +55,9 @@ public sealed class EventApplierTests
     public void Mark_PriceBeyondTickRange_DeadLetteredAndClockUnchanged()
     {
         var applier = NewApplier();
-        Apply(applier, TopicKind.Marks, Mark(Start, 61_800));
+        Apply(applier, WireTopic.Marks, Mark(Start, 61_800));
 
-        Apply(applier, TopicKind.Marks, Encoding.UTF8.GetBytes($"{{\"v\":1,\"symbol\":\"BTCUSDT\",\"eventTime\":{Start + 60_000},\"price\":1e308}}"));
+        Apply(applier, WireTopic.Marks, Encoding.UTF8.GetBytes($"{{\"v\":1,\"symbol\":\"BTCUSDT\",\"eventTime\":{Start + 60_000},\"price\":1e308}}"));
 
         Assert.Equal(["out-of-range:price"], _reasons);
         Assert.Equal(Start, _clock.Now);
@@ -69,12 +67,12 @@ public sealed class EventApplierTests
     public void BookDelta_OutdatedAndDatedAhead_DeadLetteredAndClockAndBookUnchanged()
     {
         var applier = NewApplier();
-        Apply(applier, TopicKind.Book, $$"""{"v":1,"type":"snapshot","symbol":"BTCUSDT","eventTime":{{Start}},"lastId":10,"bids":[[61800,1]],"asks":[[61801,1]]}""");
-        Apply(applier, TopicKind.Book, $$"""{"v":1,"type":"delta","symbol":"BTCUSDT","eventTime":{{Start + 100}},"firstId":11,"lastId":12,"prevId":10,"bids":[[61800,2]],"asks":[]}""");
+        Apply(applier, WireTopic.Book, $$"""{"v":1,"type":"snapshot","symbol":"BTCUSDT","eventTime":{{Start}},"lastId":10,"bids":[[61800,1]],"asks":[[61801,1]]}""");
+        Apply(applier, WireTopic.Book, $$"""{"v":1,"type":"delta","symbol":"BTCUSDT","eventTime":{{Start + 100}},"firstId":11,"lastId":12,"prevId":10,"bids":[[61800,2]],"asks":[]}""");
         var version = _engine.BookOf(0)!.Version;
 
         // A replayed duplicate of an older delta, dated an hour ahead.
-        Apply(applier, TopicKind.Book, $$"""{"v":1,"type":"delta","symbol":"BTCUSDT","eventTime":{{Start + 3_600_000}},"firstId":9,"lastId":10,"prevId":8,"bids":[[61000,5]],"asks":[]}""");
+        Apply(applier, WireTopic.Book, $$"""{"v":1,"type":"delta","symbol":"BTCUSDT","eventTime":{{Start + 3_600_000}},"firstId":9,"lastId":10,"prevId":8,"bids":[[61000,5]],"asks":[]}""");
 
         Assert.Equal([EventApplier.OutOfOrderBook], _reasons);
         Assert.Equal(Start + 100, _clock.Now);
@@ -86,11 +84,11 @@ public sealed class EventApplierTests
     public void Position_EventTimeRefused_SequenceNotTaken()
     {
         var applier = NewApplier();
-        Apply(applier, TopicKind.Positions, Position(seq: 5, 9_000_000_000_000_000));
-        Apply(applier, TopicKind.Positions, Position(seq: 5, Start));
+        Apply(applier, WireTopic.Positions, Position(seq: 5, 9_000_000_000_000_000));
+        Apply(applier, WireTopic.Positions, Position(seq: 5, Start));
 
         Assert.Equal(["out-of-range:eventTime"], _reasons);
-        Assert.Equal(1, applier.Counters.Applied(TopicKind.Positions));
+        Assert.Equal(1, applier.Counters.Applied(WireTopic.Positions));
         Assert.Equal(Start, _clock.Now);
     }
 
@@ -100,14 +98,14 @@ public sealed class EventApplierTests
         var applier = NewApplier();
         foreach (var symbol in new[] { "ETHUSDT", "SOLUSDT", "XRPUSDT" })
         {
-            Apply(applier, TopicKind.Instruments, $$"""{"v":1,"symbol":"{{symbol}}","tiers":[{"floor":0,"mmr":0.005}]}""");
+            Apply(applier, WireTopic.Instruments, $$"""{"v":1,"symbol":"{{symbol}}","tiers":[{"floor":0,"mmr":0.005}]}""");
         }
 
-        Apply(applier, TopicKind.Instruments, """{"v":1,"symbol":"ETHUSDT","tickSize":"0.05","tiers":[{"floor":0,"mmr":0.006}]}""");
+        Apply(applier, WireTopic.Instruments, """{"v":1,"symbol":"ETHUSDT","tickSize":"0.05","tiers":[{"floor":0,"mmr":0.006}]}""");
 
         Assert.Equal(["too-many:instruments"], _reasons);
         Assert.Equal(3, _engine.Catalog.Count);
-        Assert.Equal(4, applier.Counters.Applied(TopicKind.Instruments));
+        Assert.Equal(4, applier.Counters.Applied(WireTopic.Instruments));
         Assert.Equal(0.05, _engine.Catalog[1].TickSize);
     }
 
@@ -117,14 +115,10 @@ public sealed class EventApplierTests
     private static byte[] Position(long seq, long eventTime) =>
         Encoding.UTF8.GetBytes($$"""{"v":1,"type":"position","account":"alice","seq":{{seq}},"eventTime":{{eventTime}},"symbol":"BTCUSDT","size":1,"entry":61800}""");
 
-    private void Apply(EventApplier applier, TopicKind topic, string json) => Apply(applier, topic, Encoding.UTF8.GetBytes(json));
+    private void Apply(EventApplier applier, WireTopic topic, string json) => Apply(applier, topic, Encoding.UTF8.GetBytes(json));
 
-    private void Apply(EventApplier applier, TopicKind topic, byte[] value) =>
-        applier.Apply(new IngestedMessage(IngestKind.Message, topic, new ConsumeResult<byte[], byte[]>
-        {
-            TopicPartitionOffset = new TopicPartitionOffset(topic.ToString(), 0, _offset++),
-            Message = new Message<byte[], byte[]> { Key = "BTCUSDT"u8.ToArray(), Value = value },
-        }, []));
+    private void Apply(EventApplier applier, WireTopic topic, byte[] value) =>
+        applier.Apply(IngestedMessage.Of(new WireRecord(topic, "BTCUSDT"u8.ToArray(), value, 0, _offset++)));
 
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {

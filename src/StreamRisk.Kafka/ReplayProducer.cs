@@ -1,32 +1,40 @@
 using System.Buffers.Binary;
 using Confluent.Kafka;
 using StreamRisk.Contracts;
+using StreamRisk.Contracts.Wire;
 using StreamRisk.Kafka.Ingest;
-using StreamRisk.Replay.Capture;
 
-namespace StreamRisk.Host.Replaying;
+namespace StreamRisk.Kafka;
 
 /// <summary>
-/// <c>replay --to-kafka</c>: produces replay records to the live topics at the chosen speed, so the whole pipeline runs
-/// on them. Each message carries its flush epoch and the replay's order in <see cref="EventTimeMerge.OrderHeader"/>,
+/// <c>replay --to-kafka</c>: produces replay records to the live topics at the replay's pace, so the whole pipeline
+/// runs on them. Each message carries its flush epoch and the replay's order in <see cref="EventTimeMerge.OrderHeader"/>,
 /// and every epoch is flushed (in the logs) before the next one is produced — together what lets a monitor with
 /// event-time ordering apply exactly the in-process order. An epoch ends before the pacer sleeps (so a paced replay
 /// reaches the monitor at once) and at least every 50 ms of producing. Idempotent producer: a retried send is not
 /// written twice.
 /// </summary>
-public sealed class KafkaReplayTarget : IDisposable
+public sealed class ReplayProducer : IDisposable
 {
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly TopicNames _topics;
-    private readonly ReplayPacer _pacer;
+    private readonly Func<long, TimeSpan> _dueIn;
+    private readonly Action<long> _waitFor;
     private readonly System.Diagnostics.Stopwatch _sinceFlush = System.Diagnostics.Stopwatch.StartNew();
     private long _step = long.MinValue;
     private long _epoch;
     private long _failed;
     private string? _firstError;
 
-    public KafkaReplayTarget(string bootstrapServers, TopicNames topics, ReplayPacer pacer, IReadOnlyDictionary<string, string>? clientSettings = null)
+    /// <param name="dueIn">How long the pace would wait for an event time now (an epoch ends before a wait).</param>
+    /// <param name="waitFor">Waits until an event time is due at the replay's pace.</param>
+    /// <param name="log">Where the client's own lines go, rate-limited (<see cref="KafkaLog"/>).</param>
+    public ReplayProducer(string bootstrapServers, TopicNames topics, Func<long, TimeSpan> dueIn, Action<long> waitFor, Action<string>? log = null,
+        IReadOnlyDictionary<string, string>? clientSettings = null)
     {
+        ArgumentNullException.ThrowIfNull(topics);
+        ArgumentNullException.ThrowIfNull(dueIn);
+        ArgumentNullException.ThrowIfNull(waitFor);
         var config = new ProducerConfig
         {
             BootstrapServers = bootstrapServers,
@@ -40,31 +48,32 @@ public sealed class KafkaReplayTarget : IDisposable
             config.Set(key, value);
         }
 
-        _producer = new ProducerBuilder<byte[], byte[]>(config).Build();
+        var clientLog = new KafkaLog(log);
+        _producer = new ProducerBuilder<byte[], byte[]>(config).SetLogHandler(clientLog.OnLog).SetErrorHandler(clientLog.OnError).Build();
         _topics = topics;
-        _pacer = pacer;
+        _dueIn = dueIn;
+        _waitFor = waitFor;
     }
 
     public long Produced { get; private set; }
 
     public long Failed => Interlocked.Read(ref _failed);
 
-    public void Send(CaptureRecord record)
+    /// <summary>One record of <paramref name="topic"/> at <paramref name="eventTime"/> (instruments are not paced: they carry no event time).</summary>
+    public void Send(WireTopic topic, byte[] key, byte[] value, long eventTime)
     {
-        ArgumentNullException.ThrowIfNull(record);
-        var timed = record.Topic != CaptureTopics.Instruments;
-        if (timed && record.EventTime != _step)
+        if (topic != WireTopic.Instruments && eventTime != _step)
         {
             // Epochs end between steps of event time: everything of an epoch is in its log before the next is produced.
-            if (_step != long.MinValue && (_pacer.DueIn(record.EventTime) > TimeSpan.FromMilliseconds(1) || _sinceFlush.Elapsed > TimeSpan.FromMilliseconds(50)))
+            if (_step != long.MinValue && (_dueIn(eventTime) > TimeSpan.FromMilliseconds(1) || _sinceFlush.Elapsed > TimeSpan.FromMilliseconds(50)))
             {
                 Flush();
                 _epoch++;
                 _sinceFlush.Restart();
             }
 
-            _pacer.WaitFor(record.EventTime);
-            _step = record.EventTime;
+            _waitFor(eventTime);
+            _step = eventTime;
         }
 
         var order = new byte[16];
@@ -72,16 +81,16 @@ public sealed class KafkaReplayTarget : IDisposable
         BinaryPrimitives.WriteInt64BigEndian(order.AsSpan(8), ++Produced);
         var message = new Message<byte[], byte[]>
         {
-            Key = record.Key,
-            Value = record.Payload,
+            Key = key,
+            Value = value,
             Headers = [new Header(EventTimeMerge.OrderHeader, order)],
         };
-        var topic = _topics.Of(CaptureTopics.ToWire(record.Topic));
+        var name = _topics.Of(topic);
         while (true)
         {
             try
             {
-                _producer.Produce(topic, message, Report);
+                _producer.Produce(name, message, Report);
                 return;
             }
             catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)

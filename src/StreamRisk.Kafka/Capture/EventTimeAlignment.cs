@@ -1,8 +1,8 @@
-namespace StreamRisk.Replay.Capture;
+namespace StreamRisk.Kafka.Capture;
 
 /// <summary>
 /// Keeps the inputs of a recording (Kafka partitions, each in event-time order) within <c>slack</c> of each other in
-/// event time while some of them are behind, so that what reaches the <see cref="CaptureWriter"/> is out of order by
+/// event time while some of them are behind, so that what reaches the capture writer is out of order by
 /// less than its reorder window. Without it a recorder reading a backlog (a recording started after the feed, or a
 /// burst such as a population's 20,000 account snapshots at one instant) takes whole seconds of one partition before
 /// the next fetch of another: every record of the slower partitions then lands beyond the window as late, and a replay
