@@ -3,7 +3,6 @@ using System.Text;
 using Confluent.Kafka;
 using StreamRisk.Contracts;
 using StreamRisk.Contracts.Wire;
-using StreamRisk.Engine.Ingest;
 using StreamRisk.Kafka.Embedded;
 using StreamRisk.Kafka.Ingest;
 using StreamRisk.Testing;

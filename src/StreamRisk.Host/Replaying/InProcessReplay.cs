@@ -1,4 +1,5 @@
 using StreamRisk.Engine;
+using StreamRisk.Contracts.Wire;
 using StreamRisk.Engine.Ingest;
 using StreamRisk.Replay.Capture;
 

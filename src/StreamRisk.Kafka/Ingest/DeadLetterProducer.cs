@@ -1,7 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
 using StreamRisk.Contracts;
-using StreamRisk.Engine.Ingest;
+using StreamRisk.Contracts.Wire;
 
 namespace StreamRisk.Kafka.Ingest;
 

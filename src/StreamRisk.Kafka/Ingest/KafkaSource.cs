@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Reactive.Linq;
 using Confluent.Kafka;
 using StreamRisk.Contracts.Wire;
-using StreamRisk.Engine.Ingest;
 
 namespace StreamRisk.Kafka.Ingest;
 

@@ -1,6 +1,4 @@
-using StreamRisk.Contracts.Wire;
-
-namespace StreamRisk.Engine.Ingest;
+namespace StreamRisk.Contracts.Wire;
 
 /// <summary>
 /// One input record as the engine sees it, whatever carried it: its topic, its key (symbol or account, UTF-8), its
