@@ -10,6 +10,7 @@ using StreamRisk.Kafka;
 using StreamRisk.Replay;
 using StreamRisk.Replay.Binance;
 using StreamRisk.Replay.Capture;
+using StreamRisk.Replay.InProcess;
 using StreamRisk.Reporting;
 
 namespace StreamRisk.Host;
