@@ -97,7 +97,7 @@ internal static class DemoCommand
             }
 
             using var producer = new WireProducer(cluster.BootstrapServers, topics, log: line => output.WriteLine("feed: kafka: " + line));
-            var feed = new SimulationFeed(producer, new SimulatorOptions { Seed = parse.GetValue(seed), Accounts = parse.GetValue(accounts) }, time);
+            var feed = new SimulationFeed(message => producer.Send(message), new SimulatorOptions { Seed = parse.GetValue(seed), Accounts = parse.GetValue(accounts) }, time);
             var feeding = Task.Run(async () =>
             {
                 try

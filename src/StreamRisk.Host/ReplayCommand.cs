@@ -10,6 +10,7 @@ using StreamRisk.Kafka;
 using StreamRisk.Replay;
 using StreamRisk.Replay.Binance;
 using StreamRisk.Replay.Capture;
+using StreamRisk.Replay.InProcess;
 using StreamRisk.Reporting;
 
 namespace StreamRisk.Host;
@@ -147,53 +148,6 @@ internal static class ReplayCommand
         return command;
     }
 
-    /// <summary>Where replay records come from: a StreamRisk capture, or a venue capture turned into wire messages.</summary>
-    private interface IReplaySource
-    {
-        double Fraction { get; }
-
-        void Play(Action<CaptureRecord> sink, CancellationToken cancel);
-
-        /// <summary>What the source read, for the summary line.</summary>
-        string Describe();
-    }
-
-    private sealed class CaptureSource(CaptureFileSource files) : IReplaySource
-    {
-        public double Fraction => files.Fraction;
-
-        public void Play(Action<CaptureRecord> sink, CancellationToken cancel) => files.Play(sink, cancel);
-
-        public string Describe() => string.Create(CultureInfo.InvariantCulture, $"{files.BadLines:N0} bad lines skipped");
-    }
-
-    private sealed class BinanceSource(BinanceCaptureSource binance) : IReplaySource
-    {
-        public double Fraction => binance.Fraction;
-
-        public void Play(Action<CaptureRecord> sink, CancellationToken cancel)
-        {
-            using (binance)
-            {
-                try
-                {
-                    binance.Play(sink, cancel);
-                }
-                catch (DocumentException ex)
-                {
-                    throw new UsageException($"positions file: {ex.Message}");
-                }
-            }
-        }
-
-        public string Describe()
-        {
-            var import = binance.Import;
-            return string.Create(CultureInfo.InvariantCulture,
-                $"{binance.DiffsApplied:N0} book updates, {binance.Marks:N0} marks, {binance.Accounts:N0} accounts (import: applied {import?.Applied}, gaps {import?.Gaps}, skipped {import?.Skipped}), {binance.BadLines:N0} bad lines skipped");
-        }
-    }
-
     private static IReplaySource Source(string format, string[] paths, long? from, long? to, string positions, int accounts, TextWriter progress)
     {
         var shown = 0;
@@ -208,7 +162,7 @@ internal static class ReplayCommand
 
         if (format == ReplayFormats.Capture)
         {
-            return new CaptureSource(new CaptureFileSource(paths, to, Problem));
+            return new CaptureReplaySource(new CaptureFileSource(paths, to, Problem));
         }
 
         if (!BinanceFormats.TryParse(format, out var market))
@@ -217,7 +171,7 @@ internal static class ReplayCommand
         }
 
         var file = FileOf(positions);
-        return new BinanceSource(new BinanceCaptureSource(new BinanceSourceOptions
+        return new BinanceReplaySource(new BinanceCaptureSource(new BinanceSourceOptions
         {
             Files = paths,
             Market = market,
@@ -235,8 +189,23 @@ internal static class ReplayCommand
         ConsoleText.Visible(string.Create(CultureInfo.InvariantCulture,
             $"{verb}: {(problem.Source is { } source ? source + " " : string.Empty)}line {problem.LineNumber}: {problem.Reason} (skipped)"));
 
-    /// <summary>Runs the source into <paramref name="sink"/>, showing progress: a Spectre.Console bar on a terminal, plain lines otherwise.</summary>
+    /// <summary>
+    /// Runs the source into <paramref name="sink"/>, showing progress: a Spectre.Console bar on a terminal, plain lines
+    /// otherwise. A bad positions file is bad input.
+    /// </summary>
     private static void Play(IReplaySource source, Action<CaptureRecord> sink, Func<string> status, Stopwatch clock, TextWriter progress, CancellationToken cancel)
+    {
+        try
+        {
+            ShowingProgress(source, sink, status, clock, progress, cancel);
+        }
+        catch (DocumentException ex)
+        {
+            throw new UsageException($"positions file: {ex.Message}");
+        }
+    }
+
+    private static void ShowingProgress(IReplaySource source, Action<CaptureRecord> sink, Func<string> status, Stopwatch clock, TextWriter progress, CancellationToken cancel)
     {
         var records = 0L;
         if (ReferenceEquals(progress, Console.Error) && !Console.IsErrorRedirected)

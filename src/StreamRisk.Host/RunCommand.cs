@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using StreamRisk.Host.Monitoring;
+using StreamRisk.Replay.InProcess;
 
 namespace StreamRisk.Host;
 
@@ -91,7 +92,7 @@ internal static class RunCommand
                 return ExitCodes.Ok;
             }
 
-            using var outputs = parse.GetValue(outDir) is { } dir ? new Replaying.ReplayOutputs(dir) : null;
+            using var outputs = parse.GetValue(outDir) is { } dir ? new ReplayOutputs(dir) : null;
             var runner = new MonitorRunner(settings, output, time) { Outputs = outputs };
             var summary = await runner.RunAsync(cancel).ConfigureAwait(false);
             await output.WriteLineAsync(Summary(summary)).ConfigureAwait(false);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using StreamRisk.Engine;
-using StreamRisk.Host.Replaying;
 using StreamRisk.Replay.Capture;
+using StreamRisk.Replay.InProcess;
 using StreamRisk.Simulation;
 
 namespace StreamRisk.Bench;

@@ -37,7 +37,7 @@ public sealed partial class DemoDashboardTests(BrowserFixture browser) : IClassF
         using var stop = new CancellationTokenSource();
         using var producer = new WireProducer(cluster.BootstrapServers, topics);
         // Shocks every 6 s so alerts come early; a small population keeps the run light on a shared 2-core machine.
-        var feed = new SimulationFeed(producer, new SimulatorOptions { Seed = 7, Accounts = 4_000, ShockEvery = TimeSpan.FromSeconds(6) }, TimeProvider.System);
+        var feed = new SimulationFeed(message => producer.Send(message), new SimulatorOptions { Seed = 7, Accounts = 4_000, ShockEvery = TimeSpan.FromSeconds(6) }, TimeProvider.System);
         var feeding = Task.Run(async () =>
         {
             try

@@ -2,7 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using StreamRisk.Domain.Alerts;
-using StreamRisk.Host.Replaying;
+using StreamRisk.Replay.InProcess;
 using StreamRisk.Reporting;
 
 namespace StreamRisk.Host.Tests;

@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 using StreamRisk.Contracts;
 using StreamRisk.Host;
 using StreamRisk.Host.Monitoring;
-using StreamRisk.Host.Replaying;
 using StreamRisk.Kafka.Embedded;
+using StreamRisk.Replay.InProcess;
 using StreamRisk.Testing;
 
 namespace StreamRisk.IntegrationTests;

@@ -8,6 +8,7 @@ using StreamRisk.Engine.Ingest;
 using StreamRisk.Host.Dashboard;
 using StreamRisk.Kafka.Ingest;
 using StreamRisk.Redis;
+using StreamRisk.Replay.InProcess;
 using AlertMapping = StreamRisk.Contracts.Alerts.AlertMapping;
 
 namespace StreamRisk.Host.Monitoring;
@@ -56,7 +57,7 @@ public sealed class MonitorRunner
     public long EventsProcessed => Volatile.Read(ref _processed);
 
     /// <summary>Files of every projection and alert transition (as <c>replay --out</c> writes them), when given.</summary>
-    public Replaying.ReplayOutputs? Outputs { get; init; }
+    public ReplayOutputs? Outputs { get; init; }
 
     /// <summary>Where metrics and spans go; the runner makes (and disposes) its own when none is given.</summary>
     public Telemetry.StreamRiskTelemetry? Telemetry { get; init; }

@@ -1,4 +1,4 @@
-namespace StreamRisk.Host.Replaying;
+namespace StreamRisk.Replay.InProcess;
 
 /// <summary>
 /// Holds a replay back to a multiple of real time (event time / speed against the wall clock); speed 0 = as fast as

@@ -3,9 +3,8 @@ using System.Text;
 using System.Text.Json;
 using StreamRisk.Contracts.Alerts;
 using StreamRisk.Domain.Alerts;
-using StreamRisk.Host.Monitoring;
 
-namespace StreamRisk.Host.Replaying;
+namespace StreamRisk.Replay.InProcess;
 
 /// <summary>
 /// The files an analyst gets from a replay: <c>alerts.ndjson</c> (every alert transition, the same JSON as the Redis

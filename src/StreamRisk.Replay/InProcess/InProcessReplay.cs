@@ -3,7 +3,7 @@ using StreamRisk.Contracts.Wire;
 using StreamRisk.Engine.Ingest;
 using StreamRisk.Replay.Capture;
 
-namespace StreamRisk.Host.Replaying;
+namespace StreamRisk.Replay.InProcess;
 
 /// <summary>
 /// Applies replay records through exactly the live path — the same decoder, validation and engine calls as

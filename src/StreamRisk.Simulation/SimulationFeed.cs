@@ -1,13 +1,12 @@
-using StreamRisk.Kafka;
-using StreamRisk.Simulation;
+using StreamRisk.Contracts.Wire;
 
-namespace StreamRisk.Host.Monitoring;
+namespace StreamRisk.Simulation;
 
 /// <summary>
-/// Plays the market simulator into Kafka as wire messages, paced to the wall clock (event time = wall time), so the
-/// demo's monitor sees a live feed. Runs on its own thread; owns its producer.
+/// Plays the market simulator as wire messages into <c>send</c> (the demo's Kafka producer), paced to the wall clock
+/// (event time = wall time), so the demo's monitor sees a live feed. Runs on its own thread.
 /// </summary>
-public sealed class SimulationFeed(WireProducer producer, SimulatorOptions options, TimeProvider time)
+public sealed class SimulationFeed(Action<WireMessage> send, SimulatorOptions options, TimeProvider time)
 {
     public long Produced { get; private set; }
 
@@ -25,7 +24,7 @@ public sealed class SimulationFeed(WireProducer producer, SimulatorOptions optio
                 await Task.Delay(TimeSpan.FromMilliseconds(wait), time, cancel).ConfigureAwait(false);
             }
 
-            producer.Send(messages.Encode(simEvent));
+            send(messages.Encode(simEvent));
             Produced++;
         }
     }
