@@ -48,7 +48,9 @@ public sealed class KafkaFaultTests : IDisposable
         });
 
         Assert.Equal(5, faults.Count);
-        Assert.Equal(replay.Produced, summary.EventsApplied);
+        // Nothing lost. More than produced when the coordinator's outage made the group rebalance: the positions
+        // partitions are then read again from the beginning, as a new owner rebuilds them (the results stay the same).
+        Assert.True(summary.EventsApplied >= replay.Produced, $"{summary.EventsApplied} applied of {replay.Produced} produced");
         Assert.Equal(0, summary.DeadLettered);
         KafkaReplayRun.AssertSameResults(inProcess, throughKafka, log);
     }
