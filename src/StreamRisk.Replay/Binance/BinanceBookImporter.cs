@@ -126,6 +126,13 @@ public sealed class BinanceBookImporter
         while (NextLine(reader, out var line))
         {
             cancel.ThrowIfCancellationRequested();
+            if (reader.LastLineOverlong)
+            {
+                _line++;
+                Report(_line, $"line longer than {reader.MaxLineBytes:N0} bytes (skipped)");
+                continue;
+            }
+
             try
             {
                 ImportLine(line);

@@ -116,6 +116,12 @@ public sealed class CaptureReader : IDisposable
         while (_lines.TryReadLine(out var line))
         {
             var number = _lines.LineNumber;
+            if (_lines.LastLineOverlong)
+            {
+                Report(number, $"line longer than {_lines.MaxLineBytes:N0} bytes (skipped)");
+                continue;
+            }
+
             if (!_lines.LastLineTerminated)
             {
                 Report(number, "truncated line: the capture ends without its line end");
