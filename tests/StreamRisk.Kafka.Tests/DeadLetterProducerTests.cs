@@ -30,19 +30,7 @@ public sealed class DeadLetterProducerTests
             deadLetters.Send(source, "too-large", "the message is too large");
         }
 
-        var config = KafkaTestClients.Consumer(cluster.BootstrapServers, "dead-letter-reader");
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
-        consumer.Assign(new TopicPartitionOffset(topics.DeadLetter, 0, Offset.Beginning));
-        ConsumeResult<byte[], byte[]>? letter = null;
-        var deadline = DateTime.UtcNow + Deadline;
-        while (letter is null && DateTime.UtcNow < deadline)
-        {
-            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (result is { IsPartitionEOF: false })
-            {
-                letter = result;
-            }
-        }
+        var letter = FirstLetter(cluster, topics.DeadLetter);
 
         Assert.True(letter is not null, $"no dead letter arrived; log: {string.Join(" | ", logged)}");
         Assert.Equal(source.Key, letter.Message.Key);
@@ -68,22 +56,29 @@ public sealed class DeadLetterProducerTests
             deadLetters.Send(source, "unsupported-version", "v 2");
         }
 
-        var config = KafkaTestClients.Consumer(cluster.BootstrapServers, "dead-letter-reader");
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
-        consumer.Assign(new TopicPartitionOffset(topics.DeadLetter, 0, Offset.Beginning));
-        ConsumeResult<byte[], byte[]>? letter = null;
-        var deadline = DateTime.UtcNow + Deadline;
-        while (letter is null && DateTime.UtcNow < deadline)
-        {
-            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (result is { IsPartitionEOF: false })
-            {
-                letter = result;
-            }
-        }
+        var letter = FirstLetter(cluster, topics.DeadLetter);
 
         Assert.NotNull(letter);
         Assert.Equal(source.Value, letter.Message.Value);
         Assert.False(letter.Message.Headers.TryGetLastBytes(DeadLetterProducer.TruncatedHeader, out _));
+    }
+
+    /// <summary>The first record of the dead-letter topic, or null when none arrives within <see cref="Deadline"/>.</summary>
+    private static ConsumeResult<byte[], byte[]>? FirstLetter(EmbeddedKafkaCluster cluster, string topic)
+    {
+        var config = KafkaTestClients.Consumer(cluster.BootstrapServers, "dead-letter-reader");
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
+        var deadline = DateTime.UtcNow + Deadline;
+        while (DateTime.UtcNow < deadline)
+        {
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (result is { IsPartitionEOF: false })
+            {
+                return result;
+            }
+        }
+
+        return null;
     }
 }

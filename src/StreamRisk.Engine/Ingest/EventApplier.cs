@@ -40,6 +40,12 @@ public sealed class EventApplier
     private readonly EventClock _clock;
     private readonly TimeProvider? _wallClock;
     private readonly long _maxAheadMs;
+
+    /// <summary>
+    /// The wall-clock bound last read (wall clock + max-ahead): an event time at or below it passes without reading the
+    /// clock again, since the clock only moves on; the clock is read only for an event beyond it.
+    /// </summary>
+    private long _aheadBound = long.MinValue;
     private readonly WireDecoder _decoder;
     private readonly AccountSequences _sequences = new();
     private readonly Action<WireRecord, string, string> _deadLetter;
@@ -135,7 +141,12 @@ public sealed class EventApplier
         var latest = _engine.Options.LatestEventTime;
         if (_wallClock is not null)
         {
-            latest = Math.Min(latest, _wallClock.GetUtcNow().ToUnixTimeMilliseconds() + _maxAheadMs);
+            if (eventTime > _aheadBound)
+            {
+                _aheadBound = _wallClock.GetUtcNow().ToUnixTimeMilliseconds() + _maxAheadMs;
+            }
+
+            latest = Math.Min(latest, _aheadBound);
         }
 
         if (eventTime <= latest)
