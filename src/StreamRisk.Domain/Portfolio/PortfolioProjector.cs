@@ -74,14 +74,59 @@ public sealed class PortfolioProjector
     private double[] _poolRadius = new double[16];
     private int _poolCount;
 
+    // The same, materialised in ladder order for sequential reads.
+    private double[] _ladPrice = [];
+    private int[] _ladAccount = [];
+    private double[] _ladSize = [];
+    private double[] _ladEntry = [];
+    private double[] _ladCollateral = [];
+    private bool[] _ladSole = [];
+
+    // Pools in radius order, their legs contiguous in that order.
+    private int[] _poolAccount = [];
+    private double[] _poolCollateral = [];
+    private bool[] _poolSole = [];
+    private int[] _poolFirstLeg = [];
+    private int[] _poolLegCount = [];
+    private PositionTerms[] _poolLegTerms = [];
+    private int[] _poolLegInstrument = [];
+    private int[] _unitPool = new int[16];
+
     // Per-projection state, reused.
-    private int[] _unitStamp = new int[16];
+    private int[] _poolStamp = [];
+    private int _forcedAccountNow = -1;
+    private int[] _forcedUnits = new int[4];
+    private int _forcedUnitCount;
+    private int[] _roundPools = new int[16];
+    private int _roundPoolCount;
+    private int[] _roundLongFrom = [];
+    private int[] _roundShortFrom = [];
+    private int[] _positions = [];
+    private double[] _longSize = [];
+    private double[] _shortSize = [];
+    private double[] _notional = [];
+    private double[] _unfilled = [];
+    private bool[] _exhausted = [];
+    private ScenarioTally _scenario;
+    private RoundTally _round;
     private int[] _accountStamp = new int[16];
     private int[] _accountRoundStamp = new int[16];
     private int _scenarioStamp;
     private int _roundStamp;
     private int[] _candidates = new int[16];
-    private int[] _roundUnits = new int[16];
+    private int[] _candidateRound = new int[16];
+    private int[] _changedInRound = [];
+    private double[] _slope = [];
+    private double[] _jumps = [];
+    private double[] _reach = [];
+    private double[] _reachMax = [];
+    private int[] _activationStart = [0];
+    private int[] _activationFrontier = [];
+    private int[] _activationPool = [];
+    private double[] _activationReach = [];
+    private int[] _poolActive = [];
+    private double[] _poolLegWeight = [];
+    private double[] _poolSlack = [];
     private double[] _price = [];
     private double[] _target = [];
     private double[] _consumedBids = [];
@@ -163,6 +208,21 @@ public sealed class PortfolioProjector
             _deficitSize = new double[size];
             _longFrontier = new int[size];
             _shortFrontier = new int[size];
+            _roundLongFrom = new int[size];
+            _roundShortFrom = new int[size];
+            _positions = new int[size];
+            _longSize = new double[size];
+            _shortSize = new double[size];
+            _notional = new double[size];
+            _unfilled = new double[size];
+            _exhausted = new bool[size];
+            _changedInRound = new int[size];
+            _slope = new double[size];
+            _jumps = new double[size];
+            _reach = new double[size];
+            _reachMax = new double[size];
+            _activationFrontier = new int[size];
+            _activationStart = new int[size + 1];
         }
 
         _instrumentCount = instrumentCount;
@@ -304,10 +364,11 @@ public sealed class PortfolioProjector
             p = end;
         }
 
-        if (_unitStamp.Length < _unitCount)
+        for (var i = 0; i < _instrumentCount; i++)
         {
-            _unitStamp = new int[Math.Max(_unitCount, _unitStamp.Length * 2)];
-            _scenarioStamp = 0;
+            var tiers = _instruments[i].Tiers;
+            _slope[i] = 1 + (_basis == TierBasis.AtEntry ? 0 : TopRate(tiers));
+            _jumps[i] = _basis == TierBasis.AtPrice ? TierJumps(tiers) : 0;
         }
 
         BuildLadders();
@@ -334,7 +395,6 @@ public sealed class PortfolioProjector
         }
 
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(forcedAccount, _accountCount);
-
         var n = _instrumentCount;
         outcome.Reset(n);
         outcome.InsuranceFundBefore = insuranceFund;
@@ -356,222 +416,128 @@ public sealed class PortfolioProjector
             _lastAsk[i] = double.NaN;
             _deficit[i] = 0;
             _deficitSize[i] = 0;
-            _longFrontier[i] = 0;
-            _shortFrontier[i] = 0;
-            outcome.InstrumentRef(i) = new InstrumentOutcome(_marks[i], target, target, 0, 0, 0, 0, false, 0, 0);
+            _longFrontier[i] = _longStart[i];
+            _shortFrontier[i] = _shortStart[i];
+            _positions[i] = 0;
+            _longSize[i] = 0;
+            _shortSize[i] = 0;
+            _notional[i] = 0;
+            _unfilled[i] = 0;
+            _exhausted[i] = false;
+            _changedInRound[i] = -1;
+            _reachMax[i] = 0;
+            _activationFrontier[i] = _activationStart[i];
         }
 
-        var fund = insuranceFund;
-        double totalDeficit = 0;
+        _scenario = new ScenarioTally { Fund = insuranceFund };
         var candidateCount = 0;
-        var poolFrontier = 0;
-        var liquidatedAccounts = 0;
-        var liquidatedUnits = 0;
         var first = true;
+        var roundIndex = -1;
 
         while (true)
         {
+            roundIndex++;
             _roundStamp++;
-            var roundUnits = 0;
-            var roundAccounts = 0;
+            _round = default;
+            _roundPoolCount = 0;
+            _forcedUnitCount = 0;
             Array.Clear(_sold, 0, n);
             Array.Clear(_bought, 0, n);
 
             if (first && forcedAccount >= 0)
             {
-                var start = _accountFirstUnit[forcedAccount];
-                for (var u = start; u < start + _accountUnitCount[forcedAccount]; u++)
-                {
-                    Take(u, ref roundUnits, ref roundAccounts, ref liquidatedAccounts);
-                }
+                TakeForced(forcedAccount);
             }
 
-            // Units on one instrument: the stretch of each ladder the price has newly crossed.
+            // Units on one instrument: the stretch of each ladder the price has newly crossed, read in ladder order.
             for (var i = 0; i < n; i++)
             {
                 var price = _price[i];
                 var f = _longFrontier[i];
-                var end = _longCount[i];
-                var offset = _longStart[i];
-                while (f < end && _ladderPrice[offset + f] >= price)
+                var end = _longStart[i] + _longCount[i];
+                _roundLongFrom[i] = f;
+                while (f < end && _ladPrice[f] >= price)
                 {
-                    var u = _ladderUnit[offset + f++];
-                    if (_unitStamp[u] != _scenarioStamp)
-                    {
-                        Take(u, ref roundUnits, ref roundAccounts, ref liquidatedAccounts);
-                    }
+                    TakeSingle(f++, forcedAccount, ref _sold[i]);
                 }
 
                 _longFrontier[i] = f;
                 f = _shortFrontier[i];
-                end = _shortCount[i];
-                offset = _shortStart[i];
-                while (f < end && _ladderPrice[offset + f] <= price)
+                end = _shortStart[i] + _shortCount[i];
+                _roundShortFrom[i] = f;
+                while (f < end && _ladPrice[f] <= price)
                 {
-                    var u = _ladderUnit[offset + f++];
-                    if (_unitStamp[u] != _scenarioStamp)
-                    {
-                        Take(u, ref roundUnits, ref roundAccounts, ref liquidatedAccounts);
-                    }
+                    TakeSingle(f++, forcedAccount, ref _bought[i]);
                 }
 
                 _shortFrontier[i] = f;
             }
 
-            // Pools of several positions: those whose safe radius the moves so far have reached, evaluated at the vector.
-            var reach = LargestMove();
-            while (poolFrontier < _poolCount && _poolRadius[poolFrontier] <= reach)
+            // Pools of several positions: a pool joins the candidates once one of its instruments has reached the move
+            // at which that leg alone could carry its share of the pool's slack.
+            UpdateReach();
+            for (var i = 0; i < n; i++)
             {
-                if (candidateCount == _candidates.Length)
+                var f = _activationFrontier[i];
+                var end = _activationStart[i + 1];
+                var reach = _reachMax[i];
+                while (f < end && _activationReach[f] <= reach)
                 {
-                    Array.Resize(ref _candidates, candidateCount * 2);
+                    var pool = _activationPool[f++];
+                    if (_poolActive[pool] == _scenarioStamp)
+                    {
+                        continue;
+                    }
+
+                    _poolActive[pool] = _scenarioStamp;
+                    if (candidateCount == _candidates.Length)
+                    {
+                        Array.Resize(ref _candidates, candidateCount * 2);
+                        Array.Resize(ref _candidateRound, candidateCount * 2);
+                    }
+
+                    _candidateRound[candidateCount] = -1;
+                    _candidates[candidateCount++] = pool;
                 }
 
-                _candidates[candidateCount++] = _poolUnit[poolFrontier++];
+                _activationFrontier[i] = f;
             }
 
+            // A candidate already found safe is asked again only when one of its instruments' prices moved since.
             var kept = 0;
             for (var c = 0; c < candidateCount; c++)
             {
-                var u = _candidates[c];
-                if (_unitStamp[u] == _scenarioStamp)
+                var pool = _candidates[c];
+                if (_poolStamp[pool] == _scenarioStamp)
                 {
                     continue;
                 }
 
-                if (IsLiquidatable(u, _price))
+                if ((_candidateRound[c] < 0 || MovedSince(pool, _candidateRound[c])) && MayBreach(pool))
                 {
-                    Take(u, ref roundUnits, ref roundAccounts, ref liquidatedAccounts);
+                    if (PoolIsLiquidatable(pool))
+                    {
+                        TakePool(pool);
+                        continue;
+                    }
                 }
-                else
-                {
-                    _candidates[kept++] = u;
-                }
+
+                _candidates[kept] = pool;
+                _candidateRound[kept] = roundIndex;
+                kept++;
             }
 
             candidateCount = kept;
             first = false;
-            if (roundUnits == 0)
+            if (_round.Units == 0)
             {
                 break;
             }
 
-            liquidatedUnits += roundUnits;
-            var flows = outcome.AddRound(roundAccounts);
-            var moved = false;
-            for (var i = 0; i < n; i++)
-            {
-                var s = _sold[i];
-                var b = _bought[i];
-                if (s == 0 && b == 0)
-                {
-                    continue;
-                }
-
-                var price = _price[i];
-                ref var result = ref outcome.InstrumentRef(i);
-                var net = s - b;
-                var crossing = Math.Min(s, b);
-                double vwap = double.NaN, last = double.NaN;
-                if (net == 0)
-                {
-                    _fillLong[i] = price;
-                    _fillShort[i] = price;
-                }
-                else
-                {
-                    var sell = net > 0;
-                    var depth = sell ? _bids[i] : _asks[i];
-                    var quantity = Math.Abs(net);
-                    ref var consumed = ref (sell ? ref _consumedBids[i] : ref _consumedAsks[i]);
-                    ref var lastTouched = ref (sell ? ref _lastBid[i] : ref _lastAsk[i]);
-                    var remaining = Math.Max(0, depth.TotalQuantity - consumed);
-                    var fill = quantity - remaining > quantity * SideDepth.Dust ? remaining : quantity;
-                    var unfilled = quantity - fill;
-                    double walked = 0;
-                    if (fill > 0)
-                    {
-                        var after = consumed + fill;
-                        walked = depth.NotionalUpTo(after) - depth.NotionalUpTo(consumed);
-                        vwap = walked / fill;
-                        lastTouched = depth.PriceAt(depth.LastLevelFor(after));
-                        consumed = after;
-                    }
-
-                    last = fill > 0 ? lastTouched : double.NaN;
-                    if (unfilled > 0)
-                    {
-                        result = result with { BookExhausted = true, Unfilled = result.Unfilled + unfilled };
-                    }
-
-                    // The unfilled remainder is settled at the last level touched (the trigger when none ever was).
-                    var settle = double.IsNaN(lastTouched) ? price : lastTouched;
-                    var walkPrice = (walked + (unfilled * settle)) / quantity;
-                    var fillSide = ((crossing * price) + (quantity * walkPrice)) / (sell ? s : b);
-                    _fillLong[i] = sell ? fillSide : price;
-                    _fillShort[i] = sell ? price : fillSide;
-                    if (!double.IsNaN(lastTouched))
-                    {
-                        var next = sell ? Math.Min(price, lastTouched) : Math.Max(price, lastTouched);
-                        if (next != price)
-                        {
-                            _price[i] = next;
-                            moved = true;
-                        }
-                    }
-                }
-
-                flows[i] = new RoundFlow(price, s, b, vwap, last);
-            }
-
-            // Settle the round's units at their fill prices.
-            for (var r = 0; r < roundUnits; r++)
-            {
-                var u = _roundUnits[r];
-                var equity = _unitCollateral[u];
-                var first2 = _unitFirstLeg[u];
-                var legs = _unitLegCount[u];
-                double notionalAtFill = 0;
-                for (var l = first2; l < first2 + legs; l++)
-                {
-                    ref readonly var t = ref _legTerms[l];
-                    var i = _legInstrument[l];
-                    var fillPrice = t.Size > 0 ? _fillLong[i] : _fillShort[i];
-                    equity += t.Instrument.UnrealizedPnl(t.Size, t.Entry, fillPrice);
-                    notionalAtFill += t.Instrument.Notional(t.Size, fillPrice);
-                    var tradePrice = flows[i].Price;
-                    ref var result = ref outcome.InstrumentRef(i);
-                    result = t.Size > 0
-                        ? result with
-                        {
-                            LiquidatedPositions = result.LiquidatedPositions + 1,
-                            LiquidatedLongSize = result.LiquidatedLongSize + t.Size,
-                            LiquidatedNotional = result.LiquidatedNotional + t.Instrument.Notional(t.Size, tradePrice),
-                        }
-                        : result with
-                        {
-                            LiquidatedPositions = result.LiquidatedPositions + 1,
-                            LiquidatedShortSize = result.LiquidatedShortSize - t.Size,
-                            LiquidatedNotional = result.LiquidatedNotional + t.Instrument.Notional(t.Size, tradePrice),
-                        };
-                }
-
-                fund += equity;
-                if (equity < 0 && notionalAtFill > 0)
-                {
-                    // A deficit is charged to the unit's instruments in proportion to each leg's notional at its fill.
-                    totalDeficit -= equity;
-                    for (var l = first2; l < first2 + legs; l++)
-                    {
-                        ref readonly var t = ref _legTerms[l];
-                        var i = _legInstrument[l];
-                        var fillPrice = t.Size > 0 ? _fillLong[i] : _fillShort[i];
-                        _deficit[i] -= equity * t.Instrument.Notional(t.Size, fillPrice) / notionalAtFill;
-                        _deficitSize[i] += Math.Abs(t.Size);
-                    }
-                }
-            }
-
+            _scenario.Units += _round.Units;
+            var flows = outcome.AddRound(_round.Accounts);
+            var moved = Walk(flows, roundIndex);
+            Settle(flows);
             if (!moved)
             {
                 break; // the same vector again liquidates nothing new
@@ -580,25 +546,214 @@ public sealed class PortfolioProjector
 
         double notional = 0, adl = 0;
         // ADL takes over the share of the bankrupt positions the fund cannot pay for, on every instrument alike.
-        var uncovered = fund < 0 && totalDeficit > 0 ? Math.Min(1, -fund / totalDeficit) : 0;
+        var fund = _scenario.Fund;
+        var uncovered = fund < 0 && _scenario.Deficit > 0 ? Math.Min(1, -fund / _scenario.Deficit) : 0;
         for (var i = 0; i < n; i++)
         {
-            ref var result = ref outcome.InstrumentRef(i);
             var adlNotional = uncovered > 0 && _deficitSize[i] > 0 ? _instruments[i].Notional(uncovered * _deficitSize[i], _price[i]) : 0;
-            result = result with { FinalPrice = _price[i], AdlNotional = adlNotional };
-            notional += result.LiquidatedNotional;
+            outcome.InstrumentRef(i) = new InstrumentOutcome(_marks[i], _target[i], _price[i], _positions[i], _longSize[i], _shortSize[i],
+                _notional[i], _exhausted[i], _unfilled[i], adlNotional);
+            notional += _notional[i];
             adl += adlNotional;
         }
 
         outcome.InsuranceFundAfter = fund;
         outcome.AdlNotional = adl;
         outcome.LiquidatedNotional = notional;
-        outcome.LiquidatedAccounts = liquidatedAccounts;
-        outcome.LiquidatedUnits = liquidatedUnits;
+        outcome.LiquidatedAccounts = _scenario.Accounts;
+        outcome.LiquidatedUnits = _scenario.Units;
         if (forcedAccount >= 0)
         {
             outcome.ForcedAccount = forcedAccount;
             outcome.ForcedNotional = NotionalOf(forcedAccount);
+        }
+    }
+
+    /// <summary>Crosses and walks each instrument's net flow; returns whether any trigger price moved.</summary>
+    private bool Walk(Span<RoundFlow> flows, int roundIndex)
+    {
+        var moved = false;
+        for (var i = 0; i < _instrumentCount; i++)
+        {
+            var s = _sold[i];
+            var b = _bought[i];
+            if (s == 0 && b == 0)
+            {
+                continue;
+            }
+
+            var price = _price[i];
+            var net = s - b;
+            double vwap = double.NaN, last = double.NaN;
+            if (net == 0)
+            {
+                _fillLong[i] = price;
+                _fillShort[i] = price;
+            }
+            else
+            {
+                var sell = net > 0;
+                var depth = sell ? _bids[i] : _asks[i];
+                var quantity = Math.Abs(net);
+                ref var consumed = ref (sell ? ref _consumedBids[i] : ref _consumedAsks[i]);
+                ref var lastTouched = ref (sell ? ref _lastBid[i] : ref _lastAsk[i]);
+                var remaining = Math.Max(0, depth.TotalQuantity - consumed);
+                var fill = quantity - remaining > quantity * SideDepth.Dust ? remaining : quantity;
+                var unfilled = quantity - fill;
+                double walked = 0;
+                if (fill > 0)
+                {
+                    var after = consumed + fill;
+                    walked = depth.NotionalUpTo(after) - depth.NotionalUpTo(consumed);
+                    vwap = walked / fill;
+                    lastTouched = depth.PriceAt(depth.LastLevelFor(after));
+                    consumed = after;
+                    last = lastTouched;
+                }
+
+                if (unfilled > 0)
+                {
+                    _exhausted[i] = true;
+                    _unfilled[i] += unfilled;
+                }
+
+                // The unfilled remainder is settled at the last level touched (the trigger when none ever was).
+                var settle = double.IsNaN(lastTouched) ? price : lastTouched;
+                var walkPrice = (walked + (unfilled * settle)) / quantity;
+                var fillSide = ((Math.Min(s, b) * price) + (quantity * walkPrice)) / (sell ? s : b);
+                _fillLong[i] = sell ? fillSide : price;
+                _fillShort[i] = sell ? price : fillSide;
+                if (!double.IsNaN(lastTouched))
+                {
+                    var next = sell ? Math.Min(price, lastTouched) : Math.Max(price, lastTouched);
+                    if (next != price)
+                    {
+                        _price[i] = next;
+                        _changedInRound[i] = roundIndex;
+                        moved = true;
+                    }
+                }
+            }
+
+            flows[i] = new RoundFlow(price, s, b, vwap, last);
+        }
+
+        return moved;
+    }
+
+    /// <summary>Settles the round's units at their fill prices: fund, deficits, and the per-instrument tallies.</summary>
+    private void Settle(Span<RoundFlow> flows)
+    {
+        for (var i = 0; i < _instrumentCount; i++)
+        {
+            if (!flows[i].HasFlow)
+            {
+                continue;
+            }
+
+            var instrument = _instruments[i];
+            var trigger = flows[i].Price;
+            SettleStretch(i, instrument, _roundLongFrom[i], _longFrontier[i], _fillLong[i], trigger);
+            SettleStretch(i, instrument, _roundShortFrom[i], _shortFrontier[i], _fillShort[i], trigger);
+        }
+
+        for (var k = 0; k < _forcedUnitCount; k++)
+        {
+            var u = _forcedUnits[k];
+            SettleLegs(_legTerms.AsSpan(_unitFirstLeg[u], _unitLegCount[u]), _legInstrument.AsSpan(_unitFirstLeg[u], _unitLegCount[u]), _unitCollateral[u], flows);
+        }
+
+        for (var k = 0; k < _roundPoolCount; k++)
+        {
+            var pool = _roundPools[k];
+            var first = _poolFirstLeg[pool];
+            var count = _poolLegCount[pool];
+            SettleLegs(_poolLegTerms.AsSpan(first, count), _poolLegInstrument.AsSpan(first, count), _poolCollateral[pool], flows);
+        }
+    }
+
+    private void SettleStretch(int i, Instrument instrument, int from, int to, double fill, double trigger)
+    {
+        var forced = _forcedAccountNow;
+        double size = 0, notional = 0, fund = 0, deficit = 0, deficitSize = 0;
+        var positions = 0;
+        for (var f = from; f < to; f++)
+        {
+            if (_ladAccount[f] == forced)
+            {
+                continue; // settled with the forced account's units
+            }
+
+            var s = _ladSize[f];
+            var equity = _ladCollateral[f] + instrument.UnrealizedPnl(s, _ladEntry[f], fill);
+            fund += equity;
+            size += s;
+            notional += instrument.Notional(s, trigger);
+            positions++;
+            if (equity < 0)
+            {
+                deficit -= equity;
+                deficitSize += Math.Abs(s);
+            }
+        }
+
+        if (positions == 0)
+        {
+            return;
+        }
+
+        _scenario.Fund += fund;
+        _scenario.Deficit += deficit;
+        _deficit[i] += deficit;
+        _deficitSize[i] += deficitSize;
+        _positions[i] += positions;
+        _notional[i] += notional;
+        if (size > 0)
+        {
+            _longSize[i] += size;
+        }
+        else
+        {
+            _shortSize[i] -= size;
+        }
+    }
+
+    private void SettleLegs(ReadOnlySpan<PositionTerms> legs, ReadOnlySpan<int> instruments, double collateral, Span<RoundFlow> flows)
+    {
+        var equity = collateral;
+        double notionalAtFill = 0;
+        for (var l = 0; l < legs.Length; l++)
+        {
+            ref readonly var t = ref legs[l];
+            var i = instruments[l];
+            var fillPrice = t.Size > 0 ? _fillLong[i] : _fillShort[i];
+            equity += t.Instrument.UnrealizedPnl(t.Size, t.Entry, fillPrice);
+            notionalAtFill += t.Instrument.Notional(t.Size, fillPrice);
+            _positions[i]++;
+            _notional[i] += t.Instrument.Notional(t.Size, flows[i].Price);
+            if (t.Size > 0)
+            {
+                _longSize[i] += t.Size;
+            }
+            else
+            {
+                _shortSize[i] -= t.Size;
+            }
+        }
+
+        _scenario.Fund += equity;
+        if (equity < 0 && notionalAtFill > 0)
+        {
+            // A deficit is charged to the unit's instruments in proportion to each leg's notional at its fill.
+            _scenario.Deficit -= equity;
+            for (var l = 0; l < legs.Length; l++)
+            {
+                ref readonly var t = ref legs[l];
+                var i = instruments[l];
+                var fillPrice = t.Size > 0 ? _fillLong[i] : _fillShort[i];
+                _deficit[i] -= equity * t.Instrument.Notional(t.Size, fillPrice) / notionalAtFill;
+                _deficitSize[i] += Math.Abs(t.Size);
+            }
         }
     }
 
@@ -633,55 +788,117 @@ public sealed class PortfolioProjector
         }
     }
 
-    private void Take(int unit, ref int roundUnits, ref int roundAccounts, ref int liquidatedAccounts)
+    private void TakeSingle(int slot, int forcedAccount, ref double side)
     {
-        _unitStamp[unit] = _scenarioStamp;
-        if (roundUnits == _roundUnits.Length)
+        var account = _ladAccount[slot];
+        if (account == forcedAccount)
         {
-            Array.Resize(ref _roundUnits, roundUnits * 2);
+            return; // taken with the forced account in the first round
         }
 
-        _roundUnits[roundUnits++] = unit;
-        var a = _unitAccount[unit];
-        if (_accountStamp[a] != _scenarioStamp)
+        side += Math.Abs(_ladSize[slot]);
+        _round.Units++;
+        CountAccount(account, _ladSole[slot]);
+    }
+
+    private void TakePool(int pool)
+    {
+        _poolStamp[pool] = _scenarioStamp;
+        if (_roundPoolCount == _roundPools.Length)
         {
-            _accountStamp[a] = _scenarioStamp;
-            liquidatedAccounts++;
+            Array.Resize(ref _roundPools, _roundPoolCount * 2);
         }
 
-        if (_accountRoundStamp[a] != _roundStamp)
+        _roundPools[_roundPoolCount++] = pool;
+        _round.Units++;
+        CountAccount(_poolAccount[pool], _poolSole[pool]);
+        var first = _poolFirstLeg[pool];
+        for (var l = first; l < first + _poolLegCount[pool]; l++)
         {
-            _accountRoundStamp[a] = _roundStamp;
-            roundAccounts++;
-        }
-
-        for (var l = _unitFirstLeg[unit]; l < _unitFirstLeg[unit] + _unitLegCount[unit]; l++)
-        {
-            var size = _legTerms[l].Size;
+            var size = _poolLegTerms[l].Size;
             if (size > 0)
             {
-                _sold[_legInstrument[l]] += size;
+                _sold[_poolLegInstrument[l]] += size;
             }
             else
             {
-                _bought[_legInstrument[l]] -= size;
+                _bought[_poolLegInstrument[l]] -= size;
             }
         }
     }
 
-    private double LargestMove()
+    /// <summary>Every unit of the account, whatever its margin: pools through the pool path, single units settled one by one.</summary>
+    private void TakeForced(int account)
     {
-        double reach = 0;
+        _forcedAccountNow = account;
+        var start = _accountFirstUnit[account];
+        for (var u = start; u < start + _accountUnitCount[account]; u++)
+        {
+            if (_unitPool[u] >= 0)
+            {
+                TakePool(_unitPool[u]);
+                continue;
+            }
+
+            if (_forcedUnitCount == _forcedUnits.Length)
+            {
+                Array.Resize(ref _forcedUnits, _forcedUnitCount * 2);
+            }
+
+            _forcedUnits[_forcedUnitCount++] = u;
+            _round.Units++;
+            CountAccount(account, _accountUnitCount[account] == 1);
+            ref readonly var t = ref _legTerms[_unitFirstLeg[u]];
+            var i = _legInstrument[_unitFirstLeg[u]];
+            if (t.Size > 0)
+            {
+                _sold[i] += t.Size;
+            }
+            else
+            {
+                _bought[i] -= t.Size;
+            }
+        }
+    }
+
+    // An account with one unit is counted without a stamp: it can be liquidated only once.
+    private void CountAccount(int account, bool sole)
+    {
+        if (sole)
+        {
+            _scenario.Accounts++;
+            _round.Accounts++;
+            return;
+        }
+
+        if (_accountStamp[account] != _scenarioStamp)
+        {
+            _accountStamp[account] = _scenarioStamp;
+            _scenario.Accounts++;
+        }
+
+        if (_accountRoundStamp[account] != _roundStamp)
+        {
+            _accountRoundStamp[account] = _roundStamp;
+            _round.Accounts++;
+        }
+    }
+
+    /// <summary>
+    /// Each instrument's reach — how far its price is from its mark, relative, and for an inverse contract below
+    /// its mark divided by (1 − that), the bound on its 1/price — and the largest reach it has had in the scenario.
+    /// </summary>
+    private void UpdateReach()
+    {
         for (var i = 0; i < _instrumentCount; i++)
         {
             var move = Math.Abs(_price[i] - _marks[i]) / _marks[i];
-            if (move > reach)
-            {
-                reach = move;
-            }
+            var reach = _instruments[i].Contract == ContractKind.Inverse && _price[i] < _marks[i]
+                ? (move >= 1 ? double.PositiveInfinity : move / (1 - move))
+                : move;
+            _reach[i] = reach;
+            _reachMax[i] = Math.Max(_reachMax[i], reach);
         }
-
-        return reach;
     }
 
     /// <summary>Equity &lt; MM at the price vector (each position's MM as the profile computes it, its tier read at the mark).</summary>
@@ -700,11 +917,61 @@ public sealed class PortfolioProjector
         return equity < mm;
     }
 
+    /// <summary>
+    /// The pool's own Lipschitz bound at the current vector: Σ over its legs of weight × its instrument's reach must
+    /// come up to the pool's slack before equity can fall under MM; otherwise the exact test is skipped.
+    /// </summary>
+    private bool MayBreach(int pool)
+    {
+        var first = _poolFirstLeg[pool];
+        double bound = 0;
+        for (var l = first; l < first + _poolLegCount[pool]; l++)
+        {
+            bound += _poolLegWeight[l] * _reach[_poolLegInstrument[l]];
+        }
+
+        return bound >= _poolSlack[pool];
+    }
+
+    /// <summary>Whether a price of the pool's instruments changed in a round at or after <paramref name="round"/>.</summary>
+    private bool MovedSince(int pool, int round)
+    {
+        var first = _poolFirstLeg[pool];
+        for (var l = first; l < first + _poolLegCount[pool]; l++)
+        {
+            if (_changedInRound[_poolLegInstrument[l]] >= round)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Equity &lt; MM of a pool at the current trigger vector.</summary>
+    private bool PoolIsLiquidatable(int pool)
+    {
+        var equity = _poolCollateral[pool];
+        double mm = 0;
+        var first = _poolFirstLeg[pool];
+        for (var l = first; l < first + _poolLegCount[pool]; l++)
+        {
+            ref readonly var t = ref _poolLegTerms[l];
+            var price = _price[_poolLegInstrument[l]];
+            equity += t.Instrument.UnrealizedPnl(t.Size, t.Entry, price);
+            mm += MarginCalculator.MaintenanceMarginAt(_basis, in t, price);
+        }
+
+        return equity < mm;
+    }
+
     private void NextScenario()
     {
+        _forcedAccountNow = -1;
         if (++_scenarioStamp == int.MaxValue)
         {
-            Array.Clear(_unitStamp);
+            Array.Clear(_poolStamp);
+            Array.Clear(_poolActive);
             Array.Clear(_accountStamp, 0, _accountCount);
             _scenarioStamp = 1;
         }
@@ -846,13 +1113,55 @@ public sealed class PortfolioProjector
 
             _ladderPrice.AsSpan(_shortStart[i], _shortCount[i]).Sort(_ladderUnit.AsSpan(_shortStart[i], _shortCount[i]));
         }
+
+        // What a round and its settlement read of a single unit, laid out in ladder order: a crossed stretch is read
+        // front to back instead of jumping between units.
+        if (_ladPrice.Length < _ladderUnit.Length)
+        {
+            var size = _ladderUnit.Length;
+            _ladPrice = new double[size];
+            _ladAccount = new int[size];
+            _ladSize = new double[size];
+            _ladEntry = new double[size];
+            _ladCollateral = new double[size];
+            _ladSole = new bool[size];
+        }
+
+        for (var i = 0; i < _instrumentCount; i++)
+        {
+            Materialize(_longStart[i], _longCount[i]);
+            Materialize(_shortStart[i], _shortCount[i]);
+        }
+    }
+
+    private void Materialize(int start, int count)
+    {
+        for (var slot = start; slot < start + count; slot++)
+        {
+            var u = _ladderUnit[slot];
+            ref readonly var t = ref _legTerms[_unitFirstLeg[u]];
+            var account = _unitAccount[u];
+            _ladPrice[slot] = _ladderPrice[slot];
+            _ladAccount[slot] = account;
+            _ladSize[slot] = t.Size;
+            _ladEntry[slot] = t.Entry;
+            _ladCollateral[slot] = _unitCollateral[u];
+            _ladSole[slot] = _accountUnitCount[account] == 1;
+        }
     }
 
     private void BuildPools()
     {
+        if (_unitPool.Length < _unitCount)
+        {
+            _unitPool = new int[Math.Max(_unitCount, _unitPool.Length * 2)];
+        }
+
         _poolCount = 0;
+        var legs = 0;
         for (var u = 0; u < _unitCount; u++)
         {
+            _unitPool[u] = -1;
             if (_unitLegCount[u] < 2)
             {
                 continue;
@@ -865,11 +1174,106 @@ public sealed class PortfolioProjector
             }
 
             _poolUnit[_poolCount] = u;
-            _poolRadius[_poolCount] = SafeRadius(u);
+            _poolRadius[_poolCount] = SafeRadius(u).Radius;
             _poolCount++;
+            legs += _unitLegCount[u];
         }
 
         _poolRadius.AsSpan(0, _poolCount).Sort(_poolUnit.AsSpan(0, _poolCount));
+
+        // Pools and their legs in radius order: the candidates of a round are a prefix, read front to back.
+        if (_poolAccount.Length < _poolCount)
+        {
+            var size = Math.Max(_poolCount, _poolAccount.Length * 2);
+            _poolAccount = new int[size];
+            _poolCollateral = new double[size];
+            _poolSole = new bool[size];
+            _poolFirstLeg = new int[size];
+            _poolLegCount = new int[size];
+            _poolStamp = new int[size];
+            _poolSlack = new double[size];
+            _poolActive = new int[size];
+            _scenarioStamp = 0;
+        }
+
+        if (_poolLegTerms.Length < legs)
+        {
+            var size = Math.Max(legs, _poolLegTerms.Length * 2);
+            _poolLegTerms = new PositionTerms[size];
+            _poolLegInstrument = new int[size];
+            _poolLegWeight = new double[size];
+        }
+
+        var at = 0;
+        for (var pool = 0; pool < _poolCount; pool++)
+        {
+            var u = _poolUnit[pool];
+            var account = _unitAccount[u];
+            _unitPool[u] = pool;
+            _poolAccount[pool] = account;
+            _poolCollateral[pool] = _unitCollateral[u];
+            _poolSole[pool] = _accountUnitCount[account] == 1;
+            _poolFirstLeg[pool] = at;
+            _poolLegCount[pool] = _unitLegCount[u];
+            _poolSlack[pool] = SafeRadius(u).Slack;
+            for (var l = _unitFirstLeg[u]; l < _unitFirstLeg[u] + _unitLegCount[u]; l++)
+            {
+                ref readonly var t = ref _legTerms[l];
+                _poolLegTerms[at] = t;
+                _poolLegInstrument[at] = _legInstrument[l];
+                _poolLegWeight[at] = t.Instrument.Notional(t.Size, t.Mark) * _slope[_legInstrument[l]];
+                at++;
+            }
+        }
+
+        BuildActivation(at);
+    }
+
+    /// <summary>
+    /// Per instrument, the pools holding it by the reach of that instrument at which the leg alone carries 1/k of the
+    /// pool's slack (k legs): a pool can fall under MM only when Σ weight × reach ≥ slack, so some leg must then carry
+    /// at least 1/k of it, and the pool is in that instrument's list up to its reach.
+    /// </summary>
+    private void BuildActivation(int legs)
+    {
+        if (_activationPool.Length < legs)
+        {
+            var size = Math.Max(legs, _activationPool.Length * 2);
+            _activationPool = new int[size];
+            _activationReach = new double[size];
+        }
+
+        Array.Clear(_activationStart, 0, _instrumentCount + 1);
+        for (var l = 0; l < legs; l++)
+        {
+            _activationStart[_poolLegInstrument[l] + 1]++;
+        }
+
+        for (var i = 0; i < _instrumentCount; i++)
+        {
+            _activationStart[i + 1] += _activationStart[i];
+            _activationFrontier[i] = _activationStart[i];
+        }
+
+        for (var pool = 0; pool < _poolCount; pool++)
+        {
+            var first = _poolFirstLeg[pool];
+            var k = _poolLegCount[pool];
+            for (var l = first; l < first + k; l++)
+            {
+                var i = _poolLegInstrument[l];
+                var slot = _activationFrontier[i]++;
+                _activationPool[slot] = pool;
+                var weight = _poolLegWeight[l];
+                _activationReach[slot] = _poolSlack[pool] <= 0 ? 0 : weight > 0 ? _poolSlack[pool] / (k * weight) * (1 - 1e-9) : double.PositiveInfinity;
+            }
+        }
+
+        for (var i = 0; i < _instrumentCount; i++)
+        {
+            var start = _activationStart[i];
+            _activationReach.AsSpan(start, _activationStart[i + 1] - start).Sort(_activationPool.AsSpan(start, _activationStart[i + 1] - start));
+        }
     }
 
     /// <summary>
@@ -879,43 +1283,39 @@ public sealed class PortfolioProjector
     /// MM jumps at a boundary adds its largest jump once per boundary. So h stays positive while
     /// D·A_lin + D·A_inv/(1 − D) &lt; h − jumps; R is that quadratic's smaller root, shrunk for rounding.
     /// </summary>
-    private double SafeRadius(int unit)
+    private (double Radius, double Slack) SafeRadius(int unit)
     {
         var equity = _unitCollateral[unit];
         double mm = 0, linear = 0, inverse = 0, jumps = 0;
         for (var l = _unitFirstLeg[unit]; l < _unitFirstLeg[unit] + _unitLegCount[unit]; l++)
         {
             ref readonly var t = ref _legTerms[l];
-            var tiers = t.Instrument.Tiers;
+            var i = _legInstrument[l];
             equity += t.Instrument.UnrealizedPnl(t.Size, t.Entry, t.Mark);
             mm += MarginCalculator.MaintenanceMarginAt(_basis, in t, t.Mark);
-            var slope = 1 + (_basis == TierBasis.AtEntry ? 0 : TopRate(tiers));
-            var notional = t.Instrument.Notional(t.Size, t.Mark);
+            var weight = t.Instrument.Notional(t.Size, t.Mark) * _slope[i];
             if (t.Instrument.Contract == ContractKind.Linear)
             {
-                linear += notional * slope;
+                linear += weight;
             }
             else
             {
-                inverse += notional * slope;
+                inverse += weight;
             }
 
-            if (_basis == TierBasis.AtPrice)
-            {
-                jumps += TierJumps(tiers);
-            }
+            jumps += _jumps[i];
         }
 
         var h = equity - mm - jumps;
         if (!(h > 0))
         {
-            return 0;
+            return (0, 0);
         }
 
         // −A_lin·D² + (A_lin + A_inv + h)·D − h = 0, smaller root in the form that stays exact as A_lin → 0.
         var b = linear + inverse + h;
         var radius = (2 * h) / (b + Math.Sqrt(Math.Max(0, (b * b) - (4 * linear * h))));
-        return radius * (1 - 1e-9);
+        return (radius * (1 - 1e-9), h * (1 - 1e-9));
     }
 
     private static double TopRate(MarginTiers tiers)
@@ -942,5 +1342,19 @@ public sealed class PortfolioProjector
         }
 
         return total;
+    }
+
+    private struct ScenarioTally
+    {
+        public double Fund;
+        public double Deficit;
+        public int Units;
+        public int Accounts;
+    }
+
+    private struct RoundTally
+    {
+        public int Units;
+        public int Accounts;
     }
 }
