@@ -19,9 +19,12 @@ namespace StreamRisk.Domain.Portfolio;
 /// <item>A unit on one instrument (an isolated position, or a cross pool of one position) is liquidatable exactly when
 /// the instrument's price crosses its liquidation price (equity − MM is monotone in its one price), so those units sit
 /// in per-instrument ladders sorted by LP and a round reads the newly crossed stretch.</item>
-/// <item>A cross pool of two or more positions gets a safe radius R: while no price has moved more than R from its mark
-/// (relative), the pool provably stays above MM (a Lipschitz bound on equity − MM: |ΔPnL| and |ΔMM| per unit of
-/// price move, plus any jump in a venue's tier table). A round evaluates only pools with R ≤ the largest move so far.</item>
+/// <item>A cross pool of two or more positions has a slack (equity − MM at the marks, less any jump of a tier table)
+/// and a weight per leg (its notional × (1 + the top tier rate)); its equity − MM cannot fall by more than Σ weight ×
+/// reach, reach being how far the leg's instrument has moved (relative). A pool becomes a candidate once one of its
+/// instruments reaches the move at which that leg alone carries its share of the slack (per-instrument activation
+/// lists); a candidate's own bound is checked before its exact equity and MM, and a candidate found safe is asked
+/// again only after one of its instruments' prices moved.</item>
 /// </list>
 /// The list-and-scan reference in tests re-evaluates every unit every round and must agree on generated scenarios.
 /// Owned by one thread.
