@@ -600,7 +600,14 @@ public sealed class PortfolioProjector
                 var quantity = Math.Abs(net);
                 ref var consumed = ref (sell ? ref _consumedBids[i] : ref _consumedAsks[i]);
                 ref var lastTouched = ref (sell ? ref _lastBid[i] : ref _lastAsk[i]);
-                var remaining = Math.Max(0, depth.TotalQuantity - consumed);
+                // A side consumed up to the rounding of its running sums is empty: a fill of that residue would be
+                // priced by the rounding (a VWAP off the book) and touch a level no quantity is left on.
+                var remaining = depth.TotalQuantity - consumed;
+                if (remaining <= depth.TotalQuantity * SideDepth.Dust)
+                {
+                    remaining = 0;
+                }
+
                 var fill = quantity - remaining > quantity * SideDepth.Dust ? remaining : quantity;
                 var unfilled = quantity - fill;
                 double walked = 0;
@@ -626,9 +633,11 @@ public sealed class PortfolioProjector
                 var fillSide = ((Math.Min(s, b) * price) + (quantity * walkPrice)) / (sell ? s : b);
                 _fillLong[i] = sell ? fillSide : price;
                 _fillShort[i] = sell ? price : fillSide;
-                if (!double.IsNaN(lastTouched))
+                // The next trigger follows this round's walk only: flow into a side already run out touches no level
+                // and leaves the price (the side's earlier last level is for settling, not for pricing).
+                if (!double.IsNaN(last))
                 {
-                    var next = sell ? Math.Min(price, lastTouched) : Math.Max(price, lastTouched);
+                    var next = sell ? Math.Min(price, last) : Math.Max(price, last);
                     if (next != price)
                     {
                         _price[i] = next;
@@ -1195,8 +1204,9 @@ public sealed class PortfolioProjector
             _poolLegCount = new int[size];
             _poolStamp = new int[size];
             _poolSlack = new double[size];
+            // The scenario stamp keeps counting: the fresh zeros and every account stamp an earlier load left are all
+            // below the next scenario's stamp (restarting it would let a stale account stamp read as "already counted").
             _poolActive = new int[size];
-            _scenarioStamp = 0;
         }
 
         if (_poolLegTerms.Length < legs)
