@@ -306,8 +306,9 @@ public sealed class PortfolioProjector
 
         if (_unitStamp.Length < _unitCount)
         {
+            // The scenario stamp keeps counting: the fresh zeros and every account stamp an earlier load left are all
+            // below the next scenario's stamp (restarting it would let a stale account stamp read as "already counted").
             _unitStamp = new int[Math.Max(_unitCount, _unitStamp.Length * 2)];
-            _scenarioStamp = 0;
         }
 
         BuildLadders();
