@@ -511,9 +511,11 @@ public sealed class PortfolioProjector
                     var fillSide = ((crossing * price) + (quantity * walkPrice)) / (sell ? s : b);
                     _fillLong[i] = sell ? fillSide : price;
                     _fillShort[i] = sell ? price : fillSide;
-                    if (!double.IsNaN(lastTouched))
+                    // The next trigger follows this round's walk only: flow into a side already run out touches no
+                    // level and leaves the price (the side's earlier last level is for settling, not for pricing).
+                    if (!double.IsNaN(last))
                     {
-                        var next = sell ? Math.Min(price, lastTouched) : Math.Max(price, lastTouched);
+                        var next = sell ? Math.Min(price, last) : Math.Max(price, last);
                         if (next != price)
                         {
                             _price[i] = next;
