@@ -18,7 +18,8 @@ public sealed record RefFlow(double Price, double Sold, double Bought, double Vw
     public bool HasFlow => Sold > 0 || Bought > 0;
 }
 
-public sealed record RefPortfolioRound(int Accounts, RefFlow[] Flows);
+/// <param name="PoolUnits">Cross pools of two or more positions among the round's liquidated units.</param>
+public sealed record RefPortfolioRound(int Accounts, RefFlow[] Flows, int PoolUnits);
 
 public sealed record RefInstrumentOutcome(
     double Mark,
@@ -267,7 +268,7 @@ public static class ReferencePortfolio
                 liquidatedAccounts.Add(unit.Account);
             }
 
-            rounds.Add(new RefPortfolioRound(newly.Select(k => units[k].Account).Distinct().Count(), flows));
+            rounds.Add(new RefPortfolioRound(newly.Select(k => units[k].Account).Distinct().Count(), flows, newly.Count(k => units[k].Legs.Count > 1)));
             price = next;
         }
 

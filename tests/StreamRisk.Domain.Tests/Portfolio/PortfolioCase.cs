@@ -68,8 +68,8 @@ internal sealed record PortfolioCase(MarginProfile Profile, RefInstrument[] Inst
 /// <summary>
 /// Random portfolio states from a seed: 2–4 instruments (linear, sometimes one inverse; flat or tiered maintenance
 /// rates), books of 1–40 levels a side stepping away from the mark (some thin enough to run out), 3–40 accounts of 1–3
-/// positions (isolated and cross, longs and shorts, entries up to 8% from the mark, leverage 2–60x so some start
-/// underwater; a cross pool never mixes linear and inverse), and scenarios with explicit or factor-like moves, a fund
+/// positions (isolated and cross, longs and shorts; calm states with entries within 2% of the mark and mostly 2–25x,
+/// stressed ones within 8% and 2–60x, so some start underwater; a cross pool never mixes linear and inverse), and scenarios with explicit or factor-like moves, a fund
 /// from empty to comfortable and now and then a forced account.
 /// </summary>
 internal static class PortfolioCases
@@ -98,12 +98,15 @@ internal static class PortfolioCases
             instruments[i] = new RefInstrument(instrument, mark, Levels(random, mark, sizeScale[i], -1, thin), Levels(random, mark, sizeScale[i], 1, thin));
         }
 
+        // Half the states calm (entries within 2% of the mark, mostly 2–25x), half stressed (within 8%, 2–60x).
+        var stressed = random.NextDouble() < 0.5;
         var accounts = new RefAccount[random.Next(3, 41)];
         for (var a = 0; a < accounts.Length; a++)
         {
             var legs = new List<RefLeg>();
             var count = random.Next(1, 4);
             var crossInverse = (bool?)null;
+            var spread = stressed ? 0.08 : 0.02;
             double crossEntryNotional = 0;
             for (var k = 0; k < count; k++)
             {
@@ -118,11 +121,11 @@ internal static class PortfolioCases
                 }
 
                 var mark = instruments[i].Mark;
-                var entry = mark * (1 + Uniform(random, -0.08, 0.08));
+                var entry = mark * (1 + Uniform(random, -spread, spread));
                 var entryNotional = instruments[i].Instrument.Notional(size, entry);
                 if (isolated)
                 {
-                    legs.Add(new RefLeg(i, size, entry, entryNotional / Uniform(random, 2, 60)));
+                    legs.Add(new RefLeg(i, size, entry, entryNotional / Leverage(random, stressed)));
                 }
                 else
                 {
@@ -132,7 +135,7 @@ internal static class PortfolioCases
                 }
             }
 
-            var balance = crossEntryNotional / Uniform(random, 2, 40);
+            var balance = crossEntryNotional / Leverage(random, stressed);
             accounts[a] = new RefAccount(balance, legs);
         }
 
@@ -146,18 +149,19 @@ internal static class PortfolioCases
     {
         var n = instruments.Length;
         var moves = new double[random.NextDouble() < 0.2 ? random.Next(n) : n];
+        var reach = random.NextDouble() < 0.3 ? 0.03 : 0.15;
         if (random.NextDouble() < 0.5)
         {
             for (var i = 0; i < moves.Length; i++)
             {
-                moves[i] = random.NextDouble() < 0.3 ? 0 : Uniform(random, -0.15, 0.15);
+                moves[i] = random.NextDouble() < 0.3 ? 0 : Uniform(random, -reach, reach);
             }
         }
         else
         {
             // A factor move: the reference instrument moves m, the others β·m.
             var reference = random.Next(n);
-            var move = Uniform(random, -0.12, 0.12);
+            var move = Uniform(random, -reach, reach) * 0.8;
             for (var i = 0; i < moves.Length; i++)
             {
                 moves[i] = i == reference ? move : Math.Max(-0.9, Uniform(random, 0.3, 2.5) * move);
@@ -169,6 +173,10 @@ internal static class PortfolioCases
         var forced = random.NextDouble() < 0.2 ? random.Next(accounts.Length) : -1;
         return new PortfolioCase(profile, instruments, accounts, moves, fund, forced);
     }
+
+    /// <summary>Calm: mostly 2–25x, one in ten 25–60x. Stressed: 2–60x.</summary>
+    private static double Leverage(Random random, bool stressed) =>
+        stressed || random.NextDouble() < 0.1 ? Uniform(random, stressed ? 2 : 25, 60) : Uniform(random, 2, 25);
 
     private static MarginTiers Tiers(Random random, double typicalNotional)
     {
