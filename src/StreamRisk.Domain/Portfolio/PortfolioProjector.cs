@@ -486,7 +486,14 @@ public sealed class PortfolioProjector
                     var quantity = Math.Abs(net);
                     ref var consumed = ref (sell ? ref _consumedBids[i] : ref _consumedAsks[i]);
                     ref var lastTouched = ref (sell ? ref _lastBid[i] : ref _lastAsk[i]);
-                    var remaining = Math.Max(0, depth.TotalQuantity - consumed);
+                    // A side consumed up to the rounding of its running sums is empty: a fill of that residue would be
+                    // priced by the rounding (a VWAP off the book) and touch a level no quantity is left on.
+                    var remaining = depth.TotalQuantity - consumed;
+                    if (remaining <= depth.TotalQuantity * SideDepth.Dust)
+                    {
+                        remaining = 0;
+                    }
+
                     var fill = quantity - remaining > quantity * SideDepth.Dust ? remaining : quantity;
                     var unfilled = quantity - fill;
                     double walked = 0;

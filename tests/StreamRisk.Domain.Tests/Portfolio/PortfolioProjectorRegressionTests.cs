@@ -67,4 +67,29 @@ public sealed class PortfolioProjectorRegressionTests
         Assert.Equal(80, outcome.Instrument(1).FinalPrice);
         Assert.Equal(101, scenario.Reference().Instruments[0].FinalPrice);
     }
+
+    [Fact]
+    public void Project_SideEmptiedUpToRounding_FillsNothingMore()
+    {
+        // mmr 0, X at 10 moves −5% to 9.5. Bids 10 × 0.1 and 9 × 0.2, whose running sum is 0.30000000000000004. A (long 0.3,
+        // margin 0.06, LP 9.8) sells 0.3: the whole side, X → 9. B (long 1, margin 0.7, LP 9.3) follows at 9 and meets an
+        // empty side: nothing fills, no VWAP, no level (not a fill of the sums' 5.5e-17 residue priced by their rounding).
+        var x = new RefInstrument(new Instrument(new Symbol("X"), ContractKind.Linear, 0.01, 0.001, MarginTiers.Flat(0)), 10, [(10, 0.1), (9, 0.2)], [(11, 10)]);
+        var scenario = new PortfolioCase(MarginProfile.Binance, [x],
+            [new RefAccount(0, [new RefLeg(0, 0.3, 10, 0.06)]), new RefAccount(0, [new RefLeg(0, 1, 10, 0.7)])], [-0.05], 0, -1);
+        var projector = new PortfolioProjector(MarginProfile.Binance);
+        scenario.Load(projector);
+        var outcome = new PortfolioOutcome();
+
+        scenario.Project(projector, outcome);
+
+        Assert.Equal(2, outcome.RoundCount);
+        Assert.Equal(9, outcome.Flow(0, 0).LastPrice);
+        Assert.True(double.IsNaN(outcome.Flow(1, 0).Vwap), $"VWAP {outcome.Flow(1, 0).Vwap:R}");
+        Assert.True(double.IsNaN(outcome.Flow(1, 0).LastPrice));
+        Assert.Equal(1, outcome.Instrument(0).Unfilled);
+        var reference = scenario.Reference();
+        Assert.True(double.IsNaN(reference.Rounds[1].Flows[0].Vwap));
+        Assert.Equal(1, reference.Instruments[0].Unfilled);
+    }
 }
