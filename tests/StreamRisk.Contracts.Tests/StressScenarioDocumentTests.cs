@@ -69,6 +69,8 @@ public sealed class StressScenarioDocumentTests
     [InlineData("""{"scenarios":[{"name":"a","moves":{"BTCUSDT":null}}]}""", "scenarios[0].moves.BTCUSDT")]
     [InlineData("""{"scenarios":[{"name":"a","moves":{"":-0.1}}]}""", "scenarios[0].moves.")]
     [InlineData("""{"scenarios":[{"name":"a","moves":{"BTCUSDT":-0.1,"BTCUSDT":-0.2}}]}""", "scenarios[0].moves.BTCUSDT")]
+    [InlineData("""{"scenarios":[{"name":"a","moves":{"BTC\u001b[2JUSDT":-0.1}}]}""", "scenarios[0].moves.BTC\u001b[2JUSDT")]
+    [InlineData("""{"scenarios":[{"name":"a","factor":{"reference":"BTC\nUSDT","move":-0.1}}]}""", "scenarios[0].factor.reference")]
     [InlineData("""{"scenarios":[{"name":"a","factor":[]}]}""", "scenarios[0].factor")]
     [InlineData("""{"scenarios":[{"name":"a","factor":{"move":-0.1}}]}""", "scenarios[0].factor.reference")]
     [InlineData("""{"scenarios":[{"name":"a","factor":{"reference":"BTCUSDT"}}]}""", "scenarios[0].factor.move")]

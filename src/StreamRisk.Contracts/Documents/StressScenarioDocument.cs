@@ -184,6 +184,11 @@ public sealed record ScenarioDocument(string Name, IReadOnlyList<SymbolMove>? Mo
         }
 
         var reference = JsonFields.String(element, "reference", path);
+        if (reference.Length > MaxNameLength || HasHiddenCharacters(reference))
+        {
+            throw new DocumentException(JsonFields.Join(path, "reference"), $"a symbol has at most {MaxNameLength} characters and no control or formatting characters");
+        }
+
         var move = JsonFields.Number(element, "move", path);
         CheckMove(move, JsonFields.Join(path, "move"));
 
@@ -243,6 +248,11 @@ public sealed record ScenarioDocument(string Name, IReadOnlyList<SymbolMove>? Mo
             if (string.IsNullOrWhiteSpace(property.Name))
             {
                 throw new DocumentException(at, "a symbol must not be empty");
+            }
+
+            if (property.Name.Length > MaxNameLength || HasHiddenCharacters(property.Name))
+            {
+                throw new DocumentException(at, $"a symbol has at most {MaxNameLength} characters and no control or formatting characters");
             }
 
             if (!seen.Add(property.Name))
