@@ -21,19 +21,18 @@ public sealed class PortfolioProjectorPropertyTests(ITestOutputHelper output)
     [Fact]
     public void Project_EqualsReference_OnGeneratedScenarios()
     {
-        // One projector and one outcome for every state and scenario: what one projection leaves behind must not leak
-        // into the next (consumed depth, stamps, frontiers, rounds, per-instrument results).
-        var projector = new PortfolioProjector(MarginProfile.Binance);
-        var outcomes = new Dictionary<MarginProfile, PortfolioProjector>();
+        // One projector per margin profile and one outcome for every state and scenario: what one load or projection
+        // leaves behind must not leak into the next (consumed depth, stamps, frontiers, rounds, per-instrument results).
+        var projectors = new Dictionary<MarginProfile, PortfolioProjector>();
         var outcome = new PortfolioOutcome();
         int compared = 0, ties = 0, cascades = 0, exhausted = 0, adl = 0, multiRound = 0, laterPools = 0;
         for (var seed = 0; seed < 2_500; seed++)
         {
             var random = new Random(seed);
             var state = PortfolioCases.State(random);
-            if (!outcomes.TryGetValue(state.Profile, out var byProfile))
+            if (!projectors.TryGetValue(state.Profile, out var byProfile))
             {
-                byProfile = outcomes[state.Profile] = state.Profile == projector.Profile ? projector : new PortfolioProjector(state.Profile);
+                byProfile = projectors[state.Profile] = new PortfolioProjector(state.Profile);
             }
 
             state.Load(byProfile);
