@@ -22,10 +22,11 @@ internal static class BenchCommand
     [
         "engine.eventsPerSecond", "engine.decodeOnlyEventsPerSecond", "kafka.ingestRatio", "latency.tickToAlertP50Ms",
         "latency.tickToAlertP99Ms", "projection.gridMicros", "projection.naiveGridMicros", "memory.bytesPerPosition", "replay.eventsPerSecond",
+        "portfolio.gridMillis", "portfolio.contagionMillis", "portfolio.naiveMillis",
     ];
 
     /// <summary>The parts <c>--only</c> picks from; each measures the figures with its prefix (engine also measures memory).</summary>
-    private static readonly string[] Parts = ["projection", "engine", "kafka", "latency", "replay"];
+    private static readonly string[] Parts = ["projection", "portfolio", "engine", "kafka", "latency", "replay"];
 
     public static RootCommand Create(TextWriter output, TextWriter error, TimeProvider time)
     {
@@ -100,7 +101,7 @@ internal static class BenchCommand
         return command;
     }
 
-    private sealed record BenchResults(BenchSizes Sizes, string KafkaSettings, EngineFigures? Engine, KafkaFigures? Kafka, LatencyFigures? Latency, ProjectionFigures? Projection, ReplayFigures? Replay, TimeSpan Elapsed);
+    private sealed record BenchResults(BenchSizes Sizes, string KafkaSettings, EngineFigures? Engine, KafkaFigures? Kafka, LatencyFigures? Latency, ProjectionFigures? Projection, PortfolioFigures? Portfolio, ReplayFigures? Replay, TimeSpan Elapsed);
 
     /// <summary>
     /// Kafka client settings for the monitor's consumers, as <c>run</c> takes them from the environment
@@ -136,6 +137,9 @@ internal static class BenchCommand
             // The memory-hungry and the CPU-bound parts first, each in its own scope, so one's garbage does not weigh on the next.
             var projection = parts.Contains("projection") ? ProjectionBench.Run(sizes.ProjectionPositions, sizes.ProjectionBudget, progress) : null;
             cancel.ThrowIfCancellationRequested();
+            var portfolio = parts.Contains("portfolio") ? PortfolioBench.Run(sizes.PortfolioAccounts, sizes.ProjectionBudget, progress) : null;
+            Collect();
+            cancel.ThrowIfCancellationRequested();
             var engine = parts.Contains("engine") ? EngineBench.Run(sizes.EngineAccounts, sizes.EngineEvents, sizes.EngineBudget, progress) : null;
             Collect();
             cancel.ThrowIfCancellationRequested();
@@ -148,7 +152,7 @@ internal static class BenchCommand
             Collect();
             var replay = parts.Contains("replay") ? ReplayBench.Run(sizes.ReplayEvents, sizes.ReplayAccounts, directory, time, progress, cancel) : null;
             var settingsNote = kafkaSettings.Count == 0 ? "default settings" : string.Join(", ", kafkaSettings.Select(s => s.Key + "=" + s.Value));
-            return new BenchResults(sizes, settingsNote, engine, kafka, latency, projection, replay, clock.Elapsed);
+            return new BenchResults(sizes, settingsNote, engine, kafka, latency, projection, portfolio, replay, clock.Elapsed);
         }
         finally
         {
@@ -193,6 +197,13 @@ internal static class BenchCommand
         if (r.Replay is { } replay)
         {
             figures["replay.eventsPerSecond"] = replay.EventsPerSecond;
+        }
+
+        if (r.Portfolio is { } portfolio)
+        {
+            figures["portfolio.gridMillis"] = portfolio.GridMillis;
+            figures["portfolio.contagionMillis"] = portfolio.ContagionMillis;
+            figures["portfolio.naiveMillis"] = portfolio.NaiveMillis;
         }
 
         return figures;
@@ -262,6 +273,15 @@ internal static class BenchCommand
                 $"{r.Projection.Positions:N0} positions over the engine's {r.Projection.Ladder} ({r.Projection.Buckets:N0} buckets), 18 shocks + 2 searches (critical shock down {Shock(r.Projection.CriticalShockDown)}, up {Shock(r.Projection.CriticalShockUp)}), results equal");
         }
 
+        if (r.Portfolio is { } pf)
+        {
+            var work = pf.GridMillis + pf.ContagionMillis;
+            // The reference ran each of the same scenarios once; the projector's time for them is the grid plus contagion.
+            Row(table, "portfolio grid + contagion ms", work.ToString("0.0", CultureInfo.InvariantCulture),
+                $"naive {pf.NaiveMillis:N0} ms (×{pf.NaiveMillis / work:N0})", "≤ 50 ms and ≥ 100× faster", work <= 50 && pf.NaiveMillis >= 100 * work,
+                string.Create(CultureInfo.InvariantCulture, $"{pf.Accounts:N0} accounts ({pf.Pools:N0} cross over 2–3 of {pf.Instruments} instruments): 18 factor moves {pf.GridMillis:0.0} ms + {2 * pf.Instruments} contagion moves {pf.ContagionMillis:0.0} ms, {pf.LiquidatedAccounts:N0} liquidations in all, results equal; load + seal {pf.LoadMillis:N0} ms; system critical shock {Shock(pf.CriticalShockDown)} / {Shock(pf.CriticalShockUp)} in {pf.CriticalShockMillis:N0} ms"));
+        }
+
         if (r.Engine is not null)
         {
             Row(table, "memory bytes/position", r.Engine.BytesPerPosition.ToString("0", CultureInfo.InvariantCulture), "-", "≤ 256", r.Engine.BytesPerPosition <= 256,
@@ -302,11 +322,12 @@ internal sealed record BenchSizes(
     int KafkaAccounts, int KafkaEvents,
     int LatencyAccounts, TimeSpan LatencyDuration,
     int ProjectionPositions, TimeSpan ProjectionBudget,
-    int ReplayEvents, int ReplayAccounts)
+    int ReplayEvents, int ReplayAccounts,
+    int PortfolioAccounts)
 {
     public static readonly BenchSizes Full = new("full", 1_000_000, 1_000_000, TimeSpan.FromSeconds(30), 2_000, 100_000, 2_000, TimeSpan.FromSeconds(60),
-        1_000_000, TimeSpan.FromSeconds(10), 5_000_000, 20_000);
+        1_000_000, TimeSpan.FromSeconds(10), 5_000_000, 20_000, 1_000_000);
 
     public static readonly BenchSizes Quick = new("--quick", 20_000, 200_000, TimeSpan.FromSeconds(3), 2_000, 40_000, 2_000, TimeSpan.FromSeconds(6),
-        50_000, TimeSpan.FromSeconds(2), 20_000, 2_000);
+        50_000, TimeSpan.FromSeconds(2), 20_000, 2_000, 20_000);
 }
