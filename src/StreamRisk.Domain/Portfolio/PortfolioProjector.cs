@@ -118,6 +118,10 @@ public sealed class PortfolioProjector
     private int _roundStamp;
     private int[] _candidates = new int[16];
     private int[] _candidateRound = new int[16];
+    private double[] _candidateBound = new double[16];
+    private double[] _candidateGrowth = new double[16];
+    private double _growth;
+    private double[] _poolWeight = [];
     private int[] _changedInRound = [];
     private double[] _slope = [];
     private double[] _jumps = [];
@@ -429,8 +433,11 @@ public sealed class PortfolioProjector
             _exhausted[i] = false;
             _changedInRound[i] = -1;
             _reachMax[i] = 0;
+            _reach[i] = 0;
             _activationFrontier[i] = _activationStart[i];
         }
+
+        _growth = 0;
 
         _scenario = new ScenarioTally { Fund = insuranceFund };
         var candidateCount = 0;
@@ -497,6 +504,8 @@ public sealed class PortfolioProjector
                     {
                         Array.Resize(ref _candidates, candidateCount * 2);
                         Array.Resize(ref _candidateRound, candidateCount * 2);
+                        Array.Resize(ref _candidateBound, candidateCount * 2);
+                        Array.Resize(ref _candidateGrowth, candidateCount * 2);
                     }
 
                     _candidateRound[candidateCount] = -1;
@@ -516,17 +525,32 @@ public sealed class PortfolioProjector
                     continue;
                 }
 
-                if ((_candidateRound[c] < 0 || MovedSince(pool, _candidateRound[c])) && MayBreach(pool))
+                var checkedRound = _candidateRound[c];
+                var bound = _candidateBound[c];
+                var growth = _growth;
+                // No reach has grown by more than the growth since the last check, so the bound has grown by at most
+                // the pool's total weight times that: still short of the slack means still safe, without reading a leg.
+                if (checkedRound < 0
+                    || (bound + (_poolWeight[pool] * (growth - _candidateGrowth[c])) >= _poolSlack[pool] && MovedSince(pool, checkedRound)))
                 {
-                    if (PoolIsLiquidatable(pool))
+                    bound = Bound(pool);
+                    if (bound >= _poolSlack[pool] && PoolIsLiquidatable(pool))
                     {
                         TakePool(pool);
                         continue;
                     }
+
+                    checkedRound = roundIndex;
+                    _candidateGrowth[kept] = growth;
+                }
+                else
+                {
+                    _candidateGrowth[kept] = _candidateGrowth[c];
                 }
 
                 _candidates[kept] = pool;
-                _candidateRound[kept] = roundIndex;
+                _candidateRound[kept] = checkedRound;
+                _candidateBound[kept] = bound;
                 kept++;
             }
 
@@ -898,19 +922,25 @@ public sealed class PortfolioProjector
 
     /// <summary>
     /// Each instrument's reach — how far its price is from its mark, relative, and for an inverse contract below
-    /// its mark divided by (1 − that), the bound on its 1/price — and the largest reach it has had in the scenario.
+    /// its mark divided by (1 − that), the bound on its 1/price — the largest reach it has had in the scenario, and the
+    /// scenario's growth: Σ over rounds of the largest increase of any reach, so no reach grew more between two rounds
+    /// than the growth did.
     /// </summary>
     private void UpdateReach()
     {
+        double growth = 0;
         for (var i = 0; i < _instrumentCount; i++)
         {
             var move = Math.Abs(_price[i] - _marks[i]) / _marks[i];
             var reach = _instruments[i].Contract == ContractKind.Inverse && _price[i] < _marks[i]
                 ? (move >= 1 ? double.PositiveInfinity : move / (1 - move))
                 : move;
+            growth = Math.Max(growth, reach - _reach[i]);
             _reach[i] = reach;
             _reachMax[i] = Math.Max(_reachMax[i], reach);
         }
+
+        _growth += growth;
     }
 
     /// <summary>Equity &lt; MM at the price vector (each position's MM as the profile computes it, its tier read at the mark).</summary>
@@ -930,10 +960,10 @@ public sealed class PortfolioProjector
     }
 
     /// <summary>
-    /// The pool's own Lipschitz bound at the current vector: Σ over its legs of weight × its instrument's reach must
-    /// come up to the pool's slack before equity can fall under MM; otherwise the exact test is skipped.
+    /// The pool's own Lipschitz bound at the current vector: Σ over its legs of weight × its instrument's reach. Equity
+    /// can fall under MM only once it comes up to the pool's slack; short of that the exact test is skipped.
     /// </summary>
-    private bool MayBreach(int pool)
+    private double Bound(int pool)
     {
         var first = _poolFirstLeg[pool];
         double bound = 0;
@@ -942,7 +972,7 @@ public sealed class PortfolioProjector
             bound += _poolLegWeight[l] * _reach[_poolLegInstrument[l]];
         }
 
-        return bound >= _poolSlack[pool];
+        return bound;
     }
 
     /// <summary>Whether a price of the pool's instruments changed in a round at or after <paramref name="round"/>.</summary>
@@ -1207,6 +1237,7 @@ public sealed class PortfolioProjector
             // The scenario stamp keeps counting: the fresh zeros and every account stamp an earlier load left are all
             // below the next scenario's stamp (restarting it would let a stale account stamp read as "already counted").
             _poolActive = new int[size];
+            _poolWeight = new double[size];
         }
 
         if (_poolLegTerms.Length < legs)
@@ -1229,14 +1260,18 @@ public sealed class PortfolioProjector
             _poolFirstLeg[pool] = at;
             _poolLegCount[pool] = _unitLegCount[u];
             _poolSlack[pool] = SafeRadius(u).Slack;
+            double weight = 0;
             for (var l = _unitFirstLeg[u]; l < _unitFirstLeg[u] + _unitLegCount[u]; l++)
             {
                 ref readonly var t = ref _legTerms[l];
                 _poolLegTerms[at] = t;
                 _poolLegInstrument[at] = _legInstrument[l];
                 _poolLegWeight[at] = t.Instrument.Notional(t.Size, t.Mark) * _slope[_legInstrument[l]];
+                weight += _poolLegWeight[at];
                 at++;
             }
+
+            _poolWeight[pool] = weight;
         }
 
         BuildActivation(at);
