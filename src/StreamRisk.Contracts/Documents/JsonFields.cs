@@ -86,6 +86,9 @@ internal static class JsonFields
         return Check(value, Join(path, name), rule);
     }
 
+    /// <summary>A number given as a value (an array item, an object member read by enumeration) at <paramref name="path"/>.</summary>
+    public static double NumberValue(JsonElement value, string path, NumberRule rule = NumberRule.Finite) => Check(value, path, rule);
+
     public static string Join(string path, string name) => path.Length == 0 ? name : path + "." + name;
 
     public static string Index(string path, int index) => $"{path}[{index}]";
