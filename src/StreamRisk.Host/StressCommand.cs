@@ -22,12 +22,12 @@ namespace StreamRisk.Host;
 internal static class StressCommand
 {
     /// <summary>The scenarios file that ships with the product, beside the executable.</summary>
-    public static string ShippedScenarios => Path.Combine(AppContext.BaseDirectory, "scenarios", "stress-scenarios.json");
+    public static string ShippedScenarios => Path.Combine(AppContext.BaseDirectory, StressScenarioFile.ShippedPath);
 
     public static Command Create(TextWriter output, TextWriter progress)
     {
         var state = new Argument<string>("STATE") { Description = "A multi-instrument `project` document, or a StreamRisk capture (from `record` or `simulate`)." };
-        var scenarios = new Option<string?>("--scenarios") { Description = "JSON file of named scenarios ({\"scenarios\":[...]}, elements as in `project`). Default: the shipped scenarios/stress-scenarios.json." };
+        var scenarios = new Option<string?>("--scenarios") { Description = "JSON file of named scenarios (docs/stress-scenarios.md; elements as in `project`). Default: the shipped scenarios/stress-scenarios.json." };
         var at = new Option<long?>("--at") { Description = "For a capture: the state after every event at or before this time (unix ms or ISO 8601 UTC). Default: the whole capture.", CustomParser = ReplayCommand.ParseTime };
         var config = new Option<string?>("--config") { Description = "For a capture: JSON settings file as `run` reads it (the Engine section: profile, insurance funds)." };
         var json = new Option<bool>("--json") { Description = "Print the outcome as one JSON document instead of tables." };
@@ -123,7 +123,7 @@ internal static class StressCommand
         var bytes = await InputFiles.ReadAllAsync(path, cancel).ConfigureAwait(false);
         try
         {
-            return ScenarioFile.Parse(bytes);
+            return StressScenarioFile.Parse(bytes);
         }
         catch (DocumentException ex)
         {

@@ -27,7 +27,7 @@ public sealed class PortfolioRequestTests
         Assert.Equal(5, request.CriticalAccounts);
         Assert.Equal(0, request.InsuranceFund);
         var factor = Assert.Single(request.Scenarios).Factor!;
-        Assert.Equal("BTCUSDT", factor.Reference);
+        Assert.Equal("BTCUSDT", factor.Reference.Value);
         Assert.Empty(factor.Betas);
     }
 
@@ -38,30 +38,4 @@ public sealed class PortfolioRequestTests
     [InlineData("[1,2]", false)]
     public void IsPortfolio_ByTheInstrumentsMember(string document, bool portfolio) =>
         Assert.Equal(portfolio, PortfolioRequest.IsPortfolio(Encoding.UTF8.GetBytes(document)));
-
-    [Fact]
-    public void ScenarioFile_ObjectOrBareArray()
-    {
-        const string Element = """{"name":"s","moves":{"BTCUSDT":-0.1}}""";
-
-        var inObject = ScenarioFile.Parse(Encoding.UTF8.GetBytes($$"""{"scenarios":[{{Element}}]}"""));
-        var bare = ScenarioFile.Parse(Encoding.UTF8.GetBytes($"[{Element}]"));
-
-        Assert.Equal(-0.1, Assert.Single(inObject).Moves["BTCUSDT"]);
-        Assert.Equal("s", Assert.Single(bare).Name);
-    }
-
-    [Theory]
-    [InlineData("""{"scenarios":[{"name":"s","moves":{"X":-1}}]}""", "scenarios[0].moves.X")]
-    [InlineData("""{"scenarios":[{"name":"s","moves":{},"factor":{"reference":"X","move":0.1}}]}""", "scenarios[0]")]
-    [InlineData("""{"scenarios":[{"name":"s","factor":{"reference":"X","move":0.1,"betas":[1]}}]}""", "scenarios[0].factor.betas")]
-    [InlineData("""{"scenarios":[{"name":"s","factor":{"move":0.1}}]}""", "scenarios[0].factor.reference")]
-    [InlineData("""[{"name":"s","moves":{}},{"name":"s","moves":{}}]""", "$[1].name")]
-    [InlineData("""{"other":[]}""", "scenarios")]
-    public void ScenarioFile_BadElement_NamesTheField(string document, string field)
-    {
-        var error = Assert.Throws<DocumentException>(() => ScenarioFile.Parse(Encoding.UTF8.GetBytes(document)));
-
-        Assert.Equal(field, error.Path);
-    }
 }

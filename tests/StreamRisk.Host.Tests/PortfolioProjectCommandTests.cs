@@ -129,7 +129,7 @@ public sealed class PortfolioProjectCommandTests : IDisposable
     [InlineData("""{"instruments":[{"symbol":"X","tiers":[{"floor":0,"mmr":0.01}]}],"marks":{"X":1},"accounts":[],"scenarios":[{"name":"s","moves":{"X":"a"}}]}""", "scenarios[0].moves.X")]
     [InlineData("""{"instruments":[{"symbol":"X","tiers":[{"floor":0,"mmr":0.01}]}],"marks":{"X":1},"accounts":[],"scenarios":[{"name":"s","moves":{"X":1e999}}]}""", "scenarios[0].moves.X")]
     [InlineData("""{"instruments":[{"symbol":"X","tiers":[{"floor":0,"mmr":0.01}]}],"marks":{"X":1},"accounts":[],"scenarios":[{"name":"s","moves":{"Y":-0.1}}]}""", "scenarios[0].moves.Y")]
-    [InlineData("""{"instruments":[{"symbol":"X","tiers":[{"floor":0,"mmr":0.01}]}],"marks":{"X":1},"accounts":[],"scenarios":[{"name":"s","moves":{}},{"name":"s","moves":{}}]}""", "scenarios[1].name")]
+    [InlineData("""{"instruments":[{"symbol":"X","tiers":[{"floor":0,"mmr":0.01}]}],"marks":{"X":1},"accounts":[],"scenarios":[{"name":"s","moves":{"X":-0.1}},{"name":"s","moves":{"X":-0.2}}]}""", "scenarios[1].name")]
     [InlineData("""{"instruments":[{"symbol":"X","tiers":[{"floor":0,"mmr":0.01}]}],"marks":{"X":1},"accounts":[],"scenarios":[{"moves":{}}]}""", "scenarios[0].name")]
     [InlineData("""{"instruments":[{"symbol":"X","tiers":[{"floor":0,"mmr":0.01}]}],"marks":{"X":1},"accounts":[],"scenarios":[{"name":"s"}]}""", "scenarios[0]")]
     [InlineData("""{"instruments":[{"symbol":"X","tiers":[{"floor":0,"mmr":0.01}]}],"marks":{"X":1},"accounts":[],"scenarios":[{"name":"f","factor":{"reference":"Y","move":-0.1}}]}""", "scenarios[0].factor.reference")]

@@ -67,6 +67,22 @@ public sealed class StressCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task NoScenariosOption_TheShippedFile_EveryCrashDay()
+    {
+        var document = await WriteAsync("portfolio.json", PortfolioExample.Document("[]"));
+
+        var run = await CliRun.InvokeAsync("stress", document, "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var json = JsonDocument.Parse(run.Output);
+        var names = json.RootElement.GetProperty("scenarios").EnumerateArray().Select(s => s.GetProperty("name").GetString()).ToList();
+        Assert.Subset(names.ToHashSet(), new HashSet<string?> { "2020-03-13 crash", "2021-05-19 crash", "2024-08-05 crash", "2025-10-10 crash" });
+        // The 2025-10-10 day (BTC −13.34%, ETH β 1.6) takes every account of the example down.
+        var day = json.RootElement.GetProperty("scenarios").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "2025-10-10 crash");
+        Assert.Equal(250, day.GetProperty("liquidatedAccounts").GetInt32());
+    }
+
+    [Fact]
     public async Task Capture_At_TheStateAfterEveryEventAtOrBeforeThatTime()
     {
         var capture = Path.Combine(_dir, "day.srcap.gz");
@@ -103,7 +119,7 @@ public sealed class StressCommandTests : IDisposable
     [InlineData("at-on-document", "--at and --config apply to a capture")]
     [InlineData("not-a-state", "neither a StreamRisk capture nor a multi-instrument project document")]
     [InlineData("bad-document", "marks.XRPUSDT: unknown symbol")]
-    [InlineData("bad-scenarios", "scenarios[0].moves.BTCUSDT: a move is a fraction greater than")]
+    [InlineData("bad-scenarios", "scenarios[0].moves.BTCUSDT: a move must be above -1")]
     [InlineData("duplicate-scenarios", "scenarios[1].name: scenario 'a' is listed twice")]
     [InlineData("missing-scenarios", "no such file")]
     [InlineData("bad-at", "is not a time")]
@@ -118,7 +134,7 @@ public sealed class StressCommandTests : IDisposable
             "not-a-state" => ["stress", "--scenarios", scenarios, await WriteAsync("other.json", """{"accounts":[]}""")],
             "bad-document" => ["stress", "--scenarios", scenarios, await WriteAsync("bad.json", PortfolioExample.Document("[]").Replace("\"ETHUSDT\":3000", "\"XRPUSDT\":1", StringComparison.Ordinal))],
             "bad-scenarios" => ["stress", "--scenarios", await WriteAsync("s.json", """{"scenarios":[{"name":"a","moves":{"BTCUSDT":-2}}]}"""), document],
-            "duplicate-scenarios" => ["stress", "--scenarios", await WriteAsync("s.json", """{"scenarios":[{"name":"a","moves":{}},{"name":"a","moves":{}}]}"""), document],
+            "duplicate-scenarios" => ["stress", "--scenarios", await WriteAsync("s.json", """{"scenarios":[{"name":"a","moves":{"BTCUSDT":-0.1}},{"name":"a","moves":{"BTCUSDT":-0.2}}]}"""), document],
             "missing-scenarios" => ["stress", "--scenarios", Path.Combine(_dir, "none.json"), document],
             _ => ["stress", "--scenarios", scenarios, document, "--at", "yesterday"],
         };

@@ -197,23 +197,23 @@ public sealed class PortfolioRequest
             return [];
         }
 
-        var scenarios = ScenarioDocument.ReadAll(element, "scenarios");
+        var scenarios = ScenarioDocument.ReadList(element, "scenarios");
         for (var i = 0; i < scenarios.Count; i++)
         {
             var path = JsonFields.Index("scenarios", i);
             var scenario = scenarios[i];
-            foreach (var symbol in scenario.Moves.Keys)
+            foreach (var move in scenario.Moves ?? [])
             {
-                _ = IndexOf(catalog, symbol, JsonFields.Join(JsonFields.Join(path, "moves"), symbol));
+                _ = IndexOf(catalog, move.Symbol.Value, JsonFields.Join(JsonFields.Join(path, "moves"), move.Symbol.Value));
             }
 
             if (scenario.Factor is { } factor)
             {
                 var at = JsonFields.Join(path, "factor");
-                _ = IndexOf(catalog, factor.Reference, JsonFields.Join(at, "reference"));
-                foreach (var symbol in factor.Betas.Keys)
+                _ = IndexOf(catalog, factor.Reference.Value, JsonFields.Join(at, "reference"));
+                foreach (var beta in factor.Betas)
                 {
-                    _ = IndexOf(catalog, symbol, JsonFields.Join(JsonFields.Join(at, "betas"), symbol));
+                    _ = IndexOf(catalog, beta.Symbol.Value, JsonFields.Join(JsonFields.Join(at, "betas"), beta.Symbol.Value));
                 }
             }
         }
@@ -223,126 +223,6 @@ public sealed class PortfolioRequest
 
     private static int IndexOf(InstrumentCatalog catalog, string symbol, string path) =>
         catalog.TryGetIndex(new Symbol(symbol), out var index) ? index : throw new DocumentException(path, $"unknown symbol '{symbol}' (not among the instruments)");
-}
-
-/// <summary>A file of named scenarios for <c>stress</c>: <c>{"scenarios":[ scenario elements as in project ]}</c> or a bare array of them.</summary>
-public static class ScenarioFile
-{
-    public static IReadOnlyList<ScenarioDocument> Parse(ReadOnlySpan<byte> utf8)
-    {
-        using var document = JsonFields.Parse(utf8);
-        var root = document.RootElement;
-        return root.ValueKind switch
-        {
-            JsonValueKind.Array => ScenarioDocument.ReadAll(root, "$"),
-            JsonValueKind.Object => ScenarioDocument.ReadAll(JsonFields.Array(root, "scenarios", string.Empty), "scenarios"),
-            _ => throw new DocumentException("$", "expected {\"scenarios\":[...]} or an array of scenarios"),
-        };
-    }
-}
-
-/// <summary>A factor move: the reference instrument moves by <see cref="Move"/>, instrument i by β_i × move (β = 1 when not given).</summary>
-public sealed record FactorDocument(string Reference, double Move, IReadOnlyDictionary<string, double> Betas);
-
-/// <summary>
-/// One named scenario: <c>{"name":"s1","moves":{"BTCUSDT":-0.031}}</c> (a move per instrument, unnamed ones 0) or
-/// <c>{"name":"f1","factor":{"reference":"BTCUSDT","move":-0.05,"betas":{"ETHUSDT":1.2}}}</c>. A move is a signed
-/// fraction of the mark greater than −1.
-/// </summary>
-public sealed record ScenarioDocument(string Name, IReadOnlyDictionary<string, double> Moves, FactorDocument? Factor)
-{
-    /// <summary>The most scenarios one document or file may hold.</summary>
-    public const int MaxScenarios = 1_000;
-
-    /// <summary>Reads an array of scenarios; names must be distinct.</summary>
-    public static IReadOnlyList<ScenarioDocument> ReadAll(JsonElement array, string path)
-    {
-        if (array.ValueKind != JsonValueKind.Array)
-        {
-            throw new DocumentException(path, "expected an array of scenarios");
-        }
-
-        if (array.GetArrayLength() > MaxScenarios)
-        {
-            throw new DocumentException(path, $"more than {MaxScenarios} scenarios");
-        }
-
-        var scenarios = new List<ScenarioDocument>();
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        var i = 0;
-        foreach (var element in array.EnumerateArray())
-        {
-            var at = JsonFields.Index(path, i++);
-            var scenario = Read(element, at);
-            if (!names.Add(scenario.Name))
-            {
-                throw new DocumentException(JsonFields.Join(at, "name"), $"scenario '{scenario.Name}' is listed twice");
-            }
-
-            scenarios.Add(scenario);
-        }
-
-        return scenarios;
-    }
-
-    public static ScenarioDocument Read(JsonElement element, string path)
-    {
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            throw new DocumentException(path, "expected an object");
-        }
-
-        var name = JsonFields.String(element, "name", path);
-        var hasMoves = element.TryGetProperty("moves", out var movesElement) && movesElement.ValueKind != JsonValueKind.Null;
-        var hasFactor = element.TryGetProperty("factor", out var factorElement) && factorElement.ValueKind != JsonValueKind.Null;
-        if (hasMoves == hasFactor)
-        {
-            throw new DocumentException(path, "a scenario has either \"moves\" or \"factor\"");
-        }
-
-        if (hasMoves)
-        {
-            return new ScenarioDocument(name, ReadMoves(JsonFields.Object(element, "moves", path), JsonFields.Join(path, "moves")), null);
-        }
-
-        var factorPath = JsonFields.Join(path, "factor");
-        var factor = JsonFields.Object(element, "factor", path);
-        var reference = JsonFields.String(factor, "reference", factorPath);
-        var move = ReadMove(factor, "move", factorPath);
-        var betas = new Dictionary<string, double>(StringComparer.Ordinal);
-        if (factor.TryGetProperty("betas", out var betasElement) && betasElement.ValueKind != JsonValueKind.Null)
-        {
-            var betasPath = JsonFields.Join(factorPath, "betas");
-            if (betasElement.ValueKind != JsonValueKind.Object)
-            {
-                throw new DocumentException(betasPath, "expected an object of betas by symbol");
-            }
-
-            foreach (var property in betasElement.EnumerateObject())
-            {
-                betas[property.Name] = JsonFields.Number(betasElement, property.Name, betasPath);
-            }
-        }
-
-        return new ScenarioDocument(name, new Dictionary<string, double>(StringComparer.Ordinal), new FactorDocument(reference, move, betas));
-    }
-
-    private static Dictionary<string, double> ReadMoves(JsonElement moves, string path)
-    {
-        var result = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var property in moves.EnumerateObject())
-        {
-            result[property.Name] = ReadMove(moves, property.Name, path);
-        }
-
-        return result;
-    }
-
-    private static double ReadMove(JsonElement parent, string name, string path)
-    {
-        var move = JsonFields.Number(parent, name, path);
-        return move > -1 ? move : throw new DocumentException(JsonFields.Join(path, name), "a move is a fraction greater than −1, e.g. -0.031 for a 3.1% drop");
-    }
 }
 
 /// <summary>Output of <c>streamrisk project</c> for a multi-instrument document.</summary>

@@ -207,7 +207,7 @@ public static class PortfolioProjection
             var reference = IndexOf(projector, factor.Reference);
             if (reference < 0)
             {
-                return $"reference {factor.Reference} is not among the instruments";
+                return $"reference {factor.Reference.Value} is not among the instruments";
             }
 
             var betas = new double[moves.Length];
@@ -218,7 +218,7 @@ public static class PortfolioProjection
         }
 
         var matched = 0;
-        foreach (var (symbol, move) in scenario.Moves)
+        foreach (var (symbol, move) in scenario.Moves ?? [])
         {
             var i = IndexOf(projector, symbol);
             if (i >= 0)
@@ -228,10 +228,10 @@ public static class PortfolioProjection
             }
         }
 
-        return matched > 0 || scenario.Moves.Count == 0 ? null : "none of its instruments is in the state";
+        return matched > 0 ? null : "none of its instruments is in the state";
     }
 
-    private static void FillBetas(PortfolioProjector projector, FactorDocument factor, double[] betas)
+    private static void FillBetas(PortfolioProjector projector, FactorScenario factor, double[] betas)
     {
         foreach (var (symbol, beta) in factor.Betas)
         {
@@ -243,9 +243,8 @@ public static class PortfolioProjection
         }
     }
 
-    private static int IndexOf(PortfolioProjector projector, string symbol)
+    private static int IndexOf(PortfolioProjector projector, Symbol wanted)
     {
-        var wanted = new Symbol(symbol);
         for (var i = 0; i < projector.InstrumentCount; i++)
         {
             if (projector.InstrumentAt(i).Symbol == wanted)
