@@ -117,6 +117,19 @@ public sealed class PortfolioProjectCommandTests : IDisposable
         Assert.Equal(["BTCUSDT", "ETHUSDT"], critical[0].GetProperty("instruments").EnumerateArray().Select(s => s.GetString()));
     }
 
+    [Fact]
+    public async Task DocsExample_Runs_TheChainReachesTheEthOnlyAccounts()
+    {
+        var run = await CliRun.InvokeAsync("project", Path.Combine(StreamRisk.Testing.SharedData.RepositoryRoot(), "docs", "examples", "portfolio.json"));
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var json = JsonDocument.Parse(run.Output);
+        var scenario = json.RootElement.GetProperty("scenarios")[0];
+        // 2 cross accounts fail on BTC; their 200 ETH walk 40 levels of 5 ETH to 2,800, under all 4 ETH-only longs.
+        Assert.Equal(6, scenario.GetProperty("liquidatedAccounts").GetInt32());
+        Assert.Equal(2_760, scenario.GetProperty("instruments")[1].GetProperty("finalPrice").GetDouble(), 9);
+    }
+
     [Theory]
     [InlineData("""{"instruments":[],"marks":{},"accounts":[]}""", "instruments")]
     [InlineData("""{"instruments":[{"symbol":"X","tiers":[{"floor":0,"mmr":0.01}]},{"symbol":"Y","tiers":[{"floor":0,"mmr":0.01}]}],"marks":{"X":1},"accounts":[]}""", "marks.Y")]
