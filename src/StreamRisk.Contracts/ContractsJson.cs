@@ -8,4 +8,6 @@ namespace StreamRisk.Contracts;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(LiquidationPriceResult))]
 [JsonSerializable(typeof(ProjectionResult))]
+[JsonSerializable(typeof(PortfolioResult))]
+[JsonSerializable(typeof(StressResult))]
 public sealed partial class ContractsJson : JsonSerializerContext;

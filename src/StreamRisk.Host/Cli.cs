@@ -18,6 +18,7 @@ public static class Cli
         root.Subcommands.Add(RunCommand.Create(output, time));
         root.Subcommands.Add(LiqPriceCommand.Create(output));
         root.Subcommands.Add(ProjectCommand.Create(output));
+        root.Subcommands.Add(StressCommand.Create(output, error ?? Console.Error));
         root.Subcommands.Add(ReplayCommand.Create(output, error ?? Console.Error, time));
         root.Subcommands.Add(BookCommand.Create(output));
         root.Subcommands.Add(HookCommand.Create(output, time));

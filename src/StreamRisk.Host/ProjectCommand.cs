@@ -8,7 +8,9 @@ namespace StreamRisk.Host;
 
 /// <summary>
 /// <c>streamrisk project [FILE|-]</c>: the cascade a set of shocks would set off on one instrument — rounds, final
-/// price, amplification, insurance fund and ADL — plus both critical shocks and the systemic-account ranking.
+/// price, amplification, insurance fund and ADL — plus both critical shocks and the systemic-account ranking. A
+/// document with an <c>instruments</c> array is the multi-instrument form: scenarios over the whole price vector,
+/// contagion, the system critical shock and critical accounts (docs/cli.md).
 /// </summary>
 internal static class ProjectCommand
 {
@@ -19,6 +21,12 @@ internal static class ProjectCommand
         command.SetAction(async (parse, cancel) =>
         {
             var bytes = await InputFiles.ReadAllAsync(parse.GetValue(file), cancel).ConfigureAwait(false);
+            if (PortfolioRequest.IsPortfolio(bytes))
+            {
+                await output.WriteLineAsync(ProjectPortfolio(bytes)).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+
             ProjectionRequest request;
             try
             {
@@ -45,5 +53,28 @@ internal static class ProjectCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static string ProjectPortfolio(byte[] bytes)
+    {
+        PortfolioRequest request;
+        try
+        {
+            request = PortfolioRequest.Parse(bytes);
+        }
+        catch (DocumentException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+
+        var result = PortfolioProjection.Compute(request);
+        try
+        {
+            return JsonSerializer.Serialize(result, ContractsJson.Default.PortfolioResult);
+        }
+        catch (ArgumentException)
+        {
+            throw new UsageException("the document's numbers give results too large to compute (keep prices, sizes and balances to realistic magnitudes)");
+        }
     }
 }

@@ -266,7 +266,7 @@ internal static class ReplayCommand
         return 0;
     }
 
-    private static long? ParseTime(ArgumentResult result)
+    internal static long? ParseTime(ArgumentResult result)
     {
         var text = result.Tokens.Count == 0 ? string.Empty : result.Tokens[0].Value;
         if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) && ms >= 0)

@@ -68,6 +68,20 @@ public sealed class ProjectCommandTests : IDisposable
         Assert.True(lev50.GetProperty("additionalAccounts").GetInt32() >= 1);
     }
 
+    [Fact]
+    public async Task SingleInstrumentDocument_OutputUnchangedByteForByte()
+    {
+        // The single-instrument form is told from the multi-instrument one by the absence of "instruments"; its output is pinned.
+        const string Expected = """
+            {"symbol":"BTCUSDT","mark":60000,"projections":[{"shock":0.01,"direction":"down","targetPrice":59400,"finalPrice":59400,"amplification":1,"rounds":[],"liquidatedSize":0,"liquidatedNotional":0,"liquidatedAccounts":0,"insuranceFundAfter":500,"adlNotional":0,"adlAccounts":0,"bookExhausted":false,"unfilled":0},{"shock":0.02,"direction":"down","targetPrice":58800,"finalPrice":58800,"amplification":1,"rounds":[{"price":58800,"size":2,"notional":118140.70351758794,"accounts":1,"vwap":59947.5,"lastPrice":59900,"filled":2}],"liquidatedSize":2,"liquidatedNotional":118140.70351758794,"liquidatedAccounts":1,"insuranceFundAfter":2795,"adlNotional":0,"adlAccounts":0,"bookExhausted":false,"unfilled":0},{"shock":0.01,"direction":"up","targetPrice":60600,"finalPrice":60600,"amplification":1,"rounds":[],"liquidatedSize":0,"liquidatedNotional":0,"liquidatedAccounts":0,"insuranceFundAfter":500,"adlNotional":0,"adlAccounts":0,"bookExhausted":false,"unfilled":0},{"shock":0.02,"direction":"up","targetPrice":61200,"finalPrice":61200,"amplification":1,"rounds":[],"liquidatedSize":0,"liquidatedNotional":0,"liquidatedAccounts":0,"insuranceFundAfter":500,"adlNotional":0,"adlAccounts":0,"bookExhausted":false,"unfilled":0}],"criticalShock":{"down":null,"up":null},"systemicAccounts":[{"account":"cross","size":4,"notional":240000,"impactPrice":59800,"finalPrice":59800,"additionalSize":0,"additionalNotional":0,"additionalAccounts":0,"bookExhausted":false},{"account":"lev25","size":3,"notional":180000,"impactPrice":59900,"finalPrice":59900,"additionalSize":0,"additionalNotional":0,"additionalAccounts":0,"bookExhausted":false},{"account":"lev50","size":2,"notional":120000,"impactPrice":59900,"finalPrice":59900,"additionalSize":0,"additionalNotional":0,"additionalAccounts":0,"bookExhausted":false},{"account":"short","size":-1,"notional":60000,"impactPrice":60050,"finalPrice":60050,"additionalSize":0,"additionalNotional":0,"additionalAccounts":0,"bookExhausted":false}]}
+            """;
+
+        var run = await RunAsync(Document);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(Expected + "\n", run.Output);
+    }
+
     [Theory]
     [InlineData("""{"instrument":{"symbol":"X","tiers":[{"floor":0,"mmr":0.01}]},"mark":-1,"book":{"bids":[],"asks":[]},"accounts":[]}""", "mark")]
     [InlineData("""{"instrument":{"symbol":"X","tiers":[{"floor":0,"mmr":0.01}]},"mark":100,"book":{"bids":[[99]],"asks":[]},"accounts":[]}""", "book.bids[0]")]

@@ -56,8 +56,8 @@ public sealed class ProjectionRequest
             catalog.Upsert(instrument);
             var mark = JsonFields.Number(root, "mark", string.Empty, NumberRule.Positive);
             var book = JsonFields.Object(root, "book", string.Empty);
-            var bids = ReadLevels(book, "bids");
-            var asks = ReadLevels(book, "asks");
+            var bids = ReadLevels(book, "bids", "book");
+            var asks = ReadLevels(book, "asks", "book");
             // Best first: bids high to low, asks low to high (a hand-typed book need not be sorted).
             Array.Sort(bids, (a, b) => b.Item1.CompareTo(a.Item1));
             Array.Sort(asks, (a, b) => a.Item1.CompareTo(b.Item1));
@@ -103,10 +103,11 @@ public sealed class ProjectionRequest
     public static AdlRanking DefaultRanking(MarginProfile profile) =>
         profile == MarginProfile.Hyperliquid ? AdlRanking.Hyperliquid : AdlRanking.PnlTimesLeverage;
 
-    private static (double, double)[] ReadLevels(JsonElement book, string side)
+    /// <summary>One side of a book at <paramref name="bookPath"/>: <c>[[price, quantity], ..]</c>, in the order given.</summary>
+    internal static (double, double)[] ReadLevels(JsonElement book, string side, string bookPath)
     {
-        var path = JsonFields.Join("book", side);
-        var array = JsonFields.Array(book, side, "book");
+        var path = JsonFields.Join(bookPath, side);
+        var array = JsonFields.Array(book, side, bookPath);
         if (array.GetArrayLength() > MaxLevels)
         {
             throw new DocumentException(path, $"more than {MaxLevels} levels");
