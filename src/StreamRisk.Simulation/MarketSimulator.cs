@@ -38,9 +38,10 @@ namespace StreamRisk.Simulation;
 /// those marks (<see cref="SimulatorOptions.LiquidationImpact"/>), which liquidates accounts holding only those
 /// symbols.</para>
 /// <para>Renewal: <see cref="SimulatorOptions.OpensPerSecond"/> opens per second (Poisson), each on a random account:
-/// an isolated account with a free symbol opens one position (<see cref="SimPosition"/>, at most two); a flat cross
-/// account reopens as what it was (single-symbol or portfolio) with a new <see cref="SimAccount"/> snapshot (a fresh
-/// deposit); a full account is skipped (up to four tries). A liquidated cross account keeps its last published balance until it reopens.</para>
+/// an isolated account with a free symbol opens one position (<see cref="SimPosition"/>, at most two), one with none
+/// closes its oldest position instead (size 0, off the book); a flat cross account reopens as what it was
+/// (single-symbol or portfolio) with a new <see cref="SimAccount"/> snapshot (a fresh deposit); a cross account with
+/// positions is skipped (up to four tries). A liquidated cross account keeps its last published balance until it reopens.</para>
 /// <para>One run is one enumeration: <see cref="Run"/> may be called again (and concurrently) for an identical run.</para>
 /// </remarks>
 public sealed class MarketSimulator
@@ -479,15 +480,15 @@ public sealed class MarketSimulator
                 return true;
             }
 
-            if (account.Count >= SimulatedAccount.MaxIsolatedPositions)
-            {
-                return false;
-            }
-
-            var market = _markets.Pick(_rng, account.Count == 0 ? -1 : account.Markets[0]);
+            var market = account.Count >= SimulatedAccount.MaxIsolatedPositions ? -1 : _markets.Pick(_rng, account.Count == 0 ? -1 : account.Markets[0]);
             if (market < 0)
             {
-                return false;
+                // Full: the trader closes the oldest position (off the book, like an open) and may open again later.
+                // Without it a small population ends up all full survivors no shock reaches, and the stream goes quiet.
+                var oldest = account.Markets[0];
+                _pending.Add(new SimPosition(time, account.Id, ++account.Seq, _markets[oldest].Symbol, 0, account.Entries[0], account.MarginOrNull(0)));
+                account.RemoveAt(0);
+                return true;
             }
 
             var position = SyntheticPopulation.DrawPosition(_rng, _markets, market, _marks[market], isolated: true);

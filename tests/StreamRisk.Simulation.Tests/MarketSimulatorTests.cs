@@ -118,6 +118,23 @@ public sealed class MarketSimulatorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Run_SmallPopulationLongRun_KeepsTurningOverWhenShocksLiquidateNobody()
+    {
+        // 500 accounts: after a few minutes of shocks the survivors are the accounts a shock does not reach, every one
+        // of them full. Opens then still come (a full isolated account closes its oldest position), so the positions
+        // stream never goes quiet.
+        var options = new SimulatorOptions { Seed = 4, Accounts = 500 };
+        var lastMinute = Start + (long)TimeSpan.FromMinutes(9).TotalMilliseconds;
+
+        var events = new MarketSimulator(options).Run(Start, TimeSpan.FromMinutes(10)).Where(e => e.EventTime > lastMinute).ToList();
+
+        var changes = events.Count(e => e is SimPosition or SimAccount);
+        output.WriteLine($"last minute: {changes} position changes, {events.Count(e => e is SimLiquidation)} liquidations");
+        Assert.True(changes > 0.5 * options.OpensPerSecond * 60 * 0.25, $"{changes} position changes in the last minute");
+        new MarketModel().ApplyRun(new MarketSimulator(options).Run(Start, TimeSpan.FromMinutes(10)));
+    }
+
+    [Fact]
     public void Run_SameSimulatorTwice_IdenticalEventSequence()
     {
         var simulator = new MarketSimulator(Small);
