@@ -16,10 +16,14 @@ namespace StreamRisk.Simulation;
 /// withdrawal or replenishment) and a delta of random changes near the touch; one mark per symbol; the liquidations
 /// (every <see cref="SimLiquidation"/> of an account, at the mark, then its closing <see cref="SimPosition"/>s); per
 /// symbol a delta for the liquidations' fills; the positions opened.</para>
-/// <para>Mark: log mark = geometric random walk + a shock component. Every <see cref="SimulatorOptions.ShockEvery"/> a
-/// shock moves each symbol by <see cref="SimulatorOptions.ShockSize"/> × U(1 ± noise) over a few steps (down with
-/// probability <see cref="SimulatorOptions.ShockDownShare"/>); the shock component decays with
-/// <see cref="SimulatorOptions.ShockRecoveryHalfLife"/>. At a shock the levels near the mark are thinned to
+/// <para>Mark: log mark = geometric random walk + a shock component, driven by one market factor: the first symbol
+/// (the reference) walks by the factor's step (<see cref="SimulatorOptions.VolatilityPerSecond"/>), every other symbol
+/// by its <see cref="SimulatedSymbol.Beta"/> × that step plus its own noise
+/// (<see cref="SimulatorOptions.IdiosyncraticVolatilityPerSecond"/>). Every <see cref="SimulatorOptions.ShockEvery"/> a
+/// shock moves the reference by <see cref="SimulatorOptions.ShockSize"/> × U(1 ± noise) and every other symbol by its
+/// beta × that (in log terms, × U(1 ± <see cref="SimulatorOptions.ShockDispersion"/>)), all the same way, over a few
+/// steps (down with probability <see cref="SimulatorOptions.ShockDownShare"/>): a crash hits every book at once, the
+/// alts harder. The shock component decays with <see cref="SimulatorOptions.ShockRecoveryHalfLife"/>. At a shock the levels near the mark are thinned to
 /// <see cref="SimulatorOptions.WithdrawnLiquidity"/> and refilled over <see cref="SimulatorOptions.ReplenishSteps"/>.
 /// Liquidations are filled against the book and pull the next mark part of the way to the last level touched.</para>
 /// <para>Liquidation: a position is liquidated when the mark crosses its liquidation price, computed by
@@ -27,13 +31,17 @@ namespace StreamRisk.Simulation;
 /// is liquidated whole: once one LP is crossed the pool is under MM, so every LP of it is crossed (or does not exist:
 /// a short in a pool under MM at any price of it). An isolated position goes alone. LPs are cached: under the Binance
 /// profile an isolated position's and a one-position cross account's LP do not move with the mark, so they are
-/// computed once per change; only cross accounts holding two symbols (~25 % of accounts) are recomputed each step.
-/// Profiles that pick the tier at the mark (OKX, dYdX) recompute every account each step. A 60 s run at 20k accounts
-/// takes about half a second.</para>
+/// computed once per change; only cross portfolios (<see cref="SimulatorOptions.PortfolioShare"/>, a third of the
+/// accounts by default) are recomputed each step. Profiles that pick the tier at the mark (OKX, dYdX) recompute every
+/// account each step. A 60 s run at 20k accounts takes about half a second.</para>
+/// <para>Propagation: a portfolio liquidated on one symbol's move sends all its legs into their books; the fills move
+/// those marks (<see cref="SimulatorOptions.LiquidationImpact"/>), which liquidates accounts holding only those
+/// symbols.</para>
 /// <para>Renewal: <see cref="SimulatorOptions.OpensPerSecond"/> opens per second (Poisson), each on a random account:
-/// an isolated account with a free symbol opens one position (<see cref="SimPosition"/>); a flat cross account
-/// reopens with a new <see cref="SimAccount"/> snapshot (a fresh deposit); a full account is skipped (up to four
-/// tries). A liquidated cross account keeps its last published balance until it reopens.</para>
+/// an isolated account with a free symbol opens one position (<see cref="SimPosition"/>, at most two), one with none
+/// closes its oldest position instead (size 0, off the book); a flat cross account reopens as what it was
+/// (single-symbol or portfolio) with a new <see cref="SimAccount"/> snapshot (a fresh deposit); a cross account with
+/// positions is skipped (up to four tries). A liquidated cross account keeps its last published balance until it reopens.</para>
 /// <para>One run is one enumeration: <see cref="Run"/> may be called again (and concurrently) for an identical run.</para>
 /// </remarks>
 public sealed class MarketSimulator
@@ -61,6 +69,7 @@ public sealed class MarketSimulator
         Require(o.ShockEvery >= TimeSpan.Zero, nameof(o.ShockEvery), "must be >= 0 (0 disables shocks)");
         Require(o.ShockSize is >= 0 and < 1, nameof(o.ShockSize), "must be in [0, 1)");
         Require(o.ShockNoise is >= 0 and <= 1, nameof(o.ShockNoise), "must be in [0, 1]");
+        Require(o.ShockDispersion is >= 0 and <= 1, nameof(o.ShockDispersion), "must be in [0, 1]");
         Require(o.ShockDownShare is >= 0 and <= 1, nameof(o.ShockDownShare), "must be in [0, 1]");
         Require(o.ShockSteps >= 1, nameof(o.ShockSteps), "must be >= 1");
         Require(o.ShockRecoveryHalfLife > TimeSpan.Zero, nameof(o.ShockRecoveryHalfLife), "must be > 0");
@@ -68,6 +77,11 @@ public sealed class MarketSimulator
         Require(o.WithdrawalBand >= 0 && double.IsFinite(o.WithdrawalBand), nameof(o.WithdrawalBand), "must be >= 0");
         Require(o.ReplenishSteps >= 0, nameof(o.ReplenishSteps), "must be >= 0");
         Require(o.VolatilityPerSecond >= 0 && double.IsFinite(o.VolatilityPerSecond), nameof(o.VolatilityPerSecond), "must be >= 0");
+        Require(o.IdiosyncraticVolatilityPerSecond >= 0 && double.IsFinite(o.IdiosyncraticVolatilityPerSecond), nameof(o.IdiosyncraticVolatilityPerSecond), "must be >= 0");
+        Require(o.PortfolioShare is >= 0 and <= 1, nameof(o.PortfolioShare), "must be in [0, 1]");
+        Require(o.PortfolioThreeLegShare is >= 0 and <= 1, nameof(o.PortfolioThreeLegShare), "must be in [0, 1]");
+        Require(o.PortfolioLongShare is >= 0 and <= 1, nameof(o.PortfolioLongShare), "must be in [0, 1]");
+        Require(o.PortfolioHedgedShare is >= 0 and <= 1, nameof(o.PortfolioHedgedShare), "must be in [0, 1]");
         Require(o.BookLevels >= 1, nameof(o.BookLevels), "must be >= 1");
         Require(o.BookSpan is > 0 and < 1, nameof(o.BookSpan), "must be in (0, 1)");
         Require(o.BookChangesPerStep >= 0, nameof(o.BookChangesPerStep), "must be >= 0");
@@ -82,6 +96,7 @@ public sealed class MarketSimulator
             Require(s?.Instrument is not null, nameof(o.Symbols), "every symbol needs an instrument");
             Require(double.IsFinite(s!.Price) && s.Price > 0, nameof(o.Symbols), $"{s.Instrument.Symbol}: the price must be > 0");
             Require(s.TouchNotional > 0 && s.FarNotional > 0, nameof(o.Symbols), $"{s.Instrument.Symbol}: depth notionals must be > 0");
+            Require(double.IsFinite(s.Beta) && Math.Abs(s.Beta) <= 10, nameof(o.Symbols), $"{s.Instrument.Symbol}: the beta must be a finite number in [-10, 10]");
             instruments.Add(s.Instrument);
         }
 
@@ -113,12 +128,17 @@ public sealed class MarketSimulator
         private readonly SimulatedAccount[] _accounts;
         private readonly long[] _sellLots;
         private readonly long[] _buyLots;
-        private readonly PositionTerms[] _terms = new PositionTerms[2];
-        private readonly PositionMargin[] _results = new PositionMargin[2];
+        private readonly PositionTerms[] _terms = new PositionTerms[SimulatedAccount.MaxPositions];
+        private readonly PositionMargin[] _results = new PositionMargin[SimulatedAccount.MaxPositions];
         private readonly List<SimEvent> _pending = new(1024);
         private readonly double _decay;
         private readonly double _stepVolatility;
+        private readonly double _idiosyncraticStepVolatility;
         private readonly double _opensPerStep;
+        private readonly PortfolioMix _mix;
+
+        // The market factor's random-walk step of the current step (the reference's log move before shocks).
+        private double _factorStep;
 
         // Under AtPrice (Binance, Hyperliquid) and AtEntry (Bybit) an isolated or lone cross position's LP does not
         // depend on its mark; under AtMark (OKX, dYdX) the tier comes from the mark, so every LP is recomputed per step.
@@ -134,6 +154,8 @@ public sealed class MarketSimulator
             var stepSeconds = _stepMs / 1000.0;
             _decay = Math.Pow(0.5, stepSeconds / options.ShockRecoveryHalfLife.TotalSeconds);
             _stepVolatility = options.VolatilityPerSecond * Math.Sqrt(stepSeconds);
+            _idiosyncraticStepVolatility = options.IdiosyncraticVolatilityPerSecond * Math.Sqrt(stepSeconds);
+            _mix = PortfolioMix.From(options);
             _opensPerStep = options.OpensPerSecond * stepSeconds;
             _lpFollowsOwnMark = options.Profile.TierBasis == TierBasis.AtMark;
 
@@ -153,7 +175,7 @@ public sealed class MarketSimulator
             _accounts = new SimulatedAccount[options.Accounts];
             for (var i = 0; i < _accounts.Length; i++)
             {
-                var drawn = SyntheticPopulation.DrawAccount(_rng, SyntheticPopulation.AccountId(i), _markets, prices);
+                var drawn = SyntheticPopulation.DrawAccount(_rng, SyntheticPopulation.AccountId(i), _markets, prices, _mix);
                 _accounts[i] = new SimulatedAccount(drawn);
             }
 
@@ -164,7 +186,7 @@ public sealed class MarketSimulator
             for (var i = 0; i < count; i++)
             {
                 var book = new SimulatedBook(options.Symbols[i], options, 1_000_000_000 + _rng.NextInt64(1_000_000_000));
-                var state = new MarketState(book, Math.Log(prices[i]));
+                var state = new MarketState(book, Math.Log(prices[i]), i == 0 ? 1.0 : options.Symbols[i].Beta);
                 state.MarkTicks = book.TicksOf(prices[i]);
                 book.Build(_rng, state.MarkTicks);
                 _symbols[i] = state;
@@ -228,6 +250,7 @@ public sealed class MarketSimulator
                 }
             }
 
+            _factorStep = _stepVolatility * SyntheticPopulation.Normal(_rng);
             for (var i = 0; i < _symbols.Length; i++)
             {
                 MoveMark(i);
@@ -251,10 +274,13 @@ public sealed class MarketSimulator
         private void StartShock()
         {
             var down = _rng.NextDouble() < _options.ShockDownShare;
-            foreach (var state in _symbols)
+            var size = _options.ShockSize * (1 + (_options.ShockNoise * ((2 * _rng.NextDouble()) - 1)));
+            var factorLog = Math.Log(down ? 1 - size : 1 + size);
+            for (var i = 0; i < _symbols.Length; i++)
             {
-                var size = _options.ShockSize * (1 + (_options.ShockNoise * ((2 * _rng.NextDouble()) - 1)));
-                state.ShockStepLog = Math.Log(down ? 1 - size : 1 + size) / _options.ShockSteps;
+                var state = _symbols[i];
+                var dispersion = i == 0 ? 1.0 : 1 + (_options.ShockDispersion * ((2 * _rng.NextDouble()) - 1));
+                state.ShockStepLog = state.Beta * factorLog * dispersion / _options.ShockSteps;
                 state.ShockStepsLeft = _options.ShockSteps;
                 state.SinceShock = 0;
             }
@@ -263,6 +289,12 @@ public sealed class MarketSimulator
         private void MoveMark(int i)
         {
             var state = _symbols[i];
+            var step = state.Beta * _factorStep;
+            if (i > 0)
+            {
+                step += _idiosyncraticStepVolatility * SyntheticPopulation.Normal(_rng);
+            }
+
             state.Shock *= _decay;
             if (state.ShockStepsLeft > 0)
             {
@@ -272,7 +304,7 @@ public sealed class MarketSimulator
 
             state.Shock += state.PendingImpact;
             state.PendingImpact = 0;
-            state.Walk += _stepVolatility * SyntheticPopulation.Normal(_rng);
+            state.Walk += step;
             state.MarkTicks = state.Book.TicksOf(Math.Exp(state.Walk + state.Shock));
             _marks[i] = state.Book.Tick.ToPrice(state.MarkTicks);
 
@@ -442,21 +474,21 @@ public sealed class MarketSimulator
                     return false;
                 }
 
-                var drawn = SyntheticPopulation.DrawAccount(_rng, account.Id, false, _markets, _marks);
+                var drawn = SyntheticPopulation.DrawAccount(_rng, account.Id, account.Kind, _markets, _marks, _mix);
                 account.Reset(drawn);
                 _pending.Add(account.Snapshot(time, _markets));
                 return true;
             }
 
-            if (account.Count >= 2)
-            {
-                return false;
-            }
-
-            var market = _markets.Pick(_rng, account.Count == 0 ? -1 : account.Markets[0]);
+            var market = account.Count >= SimulatedAccount.MaxIsolatedPositions ? -1 : _markets.Pick(_rng, account.Count == 0 ? -1 : account.Markets[0]);
             if (market < 0)
             {
-                return false;
+                // Full: the trader closes the oldest position (off the book, like an open) and may open again later.
+                // Without it a small population ends up all full survivors no shock reaches, and the stream goes quiet.
+                var oldest = account.Markets[0];
+                _pending.Add(new SimPosition(time, account.Id, ++account.Seq, _markets[oldest].Symbol, 0, account.Entries[0], account.MarginOrNull(0)));
+                account.RemoveAt(0);
+                return true;
             }
 
             var position = SyntheticPopulation.DrawPosition(_rng, _markets, market, _marks[market], isolated: true);
@@ -496,9 +528,12 @@ public sealed class MarketSimulator
     }
 
     /// <summary>One symbol's mark model and book.</summary>
-    private sealed class MarketState(SimulatedBook book, double walk)
+    /// <param name="beta">How far it moves with the market factor (1 for the reference).</param>
+    private sealed class MarketState(SimulatedBook book, double walk, double beta)
     {
         public SimulatedBook Book { get; } = book;
+
+        public double Beta { get; } = beta;
 
         /// <summary>Log price of the random walk.</summary>
         public double Walk { get; set; } = walk;
@@ -521,19 +556,27 @@ public sealed class MarketSimulator
         public double Liquidity { get; set; } = 1.0;
     }
 
-    /// <summary>An account as the simulator holds it: its margin inputs, at most two positions, cached LPs.</summary>
+    /// <summary>An account as the simulator holds it: its margin inputs, at most three positions, cached LPs.</summary>
     private sealed class SimulatedAccount
     {
+        /// <summary>A portfolio's legs at most.</summary>
+        public const int MaxPositions = 3;
+
+        /// <summary>An isolated account opens positions up to this many.</summary>
+        public const int MaxIsolatedPositions = 2;
+
         public SimulatedAccount(DrawnAccount drawn)
         {
             Id = drawn.Id;
-            Isolated = drawn.Isolated;
+            Kind = drawn.Kind;
             Reset(drawn);
         }
 
         public string Id { get; }
 
-        public bool Isolated { get; }
+        public AccountKind Kind { get; }
+
+        public bool Isolated => Kind == AccountKind.Isolated;
 
         public double Balance { get; private set; }
 
@@ -544,16 +587,16 @@ public sealed class MarketSimulator
         /// <summary>The cached LPs are stale (a position changed).</summary>
         public bool Dirty { get; set; }
 
-        public int[] Markets { get; } = new int[2];
+        public int[] Markets { get; } = new int[MaxPositions];
 
-        public double[] Sizes { get; } = new double[2];
+        public double[] Sizes { get; } = new double[MaxPositions];
 
-        public double[] Entries { get; } = new double[2];
+        public double[] Entries { get; } = new double[MaxPositions];
 
         /// <summary>Isolated margin, NaN for cross.</summary>
-        public double[] Margins { get; } = new double[2];
+        public double[] Margins { get; } = new double[MaxPositions];
 
-        public double[] LiquidationPrices { get; } = new double[2];
+        public double[] LiquidationPrices { get; } = new double[MaxPositions];
 
         public void Reset(DrawnAccount drawn)
         {

@@ -7,30 +7,42 @@ namespace StreamRisk.Simulation;
 /// <summary>
 /// A synthetic population of leveraged accounts, for the demo and for replays of public captures that carry no
 /// positions (<c>replay --positions synthetic:seed=N</c>). Deterministic: one <see cref="Random"/>(seed) draws
-/// everything, so a seed names a population.
+/// everything, so a seed (and the portfolio mix) names a population.
 /// </summary>
 /// <remarks>
 /// The mix (each draw independent):
 /// <list type="bullet">
-/// <item><b>Accounts</b>: 40 % isolated (every position carries isolated margin = entry notional / leverage; the
-/// cross wallet holds a further Σ margin × U(0, 0.5) of free balance) and 60 % cross (wallet balance =
-/// Σ entry notional / leverage × U(1.0, 1.6), one draw per account). Ids are <c>sim-000001</c>, <c>sim-000002</c>, …</item>
-/// <item><b>Positions per account</b>: 1 (60 %) or 2 (40 %), on distinct symbols of the same contract kind (a cross
-/// pool never mixes linear and inverse). Symbol i of the list is picked with weight 1/(i + 1), the second position
-/// among the remaining symbols by the same weights: the first symbol is the busiest (with the simulator's defaults
-/// BTC 48 %, ETH 31 %, SOL 21 % of positions).</item>
-/// <item><b>Leverage</b>: 2x 10 %, 5x 20 %, 10x 30 %, 20x 20 %, 50x 12 %, 100x 8 %, capped at the venue's bracket
-/// maximum 1/(2 × mmr) for the position's notional (a 1M USD BTC position gets at most 20x), which touches well under
-/// 1 % of positions.</item>
-/// <item><b>Side</b>: 55 % long, 45 % short.</item>
-/// <item><b>Notional</b> (USD at the reference price): lognormal with median 5,000 and σ 1.4, capped at 5M; 0.2 % of
-/// positions are whales, log-uniform in 2M–20M. Sizes are whole lots (at least one).</item>
+/// <item><b>Accounts</b>: a share <see cref="SimulatorOptions.PortfolioShare"/> (default a third) are cross
+/// <b>portfolios</b>, where at least two symbols of one contract kind exist; of the rest 40 % are isolated (every
+/// position carries isolated margin = entry notional / leverage; the cross wallet holds a further Σ margin × U(0, 0.5)
+/// of free balance) and 60 % single-symbol cross. A cross wallet's balance is Σ entry notional / leverage ×
+/// U(1.0, 1.6), one draw per account. Ids are <c>sim-000001</c>, <c>sim-000002</c>, …</item>
+/// <item><b>Positions per account</b>: an isolated account holds 1 (60 %) or 2 (40 %) positions, a single-symbol cross
+/// account 1. A portfolio holds 3 legs (<see cref="SimulatorOptions.PortfolioThreeLegShare"/>, default 40 %, where
+/// three symbols of the kind exist) or 2, on distinct symbols of one contract kind (a cross pool never mixes linear
+/// and inverse). Symbol i of the list is picked with weight 1/(i + 1), every further position among the remaining
+/// symbols of the kind by the same weights: the first symbol is the busiest (with the simulator's defaults about half
+/// of all positions are BTC), and most portfolios hold the reference.</item>
+/// <item><b>Leverage</b>: 2x 10 %, 5x 20 %, 10x 30 %, 20x 20 %, 50x 12 %, 100x 8 % — one draw per position, one per
+/// portfolio for all its legs — capped at the venue's bracket maximum 1/(2 × mmr) for the position's notional (a 1M
+/// USD BTC position gets at most 20x), which touches well under 1 % of positions. A portfolio's pool then starts
+/// (1.0–1.6)/leverage of its notional above nothing: the 50x and 100x ones, about a fifth, sit within 1–3 % of a
+/// factor move of their maintenance margin.</item>
+/// <item><b>Side</b>: 55 % long, 45 % short for isolated and single-symbol cross positions. A portfolio is hedged
+/// (<see cref="SimulatorOptions.PortfolioHedgedShare"/>, default 20 %: the first leg one way, the others the other) or
+/// directional, all legs long (<see cref="SimulatorOptions.PortfolioLongShare"/>, default 80 %) or all short.</item>
+/// <item><b>Notional</b> (USD at the reference price, per position): lognormal with median 5,000 and σ 1.4, capped at
+/// 5M; 0.2 % of positions are whales, log-uniform in 2M–20M. Sizes are whole lots (at least one).</item>
 /// <item><b>Entry</b>: 70 % uniform within ±1 % of the reference price; 30 % clustered within ±0.05 % of a round price
 /// level within ±1 % (round = the largest of 1, 2, 2.5, 5 × 10^k under 0.9 % of the price: 500 for BTC at 60,000,
 /// 25 for ETH at 3,000, 1 for SOL at 150), so liquidation prices cluster too — which is what makes cascades. An entry
 /// is never more than 0.25/leverage against the position at the reference price (the draw is mirrored to the
 /// favourable side), so no account starts liquidatable. Entries are whole ticks.</item>
 /// </list>
+/// Over instruments that allow no portfolio (one instrument, or no two of one contract kind) no portfolio draw is
+/// made, and every account makes the second-position draw (a cross account ignores it): the one-instrument
+/// population of a seed, which <c>replay --positions synthetic:seed=N</c> places, does not depend on the portfolio
+/// mix.
 /// </remarks>
 public static class SyntheticPopulation
 {
@@ -61,12 +73,21 @@ public static class SyntheticPopulation
 
     /// <summary>
     /// <paramref name="accounts"/> account snapshots (Seq 1) at <paramref name="eventTime"/>, with positions on the
-    /// instruments of <paramref name="around"/>, entries around their prices.
+    /// instruments of <paramref name="around"/>, entries around their prices, in the default portfolio mix.
     /// </summary>
-    public static IReadOnlyList<SimAccount> Generate(int seed, int accounts, IReadOnlyList<(Instrument Instrument, double Price)> around, long eventTime)
+    public static IReadOnlyList<SimAccount> Generate(int seed, int accounts, IReadOnlyList<(Instrument Instrument, double Price)> around, long eventTime) =>
+        Generate(seed, accounts, around, eventTime, new SimulatorOptions());
+
+    /// <summary>
+    /// As <see cref="Generate(int, int, IReadOnlyList{ValueTuple{Instrument, double}}, long)"/>, in the portfolio mix of
+    /// <paramref name="mix"/> (its <c>Portfolio*</c> options; the rest is not used).
+    /// </summary>
+    public static IReadOnlyList<SimAccount> Generate(int seed, int accounts, IReadOnlyList<(Instrument Instrument, double Price)> around, long eventTime, SimulatorOptions mix)
     {
         ArgumentNullException.ThrowIfNull(around);
+        ArgumentNullException.ThrowIfNull(mix);
         ArgumentOutOfRangeException.ThrowIfNegative(accounts);
+        var portfolios = PortfolioMix.From(mix);
         var markets = PopulationMarkets.Create(around.Select(a => a.Instrument).ToList());
         var prices = new double[around.Count];
         for (var i = 0; i < prices.Length; i++)
@@ -82,7 +103,7 @@ public static class SyntheticPopulation
         var result = new SimAccount[accounts];
         for (var i = 0; i < accounts; i++)
         {
-            result[i] = DrawAccount(rng, AccountId(i), markets, prices).ToSnapshot(eventTime, 1, markets);
+            result[i] = DrawAccount(rng, AccountId(i), markets, prices, portfolios).ToSnapshot(eventTime, 1, markets);
         }
 
         return result;
@@ -91,15 +112,26 @@ public static class SyntheticPopulation
     internal static string AccountId(int index) => string.Create(CultureInfo.InvariantCulture, $"sim-{index + 1:D6}");
 
     /// <summary>One account at the given reference prices (one per market).</summary>
-    internal static DrawnAccount DrawAccount(Random rng, string id, PopulationMarkets markets, ReadOnlySpan<double> prices) =>
-        DrawAccount(rng, id, rng.NextDouble() < IsolatedShare, markets, prices);
-
-    /// <summary>One account of the given margin mode (a flat account reopening keeps its mode).</summary>
-    internal static DrawnAccount DrawAccount(Random rng, string id, bool isolated, PopulationMarkets markets, ReadOnlySpan<double> prices)
+    internal static DrawnAccount DrawAccount(Random rng, string id, PopulationMarkets markets, ReadOnlySpan<double> prices, in PortfolioMix mix)
     {
+        var kind = markets.HoldsPortfolios && rng.NextDouble() < mix.Share ? AccountKind.Portfolio
+            : rng.NextDouble() < IsolatedShare ? AccountKind.Isolated
+            : AccountKind.Cross;
+        return DrawAccount(rng, id, kind, markets, prices, mix);
+    }
+
+    /// <summary>One account of the given kind (a flat account reopening keeps its kind).</summary>
+    internal static DrawnAccount DrawAccount(Random rng, string id, AccountKind kind, PopulationMarkets markets, ReadOnlySpan<double> prices, in PortfolioMix mix)
+    {
+        if (kind == AccountKind.Portfolio)
+        {
+            return DrawPortfolio(rng, id, markets, prices, mix);
+        }
+
+        var isolated = kind == AccountKind.Isolated;
         var wantsTwo = rng.NextDouble() < TwoPositionShare;
         var first = markets.Pick(rng, -1);
-        var second = wantsTwo ? markets.Pick(rng, first) : -1;
+        var second = wantsTwo && isolated ? markets.Pick(rng, first) : -1;
         var positions = new DrawnPosition[second < 0 ? 1 : 2];
         positions[0] = DrawPosition(rng, markets, first, prices[first], isolated);
         if (second >= 0)
@@ -107,6 +139,33 @@ public static class SyntheticPopulation
             positions[1] = DrawPosition(rng, markets, second, prices[second], isolated);
         }
 
+        return new DrawnAccount(id, kind, Balance(rng, isolated, positions), positions);
+    }
+
+    /// <summary>A cross pool of 2–3 legs of one contract kind, one leverage for all, directional or hedged.</summary>
+    private static DrawnAccount DrawPortfolio(Random rng, string id, PopulationMarkets markets, ReadOnlySpan<double> prices, in PortfolioMix mix)
+    {
+        var wantsThree = rng.NextDouble() < mix.ThreeLegShare;
+        var hedged = rng.NextDouble() < mix.HedgedShare;
+        var side = rng.NextDouble() < mix.LongShare ? 1.0 : -1.0;
+        var leverage = DrawLeverage(rng);
+        var first = markets.PickPaired(rng);
+        var second = markets.Pick(rng, first);
+        var third = wantsThree ? markets.Pick(rng, first, second) : -1;
+        var positions = new DrawnPosition[third < 0 ? 2 : 3];
+        positions[0] = DrawPosition(rng, markets, first, prices[first], isolated: false, leverage, hedged ? -side : side);
+        positions[1] = DrawPosition(rng, markets, second, prices[second], isolated: false, leverage, side);
+        if (third >= 0)
+        {
+            positions[2] = DrawPosition(rng, markets, third, prices[third], isolated: false, leverage, side);
+        }
+
+        return new DrawnAccount(id, AccountKind.Portfolio, Balance(rng, isolated: false, positions), positions);
+    }
+
+    /// <summary>Free balance beside isolated margins, or a cross wallet of 1.0–1.6 × the initial margin.</summary>
+    private static double Balance(Random rng, bool isolated, DrawnPosition[] positions)
+    {
         var initialMargin = 0.0;
         foreach (var p in positions)
         {
@@ -114,17 +173,19 @@ public static class SyntheticPopulation
         }
 
         var balance = isolated ? initialMargin * 0.5 * rng.NextDouble() : initialMargin * (1.0 + (0.6 * rng.NextDouble()));
-        return new DrawnAccount(id, isolated, Math.Round(balance, 2), positions);
+        return Math.Round(balance, 2);
     }
 
     /// <summary>One position on market <paramref name="market"/> around <paramref name="reference"/>.</summary>
-    internal static DrawnPosition DrawPosition(Random rng, PopulationMarkets markets, int market, double reference, bool isolated)
+    /// <param name="leverage">The leverage before the bracket cap; 0 draws it from the mix.</param>
+    /// <param name="side">+1 long, −1 short; 0 draws it (<see cref="LongShare"/> long).</param>
+    internal static DrawnPosition DrawPosition(Random rng, PopulationMarkets markets, int market, double reference, bool isolated, int leverage = 0, double side = 0)
     {
         var m = markets[market];
         var instrument = m.Instrument;
 
-        var drawnLeverage = DrawLeverage(rng);
-        var side = rng.NextDouble() < LongShare ? 1.0 : -1.0;
+        var drawnLeverage = leverage > 0 ? leverage : DrawLeverage(rng);
+        side = side != 0 ? side : rng.NextDouble() < LongShare ? 1.0 : -1.0;
         var usd = rng.NextDouble() < WhaleShare
             ? WhaleMin * Math.Pow(WhaleMax / WhaleMin, rng.NextDouble())
             : Math.Min(NotionalCap, MedianNotional * Math.Exp(NotionalSigma * Normal(rng)));
@@ -136,9 +197,9 @@ public static class SyntheticPopulation
         // The venue's bracket maximum for this notional: 1/(2 × mmr) (125x at 0.4 %, 20x at 2.5 %).
         var tiers = instrument.Tiers;
         var rate = tiers.RateAt(tiers.IndexFor(instrument.Notional(size, reference)));
-        var leverage = rate > 0 ? Math.Max(1, Math.Min(drawnLeverage, (int)Math.Floor(1.0 / (2.0 * rate)))) : drawnLeverage;
+        var capped = rate > 0 ? Math.Max(1, Math.Min(drawnLeverage, (int)Math.Floor(1.0 / (2.0 * rate)))) : drawnLeverage;
 
-        var maxAdverse = MaxAdverse / leverage;
+        var maxAdverse = MaxAdverse / capped;
         var clustered = rng.NextDouble() < ClusteredShare;
         var entry = clustered ? ClusteredEntry(rng, reference, side, maxAdverse) : double.NaN;
         clustered = !double.IsNaN(entry);
@@ -154,8 +215,8 @@ public static class SyntheticPopulation
         }
 
         entry = m.Tick.ToPrice(Math.Max(1L, (long)Math.Round(entry / instrument.TickSize)));
-        var margin = Math.Max(0.01, Math.Round(instrument.Notional(size, entry) / leverage, 2));
-        return new DrawnPosition(market, size, entry, isolated ? margin : double.NaN, margin, leverage, drawnLeverage, clustered);
+        var margin = Math.Max(0.01, Math.Round(instrument.Notional(size, entry) / capped, 2));
+        return new DrawnPosition(market, size, entry, isolated ? margin : double.NaN, margin, capped, drawnLeverage, clustered);
     }
 
     /// <summary>
@@ -240,8 +301,30 @@ internal readonly record struct DrawnPosition(
     int DrawnLeverage,
     bool Clustered);
 
-internal sealed record DrawnAccount(string Id, bool Isolated, double Balance, DrawnPosition[] Positions)
+/// <summary>How an account margins its positions.</summary>
+internal enum AccountKind
 {
+    /// <summary>Every position with its own isolated margin.</summary>
+    Isolated,
+
+    /// <summary>One position on the cross wallet.</summary>
+    Cross,
+
+    /// <summary>2–3 positions of one contract kind on the cross wallet: one pool, liquidated whole.</summary>
+    Portfolio,
+}
+
+/// <summary>The portfolio part of <see cref="SimulatorOptions"/>, read once.</summary>
+internal readonly record struct PortfolioMix(double Share, double ThreeLegShare, double LongShare, double HedgedShare)
+{
+    public static PortfolioMix From(SimulatorOptions options) =>
+        new(options.PortfolioShare, options.PortfolioThreeLegShare, options.PortfolioLongShare, options.PortfolioHedgedShare);
+}
+
+internal sealed record DrawnAccount(string Id, AccountKind Kind, double Balance, DrawnPosition[] Positions)
+{
+    public bool Isolated => Kind == AccountKind.Isolated;
+
     public SimAccount ToSnapshot(long eventTime, long seq, PopulationMarkets markets)
     {
         var positions = new (string Symbol, double Size, double Entry, double? IsolatedMargin)[Positions.Length];
@@ -260,9 +343,28 @@ internal sealed class PopulationMarkets
 {
     private readonly PopulationMarket[] _markets;
 
-    private PopulationMarkets(PopulationMarket[] markets) => _markets = markets;
+    // Markets with another market of their contract kind: where a portfolio's first leg may go.
+    private readonly bool[] _paired;
+
+    private PopulationMarkets(PopulationMarket[] markets)
+    {
+        _markets = markets;
+        _paired = new bool[markets.Length];
+        for (var i = 0; i < markets.Length; i++)
+        {
+            for (var j = 0; j < markets.Length; j++)
+            {
+                _paired[i] |= j != i && markets[j].Instrument.Contract == markets[i].Instrument.Contract;
+            }
+
+            HoldsPortfolios |= _paired[i];
+        }
+    }
 
     public int Count => _markets.Length;
+
+    /// <summary>Whether two markets of one contract kind exist, so a cross portfolio can be drawn.</summary>
+    public bool HoldsPortfolios { get; }
 
     public PopulationMarket this[int index] => _markets[index];
 
@@ -294,13 +396,16 @@ internal sealed class PopulationMarkets
         return new PopulationMarkets(markets);
     }
 
-    /// <summary>A market by weight; with <paramref name="exclude"/> ≥ 0, another market of the same contract kind, or −1 if none.</summary>
-    public int Pick(Random rng, int exclude)
+    /// <summary>
+    /// A market by weight; with <paramref name="held"/> ≥ 0 (and <paramref name="alsoHeld"/>), another market of the same
+    /// contract kind, or −1 if none.
+    /// </summary>
+    public int Pick(Random rng, int held, int alsoHeld = -1)
     {
         var total = 0.0;
         for (var i = 0; i < _markets.Length; i++)
         {
-            total += Eligible(i, exclude) ? _markets[i].Weight : 0;
+            total += Eligible(i, held, alsoHeld) ? _markets[i].Weight : 0;
         }
 
         if (total == 0)
@@ -312,7 +417,7 @@ internal sealed class PopulationMarkets
         var last = -1;
         for (var i = 0; i < _markets.Length; i++)
         {
-            if (!Eligible(i, exclude))
+            if (!Eligible(i, held, alsoHeld))
             {
                 continue;
             }
@@ -328,9 +433,39 @@ internal sealed class PopulationMarkets
         return last;
     }
 
-    /// <summary>Whether market <paramref name="candidate"/> may join a position on <paramref name="held"/> (−1: nothing held).</summary>
-    public bool Eligible(int candidate, int held) =>
-        held < 0 || (candidate != held && _markets[candidate].Instrument.Contract == _markets[held].Instrument.Contract);
+    /// <summary>A market by weight among those with another market of their kind (requires <see cref="HoldsPortfolios"/>).</summary>
+    public int PickPaired(Random rng)
+    {
+        var total = 0.0;
+        for (var i = 0; i < _markets.Length; i++)
+        {
+            total += _paired[i] ? _markets[i].Weight : 0;
+        }
+
+        var u = rng.NextDouble() * total;
+        var last = -1;
+        for (var i = 0; i < _markets.Length; i++)
+        {
+            if (_paired[i])
+            {
+                last = i;
+                u -= _markets[i].Weight;
+                if (u < 0)
+                {
+                    return i;
+                }
+            }
+        }
+
+        return last;
+    }
+
+    /// <summary>
+    /// Whether market <paramref name="candidate"/> may join positions on <paramref name="held"/> and
+    /// <paramref name="alsoHeld"/> (−1: nothing held).
+    /// </summary>
+    public bool Eligible(int candidate, int held, int alsoHeld = -1) =>
+        held < 0 || (candidate != held && candidate != alsoHeld && _markets[candidate].Instrument.Contract == _markets[held].Instrument.Contract);
 }
 
 /// <param name="Weight">Relative chance of a position being drawn on this market.</param>

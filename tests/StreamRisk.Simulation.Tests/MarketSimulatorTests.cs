@@ -28,6 +28,113 @@ public sealed class MarketSimulatorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Run_SameSeed_IdenticalEventsWithThreeLegPortfoliosLiquidatedWholeAcrossBooks()
+    {
+        var first = new MarketSimulator(Small).Run(Start, Short).ToList();
+        var second = new MarketSimulator(Small).Run(Start, Short).ToList();
+
+        Assert.Equal(Describe(first), Describe(second));
+        Assert.Contains(first, e => e is SimAccount { Positions.Count: 3 });
+        // A portfolio failing goes whole: one account's liquidations in one step span three books.
+        var spans = first.OfType<SimLiquidation>().GroupBy(l => (l.EventTime, l.Account)).Select(g => g.Select(l => l.Symbol).Distinct().Count()).ToList();
+        Assert.Contains(3, spans);
+    }
+
+    [Theory]
+    [InlineData("ETHUSDT", 0, 0)]
+    [InlineData("SOLUSDT", 0, 0)]
+    [InlineData("ETHUSDT", 0, 15)]
+    [InlineData("SOLUSDT", 0, 15)]
+    [InlineData("SOLUSDT", 0.5, 15)]
+    public void Run_Marks_AltStepReturnsRegressOnTheReferenceWithSlopeNearItsBeta(string symbol, double configuredBeta, int shockSeconds)
+    {
+        // Per-step log returns over 5 minutes, with and without shocks (a shock moves the alt beta × the reference);
+        // liquidation impact and tick rounding add noise the tolerance allows for.
+        var symbols = Small.Symbols.Select(s => s.Instrument.Symbol.Value == symbol && configuredBeta > 0 ? s with { Beta = configuredBeta } : s).ToList();
+        var options = Small with { ShockEvery = TimeSpan.FromSeconds(shockSeconds), Symbols = symbols };
+        var beta = symbols.Single(s => s.Instrument.Symbol.Value == symbol).Beta;
+        Assert.Equal(configuredBeta > 0 ? configuredBeta : symbol == "ETHUSDT" ? 1.3 : 1.6, beta);
+        var reference = new List<double>();
+        var alt = new List<double>();
+        double? lastReference = null;
+        double? lastAlt = null;
+        foreach (var mark in new MarketSimulator(options).Run(Start, TimeSpan.FromMinutes(5)).OfType<SimMark>())
+        {
+            if (mark.Symbol == "BTCUSDT")
+            {
+                if (lastReference is { } r)
+                {
+                    reference.Add(Math.Log(mark.Price / r));
+                }
+
+                lastReference = mark.Price;
+            }
+            else if (mark.Symbol == symbol)
+            {
+                if (lastAlt is { } a)
+                {
+                    alt.Add(Math.Log(mark.Price / a));
+                }
+
+                lastAlt = mark.Price;
+            }
+        }
+
+        var (meanX, meanY) = (reference.Average(), alt.Average());
+        var covariance = reference.Zip(alt).Sum(pair => (pair.First - meanX) * (pair.Second - meanY));
+        var variance = reference.Sum(x => (x - meanX) * (x - meanX));
+        var slope = covariance / variance;
+        output.WriteLine($"{symbol} on BTCUSDT over {reference.Count} steps, shocks every {shockSeconds} s: slope {slope:F3}, beta {beta}");
+        Assert.InRange(slope, beta - 0.2, beta + 0.2);
+    }
+
+    [Fact]
+    public void Run_Shocks_MoveEverySymbolTheSameWayTheAltsByTheirBeta()
+    {
+        // Without liquidation impact, a shock's move (mark before it to mark at its last step) is the factor's times
+        // each symbol's beta, within the dispersion, plus a few steps of walk.
+        var options = Small with { LiquidationImpact = 0, ShockDownShare = 0.5 };
+        var shockMs = (long)options.ShockEvery.TotalMilliseconds;
+        var stepMs = (long)options.Step.TotalMilliseconds;
+        var marks = new MarketSimulator(options).Run(Start, TimeSpan.FromSeconds(150)).OfType<SimMark>()
+            .ToDictionary(m => (m.EventTime, m.Symbol), m => m.Price);
+        var shocks = 0;
+        for (var at = Start + shockMs; marks.ContainsKey((at + (options.ShockSteps * stepMs), "BTCUSDT")); at += shockMs)
+        {
+            double Move(string symbol) => Math.Log(marks[(at + ((options.ShockSteps - 1) * stepMs), symbol)] / marks[(at - stepMs, symbol)]);
+            var reference = Move("BTCUSDT");
+            Assert.True(Math.Abs(reference) > options.ShockSize * 0.5, $"shock at {at}: BTC moved {reference:P2}");
+            foreach (var symbol in options.Symbols.Skip(1))
+            {
+                var ratio = Move(symbol.Instrument.Symbol.Value) / reference;
+                output.WriteLine($"shock at +{at - Start} ms: BTC {reference:P2}, {symbol.Instrument.Symbol} ×{ratio:F2} (beta {symbol.Beta})");
+                Assert.InRange(ratio, symbol.Beta * (1 - options.ShockDispersion) - 0.1, symbol.Beta * (1 + options.ShockDispersion) + 0.1);
+            }
+
+            shocks++;
+        }
+
+        Assert.Equal(9, shocks);
+    }
+
+    [Fact]
+    public void Run_SmallPopulationLongRun_KeepsTurningOverWhenShocksLiquidateNobody()
+    {
+        // 500 accounts: after a few minutes of shocks the survivors are the accounts a shock does not reach, every one
+        // of them full. Opens then still come (a full isolated account closes its oldest position), so the positions
+        // stream never goes quiet.
+        var options = new SimulatorOptions { Seed = 4, Accounts = 500 };
+        var lastMinute = Start + (long)TimeSpan.FromMinutes(9).TotalMilliseconds;
+
+        var events = new MarketSimulator(options).Run(Start, TimeSpan.FromMinutes(10)).Where(e => e.EventTime > lastMinute).ToList();
+
+        var changes = events.Count(e => e is SimPosition or SimAccount);
+        output.WriteLine($"last minute: {changes} position changes, {events.Count(e => e is SimLiquidation)} liquidations");
+        Assert.True(changes > 0.5 * options.OpensPerSecond * 60 * 0.25, $"{changes} position changes in the last minute");
+        new MarketModel().ApplyRun(new MarketSimulator(options).Run(Start, TimeSpan.FromMinutes(10)));
+    }
+
+    [Fact]
     public void Run_SameSimulatorTwice_IdenticalEventSequence()
     {
         var simulator = new MarketSimulator(Small);
@@ -126,6 +233,8 @@ public sealed class MarketSimulatorTests(ITestOutputHelper output)
             from opens in Gen.Int[0, 100]
             from profile in Gen.Int[0, MarginProfile.All.Count - 1]
             from symbols in Gen.Int[0, symbolSets.Length - 1]
+            from portfolioPercent in Gen.Int[0, 100]
+            from betaTenths in Gen.Int[-5, 30]
             select new SimulatorOptions
             {
                 Seed = seed,
@@ -138,7 +247,8 @@ public sealed class MarketSimulatorTests(ITestOutputHelper output)
                 BookLevels = levels,
                 OpensPerSecond = opens,
                 Profile = MarginProfile.All[profile],
-                Symbols = symbolSets[symbols],
+                Symbols = symbolSets[symbols].Select(s => s with { Beta = betaTenths / 10.0 }).ToList(),
+                PortfolioShare = portfolioPercent / 100.0,
             };
 
         options.Sample(
@@ -252,6 +362,9 @@ public sealed class MarketSimulatorTests(ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => new MarketSimulator(new SimulatorOptions { Step = TimeSpan.Zero }));
         Assert.Throws<ArgumentException>(() => new MarketSimulator(new SimulatorOptions { Symbols = [] }));
         Assert.Throws<ArgumentException>(() => new MarketSimulator(new SimulatorOptions { ShockSize = 1.5 }));
+        Assert.Throws<ArgumentException>(() => new MarketSimulator(new SimulatorOptions { PortfolioShare = 1.5 }));
+        Assert.Throws<ArgumentException>(() => new MarketSimulator(new SimulatorOptions { IdiosyncraticVolatilityPerSecond = -1 }));
+        Assert.Throws<ArgumentException>(() => new MarketSimulator(new SimulatorOptions { Symbols = [SimulatedSymbol.BtcUsdt, SimulatedSymbol.EthUsdt with { Beta = double.NaN }] }));
     }
 
     private static List<string> Describe(IEnumerable<SimEvent> events) => events.Select(MarketModel.Describe).ToList();
