@@ -90,6 +90,10 @@ public sealed partial class SystemViewBrowserTests(BrowserFixture browser) : ICl
         // The chart of the system critical shock holds both views' points.
         await page.WaitForFunctionAsync("() => document.querySelector('#system .system-spark')?.data?.[0]?.x?.length === 2", null, new() { Timeout = 10_000 });
         await Assertions.Expect(page.Locator("img")).ToHaveCountAsync(0);
+        await page.WaitForTimeoutAsync(1_200); // one chart redraw after the last update, so the picture is whole
+        var shot = Path.Combine(AppContext.BaseDirectory, "artifacts", "system.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(shot)!);
+        await system.ScreenshotAsync(new() { Path = shot });
         Assert.Empty(dialogs);
         Assert.Empty(errors);
     }

@@ -284,7 +284,7 @@ function renderFactorGrid(root, v) {
   root.querySelector('.factor-betas').textContent = `(${v.reference} moves, every instrument by β × it)`;
   const grid = [...v.grid].sort((a, b) => a.move - b.move);
   const head = el('tr');
-  head.append(el('th', null, v.reference));
+  head.append(el('th', null, `${v.reference} move`));
   for (const g of grid) head.append(el('th', 'num', signedPct(g.move, 1)));
   const rows = v.symbols.map((sym, i) => {
     const tr = el('tr');
