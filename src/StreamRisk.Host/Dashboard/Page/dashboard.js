@@ -35,7 +35,12 @@ const money = v => {
 const price = v => v == null ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: v >= 100 ? 2 : 5 });
 const utc = ms => new Date(ms).toISOString().substring(11, 19);
 const shockClass = v => v == null ? '' : v <= 0.01 ? 'danger' : v <= 0.03 ? 'warn' : '';
-const signedPct = (v, digits = 2) => v == null || !isFinite(v) ? '—' : `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v * 100).toFixed(digits)}%`;
+// A signed move; one that rounds to zero shows no sign.
+const signedPct = (v, digits = 2) => {
+  if (v == null || !isFinite(v)) return '—';
+  const text = Math.abs(v * 100).toFixed(digits);
+  return `${+text === 0 ? '' : v > 0 ? '+' : '−'}${text}%`;
+};
 
 // ---- stream ----
 function connect() {
@@ -269,7 +274,7 @@ function renderCriticalAccounts(root, v) {
   const rows = v.criticalAccounts.map(a => {
     const tr = el('tr');
     const account = el('td', 'account', a.account);
-    account.title = `own notional ${money(a.ownNotional)}`;
+    account.title = `${a.account} · own notional ${money(a.ownNotional)}`;
     tr.append(account, el('td', 'num additional', money(a.additionalNotional)), el('td', 'num others', String(a.otherAccounts)),
       el('td', 'lands', a.instruments.map(i => `${i.symbol} ${money(i.notional)}`).join(' · ')));
     return tr;
