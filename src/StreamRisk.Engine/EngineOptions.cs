@@ -93,6 +93,27 @@ public sealed record EngineOptions
     /// </summary>
     public TimeSpan MaxEventTimeAhead { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// The system view (<see cref="SystemStage"/>: the portfolio projection over every account, instrument and book) is
+    /// made at each multiple of this much event time after something changed. Zero: no system view.
+    /// </summary>
+    public TimeSpan SystemInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The reference instrument of the system view's factor scenarios; null or empty: the first instrument (engine order) with a mark.</summary>
+    public string? SystemReference { get; init; }
+
+    /// <summary>β of an instrument against the reference, by symbol; instruments not listed move by β = 1.</summary>
+    public IReadOnlyDictionary<string, double> SystemBetas { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>The move of each instrument alone, both ways, in the system view's contagion matrix.</summary>
+    public double ContagionMove { get; init; } = 0.05;
+
+    /// <summary>Critical accounts: how many of the accounts of largest notional are forced into liquidation one by one ...</summary>
+    public int CriticalAccountCandidates { get; init; } = 32;
+
+    /// <summary>... and how many of those with the largest additional liquidation the view names.</summary>
+    public int CriticalAccounts { get; init; } = 5;
+
     /// <summary>Accounts named in cascade explanations (largest first in the chain).</summary>
     public int ExplanationAccounts { get; init; } = 3;
 

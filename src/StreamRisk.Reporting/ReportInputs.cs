@@ -13,6 +13,9 @@ namespace StreamRisk.Reporting;
 /// </summary>
 internal static class ReportInputs
 {
+    /// <summary>How a system view's line in projections.ndjson starts.</summary>
+    private const string SystemLine = "{\"type\":\"system\"";
+
     public static Dictionary<string, ProjectionSeries> ReadProjections(string path)
     {
         var series = new Dictionary<string, ProjectionSeries>(StringComparer.Ordinal);
@@ -23,6 +26,11 @@ internal static class ReportInputs
             if (string.IsNullOrWhiteSpace(line))
             {
                 continue;
+            }
+
+            if (line.StartsWith(SystemLine, StringComparison.Ordinal))
+            {
+                continue; // a system view (docs/replay.md): not a symbol's projection
             }
 
             var point = ParseProjection(line, path, lineNumber);

@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
-using StreamRisk.Domain.Alerts;
-using StreamRisk.Host.Dashboard;
-using StreamRisk.Host.Telemetry;
-using StreamRisk.Testing;
 using Wire = StreamRisk.Contracts.Alerts;
 
 namespace StreamRisk.BrowserTests;
@@ -20,7 +16,7 @@ public sealed partial class DashboardBrowserTests(BrowserFixture browser) : ICla
     [Fact]
     public async Task AlertPublished_AppearsHighlightedWithinFiveSeconds_ClickShowsExplanation_ResolvedGreyed()
     {
-        await using var site = await Site.StartAsync();
+        await using var site = await DashboardSite.StartAsync();
         var page = await browser.NewPageAsync();
         var offsite = WatchOffsiteRequests(page, site.Url);
         await page.GotoAsync(site.Url + "/");
@@ -53,7 +49,7 @@ public sealed partial class DashboardBrowserTests(BrowserFixture browser) : ICla
     [Fact]
     public async Task StaleBookAndQuietFeed_MarkedStale_LiveSymbolNot()
     {
-        await using var site = await Site.StartAsync();
+        await using var site = await DashboardSite.StartAsync();
         var page = await browser.NewPageAsync();
         await page.GotoAsync(site.Url + "/");
 
@@ -79,7 +75,7 @@ public sealed partial class DashboardBrowserTests(BrowserFixture browser) : ICla
     [Fact]
     public async Task ConnectionLost_EverySymbolShownStale()
     {
-        await using var site = await Site.StartAsync();
+        await using var site = await DashboardSite.StartAsync();
         var page = await browser.NewPageAsync();
         await page.GotoAsync(site.Url + "/");
         site.Publish(Scenario.Risk("ETHUSDT", 3_000, Scenario.T0));
@@ -117,51 +113,6 @@ public sealed partial class DashboardBrowserTests(BrowserFixture browser) : ICla
 
     [GeneratedRegex(@"\bstale\b")]
     private static partial Regex Stale();
-
-    /// <summary>The host on a free loopback port with a dashboard the test writes to, on a clock it can move.</summary>
-    private sealed class Site : IAsyncDisposable
-    {
-        private readonly MonitorWebHost _host;
-        private bool _disposed;
-
-        private Site(MonitorWebHost host, DashboardState state, ShiftedTime time)
-        {
-            _host = host;
-            State = state;
-            Time = time;
-        }
-
-        public string Url => _host.Url;
-
-        public DashboardState State { get; }
-
-        public ShiftedTime Time { get; }
-
-        public static async Task<Site> StartAsync()
-        {
-            var time = new ShiftedTime();
-            var state = new DashboardState(time);
-            var host = await MonitorWebHost.StartAsync($"http://127.0.0.1:{FreePort.Next()}", string.Empty, CancellationToken.None, state);
-            return new Site(host, state, time);
-        }
-
-        // One writer, as on the engine thread: the tests publish from theirs, one call at a time.
-        public void Publish(SymbolRisk risk) => State.Observe(risk);
-
-        public void Publish(Wire.AlertTransition transition) => State.Observe(transition);
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            await _host.DisposeAsync();
-            State.Dispose();
-        }
-    }
 }
 
 /// <summary>Wall time the test can move forward (timers run on the real clock).</summary>

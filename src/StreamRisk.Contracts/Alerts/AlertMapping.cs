@@ -46,6 +46,7 @@ public static class AlertMapping
         DomainAlerts.AlertRule.LargeAccountNearLiquidation => AlertRuleNames.LargeAccountNearLiquidation,
         DomainAlerts.AlertRule.LiquidityWithdrawal => AlertRuleNames.LiquidityWithdrawal,
         DomainAlerts.AlertRule.CascadeInProgress => AlertRuleNames.CascadeInProgress,
+        DomainAlerts.AlertRule.SystemicCascadeRisk => AlertRuleNames.SystemicCascadeRisk,
         _ => throw new ArgumentOutOfRangeException(nameof(rule), rule, "alert rule without a wire name"),
     };
 

@@ -21,9 +21,12 @@ public static class AlertRuleNames
     /// <summary>Forced liquidations are already chaining on the venue.</summary>
     public const string CascadeInProgress = "CascadeInProgress";
 
+    /// <summary>A small move of the whole market (the reference × β per instrument) chains across instruments into a runaway; symbol <c>SYSTEM</c>.</summary>
+    public const string SystemicCascadeRisk = "SystemicCascadeRisk";
+
     public static IReadOnlyList<string> All { get; } =
     [
-        CascadeRisk, InsuranceFundAtRisk, LiquidationWall, LargeAccountNearLiquidation, LiquidityWithdrawal, CascadeInProgress,
+        CascadeRisk, InsuranceFundAtRisk, LiquidationWall, LargeAccountNearLiquidation, LiquidityWithdrawal, CascadeInProgress, SystemicCascadeRisk,
     ];
 }
 

@@ -9,6 +9,7 @@ public enum AlertRule
     LargeAccountNearLiquidation,
     LiquidityWithdrawal,
     CascadeInProgress,
+    SystemicCascadeRisk,
 }
 
 /// <summary>How urgent an alert is; ordered, so a higher value escalates.</summary>

@@ -207,6 +207,103 @@ public sealed class AlertBook
     }
 
     /// <summary>
+    /// SystemicCascadeRisk on one system view: per direction, raised when the system critical shock is at or below
+    /// <see cref="AlertThresholds.SystemicCriticalShock"/> (thresholds of <see cref="SystemView.AlertSymbol"/>), under that
+    /// symbol with the direction as qualifier; escalated, updated and resolved with the same hysteresis and materiality as
+    /// CascadeRisk.
+    /// </summary>
+    public void Evaluate(SystemView view, List<AlertTransition> transitions)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(transitions);
+        var t = _thresholds(SystemView.AlertSymbol);
+        Systemic(view, t, "down", view.CriticalShockDown, view.ChainDown, transitions);
+        Systemic(view, t, "up", view.CriticalShockUp, view.ChainUp, transitions);
+    }
+
+    private void Systemic(SystemView view, AlertThresholds t, string direction, double? shock, SystemChain? chain, List<AlertTransition> output)
+    {
+        var limit = t.SystemicCriticalShock;
+        if (chain is not null && chain.LiquidatedNotional < t.CascadeMinNotional)
+        {
+            shock = null; // a runaway through a thin patch of one book liquidating next to nothing is not systemic
+            chain = null;
+        }
+
+        var raise = shock is { } s && s <= limit;
+        var keep = shock is { } k && k <= limit * (1 + t.Hysteresis);
+        var value = shock ?? double.NaN;
+        var severity = value <= limit / 3 ? AlertSeverity.Critical : value <= limit * 2 / 3 ? AlertSeverity.Warning : AlertSeverity.Info;
+        var bucket = Bucket(value * 1000, linear: true);
+        if (Next(AlertRule.SystemicCascadeRisk, SystemView.AlertSymbol, direction, raise, keep, severity, bucket) is not { } state)
+        {
+            return;
+        }
+
+        var metrics = new List<AlertMetric> { new("criticalShock", value), new("threshold", limit) };
+        string explanation;
+        if (chain is null)
+        {
+            explanation = string.Create(CultureInfo.InvariantCulture,
+                $"No factor move of {view.Reference} up to 50% {direction} makes any instrument run away any more.");
+        }
+        else
+        {
+            double imported = 0;
+            foreach (var instrument in chain.Instruments)
+            {
+                imported += Math.Max(0, instrument.ImportedNotional);
+            }
+
+            metrics.Add(new("liquidatedNotional", chain.LiquidatedNotional));
+            metrics.Add(new("liquidatedAccounts", chain.LiquidatedAccounts));
+            metrics.Add(new("importedNotional", imported));
+            metrics.Add(new("insuranceFundAfter", chain.InsuranceFundAfter));
+            explanation = string.Create(CultureInfo.InvariantCulture,
+                $"A {Pct(chain.Shock)} move {direction} of {view.Reference} (every instrument by β × it) runs away: {SystemChainText(chain)}; {chain.LiquidatedAccounts:N0} accounts and {chain.LiquidatedNotional:N0} notional liquidated, fund {view.InsuranceFund:N0} → {chain.InsuranceFundAfter:N0}. {Drivers(view.CriticalAccounts)}");
+        }
+
+        var action = severity switch
+        {
+            AlertSeverity.Critical => "Raise maintenance margin of the critical accounts and widen price bands on the instruments that run away; consider pausing new leverage venue-wide.",
+            AlertSeverity.Warning => "Contact the critical accounts; raise initial margin for cross accounts holding the instruments in the chain.",
+            _ => "Watch.",
+        };
+        Track(AlertRule.SystemicCascadeRisk, SystemView.AlertSymbol, view.EventTime, direction, state, severity, bucket, metrics, explanation, action, output);
+    }
+
+    /// <summary>Each instrument the chain liquidates on (or that runs away): how far it moves and how much came from elsewhere.</summary>
+    private static string SystemChainText(SystemChain chain)
+    {
+        var parts = new List<string>();
+        foreach (var i in chain.Instruments)
+        {
+            if (i.LiquidatedNotional <= 0 && !i.Runaway)
+            {
+                continue;
+            }
+
+            var share = i.LiquidatedNotional > 0 ? Math.Max(0, i.ImportedNotional) / i.LiquidatedNotional : 0;
+            parts.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{i.Symbol} {Pct(i.TargetMove)} → {Pct(i.Move)}{(i.Runaway ? " (runs away)" : string.Empty)}, {i.LiquidatedNotional:N0} liquidated of which {Math.Max(0, i.ImportedNotional):N0} ({Pct(share, 0)}) from elsewhere"));
+        }
+
+        return parts.Count == 0 ? "no liquidation" : string.Join("; ", parts);
+    }
+
+    private static string Drivers(IReadOnlyList<SystemCriticalAccount> accounts)
+    {
+        if (accounts.Count == 0)
+        {
+            return "No single account's failure adds to it.";
+        }
+
+        var shown = accounts.Take(3).Select(a => string.Create(CultureInfo.InvariantCulture,
+            $"{a.Account} (+{a.AdditionalNotional:N0} on {string.Join(", ", a.Instruments.Select(x => x.Symbol))})"));
+        return "Critical accounts: " + string.Join(", ", shown) + ".";
+    }
+
+    /// <summary>
     /// The one decision of an alert's lifecycle: the transition these inputs make, or null for none (most evaluations).
     /// Taken before the explanation and metrics are formatted, which are then only made for a transition.
     /// </summary>
@@ -229,14 +326,18 @@ public sealed class AlertBook
 
     /// <summary>Makes the transition <see cref="Next"/> decided.</summary>
     private void Track(AlertRule rule, SymbolRisk risk, string qualifier, AlertState state, AlertSeverity severity, long bucket,
+        IReadOnlyList<AlertMetric> metrics, string explanation, string action, List<AlertTransition> output) =>
+        Track(rule, risk.Symbol, risk.EventTime, qualifier, state, severity, bucket, metrics, explanation, action, output);
+
+    private void Track(AlertRule rule, string symbol, long eventTime, string qualifier, AlertState state, AlertSeverity severity, long bucket,
         IReadOnlyList<AlertMetric> metrics, string explanation, string action, List<AlertTransition> output)
     {
-        var key = (rule, risk.Symbol, qualifier);
+        var key = (rule, symbol, qualifier);
         if (state == AlertState.Raised)
         {
-            var raised = new OpenAlert($"{rule}:{risk.Symbol}:{qualifier}:{risk.EventTime.ToString(CultureInfo.InvariantCulture)}", risk.EventTime, severity, bucket);
+            var raised = new OpenAlert($"{rule}:{symbol}:{qualifier}:{eventTime.ToString(CultureInfo.InvariantCulture)}", eventTime, severity, bucket);
             _open.Add(key, raised);
-            output.Add(new AlertTransition(raised.Id, 0, rule, risk.Symbol, qualifier, severity, AlertState.Raised, risk.EventTime, raised.RaisedAt, metrics, explanation, action));
+            output.Add(new AlertTransition(raised.Id, 0, rule, symbol, qualifier, severity, AlertState.Raised, eventTime, raised.RaisedAt, metrics, explanation, action));
             return;
         }
 
@@ -244,13 +345,13 @@ public sealed class AlertBook
         if (state == AlertState.Resolved)
         {
             _open.Remove(key);
-            output.Add(new AlertTransition(open.Id, ++open.Sequence, rule, risk.Symbol, qualifier, open.Severity, AlertState.Resolved, risk.EventTime, open.RaisedAt, metrics, explanation, "None: resolved."));
+            output.Add(new AlertTransition(open.Id, ++open.Sequence, rule, symbol, qualifier, open.Severity, AlertState.Resolved, eventTime, open.RaisedAt, metrics, explanation, "None: resolved."));
             return;
         }
 
         open.Severity = severity;
         open.Bucket = bucket;
-        output.Add(new AlertTransition(open.Id, ++open.Sequence, rule, risk.Symbol, qualifier, severity, state, risk.EventTime, open.RaisedAt, metrics, explanation, action));
+        output.Add(new AlertTransition(open.Id, ++open.Sequence, rule, symbol, qualifier, severity, state, eventTime, open.RaisedAt, metrics, explanation, action));
     }
 
     /// <summary>

@@ -15,6 +15,14 @@ public sealed record AlertThresholds
     /// </summary>
     public double CascadeMinNotional { get; init; } = 100_000;
 
+    /// <summary>
+    /// SystemicCascadeRisk fires when the system critical shock (the smallest factor move of the reference after which any
+    /// instrument runs away, every instrument moving by β × it) is at or below this fraction. Read from the thresholds of
+    /// the symbol <see cref="SystemView.AlertSymbol"/> (<c>Alerts:Symbols:SYSTEM</c>), else the defaults. A chain
+    /// liquidating less than <see cref="CascadeMinNotional"/> over all instruments does not count.
+    /// </summary>
+    public double SystemicCriticalShock { get; init; } = 0.05;
+
     /// <summary>InsuranceFundAtRisk considers projected shocks up to this size.</summary>
     public double FundShockLimit { get; init; } = 0.1;
 

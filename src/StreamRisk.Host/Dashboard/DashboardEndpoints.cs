@@ -9,7 +9,7 @@ namespace StreamRisk.Host.Dashboard;
 
 /// <summary>
 /// The dashboard's HTTP side: the page and its script (embedded in this assembly, plotly.js included, so it works
-/// offline), <c>/api/symbols</c>, <c>/api/symbols/{symbol}</c>, <c>/api/alerts</c> and the Server-Sent Events stream
+/// offline), <c>/api/symbols</c>, <c>/api/symbols/{symbol}</c>, <c>/api/system</c>, <c>/api/alerts</c> and the Server-Sent Events stream
 /// <c>/api/events</c>. Request threads only read <see cref="DashboardState"/> snapshots.
 /// </summary>
 public static class DashboardEndpoints
@@ -43,6 +43,9 @@ public static class DashboardEndpoints
         app.MapGet("/api/symbols", () => Results.Json(state.Symbols(), DashboardJson.Default.IReadOnlyListSymbolView));
         app.MapGet("/api/symbols/{symbol}", (string symbol) => state.Symbol(symbol) is { } view
             ? Results.Json(view, DashboardJson.Default.SymbolView)
+            : Results.NotFound());
+        app.MapGet("/api/system", () => state.System() is { } system
+            ? Results.Json(system, DashboardJson.Default.SystemDashboardView)
             : Results.NotFound());
         app.MapGet("/api/alerts", () => Results.Json(state.Alerts(), DashboardJson.Default.AlertsView));
         app.MapGet("/api/events", (HttpContext context) => StreamAsync(context, state));
@@ -85,6 +88,7 @@ public static class DashboardEndpoints
         SymbolView symbol => JsonSerializer.Serialize(symbol, DashboardJson.Default.SymbolView),
         AlertEntry alert => JsonSerializer.Serialize(alert, DashboardJson.Default.AlertEntry),
         FreshnessView freshness => JsonSerializer.Serialize(freshness, DashboardJson.Default.FreshnessView),
+        SystemDashboardView system => JsonSerializer.Serialize(system, DashboardJson.Default.SystemDashboardView),
         _ => throw new InvalidOperationException("no JSON for " + payload.GetType().Name),
     };
 

@@ -25,7 +25,7 @@ public sealed record DashboardOptions
 }
 
 /// <summary>One server-sent event before serialization: <c>symbol</c> (a <see cref="SymbolView"/>), <c>alert</c> (an
-/// <see cref="AlertEntry"/>) or <c>freshness</c> (a <see cref="FreshnessView"/>).</summary>
+/// <see cref="AlertEntry"/>), <c>system</c> (a <see cref="SystemDashboardView"/>) or <c>freshness</c> (a <see cref="FreshnessView"/>).</summary>
 public sealed record DashboardEvent(string Name, object Payload);
 
 /// <summary>
@@ -45,6 +45,8 @@ public sealed class DashboardState : IDisposable
     // Published snapshots: replaced whole by the writer, read without locks.
     private ImmutableSortedDictionary<string, SymbolEntry> _symbols = ImmutableSortedDictionary.Create<string, SymbolEntry>(StringComparer.Ordinal);
     private AlertsView _alerts = new(0, [], []);
+    private SystemDashboardView? _system;
+    private SystemShockPoint[] _systemHistory = [];
 
     // The writer's own working state.
     private readonly Dictionary<string, AlertEntry> _open = new(StringComparer.Ordinal);
@@ -119,6 +121,28 @@ public sealed class DashboardState : IDisposable
         Broadcast(new DashboardEvent("alert", entry));
     }
 
+    /// <summary>Engine thread: a new system view.</summary>
+    public void Observe(SystemView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        var history = _systemHistory;
+        SystemShockPoint? point = null;
+        if (history.Length == 0 || view.EventTime >= history[^1].EventTime + HistoryStepMs)
+        {
+            point = new SystemShockPoint(view.EventTime, view.CriticalShockDown, view.CriticalShockUp);
+            history = Append(history, point, _options.HistoryPoints);
+        }
+
+        var latest = new SystemDashboardView(_time.GetUtcNow().ToUnixTimeMilliseconds(), view);
+        // Published together: a reader sees a view with the history it was added to.
+        Volatile.Write(ref _systemHistory, history);
+        Volatile.Write(ref _system, latest with { History = history });
+        Broadcast(new DashboardEvent("system", latest with { Point = point }));
+    }
+
+    /// <summary>The latest system view with the system critical shock over time; null before the first view.</summary>
+    public SystemDashboardView? System() => Volatile.Read(ref _system);
+
     /// <summary>Every symbol's latest view (without history), by symbol.</summary>
     public IReadOnlyList<SymbolView> Symbols()
     {
@@ -154,7 +178,7 @@ public sealed class DashboardState : IDisposable
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var symbols = Volatile.Read(ref _symbols).Values.Select(e => WithFreshness(e.View, now) with { History = e.History }).ToList();
-        return new SnapshotView(Freshness(), symbols, Alerts());
+        return new SnapshotView(Freshness(), symbols, Alerts()) { System = System() };
     }
 
     /// <summary>
@@ -218,10 +242,10 @@ public sealed class DashboardState : IDisposable
         return view with { AgeSeconds = age, Stale = reason is not null, StaleReason = reason };
     }
 
-    private static HistoryPoint[] Append(HistoryPoint[] history, HistoryPoint point, int capacity)
+    private static T[] Append<T>(T[] history, T point, int capacity)
     {
         var keep = Math.Min(history.Length, capacity - 1);
-        var next = new HistoryPoint[keep + 1];
+        var next = new T[keep + 1];
         Array.Copy(history, history.Length - keep, next, 0, keep);
         next[keep] = point;
         return next;

@@ -84,7 +84,28 @@ public sealed record FreshnessEntry(string Symbol, double AgeSeconds, bool Stale
 public sealed record FreshnessView(long ServerTime, long AlertSeq, double StaleAfterSeconds, IReadOnlyList<FreshnessEntry> Symbols);
 
 /// <summary>The first SSE event of a connection: everything, so the page needs no other request.</summary>
-public sealed record SnapshotView(FreshnessView Freshness, IReadOnlyList<SymbolView> Symbols, AlertsView Alerts);
+public sealed record SnapshotView(FreshnessView Freshness, IReadOnlyList<SymbolView> Symbols, AlertsView Alerts)
+{
+    /// <summary>The latest system view with its history; null before the first one (or with the system view off).</summary>
+    public SystemDashboardView? System { get; init; }
+}
+
+/// <summary>One point of the system critical shock over time (at most one per second of event time).</summary>
+public sealed record SystemShockPoint(long EventTime, double? CriticalShockDown, double? CriticalShockUp);
+
+/// <summary>
+/// <c>GET /api/system</c> and the SSE <c>system</c> event: the latest system view (docs/dashboard-and-api.md, "System
+/// view") and, in full views, the system critical shock over time (oldest first).
+/// </summary>
+public sealed record SystemDashboardView(long ReceivedAt, StreamRisk.Domain.Alerts.SystemView View)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<SystemShockPoint>? History { get; init; }
+
+    /// <summary>The history point this view added, if any (SSE updates carry this instead of the whole history).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SystemShockPoint? Point { get; init; }
+}
 
 /// <summary>Source-generated JSON (camelCase) for the dashboard's API and events.</summary>
 [JsonSourceGenerationOptions(
@@ -98,4 +119,5 @@ public sealed record SnapshotView(FreshnessView Freshness, IReadOnlyList<SymbolV
 [JsonSerializable(typeof(AlertsView))]
 [JsonSerializable(typeof(FreshnessView))]
 [JsonSerializable(typeof(SnapshotView))]
+[JsonSerializable(typeof(SystemDashboardView))]
 public sealed partial class DashboardJson : JsonSerializerContext;

@@ -53,6 +53,9 @@ public sealed class MonitorRunner
 
     public Action<AlertTransition>? AlertObserved { get; init; }
 
+    /// <summary>Called with every system view on the engine thread.</summary>
+    public Action<SystemView>? SystemObserved { get; init; }
+
     /// <summary>Input messages taken from Kafka and applied or dead-lettered so far, not counting ladder updates (readable from any thread).</summary>
     public long EventsProcessed => Volatile.Read(ref _processed);
 
@@ -79,7 +82,7 @@ public sealed class MonitorRunner
         {
             // The token is never printed: whoever set it knows it (open the page with ?token=...).
             _output.WriteLine($"dashboard: {web.Url}/");
-            _output.WriteLine($"metrics: {web.Url}/metrics   health: {web.Url}/healthz   api: {web.Url}/api/symbols");
+            _output.WriteLine($"metrics: {web.Url}/metrics   health: {web.Url}/healthz   api: {web.Url}/api/symbols, {web.Url}/api/system");
         }
 
         var kafka = _settings.ToKafkaOptions();
@@ -160,7 +163,13 @@ public sealed class MonitorRunner
                 }
             },
             ex => Log($"projection failed: {ex.Message}"),
-            elapsed => telemetry.Projected(elapsed.TotalMilliseconds));
+            elapsed => telemetry.Projected(elapsed.TotalMilliseconds),
+            view =>
+            {
+                Outputs?.System(view);
+                SystemObserved?.Invoke(view);
+                dashboard?.Observe(view);
+            });
 
         telemetry.ObserveLagAndBooks();
         using var subscription = KafkaSource.Create(kafka, Log, () => consumeStopped.TrySetResult(), telemetry.Lag, telemetry.Activities).Subscribe(

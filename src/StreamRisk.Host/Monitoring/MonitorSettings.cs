@@ -128,6 +128,24 @@ public sealed class MonitorSettings
         {
             throw new UsageException("StreamRisk:Engine:CrossRevaluationMove must be in [0, 1)");
         }
+
+        if (Engine.SystemIntervalMs is < 0 or > 3_600_000)
+        {
+            throw new UsageException("StreamRisk:Engine:SystemIntervalMs must be between 0 and 3600000 (0: no system view)");
+        }
+
+        if (!(Engine.ContagionMove > 0 && Engine.ContagionMove < 1))
+        {
+            throw new UsageException("StreamRisk:Engine:ContagionMove must be in (0, 1)");
+        }
+
+        foreach (var (symbol, beta) in Engine.SystemBetas)
+        {
+            if (!double.IsFinite(beta) || beta < 0)
+            {
+                throw new UsageException($"StreamRisk:Engine:SystemBetas:{symbol} must be a finite number ≥ 0");
+            }
+        }
     }
 
     public KafkaMonitorOptions ToKafkaOptions() => new()
@@ -165,6 +183,10 @@ public sealed class MonitorSettings
             Thresholds = Alerts.Symbols,
             MaxInstruments = Engine.MaxInstruments,
             MaxEventTimeAhead = TimeSpan.FromMilliseconds(Engine.MaxEventTimeAheadMs),
+            SystemInterval = TimeSpan.FromMilliseconds(Engine.SystemIntervalMs),
+            SystemReference = string.IsNullOrWhiteSpace(Engine.SystemReference) ? null : Engine.SystemReference,
+            SystemBetas = Engine.SystemBetas,
+            ContagionMove = Engine.ContagionMove,
         };
     }
 }
@@ -223,6 +245,18 @@ public sealed class EngineSettings
     public Dictionary<string, double> InsuranceFunds { get; set; } = [];
     public int MaxInstruments { get; set; } = EngineOptions.DefaultMaxInstruments;
     public int MaxEventTimeAheadMs { get; set; } = 600_000;
+
+    /// <summary>Event time between system views (docs/dashboard-and-api.md, "System view"); 0: none.</summary>
+    public int SystemIntervalMs { get; set; } = 1_000;
+
+    /// <summary>Reference instrument of the system view's factor scenarios; empty: the first instrument with a mark.</summary>
+    public string? SystemReference { get; set; }
+
+    /// <summary>β against the reference by symbol; unlisted instruments move by β = 1.</summary>
+    public Dictionary<string, double> SystemBetas { get; set; } = [];
+
+    /// <summary>Each instrument's move alone, both ways, in the contagion matrix.</summary>
+    public double ContagionMove { get; set; } = 0.05;
 }
 
 public sealed class AlertSettings

@@ -32,7 +32,7 @@ public sealed class InProcessReplay : IDisposable
             RejectedByReason[reason] = RejectedByReason.GetValueOrDefault(reason) + 1;
         });
         _pacer = pacer;
-        _pipeline = new MonitorPipeline(_engine, _clock, outputs.Projection, outputs.Alert, ex => throw ex, took => _projectionTime += took);
+        _pipeline = new MonitorPipeline(_engine, _clock, outputs.Projection, outputs.Alert, ex => throw ex, took => _projectionTime += took, outputs.System);
     }
 
     private TimeSpan _projectionTime;
@@ -48,6 +48,9 @@ public sealed class InProcessReplay : IDisposable
 
     /// <summary>Wall time spent in projections so far (the bench says where a replay's time goes).</summary>
     public TimeSpan ProjectionTime => _projectionTime;
+
+    /// <inheritdoc cref="SystemStage.Runs"/>
+    public (long Count, TimeSpan Time, TimeSpan Load) SystemViews => _pipeline.SystemStage?.Runs ?? default;
 
     /// <inheritdoc cref="AccountStage.Revaluations"/>
     public (long Count, TimeSpan Time) Revaluations => _engine.Accounts.Revaluations;

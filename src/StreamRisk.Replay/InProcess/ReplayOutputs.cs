@@ -9,7 +9,8 @@ namespace StreamRisk.Replay.InProcess;
 /// <summary>
 /// The files an analyst gets from a replay: <c>alerts.ndjson</c> (every alert transition, the same JSON as the Redis
 /// stream) and <c>projections.ndjson</c> (per symbol, per projection: event time, mark, critical shocks, liquidatable
-/// notional within ±1%, ±2%, ±5%). Written from event-time data only, invariant culture, "\n" line ends, so the same
+/// notional within ±1%, ±2%, ±5%) and, at each system view, one <c>"type":"system"</c> line (the view's JSON, see
+/// docs/replay.md). Written from event-time data only, invariant culture, "\n" line ends, so the same
 /// inputs give byte-identical files whatever the replay speed. Symbols are JSON-escaped as the alert JSON escapes them
 /// (control characters, quotes, backslashes and anything outside ASCII as <c>\uXXXX</c>), whatever they hold.
 /// </summary>
@@ -42,6 +43,8 @@ public sealed class ReplayOutputs : IDisposable
     public long Alerts { get; private set; }
 
     public long Projections { get; private set; }
+
+    public long SystemViews { get; private set; }
 
     public Dictionary<string, int> RaisedByRule { get; } = new(StringComparer.Ordinal);
 
@@ -84,6 +87,20 @@ public sealed class ReplayOutputs : IDisposable
         _projections.Write(string.Create(CultureInfo.InvariantCulture,
             $"{{\"symbol\":\"{Escaped(risk.Symbol)}\",\"eventTime\":{risk.EventTime},\"mark\":{R(risk.Mark)},\"criticalShockDown\":{N(risk.CriticalShockDown)},\"criticalShockUp\":{N(risk.CriticalShockUp)},\"liquidatable\":{{\"down1\":{R(one.LiquidatableDown)},\"down2\":{R(two.LiquidatableDown)},\"down5\":{R(five.LiquidatableDown)},\"up1\":{R(one.LiquidatableUp)},\"up2\":{R(two.LiquidatableUp)},\"up5\":{R(five.LiquidatableUp)}}},\"depth1\":{R(risk.DepthNearMark)}}}"));
         _projections.Write('\n');
+    }
+
+    /// <summary>A system view: one <c>{"type":"system",...}</c> line among the symbol lines, in event-time order.</summary>
+    public void System(SystemView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        if (view.EventTime < From)
+        {
+            return;
+        }
+
+        SystemViews++;
+        _projections?.Write(SystemViewJson.Line(view));
+        _projections?.Write('\n');
     }
 
     public void Dispose()

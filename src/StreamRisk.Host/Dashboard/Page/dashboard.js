@@ -10,6 +10,7 @@ const HEARTBEAT_LOST_MS = 3000;   // three missed heartbeats: the connection is 
 const NEW_ALERT_MS = 15000;       // how long a new alert stays highlighted
 const REDRAW_MS = 1000;           // charts redraw at most this often per symbol (figures update at once)
 const HISTORY_MAX = 600;
+const SYSTEM_HISTORY_MAX = 7200;  // system critical shock points kept for the session: two hours at one a second
 
 const symbols = new Map();        // symbol -> { view, history, card, drawnAt, dirty }
 const alerts = new Map();         // alert id -> { entry, firstSeen, expanded }
@@ -18,6 +19,8 @@ let staleAfter = 5;
 let lastHeard = 0;                // local ms of the last event of any kind
 let serverOffset = 0;             // server ms − local ms, from the heartbeat
 let refetching = false;
+// The latest system view, and the system critical shock over the session (the server's history, then every point since).
+const system = { view: null, history: [], dirty: false, drawnAt: 0 };
 
 // ---- formatting ----
 const pct = v => v == null ? '—' : `${(v * 100).toFixed(1)}%`;
@@ -32,6 +35,12 @@ const money = v => {
 const price = v => v == null ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: v >= 100 ? 2 : 5 });
 const utc = ms => new Date(ms).toISOString().substring(11, 19);
 const shockClass = v => v == null ? '' : v <= 0.01 ? 'danger' : v <= 0.03 ? 'warn' : '';
+// A signed move; one that rounds to zero shows no sign.
+const signedPct = (v, digits = 2) => {
+  if (v == null || !isFinite(v)) return '—';
+  const text = Math.abs(v * 100).toFixed(digits);
+  return `${+text === 0 ? '' : v > 0 ? '+' : '−'}${text}%`;
+};
 
 // ---- stream ----
 function connect() {
@@ -46,6 +55,7 @@ function connect() {
     for (const view of snapshot.symbols) onSymbol(view, view.history || []);
     replaceAlerts(snapshot.alerts);
     onFreshness(snapshot.freshness);
+    if (snapshot.system) onSystem(snapshot.system, snapshot.system.history || []);
   });
   source.addEventListener('symbol', e => {
     heard();
@@ -53,6 +63,11 @@ function connect() {
     onSymbol(view, view.point ? [view.point] : []);
   });
   source.addEventListener('alert', e => { heard(); onAlert(JSON.parse(e.data)); });
+  source.addEventListener('system', e => {
+    heard();
+    const entry = JSON.parse(e.data);
+    onSystem(entry, entry.point ? [entry.point] : []);
+  });
   source.addEventListener('freshness', e => { heard(); onFreshness(JSON.parse(e.data)); });
 }
 
@@ -135,7 +150,186 @@ function setFigure(card, selector, text, cls) {
   el.className = selector.substring(1) + (cls ? ` ${cls}` : '');
 }
 
-function markAllStale() { for (const s of symbols.values()) renderFigures(s); }
+function markAllStale() {
+  for (const s of symbols.values()) renderFigures(s);
+  renderSystemFreshness();
+}
+
+// ---- system view ----
+// Every name in it (accounts, symbols) comes from outside: it reaches the page only through textContent.
+async function loadSystem() {
+  try {
+    const response = await fetch(withToken('/api/system'));
+    if (response.ok) {
+      const full = await response.json();
+      onSystem(full, full.history || []);
+    }
+  } catch {
+    // The stream's snapshot carries the same view.
+  }
+}
+
+function onSystem(entry, points) {
+  if (!entry || !entry.view) return;
+  mergeSystemHistory(points);
+  system.dirty = true;
+  if (system.view && entry.view.eventTime < system.view.eventTime) return;   // an older view (fetch raced the stream)
+  system.view = entry.view;
+  renderSystem();
+}
+
+function mergeSystemHistory(points) {
+  if (!points.length) return;
+  const h = system.history;
+  const last = h.length ? h[h.length - 1].eventTime : -Infinity;
+  if (points.every(p => p.eventTime > last)) {
+    h.push(...points);
+  } else {
+    const byTime = new Map(h.map(p => [p.eventTime, p]));
+    for (const p of points) byTime.set(p.eventTime, p);
+    system.history = [...byTime.values()].sort((a, b) => a.eventTime - b.eventTime);
+  }
+  if (system.history.length > SYSTEM_HISTORY_MAX) system.history.splice(0, system.history.length - SYSTEM_HISTORY_MAX);
+}
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text != null) e.textContent = text;
+  return e;
+}
+
+function renderSystem() {
+  const v = system.view, root = document.getElementById('system');
+  root.hidden = false;
+  const betas = v.symbols.map((sym, i) => `${sym} ${v.betas[i].toFixed(2)}`).join(', ');
+  root.querySelector('.system-meta').textContent =
+    `reference ${v.reference} · β ${betas} · ${v.accounts} accounts · fund ${money(v.insuranceFund)}`;
+  root.querySelector('.system-as-of').textContent = `event time ${new Date(v.eventTime).toISOString().replace('T', ' ').substring(0, 23)} UTC`;
+  setFigure(root, '.sys-crit-down', pct(v.criticalShockDown), shockClass(v.criticalShockDown));
+  setFigure(root, '.sys-crit-up', pct(v.criticalShockUp), shockClass(v.criticalShockUp));
+  renderSystemChains(root.querySelector('.system-chain'), v);
+  renderContagion(root, v);
+  renderCriticalAccounts(root, v);
+  renderFactorGrid(root, v);
+  renderSystemFreshness();
+}
+
+// The chain at each critical shock: per instrument its final move and liquidation, and what came from elsewhere.
+function renderSystemChains(list, v) {
+  const items = [];
+  for (const chain of [v.chainDown, v.chainUp]) {
+    if (!chain) continue;
+    const li = el('li', `chain-${chain.direction}`);
+    li.append(el('strong', null, `${chain.direction === 'down' ? '↓' : '↑'} at ${pct(chain.shock)}: `),
+      document.createTextNode(`${chain.liquidatedAccounts} accounts, ${money(chain.liquidatedNotional)}`));
+    for (const i of chain.instruments) {
+      if (i.liquidatedNotional <= 0 && !i.runaway) continue;
+      const imported = i.importedNotional > 0 ? `, ${money(i.importedNotional)} imported` : '';
+      li.append(el('span', i.runaway ? 'danger' : null, ` · ${i.symbol} ${signedPct(i.move, 1)} ${money(i.liquidatedNotional)}${imported}`));
+    }
+    items.push(li);
+  }
+  if (!items.length) items.push(el('li', 'muted', 'No factor move within 50% runs away.'));
+  list.replaceChildren(...items);
+}
+
+// Rows: an instrument moving alone by ± the contagion move; columns: every instrument; a cell: where the other ends
+// and what it liquidates. Red when the other moves at least as far as the first, amber when anything is liquidated.
+function renderContagion(root, v) {
+  root.querySelector('.contagion-move').textContent = `each instrument alone ±${pct(v.contagionMove)}`;
+  const cells = new Map(v.contagion.map(c => [`${c.from}\u0000${c.direction}\u0000${c.to}`, c]));
+  const head = el('tr');
+  head.append(el('th', null, 'alone ↓ / ↑'));
+  for (const sym of v.symbols) head.append(el('th', 'num', sym));
+  const rows = [];
+  for (const from of v.symbols) {
+    for (const direction of ['down', 'up']) {
+      const tr = el('tr');
+      tr.dataset.from = from;
+      tr.dataset.direction = direction;
+      tr.append(el('th', null, `${from} ${direction === 'down' ? '↓' : '↑'} ${pct(v.contagionMove)}`));
+      for (const to of v.symbols) {
+        if (to === from) { tr.append(el('td', 'self', '—')); continue; }
+        const c = cells.get(`${from}\u0000${direction}\u0000${to}`);
+        const td = el('td', `cell ${contagionClass(c, v.contagionMove)}`);
+        td.dataset.to = to;
+        if (c) {
+          td.append(el('span', 'move', signedPct(c.move)), el('span', 'notional', money(c.liquidatedNotional)));
+        } else {
+          td.textContent = '—';
+        }
+        tr.append(td);
+      }
+      rows.push(tr);
+    }
+  }
+  root.querySelector('.contagion thead').replaceChildren(head);
+  root.querySelector('.contagion tbody').replaceChildren(...rows);
+}
+
+const contagionClass = (c, move) => !c ? '' : Math.abs(c.move) >= move - 1e-12 ? 'sev-high' : c.liquidatedNotional > 0 || c.move !== 0 ? 'sev-mid' : 'sev-low';
+
+function renderCriticalAccounts(root, v) {
+  const rows = v.criticalAccounts.map(a => {
+    const tr = el('tr');
+    const account = el('td', 'account', a.account);
+    account.title = `${a.account} · own notional ${money(a.ownNotional)}`;
+    tr.append(account, el('td', 'num additional', money(a.additionalNotional)), el('td', 'num others', String(a.otherAccounts)),
+      el('td', 'lands', a.instruments.map(i => `${i.symbol} ${money(i.notional)}`).join(' · ')));
+    return tr;
+  });
+  root.querySelector('.critical-accounts tbody').replaceChildren(...rows);
+  root.querySelector('.no-critical').hidden = rows.length > 0;
+}
+
+// The factor grid: a column per reference move (every instrument by β × it), a row per instrument's final move
+// (red where it runs away), then accounts, notional and the fund after.
+function renderFactorGrid(root, v) {
+  root.querySelector('.factor-betas').textContent = `(${v.reference} moves, every instrument by β × it)`;
+  const grid = [...v.grid].sort((a, b) => a.move - b.move);
+  const head = el('tr');
+  head.append(el('th', null, `${v.reference} move`));
+  for (const g of grid) head.append(el('th', 'num', signedPct(g.move, 1)));
+  const rows = v.symbols.map((sym, i) => {
+    const tr = el('tr');
+    tr.append(el('th', null, sym));
+    for (const g of grid) {
+      const o = g.instruments[i];
+      const td = el('td', `num${o.runaway ? ' runaway' : ''}`, signedPct(o.move, 1));
+      td.title = `${money(o.liquidatedNotional)} liquidated${o.runaway ? ', runs away' : ''}`;
+      tr.append(td);
+    }
+    return tr;
+  });
+  const line = (label, f) => {
+    const tr = el('tr');
+    tr.append(el('th', null, label));
+    for (const g of grid) tr.append(el('td', 'num', f(g)));
+    return tr;
+  };
+  rows.push(line('accounts', g => String(g.liquidatedAccounts)), line('liquidated', g => money(g.liquidatedNotional)),
+    line('fund after', g => money(g.insuranceFundAfter)));
+  root.querySelector('.factor-grid thead').replaceChildren(head);
+  root.querySelector('.factor-grid tbody').replaceChildren(...rows);
+}
+
+// System views come only after a change, so a quiet market is not stale; a lost connection is.
+function renderSystemFreshness() {
+  const lost = lastHeard === 0 || Date.now() - lastHeard > HEARTBEAT_LOST_MS;
+  document.getElementById('system').classList.toggle('stale', system.view != null && lost);
+}
+
+function drawSystemSpark() {
+  const h = system.history, times = h.map(p => new Date(p.eventTime));
+  Plotly.react(document.querySelector('#system .system-spark'), [
+    { x: times, y: h.map(p => p.criticalShockDown == null ? null : p.criticalShockDown * 100), line: { color: '#ef4444', width: 1.5 }, name: 'down' },
+    { x: times, y: h.map(p => p.criticalShockUp == null ? null : p.criticalShockUp * 100), line: { color: '#22c55e', width: 1.5 }, name: 'up' },
+  ], layout('System critical shock % (↓ red, ↑ green)', {
+    xaxis: { ...base.xaxis, tickformat: '%H:%M:%S' },
+    yaxis: { ...base.yaxis, rangemode: 'tozero', ticksuffix: '%' },
+  }), config);
+}
 
 // ---- charts (plotly.js, served by the host) ----
 const base = {
@@ -210,6 +404,11 @@ function redraw() {
     }
   }
   const started = performance.now();
+  if (system.dirty && now - system.drawnAt >= REDRAW_MS) {
+    system.dirty = false;
+    system.drawnAt = now;
+    drawSystemSpark();
+  }
   for (let i = 0; i < due.length && performance.now() - started < DRAW_BUDGET_MS; i++) {
     const [s, name] = due[(drawCursor + i) % due.length];
     s.dirty[name] = false;
@@ -222,6 +421,7 @@ function redraw() {
     status.className = 'connection lost';
     status.textContent = 'no data';
   }
+  if (system.view) renderSystemFreshness();
   renderAlertAges();
   // Drawing gets at most a third of the main thread, however slow this machine draws.
   setTimeout(redraw, Math.max(250, 2 * (performance.now() - started)));
@@ -312,5 +512,6 @@ function esc(s) {
   return String(s).replace(/[&<>"']/g, ch => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]);
 }
 
+loadSystem();
 connect();
 redraw();

@@ -1,0 +1,287 @@
+using System.Diagnostics;
+using StreamRisk.Domain.Alerts;
+using StreamRisk.Domain.Books;
+using StreamRisk.Domain.Cascades;
+using StreamRisk.Domain.Portfolio;
+
+namespace StreamRisk.Engine;
+
+/// <summary>
+/// The live system view: loads a <see cref="PortfolioProjector"/> from the engine's state — every account of the margin
+/// book (balance, positions), every instrument with a mark (the projector stage's latest), each book's depth — and asks
+/// it the system questions (docs/domain.md, "Portfolio cascade model"): the factor grid both ways, the system critical
+/// shock both ways and the chain at it, contagion, critical accounts. Runs on the engine thread (single writer), on the
+/// event-time cadence <see cref="MonitorPipeline"/> keeps; the same state gives the same view.
+/// </summary>
+/// <remarks>
+/// <para>One fund: the portfolio model settles every liquidated unit into one insurance fund, and the view uses the sum
+/// of the instruments' funds (<see cref="EngineOptions.InsuranceFunds"/>): a venue's funds are one pool in a crash.</para>
+/// <para>The projector, its depth and every buffer are reused: in steady state a view allocates only the view itself.
+/// A book's depth is loaded again only when the book changed since the last view.</para>
+/// <para>Positions on an instrument without a mark are left out (they cannot be priced), with their accounts' other positions kept.</para>
+/// </remarks>
+public sealed class SystemStage
+{
+    private const string Down = "down";
+    private const string Up = "up";
+
+    private readonly RiskEngine _engine;
+    private readonly EngineOptions _options;
+    private readonly PortfolioProjector _projector;
+    private readonly SystemRisk _risk;
+    private readonly PortfolioOutcome _outcome = new();
+    private int[] _projectorIndex = [];
+    private int[] _engineIndex = [];
+    private OrderBook?[] _depthBook = [];
+    private long[] _depthVersion = [];
+    private double[] _betas = [];
+    private double[] _moves = [];
+    private double[] _alone = [];
+    private double[] _landing = [];
+    private readonly CriticalAccount[] _top;
+    private long _runs, _ticks, _loadTicks;
+
+    public SystemStage(RiskEngine engine)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        _engine = engine;
+        _options = engine.Options;
+        _projector = new PortfolioProjector(_options.Profile);
+        _risk = new SystemRisk(_projector);
+        _top = new CriticalAccount[Math.Max(0, _options.CriticalAccounts)];
+    }
+
+    /// <summary>The projector as last loaded (tests compare it with one loaded by hand).</summary>
+    public PortfolioProjector Projector => _projector;
+
+    /// <summary>Views made so far, the wall time they took, and of it the time spent loading the projector (figures for the bench).</summary>
+    public (long Count, TimeSpan Time, TimeSpan Load) Runs =>
+        (_runs, Stopwatch.GetElapsedTime(0, _ticks), Stopwatch.GetElapsedTime(0, _loadTicks));
+
+    /// <summary>
+    /// The betas the view uses, by projector instrument index: 1, or <see cref="EngineOptions.SystemBetas"/> for the
+    /// symbols it lists; the reference's is 1. The one place betas are set (an online estimator plugs in here).
+    /// </summary>
+    public ReadOnlySpan<double> Betas => _betas.AsSpan(0, _projector.InstrumentCount);
+
+    /// <summary>Makes the view as of now; null when no instrument has a mark yet (or the configured reference has none).</summary>
+    public SystemView? Run(long eventTime)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var reference = Load();
+        _loadTicks += Stopwatch.GetTimestamp() - started;
+        if (reference < 0)
+        {
+            return null;
+        }
+
+        var view = Build(eventTime, reference);
+        _ticks += Stopwatch.GetTimestamp() - started;
+        _runs++;
+        return view;
+    }
+
+    /// <summary>Loads the projector from the engine; returns the reference's projector index, or −1 for no view.</summary>
+    private int Load()
+    {
+        var catalog = _engine.Catalog;
+        var count = catalog.Count;
+        if (_projectorIndex.Length < count)
+        {
+            var size = Math.Max(count, _projectorIndex.Length * 2);
+            _projectorIndex = new int[size];
+            _engineIndex = new int[size];
+            Array.Resize(ref _depthBook, size);
+            Array.Resize(ref _depthVersion, size);
+            _betas = new double[size];
+            _moves = new double[size];
+            _alone = new double[size];
+            _landing = new double[size];
+        }
+
+        var marked = 0;
+        var reference = -1;
+        var configured = _options.SystemReference;
+        for (var i = 0; i < count; i++)
+        {
+            var mark = _engine.Projector.MarkOf(i);
+            if (!(mark > 0) || !double.IsFinite(mark))
+            {
+                _projectorIndex[i] = -1;
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(configured) ? reference < 0 : catalog[i].Symbol.Value == configured)
+            {
+                reference = marked;
+            }
+
+            _projectorIndex[i] = marked;
+            _engineIndex[marked++] = i;
+        }
+
+        if (marked == 0 || reference < 0)
+        {
+            return -1;
+        }
+
+        _projector.Reset(marked);
+        for (var j = 0; j < marked; j++)
+        {
+            var i = _engineIndex[j];
+            _projector.SetInstrument(j, catalog[i], _engine.Projector.MarkOf(i));
+            var book = _engine.BookOf(i);
+            if (book is null)
+            {
+                _projector.BidsOf(j).Load([]);
+                _projector.AsksOf(j).Load([]);
+                _depthBook[j] = null;
+                continue;
+            }
+
+            if (!ReferenceEquals(_depthBook[j], book) || _depthVersion[j] != book.Version)
+            {
+                _projector.BidsOf(j).Load(book, BookSide.Bid);
+                _projector.AsksOf(j).Load(book, BookSide.Ask);
+                _depthBook[j] = book;
+                _depthVersion[j] = book.Version;
+            }
+        }
+
+        PortfolioLoader.LoadAccounts(_engine.Margins, _projector, _projectorIndex.AsSpan(0, count));
+        _projector.Seal();
+        FillBetas(marked, reference);
+        return reference;
+    }
+
+    private void FillBetas(int instruments, int reference)
+    {
+        for (var j = 0; j < instruments; j++)
+        {
+            var symbol = _projector.InstrumentAt(j).Symbol.Value;
+            _betas[j] = j != reference && _options.SystemBetas.TryGetValue(symbol, out var beta) ? beta : 1.0;
+        }
+    }
+
+    private SystemView Build(long eventTime, int reference)
+    {
+        var n = _projector.InstrumentCount;
+        var symbols = new string[n];
+        var marks = new double[n];
+        double fund = 0;
+        for (var j = 0; j < n; j++)
+        {
+            symbols[j] = _projector.InstrumentAt(j).Symbol.Value;
+            marks[j] = _projector.MarkOf(j);
+            fund += _engine.InsuranceFundOf(_engineIndex[j]);
+        }
+
+        var betas = Betas;
+        var grid = new List<SystemScenario>(2 * _options.ShockGrid.Count);
+        foreach (var direction in (ReadOnlySpan<string>)[Down, Up])
+        {
+            var sign = direction == Down ? -1.0 : 1.0;
+            foreach (var shock in _options.ShockGrid)
+            {
+                _risk.ProjectFactor(reference, sign * shock, betas, fund, _outcome);
+                var instruments = new SystemInstrumentOutcome[n];
+                for (var j = 0; j < n; j++)
+                {
+                    ref readonly var o = ref _outcome.Instrument(j);
+                    instruments[j] = new SystemInstrumentOutcome(symbols[j], o.Move, o.LiquidatedNotional, o.IsRunaway);
+                }
+
+                grid.Add(new SystemScenario(sign * shock, direction, instruments, _outcome.LiquidatedAccounts, _outcome.LiquidatedNotional, _outcome.InsuranceFundAfter));
+            }
+        }
+
+        var shockDown = _risk.CriticalShock(reference, betas, CascadeDirection.Down, fund);
+        var shockUp = _risk.CriticalShock(reference, betas, CascadeDirection.Up, fund);
+        var chainDown = shockDown is { } d ? Chain(Down, -d, d, reference, fund, symbols) : null;
+        var chainUp = shockUp is { } u ? Chain(Up, u, u, reference, fund, symbols) : null;
+
+        var effects = _risk.Contagion(_options.ContagionMove, fund);
+        var contagion = new SystemContagion[effects.Length];
+        for (var k = 0; k < effects.Length; k++)
+        {
+            var e = effects[k];
+            // Contagion lists, per instrument, its down move's effects then its up move's, n − 1 each.
+            var direction = (k / Math.Max(1, n - 1)) % 2 == 0 ? Down : Up;
+            contagion[k] = new SystemContagion(symbols[e.From], direction, symbols[e.To], e.Move, e.LiquidatedNotional);
+        }
+
+        return new SystemView
+        {
+            EventTime = eventTime,
+            Reference = symbols[reference],
+            Symbols = symbols,
+            Marks = marks,
+            Betas = betas.ToArray(),
+            InsuranceFund = fund,
+            Accounts = _projector.AccountCount,
+            Grid = grid,
+            CriticalShockDown = shockDown,
+            CriticalShockUp = shockUp,
+            ChainDown = chainDown,
+            ChainUp = chainUp,
+            ContagionMove = _options.ContagionMove,
+            Contagion = contagion,
+            CriticalAccounts = CriticalAccounts(fund, symbols),
+        };
+    }
+
+    /// <summary>
+    /// The factor scenario at a critical shock, and per instrument its liquidation when it alone moves by the same β ×
+    /// shock: the difference is what the other instruments brought to it (<see cref="SystemChainInstrument.ImportedNotional"/>).
+    /// </summary>
+    private SystemChain Chain(string direction, double move, double shock, int reference, double fund, string[] symbols)
+    {
+        var n = _projector.InstrumentCount;
+        var moves = _moves.AsSpan(0, n);
+        SystemRisk.FactorMoves(reference, move, Betas, moves);
+        var alone = _alone.AsSpan(0, n);
+        for (var j = 0; j < n; j++)
+        {
+            alone.Clear();
+            alone[j] = moves[j];
+            _projector.Project(alone, fund, _outcome);
+            _landing[j] = _outcome.Instrument(j).LiquidatedNotional;
+        }
+
+        _projector.Project(moves, fund, _outcome);
+        var instruments = new SystemChainInstrument[n];
+        for (var j = 0; j < n; j++)
+        {
+            ref readonly var o = ref _outcome.Instrument(j);
+            instruments[j] = new SystemChainInstrument(symbols[j], moves[j], o.Move, o.LiquidatedNotional, _landing[j], o.LiquidatedNotional - _landing[j], o.IsRunaway);
+        }
+
+        return new SystemChain(direction, shock, instruments, _outcome.LiquidatedAccounts, _outcome.LiquidatedNotional, _outcome.InsuranceFundAfter);
+    }
+
+    private SystemCriticalAccount[] CriticalAccounts(double fund, string[] symbols)
+    {
+        var n = _projector.InstrumentCount;
+        var found = _risk.CriticalAccounts(fund, _options.CriticalAccountCandidates, _top);
+        var accounts = new SystemCriticalAccount[found];
+        var landing = _landing.AsSpan(0, n);
+        for (var k = 0; k < found; k++)
+        {
+            var c = _top[k];
+            _risk.ChainOf(c.Account, fund, landing);
+            var lands = new List<SystemNotional>();
+            for (var j = 0; j < n; j++)
+            {
+                if (landing[j] > 1e-9 * Math.Max(1, c.OwnNotional))
+                {
+                    lands.Add(new SystemNotional(symbols[j], landing[j]));
+                }
+            }
+
+            lands.Sort((a, b) => b.Notional != a.Notional ? b.Notional.CompareTo(a.Notional) : string.CompareOrdinal(a.Symbol, b.Symbol));
+            accounts[k] = new SystemCriticalAccount(_projector.AccountAt(c.Account).Value, c.AdditionalNotional, c.OwnNotional, c.Accounts, lands);
+        }
+
+        return accounts;
+    }
+}
