@@ -102,8 +102,17 @@ public sealed record EngineOptions
     /// <summary>The reference instrument of the system view's factor scenarios; null or empty: the first instrument (engine order) with a mark.</summary>
     public string? SystemReference { get; init; }
 
-    /// <summary>β of an instrument against the reference, by symbol; instruments not listed move by β = 1.</summary>
+    /// <summary>
+    /// β of an instrument against the reference, by symbol: a fixed β wins over the estimate; instruments not listed
+    /// move by their estimated β (<see cref="BetaWindow"/>), 1 until it has enough minutes.
+    /// </summary>
     public IReadOnlyDictionary<string, double> SystemBetas { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>1-minute returns in the rolling window the betas are estimated over (docs/beta-estimation.md).</summary>
+    public int BetaWindow { get; init; } = Domain.Portfolio.BetaEstimator.DefaultWindow;
+
+    /// <summary>Paired 1-minute returns an instrument needs before its estimated β replaces 1.</summary>
+    public int BetaMinObservations { get; init; } = Domain.Portfolio.BetaEstimator.DefaultMinObservations;
 
     /// <summary>The move of each instrument alone, both ways, in the system view's contagion matrix.</summary>
     public double ContagionMove { get; init; } = 0.05;

@@ -4,6 +4,7 @@ using StreamRisk.Domain;
 using StreamRisk.Domain.Alerts;
 using StreamRisk.Domain.Books;
 using StreamRisk.Domain.Instruments;
+using StreamRisk.Domain.Portfolio;
 using StreamRisk.Domain.Margin;
 
 namespace StreamRisk.Engine;
@@ -74,6 +75,7 @@ public sealed class RiskEngine
         // The projector first: the account stage's first update of the symbol must find its state.
         var index = Projector.ApplyInstrument(instrument, tick);
         Accounts.ApplyInstrument(instrument);
+        TrackBetas(index, instrument);
         return index;
     }
 
@@ -112,6 +114,34 @@ public sealed class RiskEngine
         AssertOwnerThread();
         Accounts.ApplyMark(instrument, mark, eventTime);
         Projector.ApplyMark(instrument, mark, eventTime);
+        Betas?.OnMark(instrument, eventTime, mark);
+    }
+
+    /// <summary>
+    /// The online betas of every instrument against the system view's reference — the configured
+    /// <see cref="EngineOptions.SystemReference"/>, else the first instrument — fed every mark in event order; null until
+    /// the reference is known, and when there is no system view.
+    /// </summary>
+    public BetaEstimator? Betas { get; private set; }
+
+    private void TrackBetas(int index, Instrument instrument)
+    {
+        if (Options.SystemInterval <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        if (Betas is not null)
+        {
+            Betas.GrowTo(Catalog.Count);
+            return;
+        }
+
+        var reference = Options.SystemReference;
+        if (string.IsNullOrEmpty(reference) ? index == 0 : instrument.Symbol.Value == reference)
+        {
+            Betas = new BetaEstimator(index, Catalog.Count, Options.BetaWindow, Options.BetaMinObservations);
+        }
     }
 
     public void ApplyAccount(AccountId account, double balance, ReadOnlySpan<(int Instrument, double Size, double Entry, double IsolatedMargin)> positions, long eventTime)

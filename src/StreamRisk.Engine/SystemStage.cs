@@ -59,8 +59,8 @@ public sealed class SystemStage
         (_runs, Stopwatch.GetElapsedTime(0, _ticks), Stopwatch.GetElapsedTime(0, _loadTicks));
 
     /// <summary>
-    /// The betas the view uses, by projector instrument index: 1, or <see cref="EngineOptions.SystemBetas"/> for the
-    /// symbols it lists; the reference's is 1. The one place betas are set (an online estimator plugs in here).
+    /// The betas the view uses, by projector instrument index: <see cref="EngineOptions.SystemBetas"/> for the symbols it
+    /// lists, else the engine's online estimate (<see cref="RiskEngine.Betas"/>: 1 until enough minutes); the reference's is 1.
     /// </summary>
     public ReadOnlySpan<double> Betas => _betas.AsSpan(0, _projector.InstrumentCount);
 
@@ -159,7 +159,21 @@ public sealed class SystemStage
         for (var j = 0; j < instruments; j++)
         {
             var symbol = _projector.InstrumentAt(j).Symbol.Value;
-            _betas[j] = j != reference && _options.SystemBetas.TryGetValue(symbol, out var beta) ? beta : 1.0;
+            if (j == reference)
+            {
+                _betas[j] = 1.0;
+            }
+            else if (_options.SystemBetas.TryGetValue(symbol, out var beta))
+            {
+                _betas[j] = beta;
+            }
+            else
+            {
+                // The estimate is against the engine's reference; a view whose reference differs (that reference has no
+                // mark yet) moves the others by 1.
+                var estimator = _engine.Betas;
+                _betas[j] = estimator is not null && estimator.Reference == _engineIndex[reference] ? estimator.Beta(_engineIndex[j]) : 1.0;
+            }
         }
     }
 

@@ -240,6 +240,37 @@ public sealed class SystemStageTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void EstimatedBetas_FromOneMinuteReturnsOfTheMarks_UsedByTheView_OverrideWins(bool overridden)
+    {
+        // ETH's log return every minute is exactly 1.5 × BTC's: OLS over the window gives β = 1.5 (docs/beta-estimation.md).
+        var options = new EngineOptions { SystemBetas = overridden ? new Dictionary<string, double> { ["ETHUSDT"] = 2 } : new Dictionary<string, double>() };
+        var run = Start(options);
+        using (run.Pipeline)
+        {
+            Load(run);
+            var random = new Random(11);
+            double btcLog = 0;
+            for (var minute = 1; minute <= 40; minute++)
+            {
+                btcLog += 0.002 * ((2 * random.NextDouble()) - 1);
+                var at = T0 + (minute * 60_000L) + 500;
+                run.Clock.AdvanceTo(at - 100);
+                run.Engine.ApplyMark(0, 60_000 * Math.Exp(btcLog), at);
+                run.Engine.ApplyMark(1, 3_000 * Math.Exp(1.5 * btcLog), at);
+            }
+
+            run.Clock.AdvanceTo(T0 + (42 * 60_000L));
+            var view = run.Views[^1];
+            Assert.Equal("BTCUSDT", view.Reference);
+            Assert.Equal(1.0, view.Betas[0]);
+            Assert.Equal(overridden ? 2.0 : 1.5, view.Betas[1], 9);
+            Assert.Equal(39, run.Engine.Betas!.Observations(1));
+        }
+    }
+
     [Fact]
     public void SystemicCascadeRisk_RaisedEscalatedResolved()
     {

@@ -139,6 +139,16 @@ public sealed class MonitorSettings
             throw new UsageException("StreamRisk:Engine:ContagionMove must be in (0, 1)");
         }
 
+        if (Engine.BetaWindow is < 2 or > 100_000)
+        {
+            throw new UsageException("StreamRisk:Engine:BetaWindow must be 2-100000 (1-minute returns)");
+        }
+
+        if (Engine.BetaMinObservations < 2 || Engine.BetaMinObservations > Engine.BetaWindow)
+        {
+            throw new UsageException("StreamRisk:Engine:BetaMinObservations must be 2 to BetaWindow");
+        }
+
         foreach (var (symbol, beta) in Engine.SystemBetas)
         {
             if (!double.IsFinite(beta) || beta < 0)
@@ -183,7 +193,10 @@ public sealed class MonitorSettings
             Thresholds = Alerts.Symbols,
             MaxInstruments = Engine.MaxInstruments,
             MaxEventTimeAhead = TimeSpan.FromMilliseconds(Engine.MaxEventTimeAheadMs),
-            SystemInterval = TimeSpan.FromMilliseconds(Engine.SystemIntervalMs),
+            // The system view needs every account; the projector role holds none (docs/scale-out.md, "The system view when scaled out").
+            SystemInterval = Role == Roles.Projector ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Engine.SystemIntervalMs),
+            BetaWindow = Engine.BetaWindow,
+            BetaMinObservations = Engine.BetaMinObservations,
             SystemReference = string.IsNullOrWhiteSpace(Engine.SystemReference) ? null : Engine.SystemReference,
             SystemBetas = Engine.SystemBetas,
             ContagionMove = Engine.ContagionMove,
@@ -257,6 +270,12 @@ public sealed class EngineSettings
 
     /// <summary>Each instrument's move alone, both ways, in the contagion matrix.</summary>
     public double ContagionMove { get; set; } = 0.05;
+
+    /// <summary>1-minute returns in the betas' rolling window (docs/beta-estimation.md).</summary>
+    public int BetaWindow { get; set; } = Domain.Portfolio.BetaEstimator.DefaultWindow;
+
+    /// <summary>Paired returns before an estimated β replaces 1.</summary>
+    public int BetaMinObservations { get; set; } = Domain.Portfolio.BetaEstimator.DefaultMinObservations;
 }
 
 public sealed class AlertSettings
