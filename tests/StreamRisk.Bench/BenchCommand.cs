@@ -22,7 +22,7 @@ internal static class BenchCommand
     [
         "engine.eventsPerSecond", "engine.decodeOnlyEventsPerSecond", "kafka.ingestRatio", "latency.tickToAlertP50Ms",
         "latency.tickToAlertP99Ms", "projection.gridMicros", "projection.naiveGridMicros", "memory.bytesPerPosition", "replay.eventsPerSecond",
-        "portfolio.gridMillis", "portfolio.contagionMillis", "portfolio.naiveMillis",
+        "portfolio.gridMillis", "portfolio.contagionMillis", "portfolio.naiveMillis", "replay.systemViewShare",
     ];
 
     /// <summary>The parts <c>--only</c> picks from; each measures the figures with its prefix (engine also measures memory).</summary>
@@ -197,6 +197,7 @@ internal static class BenchCommand
         if (r.Replay is { } replay)
         {
             figures["replay.eventsPerSecond"] = replay.EventsPerSecond;
+            figures["replay.systemViewShare"] = replay.Work.SystemSeconds / Math.Max(replay.MarketSeconds, 1e-9);
         }
 
         if (r.Portfolio is { } portfolio)
@@ -298,6 +299,10 @@ internal static class BenchCommand
             Row(table, "  of which cadence work", string.Create(CultureInfo.InvariantCulture, $"{(w.RevaluationSeconds + w.AdlSeconds) / seconds:P0} + {w.ProjectionSeconds / seconds:P0}"),
                 string.Create(CultureInfo.InvariantCulture, $"caps: {N(w.AccountCadenceCeiling(r.Replay.Events))} + {N(w.ProjectionCeiling(r.Replay.Events))}"), "(context: per market second)", null,
                 string.Create(CultureInfo.InvariantCulture, $"{w.Revaluations:N0} revaluations {w.RevaluationSeconds:0.0} s, {w.AdlRankings:N0} ADL rankings {w.AdlSeconds:0.0} s; projections {w.ProjectionSeconds:0.0} s ({w.ProjectionSeconds * 1e6 / Math.Max(r.Replay.Projections, 1):N0} µs each)"));
+            // The system view's share of one engine thread at real-time pace: its seconds per second of market time.
+            var share = w.SystemSeconds / Math.Max(r.Replay.MarketSeconds, 1e-9);
+            Row(table, "  system view per market second", string.Create(CultureInfo.InvariantCulture, $"{share:P1}"), "-", "≤ 10 % of the engine thread", share <= 0.10,
+                string.Create(CultureInfo.InvariantCulture, $"{w.SystemViews:N0} views over {r.Replay.MarketSeconds:N0} s of market, {w.SystemSeconds * 1e3 / Math.Max(w.SystemViews, 1):0.0} ms each (loading {w.SystemLoadSeconds * 1e3 / Math.Max(w.SystemViews, 1):0.0} ms): factor grid, both critical shocks and their chains, contagion, critical accounts"));
         }
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });

@@ -20,7 +20,10 @@ internal sealed record ReplayFigures(long Events, int Accounts, long Projections
 /// throttle's slots and every mark). Their cost grows with the market time replayed, not with the events in it, so
 /// each one alone bounds the events/s a capture of this density can replay at: events ÷ that work's seconds.
 /// </summary>
-internal sealed record ReplayWork(long Revaluations, double RevaluationSeconds, long AdlRankings, double AdlSeconds, double ProjectionSeconds)
+/// <param name="SystemViews">System views made (<see cref="SystemStage"/>, once a second of market time after a change).</param>
+/// <param name="SystemSeconds">Their time, of which <paramref name="SystemLoadSeconds"/> loading the portfolio projector from the engine.</param>
+internal sealed record ReplayWork(long Revaluations, double RevaluationSeconds, long AdlRankings, double AdlSeconds, double ProjectionSeconds,
+    long SystemViews = 0, double SystemSeconds = 0, double SystemLoadSeconds = 0)
 {
     /// <summary>Events/s if the replay did nothing but the account stage's cadence (revaluations and ADL rankings).</summary>
     public double AccountCadenceCeiling(long events) => events / Math.Max(RevaluationSeconds + AdlSeconds, 1e-9);
@@ -86,7 +89,9 @@ internal static class ReplayBench
             records = replay.Records;
             var (revaluations, revaluationTime) = replay.Revaluations;
             var (rankings, rankingTime) = replay.AdlRankings;
-            work = new ReplayWork(revaluations, revaluationTime.TotalSeconds, rankings, rankingTime.TotalSeconds, replay.ProjectionTime.TotalSeconds);
+            var (views, viewTime, viewLoad) = replay.SystemViews;
+            work = new ReplayWork(revaluations, revaluationTime.TotalSeconds, rankings, rankingTime.TotalSeconds, replay.ProjectionTime.TotalSeconds,
+                views, viewTime.TotalSeconds, viewLoad.TotalSeconds);
             if (replay.Rejected > 0)
             {
                 throw new InvalidOperationException($"bench: the replay rejected {replay.Rejected:N0} simulated records");
