@@ -99,6 +99,14 @@ public sealed class PortfolioProjector
     private int[] _poolStamp = [];
     private int _forcedAccountNow = -1;
     private int[] _forcedUnits = new int[4];
+    private int[] _forcedSlots = new int[4];
+    private int _forcedSlotCount;
+    private int[] _unitSlot = [];
+    private double[] _cumSize = [0];
+    private double[] _cumCollateral = [0];
+    private double[] _cumValue = [0];
+    private Stretch[] _stretches = new Stretch[16];
+    private int _stretchCount;
     private int _forcedUnitCount;
     private int[] _roundPools = new int[16];
     private int _roundPoolCount;
@@ -574,6 +582,11 @@ public sealed class PortfolioProjector
         double notional = 0, adl = 0;
         // ADL takes over the share of the bankrupt positions the fund cannot pay for, on every instrument alike.
         var fund = _scenario.Fund;
+        if (fund < 0)
+        {
+            StretchDeficits();
+        }
+
         var uncovered = fund < 0 && _scenario.Deficit > 0 ? Math.Min(1, -fund / _scenario.Deficit) : 0;
         for (var i = 0; i < n; i++)
         {
@@ -710,26 +723,25 @@ public sealed class PortfolioProjector
 
     private void SettleStretch(int i, Instrument instrument, int from, int to, double fill, double trigger)
     {
-        var forced = _forcedAccountNow;
-        double size = 0, notional = 0, fund = 0, deficit = 0, deficitSize = 0;
-        var positions = 0;
-        for (var f = from; f < to; f++)
+        if (to <= from)
         {
-            if (_ladAccount[f] == forced)
-            {
-                continue; // settled with the forced account's units
-            }
+            return;
+        }
 
-            var s = _ladSize[f];
-            var equity = _ladCollateral[f] + instrument.UnrealizedPnl(s, _ladEntry[f], fill);
-            fund += equity;
-            size += s;
-            notional += instrument.Notional(s, trigger);
-            positions++;
-            if (equity < 0)
+        var positions = to - from;
+        var size = _cumSize[to] - _cumSize[from];
+        var collateral = _cumCollateral[to] - _cumCollateral[from];
+        var value = _cumValue[to] - _cumValue[from];
+        for (var k = 0; k < _forcedSlotCount; k++)
+        {
+            // The forced account's own units are settled with it.
+            var slot = _forcedSlots[k];
+            if (slot >= from && slot < to)
             {
-                deficit -= equity;
-                deficitSize += Math.Abs(s);
+                positions--;
+                size -= _ladSize[slot];
+                collateral -= _ladCollateral[slot];
+                value -= LegValue(instrument, _ladSize[slot], _ladEntry[slot]);
             }
         }
 
@@ -738,12 +750,11 @@ public sealed class PortfolioProjector
             return;
         }
 
-        _scenario.Fund += fund;
-        _scenario.Deficit += deficit;
-        _deficit[i] += deficit;
-        _deficitSize[i] += deficitSize;
+        var m = instrument.Multiplier;
+        var pnl = instrument.Contract == ContractKind.Linear ? m * ((size * fill) - value) : m * (value - (size / fill));
+        _scenario.Fund += collateral + pnl;
         _positions[i] += positions;
-        _notional[i] += notional;
+        _notional[i] += instrument.Notional(size, trigger);
         if (size > 0)
         {
             _longSize[i] += size;
@@ -752,7 +763,48 @@ public sealed class PortfolioProjector
         {
             _shortSize[i] -= size;
         }
+
+        // Which of them left a deficit matters only if the fund ends negative (ADL): kept to be read then.
+        if (_stretchCount == _stretches.Length)
+        {
+            Array.Resize(ref _stretches, _stretchCount * 2);
+        }
+
+        _stretches[_stretchCount++] = new Stretch(i, from, to, fill);
     }
+
+    /// <summary>The deficits of the single units settled in the scenario's stretches, unit by unit (only when the fund ended negative).</summary>
+    private void StretchDeficits()
+    {
+        var forced = _forcedAccountNow;
+        for (var k = 0; k < _stretchCount; k++)
+        {
+            var (i, from, to, fill) = _stretches[k];
+            var instrument = _instruments[i];
+            double deficit = 0, deficitSize = 0;
+            for (var f = from; f < to; f++)
+            {
+                if (_ladAccount[f] == forced)
+                {
+                    continue;
+                }
+
+                var s = _ladSize[f];
+                var equity = _ladCollateral[f] + instrument.UnrealizedPnl(s, _ladEntry[f], fill);
+                if (equity < 0)
+                {
+                    deficit -= equity;
+                    deficitSize += Math.Abs(s);
+                }
+            }
+
+            _scenario.Deficit += deficit;
+            _deficit[i] += deficit;
+            _deficitSize[i] += deficitSize;
+        }
+    }
+
+    private readonly record struct Stretch(int Instrument, int From, int To, double Fill);
 
     private void SettleLegs(ReadOnlySpan<PositionTerms> legs, ReadOnlySpan<int> instruments, double collateral, Span<RoundFlow> flows)
     {
@@ -882,6 +934,12 @@ public sealed class PortfolioProjector
             }
 
             _forcedUnits[_forcedUnitCount++] = u;
+            if (_forcedSlotCount == _forcedSlots.Length)
+            {
+                Array.Resize(ref _forcedSlots, _forcedSlotCount * 2);
+            }
+
+            _forcedSlots[_forcedSlotCount++] = _unitSlot[u];
             _round.Units++;
             CountAccount(account, _accountUnitCount[account] == 1);
             ref readonly var t = ref _legTerms[_unitFirstLeg[u]];
@@ -1010,6 +1068,8 @@ public sealed class PortfolioProjector
     private void NextScenario()
     {
         _forcedAccountNow = -1;
+        _forcedSlotCount = 0;
+        _stretchCount = 0;
         if (++_scenarioStamp == int.MaxValue)
         {
             Array.Clear(_poolStamp);
@@ -1167,6 +1227,14 @@ public sealed class PortfolioProjector
             _ladEntry = new double[size];
             _ladCollateral = new double[size];
             _ladSole = new bool[size];
+            _cumSize = new double[size + 1];
+            _cumCollateral = new double[size + 1];
+            _cumValue = new double[size + 1];
+        }
+
+        if (_unitSlot.Length < _unitCount)
+        {
+            _unitSlot = new int[Math.Max(_unitCount, _unitSlot.Length * 2)];
         }
 
         for (var i = 0; i < _instrumentCount; i++)
@@ -1174,7 +1242,40 @@ public sealed class PortfolioProjector
             Materialize(_longStart[i], _longCount[i]);
             Materialize(_shortStart[i], _shortCount[i]);
         }
+
+        // Running sums over the ladder order (a slot left unused between two stretches adds nothing), so a crossed
+        // stretch settles in O(1): Σ equity at one fill price = Σ collateral + PnL of Σ size against Σ size × entry.
+        var end = _instrumentCount == 0 ? 0 : _shortStart[_instrumentCount - 1] + _shortCount[_instrumentCount - 1];
+        double size0 = 0, collateral0 = 0, value0 = 0;
+        _cumSize[0] = 0;
+        _cumCollateral[0] = 0;
+        _cumValue[0] = 0;
+        var instrument = 0;
+        for (var slot = 0; slot < end; slot++)
+        {
+            while (instrument + 1 < _instrumentCount && slot >= _longStart[instrument + 1])
+            {
+                instrument++;
+            }
+
+            var used = (slot >= _longStart[instrument] && slot < _longStart[instrument] + _longCount[instrument])
+                || (slot >= _shortStart[instrument] && slot < _shortStart[instrument] + _shortCount[instrument]);
+            if (used)
+            {
+                size0 += _ladSize[slot];
+                collateral0 += _ladCollateral[slot];
+                value0 += LegValue(_instruments[instrument], _ladSize[slot], _ladEntry[slot]);
+            }
+
+            _cumSize[slot + 1] = size0;
+            _cumCollateral[slot + 1] = collateral0;
+            _cumValue[slot + 1] = value0;
+        }
     }
+
+    /// <summary>What a position's entry adds to Σ PnL's constant part: size × entry (linear), size / entry (inverse).</summary>
+    private static double LegValue(Instrument instrument, double size, double entry) =>
+        instrument.Contract == ContractKind.Linear ? size * entry : size / entry;
 
     private void Materialize(int start, int count)
     {
@@ -1189,6 +1290,7 @@ public sealed class PortfolioProjector
             _ladEntry[slot] = t.Entry;
             _ladCollateral[slot] = _unitCollateral[u];
             _ladSole[slot] = _accountUnitCount[account] == 1;
+            _unitSlot[u] = slot;
         }
     }
 
