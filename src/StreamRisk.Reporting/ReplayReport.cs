@@ -352,12 +352,21 @@ public static class ReplayReport
         Line("</section>");
     }
 
-    private static string Moves(IReadOnlyCollection<double> moves) => moves.Count == 0 ? "–" : string.Join(", ", moves.Select(Percent));
+    private static string Moves(IReadOnlyCollection<double> moves) => moves.Count == 0 ? "–" : string.Join(", ", moves.Select(SignedPercent));
 
     private static string Reading(SystemReading reading) => double.IsNaN(reading.Value) ? "–" : $"{Number(reading.Value)} at {Utc(reading.EventTime)}";
 
-    /// <summary>A fraction as a percentage with up to two decimals: <c>-0.031</c> is <c>-3.1%</c>.</summary>
-    private static string Percent(double fraction) => (fraction * 100).ToString("0.##", CultureInfo.InvariantCulture) + "%";
+    /// <summary>A fraction as a percentage with up to two decimals: <c>-0.031</c> is <c>-3.1%</c>; what rounds to zero is <c>0%</c>, never <c>-0%</c>.</summary>
+    private static string Percent(double fraction) => Percent(fraction, "0.##");
+
+    /// <summary>A move of the grid, signed both ways: <c>-5%</c>, <c>+5%</c>.</summary>
+    private static string SignedPercent(double fraction) => Percent(fraction, "+0.##;-0.##;0");
+
+    private static string Percent(double fraction, string format)
+    {
+        var percent = Math.Round(fraction * 100, 2);
+        return (percent == 0 ? 0 : percent).ToString(format, CultureInfo.InvariantCulture) + "%";
+    }
 
     private const string Css = """
         body { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1180px; color: #1b1b1b; padding: 0 1em; }

@@ -118,7 +118,8 @@ internal static class ReportCharts
         var thresholds = AddThresholds(plot, alerts.Where(a => a.Symbol == SystemView.AlertSymbol).ToList(), AlertRuleNames.SystemicCascadeRisk);
         if (!any)
         {
-            var note = plot.Add.Text("no factor move up to 50% makes any instrument run away at any time", X(series.FirstTime), 0);
+            // Mid-height: the y range is 0 to 1 % then, and a note on the axis line would be clipped.
+            var note = plot.Add.Text("no factor move up to 50% makes any instrument run away at any time", X(series.FirstTime), 0.5);
             note.LabelFontColor = Colors.Gray;
         }
 
@@ -149,13 +150,14 @@ internal static class ReportCharts
             top = Math.Max(top, points.Max(p => Finite(p.Item2)) / Million);
         }
 
+        var height = Math.Max(1e-6, top * 1.1);
         if (!any || top == 0)
         {
-            var note = plot.Add.Text("nothing liquidated at this move at any time", X(series.FirstTime), 0);
+            var note = plot.Add.Text("nothing liquidated at this move at any time", X(series.FirstTime), height / 2);
             note.LabelFontColor = Colors.Gray;
         }
 
-        plot.Axes.SetLimitsY(0, Math.Max(1e-6, top * 1.1));
+        plot.Axes.SetLimitsY(0, height);
         Save(plot, path, Alignment.UpperLeft);
     }
 
