@@ -90,7 +90,10 @@ public static class ReplayReport
         List<AlertTransition> alerts,
         string? font)
     {
-        var symbols = allSeries.Select(s => s.Symbol).Concat(alerts.Select(a => a.Symbol)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        // SystemicCascadeRisk alerts carry a pseudo-symbol (SystemView.AlertSymbol): the system is in its own section, not a symbol.
+        var symbols = allSeries.Select(s => s.Symbol)
+            .Concat(alerts.Where(a => a.Rule != AlertRuleNames.SystemicCascadeRisk).Select(a => a.Symbol))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var times = allSeries.SelectMany(s => s.Buckets).SelectMany(b => new[] { b.FirstTime, b.LastTime }).Concat(alerts.Select(a => a.EventTime)).ToList();
         if (system.Count > 0)
         {

@@ -128,6 +128,25 @@ public sealed partial class SystemSectionTests : IDisposable
         Assert.StartsWith($"{projections}:2: not a system line", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Write_SystemicCascadeRiskAlerts_AreInTheAlertTable_ButSystemIsNotListedAsASymbol()
+    {
+        var projections = Write("projections.ndjson",
+            SymbolLine("BTCUSDT", Start, 60_000),
+            SystemViewJson.Line(View(Start + 1_000, shockDown: 0.02, shockUp: null, btcDownAt5: 1, ethDownAt5: 2, ethUpAt5: 3, contagionEth: -0.01, account: "a")));
+        var alerts = Write("alerts.ndjson",
+            "{\"id\":\"SystemicCascadeRisk:SYSTEM:down:1704067201000\",\"transitionId\":\"SystemicCascadeRisk:SYSTEM:down:1704067201000:0\",\"rule\":\"SystemicCascadeRisk\","
+            + "\"symbol\":\"SYSTEM\",\"severity\":\"warning\",\"state\":\"raised\",\"eventTime\":1704067201000,\"metrics\":{\"criticalShock\":0.02,\"threshold\":0.05},"
+            + "\"explanation\":\"A 2.0% move down of BTCUSDT runs away.\",\"suggestedAction\":\"Watch.\"}");
+
+        var result = ReplayReport.Write(alerts, projections, Path.Combine(_dir.FullName, "report"));
+        var html = File.ReadAllText(result.HtmlPath);
+
+        Assert.Contains("<h1>StreamRisk replay report: BTCUSDT</h1>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><th>Symbols</th><td>BTCUSDT</td></tr>", html, StringComparison.Ordinal);
+        Assert.Contains("<td>SystemicCascadeRisk</td><td>SYSTEM</td>", html, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// A view over BTCUSDT (reference) and ETHUSDT: grid at ±2, ±5, ±10 %; at the down critical shock ETHUSDT liquidates
     /// 900,000 of which 300,000 alone; contagion 5 %; one critical account.
