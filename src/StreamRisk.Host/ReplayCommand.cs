@@ -140,7 +140,7 @@ internal static class ReplayCommand
                 }
 
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"report: {written.HtmlPath} ({written.Images.Count} charts for {written.Symbols} symbol(s), {written.AlertTransitions} alert transitions)"));
+                    $"report: {written.HtmlPath} ({written.Images.Count} charts for {written.Symbols} symbol(s), {written.SystemViews:N0} system views, {written.AlertTransitions} alert transitions)"));
             }
 
             return Task.FromResult(ExitCodes.Ok);

@@ -9,7 +9,8 @@ namespace StreamRisk.Reporting;
 /// <param name="HtmlPath">Full path of report.html.</param>
 /// <param name="Images">File names of the PNG charts, beside report.html.</param>
 /// <param name="FontName">The font the chart text is drawn in; null when none was found and the charts have no text.</param>
-public sealed record ReplayReportResult(string HtmlPath, IReadOnlyList<string> Images, string? FontName, int Symbols, int AlertTransitions);
+/// <param name="SystemViews">The <c>"type":"system"</c> lines read (0 for a replay written without them).</param>
+public sealed record ReplayReportResult(string HtmlPath, IReadOnlyList<string> Images, string? FontName, int Symbols, int AlertTransitions, long SystemViews);
 
 /// <summary>
 /// <c>report.html</c> for a replay: summary, "how to read this", four PNG charts per symbol (ScottPlot) and the table of
@@ -31,13 +32,15 @@ public static class ReplayReport
         ArgumentException.ThrowIfNullOrEmpty(outputDir);
         Directory.CreateDirectory(outputDir);
 
-        var series = ReportInputs.ReadProjections(projectionsNdjson);
+        var (series, system) = ReportInputs.ReadProjections(projectionsNdjson);
         var alerts = ReportInputs.ReadAlerts(alertsNdjson);
         var font = ReportFonts.Resolve();
 
         var images = new List<string>();
         var sections = new List<(ProjectionSeries Series, string Stem, string[] Images)>();
-        var stems = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+        // The system section's charts and HTML id are "system-…": a symbol called that gets another stem.
+        var stems = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { SystemStem };
         foreach (var symbolSeries in series.Values.OrderBy(s => s.Symbol, StringComparer.Ordinal))
         {
             if (symbolSeries.Buckets.Count == 0)
@@ -62,19 +65,41 @@ public static class ReplayReport
             sections.Add((symbolSeries, stem, files));
         }
 
+        string[] systemImages = [];
+        if (system.Count > 0)
+        {
+            systemImages = [$"{SystemStem}-shock.png", $"{SystemStem}-liquidation-down.png", $"{SystemStem}-liquidation-up.png"];
+            ReportCharts.SystemCriticalShock(system, alerts, Path.Combine(outputDir, systemImages[0]));
+            ReportCharts.SystemLiquidation(system, down: true, Path.Combine(outputDir, systemImages[1]));
+            ReportCharts.SystemLiquidation(system, down: false, Path.Combine(outputDir, systemImages[2]));
+            images.AddRange(systemImages);
+        }
+
         var htmlPath = Path.Combine(outputDir, HtmlFileName);
-        File.WriteAllText(htmlPath, Html(series.Values.ToList(), sections, alerts, font), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-        return new ReplayReportResult(Path.GetFullPath(htmlPath), images, font, series.Count, alerts.Count);
+        File.WriteAllText(htmlPath, Html(series.Values.ToList(), sections, system, systemImages, alerts, font), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        return new ReplayReportResult(Path.GetFullPath(htmlPath), images, font, series.Count, alerts.Count, system.Count);
     }
+
+    private const string SystemStem = "system";
 
     private static string Html(
         List<ProjectionSeries> allSeries,
         List<(ProjectionSeries Series, string Stem, string[] Images)> sections,
+        SystemSeries system,
+        string[] systemImages,
         List<AlertTransition> alerts,
         string? font)
     {
-        var symbols = allSeries.Select(s => s.Symbol).Concat(alerts.Select(a => a.Symbol)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        // SystemicCascadeRisk alerts carry a pseudo-symbol (SystemView.AlertSymbol): the system is in its own section, not a symbol.
+        var symbols = allSeries.Select(s => s.Symbol)
+            .Concat(alerts.Where(a => a.Rule != AlertRuleNames.SystemicCascadeRisk).Select(a => a.Symbol))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var times = allSeries.SelectMany(s => s.Buckets).SelectMany(b => new[] { b.FirstTime, b.LastTime }).Concat(alerts.Select(a => a.EventTime)).ToList();
+        if (system.Count > 0)
+        {
+            times.Add(system.FirstTime);
+            times.Add(system.LastTime);
+        }
         var html = new StringBuilder();
         void Line(string text) => html.Append(text).Append('\n');
 
@@ -153,6 +178,8 @@ public static class ReplayReport
 
         Line("</section>");
 
+        SystemSection(html, system, systemImages);
+
         foreach (var (symbolSeries, stem, images) in sections)
         {
             Line($"<section class=\"symbol\" id=\"{E(stem)}\">");
@@ -198,6 +225,152 @@ public static class ReplayReport
         return html.ToString();
     }
 
+    /// <summary>
+    /// The system section: the system critical shock and the liquidation per instrument at the ±5% reference moves over
+    /// time, then the view at the smallest system critical shock of the replay: its chain (how much of each instrument's
+    /// liquidation came from elsewhere), the contagion matrix and the critical accounts. Every symbol and account id is
+    /// input and is HTML-encoded.
+    /// </summary>
+    private static void SystemSection(StringBuilder html, SystemSeries system, string[] images)
+    {
+        void Line(string text) => html.Append(text).Append('\n');
+
+        Line($"<section class=\"system\" id=\"{SystemStem}\">");
+        Line("<h2>System: failure spreading across instruments and accounts</h2>");
+        if (system.Count == 0 || system.Last is not { } last)
+        {
+            Line("<p>No system views in projections.ndjson: it was written without them (an older replay, or Engine:SystemIntervalMs 0).</p>");
+            Line("</section>");
+            return;
+        }
+
+        var worst = system.Worst;
+        var shown = worst ?? last;
+        Line("<p>The monitor's portfolio projection over every account, instrument and book it held, on its event-time cadence. "
+            + "A factor move shocks the reference and every other instrument by β × it at once; accounts fail in simultaneous rounds, "
+            + "a failing cross account is liquidated whole, and its legs walk the other books. The <b>system critical shock</b> is the "
+            + "smallest such move (0.1% steps) after which any instrument runs away. The tables show the view at the smallest system "
+            + "critical shock of the replay: how far each instrument moves and how much of its liquidation came from elsewhere "
+            + "(<i>imported</i>), what each instrument alone does to the others (<i>contagion</i>), and the accounts whose forced "
+            + "liquidation would liquidate most beyond themselves.</p>");
+        Line("<table class=\"system-facts\">");
+        Line("<tbody>");
+        Fact(html, "System views", Inv($"{system.Count:N0}"));
+        Fact(html, "Reference", last.Reference);
+        Fact(html, "Instruments", string.Join(", ", system.Symbols));
+        Fact(html, "Smallest system critical shock",
+            worst is not null && SystemSeries.Smallest(worst) is { } smallest ? $"{Percent(smallest.Shock)} {smallest.Direction} at {Utc(worst.EventTime)}" : "none: no factor move up to 50% makes any instrument run away");
+        Fact(html, "Smallest critical shock down", system.SmallestShockDown is { } down ? $"{Percent(down.Value)} at {Utc(down.EventTime)}" : "none");
+        Fact(html, "Smallest critical shock up", system.SmallestShockUp is { } up ? $"{Percent(up.Value)} at {Utc(up.EventTime)}" : "none");
+        Line("</tbody>");
+        Line("</table>");
+        Line(Inv($"<p class=\"meta\">One chart point per {Duration(system.WidthMs)} at most, keeping the smallest shock and the largest notional of its interval.</p>"));
+
+        Figure(html, images[0], "System critical shock over time, in percent of the reference: smallest factor move down (red) or up (green) after which any instrument runs away.");
+        Figure(html, images[1], "Notional liquidated per instrument over time when the reference falls by the grid move nearest 5% and every instrument by β × it, in millions.");
+        Figure(html, images[2], "Notional liquidated per instrument over time when the reference rises by the grid move nearest 5% and every instrument by β × it, in millions.");
+
+        Line("<h3>Largest liquidation per instrument at the ±5% reference moves</h3>");
+        Line("<table class=\"system-grid\">");
+        Line($"<thead><tr><th>Instrument</th><th>liquidated at {E(Moves(system.GridMovesDown))}</th><th>liquidated at {E(Moves(system.GridMovesUp))}</th></tr></thead>");
+        Line("<tbody>");
+        for (var i = 0; i < system.Symbols.Count; i++)
+        {
+            Line($"<tr><td>{E(system.Symbols[i])}</td><td class=\"n\">{E(Reading(system.LargestDown[i]))}</td><td class=\"n\">{E(Reading(system.LargestUp[i]))}</td></tr>");
+        }
+
+        Line("</tbody>");
+        Line("</table>");
+
+        Line(worst is null
+            ? $"<h3>The last view, at {Utc(shown.EventTime)}</h3>"
+            : $"<h3>At the smallest system critical shock, {Utc(shown.EventTime)}</h3>");
+        var marks = shown.Symbols.Select((symbol, i) => Inv($"{E(symbol)} {E(Number(shown.Marks[i]))} (β {shown.Betas[i]:0.##})"));
+        Line(Inv($"<p class=\"meta\">Marks: {string.Join(", ", marks)}. {shown.Accounts:N0} accounts, insurance fund {E(Number(shown.InsuranceFund))}.</p>"));
+        var chain = worst is null ? null : SystemSeries.Smallest(worst)!.Value.Direction == "down" ? worst.ChainDown : worst.ChainUp;
+        if (chain is not null)
+        {
+            Line(Inv($"<p>A {E(Percent(chain.Shock))} move {E(chain.Direction)} of {E(shown.Reference)}: {chain.LiquidatedAccounts:N0} accounts and {E(Number(chain.LiquidatedNotional))} notional liquidated, fund {E(Number(shown.InsuranceFund))} → {E(Number(chain.InsuranceFundAfter))}.</p>"));
+            Line("<table class=\"system-chain\">");
+            Line("<thead><tr><th>Instrument</th><th>β × shock</th><th>final move</th><th>liquidated</th><th>alone</th><th>imported</th><th>imported share</th><th>runs away</th></tr></thead>");
+            Line("<tbody>");
+            foreach (var i in chain.Instruments)
+            {
+                var share = i.LiquidatedNotional > 0 ? Percent(i.ImportedNotional / i.LiquidatedNotional) : "–";
+                Line($"<tr><td>{E(i.Symbol)}</td><td class=\"n\">{E(Percent(i.TargetMove))}</td><td class=\"n\">{E(Percent(i.Move))}</td><td class=\"n\">{E(Number(i.LiquidatedNotional))}</td>"
+                    + $"<td class=\"n\">{E(Number(i.AloneNotional))}</td><td class=\"n\">{E(Number(i.ImportedNotional))}</td><td class=\"n\">{E(share)}</td><td>{(i.Runaway ? "yes" : "no")}</td></tr>");
+            }
+
+            Line("</tbody>");
+            Line("</table>");
+        }
+        else
+        {
+            Line("<p>No factor move up to 50% made any instrument run away at any time of the replay; the tables are the last view's.</p>");
+        }
+
+        Line(Inv($"<p>Contagion: each instrument alone moves {E(Percent(shown.ContagionMove))} down and up; each cell is the other instrument's final move / its liquidated notional.</p>"));
+        Line("<table class=\"system-contagion\">");
+        Line($"<thead><tr><th>alone</th>{string.Concat(shown.Symbols.Select(symbol => $"<th>{E(symbol)}</th>"))}</tr></thead>");
+        Line("<tbody>");
+        var effects = shown.Contagion.ToLookup(c => (c.From, c.Direction));
+        foreach (var from in shown.Symbols)
+        {
+            foreach (var direction in new[] { "down", "up" })
+            {
+                var row = new StringBuilder();
+                row.Append("<tr><th>").Append(E($"{from} {direction} {Percent(shown.ContagionMove)}")).Append("</th>");
+                foreach (var to in shown.Symbols)
+                {
+                    var cell = to == from ? "—"
+                        : effects[(from, direction)].FirstOrDefault(c => c.To == to) is { } effect ? $"{Percent(effect.Move)} / {Number(effect.LiquidatedNotional)}"
+                        : "";
+                    row.Append(to == from ? "<td class=\"self\">" : "<td class=\"n\">").Append(E(cell)).Append("</td>");
+                }
+
+                Line(row.Append("</tr>").ToString());
+            }
+        }
+
+        Line("</tbody>");
+        Line("</table>");
+
+        Line("<p>Critical accounts: whose whole forced liquidation at the marks liquidates most beyond their own positions, and where it lands.</p>");
+        Line("<table class=\"system-accounts\">");
+        Line("<thead><tr><th>Account</th><th>additional notional</th><th>own notional</th><th>other accounts liquidated</th><th>where it lands</th></tr></thead>");
+        Line("<tbody>");
+        foreach (var account in shown.CriticalAccounts)
+        {
+            var lands = string.Join("<br>", account.Instruments.Select(i => $"{E(i.Symbol)} {E(Number(i.Notional))}"));
+            Line(Inv($"<tr><td>{E(account.Account)}</td><td class=\"n\">{E(Number(account.AdditionalNotional))}</td><td class=\"n\">{E(Number(account.OwnNotional))}</td><td class=\"n\">{account.OtherAccounts:N0}</td><td>{lands}</td></tr>"));
+        }
+
+        if (shown.CriticalAccounts.Count == 0)
+        {
+            Line("<tr><td colspan=\"5\">No account's forced liquidation liquidates any other.</td></tr>");
+        }
+
+        Line("</tbody>");
+        Line("</table>");
+        Line("</section>");
+    }
+
+    private static string Moves(IReadOnlyCollection<double> moves) => moves.Count == 0 ? "–" : string.Join(", ", moves.Select(SignedPercent));
+
+    private static string Reading(SystemReading reading) => double.IsNaN(reading.Value) ? "–" : $"{Number(reading.Value)} at {Utc(reading.EventTime)}";
+
+    /// <summary>A fraction as a percentage with up to two decimals: <c>-0.031</c> is <c>-3.1%</c>; what rounds to zero is <c>0%</c>, never <c>-0%</c>.</summary>
+    private static string Percent(double fraction) => Percent(fraction, "0.##");
+
+    /// <summary>A move of the grid, signed both ways: <c>-5%</c>, <c>+5%</c>.</summary>
+    private static string SignedPercent(double fraction) => Percent(fraction, "+0.##;-0.##;0");
+
+    private static string Percent(double fraction, string format)
+    {
+        var percent = Math.Round(fraction * 100, 2);
+        return (percent == 0 ? 0 : percent).ToString(format, CultureInfo.InvariantCulture) + "%";
+    }
+
     private const string Css = """
         body { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1180px; color: #1b1b1b; padding: 0 1em; }
         h1 { font-size: 1.6em; margin-bottom: 0.2em; }
@@ -222,6 +395,8 @@ public static class ReplayReport
         figure { margin: 1em 0; }
         figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
         figcaption { color: #555; font-size: 0.9em; }
+        h3 { font-size: 1.05em; margin-top: 1.2em; }
+        td.self { color: #999; text-align: center; }
         footer { margin-top: 2em; color: #777; font-size: 0.85em; }
         """;
 

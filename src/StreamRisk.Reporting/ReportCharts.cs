@@ -1,11 +1,12 @@
 using System.Globalization;
 using ScottPlot;
 using StreamRisk.Contracts.Alerts;
+using SystemView = StreamRisk.Domain.Alerts.SystemView;
 
 namespace StreamRisk.Reporting;
 
 /// <summary>
-/// The four PNG charts of a symbol. Every chart shares the UTC time axis (OLE automation dates, which is what
+/// The four PNG charts of a symbol and the three of the system section. Every chart shares the UTC time axis (OLE automation dates, which is what
 /// ScottPlot's date-time ticks read) and the same size, so they line up when the page stacks them.
 /// </summary>
 internal static class ReportCharts
@@ -90,24 +91,9 @@ internal static class ReportCharts
     {
         var plot = NewPlot(series, $"{series.Symbol}: critical shock (smallest move that starts a liquidation cascade)", "move from mark, %");
         var buckets = series.Buckets.ToArray();
-        var any = AddSegments(plot, buckets, b => b.ShockDown, DownColor, "critical shock down");
-        any |= AddSegments(plot, buckets, b => b.ShockUp, UpColor, "critical shock up");
-
-        // The rule's own threshold, read from the alerts rather than configuration, so the line is the one that fired.
-        var thresholds = alerts
-            .Where(a => a.Rule == AlertRuleNames.CascadeRisk && a.Metrics.ContainsKey("threshold"))
-            .Select(a => a.Metrics["threshold"])
-            .Distinct()
-            .ToArray();
-        foreach (var threshold in thresholds)
-        {
-            var rule = plot.Add.HorizontalLine(threshold * 100);
-            rule.Color = Colors.Black.WithAlpha(0.6);
-            rule.LinePattern = LinePattern.Dashed;
-            rule.LineWidth = 1;
-            rule.LegendText = $"{AlertRuleNames.CascadeRisk} threshold {threshold * 100:0.##}%";
-        }
-
+        var any = AddSegments(plot, buckets.Select(b => (b.LastTime, b.ShockDown)), 100, DownColor, "critical shock down");
+        any |= AddSegments(plot, buckets.Select(b => (b.LastTime, b.ShockUp)), 100, UpColor, "critical shock up");
+        var thresholds = AddThresholds(plot, alerts, AlertRuleNames.CascadeRisk);
         if (!any)
         {
             var note = plot.Add.Text("no cascade within the projected range at any time", X(buckets[0].LastTime), 0);
@@ -116,6 +102,63 @@ internal static class ReportCharts
 
         plot.Axes.SetLimitsY(0, Math.Max(1, buckets.Select(b => Math.Max(Finite(b.ShockDown), Finite(b.ShockUp))).Concat(thresholds).Max() * 100 * 1.15));
         Save(plot, path, Alignment.UpperRight);
+    }
+
+    /// <summary>
+    /// System chart 1: the system critical shock down (red) and up (green), in percent of the reference: the smallest
+    /// factor move (every instrument by β × it) after which any instrument runs away; gaps where there is none.
+    /// </summary>
+    public static void SystemCriticalShock(SystemSeries series, IReadOnlyList<AlertTransition> alerts, string path)
+    {
+        var reference = series.Last?.Reference ?? "the reference";
+        var plot = NewPlot(series.FirstTime, series.LastTime, $"System critical shock: smallest move of {reference} (all by β × it) that runs away", $"move of {reference}, %");
+        var buckets = series.Buckets.ToArray();
+        var any = AddSegments(plot, buckets.Select(b => (b.LastTime, b.ShockDown)), 100, DownColor, "system critical shock down");
+        any |= AddSegments(plot, buckets.Select(b => (b.LastTime, b.ShockUp)), 100, UpColor, "system critical shock up");
+        var thresholds = AddThresholds(plot, alerts.Where(a => a.Symbol == SystemView.AlertSymbol).ToList(), AlertRuleNames.SystemicCascadeRisk);
+        if (!any)
+        {
+            // Mid-height: the y range is 0 to 1 % then, and a note on the axis line would be clipped.
+            var note = plot.Add.Text("no factor move up to 50% makes any instrument run away at any time", X(series.FirstTime), 0.5);
+            note.LabelFontColor = Colors.Gray;
+        }
+
+        plot.Axes.SetLimitsY(0, Math.Max(1, buckets.Select(b => Math.Max(Finite(b.ShockDown), Finite(b.ShockUp))).Concat(thresholds).Max() * 100 * 1.15));
+        Save(plot, path, Alignment.UpperRight);
+    }
+
+    /// <summary>
+    /// System charts 2 and 3: per instrument, the notional liquidated in the factor scenario at the grid move nearest to
+    /// <see cref="SystemSeries.ReferenceMove"/> down (or up), in millions (largest reading per point): where a move of
+    /// the reference lands, and how that changes through the day.
+    /// </summary>
+    public static void SystemLiquidation(SystemSeries series, bool down, string path)
+    {
+        var reference = series.Last?.Reference ?? "the reference";
+        var moves = down ? series.GridMovesDown : series.GridMovesUp;
+        var move = moves.Count == 1 ? Percent(moves.First()) : $"{(down ? "-" : "+")}{SystemSeries.ReferenceMove * 100:0.##}% (nearest grid move)";
+        var plot = NewPlot(series.FirstTime, series.LastTime, $"Liquidated notional per instrument, {reference} {move} and all by β × it", "notional, millions");
+        var buckets = series.Buckets.ToArray();
+        var palette = new ScottPlot.Palettes.Category10();
+        var any = false;
+        double top = 0;
+        for (var i = 0; i < series.Symbols.Count; i++)
+        {
+            var instrument = i;
+            var points = buckets.Select(b => (b.LastTime, SystemBucket.At(down ? b.LiquidatedDown : b.LiquidatedUp, instrument))).ToArray();
+            any |= AddSegments(plot, points, 1 / Million, palette.GetColor(i), series.Symbols[i]);
+            top = Math.Max(top, points.Max(p => Finite(p.Item2)) / Million);
+        }
+
+        var height = Math.Max(1e-6, top * 1.1);
+        if (!any || top == 0)
+        {
+            var note = plot.Add.Text("nothing liquidated at this move at any time", X(series.FirstTime), height / 2);
+            note.LabelFontColor = Colors.Gray;
+        }
+
+        plot.Axes.SetLimitsY(0, height);
+        Save(plot, path, Alignment.UpperLeft);
     }
 
     /// <summary>
@@ -193,7 +236,30 @@ internal static class ReportCharts
 
     private static double Finite(double value) => double.IsFinite(value) ? value : 0;
 
-    private static bool AddSegments(Plot plot, Bucket[] buckets, Func<Bucket, double> value, Color color, string legend)
+    private static string Percent(double fraction) => (fraction * 100).ToString("+0.##;-0.##;0", CultureInfo.InvariantCulture) + "%";
+
+    /// <summary>A rule's own threshold, read from its alerts rather than configuration, so the line is the one that fired.</summary>
+    private static double[] AddThresholds(Plot plot, IReadOnlyList<AlertTransition> alerts, string ruleName)
+    {
+        var thresholds = alerts
+            .Where(a => a.Rule == ruleName && a.Metrics.ContainsKey("threshold"))
+            .Select(a => a.Metrics["threshold"])
+            .Distinct()
+            .ToArray();
+        foreach (var threshold in thresholds)
+        {
+            var rule = plot.Add.HorizontalLine(threshold * 100);
+            rule.Color = Colors.Black.WithAlpha(0.6);
+            rule.LinePattern = LinePattern.Dashed;
+            rule.LineWidth = 1;
+            rule.LegendText = $"{ruleName} threshold {threshold * 100:0.##}%";
+        }
+
+        return thresholds;
+    }
+
+    /// <summary>Lines through the defined points (time, value × <paramref name="scale"/>); NaN breaks the line. False when there was no point.</summary>
+    private static bool AddSegments(Plot plot, IEnumerable<(long Time, double Value)> points, double scale, Color color, string legend)
     {
         // ScottPlot joins every point of a scatter, so each run of defined values is its own line: a gap stays a gap.
         var labelled = false;
@@ -218,12 +284,11 @@ internal static class ReportCharts
             run.Clear();
         }
 
-        foreach (var bucket in buckets)
+        foreach (var (time, v) in points)
         {
-            var v = value(bucket);
             if (double.IsFinite(v))
             {
-                run.Add((X(bucket.LastTime), v * 100));
+                run.Add((X(time), v * scale));
             }
             else
             {
@@ -236,7 +301,11 @@ internal static class ReportCharts
     }
 
     /// <summary>A chart with the symbol's shared time axis: UTC, titled with the day(s), the same x range on every chart.</summary>
-    internal static Plot NewPlot(ProjectionSeries series, string title, string yLabel)
+    internal static Plot NewPlot(ProjectionSeries series, string title, string yLabel) =>
+        NewPlot(series.Buckets.First().FirstTime, series.Buckets.Last().LastTime, title, yLabel);
+
+    /// <summary>A chart on the UTC time axis from <paramref name="start"/> to <paramref name="end"/> (Unix ms).</summary>
+    internal static Plot NewPlot(long start, long end, string title, string yLabel)
     {
         var plot = new Plot();
         if (ReportFonts.Resolve() is { } font)
@@ -244,8 +313,6 @@ internal static class ReportCharts
             plot.Font.Set(font);
         }
 
-        var start = series.Buckets.First().FirstTime;
-        var end = series.Buckets.Last().LastTime;
         var (startDay, endDay) = (Utc(start).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Utc(end).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         plot.Title(title, size: 15);
         plot.YLabel(yLabel, size: 13);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using StreamRisk.Contracts.Documents;
 using StreamRisk.Contracts.Alerts;
+using SystemView = StreamRisk.Domain.Alerts.SystemView;
 
 namespace StreamRisk.Reporting;
 
@@ -16,9 +17,11 @@ internal static class ReportInputs
     /// <summary>How a system view's line in projections.ndjson starts.</summary>
     private const string SystemLine = "{\"type\":\"system\"";
 
-    public static Dictionary<string, ProjectionSeries> ReadProjections(string path)
+    /// <summary>The symbols' projections and the system views (none in a file written before they existed).</summary>
+    public static (Dictionary<string, ProjectionSeries> Symbols, SystemSeries System) ReadProjections(string path)
     {
         var series = new Dictionary<string, ProjectionSeries>(StringComparer.Ordinal);
+        var system = new SystemSeries();
         var lineNumber = 0;
         foreach (var line in File.ReadLines(path, Encoding.UTF8))
         {
@@ -30,7 +33,8 @@ internal static class ReportInputs
 
             if (line.StartsWith(SystemLine, StringComparison.Ordinal))
             {
-                continue; // a system view (docs/replay.md): not a symbol's projection
+                system.Add(ParseSystemView(line, path, lineNumber)); // a system view (docs/replay.md), not a symbol's projection
+                continue;
             }
 
             var point = ParseProjection(line, path, lineNumber);
@@ -43,7 +47,7 @@ internal static class ReportInputs
             symbolSeries.Add(point);
         }
 
-        return series;
+        return (series, system);
     }
 
     public static List<AlertTransition> ReadAlerts(string path)
@@ -69,6 +73,22 @@ internal static class ReportInputs
         }
 
         return alerts;
+    }
+
+    /// <summary>
+    /// A system line is the view's JSON as <see cref="SystemViewJson"/> wrote it, with <c>"type"</c> in front (ignored when
+    /// read back). Views are few (one per cadence step, ~86,000 a day at 1 s) and each is folded into the series and dropped.
+    /// </summary>
+    private static SystemView ParseSystemView(string line, string path, int lineNumber)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(line, SystemViewJson.Default.SystemView) ?? throw new InvalidDataException("null");
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidDataException or NotSupportedException)
+        {
+            throw new InvalidDataException($"{path}:{lineNumber}: not a system line ({ex.Message})", ex);
+        }
     }
 
     private static ProjectionPoint ParseProjection(string line, string path, int lineNumber)

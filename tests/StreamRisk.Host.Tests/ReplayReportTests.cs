@@ -14,11 +14,11 @@ namespace StreamRisk.Host.Tests;
 public sealed class ReplayReportTests(ReplayReportTests.ReportFixture report) : IClassFixture<ReplayReportTests.ReportFixture>
 {
     [Fact]
-    public void Replay_WithReportOnly_WritesNdjsonHtmlAndFourChartsIntoTheReportDir()
+    public void Replay_WithReportOnly_WritesNdjsonHtmlAndTheSymbolAndSystemChartsIntoTheReportDir()
     {
         Assert.Equal(0, report.ExitCode);
         Assert.Contains("report: ", report.Output, StringComparison.Ordinal);
-        foreach (var name in new[] { "alerts.ndjson", "projections.ndjson", "report.html", "BTCUSDT-price.png", "BTCUSDT-shock.png", "BTCUSDT-heatmap.png", "BTCUSDT-depth.png" })
+        foreach (var name in new[] { "alerts.ndjson", "projections.ndjson", "report.html", "BTCUSDT-price.png", "BTCUSDT-shock.png", "BTCUSDT-heatmap.png", "BTCUSDT-depth.png" }.Concat(SystemCharts))
         {
             Assert.True(File.Exists(Path.Combine(report.Dir, name)), $"{name} missing");
         }
@@ -29,7 +29,7 @@ public sealed class ReplayReportTests(ReplayReportTests.ReportFixture report) : 
     {
         var html = report.Html;
         var pngs = Directory.GetFiles(report.Dir, "*.png").Select(Path.GetFileName).ToList();
-        Assert.Equal(4, pngs.Count);
+        Assert.Equal(4 + SystemCharts.Length, pngs.Count);
         foreach (var png in pngs)
         {
             Assert.Contains($"<img src=\"{png}\"", html, StringComparison.Ordinal);
@@ -80,6 +80,9 @@ public sealed class ReplayReportTests(ReplayReportTests.ReportFixture report) : 
     [InlineData("BTCUSDT-shock.png")]
     [InlineData("BTCUSDT-heatmap.png")]
     [InlineData("BTCUSDT-depth.png")]
+    [InlineData("system-shock.png")]
+    [InlineData("system-liquidation-down.png")]
+    [InlineData("system-liquidation-up.png")]
     public void Chart_IsARealPicture(string name)
     {
         var path = Path.Combine(report.Dir, name);
@@ -125,10 +128,31 @@ public sealed class ReplayReportTests(ReplayReportTests.ReportFixture report) : 
         var result = ReplayReport.Write(Path.Combine(report.Dir, "alerts.ndjson"), Path.Combine(report.Dir, "projections.ndjson"), other);
 
         Assert.Equal(1, result.Symbols);
-        Assert.Equal(["BTCUSDT-price.png", "BTCUSDT-shock.png", "BTCUSDT-heatmap.png", "BTCUSDT-depth.png"], result.Images);
+        Assert.Equal(["BTCUSDT-price.png", "BTCUSDT-shock.png", "BTCUSDT-heatmap.png", "BTCUSDT-depth.png", .. SystemCharts], result.Images);
         Assert.All(result.Images, image => Assert.True(new FileInfo(Path.Combine(other, image)).Length > 5_000));
         Assert.Equal(File.ReadAllText(Path.Combine(report.Dir, "report.html")), File.ReadAllText(result.HtmlPath));
     }
+
+    [Fact]
+    public void Html_SystemSection_AtTheSmallestSystemCriticalShock_WhereTheSystemicAlertFired()
+    {
+        var system = Regex.Match(report.Html, "<section class=\"system\" id=\"system\">(.*?)</section>", RegexOptions.Singleline);
+        Assert.True(system.Success, "no system section");
+        var views = File.ReadLines(Path.Combine(report.Dir, "projections.ndjson")).Count(line => line.StartsWith("{\"type\":\"system\"", StringComparison.Ordinal));
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"<tr><th>System views</th><td>{views:N0}</td></tr>"), system.Groups[1].Value, StringComparison.Ordinal);
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $", {views:N0} system views, "), report.Output, StringComparison.Ordinal);
+
+        // The smallest shock of the day is at or below the one SystemicCascadeRisk first raised on.
+        var raised = File.ReadLines(Path.Combine(report.Dir, "alerts.ndjson"))
+            .Select(line => AlertJson.ReadTransition(System.Text.Encoding.UTF8.GetBytes(line)))
+            .First(t => t.Rule == AlertRuleNames.SystemicCascadeRisk && t.State == AlertState.Raised);
+        var smallest = Regex.Match(system.Groups[1].Value, "<tr><th>Smallest system critical shock</th><td>([0-9.]+)% (down|up) at ");
+        Assert.True(smallest.Success, "no smallest system critical shock");
+        Assert.True(double.Parse(smallest.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) <= (raised.Metrics["criticalShock"] * 100) + 1e-9);
+        Assert.Contains("<table class=\"system-chain\">", system.Groups[1].Value, StringComparison.Ordinal);
+    }
+
+    private static readonly string[] SystemCharts = ["system-shock.png", "system-liquidation-down.png", "system-liquidation-up.png"];
 
     /// <summary>Runs the replay once for the class: <c>replay FILE --report DIR</c>, no <c>--out</c>.</summary>
     public sealed class ReportFixture : IAsyncLifetime

@@ -47,3 +47,65 @@ public sealed class ReportFontsTests
         Assert.NotNull(ReportFonts.Resolve());
     }
 }
+
+/// <summary>The system views' series: bounded like a symbol's, keeping the worst readings and the view at the smallest shock.</summary>
+public sealed class SystemSeriesTests
+{
+    [Fact]
+    public void Add_ManyMoreViewsThanBuckets_StaysBounded_AndKeepsTheSmallestShockAndLargestLiquidation()
+    {
+        var series = new SystemSeries();
+        const int views = 20_000;
+        const int spike = 12_345;
+        for (var i = 0; i < views; i++)
+        {
+            var time = 1_704_067_200_000 + (i * 100L);
+            series.Add(View(time, shockDown: i == spike ? 0.004 : i % 3 == 0 ? null : 0.03, shockUp: 0.06, liquidatedDown: i == spike + 1 ? 7e6 : 1e6));
+        }
+
+        Assert.Equal(views, series.Count);
+        Assert.InRange(series.Buckets.Count, ProjectionSeries.MaxBuckets / 2, ProjectionSeries.MaxBuckets);
+        Assert.Equal(0.004, series.Buckets.Min(b => b.ShockDown));
+        Assert.Equal(7e6, series.Buckets.Max(b => SystemBucket.At(b.LiquidatedDown, 1)));
+        Assert.Equal(new SystemReading(0.004, 1_704_067_200_000 + (spike * 100L)), series.SmallestShockDown);
+        Assert.Equal(new SystemReading(7e6, 1_704_067_200_000 + ((spike + 1) * 100L)), series.LargestDown[1]);
+        Assert.Equal(new SystemReading(0.06, 1_704_067_200_000), series.SmallestShockUp);
+        Assert.Equal(1_704_067_200_000 + (spike * 100L), series.Worst!.EventTime);
+        Assert.Equal([-0.05], series.GridMovesDown);
+        Assert.Equal(["BTCUSDT", "ETHUSDT"], series.Symbols);
+    }
+
+    [Fact]
+    public void Add_InstrumentFirstMarkedLater_IsAGapBeforeThen_NotZero()
+    {
+        var series = new SystemSeries();
+        series.Add(View(1_000, 0.02, null, 5, symbols: ["BTCUSDT"]));
+        series.Add(View(2_000, 0.02, null, 5));
+
+        Assert.True(double.IsNaN(SystemBucket.At(series.Buckets.First().LiquidatedDown, 1)));
+        Assert.Equal(5, SystemBucket.At(series.Buckets.Last().LiquidatedDown, 1));
+    }
+
+    private static StreamRisk.Domain.Alerts.SystemView View(long time, double? shockDown, double? shockUp, double liquidatedDown, string[]? symbols = null)
+    {
+        symbols ??= ["BTCUSDT", "ETHUSDT"];
+        StreamRisk.Domain.Alerts.SystemScenario Scenario(double move, double notional) => new(move, move < 0 ? "down" : "up",
+            symbols.Select(s => new StreamRisk.Domain.Alerts.SystemInstrumentOutcome(s, move, notional, false)).ToArray(), 0, notional, 0);
+        return new StreamRisk.Domain.Alerts.SystemView
+        {
+            EventTime = time,
+            Reference = symbols[0],
+            Symbols = symbols,
+            Marks = symbols.Select(_ => 1.0).ToArray(),
+            Betas = symbols.Select(_ => 1.0).ToArray(),
+            InsuranceFund = 0,
+            Accounts = 1,
+            Grid = [Scenario(-0.02, 1), Scenario(-0.05, liquidatedDown), Scenario(-0.075, 1e12), Scenario(0.05, 2)],
+            CriticalShockDown = shockDown,
+            CriticalShockUp = shockUp,
+            ContagionMove = 0.05,
+            Contagion = [],
+            CriticalAccounts = [],
+        };
+    }
+}
