@@ -24,7 +24,7 @@ public sealed class BenchCommandTests : IDisposable
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
         var figures = json.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value);
         Assert.Equal(BenchCommand.Keys.Order(StringComparer.Ordinal), figures.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(9, figures.Count);
+        Assert.Equal(13, figures.Count);
         foreach (var (key, value) in figures)
         {
             Assert.True(value.ValueKind == JsonValueKind.Number, $"{key} is {value.ValueKind}");
@@ -34,7 +34,8 @@ public sealed class BenchCommandTests : IDisposable
 
         // The projector was checked against the naive reference on the same input, and the table names every figure.
         Assert.Contains("results equal", run.Output, StringComparison.Ordinal);
-        foreach (var row in new[] { "engine events/s", "kafka ingest ratio", "tick-to-alert p50 ms", "tick-to-alert p99 ms", "grid + critical shock µs", "memory bytes/position", "replay events/s" })
+        foreach (var row in new[] { "engine events/s", "kafka ingest ratio", "tick-to-alert p50 ms", "tick-to-alert p99 ms", "grid + critical shock µs", "memory bytes/position", "replay events/s",
+            "portfolio grid + contagion ms", "system view per market second" })
         {
             Assert.Contains(row, run.Output, StringComparison.Ordinal);
         }
@@ -54,6 +55,20 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("results equal", run.Output, StringComparison.Ordinal);
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
         Assert.Equal(["projection.gridMicros", "projection.naiveGridMicros"], json.RootElement.EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task Portfolio_GridAndContagionAgainstTheReference_OnlyItsFigures()
+    {
+        var path = Path.Combine(_directory, "portfolio.json");
+
+        var run = await BenchRun.InvokeAsync("--quick", "--only", "portfolio", "--json", path);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("portfolio grid + contagion ms", run.Output, StringComparison.Ordinal);
+        Assert.Contains("results equal", run.Output, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        Assert.Equal(["portfolio.gridMillis", "portfolio.contagionMillis", "portfolio.naiveMillis"], json.RootElement.EnumerateObject().Select(p => p.Name));
     }
 
     [Fact]
