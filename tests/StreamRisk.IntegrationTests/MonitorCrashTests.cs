@@ -118,6 +118,8 @@ public sealed class MonitorCrashTests : IDisposable
         start.Environment["STREAMRISK__KAFKA__SESSIONTIMEOUTMS"] = "6000";
         start.Environment["STREAMRISK__KAFKA__HEARTBEATINTERVALMS"] = "2000";
         start.Environment["STREAMRISK__DASHBOARD__URLS"] = string.Empty;
+        // The in-process run it is compared with makes its system view on the same cadence.
+        start.Environment["STREAMRISK__ENGINE__SYSTEMINTERVALMS"] = KafkaReplayRun.SystemIntervalMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var process = Process.Start(start)!;
         // Drained so a full pipe never blocks the monitor.
         process.OutputDataReceived += (_, _) => { };

@@ -83,13 +83,14 @@ internal sealed partial class KafkaReplayRun(string directory, string[] source)
         }
     }
 
-    public async Task<string> InProcessAsync()
+    /// <param name="systemIntervalMs">The system view's cadence; 0 for none (a scaled-out projector makes none).</param>
+    public async Task<string> InProcessAsync(int systemIntervalMs = SystemIntervalMs)
     {
         var outDir = Path.Combine(directory, "in-process");
         using var output = new StringWriter();
         using var error = new StringWriter();
         var config = Path.Combine(directory, "in-process.json");
-        await File.WriteAllTextAsync(config, $"{{\"StreamRisk\":{{\"Engine\":{{\"SystemIntervalMs\":{SystemIntervalMs}}}}}}}");
+        await File.WriteAllTextAsync(config, $"{{\"StreamRisk\":{{\"Engine\":{{\"SystemIntervalMs\":{systemIntervalMs}}}}}}}");
         var code = await Cli.RunAsync(["replay", .. source, "--config", config, "--out", outDir], output, error, TimeProvider.System);
         Assert.True(code == 0, error.ToString());
         return outDir;

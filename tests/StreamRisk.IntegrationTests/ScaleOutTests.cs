@@ -44,7 +44,8 @@ public sealed partial class ScaleOutTests : IDisposable
         // again after the outage must not push unread updates out of it before the projector reads them.
         string[] source = [SharedData.Path("binance-usdm", "btcusdt_20240808.gz"), "--positions", "synthetic:seed=1", .. (fault == Fault.LadderUpdatesLost ? new[] { "--accounts", "2000" } : [])];
         var replay = new KafkaReplayRun(_dir.FullName, source);
-        var inProcess = await replay.InProcessAsync();
+        // Without the system view: a scaled-out projector holds no accounts and makes none (docs/scale-out.md).
+        var inProcess = await replay.InProcessAsync(systemIntervalMs: 0);
 
         using var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 3 });
         foreach (var (name, partitions) in new TopicNames().WithDefaultPartitions())
