@@ -126,8 +126,7 @@ public sealed class PortfolioProjector
     private int _roundStamp;
     private int[] _candidates = new int[16];
     private int[] _candidateRound = new int[16];
-    private double[] _candidateBound = new double[16];
-    private double[] _candidateGrowth = new double[16];
+    private double[] _candidateTrigger = new double[16];
     private double _growth;
     private double[] _poolWeight = [];
     private int[] _changedInRound = [];
@@ -512,11 +511,11 @@ public sealed class PortfolioProjector
                     {
                         Array.Resize(ref _candidates, candidateCount * 2);
                         Array.Resize(ref _candidateRound, candidateCount * 2);
-                        Array.Resize(ref _candidateBound, candidateCount * 2);
-                        Array.Resize(ref _candidateGrowth, candidateCount * 2);
+                        Array.Resize(ref _candidateTrigger, candidateCount * 2);
                     }
 
                     _candidateRound[candidateCount] = -1;
+                    _candidateTrigger[candidateCount] = double.NegativeInfinity;
                     _candidates[candidateCount++] = pool;
                 }
 
@@ -525,40 +524,38 @@ public sealed class PortfolioProjector
 
             // A candidate already found safe is asked again only when one of its instruments' prices moved since.
             var kept = 0;
+            var growth = _growth;
             for (var c = 0; c < candidateCount; c++)
             {
                 var pool = _candidates[c];
-                if (_poolStamp[pool] == _scenarioStamp)
+                if (forcedAccount >= 0 && _poolStamp[pool] == _scenarioStamp)
                 {
-                    continue;
+                    continue; // the forced account's pool, taken in the first round
                 }
 
+                // No reach has grown by more than the growth since the last check, so the bound has grown by at most the
+                // pool's total weight times that: the trigger is the growth at which it could first come up to the
+                // slack. Short of it the pool is still safe without reading a leg (the candidate arrays are read in order).
+                var trigger = _candidateTrigger[c];
                 var checkedRound = _candidateRound[c];
-                var bound = _candidateBound[c];
-                var growth = _growth;
-                // No reach has grown by more than the growth since the last check, so the bound has grown by at most
-                // the pool's total weight times that: still short of the slack means still safe, without reading a leg.
-                if (checkedRound < 0
-                    || (bound + (_poolWeight[pool] * (growth - _candidateGrowth[c])) >= _poolSlack[pool] && MovedSince(pool, checkedRound)))
+                if (growth >= trigger && (checkedRound < 0 || MovedSince(pool, checkedRound)))
                 {
-                    bound = Bound(pool);
-                    if (bound >= _poolSlack[pool] && PoolIsLiquidatable(pool))
+                    var bound = Bound(pool);
+                    var slack = _poolSlack[pool];
+                    if (bound >= slack && PoolIsLiquidatable(pool))
                     {
                         TakePool(pool);
                         continue;
                     }
 
                     checkedRound = roundIndex;
-                    _candidateGrowth[kept] = growth;
-                }
-                else
-                {
-                    _candidateGrowth[kept] = _candidateGrowth[c];
+                    var weight = _poolWeight[pool];
+                    trigger = weight > 0 ? growth + ((slack - bound) / weight) : double.PositiveInfinity;
                 }
 
                 _candidates[kept] = pool;
                 _candidateRound[kept] = checkedRound;
-                _candidateBound[kept] = bound;
+                _candidateTrigger[kept] = trigger;
                 kept++;
             }
 
