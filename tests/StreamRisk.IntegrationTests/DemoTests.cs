@@ -6,7 +6,7 @@ namespace StreamRisk.IntegrationTests;
 public sealed class DemoTests
 {
     [Fact]
-    public async Task Demo_ThirtySeconds_RaisesCascadeRiskAndPrintsWhereToLookAndASummary()
+    public async Task Demo_ThirtySeconds_RaisesCascadeRiskAndSystemicCascadeRisk_PrintsWhereToLookAndASummary()
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
@@ -18,6 +18,8 @@ public sealed class DemoTests
         Assert.Contains("started redis-server on 127.0.0.1:", text, StringComparison.Ordinal);
         Assert.Contains("XRANGE streamrisk:alerts", text, StringComparison.Ordinal);
         Assert.Matches(@"alert raised +\w+ +CascadeRisk ", text);
+        // The simulated market's cross portfolios carry a BTC shock into the other books: the system view sees it.
+        Assert.Matches(@"alert raised +\w+ +SystemicCascadeRisk ", text);
         Assert.Matches(@"summary: [\d,]+ events applied, 0 dead-lettered", text);
         Assert.Contains("alerts raised by rule:", text, StringComparison.Ordinal);
     }
