@@ -140,6 +140,7 @@ public sealed class PortfolioProjector
     private double[] _activationReach = [];
     private int[] _poolActive = [];
     private double[] _poolLegWeight = [];
+    private int[] _poolLegTier = [];
     private double[] _poolSlack = [];
     private double[] _price = [];
     private double[] _target = [];
@@ -1056,10 +1057,29 @@ public sealed class PortfolioProjector
             ref readonly var t = ref _poolLegTerms[l];
             var price = _price[_poolLegInstrument[l]];
             equity += t.Instrument.UnrealizedPnl(t.Size, t.Entry, price);
-            mm += MarginCalculator.MaintenanceMarginAt(_basis, in t, price);
+            mm += _basis == TierBasis.AtPrice ? TieredMaintenance(l, in t, price) : MarginCalculator.MaintenanceMarginAt(_basis, in t, price);
         }
 
         return equity < mm;
+    }
+
+    /// <summary>
+    /// <see cref="MarginCalculator.MaintenanceMarginAt"/> under <see cref="TierBasis.AtPrice"/>, bit for bit, starting from
+    /// the tier the leg was in at its last evaluation: a notional still within that tier's range is in no other (floors
+    /// increase), so the table is scanned only when the price has left it.
+    /// </summary>
+    private double TieredMaintenance(int leg, in PositionTerms t, double price)
+    {
+        var tiers = t.Instrument.Tiers;
+        var notional = t.Instrument.Notional(t.Size, price);
+        var k = _poolLegTier[leg];
+        if (!(notional >= tiers.FloorAt(k) && notional < tiers.CapAt(k)))
+        {
+            k = tiers.IndexFor(notional);
+            _poolLegTier[leg] = k;
+        }
+
+        return MarginTiers.Clamp((notional * tiers.RateAt(k)) - tiers.DeductionAt(k));
     }
 
     private void NextScenario()
@@ -1345,6 +1365,7 @@ public sealed class PortfolioProjector
             _poolLegTerms = new PositionTerms[size];
             _poolLegInstrument = new int[size];
             _poolLegWeight = new double[size];
+            _poolLegTier = new int[size];
         }
 
         var at = 0;
@@ -1366,6 +1387,7 @@ public sealed class PortfolioProjector
                 _poolLegTerms[at] = t;
                 _poolLegInstrument[at] = _legInstrument[l];
                 _poolLegWeight[at] = t.Instrument.Notional(t.Size, t.Mark) * _slope[_legInstrument[l]];
+                _poolLegTier[at] = t.Instrument.Tiers.IndexFor(t.Instrument.Notional(t.Size, t.Mark));
                 weight += _poolLegWeight[at];
                 at++;
             }
