@@ -36,6 +36,42 @@ public sealed class PortfolioProjectorRegressionTests
     }
 
     [Fact]
+    public void Project_PoolLegCrossingATierBoundary_DecidedWithTheTierAtItsPrice()
+    {
+        // A cross pool long 4.1 BTC at 60,000 (246,000 notional: the 2.5 % tier up to 250,000, 5 % above) and short 120 ETH
+        // at 3,000. Both 5 % up: BTC's leg is in the next tier, its MM 207.5 above what the mark's tier would give, and the
+        // pool is liquidatable below a balance of 13,505 (13,297.5 with the mark's tier). Balances 5 apart sweep through
+        // that window. Down 5 % in between keeps the leg in
+        // its tier, so a tier remembered from the mark or from an earlier scenario shows as a different verdict.
+        var tiers = MarginTiers.Create([(0.0, 0.01, null), (50_000.0, 0.025, null), (250_000.0, 0.05, null)]);
+        var btc = new Instrument(new Symbol("BTCUSDT"), ContractKind.Linear, 0.1, 0.001, tiers);
+        var eth = new Instrument(new Symbol("ETHUSDT"), ContractKind.Linear, 0.01, 0.001, MarginTiers.Flat(0.005));
+        (double, double)[] Levels(double mark, int side) => [.. Enumerable.Range(1, 50).Select(k => (mark * (1 + (side * 0.001 * k)), 1_000_000.0))];
+        // The books stand where the 5 % rally puts the prices, so a round's flow moves them one level from there.
+        RefInstrument[] instruments = [new(btc, 60_000, Levels(63_000, -1), Levels(63_000, 1)), new(eth, 3_000, Levels(3_150, -1), Levels(3_150, 1))];
+        var accounts = Enumerable.Range(0, 800)
+            .Select(k => new RefAccount(12_000 + (5.0 * k), [new RefLeg(0, 4.1, 60_000, double.NaN), new RefLeg(1, -120, 3_000, double.NaN)]))
+            .ToArray();
+        var projector = new PortfolioProjector(MarginProfile.Binance);
+        var outcome = new PortfolioOutcome();
+        var up = new PortfolioCase(MarginProfile.Binance, instruments, accounts, [0.05, 0.05], 1_000_000, -1);
+        var down = up with { Moves = [-0.05, -0.05] };
+        up.Load(projector);
+
+        foreach (var scenario in new[] { up, down, up })
+        {
+            scenario.Project(projector, outcome);
+            var reference = scenario.Reference();
+            Assert.Equal(reference.LiquidatedUnits, outcome.LiquidatedUnits);
+            Assert.Equal(reference.Instruments[0].FinalPrice, outcome.Instrument(0).FinalPrice);
+            if (scenario == up)
+            {
+                Assert.True(reference.LiquidatedUnits is > 0 and < 800, $"the sweep does not straddle the boundary: {reference.LiquidatedUnits}");
+            }
+        }
+    }
+
+    [Fact]
     public void Project_FlowIntoAnExhaustedSide_LeavesThePriceWhereItIs()
     {
         // mmr 0 (liquidatable when equity < 0), no moves. X: bids 99 × 1, asks 101 × 1,000. Y: bids 95 × 1, 90 × 1, 80 × 1,000.
