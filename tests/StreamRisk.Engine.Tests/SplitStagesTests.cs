@@ -105,7 +105,8 @@ public sealed class SplitStagesTests
             else
             {
                 var account = "acct-" + random.Next(400);
-                var owner = parts[Math.Abs(account.GetHashCode(StringComparison.Ordinal)) % stages];
+                // A fixed hash (string hash codes differ per process): the same split every run, as Kafka's partitioner gives.
+                var owner = parts[(int)(Fnv1a(account) % (uint)stages)];
                 var size = Math.Round((random.NextDouble() - 0.45) * 20, 3) * (instrument == 0 ? 1 : 20);
                 var entry = prices[instrument] * (1 + ((random.NextDouble() - 0.5) * 0.02));
                 var isolated = random.Next(3) == 0 ? Math.Abs(size) * entry / random.Next(5, 60) : double.NaN;
@@ -197,5 +198,16 @@ public sealed class SplitStagesTests
         }
 
         return text.ToString();
+    }
+
+    private static uint Fnv1a(string text)
+    {
+        var hash = 2_166_136_261u;
+        foreach (var c in text)
+        {
+            hash = (hash ^ c) * 16_777_619u;
+        }
+
+        return hash;
     }
 }
