@@ -34,7 +34,7 @@ internal readonly record struct BandNotional(double Down01, double Down12, doubl
 /// chosen per figure on purpose (smallest critical shock, largest liquidatable ring, thinnest book) so that
 /// downsampling a day into a few thousand points never hides the spike an analyst is looking for.
 /// </summary>
-internal sealed class Bucket
+internal sealed class Bucket : IMergingBucket<Bucket>
 {
     public long FirstTime { get; private set; }
 
@@ -148,23 +148,6 @@ internal sealed class ProjectionSeries(string symbol)
     private void Coarsen()
     {
         _width *= 2;
-        var merged = new SortedDictionary<long, Bucket>();
-        foreach (var (key, bucket) in _buckets)
-        {
-            if (merged.TryGetValue(key / 2, out var existing))
-            {
-                existing.Merge(bucket);
-            }
-            else
-            {
-                merged.Add(key / 2, bucket);
-            }
-        }
-
-        _buckets.Clear();
-        foreach (var (key, bucket) in merged)
-        {
-            _buckets.Add(key, bucket);
-        }
+        TimeBuckets.Halve(_buckets);
     }
 }

@@ -7,7 +7,7 @@ namespace StreamRisk.Reporting;
 /// largest liquidated notional at the reference grid moves (<see cref="SystemSeries.ReferenceMove"/> down and up). The
 /// worst reading per figure, as <see cref="Bucket"/> keeps it, so downsampling hides no spike.
 /// </summary>
-internal sealed class SystemBucket
+internal sealed class SystemBucket : IMergingBucket<SystemBucket>
 {
     public long FirstTime { get; private set; }
 
@@ -235,23 +235,6 @@ internal sealed class SystemSeries
     private void Coarsen()
     {
         _width *= 2;
-        var merged = new SortedDictionary<long, SystemBucket>();
-        foreach (var (key, bucket) in _buckets)
-        {
-            if (merged.TryGetValue(key / 2, out var existing))
-            {
-                existing.Merge(bucket);
-            }
-            else
-            {
-                merged.Add(key / 2, bucket);
-            }
-        }
-
-        _buckets.Clear();
-        foreach (var (key, bucket) in merged)
-        {
-            _buckets.Add(key, bucket);
-        }
+        TimeBuckets.Halve(_buckets);
     }
 }

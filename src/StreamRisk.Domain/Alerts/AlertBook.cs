@@ -49,13 +49,8 @@ public sealed class AlertBook
             chain = null;
         }
 
-        var raise = shock is { } s && s <= limit;
-        var keep = shock is { } k && k <= limit * (1 + t.Hysteresis);
         var value = shock ?? double.NaN;
-        // Severity by how small the move is: a third of the threshold or less is critical.
-        var severity = value <= limit / 3 ? AlertSeverity.Critical : value <= limit * 2 / 3 ? AlertSeverity.Warning : AlertSeverity.Info;
-        var bucket = Bucket(value * 1000, linear: true);
-        if (Next(AlertRule.CascadeRisk, risk.Symbol, direction, raise, keep, severity, bucket) is not { } state)
+        if (ShockStep(AlertRule.CascadeRisk, risk.Symbol, direction, shock, limit, t.Hysteresis, out var severity, out var bucket) is not { } state)
         {
             return;
         }
@@ -230,12 +225,8 @@ public sealed class AlertBook
             chain = null;
         }
 
-        var raise = shock is { } s && s <= limit;
-        var keep = shock is { } k && k <= limit * (1 + t.Hysteresis);
         var value = shock ?? double.NaN;
-        var severity = value <= limit / 3 ? AlertSeverity.Critical : value <= limit * 2 / 3 ? AlertSeverity.Warning : AlertSeverity.Info;
-        var bucket = Bucket(value * 1000, linear: true);
-        if (Next(AlertRule.SystemicCascadeRisk, SystemView.AlertSymbol, direction, raise, keep, severity, bucket) is not { } state)
+        if (ShockStep(AlertRule.SystemicCascadeRisk, SystemView.AlertSymbol, direction, shock, limit, t.Hysteresis, out var severity, out var bucket) is not { } state)
         {
             return;
         }
@@ -307,6 +298,21 @@ public sealed class AlertBook
     /// The one decision of an alert's lifecycle: the transition these inputs make, or null for none (most evaluations).
     /// Taken before the explanation and metrics are formatted, which are then only made for a transition.
     /// </summary>
+    /// <summary>
+    /// The lifecycle step of a critical-shock rule (CascadeRisk, SystemicCascadeRisk): raised at or under the limit, kept
+    /// within the hysteresis above it, severity by how small the move is (a third of the limit or less is critical).
+    /// </summary>
+    private AlertState? ShockStep(AlertRule rule, string symbol, string direction, double? shock, double limit, double hysteresis,
+        out AlertSeverity severity, out long bucket)
+    {
+        var raise = shock is { } s && s <= limit;
+        var keep = shock is { } k && k <= limit * (1 + hysteresis);
+        var value = shock ?? double.NaN;
+        severity = value <= limit / 3 ? AlertSeverity.Critical : value <= limit * 2 / 3 ? AlertSeverity.Warning : AlertSeverity.Info;
+        bucket = Bucket(value * 1000, linear: true);
+        return Next(rule, symbol, direction, raise, keep, severity, bucket);
+    }
+
     private AlertState? Next(AlertRule rule, string symbol, string qualifier, bool raise, bool keep, AlertSeverity severity, long bucket)
     {
         if (!_open.TryGetValue((rule, symbol, qualifier), out var open))

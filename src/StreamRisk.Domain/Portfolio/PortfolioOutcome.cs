@@ -144,6 +144,4 @@ public sealed class PortfolioOutcome
         flows.Clear();
         return flows;
     }
-
-    internal void SetRoundAccounts(int round, int accounts) => _roundAccounts[round] = accounts;
 }

@@ -78,7 +78,6 @@ public sealed class PortfolioProjector
     private int _poolCount;
 
     // The same, materialised in ladder order for sequential reads.
-    private double[] _ladPrice = [];
     private int[] _ladAccount = [];
     private double[] _ladSize = [];
     private double[] _ladEntry = [];
@@ -152,7 +151,6 @@ public sealed class PortfolioProjector
     private double[] _bought = [];
     private double[] _fillLong = [];
     private double[] _fillShort = [];
-    private double[] _deficit = [];
     private double[] _deficitSize = [];
     private int[] _longFrontier = [];
     private int[] _shortFrontier = [];
@@ -219,7 +217,6 @@ public sealed class PortfolioProjector
             _bought = new double[size];
             _fillLong = new double[size];
             _fillShort = new double[size];
-            _deficit = new double[size];
             _deficitSize = new double[size];
             _longFrontier = new int[size];
             _shortFrontier = new int[size];
@@ -429,7 +426,6 @@ public sealed class PortfolioProjector
             _consumedAsks[i] = 0;
             _lastBid[i] = double.NaN;
             _lastAsk[i] = double.NaN;
-            _deficit[i] = 0;
             _deficitSize[i] = 0;
             _longFrontier[i] = _longStart[i];
             _shortFrontier[i] = _shortStart[i];
@@ -474,7 +470,7 @@ public sealed class PortfolioProjector
                 var f = _longFrontier[i];
                 var end = _longStart[i] + _longCount[i];
                 _roundLongFrom[i] = f;
-                while (f < end && _ladPrice[f] >= price)
+                while (f < end && _ladderPrice[f] >= price)
                 {
                     TakeSingle(f++, forcedAccount, ref _sold[i]);
                 }
@@ -483,7 +479,7 @@ public sealed class PortfolioProjector
                 f = _shortFrontier[i];
                 end = _shortStart[i] + _shortCount[i];
                 _roundShortFrom[i] = f;
-                while (f < end && _ladPrice[f] <= price)
+                while (f < end && _ladderPrice[f] <= price)
                 {
                     TakeSingle(f++, forcedAccount, ref _bought[i]);
                 }
@@ -797,7 +793,6 @@ public sealed class PortfolioProjector
             }
 
             _scenario.Deficit += deficit;
-            _deficit[i] += deficit;
             _deficitSize[i] += deficitSize;
         }
     }
@@ -807,14 +802,12 @@ public sealed class PortfolioProjector
     private void SettleLegs(ReadOnlySpan<PositionTerms> legs, ReadOnlySpan<int> instruments, double collateral, Span<RoundFlow> flows)
     {
         var equity = collateral;
-        double notionalAtFill = 0;
         for (var l = 0; l < legs.Length; l++)
         {
             ref readonly var t = ref legs[l];
             var i = instruments[l];
             var fillPrice = t.Size > 0 ? _fillLong[i] : _fillShort[i];
             equity += t.Instrument.UnrealizedPnl(t.Size, t.Entry, fillPrice);
-            notionalAtFill += t.Instrument.Notional(t.Size, fillPrice);
             _positions[i]++;
             _notional[i] += t.Instrument.Notional(t.Size, flows[i].Price);
             if (t.Size > 0)
@@ -828,17 +821,13 @@ public sealed class PortfolioProjector
         }
 
         _scenario.Fund += equity;
-        if (equity < 0 && notionalAtFill > 0)
+        if (equity < 0)
         {
-            // A deficit is charged to the unit's instruments in proportion to each leg's notional at its fill.
+            // ADL takes over a share of every position of a unit that left a deficit.
             _scenario.Deficit -= equity;
             for (var l = 0; l < legs.Length; l++)
             {
-                ref readonly var t = ref legs[l];
-                var i = instruments[l];
-                var fillPrice = t.Size > 0 ? _fillLong[i] : _fillShort[i];
-                _deficit[i] -= equity * t.Instrument.Notional(t.Size, fillPrice) / notionalAtFill;
-                _deficitSize[i] += Math.Abs(t.Size);
+                _deficitSize[instruments[l]] += Math.Abs(legs[l].Size);
             }
         }
     }
@@ -858,20 +847,6 @@ public sealed class PortfolioProjector
         }
 
         return total;
-    }
-
-    /// <summary>The instruments an account holds, as a bit per instrument index below 64 (for reports).</summary>
-    public void InstrumentsOf(int account, Span<bool> held)
-    {
-        held.Clear();
-        var start = _accountFirstUnit[account];
-        for (var u = start; u < start + _accountUnitCount[account]; u++)
-        {
-            for (var l = _unitFirstLeg[u]; l < _unitFirstLeg[u] + _unitLegCount[u]; l++)
-            {
-                held[_legInstrument[l]] = true;
-            }
-        }
     }
 
     private void TakeSingle(int slot, int forcedAccount, ref double side)
@@ -1235,10 +1210,9 @@ public sealed class PortfolioProjector
 
         // What a round and its settlement read of a single unit, laid out in ladder order: a crossed stretch is read
         // front to back instead of jumping between units.
-        if (_ladPrice.Length < _ladderUnit.Length)
+        if (_ladAccount.Length < _ladderUnit.Length)
         {
             var size = _ladderUnit.Length;
-            _ladPrice = new double[size];
             _ladAccount = new int[size];
             _ladSize = new double[size];
             _ladEntry = new double[size];
@@ -1301,7 +1275,6 @@ public sealed class PortfolioProjector
             var u = _ladderUnit[slot];
             ref readonly var t = ref _legTerms[_unitFirstLeg[u]];
             var account = _unitAccount[u];
-            _ladPrice[slot] = _ladderPrice[slot];
             _ladAccount[slot] = account;
             _ladSize[slot] = t.Size;
             _ladEntry[slot] = t.Entry;

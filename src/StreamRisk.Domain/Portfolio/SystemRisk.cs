@@ -31,7 +31,6 @@ public sealed class SystemRisk
     private double[] _moves = [];
     private ContagionEffect[] _contagion = [];
     private double[] _baseline = [];
-    private double[] _additional = [];
     private int[] _candidates = [];
     private double[] _candidateNotional = [];
 
@@ -144,7 +143,6 @@ public sealed class SystemRisk
         if (_baseline.Length < n)
         {
             _baseline = new double[n];
-            _additional = new double[n];
         }
 
         var moves = Moves();
