@@ -60,7 +60,8 @@ public sealed record PortfolioScenario(Instrument[] Instruments, double[] Marks,
                 held[l] = instrument;
                 var notional = 1_000 * Math.Exp(random.NextDouble() * 5); // 1k to ~150k
                 var entry = marks[instrument] * (1 + (0.01 * (random.NextDouble() - 0.5)));
-                var size = notional / entry * (random.NextDouble() < 0.6 ? 1 : -1);
+                // Whole lots of 10⁻⁶, as a venue keeps them.
+                var size = Math.Round(notional / entry * 1e6) / 1e6 * (random.NextDouble() < 0.6 ? 1 : -1);
                 total += notional;
                 openInterest[instrument] += Math.Abs(size);
                 positions[l] = new ScenarioPosition(instrument, size, entry, isolated ? notional / leverage : double.NaN);

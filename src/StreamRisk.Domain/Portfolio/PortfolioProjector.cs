@@ -101,9 +101,6 @@ public sealed class PortfolioProjector
     private int[] _forcedSlots = new int[4];
     private int _forcedSlotCount;
     private int[] _unitSlot = [];
-    private double[] _cumSize = [0];
-    private double[] _cumCollateral = [0];
-    private double[] _cumValue = [0];
     private Stretch[] _stretches = new Stretch[16];
     private int _stretchCount;
     private int _forcedUnitCount;
@@ -111,14 +108,6 @@ public sealed class PortfolioProjector
     private int _roundPoolCount;
     private int[] _roundLongFrom = [];
     private int[] _roundShortFrom = [];
-    private int[] _positions = [];
-    private double[] _longSize = [];
-    private double[] _shortSize = [];
-    private double[] _notional = [];
-    private double[] _unfilled = [];
-    private bool[] _exhausted = [];
-    private ScenarioTally _scenario;
-    private RoundTally _round;
     private int[] _accountStamp = new int[16];
     private int[] _accountRoundStamp = new int[16];
     private int _scenarioStamp;
@@ -142,19 +131,34 @@ public sealed class PortfolioProjector
     private int[] _poolLegTier = [];
     private double[] _poolSlack = [];
     private double[] _price = [];
-    private double[] _target = [];
-    private double[] _consumedBids = [];
-    private double[] _consumedAsks = [];
-    private double[] _lastBid = [];
-    private double[] _lastAsk = [];
-    private double[] _sold = [];
-    private double[] _bought = [];
-    private double[] _fillLong = [];
-    private double[] _fillShort = [];
-    private double[] _deficitSize = [];
     private int[] _longFrontier = [];
     private int[] _shortFrontier = [];
     private bool _sealed;
+
+    // Exact sums (PortfolioUnits): running totals over the ladder order, and each single's and pool leg's own.
+    private Int128[] _cumSize = [0];
+    private Int128[] _cumCollateral = [0];
+    private Int128[] _cumValue = [0];
+    private long[] _ladSizeUnits = [];
+    private Int128[] _ladCollateralUnits = [];
+    private Int128[] _ladValueUnits = [];
+    private Int128[] _poolCollateralUnits = [];
+    private long[] _poolLegSizeUnits = [];
+    private Int128[] _poolLegValueUnits = [];
+
+    // The scenario in progress (Begin, then TakeRound and ApplyRound per round).
+    private int _roundIndex;
+    private int _roundUnits;
+    private int _roundAccounts;
+    private int _scenarioAccounts;
+    private int _candidateCount;
+    private Int128 _unitDeficit;
+    private Int128[] _deficitSize = [];
+
+    // Project's own walk of the books.
+    private readonly PortfolioRun _run = new();
+    private readonly PortfolioRound _localRound = new();
+    private readonly PortfolioDeficits _localDeficits = new();
 
     public PortfolioProjector(MarginProfile profile)
     {
@@ -208,26 +212,11 @@ public sealed class PortfolioProjector
             _shortStart = new int[size];
             _shortCount = new int[size];
             _price = new double[size];
-            _target = new double[size];
-            _consumedBids = new double[size];
-            _consumedAsks = new double[size];
-            _lastBid = new double[size];
-            _lastAsk = new double[size];
-            _sold = new double[size];
-            _bought = new double[size];
-            _fillLong = new double[size];
-            _fillShort = new double[size];
-            _deficitSize = new double[size];
+            _deficitSize = new Int128[size];
             _longFrontier = new int[size];
             _shortFrontier = new int[size];
             _roundLongFrom = new int[size];
             _roundShortFrom = new int[size];
-            _positions = new int[size];
-            _longSize = new double[size];
-            _shortSize = new double[size];
-            _notional = new double[size];
-            _unfilled = new double[size];
-            _exhausted = new bool[size];
             _changedInRound = new int[size];
             _slope = new double[size];
             _jumps = new double[size];
@@ -396,6 +385,50 @@ public sealed class PortfolioProjector
     public void Project(ReadOnlySpan<double> moves, double insuranceFund, PortfolioOutcome outcome, int forcedAccount = -1)
     {
         ArgumentNullException.ThrowIfNull(outcome);
+        Begin(moves, forcedAccount);
+        var n = _instrumentCount;
+        _run.Begin(_instruments, _marks, _bids, _asks, n, moves, insuranceFund, outcome);
+        while (true)
+        {
+            _localRound.Reset(n);
+            TakeRound(_localRound);
+            if (_localRound.Units == 0)
+            {
+                break;
+            }
+
+            var moved = _run.Round(_localRound);
+            ApplyRound(_run.FillLong, _run.FillShort, _run.Prices);
+            if (!moved)
+            {
+                break; // the same vector again liquidates nothing new
+            }
+        }
+
+        PortfolioDeficits? deficits = null;
+        if (_run.Fund < 0)
+        {
+            _localDeficits.Reset(n);
+            AddDeficits(_localDeficits);
+            deficits = _localDeficits;
+        }
+
+        _run.Finish(ScenarioAccounts, deficits);
+        if (forcedAccount >= 0)
+        {
+            outcome.ForcedAccount = forcedAccount;
+            outcome.ForcedNotional = NotionalOf(forcedAccount);
+        }
+    }
+
+    /// <summary>
+    /// Starts a scenario over this projector's accounts (the account side of <see cref="Project"/>, for a projection
+    /// whose books another party walks: <see cref="PartitionedPortfolio"/>). Then, round by round, <see cref="TakeRound"/>
+    /// and, with the walk's fills and next vector, <see cref="ApplyRound"/>; at the end <see cref="AddDeficits"/> and
+    /// <see cref="ScenarioAccounts"/>.
+    /// </summary>
+    public void Begin(ReadOnlySpan<double> moves, int forcedAccount = -1)
+    {
         if (!_sealed)
         {
             throw new InvalidOperationException("Seal the projector after loading it");
@@ -408,8 +441,6 @@ public sealed class PortfolioProjector
 
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(forcedAccount, _accountCount);
         var n = _instrumentCount;
-        outcome.Reset(n);
-        outcome.InsuranceFundBefore = insuranceFund;
         NextScenario();
         for (var i = 0; i < n; i++)
         {
@@ -419,22 +450,11 @@ public sealed class PortfolioProjector
                 throw new ArgumentOutOfRangeException(nameof(moves), "a move is a finite fraction above −1");
             }
 
-            var target = move == 0 ? _marks[i] : _marks[i] * (1 + move);
-            _target[i] = target;
-            _price[i] = target;
-            _consumedBids[i] = 0;
-            _consumedAsks[i] = 0;
-            _lastBid[i] = double.NaN;
-            _lastAsk[i] = double.NaN;
-            _deficitSize[i] = 0;
+            _price[i] = PortfolioRun.TargetOf(_marks[i], move);
             _longFrontier[i] = _longStart[i];
             _shortFrontier[i] = _shortStart[i];
-            _positions[i] = 0;
-            _longSize[i] = 0;
-            _shortSize[i] = 0;
-            _notional[i] = 0;
-            _unfilled[i] = 0;
-            _exhausted[i] = false;
+            _roundLongFrom[i] = _longStart[i];
+            _roundShortFrom[i] = _shortStart[i];
             _changedInRound[i] = -1;
             _reachMax[i] = 0;
             _reach[i] = 0;
@@ -442,268 +462,163 @@ public sealed class PortfolioProjector
         }
 
         _growth = 0;
+        _scenarioAccounts = 0;
+        _candidateCount = 0;
+        _roundIndex = -1;
+        _forcedAccountNow = forcedAccount;
+        _roundPoolCount = 0;
+        _forcedUnitCount = 0;
+    }
 
-        _scenario = new ScenarioTally { Fund = insuranceFund };
-        var candidateCount = 0;
-        var first = true;
-        var roundIndex = -1;
+    /// <summary>Distinct accounts of this projector liquidated in the scenario so far.</summary>
+    public int ScenarioAccounts => _scenarioAccounts;
 
-        while (true)
+    /// <summary>
+    /// The next round at the current trigger vector: every unit newly under MM (and in the first round the forced
+    /// account whole) is taken, and its sums added to <paramref name="round"/> (reset by the caller).
+    /// </summary>
+    public void TakeRound(PortfolioRound round)
+    {
+        ArgumentNullException.ThrowIfNull(round);
+        var n = _instrumentCount;
+        var roundIndex = ++_roundIndex;
+        _roundStamp++;
+        _roundUnits = 0;
+        _roundAccounts = 0;
+        _roundPoolCount = 0;
+        _forcedUnitCount = 0;
+        var forcedAccount = _forcedAccountNow;
+        if (roundIndex == 0 && forcedAccount >= 0)
         {
-            roundIndex++;
-            _roundStamp++;
-            _round = default;
-            _roundPoolCount = 0;
-            _forcedUnitCount = 0;
-            Array.Clear(_sold, 0, n);
-            Array.Clear(_bought, 0, n);
-
-            if (first && forcedAccount >= 0)
-            {
-                TakeForced(forcedAccount);
-            }
-
-            // Units on one instrument: the stretch of each ladder the price has newly crossed, read in ladder order.
-            for (var i = 0; i < n; i++)
-            {
-                var price = _price[i];
-                var f = _longFrontier[i];
-                var end = _longStart[i] + _longCount[i];
-                _roundLongFrom[i] = f;
-                while (f < end && _ladderPrice[f] >= price)
-                {
-                    TakeSingle(f++, forcedAccount, ref _sold[i]);
-                }
-
-                _longFrontier[i] = f;
-                f = _shortFrontier[i];
-                end = _shortStart[i] + _shortCount[i];
-                _roundShortFrom[i] = f;
-                while (f < end && _ladderPrice[f] <= price)
-                {
-                    TakeSingle(f++, forcedAccount, ref _bought[i]);
-                }
-
-                _shortFrontier[i] = f;
-            }
-
-            // Pools of several positions: a pool joins the candidates once one of its instruments has reached the move
-            // at which that leg alone could carry its share of the pool's slack.
-            UpdateReach();
-            for (var i = 0; i < n; i++)
-            {
-                var f = _activationFrontier[i];
-                var end = _activationStart[i + 1];
-                var reach = _reachMax[i];
-                while (f < end && _activationReach[f] <= reach)
-                {
-                    var pool = _activationPool[f++];
-                    if (_poolActive[pool] == _scenarioStamp)
-                    {
-                        continue;
-                    }
-
-                    _poolActive[pool] = _scenarioStamp;
-                    if (candidateCount == _candidates.Length)
-                    {
-                        Array.Resize(ref _candidates, candidateCount * 2);
-                        Array.Resize(ref _candidateRound, candidateCount * 2);
-                        Array.Resize(ref _candidateTrigger, candidateCount * 2);
-                    }
-
-                    _candidateRound[candidateCount] = -1;
-                    _candidateTrigger[candidateCount] = double.NegativeInfinity;
-                    _candidates[candidateCount++] = pool;
-                }
-
-                _activationFrontier[i] = f;
-            }
-
-            // A candidate already found safe is asked again only when one of its instruments' prices moved since.
-            var kept = 0;
-            var growth = _growth;
-            for (var c = 0; c < candidateCount; c++)
-            {
-                var pool = _candidates[c];
-                if (forcedAccount >= 0 && _poolStamp[pool] == _scenarioStamp)
-                {
-                    continue; // the forced account's pool, taken in the first round
-                }
-
-                // No reach has grown by more than the growth since the last check, so the bound has grown by at most the
-                // pool's total weight times that: the trigger is the growth at which it could first come up to the
-                // slack. Short of it the pool is still safe without reading a leg (the candidate arrays are read in order).
-                var trigger = _candidateTrigger[c];
-                var checkedRound = _candidateRound[c];
-                if (growth >= trigger && (checkedRound < 0 || MovedSince(pool, checkedRound)))
-                {
-                    var bound = Bound(pool);
-                    var slack = _poolSlack[pool];
-                    if (bound >= slack && PoolIsLiquidatable(pool))
-                    {
-                        TakePool(pool);
-                        continue;
-                    }
-
-                    checkedRound = roundIndex;
-                    var weight = _poolWeight[pool];
-                    trigger = weight > 0 ? growth + ((slack - bound) / weight) : double.PositiveInfinity;
-                }
-
-                _candidates[kept] = pool;
-                _candidateRound[kept] = checkedRound;
-                _candidateTrigger[kept] = trigger;
-                kept++;
-            }
-
-            candidateCount = kept;
-            first = false;
-            if (_round.Units == 0)
-            {
-                break;
-            }
-
-            _scenario.Units += _round.Units;
-            var flows = outcome.AddRound(_round.Accounts);
-            var moved = Walk(flows, roundIndex);
-            Settle(flows);
-            if (!moved)
-            {
-                break; // the same vector again liquidates nothing new
-            }
+            TakeForced(forcedAccount, round);
         }
 
-        double notional = 0, adl = 0;
-        // ADL takes over the share of the bankrupt positions the fund cannot pay for, on every instrument alike.
-        var fund = _scenario.Fund;
-        if (fund < 0)
-        {
-            StretchDeficits();
-        }
-
-        var uncovered = fund < 0 && _scenario.Deficit > 0 ? Math.Min(1, -fund / _scenario.Deficit) : 0;
+        // Units on one instrument: the stretch of each ladder the price has newly crossed, read in ladder order.
         for (var i = 0; i < n; i++)
         {
-            var adlNotional = uncovered > 0 && _deficitSize[i] > 0 ? _instruments[i].Notional(uncovered * _deficitSize[i], _price[i]) : 0;
-            outcome.InstrumentRef(i) = new InstrumentOutcome(_marks[i], _target[i], _price[i], _positions[i], _longSize[i], _shortSize[i],
-                _notional[i], _exhausted[i], _unfilled[i], adlNotional);
-            notional += _notional[i];
-            adl += adlNotional;
-        }
-
-        outcome.InsuranceFundAfter = fund;
-        outcome.AdlNotional = adl;
-        outcome.LiquidatedNotional = notional;
-        outcome.LiquidatedAccounts = _scenario.Accounts;
-        outcome.LiquidatedUnits = _scenario.Units;
-        if (forcedAccount >= 0)
-        {
-            outcome.ForcedAccount = forcedAccount;
-            outcome.ForcedNotional = NotionalOf(forcedAccount);
-        }
-    }
-
-    /// <summary>Crosses and walks each instrument's net flow; returns whether any trigger price moved.</summary>
-    private bool Walk(Span<RoundFlow> flows, int roundIndex)
-    {
-        var moved = false;
-        for (var i = 0; i < _instrumentCount; i++)
-        {
-            var s = _sold[i];
-            var b = _bought[i];
-            if (s == 0 && b == 0)
-            {
-                continue;
-            }
-
             var price = _price[i];
-            var net = s - b;
-            double vwap = double.NaN, last = double.NaN;
-            if (net == 0)
+            var f = _longFrontier[i];
+            var end = _longStart[i] + _longCount[i];
+            _roundLongFrom[i] = f;
+            while (f < end && _ladderPrice[f] >= price)
             {
-                _fillLong[i] = price;
-                _fillShort[i] = price;
-            }
-            else
-            {
-                var sell = net > 0;
-                var depth = sell ? _bids[i] : _asks[i];
-                var quantity = Math.Abs(net);
-                ref var consumed = ref (sell ? ref _consumedBids[i] : ref _consumedAsks[i]);
-                ref var lastTouched = ref (sell ? ref _lastBid[i] : ref _lastAsk[i]);
-                // A side consumed up to the rounding of its running sums is empty: a fill of that residue would be
-                // priced by the rounding (a VWAP off the book) and touch a level no quantity is left on.
-                var remaining = depth.TotalQuantity - consumed;
-                if (remaining <= depth.TotalQuantity * SideDepth.Dust)
-                {
-                    remaining = 0;
-                }
-
-                var fill = quantity - remaining > quantity * SideDepth.Dust ? remaining : quantity;
-                var unfilled = quantity - fill;
-                double walked = 0;
-                if (fill > 0)
-                {
-                    var after = consumed + fill;
-                    walked = depth.NotionalUpTo(after) - depth.NotionalUpTo(consumed);
-                    vwap = walked / fill;
-                    lastTouched = depth.PriceAt(depth.LastLevelFor(after));
-                    consumed = after;
-                    last = lastTouched;
-                }
-
-                if (unfilled > 0)
-                {
-                    _exhausted[i] = true;
-                    _unfilled[i] += unfilled;
-                }
-
-                // The unfilled remainder is settled at the last level touched (the trigger when none ever was).
-                var settle = double.IsNaN(lastTouched) ? price : lastTouched;
-                var walkPrice = (walked + (unfilled * settle)) / quantity;
-                var fillSide = ((Math.Min(s, b) * price) + (quantity * walkPrice)) / (sell ? s : b);
-                _fillLong[i] = sell ? fillSide : price;
-                _fillShort[i] = sell ? price : fillSide;
-                // The next trigger follows this round's walk only: flow into a side already run out touches no level
-                // and leaves the price (the side's earlier last level is for settling, not for pricing).
-                if (!double.IsNaN(last))
-                {
-                    var next = sell ? Math.Min(price, last) : Math.Max(price, last);
-                    if (next != price)
-                    {
-                        _price[i] = next;
-                        _changedInRound[i] = roundIndex;
-                        moved = true;
-                    }
-                }
+                TakeSingle(f++, forcedAccount);
             }
 
-            flows[i] = new RoundFlow(price, s, b, vwap, last);
+            TakeStretch(i, _roundLongFrom[i], f, round);
+            _longFrontier[i] = f;
+            f = _shortFrontier[i];
+            end = _shortStart[i] + _shortCount[i];
+            _roundShortFrom[i] = f;
+            while (f < end && _ladderPrice[f] <= price)
+            {
+                TakeSingle(f++, forcedAccount);
+            }
+
+            TakeStretch(i, _roundShortFrom[i], f, round);
+            _shortFrontier[i] = f;
         }
 
-        return moved;
-    }
-
-    /// <summary>Settles the round's units at their fill prices: fund, deficits, and the per-instrument tallies.</summary>
-    private void Settle(Span<RoundFlow> flows)
-    {
-        for (var i = 0; i < _instrumentCount; i++)
+        // Pools of several positions: a pool joins the candidates once one of its instruments has reached the move
+        // at which that leg alone could carry its share of the pool's slack.
+        UpdateReach();
+        var candidateCount = _candidateCount;
+        for (var i = 0; i < n; i++)
         {
-            if (!flows[i].HasFlow)
+            var f = _activationFrontier[i];
+            var end = _activationStart[i + 1];
+            var reach = _reachMax[i];
+            while (f < end && _activationReach[f] <= reach)
             {
-                continue;
+                var pool = _activationPool[f++];
+                if (_poolActive[pool] == _scenarioStamp)
+                {
+                    continue;
+                }
+
+                _poolActive[pool] = _scenarioStamp;
+                if (candidateCount == _candidates.Length)
+                {
+                    Array.Resize(ref _candidates, candidateCount * 2);
+                    Array.Resize(ref _candidateRound, candidateCount * 2);
+                    Array.Resize(ref _candidateTrigger, candidateCount * 2);
+                }
+
+                _candidateRound[candidateCount] = -1;
+                _candidateTrigger[candidateCount] = double.NegativeInfinity;
+                _candidates[candidateCount++] = pool;
             }
 
-            var instrument = _instruments[i];
-            var trigger = flows[i].Price;
-            SettleStretch(i, instrument, _roundLongFrom[i], _longFrontier[i], _fillLong[i], trigger);
-            SettleStretch(i, instrument, _roundShortFrom[i], _shortFrontier[i], _fillShort[i], trigger);
+            _activationFrontier[i] = f;
+        }
+
+        // A candidate already found safe is asked again only when one of its instruments' prices moved since.
+        var kept = 0;
+        var growth = _growth;
+        for (var c = 0; c < candidateCount; c++)
+        {
+            var pool = _candidates[c];
+            if (forcedAccount >= 0 && _poolStamp[pool] == _scenarioStamp)
+            {
+                continue; // the forced account's pool, taken in the first round
+            }
+
+            // No reach has grown by more than the growth since the last check, so the bound has grown by at most the
+            // pool's total weight times that: the trigger is the growth at which it could first come up to the
+            // slack. Short of it the pool is still safe without reading a leg (the candidate arrays are read in order).
+            var trigger = _candidateTrigger[c];
+            var checkedRound = _candidateRound[c];
+            if (growth >= trigger && (checkedRound < 0 || MovedSince(pool, checkedRound)))
+            {
+                var bound = Bound(pool);
+                var slack = _poolSlack[pool];
+                if (bound >= slack && PoolIsLiquidatable(pool))
+                {
+                    TakePool(pool, round);
+                    continue;
+                }
+
+                checkedRound = roundIndex;
+                var weight = _poolWeight[pool];
+                trigger = weight > 0 ? growth + ((slack - bound) / weight) : double.PositiveInfinity;
+            }
+
+            _candidates[kept] = pool;
+            _candidateRound[kept] = checkedRound;
+            _candidateTrigger[kept] = trigger;
+            kept++;
+        }
+
+        _candidateCount = kept;
+        round.Units += _roundUnits;
+        round.Accounts += _roundAccounts;
+    }
+
+    /// <summary>
+    /// Settles the round just taken at the walk's fills (per instrument, the longs' and the shorts' fill price) and
+    /// moves to the walk's next trigger vector.
+    /// </summary>
+    public void ApplyRound(ReadOnlySpan<double> fillLong, ReadOnlySpan<double> fillShort, ReadOnlySpan<double> next)
+    {
+        var n = _instrumentCount;
+        if (fillLong.Length < n || fillShort.Length < n || next.Length < n)
+        {
+            throw new ArgumentException("a fill and a next price per instrument");
+        }
+
+        var roundIndex = _roundIndex;
+        for (var i = 0; i < n; i++)
+        {
+            // Which single units left a deficit matters only if the fund ends negative (ADL): their stretch and fill
+            // are kept to be read then.
+            RecordStretch(i, _roundLongFrom[i], _longFrontier[i], fillLong[i]);
+            RecordStretch(i, _roundShortFrom[i], _shortFrontier[i], fillShort[i]);
         }
 
         for (var k = 0; k < _forcedUnitCount; k++)
         {
             var u = _forcedUnits[k];
-            SettleLegs(_legTerms.AsSpan(_unitFirstLeg[u], _unitLegCount[u]), _legInstrument.AsSpan(_unitFirstLeg[u], _unitLegCount[u]), _unitCollateral[u], flows);
+            SettleDeficit(_legTerms.AsSpan(_unitFirstLeg[u], _unitLegCount[u]), _legInstrument.AsSpan(_unitFirstLeg[u], _unitLegCount[u]), _unitCollateral[u], fillLong, fillShort);
         }
 
         for (var k = 0; k < _roundPoolCount; k++)
@@ -711,11 +626,57 @@ public sealed class PortfolioProjector
             var pool = _roundPools[k];
             var first = _poolFirstLeg[pool];
             var count = _poolLegCount[pool];
-            SettleLegs(_poolLegTerms.AsSpan(first, count), _poolLegInstrument.AsSpan(first, count), _poolCollateral[pool], flows);
+            SettleDeficit(_poolLegTerms.AsSpan(first, count), _poolLegInstrument.AsSpan(first, count), _poolCollateral[pool], fillLong, fillShort);
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            if (next[i] != _price[i])
+            {
+                _price[i] = next[i];
+                _changedInRound[i] = roundIndex;
+            }
         }
     }
 
-    private void SettleStretch(int i, Instrument instrument, int from, int to, double fill, double trigger)
+    /// <summary>Adds the deficits of this projector's units liquidated in the scenario (read when the fund ends negative).</summary>
+    public void AddDeficits(PortfolioDeficits deficits)
+    {
+        ArgumentNullException.ThrowIfNull(deficits);
+        deficits.AddUnit(_unitDeficit);
+        for (var i = 0; i < _instrumentCount; i++)
+        {
+            deficits.AddSize(i, _deficitSize[i]);
+        }
+
+        var forced = _forcedAccountNow;
+        for (var k = 0; k < _stretchCount; k++)
+        {
+            var (i, from, to, fill) = _stretches[k];
+            var instrument = _instruments[i];
+            Int128 deficit = 0, deficitSize = 0;
+            for (var f = from; f < to; f++)
+            {
+                if (_ladAccount[f] == forced)
+                {
+                    continue;
+                }
+
+                var s = _ladSize[f];
+                var equity = _ladCollateral[f] + instrument.UnrealizedPnl(s, _ladEntry[f], fill);
+                if (equity < 0)
+                {
+                    deficit += PortfolioUnits.Money(-equity);
+                    deficitSize += Math.Abs(_ladSizeUnits[f]);
+                }
+            }
+
+            deficits.AddUnit(deficit);
+            deficits.AddSize(i, deficitSize);
+        }
+    }
+
+    private void TakeStretch(int i, int from, int to, PortfolioRound round)
     {
         if (to <= from)
         {
@@ -728,14 +689,14 @@ public sealed class PortfolioProjector
         var value = _cumValue[to] - _cumValue[from];
         for (var k = 0; k < _forcedSlotCount; k++)
         {
-            // The forced account's own units are settled with it.
+            // The forced account's own units are taken with it.
             var slot = _forcedSlots[k];
             if (slot >= from && slot < to)
             {
                 positions--;
-                size -= _ladSize[slot];
-                collateral -= _ladCollateral[slot];
-                value -= LegValue(instrument, _ladSize[slot], _ladEntry[slot]);
+                size -= _ladSizeUnits[slot];
+                collateral -= _ladCollateralUnits[slot];
+                value -= _ladValueUnits[slot];
             }
         }
 
@@ -744,21 +705,32 @@ public sealed class PortfolioProjector
             return;
         }
 
-        var m = instrument.Multiplier;
-        var pnl = instrument.Contract == ContractKind.Linear ? m * ((size * fill) - value) : m * (value - (size / fill));
-        _scenario.Fund += collateral + pnl;
-        _positions[i] += positions;
-        _notional[i] += instrument.Notional(size, trigger);
-        if (size > 0)
+        round.TakeStretch(i, positions, size, value);
+        round.AddCollateral(collateral);
+    }
+
+    private void RecordStretch(int i, int from, int to, double fill)
+    {
+        if (to <= from)
         {
-            _longSize[i] += size;
-        }
-        else
-        {
-            _shortSize[i] -= size;
+            return;
         }
 
-        // Which of them left a deficit matters only if the fund ends negative (ADL): kept to be read then.
+        var positions = to - from;
+        for (var k = 0; k < _forcedSlotCount; k++)
+        {
+            var slot = _forcedSlots[k];
+            if (slot >= from && slot < to)
+            {
+                positions--;
+            }
+        }
+
+        if (positions == 0)
+        {
+            return;
+        }
+
         if (_stretchCount == _stretches.Length)
         {
             Array.Resize(ref _stretches, _stretchCount * 2);
@@ -767,67 +739,27 @@ public sealed class PortfolioProjector
         _stretches[_stretchCount++] = new Stretch(i, from, to, fill);
     }
 
-    /// <summary>The deficits of the single units settled in the scenario's stretches, unit by unit (only when the fund ended negative).</summary>
-    private void StretchDeficits()
-    {
-        var forced = _forcedAccountNow;
-        for (var k = 0; k < _stretchCount; k++)
-        {
-            var (i, from, to, fill) = _stretches[k];
-            var instrument = _instruments[i];
-            double deficit = 0, deficitSize = 0;
-            for (var f = from; f < to; f++)
-            {
-                if (_ladAccount[f] == forced)
-                {
-                    continue;
-                }
-
-                var s = _ladSize[f];
-                var equity = _ladCollateral[f] + instrument.UnrealizedPnl(s, _ladEntry[f], fill);
-                if (equity < 0)
-                {
-                    deficit -= equity;
-                    deficitSize += Math.Abs(s);
-                }
-            }
-
-            _scenario.Deficit += deficit;
-            _deficitSize[i] += deficitSize;
-        }
-    }
-
     private readonly record struct Stretch(int Instrument, int From, int To, double Fill);
 
-    private void SettleLegs(ReadOnlySpan<PositionTerms> legs, ReadOnlySpan<int> instruments, double collateral, Span<RoundFlow> flows)
+    /// <summary>A unit settled at its fills: when its equity is below zero, the deficit and its positions' sizes for ADL.</summary>
+    private void SettleDeficit(ReadOnlySpan<PositionTerms> legs, ReadOnlySpan<int> instruments, double collateral, ReadOnlySpan<double> fillLong,
+        ReadOnlySpan<double> fillShort)
     {
         var equity = collateral;
         for (var l = 0; l < legs.Length; l++)
         {
             ref readonly var t = ref legs[l];
             var i = instruments[l];
-            var fillPrice = t.Size > 0 ? _fillLong[i] : _fillShort[i];
-            equity += t.Instrument.UnrealizedPnl(t.Size, t.Entry, fillPrice);
-            _positions[i]++;
-            _notional[i] += t.Instrument.Notional(t.Size, flows[i].Price);
-            if (t.Size > 0)
-            {
-                _longSize[i] += t.Size;
-            }
-            else
-            {
-                _shortSize[i] -= t.Size;
-            }
+            equity += t.Instrument.UnrealizedPnl(t.Size, t.Entry, t.Size > 0 ? fillLong[i] : fillShort[i]);
         }
 
-        _scenario.Fund += equity;
         if (equity < 0)
         {
             // ADL takes over a share of every position of a unit that left a deficit.
-            _scenario.Deficit -= equity;
+            _unitDeficit += PortfolioUnits.Money(-equity);
             for (var l = 0; l < legs.Length; l++)
             {
-                _deficitSize[instruments[l]] += Math.Abs(legs[l].Size);
+                _deficitSize[instruments[l]] += Math.Abs(PortfolioUnits.Size(legs[l].Size));
             }
         }
     }
@@ -849,7 +781,7 @@ public sealed class PortfolioProjector
         return total;
     }
 
-    private void TakeSingle(int slot, int forcedAccount, ref double side)
+    private void TakeSingle(int slot, int forcedAccount)
     {
         var account = _ladAccount[slot];
         if (account == forcedAccount)
@@ -857,12 +789,11 @@ public sealed class PortfolioProjector
             return; // taken with the forced account in the first round
         }
 
-        side += Math.Abs(_ladSize[slot]);
-        _round.Units++;
+        _roundUnits++;
         CountAccount(account, _ladSole[slot]);
     }
 
-    private void TakePool(int pool)
+    private void TakePool(int pool, PortfolioRound round)
     {
         _poolStamp[pool] = _scenarioStamp;
         if (_roundPoolCount == _roundPools.Length)
@@ -871,33 +802,26 @@ public sealed class PortfolioProjector
         }
 
         _roundPools[_roundPoolCount++] = pool;
-        _round.Units++;
+        _roundUnits++;
         CountAccount(_poolAccount[pool], _poolSole[pool]);
+        round.AddCollateral(_poolCollateralUnits[pool]);
         var first = _poolFirstLeg[pool];
         for (var l = first; l < first + _poolLegCount[pool]; l++)
         {
-            var size = _poolLegTerms[l].Size;
-            if (size > 0)
-            {
-                _sold[_poolLegInstrument[l]] += size;
-            }
-            else
-            {
-                _bought[_poolLegInstrument[l]] -= size;
-            }
+            round.TakePosition(_poolLegInstrument[l], _poolLegSizeUnits[l], _poolLegValueUnits[l]);
         }
     }
 
-    /// <summary>Every unit of the account, whatever its margin: pools through the pool path, single units settled one by one.</summary>
-    private void TakeForced(int account)
+    /// <summary>Every unit of the account, whatever its margin: pools through the pool path, single units one by one.</summary>
+    private void TakeForced(int account, PortfolioRound round)
     {
-        _forcedAccountNow = account;
+        _forcedSlotCount = 0;
         var start = _accountFirstUnit[account];
         for (var u = start; u < start + _accountUnitCount[account]; u++)
         {
             if (_unitPool[u] >= 0)
             {
-                TakePool(_unitPool[u]);
+                TakePool(_unitPool[u], round);
                 continue;
             }
 
@@ -913,18 +837,12 @@ public sealed class PortfolioProjector
             }
 
             _forcedSlots[_forcedSlotCount++] = _unitSlot[u];
-            _round.Units++;
+            _roundUnits++;
             CountAccount(account, _accountUnitCount[account] == 1);
-            ref readonly var t = ref _legTerms[_unitFirstLeg[u]];
-            var i = _legInstrument[_unitFirstLeg[u]];
-            if (t.Size > 0)
-            {
-                _sold[i] += t.Size;
-            }
-            else
-            {
-                _bought[i] -= t.Size;
-            }
+            var l = _unitFirstLeg[u];
+            ref readonly var t = ref _legTerms[l];
+            round.AddCollateral(PortfolioUnits.Money(_unitCollateral[u]));
+            round.TakePosition(_legInstrument[l], PortfolioUnits.Size(t.Size), PortfolioUnits.Money(PortfolioUnits.Value(t.Instrument, t.Size, t.Entry, t.Mark)));
         }
     }
 
@@ -933,21 +851,21 @@ public sealed class PortfolioProjector
     {
         if (sole)
         {
-            _scenario.Accounts++;
-            _round.Accounts++;
+            _scenarioAccounts++;
+            _roundAccounts++;
             return;
         }
 
         if (_accountStamp[account] != _scenarioStamp)
         {
             _accountStamp[account] = _scenarioStamp;
-            _scenario.Accounts++;
+            _scenarioAccounts++;
         }
 
         if (_accountRoundStamp[account] != _roundStamp)
         {
             _accountRoundStamp[account] = _roundStamp;
-            _round.Accounts++;
+            _roundAccounts++;
         }
     }
 
@@ -1062,6 +980,8 @@ public sealed class PortfolioProjector
         _forcedAccountNow = -1;
         _forcedSlotCount = 0;
         _stretchCount = 0;
+        _unitDeficit = 0;
+        Array.Clear(_deficitSize, 0, _instrumentCount);
         if (++_scenarioStamp == int.MaxValue)
         {
             Array.Clear(_poolStamp);
@@ -1218,9 +1138,12 @@ public sealed class PortfolioProjector
             _ladEntry = new double[size];
             _ladCollateral = new double[size];
             _ladSole = new bool[size];
-            _cumSize = new double[size + 1];
-            _cumCollateral = new double[size + 1];
-            _cumValue = new double[size + 1];
+            _ladSizeUnits = new long[size];
+            _ladCollateralUnits = new Int128[size];
+            _ladValueUnits = new Int128[size];
+            _cumSize = new Int128[size + 1];
+            _cumCollateral = new Int128[size + 1];
+            _cumValue = new Int128[size + 1];
         }
 
         if (_unitSlot.Length < _unitCount)
@@ -1235,9 +1158,9 @@ public sealed class PortfolioProjector
         }
 
         // Running sums over the ladder order (a slot left unused between two stretches adds nothing), so a crossed
-        // stretch settles in O(1): Σ equity at one fill price = Σ collateral + PnL of Σ size against Σ size × entry.
+        // stretch is taken in O(1): Σ equity at one fill price = Σ collateral + PnL of Σ size against Σ size × entry.
         var end = _instrumentCount == 0 ? 0 : _shortStart[_instrumentCount - 1] + _shortCount[_instrumentCount - 1];
-        double size0 = 0, collateral0 = 0, value0 = 0;
+        Int128 size0 = 0, collateral0 = 0, value0 = 0;
         _cumSize[0] = 0;
         _cumCollateral[0] = 0;
         _cumValue[0] = 0;
@@ -1253,9 +1176,12 @@ public sealed class PortfolioProjector
                 || (slot >= _shortStart[instrument] && slot < _shortStart[instrument] + _shortCount[instrument]);
             if (used)
             {
-                size0 += _ladSize[slot];
-                collateral0 += _ladCollateral[slot];
-                value0 += LegValue(_instruments[instrument], _ladSize[slot], _ladEntry[slot]);
+                _ladSizeUnits[slot] = PortfolioUnits.Size(_ladSize[slot]);
+                _ladCollateralUnits[slot] = PortfolioUnits.Money(_ladCollateral[slot]);
+                _ladValueUnits[slot] = PortfolioUnits.Money(PortfolioUnits.Value(_instruments[instrument], _ladSize[slot], _ladEntry[slot], _marks[instrument]));
+                size0 += _ladSizeUnits[slot];
+                collateral0 += _ladCollateralUnits[slot];
+                value0 += _ladValueUnits[slot];
             }
 
             _cumSize[slot + 1] = size0;
@@ -1263,10 +1189,6 @@ public sealed class PortfolioProjector
             _cumValue[slot + 1] = value0;
         }
     }
-
-    /// <summary>What a position's entry adds to Σ PnL's constant part: size × entry (linear), size / entry (inverse).</summary>
-    private static double LegValue(Instrument instrument, double size, double entry) =>
-        instrument.Contract == ContractKind.Linear ? size * entry : size / entry;
 
     private void Materialize(int start, int count)
     {
@@ -1330,6 +1252,7 @@ public sealed class PortfolioProjector
             // below the next scenario's stamp (restarting it would let a stale account stamp read as "already counted").
             _poolActive = new int[size];
             _poolWeight = new double[size];
+            _poolCollateralUnits = new Int128[size];
         }
 
         if (_poolLegTerms.Length < legs)
@@ -1339,6 +1262,8 @@ public sealed class PortfolioProjector
             _poolLegInstrument = new int[size];
             _poolLegWeight = new double[size];
             _poolLegTier = new int[size];
+            _poolLegSizeUnits = new long[size];
+            _poolLegValueUnits = new Int128[size];
         }
 
         var at = 0;
@@ -1349,6 +1274,7 @@ public sealed class PortfolioProjector
             _unitPool[u] = pool;
             _poolAccount[pool] = account;
             _poolCollateral[pool] = _unitCollateral[u];
+            _poolCollateralUnits[pool] = PortfolioUnits.Money(_unitCollateral[u]);
             _poolSole[pool] = _accountUnitCount[account] == 1;
             _poolFirstLeg[pool] = at;
             _poolLegCount[pool] = _unitLegCount[u];
@@ -1359,6 +1285,8 @@ public sealed class PortfolioProjector
                 ref readonly var t = ref _legTerms[l];
                 _poolLegTerms[at] = t;
                 _poolLegInstrument[at] = _legInstrument[l];
+                _poolLegSizeUnits[at] = PortfolioUnits.Size(t.Size);
+                _poolLegValueUnits[at] = PortfolioUnits.Money(PortfolioUnits.Value(t.Instrument, t.Size, t.Entry, t.Mark));
                 _poolLegWeight[at] = t.Instrument.Notional(t.Size, t.Mark) * _slope[_legInstrument[l]];
                 _poolLegTier[at] = t.Instrument.Tiers.IndexFor(t.Instrument.Notional(t.Size, t.Mark));
                 weight += _poolLegWeight[at];
@@ -1484,19 +1412,5 @@ public sealed class PortfolioProjector
         }
 
         return total;
-    }
-
-    private struct ScenarioTally
-    {
-        public double Fund;
-        public double Deficit;
-        public int Units;
-        public int Accounts;
-    }
-
-    private struct RoundTally
-    {
-        public int Units;
-        public int Accounts;
     }
 }

@@ -114,7 +114,9 @@ internal static class PortfolioCases
                 var i = random.Next(n);
                 var isInverse = i == inverse;
                 var isolated = random.NextDouble() < 0.4 || (crossInverse is { } pool && pool != isInverse);
-                var size = (random.NextDouble() < 0.5 ? -1 : 1) * sizeScale[i] * Uniform(random, 0.1, 3);
+                // Whole lots, as a venue keeps them (the projector sums sizes in whole 10⁻⁸ units).
+                var lot = instruments[i].Instrument.LotSize;
+                var size = Math.Round((random.NextDouble() < 0.5 ? -1 : 1) * sizeScale[i] * Uniform(random, 0.1, 3) / lot) * lot;
                 if (random.NextDouble() < 0.02)
                 {
                     size = 0;
