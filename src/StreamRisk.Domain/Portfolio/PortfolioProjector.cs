@@ -29,7 +29,7 @@ namespace StreamRisk.Domain.Portfolio;
 /// The list-and-scan reference in tests re-evaluates every unit every round and must agree on generated scenarios.
 /// Owned by one thread.
 /// </remarks>
-public sealed class PortfolioProjector
+public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
 {
     private readonly TierBasis _basis;
 

@@ -14,7 +14,8 @@ public readonly record struct ContagionEffect(int From, int To, double Move, dou
 public readonly record struct CriticalAccount(int Account, double AdditionalNotional, double OwnNotional, int Accounts);
 
 /// <summary>
-/// The system questions of docs/domain.md ("Portfolio cascade model") asked of one loaded <see cref="PortfolioProjector"/>:
+/// The system questions of docs/domain.md ("Portfolio cascade model") asked of a loaded portfolio (one
+/// <see cref="PortfolioProjector"/>, or a <see cref="PartitionedPortfolio"/>):
 /// factor scenarios, contagion (each instrument moving alone, both ways), critical accounts and the system critical
 /// shock. Buffers are reused: after the first call at a given size nothing is allocated.
 /// </summary>
@@ -26,7 +27,7 @@ public sealed class SystemRisk
     /// <summary>Largest reference move the system critical-shock search tries: 50%.</summary>
     public const int MaxShockSteps = CascadeProjector.MaxShockSteps;
 
-    private readonly PortfolioProjector _projector;
+    private readonly IPortfolioProjection _projector;
     private readonly PortfolioOutcome _scratch = new();
     private double[] _moves = [];
     private ContagionEffect[] _contagion = [];
@@ -34,13 +35,13 @@ public sealed class SystemRisk
     private int[] _candidates = [];
     private double[] _candidateNotional = [];
 
-    public SystemRisk(PortfolioProjector projector)
+    public SystemRisk(IPortfolioProjection projector)
     {
         ArgumentNullException.ThrowIfNull(projector);
         _projector = projector;
     }
 
-    public PortfolioProjector Projector => _projector;
+    public IPortfolioProjection Projector => _projector;
 
     /// <summary>Fills <paramref name="moves"/> with β_i × move; the reference always moves by exactly <paramref name="move"/>.</summary>
     public static void FactorMoves(int reference, double move, ReadOnlySpan<double> betas, Span<double> moves)
@@ -221,7 +222,10 @@ public sealed class SystemRisk
         return Math.Min(count + 1, top.Length);
     }
 
-    /// <summary>The indices of the <paramref name="count"/> accounts of largest notional into <c>_candidates</c> (ties by index).</summary>
+    /// <summary>
+    /// The indices of the <paramref name="count"/> accounts of largest notional into <c>_candidates</c>, ties by account
+    /// id (not by index: a split portfolio numbers its accounts differently and must pick the same ones).
+    /// </summary>
     private void SelectLargest(int count)
     {
         if (_candidates.Length < count)
@@ -234,13 +238,13 @@ public sealed class SystemRisk
         for (var a = 0; a < _projector.AccountCount; a++)
         {
             var notional = _projector.NotionalOf(a);
-            if (filled == count && notional <= _candidateNotional[filled - 1])
+            if (filled == count && !Before(notional, a, _candidateNotional[filled - 1], _candidates[filled - 1]))
             {
                 continue;
             }
 
             var at = filled < count ? filled++ : filled - 1;
-            while (at > 0 && _candidateNotional[at - 1] < notional)
+            while (at > 0 && Before(notional, a, _candidateNotional[at - 1], _candidates[at - 1]))
             {
                 _candidates[at] = _candidates[at - 1];
                 _candidateNotional[at] = _candidateNotional[at - 1];
@@ -251,6 +255,10 @@ public sealed class SystemRisk
             _candidateNotional[at] = notional;
         }
     }
+
+    private bool Before(double notional, int account, double otherNotional, int other) =>
+        notional > otherNotional
+        || (notional == otherNotional && string.CompareOrdinal(_projector.AccountAt(account).Value, _projector.AccountAt(other).Value) < 0);
 
     private Span<double> Moves()
     {
