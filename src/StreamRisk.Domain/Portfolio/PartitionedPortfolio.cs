@@ -104,6 +104,8 @@ public sealed class PartitionedPortfolio : IPortfolioProjection
 
     public int InstrumentCount => _instruments.Length;
 
+    public IReadOnlyList<IPortfolioShare> Shares => _shares;
+
     public int AccountCount => _firstAccount[^1];
 
     public Instrument InstrumentAt(int index) => _instruments[index];

@@ -42,6 +42,53 @@ public sealed class PartitionedPortfolioTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ProjectAll_SharesAnsweringQuestionsStatelessly_EqualsOneProjectorBitForBit()
+    {
+        var one = new PortfolioOutcome();
+        int compared = 0, multiRound = 0;
+        for (var seed = 0; seed < 600; seed++)
+        {
+            var random = new Random(20_000 + seed);
+            var state = PortfolioCases.State(random);
+            var (whole, partitioned, _) = Build(state, random, out var n);
+            var cases = new List<PortfolioCase> { state };
+            for (var k = 0; k < 5; k++)
+            {
+                cases.Add(PortfolioCases.Scenario(random, state));
+            }
+
+            // One batch of every scenario, each share answering through a responder that keeps nothing between questions.
+            var responders = partitioned.Shares.Select(share => new PortfolioShareResponder((PortfolioProjector)share)).ToArray();
+            var exchanges = 0;
+            var batch = new BatchedPortfolio(state.Instruments.Select(x => x.Instrument).ToArray(), state.Instruments.Select(x => x.Mark).ToArray(),
+                state.Instruments.Select(x => Depth(x.Bids)).ToArray(), state.Instruments.Select(x => Depth(x.Asks)).ToArray());
+            var fund = cases[0].Fund;
+            var outcomes = batch.ProjectAll(
+                cases.Select(c => new BatchScenario(c.Moves, c.Forced < 0 ? null : "a" + c.Forced.ToString(CultureInfo.InvariantCulture))).ToArray(),
+                fund,
+                questions =>
+                {
+                    exchanges++;
+                    return responders.Select(r => (IReadOnlyList<ShareAnswer>)questions.Select(r.Answer).ToArray()).ToArray();
+                });
+            for (var k = 0; k < cases.Count; k++)
+            {
+                whole.Project(cases[k].Moves, fund, one, cases[k].Forced);
+                Same(one, outcomes[k], $"seed {seed}, scenario {k}", forcedIndex: false);
+                compared++;
+                multiRound += one.RoundCount > 1 ? 1 : 0;
+            }
+
+            // Rounds of a batch run side by side: the longest scenario's rounds, one exchange to start and one to finish.
+            var longest = Enumerable.Range(0, cases.Count).Max(k => outcomes[k].RoundCount);
+            Assert.InRange(exchanges, longest + 1, longest + 2);
+        }
+
+        output.WriteLine($"{compared} compared, {multiRound} of several rounds");
+        Assert.True(multiRound > 100, "the batches hold scenarios of several rounds");
+    }
+
+    [Fact]
     public void SystemQuestions_AccountsSplitOverPartitions_SameAnswers()
     {
         for (var seed = 0; seed < 200; seed++)
@@ -127,8 +174,9 @@ public sealed class PartitionedPortfolioTests(ITestOutputHelper output)
         return depth;
     }
 
-    private static void Same(PortfolioOutcome e, PortfolioOutcome a, string context)
+    private static void Same(PortfolioOutcome e, PortfolioOutcome a, string context, bool forcedIndex = true)
     {
+        Assert.True(!forcedIndex || e.ForcedAccount >= 0 == a.ForcedAccount >= 0, $"{context}: forced account");
         void Check(bool ok, string what) => Assert.True(ok, $"{context}: {what}");
         static bool Bits(double x, double y) => BitConverter.DoubleToInt64Bits(x) == BitConverter.DoubleToInt64Bits(y);
 
