@@ -10,7 +10,8 @@ namespace StreamRisk.Contracts.Tests.Wire;
 
 public sealed class SystemExchangeCodecTests
 {
-    private const double Fund = 2_000_000;
+    // A small fund: the deep shocks end it negative, so ADL reads the shares' deficits at the walks' fills.
+    private const double Fund = 1_000;
 
     [Fact]
     public void ProjectAll_QuestionsAndAnswersThroughTheCodec_EqualsOneProjectorBitForBit()
@@ -66,6 +67,18 @@ public sealed class SystemExchangeCodecTests
             var wire = SystemExchangeCodec.EncodeQuestions(42, exchange, n, questions);
             Assert.True(SystemExchangeCodec.TryDecodeQuestions(wire, out var view, out var number, out var read, out var reason), reason);
             Assert.Equal((42L, exchange), (view, number));
+            for (var q = 0; q < questions.Count; q++)
+            {
+                Assert.Equal(questions[q] with { Walks = [] }, read[q] with { Walks = [], Moves = questions[q].Moves });
+                Assert.Equal(Bits(questions[q].Moves), Bits(read[q].Moves));
+                Assert.Equal(questions[q].Walks.Count, read[q].Walks.Count);
+                for (var r = 0; r < read[q].Walks.Count; r++)
+                {
+                    var (a, b) = (questions[q].Walks[r], read[q].Walks[r]);
+                    Assert.Equal(Bits(a.FillLong).Concat(Bits(a.FillShort)).Concat(Bits(a.Next)), Bits(b.FillLong).Concat(Bits(b.FillShort)).Concat(Bits(b.Next)));
+                }
+            }
+
             return responders.Select((responder, source) =>
             {
                 var answers = read.Select(responder.Answer).ToArray();
@@ -98,6 +111,7 @@ public sealed class SystemExchangeCodecTests
         }
 
         Assert.True(cascades >= 5, "several scenarios cascade over rounds");
+        Assert.True(outcomes.Count(o => o.AdlNotional > 0) >= 3, "several scenarios end in ADL");
     }
 
     public static TheoryData<string, string> BadQuestions => new()
@@ -145,6 +159,8 @@ public sealed class SystemExchangeCodecTests
         Assert.Empty(answers);
         Assert.Contains(reason, why, StringComparison.Ordinal);
     }
+
+    private static long[] Bits(double[] values) => [.. values.Select(BitConverter.DoubleToInt64Bits)];
 
     private static SideDepth Depth((double Price, double Quantity)[] levels)
     {
