@@ -16,29 +16,21 @@ namespace StreamRisk.Engine;
 /// <remarks>
 /// <para>One fund: the portfolio model settles every liquidated unit into one insurance fund, and the view uses the sum
 /// of the instruments' funds (<see cref="EngineOptions.InsuranceFunds"/>): a venue's funds are one pool in a crash.</para>
-/// <para>The projector, its depth and every buffer are reused: in steady state a view allocates only the view itself.
+/// <para>The projector, its depth and every buffer are reused: in steady state a view allocates the view itself and its scenarios' move vectors.
 /// A book's depth is loaded again only when the book changed since the last view.</para>
 /// <para>Positions on an instrument without a mark are left out (they cannot be priced), with their accounts' other positions kept.</para>
 /// </remarks>
 public sealed class SystemStage
 {
-    private const string Down = "down";
-    private const string Up = "up";
-
     private readonly RiskEngine _engine;
     private readonly EngineOptions _options;
     private readonly PortfolioProjector _projector;
-    private readonly SystemRisk _risk;
-    private readonly PortfolioOutcome _outcome = new();
+    private readonly LocalPortfolioBatches _batches;
     private int[] _projectorIndex = [];
     private int[] _engineIndex = [];
     private OrderBook?[] _depthBook = [];
     private long[] _depthVersion = [];
     private double[] _betas = [];
-    private double[] _moves = [];
-    private double[] _alone = [];
-    private double[] _landing = [];
-    private readonly CriticalAccount[] _top;
     private long _runs, _ticks, _loadTicks;
 
     public SystemStage(RiskEngine engine)
@@ -47,8 +39,7 @@ public sealed class SystemStage
         _engine = engine;
         _options = engine.Options;
         _projector = new PortfolioProjector(_options.Profile);
-        _risk = new SystemRisk(_projector);
-        _top = new CriticalAccount[Math.Max(0, _options.CriticalAccounts)];
+        _batches = new LocalPortfolioBatches(_projector);
     }
 
     /// <summary>The projector as last loaded (tests compare it with one loaded by hand).</summary>
@@ -94,9 +85,6 @@ public sealed class SystemStage
             Array.Resize(ref _depthBook, size);
             Array.Resize(ref _depthVersion, size);
             _betas = new double[size];
-            _moves = new double[size];
-            _alone = new double[size];
-            _landing = new double[size];
         }
 
         var marked = 0;
@@ -190,112 +178,8 @@ public sealed class SystemStage
             fund += _engine.InsuranceFundOf(_engineIndex[j]);
         }
 
-        var betas = Betas;
-        var grid = new List<SystemScenario>(2 * _options.ShockGrid.Count);
-        foreach (var direction in (ReadOnlySpan<string>)[Down, Up])
-        {
-            var sign = direction == Down ? -1.0 : 1.0;
-            foreach (var shock in _options.ShockGrid)
-            {
-                _risk.ProjectFactor(reference, sign * shock, betas, fund, _outcome);
-                var instruments = new SystemInstrumentOutcome[n];
-                for (var j = 0; j < n; j++)
-                {
-                    ref readonly var o = ref _outcome.Instrument(j);
-                    instruments[j] = new SystemInstrumentOutcome(symbols[j], o.Move, o.LiquidatedNotional, o.IsRunaway);
-                }
-
-                grid.Add(new SystemScenario(sign * shock, direction, instruments, _outcome.LiquidatedAccounts, _outcome.LiquidatedNotional, _outcome.InsuranceFundAfter));
-            }
-        }
-
-        var shockDown = _risk.CriticalShock(reference, betas, CascadeDirection.Down, fund);
-        var shockUp = _risk.CriticalShock(reference, betas, CascadeDirection.Up, fund);
-        var chainDown = shockDown is { } d ? Chain(Down, -d, d, reference, fund, symbols) : null;
-        var chainUp = shockUp is { } u ? Chain(Up, u, u, reference, fund, symbols) : null;
-
-        var effects = _risk.Contagion(_options.ContagionMove, fund);
-        var contagion = new SystemContagion[effects.Length];
-        for (var k = 0; k < effects.Length; k++)
-        {
-            var e = effects[k];
-            // Contagion lists, per instrument, its down move's effects then its up move's, n − 1 each.
-            var direction = (k / Math.Max(1, n - 1)) % 2 == 0 ? Down : Up;
-            contagion[k] = new SystemContagion(symbols[e.From], direction, symbols[e.To], e.Move, e.LiquidatedNotional);
-        }
-
-        return new SystemView
-        {
-            EventTime = eventTime,
-            Reference = symbols[reference],
-            Symbols = symbols,
-            Marks = marks,
-            Betas = betas.ToArray(),
-            InsuranceFund = fund,
-            Accounts = _projector.AccountCount,
-            Grid = grid,
-            CriticalShockDown = shockDown,
-            CriticalShockUp = shockUp,
-            ChainDown = chainDown,
-            ChainUp = chainUp,
-            ContagionMove = _options.ContagionMove,
-            Contagion = contagion,
-            CriticalAccounts = CriticalAccounts(fund, symbols),
-        };
-    }
-
-    /// <summary>
-    /// The factor scenario at a critical shock, and per instrument its liquidation when it alone moves by the same β ×
-    /// shock: the difference is what the other instruments brought to it (<see cref="SystemChainInstrument.ImportedNotional"/>).
-    /// </summary>
-    private SystemChain Chain(string direction, double move, double shock, int reference, double fund, string[] symbols)
-    {
-        var n = _projector.InstrumentCount;
-        var moves = _moves.AsSpan(0, n);
-        SystemRisk.FactorMoves(reference, move, Betas, moves);
-        var alone = _alone.AsSpan(0, n);
-        for (var j = 0; j < n; j++)
-        {
-            alone.Clear();
-            alone[j] = moves[j];
-            _projector.Project(alone, fund, _outcome);
-            _landing[j] = _outcome.Instrument(j).LiquidatedNotional;
-        }
-
-        _projector.Project(moves, fund, _outcome);
-        var instruments = new SystemChainInstrument[n];
-        for (var j = 0; j < n; j++)
-        {
-            ref readonly var o = ref _outcome.Instrument(j);
-            instruments[j] = new SystemChainInstrument(symbols[j], moves[j], o.Move, o.LiquidatedNotional, _landing[j], o.LiquidatedNotional - _landing[j], o.IsRunaway);
-        }
-
-        return new SystemChain(direction, shock, instruments, _outcome.LiquidatedAccounts, _outcome.LiquidatedNotional, _outcome.InsuranceFundAfter);
-    }
-
-    private SystemCriticalAccount[] CriticalAccounts(double fund, string[] symbols)
-    {
-        var n = _projector.InstrumentCount;
-        var found = _risk.CriticalAccounts(fund, _options.CriticalAccountCandidates, _top);
-        var accounts = new SystemCriticalAccount[found];
-        var landing = _landing.AsSpan(0, n);
-        for (var k = 0; k < found; k++)
-        {
-            var c = _top[k];
-            _risk.ChainOf(c.Account, fund, landing);
-            var lands = new List<SystemNotional>();
-            for (var j = 0; j < n; j++)
-            {
-                if (landing[j] > 1e-9 * Math.Max(1, c.OwnNotional))
-                {
-                    lands.Add(new SystemNotional(symbols[j], landing[j]));
-                }
-            }
-
-            lands.Sort((a, b) => b.Notional != a.Notional ? b.Notional.CompareTo(a.Notional) : string.CompareOrdinal(a.Symbol, b.Symbol));
-            accounts[k] = new SystemCriticalAccount(_projector.AccountAt(c.Account).Value, c.AdditionalNotional, c.OwnNotional, c.Accounts, lands);
-        }
-
-        return accounts;
+        var request = new SystemViewRequest(eventTime, reference, symbols, marks, Betas.ToArray(), fund, _options.ShockGrid, _options.ContagionMove,
+            _options.CriticalAccounts, _options.CriticalAccountCandidates);
+        return SystemViewBuilder.Build(_batches, request);
     }
 }

@@ -58,6 +58,9 @@ public sealed class PortfolioShareResponder(PortfolioProjector share)
         return new ShareAnswer(question.Scenario, null, deficits, Share.ScenarioAccounts, forced >= 0 ? Share.NotionalOf(forced) : 0);
     }
 
+    /// <summary>The share's <paramref name="count"/> accounts of largest notional (<see cref="LargeAccounts.Compare"/>).</summary>
+    public IReadOnlyList<LargeAccount> LargestAccounts(int count) => [.. LargeAccounts.Of(Share, count).Select(x => x.Account)];
+
     private int IndexOf(string id)
     {
         if (_index is null)
@@ -167,4 +170,28 @@ public sealed class BatchedPortfolio(IReadOnlyList<Instrument> instruments, IRea
 
     private static ShareAnswer Check(ShareAnswer answer, int scenario) =>
         answer.Scenario == scenario ? answer : throw new InvalidOperationException($"a share answered scenario {answer.Scenario} for {scenario}");
+}
+
+/// <summary>
+/// <see cref="IPortfolioBatches"/> over account partitions: batches through <see cref="BatchedPortfolio"/> and an
+/// exchange of questions and answers, the largest accounts merged from each partition's own largest.
+/// </summary>
+/// <param name="batch">The books' side.</param>
+/// <param name="exchange">Puts a batch's questions to every partition; each partition's answers, partitions in a fixed order.</param>
+/// <param name="largest">Asks every partition for its largest accounts.</param>
+/// <param name="accountCount">Accounts over all partitions.</param>
+/// <param name="shockStepsPerBatch">Critical-shock steps per batch (each batch costs its rounds in exchanges).</param>
+public sealed class PartitionedPortfolioBatches(BatchedPortfolio batch, Func<IReadOnlyList<ShareQuestion>, IReadOnlyList<IReadOnlyList<ShareAnswer>>> exchange,
+    Func<int, IEnumerable<IEnumerable<LargeAccount>>> largest, int instrumentCount, int accountCount, int shockStepsPerBatch) : IPortfolioBatches
+{
+    public int InstrumentCount => instrumentCount;
+
+    public int AccountCount => accountCount;
+
+    public int ShockStepsPerBatch => shockStepsPerBatch;
+
+    public IReadOnlyList<LargeAccount> LargestAccounts(int count) => LargeAccounts.Merge(largest(count), count);
+
+    public IReadOnlyList<PortfolioOutcome> Project(IReadOnlyList<BatchScenario> scenarios, double insuranceFund) =>
+        batch.ProjectAll(scenarios, insuranceFund, exchange);
 }

@@ -199,7 +199,8 @@ public sealed class SystemRisk
         }
     }
 
-    private static int Insert(Span<CriticalAccount> top, int count, CriticalAccount entry)
+    /// <summary>Inserts by additional notional, largest first (an equal one after those already in); keeps at most top.Length.</summary>
+    public static int Insert(Span<CriticalAccount> top, int count, CriticalAccount entry)
     {
         var at = count;
         while (at > 0 && top[at - 1].AdditionalNotional < entry.AdditionalNotional)

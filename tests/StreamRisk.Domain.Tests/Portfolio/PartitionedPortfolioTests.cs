@@ -120,6 +120,35 @@ public sealed class PartitionedPortfolioTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void SystemView_BuiltFromPartitionsInBatches_EqualsTheOneProjectorView()
+    {
+        var views = 0;
+        for (var seed = 0; seed < 60; seed++)
+        {
+            var random = new Random(30_000 + seed);
+            var state = PortfolioCases.State(random);
+            var (whole, partitioned, _) = Build(state, random, out var n);
+            var symbols = state.Instruments.Select(x => x.Instrument.Symbol.Value).ToArray();
+            var request = new SystemViewRequest(1_000, random.Next(n), symbols, state.Instruments.Select(x => x.Mark).ToArray(),
+                Enumerable.Range(0, n).Select(i => 0.7 + (0.2 * i)).ToArray(), state.Fund, CascadeShocks.DefaultGrid, 0.05, 5, 12);
+            var expected = SystemViewBuilder.Build(new LocalPortfolioBatches(whole), request);
+
+            var responders = partitioned.Shares.Select(share => new PortfolioShareResponder((PortfolioProjector)share)).ToArray();
+            var batch = new BatchedPortfolio(state.Instruments.Select(x => x.Instrument).ToArray(), state.Instruments.Select(x => x.Mark).ToArray(),
+                state.Instruments.Select(x => Depth(x.Bids)).ToArray(), state.Instruments.Select(x => Depth(x.Asks)).ToArray());
+            var split = new PartitionedPortfolioBatches(batch,
+                questions => responders.Select(r => (IReadOnlyList<ShareAnswer>)questions.Select(r.Answer).ToArray()).ToArray(),
+                count => responders.Select(r => r.LargestAccounts(count)), n, partitioned.AccountCount, shockStepsPerBatch: 25);
+            var actual = SystemViewBuilder.Build(split, request);
+
+            Assert.Equal(System.Text.Json.JsonSerializer.Serialize(expected), System.Text.Json.JsonSerializer.Serialize(actual));
+            views += expected.CriticalAccounts.Count > 0 && (expected.CriticalShockDown ?? expected.CriticalShockUp) is not null ? 1 : 0;
+        }
+
+        Assert.True(views > 5, "some views name critical accounts and a critical shock");
+    }
+
     /// <summary>One projector with every account, and the same accounts dealt at random over 2–4 partitions.</summary>
     private static (PortfolioProjector Whole, PartitionedPortfolio Split, int[] GlobalOf) Build(PortfolioCase state, Random random, out int n)
     {
