@@ -8,17 +8,17 @@ namespace StreamRisk.Contracts.Wire;
 /// <summary>
 /// The system view's exchange between the coordinator and the account partitions when scaled out
 /// (docs/scale-out.md, "The system view when scaled out"): one message of questions (<see cref="ShareQuestion"/>) per
-/// exchange, one message of answers (<see cref="ShareAnswer"/>) per partition. JSON; doubles shortest round-trip (NaN
+/// exchange (<see cref="ShareRequest"/>), one reply (<see cref="ShareReply"/>) per partition. JSON; doubles shortest round-trip (NaN
 /// and infinities as strings) and whole-unit sums as decimal strings, so both ends hold the very bits.
 /// </summary>
 /// <remarks>
 /// <code>
-/// questions: {"view":1723161329846,"exchange":3,"instruments":3,
-///             "questions":[{"s":0,"moves":[-0.05,-0.06,-0.07],"forced":"acct-1","final":false,
-///                           "walks":[[[fillLong…],[fillShort…],[next…]],…]},…]}
-/// answers:   {"view":…,"exchange":3,"source":2,"instruments":3,
-///             "answers":[{"s":0,"units":12,"accounts":11,"collateral":"…","sums":[["sold","bought","longValue","shortValue",positions],…]},
-///                        {"s":1,"final":true,"accounts":40,"forcedNotional":0,"deficit":"…","deficitSizes":["…",…]},…]}
+/// request: {"view":1723161330000,"stage":1723161330000,"exchange":3,"symbols":["BTCUSDT","ETHUSDT"],"marks":[60000,3000],
+///           "largest":0,"questions":[{"s":0,"moves":[-0.05,-0.06],"forced":"acct-1","final":false,
+///                                     "walks":[[[fillLong…],[fillShort…],[next…]],…]},…]}
+/// reply:   {"view":…,"exchange":3,"source":2,"accounts":6650,"largest":[["acct-1",1250000.5],…],
+///           "answers":[{"s":0,"units":12,"accounts":11,"collateral":"…","sums":[["sold","bought","longValue","shortValue",positions],…]},
+///                      {"s":1,"final":true,"accounts":40,"forcedNotional":0,"deficit":"…","deficitSizes":["…",…]},…]}
 /// </code>
 /// A message that is not this shape is refused with a one-line reason naming the field; nothing of it is used.
 /// </remarks>
@@ -33,18 +33,28 @@ public static class SystemExchangeCodec
     /// <summary>The most instruments an exchange covers.</summary>
     public const int MaxInstruments = 10_000;
 
-    public static byte[] EncodeQuestions(long view, int exchange, int instruments, IReadOnlyList<ShareQuestion> questions)
+    public static byte[] EncodeRequest(ShareRequest request)
     {
-        ArgumentNullException.ThrowIfNull(questions);
+        ArgumentNullException.ThrowIfNull(request);
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteNumber("view"u8, view);
-            w.WriteNumber("exchange"u8, exchange);
-            w.WriteNumber("instruments"u8, instruments);
+            w.WriteNumber("view"u8, request.View);
+            w.WriteNumber("stage"u8, request.Stage);
+            w.WriteNumber("exchange"u8, request.Exchange);
+            w.WriteStartArray("symbols"u8);
+            foreach (var symbol in request.Symbols)
+            {
+                w.WriteStringValue(symbol);
+            }
+
+            w.WriteEndArray();
+            w.WritePropertyName("marks"u8);
+            Doubles(w, [.. request.Marks]);
+            w.WriteNumber("largest"u8, request.Largest);
             w.WriteStartArray("questions"u8);
-            foreach (var q in questions)
+            foreach (var q in request.Questions)
             {
                 w.WriteStartObject();
                 w.WriteNumber("s"u8, q.Scenario);
@@ -77,19 +87,29 @@ public static class SystemExchangeCodec
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static byte[] EncodeAnswers(long view, int exchange, int source, int instruments, IReadOnlyList<ShareAnswer> answers)
+    public static byte[] EncodeReply(ShareReply reply)
     {
-        ArgumentNullException.ThrowIfNull(answers);
+        ArgumentNullException.ThrowIfNull(reply);
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteNumber("view"u8, view);
-            w.WriteNumber("exchange"u8, exchange);
-            w.WriteNumber("source"u8, source);
-            w.WriteNumber("instruments"u8, instruments);
+            w.WriteNumber("view"u8, reply.View);
+            w.WriteNumber("exchange"u8, reply.Exchange);
+            w.WriteNumber("source"u8, reply.Source);
+            w.WriteNumber("accounts"u8, reply.Accounts);
+            w.WriteStartArray("largest"u8);
+            foreach (var account in reply.Largest)
+            {
+                w.WriteStartArray();
+                w.WriteStringValue(account.Id);
+                Double(w, account.Notional);
+                w.WriteEndArray();
+            }
+
+            w.WriteEndArray();
             w.WriteStartArray("answers"u8);
-            foreach (var a in answers)
+            foreach (var a in reply.Answers)
             {
                 w.WriteStartObject();
                 w.WriteNumber("s"u8, a.Scenario);
@@ -114,7 +134,7 @@ public static class SystemExchangeCodec
                 }
                 else
                 {
-                    var deficits = a.Deficits ?? throw new ArgumentException($"answer {a.Scenario} has neither a round nor deficits", nameof(answers));
+                    var deficits = a.Deficits ?? throw new ArgumentException($"answer {a.Scenario} has neither a round nor deficits", nameof(reply));
                     w.WriteBoolean("final"u8, true);
                     w.WriteNumber("accounts"u8, a.Accounts);
                     w.WritePropertyName("forcedNotional"u8);
@@ -139,19 +159,42 @@ public static class SystemExchangeCodec
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Reads a questions message; false with a one-line reason when it is not one.</summary>
-    public static bool TryDecodeQuestions(ReadOnlySpan<byte> utf8, out long view, out int exchange, out ShareQuestion[] questions, out string reason)
+    /// <summary>Reads a request; false (and null) with a one-line reason when it is not one.</summary>
+    public static bool TryDecodeRequest(ReadOnlySpan<byte> utf8, out ShareRequest? request, out string reason)
     {
-        (view, exchange, questions, reason) = (0, 0, [], "");
+        (request, reason) = (null, "");
         try
         {
             using var doc = Parse(utf8);
             var root = Object(doc.RootElement, "message");
-            view = Long(root, "view");
-            exchange = Int(root, "exchange", 0, int.MaxValue);
-            var n = Int(root, "instruments", 0, MaxInstruments);
+            var view = Long(root, "view");
+            var stage = Long(root, "stage");
+            var exchange = Int(root, "exchange", 0, int.MaxValue);
+            var symbolItems = Array(root, "symbols", MaxInstruments);
+            var symbols = new string[symbolItems.GetArrayLength()];
+            var si = 0;
+            foreach (var item in symbolItems.EnumerateArray())
+            {
+                symbols[si++] = item.ValueKind == JsonValueKind.String && item.GetString() is { Length: > 0 and <= 64 } symbol
+                    ? symbol
+                    : throw new FormatException("symbols: a symbol is a string of 1 to 64 characters");
+            }
+
+            var n = symbols.Length;
+            if (symbols.Distinct(StringComparer.Ordinal).Count() != n)
+            {
+                throw new FormatException("symbols: a symbol appears twice");
+            }
+
+            var marks = Doubles(Property(root, "marks"), "marks", n, exact: true);
+            if (marks.Any(m => !(m > 0) || !double.IsFinite(m)))
+            {
+                throw new FormatException("marks: a mark is a positive finite price");
+            }
+
+            var largest = Int(root, "largest", 0, MaxItems);
             var items = Array(root, "questions", MaxItems);
-            questions = new ShareQuestion[items.GetArrayLength()];
+            var questions = new ShareQuestion[items.GetArrayLength()];
             var k = 0;
             foreach (var item in items.EnumerateArray())
             {
@@ -195,31 +238,45 @@ public static class SystemExchangeCodec
                 questions[k++] = new ShareQuestion(scenario, moves, forced, walks, final);
             }
 
+            request = new ShareRequest(view, stage, exchange, symbols, marks, largest, questions);
             return true;
         }
         catch (Exception ex) when (ex is FormatException or JsonException or InvalidOperationException or OverflowException)
         {
-            questions = [];
+            request = null;
             reason = ex.Message;
             return false;
         }
     }
 
-    /// <summary>Reads an answers message over <paramref name="instruments"/> instruments; false with a one-line reason when it is not one.</summary>
-    public static bool TryDecodeAnswers(ReadOnlySpan<byte> utf8, int instruments, out long view, out int exchange, out int source,
-        out ShareAnswer[] answers, out string reason)
+    /// <summary>Reads a reply over <paramref name="instruments"/> instruments; false (and null) with a one-line reason when it is not one.</summary>
+    public static bool TryDecodeReply(ReadOnlySpan<byte> utf8, int instruments, out ShareReply? reply, out string reason)
     {
-        (view, exchange, source, answers, reason) = (0, 0, 0, [], "");
+        (reply, reason) = (null, "");
         try
         {
             using var doc = Parse(utf8);
             var root = Object(doc.RootElement, "message");
-            view = Long(root, "view");
-            exchange = Int(root, "exchange", 0, int.MaxValue);
-            source = Int(root, "source", 0, int.MaxValue);
-            var n = Int(root, "instruments", instruments, instruments);
+            var view = Long(root, "view");
+            var exchange = Int(root, "exchange", 0, int.MaxValue);
+            var source = Int(root, "source", 0, int.MaxValue);
+            var accountCount = Int(root, "accounts", 0, int.MaxValue);
+            var n = instruments;
+            var largestItems = Array(root, "largest", MaxItems);
+            var largest = new LargeAccount[largestItems.GetArrayLength()];
+            var li = 0;
+            foreach (var item in largestItems.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.Array || item.GetArrayLength() != 2 || item[0].ValueKind != JsonValueKind.String)
+                {
+                    throw new FormatException("largest: an account is [id, notional]");
+                }
+
+                largest[li++] = new LargeAccount(item[0].GetString()!, Double(item[1], "largest"));
+            }
+
             var items = Array(root, "answers", MaxItems);
-            answers = new ShareAnswer[items.GetArrayLength()];
+            var answers = new ShareAnswer[items.GetArrayLength()];
             var k = 0;
             foreach (var item in items.EnumerateArray())
             {
@@ -276,11 +333,12 @@ public static class SystemExchangeCodec
                 answers[k++] = new ShareAnswer(scenario, round, null, 0, 0);
             }
 
+            reply = new ShareReply(view, exchange, source, accountCount, largest, answers);
             return true;
         }
         catch (Exception ex) when (ex is FormatException or JsonException or InvalidOperationException or OverflowException)
         {
-            answers = [];
+            reply = null;
             reason = ex.Message;
             return false;
         }

@@ -195,3 +195,96 @@ public sealed class PartitionedPortfolioBatches(BatchedPortfolio batch, Func<IRe
     public IReadOnlyList<PortfolioOutcome> Project(IReadOnlyList<BatchScenario> scenarios, double insuranceFund) =>
         batch.ProjectAll(scenarios, insuranceFund, exchange);
 }
+
+/// <summary>
+/// One exchange of a view with every account partition: the view (its cadence boundary and the stage of the input
+/// that reached it, so a partition answers from its accounts as of then), the instruments by symbol with the marks the
+/// shares are built at, how many of each partition's largest accounts to name (0 for none), and the questions.
+/// </summary>
+public sealed record ShareRequest(long View, long Stage, int Exchange, IReadOnlyList<string> Symbols, IReadOnlyList<double> Marks, int Largest,
+    IReadOnlyList<ShareQuestion> Questions);
+
+/// <summary>One partition's reply to a <see cref="ShareRequest"/>: its account count, its largest accounts (when asked) and its answers in question order.</summary>
+public sealed record ShareReply(long View, int Exchange, int Source, int Accounts, IReadOnlyList<LargeAccount> Largest, IReadOnlyList<ShareAnswer> Answers);
+
+/// <summary>Puts a request to every account partition and returns each one's reply, partitions in order.</summary>
+public interface IShareTransport
+{
+    IReadOnlyList<ShareReply> Exchange(ShareRequest request);
+}
+
+/// <summary>
+/// <see cref="IPortfolioBatches"/> for one view over account partitions reached through a <see cref="IShareTransport"/>:
+/// the first exchange counts the accounts and names each partition's largest; every batch after is one
+/// <see cref="BatchedPortfolio"/> run, one exchange per round.
+/// </summary>
+public sealed class RemotePortfolioBatches : IPortfolioBatches
+{
+    private readonly IShareTransport _transport;
+    private readonly BatchedPortfolio _batch;
+    private readonly long _view;
+    private readonly long _stage;
+    private readonly string[] _symbols;
+    private readonly double[] _marks;
+    private readonly int _largestAsked;
+    private readonly IReadOnlyList<IReadOnlyList<LargeAccount>> _largest;
+    private int _exchange;
+
+    /// <param name="largest">How many largest accounts each partition names in the first exchange (the most the view will ask for).</param>
+    public RemotePortfolioBatches(IShareTransport transport, long view, long stage, IReadOnlyList<Instrument> instruments, IReadOnlyList<double> marks,
+        IReadOnlyList<SideDepth> bids, IReadOnlyList<SideDepth> asks, int largest, int shockStepsPerBatch)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        ArgumentNullException.ThrowIfNull(instruments);
+        _transport = transport;
+        _view = view;
+        _stage = stage;
+        _symbols = [.. instruments.Select(x => x.Symbol.Value)];
+        _marks = [.. marks];
+        _batch = new BatchedPortfolio(instruments, marks, bids, asks);
+        ShockStepsPerBatch = Math.Max(1, shockStepsPerBatch);
+        _largestAsked = Math.Max(0, largest);
+        var replies = Exchange(_largestAsked, []);
+        AccountCount = replies.Sum(r => r.Accounts);
+        _largest = [.. replies.Select(r => r.Largest)];
+    }
+
+    public int InstrumentCount => _symbols.Length;
+
+    public int AccountCount { get; }
+
+    public int ShockStepsPerBatch { get; }
+
+    /// <summary>Exchanges made for the view so far.</summary>
+    public int Exchanges => _exchange;
+
+    public IReadOnlyList<LargeAccount> LargestAccounts(int count)
+    {
+        if (count <= _largestAsked)
+        {
+            return LargeAccounts.Merge(_largest, count);
+        }
+
+        var replies = Exchange(count, []);
+        return LargeAccounts.Merge(replies.Select(r => r.Largest), count);
+    }
+
+    public IReadOnlyList<PortfolioOutcome> Project(IReadOnlyList<BatchScenario> scenarios, double insuranceFund) =>
+        _batch.ProjectAll(scenarios, insuranceFund, questions => [.. Exchange(0, questions).Select(r => r.Answers)]);
+
+    private IReadOnlyList<ShareReply> Exchange(int largest, IReadOnlyList<ShareQuestion> questions)
+    {
+        var request = new ShareRequest(_view, _stage, _exchange++, _symbols, _marks, largest, questions);
+        var replies = _transport.Exchange(request);
+        foreach (var reply in replies)
+        {
+            if (reply.View != _view || reply.Exchange != request.Exchange || reply.Answers.Count != questions.Count)
+            {
+                throw new InvalidOperationException(
+                    $"partition {reply.Source} replied to view {reply.View} exchange {reply.Exchange} with {reply.Answers.Count} answers; asked view {_view} exchange {request.Exchange}, {questions.Count} questions");
+            }
+        }
+
+        return replies;
+    }
+}

@@ -61,31 +61,38 @@ public sealed class SystemExchangeCodecTests
         var batch = new BatchedPortfolio(population.Instruments, population.Marks,
             population.Bids.Select(Depth).ToArray(), population.Asks.Select(Depth).ToArray());
         var exchange = 0;
+        string[] symbols = [.. population.Instruments.Select(x => x.Symbol.Value)];
         var outcomes = batch.ProjectAll(scenarios, Fund, questions =>
         {
             exchange++;
-            var wire = SystemExchangeCodec.EncodeQuestions(42, exchange, n, questions);
-            Assert.True(SystemExchangeCodec.TryDecodeQuestions(wire, out var view, out var number, out var read, out var reason), reason);
-            Assert.Equal((42L, exchange), (view, number));
+            var request = new ShareRequest(42, 41, exchange, symbols, population.Marks, 0, questions);
+            var wire = SystemExchangeCodec.EncodeRequest(request);
+            Assert.True(SystemExchangeCodec.TryDecodeRequest(wire, out var read, out var reason), reason);
+            Assert.Equal((42L, 41L, exchange), (read!.View, read.Stage, read.Exchange));
+            Assert.Equal(symbols, read.Symbols);
+            Assert.Equal(Bits(population.Marks), Bits([.. read.Marks]));
             for (var q = 0; q < questions.Count; q++)
             {
-                Assert.Equal(questions[q] with { Walks = [] }, read[q] with { Walks = [], Moves = questions[q].Moves });
-                Assert.Equal(Bits(questions[q].Moves), Bits(read[q].Moves));
-                Assert.Equal(questions[q].Walks.Count, read[q].Walks.Count);
-                for (var r = 0; r < read[q].Walks.Count; r++)
+                var back = read.Questions[q];
+                Assert.Equal(questions[q] with { Walks = [] }, back with { Walks = [], Moves = questions[q].Moves });
+                Assert.Equal(Bits(questions[q].Moves), Bits(back.Moves));
+                Assert.Equal(questions[q].Walks.Count, back.Walks.Count);
+                for (var r = 0; r < back.Walks.Count; r++)
                 {
-                    var (a, b) = (questions[q].Walks[r], read[q].Walks[r]);
+                    var (a, b) = (questions[q].Walks[r], back.Walks[r]);
                     Assert.Equal(Bits(a.FillLong).Concat(Bits(a.FillShort)).Concat(Bits(a.Next)), Bits(b.FillLong).Concat(Bits(b.FillShort)).Concat(Bits(b.Next)));
                 }
             }
 
             return responders.Select((responder, source) =>
             {
-                var answers = read.Select(responder.Answer).ToArray();
-                var back = SystemExchangeCodec.EncodeAnswers(42, exchange, source, n, answers);
-                Assert.True(SystemExchangeCodec.TryDecodeAnswers(back, n, out _, out _, out var from, out var decoded, out var why), why);
-                Assert.Equal(source, from);
-                return (IReadOnlyList<ShareAnswer>)decoded;
+                var answers = read.Questions.Select(responder.Answer).ToArray();
+                var reply = new ShareReply(42, exchange, source, responder.Share.AccountCount, responder.LargestAccounts(3), answers);
+                var back = SystemExchangeCodec.EncodeReply(reply);
+                Assert.True(SystemExchangeCodec.TryDecodeReply(back, n, out var decoded, out var why), why);
+                Assert.Equal((source, responder.Share.AccountCount), (decoded!.Source, decoded.Accounts));
+                Assert.Equal(reply.Largest, decoded.Largest);
+                return decoded.Answers;
             }).ToArray();
         });
 
@@ -114,49 +121,59 @@ public sealed class SystemExchangeCodecTests
         Assert.True(outcomes.Count(o => o.AdlNotional > 0) >= 3, "several scenarios end in ADL");
     }
 
-    public static TheoryData<string, string> BadQuestions => new()
+    private const string Head = "\"view\":1,\"stage\":1,\"exchange\":1,\"symbols\":[\"A\",\"B\"],\"marks\":[1,2],\"largest\":0";
+
+    public static TheoryData<string, string> BadRequests => new()
     {
         { "[]", "message: not a JSON object" },
-        { """{"view":1,"exchange":1,"instruments":2}""", "questions: missing" },
-        { """{"view":1.5,"exchange":1,"instruments":2,"questions":[]}""", "view: not a whole number" },
-        { """{"view":1,"exchange":-1,"instruments":2,"questions":[]}""", "exchange: not a whole number" },
-        { """{"view":1,"exchange":1,"instruments":2,"questions":[{"s":0,"moves":[0,0,0],"final":false,"walks":[]}]}""", "moves: not an array of at most 2" },
-        { """{"view":1,"exchange":1,"instruments":2,"questions":[{"s":0,"moves":[-1],"final":false,"walks":[]}]}""", "moves: -1 is not" },
-        { """{"view":1,"exchange":1,"instruments":2,"questions":[{"s":0,"moves":["NaN"],"final":false,"walks":[]}]}""", "moves: NaN is not" },
-        { """{"view":1,"exchange":1,"instruments":2,"questions":[{"s":0,"moves":[0],"final":"yes","walks":[]}]}""", "final: not a boolean" },
-        { """{"view":1,"exchange":1,"instruments":2,"questions":[{"s":0,"moves":[0],"final":false,"walks":[[[1,2],[1,2]]]}]}""", "walks: a walk is" },
-        { """{"view":1,"exchange":1,"instruments":2,"questions":[{"s":0,"moves":[0],"final":false,"walks":[[[1],[1,2],[1,2]]]}]}""", "walks: not an array of 2" },
-        { """{"view":1,"exchange":1,"instruments":2,"questions":[{"s":0,"moves":[0],"forced":7,"final":false,"walks":[]}]}""", "forced: not a string" },
+        { "{" + Head + "}", "questions: missing" },
+        { """{"view":1.5,"stage":1,"exchange":1,"symbols":[],"marks":[],"largest":0,"questions":[]}""", "view: not a whole number" },
+        { """{"view":1,"stage":1,"exchange":-1,"symbols":[],"marks":[],"largest":0,"questions":[]}""", "exchange: not a whole number" },
+        { """{"view":1,"stage":1,"exchange":1,"symbols":["A","A"],"marks":[1,2],"largest":0,"questions":[]}""", "symbols: a symbol appears twice" },
+        { """{"view":1,"stage":1,"exchange":1,"symbols":["A",""],"marks":[1,2],"largest":0,"questions":[]}""", "symbols: a symbol is a string" },
+        { """{"view":1,"stage":1,"exchange":1,"symbols":["A","B"],"marks":[1],"largest":0,"questions":[]}""", "marks: not an array of 2" },
+        { """{"view":1,"stage":1,"exchange":1,"symbols":["A","B"],"marks":[1,-2],"largest":0,"questions":[]}""", "marks: a mark is a positive finite price" },
+        { """{"view":1,"stage":1,"exchange":1,"symbols":["A","B"],"marks":[1,"Infinity"],"largest":0,"questions":[]}""", "marks: a mark is a positive finite price" },
+        { "{" + Head + ",\"questions\":[{\"s\":0,\"moves\":[0,0,0],\"final\":false,\"walks\":[]}]}", "moves: not an array of at most 2" },
+        { "{" + Head + ",\"questions\":[{\"s\":0,\"moves\":[-1],\"final\":false,\"walks\":[]}]}", "moves: -1 is not" },
+        { "{" + Head + ",\"questions\":[{\"s\":0,\"moves\":[\"NaN\"],\"final\":false,\"walks\":[]}]}", "moves: NaN is not" },
+        { "{" + Head + ",\"questions\":[{\"s\":0,\"moves\":[0],\"final\":\"yes\",\"walks\":[]}]}", "final: not a boolean" },
+        { "{" + Head + ",\"questions\":[{\"s\":0,\"moves\":[0],\"final\":false,\"walks\":[[[1,2],[1,2]]]}]}", "walks: a walk is" },
+        { "{" + Head + ",\"questions\":[{\"s\":0,\"moves\":[0],\"final\":false,\"walks\":[[[1],[1,2],[1,2]]]}]}", "walks: not an array of 2" },
+        { "{" + Head + ",\"questions\":[{\"s\":0,\"moves\":[0],\"forced\":7,\"final\":false,\"walks\":[]}]}", "forced: not a string" },
         { "{\"view\":1,", "" },
     };
 
     [Theory]
-    [MemberData(nameof(BadQuestions))]
-    public void TryDecodeQuestions_Malformed_RefusedWithTheField(string json, string reason)
+    [MemberData(nameof(BadRequests))]
+    public void TryDecodeRequest_Malformed_RefusedWithTheField(string json, string reason)
     {
-        Assert.False(SystemExchangeCodec.TryDecodeQuestions(Encoding.UTF8.GetBytes(json), out _, out _, out var questions, out var why));
-        Assert.Empty(questions);
+        Assert.False(SystemExchangeCodec.TryDecodeRequest(Encoding.UTF8.GetBytes(json), out var request, out var why));
+        Assert.Null(request);
         Assert.False(string.IsNullOrWhiteSpace(why));
         Assert.Contains(reason, why, StringComparison.Ordinal);
     }
 
-    public static TheoryData<string, string> BadAnswers => new()
+    private const string ReplyHead = "\"view\":1,\"exchange\":1,\"source\":0,\"accounts\":3,\"largest\":[]";
+
+    public static TheoryData<string, string> BadReplies => new()
     {
-        { """{"view":1,"exchange":1,"source":0,"instruments":3,"answers":[]}""", "instruments: not a whole number in [2, 2]" },
-        { """{"view":1,"exchange":1,"source":0,"instruments":2,"answers":[{"s":0,"units":1,"accounts":1,"collateral":"5","sums":[["1","0","0","0",1]]}]}""", "sums: 1 instruments for 2" },
-        { """{"view":1,"exchange":1,"source":0,"instruments":2,"answers":[{"s":0,"units":1,"accounts":1,"collateral":"5","sums":[["-1","0","0","0",1],["0","0","0","0",0]]}]}""", "sums: a sold or bought size is negative" },
-        { """{"view":1,"exchange":1,"source":0,"instruments":2,"answers":[{"s":0,"units":1,"accounts":1,"collateral":5,"sums":[["1","0","0","0",1],["0","0","0","0",0]]}]}""", "collateral: not a whole number in a string" },
-        { """{"view":1,"exchange":1,"source":0,"instruments":2,"answers":[{"s":0,"units":1,"accounts":1,"collateral":"99999999999999999999999999999999999999999","sums":[]}]}""", "collateral: not a whole number in a string" },
-        { """{"view":1,"exchange":1,"source":0,"instruments":2,"answers":[{"s":0,"final":true,"accounts":1,"forcedNotional":0,"deficit":"1","deficitSizes":["1"]}]}""", "deficitSizes: 1 sizes for 2" },
-        { """{"view":1,"exchange":1,"source":0,"instruments":2,"answers":[{"s":0,"units":1,"accounts":1,"collateral":"5","sums":[["1","0","0","0",1.5],["0","0","0","0",0]]}]}""", "sums: a row is" },
+        { "{" + ReplyHead + ",\"answers\":[{\"s\":0,\"units\":1,\"accounts\":1,\"collateral\":\"5\",\"sums\":[[\"1\",\"0\",\"0\",\"0\",1]]}]}", "sums: 1 instruments for 2" },
+        { "{" + ReplyHead + ",\"answers\":[{\"s\":0,\"units\":1,\"accounts\":1,\"collateral\":\"5\",\"sums\":[[\"-1\",\"0\",\"0\",\"0\",1],[\"0\",\"0\",\"0\",\"0\",0]]}]}", "sums: a sold or bought size is negative" },
+        { "{" + ReplyHead + ",\"answers\":[{\"s\":0,\"units\":1,\"accounts\":1,\"collateral\":5,\"sums\":[]}]}", "collateral: not a whole number in a string" },
+        { "{" + ReplyHead + ",\"answers\":[{\"s\":0,\"units\":1,\"accounts\":1,\"collateral\":\"99999999999999999999999999999999999999999\",\"sums\":[]}]}", "collateral: not a whole number in a string" },
+        { "{" + ReplyHead + ",\"answers\":[{\"s\":0,\"final\":true,\"accounts\":1,\"forcedNotional\":0,\"deficit\":\"1\",\"deficitSizes\":[\"1\"]}]}", "deficitSizes: 1 sizes for 2" },
+        { "{" + ReplyHead + ",\"answers\":[{\"s\":0,\"units\":1,\"accounts\":1,\"collateral\":\"5\",\"sums\":[[\"1\",\"0\",\"0\",\"0\",1.5],[\"0\",\"0\",\"0\",\"0\",0]]}]}", "sums: a row is" },
+        { """{"view":1,"exchange":1,"source":0,"accounts":3,"largest":[["a"]],"answers":[]}""", "largest: an account is [id, notional]" },
+        { """{"view":1,"exchange":1,"source":0,"accounts":-3,"largest":[],"answers":[]}""", "accounts: not a whole number" },
     };
 
     [Theory]
-    [MemberData(nameof(BadAnswers))]
-    public void TryDecodeAnswers_Malformed_RefusedWithTheField(string json, string reason)
+    [MemberData(nameof(BadReplies))]
+    public void TryDecodeReply_Malformed_RefusedWithTheField(string json, string reason)
     {
-        Assert.False(SystemExchangeCodec.TryDecodeAnswers(Encoding.UTF8.GetBytes(json), 2, out _, out _, out _, out var answers, out var why));
-        Assert.Empty(answers);
+        Assert.False(SystemExchangeCodec.TryDecodeReply(Encoding.UTF8.GetBytes(json), 2, out var reply, out var why));
+        Assert.Null(reply);
         Assert.Contains(reason, why, StringComparison.Ordinal);
     }
 
