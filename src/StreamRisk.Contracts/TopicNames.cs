@@ -18,6 +18,12 @@ public sealed record TopicNames
     /// <summary>Partial, price-bucketed liquidation ladders from account-partitioned instances to the projector stage (scale-out).</summary>
     public string Ladders { get; init; } = DefaultPrefix + "ladders";
 
+    /// <summary>The system view's requests from the projector stage to the account partitions (scale-out; one partition).</summary>
+    public string SystemRequests { get; init; } = DefaultPrefix + "system.requests";
+
+    /// <summary>The account partitions' replies to them (scale-out; one partition).</summary>
+    public string SystemReplies { get; init; } = DefaultPrefix + "system.replies";
+
     /// <summary>Defaults with another prefix (e.g. <c>staging.</c>).</summary>
     public static TopicNames WithPrefix(string prefix)
     {
@@ -31,6 +37,8 @@ public sealed record TopicNames
             Liquidations = prefix + "liquidations",
             DeadLetter = prefix + "deadletter",
             Ladders = prefix + "ladders",
+            SystemRequests = prefix + "system.requests",
+            SystemReplies = prefix + "system.replies",
         };
     }
 
@@ -56,5 +64,7 @@ public sealed record TopicNames
         (Liquidations, 6),
         (DeadLetter, 3),
         (Ladders, 12),
+        (SystemRequests, 1),
+        (SystemReplies, 1),
     ];
 }

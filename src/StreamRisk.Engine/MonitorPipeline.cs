@@ -18,7 +18,8 @@ namespace StreamRisk.Engine;
 /// that boundary, before the event that reaches it is applied, and is stamped with the boundary. So a view reflects
 /// every event before the boundary, nothing runs while nothing changes, and the same events give the same views at
 /// any replay speed, in process or through Kafka. A view still due when the input ends is not forced out (as with
-/// throttled projections). Only one process (both stages) makes it: a scaled-out projector holds no accounts.
+/// throttled projections). One process makes it from its own accounts; a scaled-out projector asks the account
+/// partitions for theirs (<see cref="ISystemAccounts"/>).
 /// </remarks>
 public sealed class MonitorPipeline : IDisposable
 {
@@ -35,8 +36,9 @@ public sealed class MonitorPipeline : IDisposable
 
     /// <param name="projected">Told how long each projection took (processing time, for telemetry); optional.</param>
     /// <param name="system">Told each system view; optional (the SystemicCascadeRisk rule runs on the views either way).</param>
+    /// <param name="systemAccounts">Where the system view's accounts are when the engine holds none (a scaled-out projector); optional.</param>
     public MonitorPipeline(RiskEngine engine, EventClock clock, Action<SymbolRisk> risks, Action<AlertTransition> alerts, Action<Exception> errors,
-        Action<TimeSpan>? projected = null, Action<SystemView>? system = null)
+        Action<TimeSpan>? projected = null, Action<SystemView>? system = null, ISystemAccounts? systemAccounts = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(clock);
@@ -49,9 +51,9 @@ public sealed class MonitorPipeline : IDisposable
         _alerts = alerts;
         _errors = errors;
         _systemIntervalMs = (long)engine.Options.SystemInterval.TotalMilliseconds;
-        if (_systemIntervalMs > 0 && engine.Layout.Role == EngineRole.OneProcess)
+        if (_systemIntervalMs > 0 && (engine.Layout.Role == EngineRole.OneProcess || (engine.Layout.Role == EngineRole.Projector && systemAccounts is not null)))
         {
-            SystemStage = new SystemStage(engine);
+            SystemStage = new SystemStage(engine, engine.Layout.Role == EngineRole.Projector ? systemAccounts : null);
         }
 
         var touches = SystemStage is null ? engine.Touches : engine.Touches.Do(_ => ScheduleSystem());
@@ -88,7 +90,7 @@ public sealed class MonitorPipeline : IDisposable
                 errors);
     }
 
-    /// <summary>The system stage; null when <see cref="EngineOptions.SystemInterval"/> is zero or the engine is not one process.</summary>
+    /// <summary>The system stage; null when <see cref="EngineOptions.SystemInterval"/> is zero, or the engine holds no accounts and has no <see cref="ISystemAccounts"/>.</summary>
     public SystemStage? SystemStage { get; }
 
     public void Dispose()

@@ -26,6 +26,7 @@ public sealed class SystemStage
     private readonly EngineOptions _options;
     private readonly PortfolioProjector _projector;
     private readonly LocalPortfolioBatches _batches;
+    private readonly ISystemAccounts? _remote;
     private int[] _projectorIndex = [];
     private int[] _engineIndex = [];
     private OrderBook?[] _depthBook = [];
@@ -33,10 +34,12 @@ public sealed class SystemStage
     private double[] _betas = [];
     private long _runs, _ticks, _loadTicks;
 
-    public SystemStage(RiskEngine engine)
+    /// <param name="remote">Where the accounts are when this process holds none (a scaled-out projector); null in one process.</param>
+    public SystemStage(RiskEngine engine, ISystemAccounts? remote = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
         _engine = engine;
+        _remote = remote;
         _options = engine.Options;
         _projector = new PortfolioProjector(_options.Profile);
         _batches = new LocalPortfolioBatches(_projector);
@@ -136,7 +139,11 @@ public sealed class SystemStage
             }
         }
 
-        PortfolioLoader.LoadAccounts(_engine.Margins, _projector, _projectorIndex.AsSpan(0, count));
+        if (_remote is null)
+        {
+            PortfolioLoader.LoadAccounts(_engine.Margins, _projector, _projectorIndex.AsSpan(0, count));
+        }
+
         _projector.Seal();
         FillBetas(marked, reference);
         return reference;
@@ -180,6 +187,33 @@ public sealed class SystemStage
 
         var request = new SystemViewRequest(eventTime, reference, symbols, marks, Betas.ToArray(), fund, _options.ShockGrid, _options.ContagionMove,
             _options.CriticalAccounts, _options.CriticalAccountCandidates);
-        return SystemViewBuilder.Build(_batches, request);
+        if (_remote is null)
+        {
+            return SystemViewBuilder.Build(_batches, request);
+        }
+
+        var instruments = new Domain.Instruments.Instrument[n];
+        var bids = new SideDepth[n];
+        var asks = new SideDepth[n];
+        for (var j = 0; j < n; j++)
+        {
+            instruments[j] = _projector.InstrumentAt(j);
+            bids[j] = _projector.BidsOf(j);
+            asks[j] = _projector.AsksOf(j);
+        }
+
+        var batches = _remote.Open(eventTime, instruments, marks, bids, asks, _options.CriticalAccounts > 0 ? _options.CriticalAccountCandidates : 0);
+        return SystemViewBuilder.Build(batches, request);
     }
+}
+
+/// <summary>
+/// The accounts of a system view held elsewhere: a scaled-out projector asks the account partitions (docs/scale-out.md,
+/// "The system view when scaled out"). Opened once per view, with the instruments, marks and books it walks.
+/// </summary>
+public interface ISystemAccounts
+{
+    /// <param name="largest">How many of the largest accounts the view will ask for.</param>
+    IPortfolioBatches Open(long view, IReadOnlyList<Domain.Instruments.Instrument> instruments, IReadOnlyList<double> marks, IReadOnlyList<SideDepth> bids,
+        IReadOnlyList<SideDepth> asks, int largest);
 }

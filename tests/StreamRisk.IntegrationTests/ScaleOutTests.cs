@@ -44,7 +44,6 @@ public sealed partial class ScaleOutTests : IDisposable
         // again after the outage must not push unread updates out of it before the projector reads them.
         string[] source = [SharedData.Path("binance-usdm", "btcusdt_20240808.gz"), "--positions", "synthetic:seed=1", .. (fault == Fault.LadderUpdatesLost ? new[] { "--accounts", "2000" } : [])];
         var replay = new KafkaReplayRun(_dir.FullName, source);
-        // Without the system view: a scaled-out projector holds no accounts and makes none (docs/scale-out.md).
         var inProcess = await replay.InProcessAsync(systemIntervalMs: 0);
 
         using var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 3 });
@@ -83,6 +82,8 @@ public sealed partial class ScaleOutTests : IDisposable
                 Settings = fault == Fault.LadderUpdatesLost ? new Dictionary<string, string> { ["reconnect.backoff.max.ms"] = "200" } : [],
             },
             Dashboard = new DashboardSettings { Urls = string.Empty },
+            // The system view scaled out is proven by SystemView_ThreeAccountInstancesAndAProjector_EqualOneProcess.
+            Engine = new EngineSettings { SystemIntervalMs = 0 },
         };
         using var log = new StringWriter();
         // With the ladders' broker down, the account stage's producer gives a ladder update up after 2 s (not the default 5 min).
@@ -96,14 +97,14 @@ public sealed partial class ScaleOutTests : IDisposable
             : settings.Kafka;
         var instances = Enumerable.Range(0, 3).Select(i => new AccountPartitionsRunner(new MonitorSettings
         {
-            Kafka = accountsKafka, Dashboard = settings.Dashboard, Role = Roles.Accounts,
+            Kafka = accountsKafka, Dashboard = settings.Dashboard, Role = Roles.Accounts, Engine = settings.Engine,
         }, log)).ToList();
         var stops = instances.Select(_ => new CancellationTokenSource()).ToList();
         var accountRuns = instances.Select((x, i) => x.RunAsync(stops[i].Token)).ToList();
 
         var outDir = Path.Combine(_dir.FullName, "scaled-out");
         var outputs = new ReplayOutputs(outDir);
-        var projector = new MonitorRunner(new MonitorSettings { Kafka = settings.Kafka, Dashboard = settings.Dashboard, Role = Roles.Projector }, log, TimeProvider.System)
+        var projector = new MonitorRunner(new MonitorSettings { Kafka = settings.Kafka, Dashboard = settings.Dashboard, Role = Roles.Projector, Engine = settings.Engine }, log, TimeProvider.System)
         {
             EchoAlerts = false, Outputs = outputs,
         };
@@ -190,6 +191,86 @@ public sealed partial class ScaleOutTests : IDisposable
         {
             KafkaReplayRun.AssertSameResults(inProcess, outDir, log.ToString());
         }
+    }
+
+    /// <summary>
+    /// The system view scaled out: a simulated market of several instruments with cross accounts over 2–3 of them; the
+    /// projector asks the three account instances' six partitions for every view, and its projections — system lines
+    /// included — and alerts are byte for byte those of one process.
+    /// </summary>
+    [Fact]
+    public async Task SystemView_ThreeAccountInstancesAndAProjector_EqualOneProcess()
+    {
+        var capture = Path.Combine(_dir.FullName, "market.capture.gz");
+        Assert.Equal(0, await Cli.RunAsync(["simulate", "--out", capture, "--events", "20000", "--accounts", "1500", "--seed", "5"], TextWriter.Null, TextWriter.Null, TimeProvider.System));
+        string[] source = [capture];
+        const int interval = 2_000;
+        var replay = new KafkaReplayRun(_dir.FullName, source);
+        var inProcess = await replay.InProcessAsync(systemIntervalMs: interval);
+        var views = File.ReadLines(Path.Combine(inProcess, "projections.ndjson")).Count(l => l.StartsWith("{\"type\":\"system\",", StringComparison.Ordinal));
+        Assert.True(views > 10, $"only {views} system views in process");
+
+        using var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 3 });
+        foreach (var (name, partitions) in new TopicNames().WithDefaultPartitions())
+        {
+            var count = name == new TopicNames().Positions ? 6 : name == new TopicNames().Ladders ? 3 : partitions;
+            cluster.CreateTopic(name, count, replicationFactor: 1);
+        }
+
+        var settings = new MonitorSettings
+        {
+            Kafka = new KafkaSettings
+            {
+                BootstrapServers = cluster.BootstrapServers, GroupId = "scale", EventTimeOrdering = true, SessionTimeoutMs = 6000, HeartbeatIntervalMs = 1000,
+            },
+            Dashboard = new DashboardSettings { Urls = string.Empty },
+            Engine = new EngineSettings { SystemIntervalMs = interval },
+        };
+        using var log = new StringWriter();
+        var instances = Enumerable.Range(0, 3).Select(_ => new AccountPartitionsRunner(new MonitorSettings { Kafka = settings.Kafka, Dashboard = settings.Dashboard, Engine = settings.Engine, Role = Roles.Accounts }, log)).ToList();
+        using var stopAccounts = new CancellationTokenSource();
+        var accountRuns = instances.Select(x => x.RunAsync(stopAccounts.Token)).ToList();
+        var outDir = Path.Combine(_dir.FullName, "scaled-out");
+        var outputs = new ReplayOutputs(outDir);
+        var projector = new MonitorRunner(new MonitorSettings { Kafka = settings.Kafka, Dashboard = settings.Dashboard, Engine = settings.Engine, Role = Roles.Projector }, log, TimeProvider.System) { EchoAlerts = false, Outputs = outputs };
+        using var stopProjector = new CancellationTokenSource();
+        var projecting = projector.RunAsync(stopProjector.Token);
+        Assert.True(await Eventually.TrueAsync(() => instances.Sum(x => x.Partitions.Count) == 6 && instances.All(x => x.Partitions.Count > 0), TimeSpan.FromSeconds(60)),
+            $"partitions not spread over the three instances; {log}");
+
+        using (var output = new StringWriter())
+        using (var error = new StringWriter())
+        {
+            var code = await Task.Run(() => Cli.RunAsync(["replay", .. source, "--to-kafka", cluster.BootstrapServers, "--speed", "max"], output, error, TimeProvider.System));
+            Assert.True(code == 0, error.ToString());
+        }
+
+        // The projector reads every record but the positions.
+        var market = Replay.Capture.CaptureReader.ReadFile(capture).Count(r => r.Topic != Replay.Capture.CaptureTopics.Positions);
+        var allApplied = await Eventually.TrueAsync(() => projector.EventsProcessed >= market, TimeSpan.FromSeconds(300));
+        await stopProjector.CancelAsync();
+        var summary = await projecting;
+        outputs.Dispose();
+        await stopAccounts.CancelAsync();
+        await Task.WhenAll(accountRuns);
+
+        Assert.True(allApplied, $"the projector processed {projector.EventsProcessed} of {market} market messages; {log}");
+        Assert.True(summary.DeadLettered == 0, $"{summary.DeadLettered} dead-lettered; {log}");
+        Assert.True(File.ReadAllBytes(Path.Combine(inProcess, "alerts.ndjson")).SequenceEqual(File.ReadAllBytes(Path.Combine(outDir, "alerts.ndjson"))),
+            $"alerts differ; {log}");
+        var expected = File.ReadAllLines(Path.Combine(inProcess, "projections.ndjson"));
+        var actual = File.ReadAllLines(Path.Combine(outDir, "projections.ndjson"));
+        static bool IsSystem(string line) => line.StartsWith("{\"type\":\"system\",", StringComparison.Ordinal);
+        var expectedSystem = expected.Where(IsSystem).ToList();
+        var actualSystem = actual.Where(IsSystem).ToList();
+        Assert.True(expectedSystem.SequenceEqual(actualSystem),
+            $"system views differ: {expectedSystem.Count} in process, {actualSystem.Count} scaled out; first difference: {expectedSystem.Zip(actualSystem).FirstOrDefault(p => p.First != p.Second)}; {log}");
+        // Projections of different symbols at one event time come out in the order their throttles fell due, which
+        // follows the order the symbols were touched in (ladder updates, scaled out); each line is the same.
+        var expectedSymbols = expected.Where(l => !IsSystem(l)).OrderBy(l => (EventTime(l), l), Comparer<(long, string)>.Create((a, b) => a.Item1 != b.Item1 ? a.Item1.CompareTo(b.Item1) : string.CompareOrdinal(a.Item2, b.Item2))).ToList();
+        var actualSymbols = actual.Where(l => !IsSystem(l)).OrderBy(l => (EventTime(l), l), Comparer<(long, string)>.Create((a, b) => a.Item1 != b.Item1 ? a.Item1.CompareTo(b.Item1) : string.CompareOrdinal(a.Item2, b.Item2))).ToList();
+        Assert.True(expectedSymbols.SequenceEqual(actualSymbols), $"symbol projections differ; {log}");
+        Assert.Contains(expected, l => l.Contains("\"criticalAccounts\":[{", StringComparison.Ordinal));
     }
 
     /// <summary>The projections from the middle of the market day on (by event time) are the same lines, byte for byte.</summary>

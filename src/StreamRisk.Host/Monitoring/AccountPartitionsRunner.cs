@@ -1,4 +1,5 @@
 using StreamRisk.Contracts.Wire;
+using StreamRisk.Domain.Portfolio;
 using StreamRisk.Engine;
 using StreamRisk.Engine.Ingest;
 using StreamRisk.Kafka.Ingest;
@@ -64,6 +65,8 @@ public sealed class AccountPartitionsRunner
         var kafka = _settings.ToKafkaOptions();
         using var producer = new LadderProducer(kafka, Log);
         Log($"account stage: {producer.Partitions} ladders partition(s), group {kafka.GroupId}");
+        // The system view's requests, answered from each partition's accounts as of the view (docs/scale-out.md).
+        using var system = _settings.Engine.SystemIntervalMs > 0 ? new SystemExchangeServer(kafka, Answer, Log) : null;
 
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
@@ -135,6 +138,34 @@ public sealed class AccountPartitionsRunner
 
     private void Log(string line) => _output.WriteLine("streamrisk: " + line);
 
+    /// <summary>One reply per partition this instance runs, each once the partition has applied everything up to the request's stage.</summary>
+    private IEnumerable<ShareReply> Answer(ShareRequest request, CancellationToken cancel)
+    {
+        List<PartitionWorker> workers;
+        lock (_gate)
+        {
+            workers = [.. _workers.Values.OrderBy(w => w.Partition)];
+        }
+
+        foreach (var worker in workers)
+        {
+            var responder = worker.ResponderFor(request, cancel);
+            if (responder is null)
+            {
+                continue;
+            }
+
+            var answers = new ShareAnswer[request.Questions.Count];
+            for (var q = 0; q < answers.Length; q++)
+            {
+                answers[q] = responder.Answer(request.Questions[q]);
+            }
+
+            yield return new ShareReply(request.View, request.Exchange, worker.Partition, responder.Share.AccountCount,
+                request.Largest > 0 ? responder.LargestAccounts(request.Largest) : [], answers);
+        }
+    }
+
     /// <summary>One positions partition's engine: its accounts and every mark, in event-time order, on its own consume thread.</summary>
     private sealed class PartitionWorker : IDisposable
     {
@@ -153,14 +184,32 @@ public sealed class AccountPartitionsRunner
         private (long Stage, long Sequence) _input = (long.MinValue, long.MaxValue);
         private long _applied;
 
+        // The system view (docs/scale-out.md): the engine's state is written on the consume thread and read, under this
+        // lock, by the system answers; the accounts are kept as they stood at each cadence boundary an input passed.
+        private readonly object _state = new();
+        private readonly EventClock _clock;
+        private readonly long _systemIntervalMs;
+        private readonly Domain.Margin.MarginProfile _profile;
+        private readonly List<(long After, long Through, AccountsSnapshot Accounts)> _snapshots = [];
+        private AccountsSnapshot? _latest;
+        private long _version;
+        private long _latestVersion = -1;
+        private long _released = long.MinValue;
+        private volatile bool _disposed;
+        private (long View, long Stage, PortfolioShareResponder Responder)? _answering;
+
         public PartitionWorker(int partition, MonitorSettings settings, KafkaMonitorOptions kafka, LadderProducer producer, Action<string> log)
         {
             Partition = partition;
             _producer = producer;
             _undeliveredSymbol = _undelivered.Enqueue;
             _log = log;
-            _engine = new RiskEngine(settings.ToEngineOptions(), EngineLayout.AccountPartition(partition, Publish));
+            var engineOptions = settings.ToEngineOptions();
+            _engine = new RiskEngine(engineOptions, EngineLayout.AccountPartition(partition, Publish));
+            _systemIntervalMs = (long)engineOptions.SystemInterval.TotalMilliseconds;
+            _profile = engineOptions.Profile;
             var clock = new EventClock();
+            _clock = clock;
             // Marks are dead-lettered by the projector stage, which reads them too: here only this partition's positions.
             var applier = new EventApplier(_engine, clock, (result, reason, detail) =>
             {
@@ -177,14 +226,22 @@ public sealed class AccountPartitionsRunner
                 message =>
                 {
                     RepublishUndelivered();
-                    if (message is { Kind: IngestKind.Message, Record.Value: { } value })
+                    lock (_state)
                     {
-                        var time = PayloadEventTime.TryRead(value, out var t) ? t : Math.Max(0, _input.Stage);
-                        _input = message.Order ?? (time, long.MaxValue);
-                        Interlocked.Increment(ref _applied);
-                    }
+                        if (message is { Kind: IngestKind.Message, Record.Value: { } value })
+                        {
+                            var time = PayloadEventTime.TryRead(value, out var t) ? t : Math.Max(0, _input.Stage);
+                            _input = message.Order ?? (time, long.MaxValue);
+                            Interlocked.Increment(ref _applied);
+                            KeepAccountsAtBoundaries(time);
+                            if (message.Record.Topic != WireTopic.Marks)
+                            {
+                                _version++; // accounts or instruments may change; marks do not touch what a view reads of them
+                            }
+                        }
 
-                    applier.Apply(message);
+                        applier.Apply(message);
+                    }
                 },
                 ex => log($"account stage: positions partition {partition} failed: {ex.Message}"));
         }
@@ -204,6 +261,94 @@ public sealed class AccountPartitionsRunner
         {
             RepublishUndelivered();
             _producer.Progress(Partition, stage);
+            Volatile.Write(ref _released, stage);
+        }
+
+        /// <summary>
+        /// A view at boundary B reflects every input before the first at or after B: before an input that passes one or
+        /// more boundaries is applied, the accounts as they stand serve every boundary it passes (a copy taken only when
+        /// something but a mark was applied since the last). Under <c>_state</c>.
+        /// </summary>
+        private void KeepAccountsAtBoundaries(long time)
+        {
+            var now = _clock.Now;
+            if (_systemIntervalMs <= 0 || time <= now || time / _systemIntervalMs <= Math.Max(0, now) / _systemIntervalMs)
+            {
+                return;
+            }
+
+            _snapshots.Add((now, time, Current()));
+        }
+
+        private AccountsSnapshot Current()
+        {
+            if (_latest is null || _latestVersion != _version)
+            {
+                _latest = AccountsSnapshot.Of(_engine.Margins, _engine.Catalog);
+                _latestVersion = _version;
+            }
+
+            return _latest;
+        }
+
+        /// <summary>
+        /// The partition's accounts as of a view, ready to answer it: waits until the partition has applied every input up
+        /// to the request's stage; null if the partition stopped meanwhile or no longer has the view's accounts.
+        /// </summary>
+        public PortfolioShareResponder? ResponderFor(ShareRequest request, CancellationToken cancel)
+        {
+            if (_answering is { } current && current.View == request.View && current.Stage == request.Stage)
+            {
+                return current.Responder;
+            }
+
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (Volatile.Read(ref _released) < request.Stage)
+            {
+                if (_disposed || cancel.IsCancellationRequested)
+                {
+                    return null;
+                }
+
+                if (waited.Elapsed > TimeSpan.FromSeconds(10))
+                {
+                    waited.Restart();
+                    _log($"system view {request.View}: positions partition {Partition} still applying up to stage {request.Stage} (at {Volatile.Read(ref _released)})");
+                }
+
+                Thread.Sleep(2);
+            }
+
+            AccountsSnapshot? accounts = null;
+            lock (_state)
+            {
+                // Views come in order: the accounts of boundaries before this one are no longer asked for.
+                _snapshots.RemoveAll(s => s.Through < request.View);
+                foreach (var (after, through, snapshot) in _snapshots)
+                {
+                    if (after < request.View && request.View <= through)
+                    {
+                        accounts = snapshot;
+                        break;
+                    }
+                }
+
+                // No input of the partition has reached the boundary yet: its accounts now are those of the view.
+                if (accounts is null && _clock.Now < request.View)
+                {
+                    accounts = Current();
+                }
+            }
+
+            if (accounts is null)
+            {
+                _log($"system view {request.View}: positions partition {Partition} no longer holds its accounts as of then; not answered");
+                return null;
+            }
+
+            var responder = new PortfolioShareResponder(accounts.Share(_profile, request.Symbols, request.Marks));
+            _answering = (request.View, request.Stage, responder);
+            return responder;
         }
 
         /// <summary>
@@ -240,6 +385,7 @@ public sealed class AccountPartitionsRunner
 
         public void Dispose()
         {
+            _disposed = true;
             _subscription.Dispose();
             _stopped.Task.Wait(TimeSpan.FromSeconds(30));
         }

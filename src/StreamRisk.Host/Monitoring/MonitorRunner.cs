@@ -7,6 +7,7 @@ using StreamRisk.Engine;
 using StreamRisk.Engine.Ingest;
 using StreamRisk.Host.Dashboard;
 using StreamRisk.Kafka.Ingest;
+using StreamRisk.Kafka.ScaleOut;
 using StreamRisk.Redis;
 using StreamRisk.Replay.InProcess;
 using AlertMapping = StreamRisk.Contracts.Alerts.AlertMapping;
@@ -91,6 +92,12 @@ public sealed class MonitorRunner
 
         var clock = new EventClock();
         using var deadLetters = new DeadLetterProducer(kafka, Log);
+        // A scaled-out projector asks the account partitions for the system view's accounts, as of the input being applied.
+        var inputStage = long.MinValue;
+        using var systemExchange = _settings.Role == Roles.Projector && _settings.Engine.SystemIntervalMs > 0
+            ? new SystemExchangeClient(kafka, SystemExchangeClients.PartitionsOf(kafka, kafka.Topics.Positions, Log), Log, cancel)
+            : null;
+        var systemAccounts = systemExchange is null ? null : new RemoteSystemAccounts(systemExchange, () => inputStage);
         var logged = 0;
         var applier = new EventApplier(engine, clock, (result, reason, detail) =>
         {
@@ -169,7 +176,8 @@ public sealed class MonitorRunner
                 Outputs?.System(view);
                 SystemObserved?.Invoke(view);
                 dashboard?.Observe(view);
-            });
+            },
+            systemAccounts);
 
         telemetry.ObserveLagAndBooks();
         using var subscription = KafkaSource.Create(kafka, Log, () => consumeStopped.TrySetResult(), telemetry.Lag, telemetry.Activities).Subscribe(
@@ -178,6 +186,11 @@ public sealed class MonitorRunner
                 try
                 {
                     var applyStarted = Stopwatch.GetTimestamp();
+                    if (message.Kind == IngestKind.Message)
+                    {
+                        inputStage = message.Order?.Stage ?? (PayloadEventTime.TryRead(message.Record.Value, out var time) ? time : inputStage);
+                    }
+
                     applier.Apply(message);
                     if (message.Kind == IngestKind.Message)
                     {

@@ -193,8 +193,8 @@ public sealed class MonitorSettings
             Thresholds = Alerts.Symbols,
             MaxInstruments = Engine.MaxInstruments,
             MaxEventTimeAhead = TimeSpan.FromMilliseconds(Engine.MaxEventTimeAheadMs),
-            // The system view needs every account; the projector role holds none (docs/scale-out.md, "The system view when scaled out").
-            SystemInterval = Role == Roles.Projector ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Engine.SystemIntervalMs),
+            // The projector role asks the account partitions for the view's accounts (docs/scale-out.md, "The system view when scaled out").
+            SystemInterval = TimeSpan.FromMilliseconds(Engine.SystemIntervalMs),
             BetaWindow = Engine.BetaWindow,
             BetaMinObservations = Engine.BetaMinObservations,
             SystemReference = string.IsNullOrWhiteSpace(Engine.SystemReference) ? null : Engine.SystemReference,
