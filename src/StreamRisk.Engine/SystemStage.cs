@@ -10,8 +10,10 @@ namespace StreamRisk.Engine;
 /// The live system view: loads a <see cref="PortfolioProjector"/> from the engine's state — every account of the margin
 /// book (balance, positions), every instrument with a mark (the projector stage's latest), each book's depth — and asks
 /// it the system questions (docs/domain.md, "Portfolio cascade model"): the factor grid both ways, the system critical
-/// shock both ways and the chain at it, contagion, critical accounts. Runs on the engine thread (single writer), on the
-/// event-time cadence <see cref="MonitorPipeline"/> keeps; the same state gives the same view.
+/// shock both ways and the chain at it, contagion, critical accounts (<see cref="SystemViewBuilder"/>). Runs on the engine
+/// thread (single writer), on the event-time cadence <see cref="MonitorPipeline"/> keeps; the same state gives the same
+/// view. A scaled-out projector holds no accounts: it loads the instruments, marks and books, and asks the account
+/// partitions (<see cref="ISystemAccounts"/>) for the rest.
 /// </summary>
 /// <remarks>
 /// <para>One fund: the portfolio model settles every liquidated unit into one insurance fund, and the view uses the sum
