@@ -126,6 +126,10 @@ public sealed class PortfolioProjector
     private int[] _candidates = new int[16];
     private int[] _candidateRound = new int[16];
     private double[] _candidateTrigger = new double[16];
+    private double[] _candidateTravel = new double[16];
+    private double _travel;
+    private double[] _coordinate = [];
+    private double[] _poolJumps = [];
     private double _growth;
     private double[] _poolWeight = [];
     private int[] _changedInRound = [];
@@ -233,6 +237,7 @@ public sealed class PortfolioProjector
             _jumps = new double[size];
             _reach = new double[size];
             _reachMax = new double[size];
+            _coordinate = new double[size];
             _activationFrontier = new int[size];
             _activationStart = new int[size + 1];
         }
@@ -438,10 +443,12 @@ public sealed class PortfolioProjector
             _changedInRound[i] = -1;
             _reachMax[i] = 0;
             _reach[i] = 0;
+            _coordinate[i] = 1;
             _activationFrontier[i] = _activationStart[i];
         }
 
         _growth = 0;
+        _travel = 0;
 
         _scenario = new ScenarioTally { Fund = insuranceFund };
         var candidateCount = 0;
@@ -509,10 +516,12 @@ public sealed class PortfolioProjector
                         Array.Resize(ref _candidates, candidateCount * 2);
                         Array.Resize(ref _candidateRound, candidateCount * 2);
                         Array.Resize(ref _candidateTrigger, candidateCount * 2);
+                        Array.Resize(ref _candidateTravel, candidateCount * 2);
                     }
 
                     _candidateRound[candidateCount] = -1;
                     _candidateTrigger[candidateCount] = double.NegativeInfinity;
+                    _candidateTravel[candidateCount] = double.NegativeInfinity;
                     _candidates[candidateCount++] = pool;
                 }
 
@@ -522,6 +531,7 @@ public sealed class PortfolioProjector
             // A candidate already found safe is asked again only when one of its instruments' prices moved since.
             var kept = 0;
             var growth = _growth;
+            var travel = _travel;
             for (var c = 0; c < candidateCount; c++)
             {
                 var pool = _candidates[c];
@@ -533,26 +543,35 @@ public sealed class PortfolioProjector
                 // No reach has grown by more than the growth since the last check, so the bound has grown by at most the
                 // pool's total weight times that: the trigger is the growth at which it could first come up to the
                 // slack. Short of it the pool is still safe without reading a leg (the candidate arrays are read in order).
+                // Likewise, after an exact check the pool's margin then, less how far its prices can have travelled since,
+                // bounds its margin now: the travel trigger is the travel at which that could first reach zero.
                 var trigger = _candidateTrigger[c];
+                var travelTrigger = _candidateTravel[c];
                 var checkedRound = _candidateRound[c];
-                if (growth >= trigger && (checkedRound < 0 || MovedSince(pool, checkedRound)))
+                if (growth >= trigger && travel >= travelTrigger && (checkedRound < 0 || MovedSince(pool, checkedRound)))
                 {
                     var bound = Bound(pool);
                     var slack = _poolSlack[pool];
-                    if (bound >= slack && PoolIsLiquidatable(pool))
+                    var weight = _poolWeight[pool];
+                    if (bound >= slack)
                     {
-                        TakePool(pool);
-                        continue;
+                        if (PoolIsLiquidatable(pool, out var margin))
+                        {
+                            TakePool(pool);
+                            continue;
+                        }
+
+                        travelTrigger = weight > 0 ? travel + ((margin - _poolJumps[pool]) / weight) : double.PositiveInfinity;
                     }
 
                     checkedRound = roundIndex;
-                    var weight = _poolWeight[pool];
                     trigger = weight > 0 ? growth + ((slack - bound) / weight) : double.PositiveInfinity;
                 }
 
                 _candidates[kept] = pool;
                 _candidateRound[kept] = checkedRound;
                 _candidateTrigger[kept] = trigger;
+                _candidateTravel[kept] = travelTrigger;
                 kept++;
             }
 
@@ -955,13 +974,18 @@ public sealed class PortfolioProjector
     /// Each instrument's reach — how far its price is from its mark, relative, and for an inverse contract below
     /// its mark divided by (1 − that), the bound on its 1/price — the largest reach it has had in the scenario, and the
     /// scenario's growth: Σ over rounds of the largest increase of any reach, so no reach grew more between two rounds
-    /// than the growth did.
+    /// than the growth did. And the scenario's travel: Σ over rounds of the largest change of any instrument's coordinate
+    /// (price / mark, for an inverse contract mark / price, the factor its notional and PnL move by), so no coordinate
+    /// moved further between two rounds than the travel did.
     /// </summary>
     private void UpdateReach()
     {
-        double growth = 0;
+        double growth = 0, travel = 0;
         for (var i = 0; i < _instrumentCount; i++)
         {
+            var coordinate = _instruments[i].Contract == ContractKind.Inverse ? _marks[i] / _price[i] : _price[i] / _marks[i];
+            travel = Math.Max(travel, Math.Abs(coordinate - _coordinate[i]));
+            _coordinate[i] = coordinate;
             var move = Math.Abs(_price[i] - _marks[i]) / _marks[i];
             var reach = _instruments[i].Contract == ContractKind.Inverse && _price[i] < _marks[i]
                 ? (move >= 1 ? double.PositiveInfinity : move / (1 - move))
@@ -972,6 +996,7 @@ public sealed class PortfolioProjector
         }
 
         _growth += growth;
+        _travel += travel;
     }
 
     /// <summary>Equity &lt; MM at the price vector (each position's MM as the profile computes it, its tier read at the mark).</summary>
@@ -1021,20 +1046,27 @@ public sealed class PortfolioProjector
         return false;
     }
 
-    /// <summary>Equity &lt; MM of a pool at the current trigger vector.</summary>
-    private bool PoolIsLiquidatable(int pool)
+    /// <summary>
+    /// Equity &lt; MM of a pool at the current trigger vector. <paramref name="margin"/> is equity − MM less a rounding
+    /// allowance (a billionth of the magnitudes summed): the true margin at this vector is at least that.
+    /// </summary>
+    private bool PoolIsLiquidatable(int pool, out double margin)
     {
-        var equity = _poolCollateral[pool];
-        double mm = 0;
+        var collateral = _poolCollateral[pool];
+        var equity = collateral;
+        double mm = 0, scale = Math.Abs(collateral);
         var first = _poolFirstLeg[pool];
         for (var l = first; l < first + _poolLegCount[pool]; l++)
         {
             ref readonly var t = ref _poolLegTerms[l];
             var price = _price[_poolLegInstrument[l]];
-            equity += t.Instrument.UnrealizedPnl(t.Size, t.Entry, price);
+            var pnl = t.Instrument.UnrealizedPnl(t.Size, t.Entry, price);
+            equity += pnl;
+            scale += Math.Abs(pnl);
             mm += _basis == TierBasis.AtPrice ? TieredMaintenance(l, in t, price) : MarginCalculator.MaintenanceMarginAt(_basis, in t, price);
         }
 
+        margin = equity - mm - ((scale + mm) * 1e-9);
         return equity < mm;
     }
 
@@ -1330,6 +1362,7 @@ public sealed class PortfolioProjector
             // below the next scenario's stamp (restarting it would let a stale account stamp read as "already counted").
             _poolActive = new int[size];
             _poolWeight = new double[size];
+            _poolJumps = new double[size];
         }
 
         if (_poolLegTerms.Length < legs)
@@ -1353,9 +1386,10 @@ public sealed class PortfolioProjector
             _poolFirstLeg[pool] = at;
             _poolLegCount[pool] = _unitLegCount[u];
             _poolSlack[pool] = SafeRadius(u).Slack;
-            double weight = 0;
+            double weight = 0, jumps = 0;
             for (var l = _unitFirstLeg[u]; l < _unitFirstLeg[u] + _unitLegCount[u]; l++)
             {
+                jumps += _jumps[_legInstrument[l]];
                 ref readonly var t = ref _legTerms[l];
                 _poolLegTerms[at] = t;
                 _poolLegInstrument[at] = _legInstrument[l];
@@ -1366,6 +1400,7 @@ public sealed class PortfolioProjector
             }
 
             _poolWeight[pool] = weight;
+            _poolJumps[pool] = jumps;
         }
 
         BuildActivation(at);
