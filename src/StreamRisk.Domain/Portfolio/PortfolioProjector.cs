@@ -36,6 +36,9 @@ public sealed class PortfolioProjector
     private const double BucketsPerUnit = 2048;
     private const int Buckets = 2048;
 
+    // A bucket's entries sit in chunks of this many, chained newest first: a drain reads them front to back.
+    private const int ChunkSize = 16;
+
     private readonly TierBasis _basis;
 
     // Instruments.
@@ -101,6 +104,10 @@ public sealed class PortfolioProjector
     private PoolHead[] _poolHeads = [];
     private PoolLeg[] _poolLegs = [];
 
+    // Per pool, the stamp of its live queue entries (older ones are stale); one of this scenario's once it has been
+    // activated (checked, and queued on its own margin from then on). Apart from the heads: a drain reads only this.
+    private int[] _poolVersion = [];
+
     // Per instrument: what the pools' margin check reads of it.
     private double[] _multiplier = [];
     private bool[] _linear = [];
@@ -118,8 +125,10 @@ public sealed class PortfolioProjector
     private int[] _queueCursor = [];
     private int[] _queueHigh = [];
     private int[] _overflowHead = [];
-    private QueueEntry[] _entries = new QueueEntry[16];
-    private int _entryCount;
+    private QueueEntry[] _entries = new QueueEntry[16 * ChunkSize];
+    private int[] _chunkNext = new int[16];
+    private int[] _chunkFill = new int[16];
+    private int _chunksUsed;
     private int _versionStamp;
     private int _scenarioFirstVersion = 1;
 
@@ -534,10 +543,9 @@ public sealed class PortfolioProjector
                 while (f < end && _activationThreshold[f] <= travel)
                 {
                     var pool = _activationPool[f++];
-                    ref var head = ref _poolHeads[pool];
-                    if (head.Version < _scenarioFirstVersion)
+                    if (_poolVersion[pool] < _scenarioFirstVersion)
                     {
-                        head.Version = ++_versionStamp;
+                        _poolVersion[pool] = ++_versionStamp;
                         MarkDue(pool);
                     }
                 }
@@ -867,10 +875,8 @@ public sealed class PortfolioProjector
         _roundPools[_roundPoolCount++] = pool;
         _round.Units++;
         CountAccount(head.Account, head.Sole);
-        var first = head.FirstLeg;
-        for (var l = first; l < first + head.LegCount; l++)
+        foreach (ref readonly var leg in LegsOf(ref head))
         {
-            ref readonly var leg = ref _poolLegs[l];
             var size = leg.Size;
             if (size > 0)
             {
@@ -993,9 +999,14 @@ public sealed class PortfolioProjector
         return equity < mm;
     }
 
+    /// <summary>A pool's legs: in its head when they fit, else in the spill array.</summary>
+    private Span<PoolLeg> LegsOf(ref PoolHead head) =>
+        head.LegCount <= InlineLegs.Length ? ((Span<PoolLeg>)head.Legs)[..head.LegCount] : _poolLegs.AsSpan(head.FirstLeg, head.LegCount);
+
     /// <summary>Checks the round's due pools in pool order: each is liquidated, or queued again by the margin it has left.</summary>
     private void CheckDue()
     {
+        Span<int> batch = stackalloc int[64];
         for (var w = _dueLow; w <= _dueHigh; w++)
         {
             var bits = _due[w];
@@ -1005,15 +1016,22 @@ public sealed class PortfolioProjector
             }
 
             _due[w] = 0;
+
+            // The word's pools are first only touched, so their records load together rather than one after another.
+            var count = 0;
             do
             {
                 var pool = (w << 6) + BitOperations.TrailingZeroCount(bits);
                 bits &= bits - 1;
-                if (_poolHeads[pool].Taken == _scenarioStamp)
+                if (_poolHeads[pool].Taken != _scenarioStamp)
                 {
-                    continue; // the forced account's pool, taken in the first round
+                    batch[count++] = pool; // else the forced account's pool, taken in the first round
                 }
+            }
+            while (bits != 0);
 
+            foreach (var pool in batch[..count])
+            {
                 if (PoolIsLiquidatable(pool, out var margin))
                 {
                     TakePool(pool);
@@ -1023,7 +1041,6 @@ public sealed class PortfolioProjector
                     Requeue(pool, margin);
                 }
             }
-            while (bits != 0);
         }
 
         _dueLow = int.MaxValue;
@@ -1047,12 +1064,10 @@ public sealed class PortfolioProjector
     {
         ref var head = ref _poolHeads[pool];
         var version = ++_versionStamp;
-        head.Version = version;
+        _poolVersion[pool] = version;
         var share = Math.Max(0, margin) / head.LegCount;
-        var first = head.FirstLeg;
-        for (var l = first; l < first + head.LegCount; l++)
+        foreach (ref readonly var leg in LegsOf(ref head))
         {
-            ref readonly var leg = ref _poolLegs[l];
             var q = QueueOf(in leg);
             Push(q, pool, version, _adverse[q] + (share / leg.Weight));
         }
@@ -1060,31 +1075,41 @@ public sealed class PortfolioProjector
 
     private void Push(int queue, int pool, int version, double threshold)
     {
-        if (_entryCount == _entries.Length)
+        var scaled = threshold * BucketsPerUnit;
+        var inRange = scaled < Buckets;
+        ref var head = ref (inRange ? ref _bucketHead[(queue * Buckets) + (int)scaled] : ref _overflowHead[queue]);
+        if (inRange)
         {
-            Array.Resize(ref _entries, _entryCount * 2);
+            _queueCursor[queue] = Math.Min(_queueCursor[queue], (int)scaled);
+            _queueHigh[queue] = Math.Max(_queueHigh[queue], (int)scaled);
         }
 
-        var e = _entryCount++;
-        ref var entry = ref _entries[e];
+        var c = head;
+        if (c < 0 || _chunkFill[c] == ChunkSize)
+        {
+            c = NewChunk();
+            _chunkNext[c] = head;
+            head = c;
+        }
+
+        ref var entry = ref _entries[(c * ChunkSize) + _chunkFill[c]++];
         entry.Pool = pool;
         entry.Version = version;
         entry.Threshold = threshold;
-        var scaled = threshold * BucketsPerUnit;
-        if (scaled < Buckets)
+    }
+
+    private int NewChunk()
+    {
+        if (_chunksUsed == _chunkNext.Length)
         {
-            var b = (int)scaled;
-            var slot = (queue * Buckets) + b;
-            entry.Next = _bucketHead[slot];
-            _bucketHead[slot] = e;
-            _queueCursor[queue] = Math.Min(_queueCursor[queue], b);
-            _queueHigh[queue] = Math.Max(_queueHigh[queue], b);
+            Array.Resize(ref _chunkNext, _chunksUsed * 2);
+            Array.Resize(ref _chunkFill, _chunksUsed * 2);
+            Array.Resize(ref _entries, _chunksUsed * 2 * ChunkSize);
         }
-        else
-        {
-            entry.Next = _overflowHead[queue];
-            _overflowHead[queue] = e;
-        }
+
+        var c = _chunksUsed++;
+        _chunkFill[c] = 0;
+        return c;
     }
 
     /// <summary>
@@ -1101,12 +1126,12 @@ public sealed class PortfolioProjector
         var slot = queue * Buckets;
         for (var b = cursor; b <= last; b++)
         {
-            var e = _bucketHead[slot + b];
-            if (e >= 0)
+            var c = _bucketHead[slot + b];
+            if (c >= 0)
             {
-                e = DrainList(e, travel);
-                _bucketHead[slot + b] = e;
-                if (e >= 0)
+                _bucketHead[slot + b] = -1;
+                DrainChunks(queue, c, travel);
+                if (_bucketHead[slot + b] >= 0)
                 {
                     lowest = Math.Min(lowest, b);
                 }
@@ -1117,38 +1142,41 @@ public sealed class PortfolioProjector
         {
             _queueCursor[queue] = lowest;
         }
+
         if (scaled >= Buckets && _overflowHead[queue] >= 0)
         {
-            _overflowHead[queue] = DrainList(_overflowHead[queue], travel);
+            var c = _overflowHead[queue];
+            _overflowHead[queue] = -1;
+            DrainChunks(queue, c, travel);
         }
     }
 
-    /// <returns>The list's entries still waiting (stale ones dropped).</returns>
-    private int DrainList(int e, double travel)
+    /// <summary>Goes through a detached chain of chunks: live entries still short of the travel are pushed again, stale ones dropped.</summary>
+    private void DrainChunks(int queue, int c, double travel)
     {
-        var kept = -1;
-        while (e >= 0)
+        while (c >= 0)
         {
-            ref var entry = ref _entries[e];
-            var next = entry.Next;
-            if (entry.Threshold >= travel)
+            var end = (c * ChunkSize) + _chunkFill[c];
+            for (var e = c * ChunkSize; e < end; e++)
             {
-                entry.Next = kept;
-                kept = e;
-            }
-            else
-            {
-                ref readonly var head = ref _poolHeads[entry.Pool];
-                if (head.Version == entry.Version && head.Taken != _scenarioStamp)
+                var (threshold, pool, version) = _entries[e];
+                if (_poolVersion[pool] != version)
                 {
-                    MarkDue(entry.Pool);
+                    continue;
+                }
+
+                if (threshold < travel)
+                {
+                    MarkDue(pool); // skipped there if it was taken since
+                }
+                else
+                {
+                    Push(queue, pool, version, threshold);
                 }
             }
 
-            e = next;
+            c = _chunkNext[c];
         }
-
-        return kept;
     }
 
     /// <summary>Empties every queue (the heads of the buckets a queue used in the last scenario) and the entries.</summary>
@@ -1171,7 +1199,7 @@ public sealed class PortfolioProjector
             _overflowHead[q] = -1;
         }
 
-        _entryCount = 0;
+        _chunksUsed = 0;
         if (_dueHigh >= 0)
         {
             Array.Clear(_due, _dueLow, _dueHigh - _dueLow + 1);
@@ -1188,14 +1216,14 @@ public sealed class PortfolioProjector
     /// </summary>
     private bool PoolIsLiquidatable(int pool, out double margin)
     {
-        ref readonly var head = ref _poolHeads[pool];
+        ref var head = ref _poolHeads[pool];
         var collateral = head.Collateral;
         var equity = collateral;
         double mm = 0, jumps = 0, scale = Math.Abs(collateral);
-        var first = head.FirstLeg;
-        for (var l = first; l < first + head.LegCount; l++)
+        var legs = LegsOf(ref head);
+        for (var k = 0; k < legs.Length; k++)
         {
-            ref var leg = ref _poolLegs[l];
+            ref var leg = ref legs[k];
             var i = leg.Instrument;
             var price = _price[i];
             var multiplier = _multiplier[i];
@@ -1203,7 +1231,7 @@ public sealed class PortfolioProjector
             equity += pnl;
             scale += Math.Abs(pnl);
             jumps += _jumps[i];
-            mm += _basis == TierBasis.AtPrice ? TieredMaintenance(ref leg, price) : MarginCalculator.MaintenanceMarginAt(_basis, in _poolLegTerms[l], price);
+            mm += _basis == TierBasis.AtPrice ? TieredMaintenance(ref leg, price) : MarginCalculator.MaintenanceMarginAt(_basis, in _poolLegTerms[head.FirstLeg + k], price);
         }
 
         margin = equity - mm - jumps - ((scale + mm) * 1e-9);
@@ -1251,7 +1279,7 @@ public sealed class PortfolioProjector
         {
             for (var pool = 0; pool < _poolHeads.Length; pool++)
             {
-                _poolHeads[pool].Version = 0;
+                _poolVersion[pool] = 0;
             }
 
             _versionStamp = 0;
@@ -1514,6 +1542,7 @@ public sealed class PortfolioProjector
             // The scenario stamp keeps counting: the fresh zeros and every account stamp an earlier load left are all
             // below the next scenario's stamp (restarting it would let a stale account stamp read as "already counted").
             _poolHeads = new PoolHead[size];
+            _poolVersion = new int[size];
             _due = new ulong[(size + 63) >> 6];
         }
 
@@ -1547,7 +1576,13 @@ public sealed class PortfolioProjector
                 _poolLegTerms[at] = t;
                 _poolLegInstrument[at] = i;
                 var notional = t.Instrument.Notional(t.Size, t.Mark);
-                _poolLegs[at] = new PoolLeg { Size = t.Size, Entry = t.Entry, Weight = notional * _slope[i], Instrument = i, Tier = t.Instrument.Tiers.IndexFor(notional) };
+                var leg = new PoolLeg { Size = t.Size, Entry = t.Entry, Weight = notional * _slope[i], Instrument = i, Tier = t.Instrument.Tiers.IndexFor(notional) };
+                _poolLegs[at] = leg;
+                if (head.LegCount <= InlineLegs.Length)
+                {
+                    head.Legs[at - head.FirstLeg] = leg;
+                }
+
                 at++;
             }
         }
@@ -1675,7 +1710,7 @@ public sealed class PortfolioProjector
         return total;
     }
 
-    /// <summary>What the margin check and the take read of a pool, and its per-scenario stamps: 32 bytes.</summary>
+    /// <summary>What the margin check, the take and the re-queueing read of a pool, and its scenario stamp: 128 bytes.</summary>
     private struct PoolHead
     {
         public double Collateral;
@@ -1686,12 +1721,17 @@ public sealed class PortfolioProjector
         /// <summary>The scenario stamp once liquidated.</summary>
         public int Taken;
 
-        /// <summary>
-        /// The stamp of its live queue entries (older ones are stale); one of this scenario's once it has been activated
-        /// (checked, and queued on its own margin from then on).
-        /// </summary>
-        public int Version;
         public bool Sole;
+
+        /// <summary>Its legs when it has at most <see cref="InlineLegs.Length"/> (in the spill array either way).</summary>
+        public InlineLegs Legs;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(Length)]
+    private struct InlineLegs
+    {
+        public const int Length = 3;
+        private PoolLeg _leg;
     }
 
     /// <summary>A pool's leg as its margin check reads it: 32 bytes.</summary>
@@ -1708,13 +1748,7 @@ public sealed class PortfolioProjector
         public int Tier;
     }
 
-    private struct QueueEntry
-    {
-        public double Threshold;
-        public int Pool;
-        public int Version;
-        public int Next;
-    }
+    private record struct QueueEntry(double Threshold, int Pool, int Version);
 
     private struct ScenarioTally
     {
