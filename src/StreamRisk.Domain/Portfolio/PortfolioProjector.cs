@@ -136,6 +136,7 @@ public sealed class PortfolioProjector
     private double[] _coordinate = [];
     private double[] _adverse = [];
     private double[] _drained = [];
+    private double[] _pace = [];
     private ulong[] _due = [];
     private int _dueLow = int.MaxValue;
     private int _dueHigh = -1;
@@ -266,6 +267,7 @@ public sealed class PortfolioProjector
             _unsigned = new bool[size];
             _adverse = new double[2 * size];
             _drained = new double[2 * size];
+            _pace = new double[2 * size];
             _activationFrontier = new int[2 * size];
             _activationStart = new int[(2 * size) + 1];
             _bucketHead = new int[2 * size * Buckets];
@@ -955,10 +957,16 @@ public sealed class PortfolioProjector
     /// <summary>
     /// Each instrument's coordinate — price / mark, for an inverse contract mark / price: the factor its notional moves
     /// by, and its PnL per unit of notional at the mark — and its adverse travel in the scenario per direction: Σ over
-    /// rounds of how far the coordinate moved with the price falling (queue 2i), and with it rising (2i + 1).
+    /// rounds of how far the coordinate moved with the price falling (queue 2i), and with it rising (2i + 1); and each
+    /// direction's pace, its recent moves per round (halved every round).
     /// </summary>
     private void UpdateTravel()
     {
+        for (var q = 0; q < 2 * _instrumentCount; q++)
+        {
+            _pace[q] *= 0.5;
+        }
+
         for (var i = 0; i < _instrumentCount; i++)
         {
             var coordinate = _linear[i] ? _price[i] / _marks[i] : _marks[i] / _price[i];
@@ -974,11 +982,14 @@ public sealed class PortfolioProjector
             {
                 _adverse[2 * i] += distance;
                 _adverse[(2 * i) + 1] += distance;
+                _pace[2 * i] += distance / 2;
+                _pace[(2 * i) + 1] += distance / 2;
             }
             else
             {
                 var falling = _linear[i] ? change < 0 : change > 0;
                 _adverse[(2 * i) + (falling ? 0 : 1)] += distance;
+                _pace[(2 * i) + (falling ? 0 : 1)] += distance / 2;
             }
         }
     }
@@ -1057,19 +1068,36 @@ public sealed class PortfolioProjector
 
     /// <summary>
     /// A pool found safe with <paramref name="margin"/> left can fall under MM only once Σ over its legs of weight ×
-    /// adverse travel since now reaches that margin, so one leg must first carry 1/k of it: the pool is queued on each
-    /// leg's instrument and adverse direction at the travel where that leg's share is used up. Its earlier entries go stale.
+    /// adverse travel since now reaches that margin. With the margin split into shares, one per leg, that Σ stays below
+    /// it while no leg has used its share, so the pool is queued on each leg's instrument and adverse direction at the
+    /// travel where that leg's share is used up; its earlier entries go stale. Any split will do: shares go by weight ×
+    /// the pace of the leg's direction (at least 1/16 of its fastest leg's), so the pool is due again about when its
+    /// prices, going on as lately, would have used up the margin.
     /// </summary>
     private void Requeue(int pool, double margin)
     {
         ref var head = ref _poolHeads[pool];
         var version = ++_versionStamp;
         _poolVersion[pool] = version;
-        var share = Math.Max(0, margin) / head.LegCount;
-        foreach (ref readonly var leg in LegsOf(ref head))
+        var legs = LegsOf(ref head);
+        double fastest = 0;
+        foreach (ref readonly var leg in legs)
+        {
+            fastest = Math.Max(fastest, _pace[QueueOf(in leg)]);
+        }
+
+        var floor = Math.Max(fastest / 16, 1e-12);
+        double total = 0;
+        foreach (ref readonly var leg in legs)
+        {
+            total += leg.Weight * Math.Max(_pace[QueueOf(in leg)], floor);
+        }
+
+        var scale = Math.Max(0, margin) / total;
+        foreach (ref readonly var leg in legs)
         {
             var q = QueueOf(in leg);
-            Push(q, pool, version, _adverse[q] + (share / leg.Weight));
+            Push(q, pool, version, _adverse[q] + (Math.Max(_pace[q], floor) * scale));
         }
     }
 
@@ -1186,6 +1214,7 @@ public sealed class PortfolioProjector
         {
             _adverse[q] = 0;
             _drained[q] = 0;
+            _pace[q] = 0;
             _activationFrontier[q] = _activationStart[q];
             var cursor = _queueCursor[q];
             var high = _queueHigh[q];
