@@ -129,6 +129,8 @@ public sealed class PortfolioProjector
     private int[] _chunkNext = new int[16];
     private int[] _chunkFill = new int[16];
     private int _chunksUsed;
+    private DeferredEntry[] _deferred = new DeferredEntry[16];
+    private int _deferredCount;
     private int _versionStamp;
     private int _scenarioFirstVersion = 1;
 
@@ -537,6 +539,7 @@ public sealed class PortfolioProjector
             // it could have used up the margin it had when last found safe (or its slack at the marks, the first time),
             // and checked in pool order.
             UpdateTravel();
+            QueueDeferred();
             for (var q = 0; q < 2 * n; q++)
             {
                 var travel = _adverse[q];
@@ -1097,8 +1100,28 @@ public sealed class PortfolioProjector
         foreach (ref readonly var leg in legs)
         {
             var q = QueueOf(in leg);
-            Push(q, pool, version, _adverse[q] + (Math.Max(_pace[q], floor) * scale));
+            if (_deferredCount == _deferred.Length)
+            {
+                Array.Resize(ref _deferred, _deferredCount * 2);
+            }
+
+            _deferred[_deferredCount++] = new DeferredEntry(q, new QueueEntry(_adverse[q] + (Math.Max(_pace[q], floor) * scale), pool, version));
         }
+    }
+
+    /// <summary>
+    /// Queues the entries the last round's checks left: deferred to the next round, so a scenario's last round (and a
+    /// scenario of one round) leaves its safe pools unqueued.
+    /// </summary>
+    private void QueueDeferred()
+    {
+        for (var k = 0; k < _deferredCount; k++)
+        {
+            var (queue, (threshold, pool, version)) = _deferred[k];
+            Push(queue, pool, version, threshold);
+        }
+
+        _deferredCount = 0;
     }
 
     private void Push(int queue, int pool, int version, double threshold)
@@ -1229,6 +1252,7 @@ public sealed class PortfolioProjector
         }
 
         _chunksUsed = 0;
+        _deferredCount = 0;
         if (_dueHigh >= 0)
         {
             Array.Clear(_due, _dueLow, _dueHigh - _dueLow + 1);
@@ -1778,6 +1802,8 @@ public sealed class PortfolioProjector
     }
 
     private record struct QueueEntry(double Threshold, int Pool, int Version);
+
+    private readonly record struct DeferredEntry(int Queue, QueueEntry Entry);
 
     private struct ScenarioTally
     {
