@@ -139,6 +139,7 @@ public sealed class PortfolioProjector
     private double[] _adverse = [];
     private double[] _drained = [];
     private double[] _pace = [];
+    private bool[] _dormantSkipped = [];
     private ulong[] _due = [];
     private int _dueLow = int.MaxValue;
     private int _dueHigh = -1;
@@ -270,6 +271,7 @@ public sealed class PortfolioProjector
             _adverse = new double[2 * size];
             _drained = new double[2 * size];
             _pace = new double[2 * size];
+            _dormantSkipped = new bool[2 * size];
             _activationFrontier = new int[2 * size];
             _activationStart = new int[(2 * size) + 1];
             _bucketHead = new int[2 * size * Buckets];
@@ -543,6 +545,11 @@ public sealed class PortfolioProjector
             for (var q = 0; q < 2 * n; q++)
             {
                 var travel = _adverse[q];
+                if (_dormantSkipped[q] && travel > 0)
+                {
+                    Wake(q);
+                }
+
                 var f = _activationFrontier[q];
                 var end = _activationStart[q + 1];
                 while (f < end && _activationThreshold[f] <= travel)
@@ -1093,19 +1100,46 @@ public sealed class PortfolioProjector
         double total = 0;
         foreach (ref readonly var leg in legs)
         {
-            total += leg.Weight * Math.Max(_pace[QueueOf(in leg)], floor);
+            var q = QueueOf(in leg);
+            if (_adverse[q] > 0)
+            {
+                total += leg.Weight * Math.Max(_pace[q], floor);
+            }
         }
 
         var scale = Math.Max(0, margin) / total;
         foreach (ref readonly var leg in legs)
         {
             var q = QueueOf(in leg);
+            if (_adverse[q] == 0)
+            {
+                _dormantSkipped[q] = true; // its share is nil: woken, the queue marks the pool due
+                continue;
+            }
+
             if (_deferredCount == _deferred.Length)
             {
                 Array.Resize(ref _deferred, _deferredCount * 2);
             }
 
             _deferred[_deferredCount++] = new DeferredEntry(q, new QueueEntry(_adverse[q] + (Math.Max(_pace[q], floor) * scale), pool, version));
+        }
+    }
+
+    /// <summary>
+    /// A direction that had not moved in the scenario has moved: every activated pool with a leg against it is due (their
+    /// re-queueing gave those legs no share of the margin while the direction was still).
+    /// </summary>
+    private void Wake(int queue)
+    {
+        _dormantSkipped[queue] = false;
+        for (var f = _activationStart[queue]; f < _activationStart[queue + 1]; f++)
+        {
+            var pool = _activationPool[f];
+            if (_poolVersion[pool] >= _scenarioFirstVersion)
+            {
+                MarkDue(pool);
+            }
         }
     }
 
@@ -1238,6 +1272,7 @@ public sealed class PortfolioProjector
             _adverse[q] = 0;
             _drained[q] = 0;
             _pace[q] = 0;
+            _dormantSkipped[q] = false;
             _activationFrontier[q] = _activationStart[q];
             var cursor = _queueCursor[q];
             var high = _queueHigh[q];
