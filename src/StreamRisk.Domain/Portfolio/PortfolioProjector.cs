@@ -21,11 +21,14 @@ namespace StreamRisk.Domain.Portfolio;
 /// the instrument's price crosses its liquidation price (equity − MM is monotone in its one price), so those units sit
 /// in per-instrument ladders sorted by LP and a round reads the newly crossed stretch.</item>
 /// <item>A cross pool of two or more positions has a slack (equity − MM at the marks, less any jump of a tier table)
-/// and a weight per leg (its notional × (1 + the top tier rate)); its equity − MM cannot fall by more than Σ weight ×
-/// reach, reach being how far the leg's instrument has moved (relative). A pool becomes a candidate once one of its
-/// instruments reaches the move at which that leg alone carries its share of the slack (per-instrument activation
-/// lists); a candidate's own bound is checked before its exact equity and MM, and a candidate found safe is asked
-/// again only after one of its instruments' prices moved.</item>
+/// and a weight per leg (its notional at the mark × (1 + the top tier rate)). A leg loses margin only while its price
+/// moves against it (a long's falling, a short's rising): a move in its favour raises its PnL by more than its MM. So
+/// between two price vectors a pool's equity − MM cannot fall by more than Σ weight × the leg's adverse travel, the
+/// distance its instrument's price / mark (mark / price for an inverse contract) has covered in that leg's adverse
+/// direction. Per instrument and direction, activation lists hold the pools' legs by the travel at which the leg alone
+/// carries its share of the slack; a pool reached is checked exactly, and one found safe is queued again, per leg, at
+/// the travel where that leg's share of the margin it has left is used up (bucketed queues per instrument and
+/// direction). A round checks its due pools in pool order, each pool's hot fields packed in one record.</item>
 /// </list>
 /// The list-and-scan reference in tests re-evaluates every unit every round and must agree on generated scenarios.
 /// Owned by one thread.
