@@ -142,7 +142,6 @@ public sealed class PortfolioProjector
     private double[] _adverse = [];
     private double[] _drained = [];
     private double[] _pace = [];
-    private bool[] _dormantSkipped = [];
     private ulong[] _due = [];
     private int _dueLow = int.MaxValue;
     private int _dueHigh = -1;
@@ -274,7 +273,6 @@ public sealed class PortfolioProjector
             _adverse = new double[2 * size];
             _drained = new double[2 * size];
             _pace = new double[2 * size];
-            _dormantSkipped = new bool[2 * size];
             _activationFrontier = new int[2 * size];
             _activationStart = new int[(2 * size) + 1];
             _bucketHead = new int[2 * size * Buckets];
@@ -548,10 +546,6 @@ public sealed class PortfolioProjector
             for (var q = 0; q < 2 * n; q++)
             {
                 var travel = _adverse[q];
-                if (_dormantSkipped[q] && travel > 0)
-                {
-                    Wake(q);
-                }
 
                 var f = _activationFrontier[q];
                 var end = _activationStart[q + 1];
@@ -1085,7 +1079,8 @@ public sealed class PortfolioProjector
     /// it while no leg has used its share, so the pool is queued on each leg's instrument and adverse direction at the
     /// travel where that leg's share is used up; its earlier entries go stale. Any split will do: shares go by weight ×
     /// the pace of the leg's direction (at least 1/16 of its fastest leg's), so the pool is due again about when its
-    /// prices, going on as lately, would have used up the margin.
+    /// prices, going on as lately, would have used up the margin; a leg whose direction has not moved in the scenario
+    /// gets none (the direction's first move makes the pool due).
     /// </summary>
     private void Requeue(int pool, double margin)
     {
@@ -1116,7 +1111,7 @@ public sealed class PortfolioProjector
             var q = QueueOf(in leg);
             if (_adverse[q] == 0)
             {
-                _dormantSkipped[q] = true; // its share is nil: woken, the queue marks the pool due
+                Push(q, pool, version, 0); // no share: due at the direction's first move
                 continue;
             }
 
@@ -1130,23 +1125,6 @@ public sealed class PortfolioProjector
     }
 
     /// <summary>
-    /// A direction that had not moved in the scenario has moved: every activated pool with a leg against it is due (their
-    /// re-queueing gave those legs no share of the margin while the direction was still).
-    /// </summary>
-    private void Wake(int queue)
-    {
-        _dormantSkipped[queue] = false;
-        for (var f = _activationStart[queue]; f < _activationStart[queue + 1]; f++)
-        {
-            var pool = _activationPool[f];
-            if (_poolVersion[pool] >= _scenarioFirstVersion)
-            {
-                MarkDue(pool);
-            }
-        }
-    }
-
-    /// <summary>
     /// Queues the entries the last round's checks left: deferred to the next round, so a scenario's last round (and a
     /// scenario of one round) leaves its safe pools unqueued.
     /// </summary>
@@ -1154,8 +1132,8 @@ public sealed class PortfolioProjector
     {
         for (var k = 0; k < _deferredCount; k++)
         {
-            var (queue, (threshold, pool, version)) = _deferred[k];
-            Push(queue, pool, version, threshold);
+            ref readonly var deferred = ref _deferred[k];
+            Push(deferred.Queue, deferred.Entry.Pool, deferred.Entry.Version, deferred.Entry.Threshold);
         }
 
         _deferredCount = 0;
@@ -1247,7 +1225,10 @@ public sealed class PortfolioProjector
             var end = (c * ChunkSize) + _chunkFill[c];
             for (var e = c * ChunkSize; e < end; e++)
             {
-                var (threshold, pool, version) = _entries[e];
+                ref readonly var entry = ref _entries[e];
+                var threshold = entry.Threshold;
+                var pool = entry.Pool;
+                var version = entry.Version;
                 if (_poolVersion[pool] != version)
                 {
                     continue;
@@ -1275,7 +1256,6 @@ public sealed class PortfolioProjector
             _adverse[q] = 0;
             _drained[q] = 0;
             _pace[q] = 0;
-            _dormantSkipped[q] = false;
             _activationFrontier[q] = _activationStart[q];
             var cursor = _queueCursor[q];
             var high = _queueHigh[q];
