@@ -546,7 +546,6 @@ public sealed class PortfolioProjector
             for (var q = 0; q < 2 * n; q++)
             {
                 var travel = _adverse[q];
-
                 var f = _activationFrontier[q];
                 var end = _activationStart[q + 1];
                 while (f < end && _activationThreshold[f] <= travel)
