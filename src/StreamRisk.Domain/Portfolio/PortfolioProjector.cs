@@ -1,3 +1,4 @@
+using System.Numerics;
 using StreamRisk.Domain.Cascades;
 using StreamRisk.Domain.Instruments;
 using StreamRisk.Domain.Margin;
@@ -20,17 +21,27 @@ namespace StreamRisk.Domain.Portfolio;
 /// the instrument's price crosses its liquidation price (equity − MM is monotone in its one price), so those units sit
 /// in per-instrument ladders sorted by LP and a round reads the newly crossed stretch.</item>
 /// <item>A cross pool of two or more positions has a slack (equity − MM at the marks, less any jump of a tier table)
-/// and a weight per leg (its notional × (1 + the top tier rate)); its equity − MM cannot fall by more than Σ weight ×
-/// reach, reach being how far the leg's instrument has moved (relative). A pool becomes a candidate once one of its
-/// instruments reaches the move at which that leg alone carries its share of the slack (per-instrument activation
-/// lists); a candidate's own bound is checked before its exact equity and MM, and a candidate found safe is asked
-/// again only after one of its instruments' prices moved.</item>
+/// and a weight per leg (its notional at the mark × (1 + the top tier rate)). A leg loses margin only while its price
+/// moves against it (a long's falling, a short's rising): a move in its favour raises its PnL by more than its MM. So
+/// between two price vectors a pool's equity − MM cannot fall by more than Σ weight × the leg's adverse travel, the
+/// distance its instrument's price / mark (mark / price for an inverse contract) has covered in that leg's adverse
+/// direction. Per instrument and direction, activation lists hold the pools' legs by the travel at which the leg alone
+/// carries its share of the slack; a pool reached is checked exactly, and one found safe is queued again, per leg, at
+/// the travel where that leg's share of the margin it has left is used up (bucketed queues per instrument and
+/// direction). A round checks its due pools in pool order, each pool's hot fields packed in one record.</item>
 /// </list>
 /// The list-and-scan reference in tests re-evaluates every unit every round and must agree on generated scenarios.
 /// Owned by one thread.
 /// </remarks>
 public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
 {
+    // Re-check queues bucket thresholds of adverse travel by 1/2048 up to 1 (an exact scaling); beyond, one list each.
+    private const double BucketsPerUnit = 2048;
+    private const int Buckets = 2048;
+
+    // A bucket's entries sit in chunks of this many, chained newest first: a drain reads them front to back.
+    private const int ChunkSize = 16;
+
     private readonly TierBasis _basis;
 
     // Instruments.
@@ -84,18 +95,56 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
     private double[] _ladCollateral = [];
     private bool[] _ladSole = [];
 
-    // Pools in radius order, their legs contiguous in that order.
-    private int[] _poolAccount = [];
+    // Pools in radius order, their legs contiguous in that order (as settled).
     private double[] _poolCollateral = [];
-    private bool[] _poolSole = [];
     private int[] _poolFirstLeg = [];
     private int[] _poolLegCount = [];
     private PositionTerms[] _poolLegTerms = [];
     private int[] _poolLegInstrument = [];
     private int[] _unitPool = new int[16];
 
+    // The same pools as the margin check and the take read them: a head and its legs, each packed together.
+    private PoolHead[] _poolHeads = [];
+    private PoolLeg[] _poolLegs = [];
+
+    // Per pool, the stamp of its live queue entries (older ones are stale); one of this scenario's once it has been
+    // activated (checked, and queued on its own margin from then on). Apart from the heads: a drain reads only this.
+    private int[] _poolVersion = [];
+
+    // Per instrument: what the pools' margin check reads of it.
+    private double[] _multiplier = [];
+    private bool[] _linear = [];
+    private MarginTiers[] _tiers = [];
+    private bool[] _unsigned = [];
+
+    // Per instrument and direction (queue 2i: its price falling, 2i + 1: rising): the pools' legs by the adverse travel
+    // at which the leg alone carries its share of the pool's slack (activation), and the re-check entries of pools
+    // found safe, bucketed by the travel at which they are due again.
+    private int[] _activationStart = [0];
+    private int[] _activationFrontier = [];
+    private int[] _activationPool = [];
+    private double[] _activationThreshold = [];
+    private int[] _bucketHead = [];
+    private int[] _queueCursor = [];
+    private int[] _queueHigh = [];
+    private int[] _overflowHead = [];
+    private QueueEntry[] _entries = new QueueEntry[16 * ChunkSize];
+    private int[] _chunkNext = new int[16];
+    private int[] _chunkFill = new int[16];
+    private int _chunksUsed;
+    private DeferredEntry[] _deferred = new DeferredEntry[16];
+    private int _deferredCount;
+    private int _versionStamp;
+    private int _scenarioFirstVersion = 1;
+
     // Per-projection state, reused.
-    private int[] _poolStamp = [];
+    private double[] _coordinate = [];
+    private double[] _adverse = [];
+    private double[] _drained = [];
+    private double[] _pace = [];
+    private ulong[] _due = [];
+    private int _dueLow = int.MaxValue;
+    private int _dueHigh = -1;
     private int _forcedAccountNow = -1;
     private int[] _forcedUnits = new int[4];
     private int[] _forcedSlots = new int[4];
@@ -112,24 +161,8 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
     private int[] _accountRoundStamp = new int[16];
     private int _scenarioStamp;
     private int _roundStamp;
-    private int[] _candidates = new int[16];
-    private int[] _candidateRound = new int[16];
-    private double[] _candidateTrigger = new double[16];
-    private double _growth;
-    private double[] _poolWeight = [];
-    private int[] _changedInRound = [];
     private double[] _slope = [];
     private double[] _jumps = [];
-    private double[] _reach = [];
-    private double[] _reachMax = [];
-    private int[] _activationStart = [0];
-    private int[] _activationFrontier = [];
-    private int[] _activationPool = [];
-    private double[] _activationReach = [];
-    private int[] _poolActive = [];
-    private double[] _poolLegWeight = [];
-    private int[] _poolLegTier = [];
-    private double[] _poolSlack = [];
     private double[] _price = [];
     private int[] _longFrontier = [];
     private int[] _shortFrontier = [];
@@ -151,7 +184,6 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
     private int _roundUnits;
     private int _roundAccounts;
     private int _scenarioAccounts;
-    private int _candidateCount;
     private Int128 _unitDeficit;
     private Int128[] _deficitSize = [];
 
@@ -217,13 +249,26 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             _shortFrontier = new int[size];
             _roundLongFrom = new int[size];
             _roundShortFrom = new int[size];
-            _changedInRound = new int[size];
             _slope = new double[size];
             _jumps = new double[size];
-            _reach = new double[size];
-            _reachMax = new double[size];
-            _activationFrontier = new int[size];
-            _activationStart = new int[size + 1];
+            _coordinate = new double[size];
+            _multiplier = new double[size];
+            _linear = new bool[size];
+            _tiers = new MarginTiers[size];
+            _unsigned = new bool[size];
+            _adverse = new double[2 * size];
+            _drained = new double[2 * size];
+            _pace = new double[2 * size];
+            _activationFrontier = new int[2 * size];
+            _activationStart = new int[(2 * size) + 1];
+            _bucketHead = new int[2 * size * Buckets];
+            Array.Fill(_bucketHead, -1);
+            _queueCursor = new int[2 * size];
+            Array.Fill(_queueCursor, Buckets);
+            _queueHigh = new int[2 * size];
+            Array.Fill(_queueHigh, -1);
+            _overflowHead = new int[2 * size];
+            Array.Fill(_overflowHead, -1);
         }
 
         _instrumentCount = instrumentCount;
@@ -370,6 +415,12 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             var tiers = _instruments[i].Tiers;
             _slope[i] = 1 + (_basis == TierBasis.AtEntry ? 0 : TopRate(tiers));
             _jumps[i] = _basis == TierBasis.AtPrice ? TierJumps(tiers) : 0;
+            _multiplier[i] = _instruments[i].Multiplier;
+            _linear[i] = _instruments[i].Contract == ContractKind.Linear;
+            _tiers[i] = tiers;
+            // A move in a leg's favour raises its PnL by more than its MM (up to the table's jumps) while no rate
+            // exceeds 1; past that, a move either way counts against every leg.
+            _unsigned[i] = _slope[i] > 2;
         }
 
         BuildLadders();
@@ -455,15 +506,11 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             _shortFrontier[i] = _shortStart[i];
             _roundLongFrom[i] = _longStart[i];
             _roundShortFrom[i] = _shortStart[i];
-            _changedInRound[i] = -1;
-            _reachMax[i] = 0;
-            _reach[i] = 0;
-            _activationFrontier[i] = _activationStart[i];
+            _coordinate[i] = 1;
         }
 
-        _growth = 0;
+        ResetQueues();
         _scenarioAccounts = 0;
-        _candidateCount = 0;
         _roundIndex = -1;
         _forcedAccountNow = forcedAccount;
         _roundPoolCount = 0;
@@ -519,77 +566,34 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             _shortFrontier[i] = f;
         }
 
-        // Pools of several positions: a pool joins the candidates once one of its instruments has reached the move
-        // at which that leg alone could carry its share of the pool's slack.
-        UpdateReach();
-        var candidateCount = _candidateCount;
-        for (var i = 0; i < n; i++)
+        // Pools of several positions: a pool is checked exactly once its prices have moved against it far enough that
+        // it could have used up the margin it had when last found safe (or its slack at the marks, the first time),
+        // and checked in pool order.
+        UpdateTravel();
+        QueueDeferred();
+        for (var q = 0; q < 2 * n; q++)
         {
-            var f = _activationFrontier[i];
-            var end = _activationStart[i + 1];
-            var reach = _reachMax[i];
-            while (f < end && _activationReach[f] <= reach)
+            var travel = _adverse[q];
+            var f = _activationFrontier[q];
+            var end = _activationStart[q + 1];
+            while (f < end && _activationThreshold[f] <= travel)
             {
                 var pool = _activationPool[f++];
-                if (_poolActive[pool] == _scenarioStamp)
+                if (_poolVersion[pool] < _scenarioFirstVersion)
                 {
-                    continue;
+                    _poolVersion[pool] = ++_versionStamp;
+                    MarkDue(pool);
                 }
-
-                _poolActive[pool] = _scenarioStamp;
-                if (candidateCount == _candidates.Length)
-                {
-                    Array.Resize(ref _candidates, candidateCount * 2);
-                    Array.Resize(ref _candidateRound, candidateCount * 2);
-                    Array.Resize(ref _candidateTrigger, candidateCount * 2);
-                }
-
-                _candidateRound[candidateCount] = -1;
-                _candidateTrigger[candidateCount] = double.NegativeInfinity;
-                _candidates[candidateCount++] = pool;
             }
 
-            _activationFrontier[i] = f;
+            _activationFrontier[q] = f;
+            if (travel > _drained[q])
+            {
+                Drain(q, travel);
+            }
         }
 
-        // A candidate already found safe is asked again only when one of its instruments' prices moved since.
-        var kept = 0;
-        var growth = _growth;
-        for (var c = 0; c < candidateCount; c++)
-        {
-            var pool = _candidates[c];
-            if (forcedAccount >= 0 && _poolStamp[pool] == _scenarioStamp)
-            {
-                continue; // the forced account's pool, taken in the first round
-            }
-
-            // No reach has grown by more than the growth since the last check, so the bound has grown by at most the
-            // pool's total weight times that: the trigger is the growth at which it could first come up to the
-            // slack. Short of it the pool is still safe without reading a leg (the candidate arrays are read in order).
-            var trigger = _candidateTrigger[c];
-            var checkedRound = _candidateRound[c];
-            if (growth >= trigger && (checkedRound < 0 || MovedSince(pool, checkedRound)))
-            {
-                var bound = Bound(pool);
-                var slack = _poolSlack[pool];
-                if (bound >= slack && PoolIsLiquidatable(pool))
-                {
-                    TakePool(pool, round);
-                    continue;
-                }
-
-                checkedRound = roundIndex;
-                var weight = _poolWeight[pool];
-                trigger = weight > 0 ? growth + ((slack - bound) / weight) : double.PositiveInfinity;
-            }
-
-            _candidates[kept] = pool;
-            _candidateRound[kept] = checkedRound;
-            _candidateTrigger[kept] = trigger;
-            kept++;
-        }
-
-        _candidateCount = kept;
+        CheckDue(round);
         round.Units += _roundUnits;
         round.Accounts += _roundAccounts;
     }
@@ -606,7 +610,6 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             throw new ArgumentException("a fill and a next price per instrument");
         }
 
-        var roundIndex = _roundIndex;
         for (var i = 0; i < n; i++)
         {
             // Which single units left a deficit matters only if the fund ends negative (ADL): their stretch and fill
@@ -629,14 +632,7 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             SettleDeficit(_poolLegTerms.AsSpan(first, count), _poolLegInstrument.AsSpan(first, count), _poolCollateral[pool], fillLong, fillShort);
         }
 
-        for (var i = 0; i < n; i++)
-        {
-            if (next[i] != _price[i])
-            {
-                _price[i] = next[i];
-                _changedInRound[i] = roundIndex;
-            }
-        }
+        next[..n].CopyTo(_price);
     }
 
     /// <summary>Adds the deficits of this projector's units liquidated in the scenario (read when the fund ends negative).</summary>
@@ -795,7 +791,8 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
 
     private void TakePool(int pool, PortfolioRound round)
     {
-        _poolStamp[pool] = _scenarioStamp;
+        ref var head = ref _poolHeads[pool];
+        head.Taken = _scenarioStamp;
         if (_roundPoolCount == _roundPools.Length)
         {
             Array.Resize(ref _roundPools, _roundPoolCount * 2);
@@ -803,10 +800,9 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
 
         _roundPools[_roundPoolCount++] = pool;
         _roundUnits++;
-        CountAccount(_poolAccount[pool], _poolSole[pool]);
+        CountAccount(head.Account, head.Sole);
         round.AddCollateral(_poolCollateralUnits[pool]);
-        var first = _poolFirstLeg[pool];
-        for (var l = first; l < first + _poolLegCount[pool]; l++)
+        for (var l = head.FirstLeg; l < head.FirstLeg + head.LegCount; l++)
         {
             round.TakePosition(_poolLegInstrument[l], _poolLegSizeUnits[l], _poolLegValueUnits[l]);
         }
@@ -870,26 +866,43 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
     }
 
     /// <summary>
-    /// Each instrument's reach — how far its price is from its mark, relative, and for an inverse contract below
-    /// its mark divided by (1 − that), the bound on its 1/price — the largest reach it has had in the scenario, and the
-    /// scenario's growth: Σ over rounds of the largest increase of any reach, so no reach grew more between two rounds
-    /// than the growth did.
+    /// Each instrument's coordinate — price / mark, for an inverse contract mark / price: the factor its notional moves
+    /// by, and its PnL per unit of notional at the mark — and its adverse travel in the scenario per direction: Σ over
+    /// rounds of how far the coordinate moved with the price falling (queue 2i), and with it rising (2i + 1); and each
+    /// direction's pace, its recent moves per round (halved every round).
     /// </summary>
-    private void UpdateReach()
+    private void UpdateTravel()
     {
-        double growth = 0;
-        for (var i = 0; i < _instrumentCount; i++)
+        for (var q = 0; q < 2 * _instrumentCount; q++)
         {
-            var move = Math.Abs(_price[i] - _marks[i]) / _marks[i];
-            var reach = _instruments[i].Contract == ContractKind.Inverse && _price[i] < _marks[i]
-                ? (move >= 1 ? double.PositiveInfinity : move / (1 - move))
-                : move;
-            growth = Math.Max(growth, reach - _reach[i]);
-            _reach[i] = reach;
-            _reachMax[i] = Math.Max(_reachMax[i], reach);
+            _pace[q] *= 0.5;
         }
 
-        _growth += growth;
+        for (var i = 0; i < _instrumentCount; i++)
+        {
+            var coordinate = _linear[i] ? _price[i] / _marks[i] : _marks[i] / _price[i];
+            var change = coordinate - _coordinate[i];
+            if (change == 0)
+            {
+                continue;
+            }
+
+            _coordinate[i] = coordinate;
+            var distance = Math.Abs(change);
+            if (_unsigned[i])
+            {
+                _adverse[2 * i] += distance;
+                _adverse[(2 * i) + 1] += distance;
+                _pace[2 * i] += distance / 2;
+                _pace[(2 * i) + 1] += distance / 2;
+            }
+            else
+            {
+                var falling = _linear[i] ? change < 0 : change > 0;
+                _adverse[(2 * i) + (falling ? 0 : 1)] += distance;
+                _pace[(2 * i) + (falling ? 0 : 1)] += distance / 2;
+            }
+        }
     }
 
     /// <summary>Equity &lt; MM at the price vector (each position's MM as the profile computes it, its tier read at the mark).</summary>
@@ -908,51 +921,295 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
         return equity < mm;
     }
 
-    /// <summary>
-    /// The pool's own Lipschitz bound at the current vector: Σ over its legs of weight × its instrument's reach. Equity
-    /// can fall under MM only once it comes up to the pool's slack; short of that the exact test is skipped.
-    /// </summary>
-    private double Bound(int pool)
-    {
-        var first = _poolFirstLeg[pool];
-        double bound = 0;
-        for (var l = first; l < first + _poolLegCount[pool]; l++)
-        {
-            bound += _poolLegWeight[l] * _reach[_poolLegInstrument[l]];
-        }
+    /// <summary>A pool's legs: in its head when they fit, else in the spill array.</summary>
+    private Span<PoolLeg> LegsOf(ref PoolHead head) =>
+        head.LegCount <= InlineLegs.Length ? ((Span<PoolLeg>)head.Legs)[..head.LegCount] : _poolLegs.AsSpan(head.FirstLeg, head.LegCount);
 
-        return bound;
-    }
-
-    /// <summary>Whether a price of the pool's instruments changed in a round at or after <paramref name="round"/>.</summary>
-    private bool MovedSince(int pool, int round)
+    /// <summary>Checks the round's due pools in pool order: each is liquidated, or queued again by the margin it has left.</summary>
+    private void CheckDue(PortfolioRound round)
     {
-        var first = _poolFirstLeg[pool];
-        for (var l = first; l < first + _poolLegCount[pool]; l++)
+        Span<int> batch = stackalloc int[64];
+        for (var w = _dueLow; w <= _dueHigh; w++)
         {
-            if (_changedInRound[_poolLegInstrument[l]] >= round)
+            var bits = _due[w];
+            if (bits == 0)
             {
-                return true;
+                continue;
+            }
+
+            _due[w] = 0;
+
+            // The word's pools are first only touched, so their records load together rather than one after another.
+            var count = 0;
+            do
+            {
+                var pool = (w << 6) + BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
+                if (_poolHeads[pool].Taken != _scenarioStamp)
+                {
+                    batch[count++] = pool; // else the forced account's pool, taken in the first round
+                }
+            }
+            while (bits != 0);
+
+            foreach (var pool in batch[..count])
+            {
+                if (PoolIsLiquidatable(pool, out var margin))
+                {
+                    TakePool(pool, round);
+                }
+                else
+                {
+                    Requeue(pool, margin);
+                }
             }
         }
 
-        return false;
+        _dueLow = int.MaxValue;
+        _dueHigh = -1;
     }
 
-    /// <summary>Equity &lt; MM of a pool at the current trigger vector.</summary>
-    private bool PoolIsLiquidatable(int pool)
+    private void MarkDue(int pool)
     {
-        var equity = _poolCollateral[pool];
-        double mm = 0;
-        var first = _poolFirstLeg[pool];
-        for (var l = first; l < first + _poolLegCount[pool]; l++)
+        var w = pool >> 6;
+        _due[w] |= 1UL << pool;
+        _dueLow = Math.Min(_dueLow, w);
+        _dueHigh = Math.Max(_dueHigh, w);
+    }
+
+    /// <summary>
+    /// A pool found safe with <paramref name="margin"/> left can fall under MM only once Σ over its legs of weight ×
+    /// adverse travel since now reaches that margin. With the margin split into shares, one per leg, that Σ stays below
+    /// it while no leg has used its share, so the pool is queued on each leg's instrument and adverse direction at the
+    /// travel where that leg's share is used up; its earlier entries go stale. Any split will do: shares go by weight ×
+    /// the pace of the leg's direction (at least 1/16 of its fastest leg's), so the pool is due again about when its
+    /// prices, going on as lately, would have used up the margin; a leg whose direction has not moved in the scenario
+    /// gets none (the direction's first move makes the pool due).
+    /// </summary>
+    private void Requeue(int pool, double margin)
+    {
+        ref var head = ref _poolHeads[pool];
+        var version = ++_versionStamp;
+        _poolVersion[pool] = version;
+        var legs = LegsOf(ref head);
+        double fastest = 0;
+        foreach (ref readonly var leg in legs)
         {
-            ref readonly var t = ref _poolLegTerms[l];
-            var price = _price[_poolLegInstrument[l]];
-            equity += t.Instrument.UnrealizedPnl(t.Size, t.Entry, price);
-            mm += _basis == TierBasis.AtPrice ? TieredMaintenance(l, in t, price) : MarginCalculator.MaintenanceMarginAt(_basis, in t, price);
+            fastest = Math.Max(fastest, _pace[QueueOf(in leg)]);
         }
 
+        var floor = Math.Max(fastest / 16, 1e-12);
+        double total = 0;
+        foreach (ref readonly var leg in legs)
+        {
+            var q = QueueOf(in leg);
+            if (_adverse[q] > 0)
+            {
+                total += leg.Weight * Math.Max(_pace[q], floor);
+            }
+        }
+
+        var scale = Math.Max(0, margin) / total;
+        foreach (ref readonly var leg in legs)
+        {
+            var q = QueueOf(in leg);
+            if (_adverse[q] == 0)
+            {
+                Push(q, pool, version, 0); // no share: due at the direction's first move
+                continue;
+            }
+
+            if (_deferredCount == _deferred.Length)
+            {
+                Array.Resize(ref _deferred, _deferredCount * 2);
+            }
+
+            _deferred[_deferredCount++] = new DeferredEntry(q, new QueueEntry(_adverse[q] + (Math.Max(_pace[q], floor) * scale), pool, version));
+        }
+    }
+
+    /// <summary>
+    /// Queues the entries the last round's checks left: deferred to the next round, so a scenario's last round (and a
+    /// scenario of one round) leaves its safe pools unqueued.
+    /// </summary>
+    private void QueueDeferred()
+    {
+        for (var k = 0; k < _deferredCount; k++)
+        {
+            ref readonly var deferred = ref _deferred[k];
+            Push(deferred.Queue, deferred.Entry.Pool, deferred.Entry.Version, deferred.Entry.Threshold);
+        }
+
+        _deferredCount = 0;
+    }
+
+    private void Push(int queue, int pool, int version, double threshold)
+    {
+        var scaled = threshold * BucketsPerUnit;
+        var inRange = scaled < Buckets;
+        ref var head = ref (inRange ? ref _bucketHead[(queue * Buckets) + (int)scaled] : ref _overflowHead[queue]);
+        if (inRange)
+        {
+            _queueCursor[queue] = Math.Min(_queueCursor[queue], (int)scaled);
+            _queueHigh[queue] = Math.Max(_queueHigh[queue], (int)scaled);
+        }
+
+        var c = head;
+        if (c < 0 || _chunkFill[c] == ChunkSize)
+        {
+            c = NewChunk();
+            _chunkNext[c] = head;
+            head = c;
+        }
+
+        ref var entry = ref _entries[(c * ChunkSize) + _chunkFill[c]++];
+        entry.Pool = pool;
+        entry.Version = version;
+        entry.Threshold = threshold;
+    }
+
+    private int NewChunk()
+    {
+        if (_chunksUsed == _chunkNext.Length)
+        {
+            Array.Resize(ref _chunkNext, _chunksUsed * 2);
+            Array.Resize(ref _chunkFill, _chunksUsed * 2);
+            Array.Resize(ref _entries, _chunksUsed * 2 * ChunkSize);
+        }
+
+        var c = _chunksUsed++;
+        _chunkFill[c] = 0;
+        return c;
+    }
+
+    /// <summary>
+    /// Marks due the live entries of the queue whose threshold the travel has passed: every bucket from the queue's
+    /// lowest non-empty one up to the travel's (thresholds scale exactly by a power of two, so none past it is due).
+    /// </summary>
+    private void Drain(int queue, double travel)
+    {
+        _drained[queue] = travel;
+        var scaled = travel * BucketsPerUnit;
+        var last = scaled < Buckets ? (int)scaled : Buckets - 1;
+        var cursor = _queueCursor[queue];
+        var lowest = last + 1;
+        var slot = queue * Buckets;
+        for (var b = cursor; b <= last; b++)
+        {
+            var c = _bucketHead[slot + b];
+            if (c >= 0)
+            {
+                _bucketHead[slot + b] = -1;
+                DrainChunks(queue, c, travel);
+                if (_bucketHead[slot + b] >= 0)
+                {
+                    lowest = Math.Min(lowest, b);
+                }
+            }
+        }
+
+        if (cursor <= last)
+        {
+            _queueCursor[queue] = lowest;
+        }
+
+        if (scaled >= Buckets && _overflowHead[queue] >= 0)
+        {
+            var c = _overflowHead[queue];
+            _overflowHead[queue] = -1;
+            DrainChunks(queue, c, travel);
+        }
+    }
+
+    /// <summary>Goes through a detached chain of chunks: live entries still short of the travel are pushed again, stale ones dropped.</summary>
+    private void DrainChunks(int queue, int c, double travel)
+    {
+        while (c >= 0)
+        {
+            var end = (c * ChunkSize) + _chunkFill[c];
+            for (var e = c * ChunkSize; e < end; e++)
+            {
+                ref readonly var entry = ref _entries[e];
+                var threshold = entry.Threshold;
+                var pool = entry.Pool;
+                var version = entry.Version;
+                if (_poolVersion[pool] != version)
+                {
+                    continue;
+                }
+
+                if (threshold < travel)
+                {
+                    MarkDue(pool); // skipped there if it was taken since
+                }
+                else
+                {
+                    Push(queue, pool, version, threshold);
+                }
+            }
+
+            c = _chunkNext[c];
+        }
+    }
+
+    /// <summary>Empties every queue (the heads of the buckets a queue used in the last scenario) and the entries.</summary>
+    private void ResetQueues()
+    {
+        for (var q = 0; q < 2 * _instrumentCount; q++)
+        {
+            _adverse[q] = 0;
+            _drained[q] = 0;
+            _pace[q] = 0;
+            _activationFrontier[q] = _activationStart[q];
+            var cursor = _queueCursor[q];
+            var high = _queueHigh[q];
+            if (high >= cursor)
+            {
+                _bucketHead.AsSpan((q * Buckets) + cursor, high - cursor + 1).Fill(-1);
+            }
+
+            _queueCursor[q] = Buckets;
+            _queueHigh[q] = -1;
+            _overflowHead[q] = -1;
+        }
+
+        _chunksUsed = 0;
+        _deferredCount = 0;
+        if (_dueHigh >= 0)
+        {
+            Array.Clear(_due, _dueLow, _dueHigh - _dueLow + 1);
+        }
+
+        _dueLow = int.MaxValue;
+        _dueHigh = -1;
+    }
+
+    /// <summary>
+    /// Equity &lt; MM of a pool at the current trigger vector, each term computed as <see cref="Instrument"/> and
+    /// <see cref="MarginCalculator"/> do. <paramref name="margin"/> is what the pool has left: equity − MM less its
+    /// tables' jumps and a rounding allowance (a billionth of the magnitudes summed).
+    /// </summary>
+    private bool PoolIsLiquidatable(int pool, out double margin)
+    {
+        ref var head = ref _poolHeads[pool];
+        var collateral = head.Collateral;
+        var equity = collateral;
+        double mm = 0, jumps = 0, scale = Math.Abs(collateral);
+        var legs = LegsOf(ref head);
+        for (var k = 0; k < legs.Length; k++)
+        {
+            ref var leg = ref legs[k];
+            var i = leg.Instrument;
+            var price = _price[i];
+            var multiplier = _multiplier[i];
+            var pnl = _linear[i] ? leg.Size * multiplier * (price - leg.Entry) : leg.Size * multiplier * ((1.0 / leg.Entry) - (1.0 / price));
+            equity += pnl;
+            scale += Math.Abs(pnl);
+            jumps += _jumps[i];
+            mm += _basis == TierBasis.AtPrice ? TieredMaintenance(ref leg, price) : MarginCalculator.MaintenanceMarginAt(_basis, in _poolLegTerms[head.FirstLeg + k], price);
+        }
+
+        margin = equity - mm - jumps - ((scale + mm) * 1e-9);
         return equity < mm;
     }
 
@@ -961,15 +1218,16 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
     /// the tier the leg was in at its last evaluation: a notional still within that tier's range is in no other (floors
     /// increase), so the table is scanned only when the price has left it.
     /// </summary>
-    private double TieredMaintenance(int leg, in PositionTerms t, double price)
+    private double TieredMaintenance(ref PoolLeg leg, double price)
     {
-        var tiers = t.Instrument.Tiers;
-        var notional = t.Instrument.Notional(t.Size, price);
-        var k = _poolLegTier[leg];
+        var i = leg.Instrument;
+        var tiers = _tiers[i];
+        var notional = _linear[i] ? Math.Abs(leg.Size) * _multiplier[i] * price : Math.Abs(leg.Size) * _multiplier[i] / price;
+        var k = leg.Tier;
         if (!(notional >= tiers.FloorAt(k) && notional < tiers.CapAt(k)))
         {
             k = tiers.IndexFor(notional);
-            _poolLegTier[leg] = k;
+            leg.Tier = k;
         }
 
         return MarginTiers.Clamp((notional * tiers.RateAt(k)) - tiers.DeductionAt(k));
@@ -984,11 +1242,27 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
         Array.Clear(_deficitSize, 0, _instrumentCount);
         if (++_scenarioStamp == int.MaxValue)
         {
-            Array.Clear(_poolStamp);
-            Array.Clear(_poolActive);
+            for (var pool = 0; pool < _poolHeads.Length; pool++)
+            {
+                _poolHeads[pool].Taken = 0;
+            }
+
             Array.Clear(_accountStamp, 0, _accountCount);
             _scenarioStamp = 1;
         }
+
+        // A scenario starts with no queue entry, so versions may restart; half the range is left for one scenario.
+        if (_versionStamp > int.MaxValue / 2)
+        {
+            for (var pool = 0; pool < _poolHeads.Length; pool++)
+            {
+                _poolVersion[pool] = 0;
+            }
+
+            _versionStamp = 0;
+        }
+
+        _scenarioFirstVersion = _versionStamp + 1;
 
         if (_roundStamp > int.MaxValue - 100_000)
         {
@@ -1237,21 +1511,18 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
 
         _poolRadius.AsSpan(0, _poolCount).Sort(_poolUnit.AsSpan(0, _poolCount));
 
-        // Pools and their legs in radius order: the candidates of a round are a prefix, read front to back.
-        if (_poolAccount.Length < _poolCount)
+        // Pools and their legs in radius order: the pools due early in a scenario are near the front.
+        if (_poolHeads.Length < _poolCount)
         {
-            var size = Math.Max(_poolCount, _poolAccount.Length * 2);
-            _poolAccount = new int[size];
+            var size = Math.Max(_poolCount, _poolHeads.Length * 2);
             _poolCollateral = new double[size];
-            _poolSole = new bool[size];
             _poolFirstLeg = new int[size];
             _poolLegCount = new int[size];
-            _poolStamp = new int[size];
-            _poolSlack = new double[size];
             // The scenario stamp keeps counting: the fresh zeros and every account stamp an earlier load left are all
             // below the next scenario's stamp (restarting it would let a stale account stamp read as "already counted").
-            _poolActive = new int[size];
-            _poolWeight = new double[size];
+            _poolHeads = new PoolHead[size];
+            _poolVersion = new int[size];
+            _due = new ulong[(size + 63) >> 6];
             _poolCollateralUnits = new Int128[size];
         }
 
@@ -1260,8 +1531,7 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             var size = Math.Max(legs, _poolLegTerms.Length * 2);
             _poolLegTerms = new PositionTerms[size];
             _poolLegInstrument = new int[size];
-            _poolLegWeight = new double[size];
-            _poolLegTier = new int[size];
+            _poolLegs = new PoolLeg[size];
             _poolLegSizeUnits = new long[size];
             _poolLegValueUnits = new Int128[size];
         }
@@ -1272,37 +1542,44 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             var u = _poolUnit[pool];
             var account = _unitAccount[u];
             _unitPool[u] = pool;
-            _poolAccount[pool] = account;
             _poolCollateral[pool] = _unitCollateral[u];
             _poolCollateralUnits[pool] = PortfolioUnits.Money(_unitCollateral[u]);
-            _poolSole[pool] = _accountUnitCount[account] == 1;
             _poolFirstLeg[pool] = at;
             _poolLegCount[pool] = _unitLegCount[u];
-            _poolSlack[pool] = SafeRadius(u).Slack;
-            double weight = 0;
+            ref var head = ref _poolHeads[pool];
+            head.Collateral = _unitCollateral[u];
+            head.FirstLeg = at;
+            head.LegCount = _unitLegCount[u];
+            head.Account = account;
+            head.Sole = _accountUnitCount[account] == 1;
             for (var l = _unitFirstLeg[u]; l < _unitFirstLeg[u] + _unitLegCount[u]; l++)
             {
                 ref readonly var t = ref _legTerms[l];
+                var i = _legInstrument[l];
                 _poolLegTerms[at] = t;
-                _poolLegInstrument[at] = _legInstrument[l];
+                _poolLegInstrument[at] = i;
                 _poolLegSizeUnits[at] = PortfolioUnits.Size(t.Size);
                 _poolLegValueUnits[at] = PortfolioUnits.Money(PortfolioUnits.Value(t.Instrument, t.Size, t.Entry, t.Mark));
-                _poolLegWeight[at] = t.Instrument.Notional(t.Size, t.Mark) * _slope[_legInstrument[l]];
-                _poolLegTier[at] = t.Instrument.Tiers.IndexFor(t.Instrument.Notional(t.Size, t.Mark));
-                weight += _poolLegWeight[at];
+                var notional = t.Instrument.Notional(t.Size, t.Mark);
+                var leg = new PoolLeg { Size = t.Size, Entry = t.Entry, Weight = notional * _slope[i], Instrument = i, Tier = t.Instrument.Tiers.IndexFor(notional) };
+                _poolLegs[at] = leg;
+                if (head.LegCount <= InlineLegs.Length)
+                {
+                    head.Legs[at - head.FirstLeg] = leg;
+                }
+
                 at++;
             }
-
-            _poolWeight[pool] = weight;
         }
 
         BuildActivation(at);
     }
 
     /// <summary>
-    /// Per instrument, the pools holding it by the reach of that instrument at which the leg alone carries 1/k of the
-    /// pool's slack (k legs): a pool can fall under MM only when Σ weight × reach ≥ slack, so some leg must then carry
-    /// at least 1/k of it, and the pool is in that instrument's list up to its reach.
+    /// Per instrument and direction, the legs against which that direction moves (a long's price falling, a short's
+    /// rising; both for an instrument whose moves count either way) by the adverse travel at which the leg alone
+    /// carries 1/k of its pool's slack (k legs): a pool can fall under MM only when Σ weight × adverse travel ≥ slack,
+    /// so some leg must then carry at least 1/k of it, and the pool waits in that leg's list up to its threshold.
     /// </summary>
     private void BuildActivation(int legs)
     {
@@ -1310,41 +1587,45 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
         {
             var size = Math.Max(legs, _activationPool.Length * 2);
             _activationPool = new int[size];
-            _activationReach = new double[size];
+            _activationThreshold = new double[size];
         }
 
-        Array.Clear(_activationStart, 0, _instrumentCount + 1);
+        var queues = 2 * _instrumentCount;
+        Array.Clear(_activationStart, 0, queues + 1);
         for (var l = 0; l < legs; l++)
         {
-            _activationStart[_poolLegInstrument[l] + 1]++;
+            _activationStart[QueueOf(in _poolLegs[l]) + 1]++;
         }
 
-        for (var i = 0; i < _instrumentCount; i++)
+        for (var q = 0; q < queues; q++)
         {
-            _activationStart[i + 1] += _activationStart[i];
-            _activationFrontier[i] = _activationStart[i];
+            _activationStart[q + 1] += _activationStart[q];
+            _activationFrontier[q] = _activationStart[q];
         }
 
         for (var pool = 0; pool < _poolCount; pool++)
         {
-            var first = _poolFirstLeg[pool];
-            var k = _poolLegCount[pool];
-            for (var l = first; l < first + k; l++)
+            ref readonly var head = ref _poolHeads[pool];
+            var slack = SafeRadius(_poolUnit[pool]).Slack;
+            var k = head.LegCount;
+            for (var l = head.FirstLeg; l < head.FirstLeg + k; l++)
             {
-                var i = _poolLegInstrument[l];
-                var slot = _activationFrontier[i]++;
+                ref readonly var leg = ref _poolLegs[l];
+                var slot = _activationFrontier[QueueOf(in leg)]++;
                 _activationPool[slot] = pool;
-                var weight = _poolLegWeight[l];
-                _activationReach[slot] = _poolSlack[pool] <= 0 ? 0 : weight > 0 ? _poolSlack[pool] / (k * weight) * (1 - 1e-9) : double.PositiveInfinity;
+                _activationThreshold[slot] = slack <= 0 ? 0 : slack / (k * leg.Weight) * (1 - 1e-9);
             }
         }
 
-        for (var i = 0; i < _instrumentCount; i++)
+        for (var q = 0; q < queues; q++)
         {
-            var start = _activationStart[i];
-            _activationReach.AsSpan(start, _activationStart[i + 1] - start).Sort(_activationPool.AsSpan(start, _activationStart[i + 1] - start));
+            var start = _activationStart[q];
+            _activationThreshold.AsSpan(start, _activationStart[q + 1] - start).Sort(_activationPool.AsSpan(start, _activationStart[q + 1] - start));
         }
     }
+
+    /// <summary>The queue of the leg's adverse direction: 2i when its price falling costs it (a long), 2i + 1 when rising does.</summary>
+    private static int QueueOf(in PoolLeg leg) => (2 * leg.Instrument) + (leg.Size > 0 ? 0 : 1);
 
     /// <summary>
     /// The largest relative move D of every price such that the pool stays above MM at any vector within D of the
@@ -1413,4 +1694,46 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
 
         return total;
     }
+
+    /// <summary>What the margin check, the take and the re-queueing read of a pool, and its scenario stamp: 128 bytes.</summary>
+    private struct PoolHead
+    {
+        public double Collateral;
+        public int FirstLeg;
+        public int LegCount;
+        public int Account;
+
+        /// <summary>The scenario stamp once liquidated.</summary>
+        public int Taken;
+
+        public bool Sole;
+
+        /// <summary>Its legs when it has at most <see cref="InlineLegs.Length"/> (in the spill array either way).</summary>
+        public InlineLegs Legs;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(Length)]
+    private struct InlineLegs
+    {
+        public const int Length = 3;
+        private PoolLeg _leg;
+    }
+
+    /// <summary>A pool's leg as its margin check reads it: 32 bytes.</summary>
+    private struct PoolLeg
+    {
+        public double Size;
+        public double Entry;
+
+        /// <summary>Notional at the mark × (1 + the top tier rate): how much its equity − MM can lose per unit of travel.</summary>
+        public double Weight;
+        public int Instrument;
+
+        /// <summary>The tier its notional was in at its last evaluation.</summary>
+        public int Tier;
+    }
+
+    private record struct QueueEntry(double Threshold, int Pool, int Version);
+
+    private readonly record struct DeferredEntry(int Queue, QueueEntry Entry);
 }
