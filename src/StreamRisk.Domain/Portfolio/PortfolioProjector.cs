@@ -153,8 +153,12 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
     private Stretch[] _stretches = new Stretch[16];
     private int _stretchCount;
     private int _forcedUnitCount;
+    // The scenario's liquidated pools with the round that took each, and every round's fills (longs then shorts per
+    // instrument): which of them left a deficit is worked out only if the fund ends negative.
     private int[] _roundPools = new int[16];
+    private int[] _roundPoolRound = new int[16];
     private int _roundPoolCount;
+    private double[] _roundFills = new double[64];
     private int[] _roundLongFrom = [];
     private int[] _roundShortFrom = [];
     private int[] _accountStamp = new int[16];
@@ -532,8 +536,6 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
         _roundStamp++;
         _roundUnits = 0;
         _roundAccounts = 0;
-        _roundPoolCount = 0;
-        _forcedUnitCount = 0;
         var forcedAccount = _forcedAccountNow;
         if (roundIndex == 0 && forcedAccount >= 0)
         {
@@ -618,20 +620,14 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             RecordStretch(i, _roundShortFrom[i], _shortFrontier[i], fillShort[i]);
         }
 
-        for (var k = 0; k < _forcedUnitCount; k++)
+        var at = 2 * n * _roundIndex;
+        if (_roundFills.Length < at + (2 * n))
         {
-            var u = _forcedUnits[k];
-            SettleDeficit(_legTerms.AsSpan(_unitFirstLeg[u], _unitLegCount[u]), _legInstrument.AsSpan(_unitFirstLeg[u], _unitLegCount[u]), _unitCollateral[u], fillLong, fillShort);
+            Array.Resize(ref _roundFills, Math.Max(at + (2 * n), _roundFills.Length * 2));
         }
 
-        for (var k = 0; k < _roundPoolCount; k++)
-        {
-            var pool = _roundPools[k];
-            var first = _poolFirstLeg[pool];
-            var count = _poolLegCount[pool];
-            SettleDeficit(_poolLegTerms.AsSpan(first, count), _poolLegInstrument.AsSpan(first, count), _poolCollateral[pool], fillLong, fillShort);
-        }
-
+        fillLong[..n].CopyTo(_roundFills.AsSpan(at));
+        fillShort[..n].CopyTo(_roundFills.AsSpan(at + n));
         next[..n].CopyTo(_price);
     }
 
@@ -639,8 +635,29 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
     public void AddDeficits(PortfolioDeficits deficits)
     {
         ArgumentNullException.ThrowIfNull(deficits);
+        var n = _instrumentCount;
+        _unitDeficit = 0;
+        Array.Clear(_deficitSize, 0, n);
+        for (var k = 0; k < _forcedUnitCount; k++)
+        {
+            // The forced account's units are all taken in the first round.
+            var u = _forcedUnits[k];
+            SettleDeficit(_legTerms.AsSpan(_unitFirstLeg[u], _unitLegCount[u]), _legInstrument.AsSpan(_unitFirstLeg[u], _unitLegCount[u]), _unitCollateral[u],
+                _roundFills.AsSpan(0, n), _roundFills.AsSpan(n, n));
+        }
+
+        for (var k = 0; k < _roundPoolCount; k++)
+        {
+            var pool = _roundPools[k];
+            var at = 2 * n * _roundPoolRound[k];
+            var first = _poolFirstLeg[pool];
+            var count = _poolLegCount[pool];
+            SettleDeficit(_poolLegTerms.AsSpan(first, count), _poolLegInstrument.AsSpan(first, count), _poolCollateral[pool],
+                _roundFills.AsSpan(at, n), _roundFills.AsSpan(at + n, n));
+        }
+
         deficits.AddUnit(_unitDeficit);
-        for (var i = 0; i < _instrumentCount; i++)
+        for (var i = 0; i < n; i++)
         {
             deficits.AddSize(i, _deficitSize[i]);
         }
@@ -737,7 +754,7 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
 
     private readonly record struct Stretch(int Instrument, int From, int To, double Fill);
 
-    /// <summary>A unit settled at its fills: when its equity is below zero, the deficit and its positions' sizes for ADL.</summary>
+    /// <summary>A unit settled at its round's fills: when its equity is below zero, the deficit and its positions' sizes for ADL.</summary>
     private void SettleDeficit(ReadOnlySpan<PositionTerms> legs, ReadOnlySpan<int> instruments, double collateral, ReadOnlySpan<double> fillLong,
         ReadOnlySpan<double> fillShort)
     {
@@ -796,8 +813,10 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
         if (_roundPoolCount == _roundPools.Length)
         {
             Array.Resize(ref _roundPools, _roundPoolCount * 2);
+            Array.Resize(ref _roundPoolRound, _roundPoolCount * 2);
         }
 
+        _roundPoolRound[_roundPoolCount] = _roundIndex;
         _roundPools[_roundPoolCount++] = pool;
         _roundUnits++;
         CountAccount(head.Account, head.Sole);
