@@ -4,18 +4,11 @@ using StreamRisk.Domain.Instruments;
 namespace StreamRisk.Domain.Portfolio;
 
 /// <summary>A portfolio projection the system questions (<see cref="SystemRisk"/>) are asked of: one projector, or accounts split over partitions.</summary>
-public interface IPortfolioProjection
+public interface IPortfolioProjection : IAccountNotionals
 {
     int InstrumentCount { get; }
 
-    int AccountCount { get; }
-
     Instrument InstrumentAt(int index);
-
-    AccountId AccountAt(int account);
-
-    /// <summary>Σ notional at the marks of an account's positions.</summary>
-    double NotionalOf(int account);
 
     /// <summary>See <see cref="PortfolioProjector.Project"/>.</summary>
     void Project(ReadOnlySpan<double> moves, double insuranceFund, PortfolioOutcome outcome, int forcedAccount = -1);
@@ -26,13 +19,8 @@ public interface IPortfolioProjection
 /// a partition held by another instance answers the same steps over the wire). The same steps in the same order give
 /// the same answers wherever they run.
 /// </summary>
-public interface IPortfolioShare
+public interface IPortfolioShare : IAccountNotionals
 {
-    int AccountCount { get; }
-
-    AccountId AccountAt(int account);
-
-    double NotionalOf(int account);
 
     /// <summary>Starts a scenario; <paramref name="forcedAccount"/> is this share's index of the account forced whole, or −1.</summary>
     void Begin(ReadOnlySpan<double> moves, int forcedAccount = -1);

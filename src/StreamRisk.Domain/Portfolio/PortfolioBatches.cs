@@ -3,6 +3,17 @@ namespace StreamRisk.Domain.Portfolio;
 /// <summary>An account and its notional at the marks.</summary>
 public readonly record struct LargeAccount(string Id, double Notional);
 
+/// <summary>Accounts by index, with their notional at the marks: what the largest accounts are picked from.</summary>
+public interface IAccountNotionals
+{
+    int AccountCount { get; }
+
+    AccountId AccountAt(int account);
+
+    /// <summary>Σ notional at the marks of an account's positions.</summary>
+    double NotionalOf(int account);
+}
+
 /// <summary>
 /// The portfolio as the system view asks it: scenarios in batches, and the largest accounts. In one process a batch is
 /// projected one scenario after the other (<see cref="LocalPortfolioBatches"/>); over account partitions a batch runs
@@ -35,43 +46,64 @@ public static class LargeAccounts
     public static int Compare(LargeAccount a, LargeAccount b) =>
         a.Notional != b.Notional ? b.Notional.CompareTo(a.Notional) : string.CompareOrdinal(a.Id, b.Id);
 
-    /// <summary>The <paramref name="count"/> largest of one share's accounts, by <see cref="Compare"/>.</summary>
-    public static List<(int Index, LargeAccount Account)> Of(IPortfolioShare share, int count)
+    /// <summary>
+    /// The indices of the <paramref name="indices"/>.Length accounts of largest notional (with their notionals), largest
+    /// first, ties by account id: not by index, since a split portfolio numbers its accounts differently and must pick
+    /// the same ones. Allocates nothing. Returns how many were written (fewer when there are fewer accounts).
+    /// </summary>
+    public static int Select(IAccountNotionals accounts, Span<int> indices, Span<double> notionals)
     {
-        ArgumentNullException.ThrowIfNull(share);
-        var top = new List<(int Index, LargeAccount Account)>(Math.Max(0, count) + 1);
-        if (count <= 0)
+        ArgumentNullException.ThrowIfNull(accounts);
+        var count = Math.Min(indices.Length, notionals.Length);
+        if (count == 0)
         {
-            return top;
+            return 0;
         }
 
-        for (var a = 0; a < share.AccountCount; a++)
+        var filled = 0;
+        for (var a = 0; a < accounts.AccountCount; a++)
         {
-            var notional = share.NotionalOf(a);
-            if (top.Count == count && !(notional >= top[^1].Account.Notional))
+            var notional = accounts.NotionalOf(a);
+            if (filled == count && !Before(accounts, notional, a, notionals[filled - 1], indices[filled - 1]))
             {
                 continue;
             }
 
-            var entry = new LargeAccount(share.AccountAt(a).Value, notional);
-            var at = top.Count;
-            while (at > 0 && Compare(entry, top[at - 1].Account) < 0)
+            var at = filled < count ? filled++ : filled - 1;
+            while (at > 0 && Before(accounts, notional, a, notionals[at - 1], indices[at - 1]))
             {
+                indices[at] = indices[at - 1];
+                notionals[at] = notionals[at - 1];
                 at--;
             }
 
-            if (at < count)
-            {
-                top.Insert(at, (a, entry));
-                if (top.Count > count)
-                {
-                    top.RemoveAt(count);
-                }
-            }
+            indices[at] = a;
+            notionals[at] = notional;
+        }
+
+        return filled;
+    }
+
+    /// <summary>The <paramref name="count"/> largest of one share's accounts, by <see cref="Compare"/>.</summary>
+    public static List<(int Index, LargeAccount Account)> Of(IAccountNotionals share, int count)
+    {
+        ArgumentNullException.ThrowIfNull(share);
+        count = Math.Max(0, Math.Min(count, share.AccountCount));
+        var indices = new int[count];
+        var notionals = new double[count];
+        var filled = Select(share, indices, notionals);
+        var top = new List<(int Index, LargeAccount Account)>(filled);
+        for (var k = 0; k < filled; k++)
+        {
+            top.Add((indices[k], new LargeAccount(share.AccountAt(indices[k]).Value, notionals[k])));
         }
 
         return top;
     }
+
+    private static bool Before(IAccountNotionals accounts, double notional, int account, double otherNotional, int other) =>
+        notional > otherNotional
+        || (notional == otherNotional && string.CompareOrdinal(accounts.AccountAt(account).Value, accounts.AccountAt(other).Value) < 0);
 
     /// <summary>The <paramref name="count"/> largest of several shares' own largest (each share's list ranked by <see cref="Compare"/>).</summary>
     public static IReadOnlyList<LargeAccount> Merge(IEnumerable<IEnumerable<LargeAccount>> shares, int count)

@@ -188,8 +188,6 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
     private int _roundUnits;
     private int _roundAccounts;
     private int _scenarioAccounts;
-    private Int128 _unitDeficit;
-    private Int128[] _deficitSize = [];
 
     // Project's own walk of the books.
     private readonly PortfolioRun _run = new();
@@ -248,7 +246,6 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             _shortStart = new int[size];
             _shortCount = new int[size];
             _price = new double[size];
-            _deficitSize = new Int128[size];
             _longFrontier = new int[size];
             _shortFrontier = new int[size];
             _roundLongFrom = new int[size];
@@ -636,14 +633,12 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
     {
         ArgumentNullException.ThrowIfNull(deficits);
         var n = _instrumentCount;
-        _unitDeficit = 0;
-        Array.Clear(_deficitSize, 0, n);
         for (var k = 0; k < _forcedUnitCount; k++)
         {
             // The forced account's units are all taken in the first round.
             var u = _forcedUnits[k];
             SettleDeficit(_legTerms.AsSpan(_unitFirstLeg[u], _unitLegCount[u]), _legInstrument.AsSpan(_unitFirstLeg[u], _unitLegCount[u]), _unitCollateral[u],
-                _roundFills.AsSpan(0, n), _roundFills.AsSpan(n, n));
+                _roundFills.AsSpan(0, n), _roundFills.AsSpan(n, n), deficits);
         }
 
         for (var k = 0; k < _roundPoolCount; k++)
@@ -653,13 +648,7 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             var first = _poolFirstLeg[pool];
             var count = _poolLegCount[pool];
             SettleDeficit(_poolLegTerms.AsSpan(first, count), _poolLegInstrument.AsSpan(first, count), _poolCollateral[pool],
-                _roundFills.AsSpan(at, n), _roundFills.AsSpan(at + n, n));
-        }
-
-        deficits.AddUnit(_unitDeficit);
-        for (var i = 0; i < n; i++)
-        {
-            deficits.AddSize(i, _deficitSize[i]);
+                _roundFills.AsSpan(at, n), _roundFills.AsSpan(at + n, n), deficits);
         }
 
         var forced = _forcedAccountNow;
@@ -755,8 +744,8 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
     private readonly record struct Stretch(int Instrument, int From, int To, double Fill);
 
     /// <summary>A unit settled at its round's fills: when its equity is below zero, the deficit and its positions' sizes for ADL.</summary>
-    private void SettleDeficit(ReadOnlySpan<PositionTerms> legs, ReadOnlySpan<int> instruments, double collateral, ReadOnlySpan<double> fillLong,
-        ReadOnlySpan<double> fillShort)
+    private static void SettleDeficit(ReadOnlySpan<PositionTerms> legs, ReadOnlySpan<int> instruments, double collateral, ReadOnlySpan<double> fillLong,
+        ReadOnlySpan<double> fillShort, PortfolioDeficits deficits)
     {
         var equity = collateral;
         for (var l = 0; l < legs.Length; l++)
@@ -769,10 +758,10 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
         if (equity < 0)
         {
             // ADL takes over a share of every position of a unit that left a deficit.
-            _unitDeficit += PortfolioUnits.Money(-equity);
+            deficits.AddUnit(PortfolioUnits.Money(-equity));
             for (var l = 0; l < legs.Length; l++)
             {
-                _deficitSize[instruments[l]] += Math.Abs(PortfolioUnits.Size(legs[l].Size));
+                deficits.AddSize(instruments[l], Math.Abs(PortfolioUnits.Size(legs[l].Size)));
             }
         }
     }
@@ -1257,8 +1246,6 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
         _forcedAccountNow = -1;
         _forcedSlotCount = 0;
         _stretchCount = 0;
-        _unitDeficit = 0;
-        Array.Clear(_deficitSize, 0, _instrumentCount);
         if (++_scenarioStamp == int.MaxValue)
         {
             for (var pool = 0; pool < _poolHeads.Length; pool++)

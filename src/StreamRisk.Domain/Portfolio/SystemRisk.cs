@@ -223,10 +223,7 @@ public sealed class SystemRisk
         return Math.Min(count + 1, top.Length);
     }
 
-    /// <summary>
-    /// The indices of the <paramref name="count"/> accounts of largest notional into <c>_candidates</c>, ties by account
-    /// id (not by index: a split portfolio numbers its accounts differently and must pick the same ones).
-    /// </summary>
+    /// <summary>The indices of the <paramref name="count"/> accounts of largest notional into <c>_candidates</c> (<see cref="LargeAccounts.Select"/>).</summary>
     private void SelectLargest(int count)
     {
         if (_candidates.Length < count)
@@ -235,31 +232,8 @@ public sealed class SystemRisk
             _candidateNotional = new double[count];
         }
 
-        var filled = 0;
-        for (var a = 0; a < _projector.AccountCount; a++)
-        {
-            var notional = _projector.NotionalOf(a);
-            if (filled == count && !Before(notional, a, _candidateNotional[filled - 1], _candidates[filled - 1]))
-            {
-                continue;
-            }
-
-            var at = filled < count ? filled++ : filled - 1;
-            while (at > 0 && Before(notional, a, _candidateNotional[at - 1], _candidates[at - 1]))
-            {
-                _candidates[at] = _candidates[at - 1];
-                _candidateNotional[at] = _candidateNotional[at - 1];
-                at--;
-            }
-
-            _candidates[at] = a;
-            _candidateNotional[at] = notional;
-        }
+        LargeAccounts.Select(_projector, _candidates.AsSpan(0, count), _candidateNotional.AsSpan(0, count));
     }
-
-    private bool Before(double notional, int account, double otherNotional, int other) =>
-        notional > otherNotional
-        || (notional == otherNotional && string.CompareOrdinal(_projector.AccountAt(account).Value, _projector.AccountAt(other).Value) < 0);
 
     private Span<double> Moves()
     {

@@ -95,7 +95,7 @@ public sealed class MonitorRunner
         // A scaled-out projector asks the account partitions for the system view's accounts, as of the input being applied.
         var inputStage = long.MinValue;
         using var systemExchange = _settings.Role == Roles.Projector && _settings.Engine.SystemIntervalMs > 0
-            ? new SystemExchangeClient(kafka, SystemExchangeClients.PartitionsOf(kafka, kafka.Topics.Positions, Log), Log, cancel)
+            ? new SystemExchangeClient(kafka, ScaleOutClients.PartitionsOf(kafka, kafka.Topics.Positions, Log), Log, cancel)
             : null;
         var systemAccounts = systemExchange is null ? null : new RemoteSystemAccounts(systemExchange, () => inputStage);
         var logged = 0;
@@ -186,7 +186,7 @@ public sealed class MonitorRunner
                 try
                 {
                     var applyStarted = Stopwatch.GetTimestamp();
-                    if (message.Kind == IngestKind.Message)
+                    if (systemAccounts is not null && message.Kind == IngestKind.Message)
                     {
                         inputStage = message.Order?.Stage ?? (PayloadEventTime.TryRead(message.Record.Value, out var time) ? time : inputStage);
                     }

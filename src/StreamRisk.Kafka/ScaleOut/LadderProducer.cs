@@ -131,20 +131,6 @@ public sealed class LadderProducer : IDisposable
     private int FindPartitions()
     {
         using var admin = new DependentAdminClientBuilder(_producer.Handle).Build();
-        for (var attempt = 0; ; attempt++)
-        {
-            var topic = admin.GetMetadata(_topic, TimeSpan.FromSeconds(5)).Topics.FirstOrDefault();
-            if (topic is { Error.Code: ErrorCode.NoError } && topic.Partitions.Count > 0)
-            {
-                return topic.Partitions.Count;
-            }
-
-            if (attempt >= 50)
-            {
-                throw new InvalidOperationException($"topic {_topic} not found: create it (see docs/scale-out.md)");
-            }
-
-            Thread.Sleep(200);
-        }
+        return ScaleOutClients.PartitionsOf(admin, _topic, _log);
     }
 }

@@ -37,8 +37,8 @@ public sealed class SystemExchangeClient : IShareTransport, IDisposable
         _cancel = cancel;
         _requests = options.Topics.SystemRequests;
         _maxMessageBytes = Math.Max(options.MaxMessageBytes, 1024 * 1024);
-        _producer = SystemExchangeClients.Producer(options, "streamrisk-system-coordinator", log);
-        _consumer = SystemExchangeClients.ConsumerAtEnd(options, options.Topics.SystemReplies, "streamrisk-system-coordinator", log);
+        _producer = ScaleOutClients.Producer(options, "streamrisk-system-coordinator", log);
+        _consumer = ScaleOutClients.ConsumerAtEnd(options, options.Topics.SystemReplies, "streamrisk-system-coordinator", log);
     }
 
     public int Partitions { get; }
@@ -133,16 +133,11 @@ public sealed class SystemExchangeServer : IDisposable
         _answer = answer;
         _log = log;
         _replies = options.Topics.SystemReplies;
-        _producer = SystemExchangeClients.Producer(options, "streamrisk-system-partitions", log);
-        _consumer = SystemExchangeClients.ConsumerAtEnd(options, options.Topics.SystemRequests, "streamrisk-system-partitions", log);
+        _producer = ScaleOutClients.Producer(options, "streamrisk-system-partitions", log);
+        _consumer = ScaleOutClients.ConsumerAtEnd(options, options.Topics.SystemRequests, "streamrisk-system-partitions", log);
         _thread = new Thread(Run) { IsBackground = true, Name = "streamrisk-system-answers" };
         _thread.Start();
     }
-
-    /// <summary>Requests answered so far (by this instance, over all its partitions).</summary>
-    public long Answered => Interlocked.Read(ref _answered);
-
-    private long _answered;
 
     private void Run()
     {
@@ -169,7 +164,6 @@ public sealed class SystemExchangeServer : IDisposable
                 }
 
                 _producer.Flush(cancel);
-                Interlocked.Increment(ref _answered);
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
@@ -194,8 +188,8 @@ public sealed class SystemExchangeServer : IDisposable
     }
 }
 
-/// <summary>The Kafka clients of the system exchange, and the partition count the coordinator waits on.</summary>
-public static class SystemExchangeClients
+/// <summary>The scale-out stages' Kafka clients of the system exchange, and topic partition counts they wait for.</summary>
+public static class ScaleOutClients
 {
     /// <summary>Partitions of a topic (waited for: the topics are created beforehand).</summary>
     public static int PartitionsOf(KafkaMonitorOptions options, string topic, Action<string> log)
@@ -208,6 +202,14 @@ public static class SystemExchangeClients
         }
 
         using var admin = new AdminClientBuilder(config).Build();
+        return PartitionsOf(admin, topic, log);
+    }
+
+    /// <summary>Partitions of a topic, asked up to 50 times 200 ms apart; a topic still missing then is an error naming it.</summary>
+    public static int PartitionsOf(IAdminClient admin, string topic, Action<string> log)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        ArgumentNullException.ThrowIfNull(log);
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -220,12 +222,12 @@ public static class SystemExchangeClients
             }
             catch (KafkaException ex) when (attempt < 50)
             {
-                log($"system view: metadata of {topic} unavailable ({ex.Error.Reason}); trying again");
+                log($"metadata of {topic} unavailable ({ex.Error.Reason}); trying again");
             }
 
             if (attempt >= 50)
             {
-                throw new InvalidOperationException($"topic {topic} has no partitions");
+                throw new InvalidOperationException($"topic {topic} not found: create it (see docs/scale-out.md)");
             }
 
             Thread.Sleep(200);
