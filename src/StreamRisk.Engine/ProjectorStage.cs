@@ -67,6 +67,7 @@ public sealed class ProjectorStage
             state.Book = new OrderBook(instrument.Symbol, tick);
         }
 
+        state.Book.DeclareDepthLimit(instrument.BookDepthLimit);
         return index;
     }
 

@@ -22,9 +22,9 @@ public sealed partial class WireDecoder
 
     /// <summary>
     /// Topic <c>instruments</c> (key = symbol): <c>{"v":1,"symbol":..,"contract":"linear"|"inverse","tickSize":..,
-    /// "lotSize":..,"multiplier":..,"tiers":[{"floor":..,"mmr":..,"deduction":..}]}</c>, the fields of the instrument
-    /// document. contract, tickSize, lotSize, multiplier and each deduction are optional (a missing deduction is
-    /// derived). Rare, so it may allocate; the symbol need not be known yet (this is how symbols become known).
+    /// "lotSize":..,"multiplier":..,"bookDepthLimit":..,"tiers":[{"floor":..,"mmr":..,"deduction":..}]}</c>, the fields of
+    /// the instrument document. contract, tickSize, lotSize, multiplier, bookDepthLimit and each deduction are optional (a
+    /// missing deduction is derived; no bookDepthLimit is a full-depth book feed). Rare, so it may allocate; the symbol need not be known yet (this is how symbols become known).
     /// </summary>
     public DecodeResult DecodeInstrument(ReadOnlySpan<byte> utf8, out InstrumentDefined? instrument)
     {
@@ -43,6 +43,7 @@ public sealed partial class WireDecoder
             var lotSize = DefaultLotSize;
             var multiplier = DefaultMultiplier;
             MarginTiers? tiers = null;
+            var depthLimit = 0;
             while (NextField(ref reader, out var field))
             {
                 var ok = field switch
@@ -54,6 +55,7 @@ public sealed partial class WireDecoder
                     Fields.LotSize => Claim(ref seen, field) && ReadOptionalPositive(ref reader, field, ref lotSize),
                     Fields.Multiplier => Claim(ref seen, field) && ReadOptionalPositive(ref reader, field, ref multiplier),
                     Fields.Tiers => Claim(ref seen, field) && ReadTiers(ref reader, out tiers),
+                    Fields.BookDepthLimit => Claim(ref seen, field) && ReadDepthLimit(ref reader, ref depthLimit),
                     _ => SkipValue(ref reader),
                 };
                 if (!ok)
@@ -79,7 +81,7 @@ public sealed partial class WireDecoder
                 return Refused(utf8);
             }
 
-            var spec = new Instrument(new Symbol(Encoding.UTF8.GetString(symbol)), contract, (double)tickSize.Value, lotSize, tiers!, multiplier);
+            var spec = new Instrument(new Symbol(Encoding.UTF8.GetString(symbol)), contract, (double)tickSize.Value, lotSize, tiers!, multiplier, depthLimit);
             instrument = new InstrumentDefined(spec, tickSize);
             return DecodeResult.Valid;
         }
@@ -158,6 +160,34 @@ public sealed partial class WireDecoder
             // TickSize's own limits (prices in ticks must fit 64 bits at 18 places); its message says which.
             return Fail(WireProblem.OutOfRange, Fields.TickSize, "tickSize: " + ex.Message.ReplaceLineEndings(" "));
         }
+    }
+
+    /// <summary>The venue's snapshot depth in levels a side: a whole number from 1 to <see cref="Instrument.MaxBookDepthLimit"/>; null is none.</summary>
+    private bool ReadDepthLimit(ref Utf8JsonReader reader, ref int levels)
+    {
+        if (!Advance(ref reader))
+        {
+            return false;
+        }
+
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (reader.TokenType != JsonTokenType.Number)
+        {
+            return Fail(WireProblem.WrongType, Fields.BookDepthLimit, $"bookDepthLimit must be a number, not {Describe(reader.TokenType)}");
+        }
+
+        if (!reader.TryGetInt32(out var read) || read < 1 || read > Instrument.MaxBookDepthLimit)
+        {
+            return Fail(WireProblem.OutOfRange, Fields.BookDepthLimit,
+                $"bookDepthLimit must be a whole number of levels from 1 to {Instrument.MaxBookDepthLimit}, not {Printable(reader.ValueSpan)}");
+        }
+
+        levels = read;
+        return true;
     }
 
     private bool ReadOptionalPositive(ref Utf8JsonReader reader, Fields field, ref double value)

@@ -56,6 +56,7 @@ public sealed partial class WireDecoder
         ("floor"u8.ToArray(), Fields.Floor),
         ("mmr"u8.ToArray(), Fields.Mmr),
         ("deduction"u8.ToArray(), Fields.Deduction),
+        ("bookDepthLimit"u8.ToArray(), Fields.BookDepthLimit),
     ];
 
     private readonly SymbolTable _symbols;
@@ -130,6 +131,7 @@ public sealed partial class WireDecoder
 
         /// <summary>The message itself (<c>$</c>), e.g. a JSON array where a message object belongs.</summary>
         Message = 1 << 27,
+        BookDepthLimit = 1 << 28,
     }
 
     private enum Sign

@@ -45,6 +45,11 @@ public sealed class WireEncoder : IDisposable
         _writer.WriteNumber("tickSize"u8, instrument.TickSize.Value);
         _writer.WriteNumber("lotSize"u8, spec.LotSize);
         _writer.WriteNumber("multiplier"u8, spec.Multiplier);
+        if (spec.BookDepthLimit > 0)
+        {
+            _writer.WriteNumber("bookDepthLimit"u8, spec.BookDepthLimit);
+        }
+
         _writer.WriteStartArray("tiers"u8);
         for (var i = 0; i < spec.Tiers.Count; i++)
         {

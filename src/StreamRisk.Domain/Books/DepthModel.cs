@@ -12,6 +12,60 @@ public readonly record struct DepthModel(double NotionalWithin1Pct, double Alpha
     public const double MinAlpha = 0.5;
     public const double MaxAlpha = 2.5;
 
+    /// <summary>Fewest levels (at distinct positive distances, with depth) a fit reads an exponent from; fewer give α = 1.</summary>
+    public const int MinFitLevels = 3;
+
+    /// <summary>
+    /// The model of the known part of one side, to continue it past its horizon. α is the least-squares slope of
+    /// ln N(dᵢ) against ln dᵢ over the known levels i (dᵢ the level's distance from <paramref name="mid"/>, N(dᵢ) the
+    /// cumulative notional from the best level through it), clamped to [<see cref="MinAlpha"/>, <see cref="MaxAlpha"/>];
+    /// 1 (depth even in distance) when fewer than <see cref="MinFitLevels"/> levels lie at positive distances or they
+    /// cannot give a slope. The scale is then set so the model holds the known notional at the horizon,
+    /// N(<paramref name="horizon"/>) = the side's total, so the continuation starts where the book ends. A side with no
+    /// depth, or a horizon at the mid, gives an empty model. Allocation-free.
+    /// </summary>
+    /// <param name="prices">The known levels' prices, best first.</param>
+    /// <param name="cumulativeNotional">Running Σ price × quantity through each level, best first.</param>
+    /// <param name="horizon">How far from the mid the side is known (a fraction of it).</param>
+    public static DepthModel Fit(ReadOnlySpan<double> prices, ReadOnlySpan<double> cumulativeNotional, double mid, double horizon)
+    {
+        var count = Math.Min(prices.Length, cumulativeNotional.Length);
+        var total = count == 0 ? 0 : cumulativeNotional[count - 1];
+        if (!(total > 0) || !(mid > 0) || !(horizon > 0) || !double.IsFinite(horizon))
+        {
+            return new DepthModel(0, 1);
+        }
+
+        double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var distance = Math.Abs(prices[i] - mid) / mid;
+            var notional = cumulativeNotional[i];
+            if (!(distance > 0) || !(notional > 0))
+            {
+                continue;
+            }
+
+            var x = Math.Log(distance);
+            var y = Math.Log(notional);
+            n++;
+            sx += x;
+            sy += y;
+            sxx += x * x;
+            sxy += x * y;
+        }
+
+        var alpha = 1.0;
+        var variance = (n * sxx) - (sx * sx);
+        if (n >= MinFitLevels && variance > 1e-12 * n * n)
+        {
+            var slope = ((n * sxy) - (sx * sy)) / variance;
+            alpha = double.IsFinite(slope) ? Math.Clamp(slope, MinAlpha, MaxAlpha) : 1.0;
+        }
+
+        return new DepthModel(total / Math.Pow(horizon / 0.01, alpha), alpha);
+    }
+
     /// <summary>Notional resting within <paramref name="distance"/> (a fraction of the mid) of the mid on this side.</summary>
     public double NotionalWithin(double distance) =>
         distance <= 0 || NotionalWithin1Pct <= 0 ? 0 : NotionalWithin1Pct * Math.Pow(distance / 0.01, Math.Clamp(Alpha, MinAlpha, MaxAlpha));

@@ -24,12 +24,25 @@ namespace StreamRisk.Domain.Books;
 /// doubles anyway, and no per-instrument lot size has to be known. Prices are integer ticks, which keeps level
 /// lookup exact.
 /// </para>
+/// <para>
+/// Horizon: a venue's snapshot may show only part of a side (Binance's REST snapshot carries at most 1,000 levels, about
+/// ±0.25% of a BTCUSDT book). When the instrument declares such a limit (<see cref="DepthLimit"/>, in levels a side), a
+/// snapshot side that fills it is partial: it is known out to its farthest level (the horizon), and each level a later
+/// update names beyond the horizon moves it out to that level. A side with fewer levels than the limit, and every side of
+/// a book without a limit (a full-depth feed), is complete: nothing rests beyond its last level.
+/// </para>
 /// </summary>
 public sealed class OrderBook
 {
     private readonly BookSideLevels _bids;
     private readonly BookSideLevels _asks;
     private SequenceState _state = SequenceState.AwaitingSnapshot;
+
+    // Farthest price known on each side (ticks; 0 = none yet) and whether the side is complete.
+    private long _bidHorizon;
+    private long _askHorizon;
+    private bool _bidsComplete = true;
+    private bool _asksComplete = true;
 
     /// <param name="symbol">The instrument.</param>
     /// <param name="tickSize">Its price increment; level prices are integer multiples of it.</param>
@@ -77,7 +90,53 @@ public sealed class OrderBook
     /// <summary>Changes on every snapshot and applied update; a <see cref="DepthCursor"/> refuses to run on a changed book.</summary>
     public long Version { get; private set; }
 
+    /// <summary>
+    /// Levels a side the venue's snapshots carry at most (0: a full-depth feed). A snapshot side holding this many levels
+    /// or more is partial (see the horizon above). Declared by the instrument document's <c>bookDepthLimit</c>.
+    /// </summary>
+    public int DepthLimit { get; private set; }
+
     public int LevelCount(BookSide side) => Levels(side).Count;
+
+    /// <summary>
+    /// Declares the venue's snapshot depth limit (levels a side, 0 for a full-depth feed); it applies from the next
+    /// snapshot on, which is when a side is found partial or complete.
+    /// </summary>
+    public void DeclareDepthLimit(int levels)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(levels);
+        DepthLimit = levels;
+    }
+
+    /// <summary>Whether everything resting on the side is in the book (a full-depth feed, or a snapshot side short of the limit).</summary>
+    public bool IsComplete(BookSide side) => side == BookSide.Bid ? _bidsComplete : _asksComplete;
+
+    /// <summary>The farthest price known on a side (ticks): the snapshot's last level or a later update's farther one; false before any.</summary>
+    public bool TryGetHorizon(BookSide side, out long ticks)
+    {
+        ticks = side == BookSide.Bid ? _bidHorizon : _askHorizon;
+        return ticks > 0;
+    }
+
+    /// <summary>
+    /// How far from <paramref name="mid"/> (a fraction of it) the side is known: +∞ for a complete side, else the
+    /// horizon's distance (0 when the mid lies beyond it or nothing is known).
+    /// </summary>
+    public double KnownRange(BookSide side, double mid)
+    {
+        if (IsComplete(side))
+        {
+            return double.PositiveInfinity;
+        }
+
+        if (!TryGetHorizon(side, out var ticks) || !(mid > 0))
+        {
+            return 0;
+        }
+
+        var price = TickSize.ToPrice(ticks);
+        return Math.Max(0, side == BookSide.Bid ? (mid - price) / mid : (price - mid) / mid);
+    }
 
     /// <summary>The level <paramref name="fromBest"/> places from the best (0 = best) on a side.</summary>
     public PriceLevel LevelAt(BookSide side, int fromBest)
@@ -110,6 +169,10 @@ public sealed class OrderBook
         _state = SequenceState.AwaitingSnapshot;
         _bids.Load(bids);
         _asks.Load(asks);
+        _bidsComplete = DepthLimit == 0 || _bids.Count < DepthLimit;
+        _asksComplete = DepthLimit == 0 || _asks.Count < DepthLimit;
+        _bidHorizon = _bids.Count == 0 ? 0 : _bids.TicksAt(_bids.Count - 1);
+        _askHorizon = _asks.Count == 0 ? 0 : _asks.TicksAt(_asks.Count - 1);
         LastUpdateId = lastUpdateId;
         _state = SequenceState.AwaitingFirstUpdate;
         ResyncRequested = false;
@@ -163,11 +226,19 @@ public sealed class OrderBook
         foreach (var level in update.Bids)
         {
             _bids.Set(level.PriceTicks, level.Quantity);
+            if (_bidHorizon == 0 || level.PriceTicks < _bidHorizon)
+            {
+                _bidHorizon = level.PriceTicks;
+            }
         }
 
         foreach (var level in update.Asks)
         {
             _asks.Set(level.PriceTicks, level.Quantity);
+            if (level.PriceTicks > _askHorizon)
+            {
+                _askHorizon = level.PriceTicks;
+            }
         }
 
         LastUpdateId = update.LastUpdateId;

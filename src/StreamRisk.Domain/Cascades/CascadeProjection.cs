@@ -14,6 +14,9 @@ public readonly record struct CascadeRound(double TriggerPrice, double Size, dou
 /// The outcome of one shock under the default cascade model (docs/domain.md). <see cref="RoundCount"/> is the true
 /// number of rounds; at most the caller's buffer length of them were written out.
 /// </summary>
+/// <param name="BookExhausted">A complete side ran out (a partial side's end is past its modelled range, not the book's).</param>
+/// <param name="ModelledNotional">Fill notional the chain took past the known book, from the side's modelled depth.</param>
+/// <param name="LeftKnownBook">The chain's fills reached past the known levels of a partial side.</param>
 public readonly record struct CascadeProjection(
     double Shock,
     CascadeDirection Direction,
@@ -31,8 +34,16 @@ public readonly record struct CascadeProjection(
     double AdlNotional,
     int AdlAccounts,
     bool BookExhausted,
-    double Unfilled)
+    double Unfilled,
+    double ModelledNotional = 0,
+    bool LeftKnownBook = false)
 {
+    /// <summary>Share of the chain's fill notional that came from modelled depth (0 when nothing filled).</summary>
+    public double ModelledShare => ModelledNotional > 0 && FilledNotional > 0 ? ModelledNotional / FilledNotional : 0;
+
+    /// <summary>Fill notional of the chain's market orders (what the book absorbed).</summary>
+    public double FilledNotional { get; init; }
+
     /// <summary>The runaway test of the critical-shock search: amplification ≥ 2 or the book side ran out.</summary>
     public bool IsRunaway => Amplification >= CascadeProjector.RunawayAmplification || BookExhausted;
 }

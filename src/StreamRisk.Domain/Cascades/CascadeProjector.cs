@@ -99,7 +99,8 @@ public static class CascadeProjector
 
             if (now.Size - total > now.Size * SideDepth.Dust)
             {
-                exhausted = true;
+                // Past the modelled range of a partial side nothing is known either way: unfilled, not exhausted.
+                exhausted = depth.IsComplete;
                 unfilled = now.Size - total;
                 break;
             }
@@ -123,7 +124,11 @@ public static class CascadeProjector
 
         var amplification = count == 0 ? 1.0 : Amplification(mark, target, price, down);
         return new CascadeProjection(shock, direction, mark, target, price, amplification, count, crossed.Size, crossed.Notional,
-            crossed.Count, insuranceFund, fund, adlSize, adlSize * price, adlAccounts, exhausted, unfilled);
+            crossed.Count, insuranceFund, fund, adlSize, adlSize * price, adlAccounts, exhausted, unfilled,
+            depth.ModelledNotionalBetween(0, filled), depth.LeavesKnownBook(filled))
+        {
+            FilledNotional = fillNotional,
+        };
     }
 
     /// <summary>
@@ -211,7 +216,7 @@ public static class CascadeProjector
 
             if (now.Size - total > now.Size * SideDepth.Dust)
             {
-                return (next, true, true);
+                return (next, true, depth.IsComplete);
             }
 
             if (next == price)

@@ -8,11 +8,29 @@ namespace StreamRisk.Domain.Cascades;
 /// stays consumed across a cascade's rounds, round k ends exactly where one order of the cumulative size would:
 /// the rounds of every shock are answered from these sums without copying or mutating the book.
 /// Reused across refreshes (no allocation once grown). Owned by the projector's caller (the engine thread).
+/// <para>
+/// A partial side (the book's <see cref="OrderBook.IsComplete"/> is false: the venue showed only part of it) is known out
+/// to its horizon; past it the side continues on the <see cref="DepthModel"/> fitted to its known levels
+/// (<see cref="DepthModel.Fit"/>), written as levels (<see cref="DepthModel.WriteLevels"/>) from the horizon out to
+/// <see cref="ModelledRange"/> of the mid, <see cref="ModelledLevelsPerSegment"/> levels in each doubling of the distance.
+/// Levels [0, <see cref="KnownLevels"/>) are the book's, the rest modelled: a walk past the known quantity left the known
+/// book, and the notional it took beyond it is modelled (<see cref="ModelledNotionalBetween"/>). Band depth
+/// (<see cref="NotionalWithin"/>) reads the known levels only.
+/// </para>
 /// </summary>
 public sealed class SideDepth
 {
     /// <summary>Relative remainder below which a walk counts as filled (double residue of decimal quantities).</summary>
     public const double Dust = 1e-12;
+
+    /// <summary>How far from the mid (a fraction of it) a partial side is continued: 95%, past any shock the search tries.</summary>
+    public const double ModelledRange = 0.95;
+
+    /// <summary>Modelled levels in each doubling of the distance past the horizon (a level every ~3% of the distance).</summary>
+    public const int ModelledLevelsPerSegment = 32;
+
+    // Doublings from one tick of the smallest tick size to ModelledRange stay well under this.
+    private const int MaxSegments = 64;
 
     private double[] _prices = new double[64];
     private double[] _cumQuantity = new double[64];
@@ -20,16 +38,56 @@ public sealed class SideDepth
 
     public int Levels { get; private set; }
 
+    /// <summary>Levels that are the book's (the rest are modelled); all of them on a complete side.</summary>
+    public int KnownLevels { get; private set; }
+
+    /// <summary>Whether the side is the whole book (nothing modelled): only then does running out of it mean the book is exhausted.</summary>
+    public bool IsComplete { get; private set; } = true;
+
+    /// <summary>How far from the mid the side is known (a fraction of it); +∞ on a complete side.</summary>
+    public double KnownRange { get; private set; } = double.PositiveInfinity;
+
+    /// <summary>The model a partial side continues on past its horizon (default on a complete side).</summary>
+    public DepthModel Model { get; private set; }
+
     public double TotalQuantity => Levels == 0 ? 0 : _cumQuantity[Levels - 1];
+
+    /// <summary>Quantity of the known levels.</summary>
+    public double KnownQuantity => KnownLevels == 0 ? 0 : _cumQuantity[KnownLevels - 1];
+
+    /// <summary>Notional of the known levels.</summary>
+    public double KnownNotional => KnownLevels == 0 ? 0 : _cumNotional[KnownLevels - 1];
 
     public double PriceAt(int level) => _prices[level];
 
-    /// <summary>Loads one side of an order book (bids for a down move, asks for an up move).</summary>
+    /// <summary>Whether a walk of cumulative size <paramref name="quantity"/> reaches past the known levels.</summary>
+    public bool LeavesKnownBook(double quantity) => !IsComplete && quantity - KnownQuantity > quantity * Dust;
+
+    /// <summary>
+    /// Notional taken from modelled levels by the walk between cumulative sizes <paramref name="from"/> and
+    /// <paramref name="to"/> (<paramref name="from"/> ≤ <paramref name="to"/>): 0 on a complete side. O(log levels).
+    /// </summary>
+    public double ModelledNotionalBetween(double from, double to)
+    {
+        if (IsComplete || !(to > KnownQuantity))
+        {
+            return 0;
+        }
+
+        var start = Math.Max(from, KnownQuantity);
+        return Math.Max(0, NotionalUpTo(to) - (start == KnownQuantity ? KnownNotional : NotionalUpTo(start)));
+    }
+
+    /// <summary>
+    /// Loads one side of an order book (bids for a down move, asks for an up move); a partial side is continued past its
+    /// horizon on the fitted model, around the book's mid (the mean of the best bid and ask, or the side's best alone).
+    /// </summary>
     public void Load(OrderBook book, BookSide side)
     {
         ArgumentNullException.ThrowIfNull(book);
         var count = book.LevelCount(side);
-        EnsureCapacity(count);
+        var complete = book.IsComplete(side);
+        EnsureCapacity(complete ? count : count + (MaxSegments * ModelledLevelsPerSegment));
         double q = 0, n = 0;
         for (var i = 0; i < count; i++)
         {
@@ -43,9 +101,38 @@ public sealed class SideDepth
         }
 
         Levels = count;
+        KnownLevels = count;
+        IsComplete = true;
+        KnownRange = double.PositiveInfinity;
+        Model = default;
+        if (!complete)
+        {
+            var haveBid = book.TryGetBest(BookSide.Bid, out var bid);
+            var haveAsk = book.TryGetBest(BookSide.Ask, out var ask);
+            var mid = haveBid && haveAsk ? (book.TickSize.ToPrice(bid.PriceTicks) + book.TickSize.ToPrice(ask.PriceTicks)) / 2
+                : haveBid ? book.TickSize.ToPrice(bid.PriceTicks)
+                : haveAsk ? book.TickSize.ToPrice(ask.PriceTicks)
+                : double.NaN;
+            Extend(side, mid, book.KnownRange(side, mid), book.TickSize);
+        }
     }
 
-    /// <summary>Loads levels given best first as (price, quantity); levels with no quantity are skipped.</summary>
+    /// <summary>
+    /// Loads a partial side given best first as (price, quantity), known out to <paramref name="knownRange"/> of
+    /// <paramref name="mid"/> and continued past it on the fitted model (levels with no quantity are skipped). An infinite
+    /// range loads a complete side.
+    /// </summary>
+    public void Load(ReadOnlySpan<(double Price, double Quantity)> levels, BookSide side, double mid, double knownRange, TickSize tick)
+    {
+        EnsureCapacity(levels.Length + (MaxSegments * ModelledLevelsPerSegment));
+        Load(levels);
+        if (!double.IsPositiveInfinity(knownRange))
+        {
+            Extend(side, mid, knownRange, tick);
+        }
+    }
+
+    /// <summary>Loads a complete side given best first as (price, quantity); levels with no quantity are skipped.</summary>
     public void Load(ReadOnlySpan<(double Price, double Quantity)> levels)
     {
         EnsureCapacity(levels.Length);
@@ -67,6 +154,67 @@ public sealed class SideDepth
         }
 
         Levels = count;
+        KnownLevels = count;
+        IsComplete = true;
+        KnownRange = double.PositiveInfinity;
+        Model = default;
+    }
+
+    /// <summary>
+    /// Marks the loaded levels as the known part of a partial side and appends the modelled levels past the horizon
+    /// (the horizon, or the farthest known level if that lies farther, out to <see cref="ModelledRange"/>). Capacity was
+    /// reserved by the caller.
+    /// </summary>
+    private void Extend(BookSide side, double mid, double knownRange, TickSize tick)
+    {
+        IsComplete = false;
+        KnownRange = double.IsFinite(knownRange) ? Math.Max(0, knownRange) : 0;
+        if (!(mid > 0) || Levels == 0)
+        {
+            return;
+        }
+
+        var from = Math.Max(KnownRange, Math.Abs(_prices[Levels - 1] - mid) / mid);
+        Model = DepthModel.Fit(_prices.AsSpan(0, Levels), _cumNotional.AsSpan(0, Levels), mid, from);
+        if (!(Model.NotionalWithin1Pct > 0) || !(from > 0) || from >= ModelledRange)
+        {
+            return;
+        }
+
+        var bids = side == BookSide.Bid;
+        Span<PriceLevel> written = stackalloc PriceLevel[ModelledLevelsPerSegment];
+        var q = _cumQuantity[Levels - 1];
+        var n = _cumNotional[Levels - 1];
+        var count = Levels;
+        var carry = 0.0; // notional of a modelled level that fell on or inside the last level (tick rounding): added to the next
+        var segments = 0;
+        for (var near = from; near < ModelledRange && segments < MaxSegments; segments++)
+        {
+            var far = Math.Min(near * 2, ModelledRange);
+            var count1 = Model.WriteLevels(side, mid, tick, near, far, written);
+            for (var i = 0; i < count1; i++)
+            {
+                var price = tick.ToPrice(written[i].PriceTicks);
+                var notional = (written[i].Quantity * price) + carry;
+                if (bids ? price >= _prices[count - 1] : price <= _prices[count - 1])
+                {
+                    carry = notional;
+                    continue;
+                }
+
+                carry = 0;
+                q += notional / price;
+                n += notional;
+                _prices[count] = price;
+                _cumQuantity[count] = q;
+                _cumNotional[count] = n;
+                count++;
+            }
+
+            near = far;
+        }
+
+        Levels = count;
     }
 
     /// <summary>
@@ -78,7 +226,7 @@ public sealed class SideDepth
     /// <param name="bids">Which side this is (prices fall from the best bid, rise from the best ask).</param>
     public double NotionalWithin(double limit, bool bids)
     {
-        int lo = 0, hi = Levels;
+        int lo = 0, hi = KnownLevels;
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;

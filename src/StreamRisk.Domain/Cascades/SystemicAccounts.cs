@@ -116,6 +116,6 @@ public static class SystemicAccounts
             exhausted = cumulative - total > cumulative * SideDepth.Dust;
         }
 
-        return new SystemicAccount(account.Id, terms.Size, margin.Notional, impact, price, others.Size, others.Notional, others.Count, exhausted);
+        return new SystemicAccount(account.Id, terms.Size, margin.Notional, impact, price, others.Size, others.Notional, others.Count, exhausted && depth.IsComplete);
     }
 }

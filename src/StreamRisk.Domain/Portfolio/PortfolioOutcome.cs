@@ -10,9 +10,11 @@ namespace StreamRisk.Domain.Portfolio;
 /// <param name="LiquidatedLongSize">Σ size of the liquidated longs.</param>
 /// <param name="LiquidatedShortSize">Σ |size| of the liquidated shorts.</param>
 /// <param name="LiquidatedNotional">Σ |size| × the trigger price of the round that liquidated it.</param>
-/// <param name="BookExhausted">A net order ran out of book on this instrument.</param>
+/// <param name="BookExhausted">A net order ran out of a complete book on this instrument (a partial book walks on into modelled depth).</param>
 /// <param name="Unfilled">Net size the book could not absorb (settled for the fund at the last level touched).</param>
 /// <param name="AdlNotional">Notional taken over by auto-deleveraging on this instrument (at the final price).</param>
+/// <param name="ModelledNotional">Fill notional the net orders took past the known book, from modelled depth.</param>
+/// <param name="LeftKnownBook">A net order reached past the known levels of a partial book side.</param>
 public readonly record struct InstrumentOutcome(
     double Mark,
     double TargetPrice,
@@ -23,7 +25,9 @@ public readonly record struct InstrumentOutcome(
     double LiquidatedNotional,
     bool BookExhausted,
     double Unfilled,
-    double AdlNotional)
+    double AdlNotional,
+    double ModelledNotional = 0,
+    bool LeftKnownBook = false)
 {
     /// <summary>(P0 − final)/(P0 − target) in the move's direction; NaN when the scenario does not move this instrument.</summary>
     public double Amplification => TargetPrice == Mark ? double.NaN : (FinalPrice - Mark) / (TargetPrice - Mark);

@@ -32,6 +32,8 @@ internal sealed class PortfolioRun
     private double[] _notional = [];
     private double[] _unfilled = [];
     private bool[] _exhausted = [];
+    private double[] _modelled = [];
+    private bool[] _leftKnown = [];
     private double _fund;
     private int _units;
     private PortfolioOutcome? _outcome;
@@ -68,6 +70,8 @@ internal sealed class PortfolioRun
             _notional = new double[size];
             _unfilled = new double[size];
             _exhausted = new bool[size];
+            _modelled = new double[size];
+            _leftKnown = new bool[size];
         }
 
         _instruments = instruments;
@@ -90,6 +94,8 @@ internal sealed class PortfolioRun
             _notional[i] = 0;
             _unfilled[i] = 0;
             _exhausted[i] = false;
+            _modelled[i] = 0;
+            _leftKnown[i] = false;
         }
 
         _fund = insuranceFund;
@@ -157,6 +163,12 @@ internal sealed class PortfolioRun
                 {
                     var after = consumed + fill;
                     walked = depth.NotionalUpTo(after) - depth.NotionalUpTo(consumed);
+                    if (depth.LeavesKnownBook(after))
+                    {
+                        _leftKnown[i] = true;
+                        _modelled[i] += depth.ModelledNotionalBetween(consumed, after);
+                    }
+
                     vwap = walked / fill;
                     lastTouched = depth.PriceAt(depth.LastLevelFor(after));
                     consumed = after;
@@ -165,7 +177,8 @@ internal sealed class PortfolioRun
 
                 if (unfilled > 0)
                 {
-                    _exhausted[i] = true;
+                    // Past a partial side's modelled range the book is not known to be used up.
+                    _exhausted[i] |= depth.IsComplete;
                     _unfilled[i] += unfilled;
                 }
 
@@ -233,7 +246,8 @@ internal sealed class PortfolioRun
             var deficitSize = deficits is null ? 0 : PortfolioUnits.SizeOf(deficits.Size(i));
             var adlNotional = uncovered > 0 && deficitSize > 0 ? _instruments[i].Notional(uncovered * deficitSize, _price[i]) : 0;
             outcome.InstrumentRef(i) = new InstrumentOutcome(_marks[i], _target[i], _price[i], _positions[i], PortfolioUnits.SizeOf(_longSize[i]),
-                PortfolioUnits.SizeOf(_shortSize[i]), _notional[i], _exhausted[i], _unfilled[i], adlNotional);
+                PortfolioUnits.SizeOf(_shortSize[i]), _notional[i], _exhausted[i], _unfilled[i], adlNotional,
+                _modelled[i], _leftKnown[i]);
             notional += _notional[i];
             adl += adlNotional;
         }

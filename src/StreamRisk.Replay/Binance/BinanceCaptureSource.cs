@@ -46,6 +46,9 @@ public sealed record BinanceSourceOptions
 /// </remarks>
 public sealed class BinanceCaptureSource : IBinanceBookObserver, IDisposable
 {
+    /// <summary>Levels a side of Binance's REST depth snapshot at its largest limit.</summary>
+    public const int RestSnapshotLevels = 1000;
+
     private readonly BinanceSourceOptions _options;
     private readonly WireMessageWriter _writer = new();
     private Action<CaptureRecord> _sink = _ => { };
@@ -211,16 +214,20 @@ public sealed class BinanceCaptureSource : IBinanceBookObserver, IDisposable
     private void Emit(in WireMessage message, long eventTime) =>
         _sink(new CaptureRecord(++_records, CaptureTopics.Of(message.Topic), message.Key, eventTime, message.Value));
 
-    /// <summary>Binance's published brackets for the captured symbols; other symbols get BTCUSDT-shaped tiers.</summary>
+    /// <summary>
+    /// Binance's published brackets for the captured symbols; other symbols get BTCUSDT-shaped tiers. The book depth limit
+    /// is the REST depth snapshot's largest <c>limit</c> (1,000 levels a side), which is what a capture's snapshots hold.
+    /// </summary>
     public static Instrument InstrumentFor(Symbol symbol, TickSize tick, BinanceMarket market)
     {
         if (market == BinanceMarket.CoinM)
         {
             // COIN-M BTCUSD_PERP: 100 USD contracts, tiers in coin.
-            return new Instrument(symbol, ContractKind.Inverse, (double)tick.Value, 1, MarginTiers.Create([(0, 0.004, null), (5, 0.005, null), (10, 0.01, null), (20, 0.025, null)]), 100);
+            return new Instrument(symbol, ContractKind.Inverse, (double)tick.Value, 1, MarginTiers.Create([(0, 0.004, null), (5, 0.005, null), (10, 0.01, null), (20, 0.025, null)]), 100,
+                RestSnapshotLevels);
         }
 
         var tiers = symbol.Value == SimulatedSymbol.EthUsdt.Instrument.Symbol.Value ? SimulatedSymbol.BinanceEthUsdtTiers : SimulatedSymbol.BinanceBtcUsdtTiers;
-        return new Instrument(symbol, ContractKind.Linear, (double)tick.Value, 0.001, tiers);
+        return new Instrument(symbol, ContractKind.Linear, (double)tick.Value, 0.001, tiers, BookDepthLimit: RestSnapshotLevels);
     }
 }
