@@ -40,8 +40,8 @@ internal sealed class ProjectionBuilder(EngineOptions options)
         var criticalUp = CascadeProjector.CriticalShock(mark, CascadeDirection.Up, shorts, state.Asks);
         var thresholds = _options.ThresholdsFor(symbol);
 
-        var (drainDown, adlDown) = FundDrain(mark, CascadeDirection.Down, longs, state, thresholds);
-        var (drainUp, adlUp) = FundDrain(mark, CascadeDirection.Up, shorts, state, thresholds);
+        var (drainDown, adlDown, drainModelledDown) = FundDrain(mark, CascadeDirection.Down, longs, state, thresholds);
+        var (drainUp, adlUp, drainModelledUp) = FundDrain(mark, CascadeDirection.Up, shorts, state, thresholds);
 
         var bands = new List<BandFigures>(Bands.Length + 1);
         foreach (var band in Bands.Append(thresholds.WallBand).Distinct())
@@ -75,6 +75,10 @@ internal sealed class ProjectionBuilder(EngineOptions options)
             FundDrainShockUp = drainUp,
             AdlNotionalDown = adlDown,
             AdlNotionalUp = adlUp,
+            FundDrainModelledShareDown = drainModelledDown,
+            FundDrainModelledShareUp = drainModelledUp,
+            KnownRangeDown = state.Bids.KnownRange,
+            KnownRangeUp = state.Asks.KnownRange,
             Bands = bands,
             Heatmap = heatmap,
             DepthNearMark = near,
@@ -133,7 +137,7 @@ internal sealed class ProjectionBuilder(EngineOptions options)
         return book.DepthWithin(side, mark, band).Notional;
     }
 
-    private (double? Shock, double AdlNotional) FundDrain(double mark, CascadeDirection direction, BucketLadder ladder, ProjectorSymbol state, AlertThresholds thresholds)
+    private (double? Shock, double AdlNotional, double ModelledShare) FundDrain(double mark, CascadeDirection direction, BucketLadder ladder, ProjectorSymbol state, AlertThresholds thresholds)
     {
         var down = direction == CascadeDirection.Down;
         foreach (var shock in _options.ShockGrid)
@@ -150,11 +154,11 @@ internal sealed class ProjectionBuilder(EngineOptions options)
                 // Only now is the ADL queue worth its O(accounts) build: project again with it for the ADL figures.
                 var queue = state.AdlQueue(longs: !down, _options.AdlRanking);
                 projection = CascadeProjector.Project(mark, direction, shock, ladder, depth, state.InsuranceFund, queue, _rounds);
-                return (shock, projection.AdlNotional);
+                return (shock, projection.AdlNotional, projection.ModelledShare);
             }
         }
 
-        return (null, 0);
+        return (null, 0, 0);
     }
 
     private CascadeChain? Chain(double mark, CascadeDirection direction, double? shock, BucketLadder ladder, ProjectorSymbol state)
@@ -203,7 +207,8 @@ internal sealed class ProjectionBuilder(EngineOptions options)
         }
 
         var top = best.ConvertAll(x => x.Account);
-        return new CascadeChain(s, p.FinalPrice, p.Amplification, prices, p.LiquidatedAccounts, p.LiquidatedNotional, top);
+        return new CascadeChain(s, p.FinalPrice, p.Amplification, prices, p.LiquidatedAccounts, p.LiquidatedNotional, top, p.ModelledNotional, p.ModelledShare,
+            p.LeftKnownBook);
 
         static bool Before(LargePosition a, LargePosition b) =>
             a.Notional != b.Notional ? a.Notional > b.Notional : string.CompareOrdinal(a.Account, b.Account) < 0;

@@ -50,7 +50,8 @@ public sealed class AlertBook
         }
 
         var value = shock ?? double.NaN;
-        if (ShockStep(AlertRule.CascadeRisk, risk.Symbol, direction, shock, limit, t.Hysteresis, out var severity, out var bucket) is not { } state)
+        var knownRange = direction == "down" ? risk.KnownRangeDown : risk.KnownRangeUp;
+        if (ShockStep(AlertRule.CascadeRisk, risk.Symbol, direction, shock, limit, t.Hysteresis, knownRange, out var severity, out var bucket) is not { } state)
         {
             return;
         }
@@ -68,7 +69,15 @@ public sealed class AlertBook
             metrics.Add(new("positions", chain.Positions));
             explanation = string.Create(CultureInfo.InvariantCulture,
                 $"A {Pct(chain.Shock)} move {direction} from {risk.Mark:N2} liquidates {chain.Positions:N0} positions ({chain.Notional:N0} notional) in {chain.RoundPrices.Count} rounds: {Chain(chain.RoundPrices)} → final {chain.FinalPrice:N2} (amplification {chain.Amplification:0.0}x). {TopAccounts(chain.TopAccounts)}");
+            if (chain.LeftKnownBook)
+            {
+                metrics.Add(new("modelledShare", chain.ModelledShare));
+                explanation += string.Create(CultureInfo.InvariantCulture,
+                    $" The chain left the known book ({Pct(knownRange, 2)} from the mid): {Pct(chain.ModelledShare, 0)} of its fills ({chain.ModelledNotional:N0}) ran on modelled depth.");
+            }
         }
+
+        explanation += WarmUpNote(value, knownRange, direction);
 
         var action = severity switch
         {
@@ -84,7 +93,8 @@ public sealed class AlertBook
         var raise = drainShock is { } s && s <= t.FundShockLimit;
         var keep = drainShock is { } k && k <= t.FundShockLimit * (1 + t.Hysteresis);
         var value = drainShock ?? double.NaN;
-        var severity = value <= t.FundShockLimit / 4 ? AlertSeverity.Critical : AlertSeverity.Warning;
+        var knownRange = direction == "down" ? risk.KnownRangeDown : risk.KnownRangeUp;
+        var severity = WarmUp(value <= t.FundShockLimit / 4 ? AlertSeverity.Critical : AlertSeverity.Warning, value, knownRange);
         var bucket = Bucket(value * 1000, linear: true);
         if (Next(AlertRule.InsuranceFundAtRisk, risk.Symbol, direction, raise, keep, severity, bucket) is not { } state)
         {
@@ -93,6 +103,14 @@ public sealed class AlertBook
 
         var explanation = string.Create(CultureInfo.InvariantCulture,
             $"A {Pct(value)} move {direction} on {risk.Symbol} drains the insurance fund ({risk.InsuranceFund:N0}); about {adlNotional:N0} of profitable positions would be auto-deleveraged.");
+        var modelledShare = direction == "down" ? risk.FundDrainModelledShareDown : risk.FundDrainModelledShareUp;
+        if (modelledShare > 0)
+        {
+            explanation += string.Create(CultureInfo.InvariantCulture,
+                $" The cascade left the known book ({Pct(knownRange, 2)} from the mid): {Pct(modelledShare, 0)} of its fills ran on modelled depth.");
+        }
+
+        explanation += WarmUpNote(value, knownRange, direction);
         Track(AlertRule.InsuranceFundAtRisk, risk, direction, state, severity, bucket,
             [new("drainShock", value), new("insuranceFund", risk.InsuranceFund), new("adlNotional", adlNotional)], explanation,
             $"Top up the {risk.Symbol} insurance fund or tighten position limits; warn ADL-exposed counterparties.", output);
@@ -226,7 +244,7 @@ public sealed class AlertBook
         }
 
         var value = shock ?? double.NaN;
-        if (ShockStep(AlertRule.SystemicCascadeRisk, SystemView.AlertSymbol, direction, shock, limit, t.Hysteresis, out var severity, out var bucket) is not { } state)
+        if (ShockStep(AlertRule.SystemicCascadeRisk, SystemView.AlertSymbol, direction, shock, limit, t.Hysteresis, double.PositiveInfinity, out var severity, out var bucket) is not { } state)
         {
             return;
         }
@@ -302,16 +320,30 @@ public sealed class AlertBook
     /// The lifecycle step of a critical-shock rule (CascadeRisk, SystemicCascadeRisk): raised at or under the limit, kept
     /// within the hysteresis above it, severity by how small the move is (a third of the limit or less is critical).
     /// </summary>
-    private AlertState? ShockStep(AlertRule rule, string symbol, string direction, double? shock, double limit, double hysteresis,
+    private AlertState? ShockStep(AlertRule rule, string symbol, string direction, double? shock, double limit, double hysteresis, double knownRange,
         out AlertSeverity severity, out long bucket)
     {
         var raise = shock is { } s && s <= limit;
         var keep = shock is { } k && k <= limit * (1 + hysteresis);
         var value = shock ?? double.NaN;
         severity = value <= limit / 3 ? AlertSeverity.Critical : value <= limit * 2 / 3 ? AlertSeverity.Warning : AlertSeverity.Info;
+        severity = WarmUp(severity, value, knownRange);
         bucket = Bucket(value * 1000, linear: true);
         return Next(rule, symbol, direction, raise, keep, severity, bucket);
     }
+
+    /// <summary>
+    /// Warm-up: a cascade alert is at most info while the book side it walks is known only short of the shock (a
+    /// partial snapshot not yet filled in by updates): its chain would run on modelled depth from the first round.
+    /// Known to at least the shock (the shock's move below the known range), the severity stands.
+    /// </summary>
+    private static AlertSeverity WarmUp(AlertSeverity severity, double shock, double knownRange) =>
+        shock < knownRange || severity <= AlertSeverity.Info ? severity : AlertSeverity.Info;
+
+    private static string WarmUpNote(double shock, double knownRange, string direction) =>
+        double.IsNaN(shock) || shock < knownRange ? string.Empty
+            : string.Create(CultureInfo.InvariantCulture,
+                $" Held at info while the book is known only {Pct(knownRange, 2)} {direction} from the mid, short of the shock (warm-up).");
 
     private AlertState? Next(AlertRule rule, string symbol, string qualifier, bool raise, bool keep, AlertSeverity severity, long bucket)
     {

@@ -18,7 +18,11 @@ public readonly record struct LadderRing(double From, double To, double Liquidat
 public readonly record struct NearLiquidation(string Account, double Size, double Notional, double LiquidationPrice, double Distance);
 
 /// <summary>The cascade behind a direction's critical shock, for explanations: trigger prices by round and who goes first.</summary>
-public sealed record CascadeChain(double Shock, double FinalPrice, double Amplification, IReadOnlyList<double> RoundPrices, int Positions, double Notional, IReadOnlyList<string> TopAccounts);
+/// <param name="ModelledNotional">Fill notional the chain took past the known book, from modelled depth.</param>
+/// <param name="ModelledShare">That notional's share of the chain's fill notional.</param>
+/// <param name="LeftKnownBook">The chain walked past the known part of a partial book side.</param>
+public sealed record CascadeChain(double Shock, double FinalPrice, double Amplification, IReadOnlyList<double> RoundPrices, int Positions, double Notional,
+    IReadOnlyList<string> TopAccounts, double ModelledNotional = 0, double ModelledShare = 0, bool LeftKnownBook = false);
 
 /// <summary>
 /// What one projection of one symbol found: the input of the alert rules and of the per-symbol picture ops see.
@@ -40,6 +44,17 @@ public sealed record SymbolRisk
     public double? FundDrainShockUp { get; init; }
     public double AdlNotionalDown { get; init; }
     public double AdlNotionalUp { get; init; }
+
+    /// <summary>Share of the fund-drain cascade's fill notional that ran on modelled depth (0 when it stayed in the known book).</summary>
+    public double FundDrainModelledShareDown { get; init; }
+    public double FundDrainModelledShareUp { get; init; }
+
+    /// <summary>
+    /// How far from the book's mid (a fraction of it) the bids (for a move down) and asks (up) are known: +∞ for a complete
+    /// side. A cascade alert whose shock reaches past it is held at info (warm-up).
+    /// </summary>
+    public double KnownRangeDown { get; init; } = double.PositiveInfinity;
+    public double KnownRangeUp { get; init; } = double.PositiveInfinity;
 
     /// <summary>±1%, ±2%, ±5% (and the rule's wall band if different).</summary>
     public IReadOnlyList<BandFigures> Bands { get; init; } = [];
