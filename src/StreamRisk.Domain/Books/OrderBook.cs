@@ -27,9 +27,13 @@ namespace StreamRisk.Domain.Books;
 /// <para>
 /// Horizon: a venue's snapshot may show only part of a side (Binance's REST snapshot carries at most 1,000 levels, about
 /// ±0.25% of a BTCUSDT book). When the instrument declares such a limit (<see cref="DepthLimit"/>, in levels a side), a
-/// snapshot side that fills it is partial: it is known out to its farthest level (the horizon), and each level a later
-/// update names beyond the horizon moves it out to that level. A side with fewer levels than the limit, and every side of
-/// a book without a limit (a full-depth feed), is complete: nothing rests beyond its last level.
+/// snapshot side that fills it is partial: it is known from its best level outward to the first gap between levels wider
+/// than <see cref="HorizonReach"/> (the horizon: a venue's snapshot is contiguous; a book rebuilt from a snapshot and
+/// updates may also hold lone far levels, which are not part of it), and a level a later
+/// update names just beyond the horizon (within <see cref="HorizonReach"/> of its price, in the update's order) moves it
+/// out to that level. A lone level far beyond (a bid at 1,000 on a 60,000 book) says nothing of the levels between: it
+/// is kept, but the horizon stays. A side with fewer levels than the limit, and every side of a book without a limit (a
+/// full-depth feed), is complete: nothing rests beyond its last level.
 /// </para>
 /// </summary>
 public sealed class OrderBook
@@ -67,6 +71,12 @@ public sealed class OrderBook
         AwaitingFirstUpdate,
         Live,
     }
+
+    /// <summary>
+    /// How far beyond the horizon (a fraction of its price) an update's level may lie and still extend it: 0.1%, a few
+    /// levels of a liquid book, so quotes creeping outward widen the known part while a far-off order does not.
+    /// </summary>
+    public const double HorizonReach = 0.001;
 
     public Symbol Symbol { get; }
 
@@ -171,8 +181,8 @@ public sealed class OrderBook
         _asks.Load(asks);
         _bidsComplete = DepthLimit == 0 || _bids.Count < DepthLimit;
         _asksComplete = DepthLimit == 0 || _asks.Count < DepthLimit;
-        _bidHorizon = _bids.Count == 0 ? 0 : _bids.TicksAt(_bids.Count - 1);
-        _askHorizon = _asks.Count == 0 ? 0 : _asks.TicksAt(_asks.Count - 1);
+        _bidHorizon = ContiguousEnd(_bids);
+        _askHorizon = ContiguousEnd(_asks);
         LastUpdateId = lastUpdateId;
         _state = SequenceState.AwaitingFirstUpdate;
         ResyncRequested = false;
@@ -226,7 +236,7 @@ public sealed class OrderBook
         foreach (var level in update.Bids)
         {
             _bids.Set(level.PriceTicks, level.Quantity);
-            if (_bidHorizon == 0 || level.PriceTicks < _bidHorizon)
+            if (_bidHorizon == 0 || (level.PriceTicks < _bidHorizon && _bidHorizon - level.PriceTicks <= Reach(_bidHorizon)))
             {
                 _bidHorizon = level.PriceTicks;
             }
@@ -235,7 +245,7 @@ public sealed class OrderBook
         foreach (var level in update.Asks)
         {
             _asks.Set(level.PriceTicks, level.Quantity);
-            if (level.PriceTicks > _askHorizon)
+            if (_askHorizon == 0 || (level.PriceTicks > _askHorizon && level.PriceTicks - _askHorizon <= Reach(_askHorizon)))
             {
                 _askHorizon = level.PriceTicks;
             }
@@ -294,6 +304,31 @@ public sealed class OrderBook
         Version++;
         return DiffOutcome.Gap;
     }
+
+    /// <summary>The last level of the run from the best outward in which no gap is wider than <see cref="HorizonReach"/>; 0 for an empty side.</summary>
+    private static long ContiguousEnd(BookSideLevels levels)
+    {
+        if (levels.Count == 0)
+        {
+            return 0;
+        }
+
+        var end = levels.TicksAt(0);
+        for (var i = 1; i < levels.Count; i++)
+        {
+            var ticks = levels.TicksAt(i);
+            if (Math.Abs(ticks - end) > Reach(end))
+            {
+                break;
+            }
+
+            end = ticks;
+        }
+
+        return end;
+    }
+
+    private static long Reach(long horizonTicks) => Math.Max(1, (long)(horizonTicks * HorizonReach));
 
     private void UpdateCrossed() =>
         IsCrossed = _bids.Count > 0 && _asks.Count > 0 && _bids.TicksAt(0) >= _asks.TicksAt(0);

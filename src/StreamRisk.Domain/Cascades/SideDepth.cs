@@ -87,6 +87,15 @@ public sealed class SideDepth
         ArgumentNullException.ThrowIfNull(book);
         var count = book.LevelCount(side);
         var complete = book.IsComplete(side);
+        if (!complete && book.TryGetHorizon(side, out var horizon))
+        {
+            // The known part ends at the horizon: levels a lone update placed beyond it are replaced by the model.
+            while (count > 0 && (side == BookSide.Bid ? book.LevelAt(side, count - 1).PriceTicks < horizon : book.LevelAt(side, count - 1).PriceTicks > horizon))
+            {
+                count--;
+            }
+        }
+
         EnsureCapacity(complete ? count : count + (MaxSegments * ModelledLevelsPerSegment));
         double q = 0, n = 0;
         for (var i = 0; i < count; i++)
