@@ -186,6 +186,41 @@ public sealed class WireRoundTripTests
     }
 
     [Fact]
+    public void Instrument_BookDepthLimit_RoundTripsAndDefaultsToAFullDepthFeed()
+    {
+        using var f = new WireFixture();
+        var tiers = MarginTiers.Create([(0.0, 0.004, (double?)null)]);
+        var spec = new InstrumentDefined(new Instrument(new Symbol("BTCUSDT"), ContractKind.Linear, 0.1, 0.001, tiers, BookDepthLimit: 1000), TickSize.FromDecimal(0.1m));
+        var plain = WireFixture.Utf8("""{"v":1,"symbol":"BTCUSDT","tiers":[{"floor":0,"mmr":0.004}],"bookDepthLimit":null}""");
+
+        var limited = f.Decoder.DecodeInstrument(f.Encode((e, o) => e.WriteInstrument(o, spec)), out var decoded);
+        var full = f.Decoder.DecodeInstrument(plain, out var decodedPlain);
+
+        Assert.True(limited.IsValid, limited.ToString());
+        Assert.Equal(1000, decoded!.Instrument.BookDepthLimit);
+        Assert.True(full.IsValid, full.ToString());
+        Assert.Equal(0, decodedPlain!.Instrument.BookDepthLimit);
+    }
+
+    [Theory]
+    [InlineData("0", "out-of-range")]
+    [InlineData("-5", "out-of-range")]
+    [InlineData("2.5", "out-of-range")]
+    [InlineData("1000001", "out-of-range")]
+    [InlineData("\"1000\"", "wrong-type")]
+    public void Instrument_BadBookDepthLimit_RefusedWithTheField(string value, string problem)
+    {
+        using var f = new WireFixture();
+        var json = WireFixture.Utf8("{\"v\":1,\"symbol\":\"BTCUSDT\",\"tiers\":[{\"floor\":0,\"mmr\":0.004}],\"bookDepthLimit\":" + value + "}");
+
+        var result = f.Decoder.DecodeInstrument(json, out var decoded);
+
+        Assert.False(result.IsValid);
+        Assert.Null(decoded);
+        Assert.Contains($"{problem}:bookDepthLimit", result.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EveryMessage_StartsWithVersionOne()
     {
         using var f = new WireFixture();
