@@ -7,7 +7,9 @@ public sealed record RefPosition(int Account, double Lp, double Size, double Bp)
 
 public sealed record RefRound(double Trigger, double Size, double Notional, int Accounts, double Vwap, double LastPrice, double Filled);
 
-public sealed record RefProjection(double Target, double Final, double Amplification, List<RefRound> Rounds, double Fund, bool Exhausted, double Unfilled, double LiquidatedSize, int Accounts);
+/// <param name="ModelledNotional">Fill notional taken from levels at or past the known count (modelled depth).</param>
+public sealed record RefProjection(double Target, double Final, double Amplification, List<RefRound> Rounds, double Fund, bool Exhausted, double Unfilled, double LiquidatedSize, int Accounts,
+    double ModelledNotional = 0);
 
 /// <summary>
 /// The default cascade model of docs/domain.md written the obvious way — lists, sets and a level-by-level walk that
@@ -15,9 +17,11 @@ public sealed record RefProjection(double Target, double Final, double Amplifica
 /// </summary>
 public static class ReferenceCascade
 {
+    /// <param name="knownLevels">Levels that are the book's; those after them are modelled (<see cref="ReferenceDepth.Extend"/>).</param>
     public static RefProjection Project(double mark, CascadeDirection direction, double shock, IReadOnlyList<RefPosition> positions,
-        IReadOnlyList<(double Price, double Quantity)> levels, double fund)
+        IReadOnlyList<(double Price, double Quantity)> levels, double fund, int knownLevels = int.MaxValue)
     {
+        double modelled = 0;
         var down = direction == CascadeDirection.Down;
         var side = down ? 1.0 : -1.0;
         var target = down ? mark - (mark * shock) : mark + (mark * shock);
@@ -47,6 +51,11 @@ public static class ReferenceCascade
                     left[level] -= take;
                     filled += take;
                     notional += take * levels[level].Price;
+                    if (level >= knownLevels)
+                    {
+                        modelled += take * levels[level].Price;
+                    }
+
                     remaining -= take;
                     last = levels[level].Price;
                 }
@@ -88,7 +97,7 @@ public static class ReferenceCascade
         }
 
         var amplification = rounds.Count == 0 ? 1 : down ? (mark - price) / (mark - target) : (price - mark) / (target - mark);
-        return new RefProjection(target, price, amplification, rounds, fund, exhausted, unfilled, liquidated.Sum(p => p.Size), liquidated.Count);
+        return new RefProjection(target, price, amplification, rounds, fund, exhausted, unfilled, liquidated.Sum(p => p.Size), liquidated.Count, modelled);
     }
 
     public static double? CriticalShock(double mark, CascadeDirection direction, IReadOnlyList<RefPosition> positions, IReadOnlyList<(double Price, double Quantity)> levels)

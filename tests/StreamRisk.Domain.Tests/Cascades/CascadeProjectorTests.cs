@@ -1,4 +1,5 @@
 using CsCheck;
+using StreamRisk.Domain.Books;
 using StreamRisk.Domain.Cascades;
 using StreamRisk.Domain.Ladders;
 using StreamRisk.Reference;
@@ -179,6 +180,44 @@ public sealed class CascadeProjectorTests
                 }
             }
         }, iter: 3_000);
+    }
+
+    [Fact]
+    public void Project_PartialBook_OptimisedEqualsReferenceOnTheExtendedLevels()
+    {
+        // The same scenarios with the book known only to its last level: both walk the known levels and the modelled
+        // ones past them (the reference builds its own list from the documented fit), and neither runs out of book.
+        var tick = TickSize.FromDecimal(0.01m);
+        Scenarios.Sample(s =>
+        {
+            var side = s.Longs ? BookSide.Bid : BookSide.Ask;
+            var range = Math.Abs(s.Levels[^1].Price - s.Mark) / s.Mark;
+            var (ladder, _) = Build(s.Positions.Select(p => (p.Lp, p.Size, p.Bp)).ToArray(), s.Levels, s.Longs);
+            var depth = new SideDepth();
+            depth.Load(s.Levels, side, s.Mark, range, tick);
+            var extended = ReferenceDepth.Extend(s.Levels, s.Longs, s.Mark, range, tick);
+            var direction = s.Longs ? CascadeDirection.Down : CascadeDirection.Up;
+            var rounds = new CascadeRound[512];
+
+            var fast = CascadeProjector.Project(s.Mark, direction, s.Shock, ladder, depth, s.Fund, null, rounds);
+            var reference = ReferenceCascade.Project(s.Mark, direction, s.Shock, s.Positions, extended, s.Fund, knownLevels: s.Levels.Length);
+
+            Assert.Equal(extended.Count, depth.Levels);
+            Assert.Equal(s.Levels.Length, depth.KnownLevels);
+            Assert.Equal(reference.Rounds.Count, fast.RoundCount);
+            Assert.Equal(reference.Final, fast.FinalPrice);
+            Assert.False(fast.BookExhausted);
+            Assert.Equal(reference.Accounts, fast.LiquidatedAccounts);
+            var scale = s.Positions.Sum(p => p.Size * p.Lp);
+            Close(reference.Fund, fast.InsuranceFundAfter, scale);
+            Close(reference.Unfilled, fast.Unfilled, scale: reference.LiquidatedSize);
+            Close(reference.ModelledNotional, fast.ModelledNotional, scale);
+            for (var i = 0; i < reference.Rounds.Count; i++)
+            {
+                Assert.Equal(reference.Rounds[i].LastPrice, rounds[i].LastPrice);
+                Close(reference.Rounds[i].Filled, rounds[i].Filled, scale: reference.LiquidatedSize);
+            }
+        }, iter: 2_000);
     }
 
     [Fact]
