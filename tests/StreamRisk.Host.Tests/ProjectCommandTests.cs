@@ -69,11 +69,51 @@ public sealed class ProjectCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task BookWithAHorizon_ChainsPastItRunOnModelledDepth_NotOutOfBook()
+    {
+        // The same book known only to 0.1% each side (its first levels): a 20% move down sells every long past the
+        // known 0.5 BTC into modelled depth, which the output reports, and no side counts as exhausted.
+        var partial = Document
+            .Replace("\"bids\":[[59990,0.5],[59950,1],[59900,1.5],[59800,2],[59500,5],[59000,10],[58000,30]]", "\"bids\":[[59990,0.5],[59950,1]],\"horizon\":0.001", StringComparison.Ordinal)
+            .Replace("\"shocks\":[0.01,0.02]", "\"shocks\":[0.2]", StringComparison.Ordinal);
+        var complete = partial.Replace(",\"horizon\":0.001", string.Empty, StringComparison.Ordinal);
+
+        var onModel = await RunAsync(partial);
+        var onBook = await RunAsync(complete);
+
+        Assert.Equal(0, onModel.ExitCode);
+        using var modelled = JsonDocument.Parse(onModel.Output);
+        using var known = JsonDocument.Parse(onBook.Output);
+        var down = modelled.RootElement.GetProperty("projections")[0];
+        var downOnBook = known.RootElement.GetProperty("projections")[0];
+        Assert.False(down.GetProperty("bookExhausted").GetBoolean());
+        Assert.True(down.GetProperty("leftKnownBook").GetBoolean());
+        Assert.True(down.GetProperty("modelledNotional").GetDouble() > 0);
+        Assert.True(downOnBook.GetProperty("bookExhausted").GetBoolean());
+        Assert.False(downOnBook.GetProperty("leftKnownBook").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1")]
+    [InlineData("\"x\"")]
+    public async Task BookHorizon_OutOfRange_OneLineErrorExitTwo(string horizon)
+    {
+        var bad = Document.Replace("\"asks\":[[60010", "\"horizon\":" + horizon + ",\"asks\":[[60010", StringComparison.Ordinal);
+
+        var run = await RunAsync(bad);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("book.horizon", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SingleInstrumentDocument_OutputUnchangedByteForByte()
     {
         // The single-instrument form is told from the multi-instrument one by the absence of "instruments"; its output is pinned.
         const string Expected = """
-            {"symbol":"BTCUSDT","mark":60000,"projections":[{"shock":0.01,"direction":"down","targetPrice":59400,"finalPrice":59400,"amplification":1,"rounds":[],"liquidatedSize":0,"liquidatedNotional":0,"liquidatedAccounts":0,"insuranceFundAfter":500,"adlNotional":0,"adlAccounts":0,"bookExhausted":false,"unfilled":0},{"shock":0.02,"direction":"down","targetPrice":58800,"finalPrice":58800,"amplification":1,"rounds":[{"price":58800,"size":2,"notional":118140.70351758794,"accounts":1,"vwap":59947.5,"lastPrice":59900,"filled":2}],"liquidatedSize":2,"liquidatedNotional":118140.70351758794,"liquidatedAccounts":1,"insuranceFundAfter":2795,"adlNotional":0,"adlAccounts":0,"bookExhausted":false,"unfilled":0},{"shock":0.01,"direction":"up","targetPrice":60600,"finalPrice":60600,"amplification":1,"rounds":[],"liquidatedSize":0,"liquidatedNotional":0,"liquidatedAccounts":0,"insuranceFundAfter":500,"adlNotional":0,"adlAccounts":0,"bookExhausted":false,"unfilled":0},{"shock":0.02,"direction":"up","targetPrice":61200,"finalPrice":61200,"amplification":1,"rounds":[],"liquidatedSize":0,"liquidatedNotional":0,"liquidatedAccounts":0,"insuranceFundAfter":500,"adlNotional":0,"adlAccounts":0,"bookExhausted":false,"unfilled":0}],"criticalShock":{"down":null,"up":null},"systemicAccounts":[{"account":"cross","size":4,"notional":240000,"impactPrice":59800,"finalPrice":59800,"additionalSize":0,"additionalNotional":0,"additionalAccounts":0,"bookExhausted":false},{"account":"lev25","size":3,"notional":180000,"impactPrice":59900,"finalPrice":59900,"additionalSize":0,"additionalNotional":0,"additionalAccounts":0,"bookExhausted":false},{"account":"lev50","size":2,"notional":120000,"impactPrice":59900,"finalPrice":59900,"additionalSize":0,"additionalNotional":0,"additionalAccounts":0,"bookExhausted":false},{"account":"short","size":-1,"notional":60000,"impactPrice":60050,"finalPrice":60050,"additionalSize":0,"additionalNotional":0,"additionalAccounts":0,"bookExhausted":false}]}
+            {"symbol":"BTCUSDT","mark":60000,"projections":[{"shock":0.01,"direction":"down","targetPrice":59400,"finalPrice":59400,"amplification":1,"rounds":[],"liquidatedSize":0,"liquidatedNotional":0,"liquidatedAccounts":0,"insuranceFundAfter":500,"adlNotional":0,"adlAccounts":0,"bookExhausted":false,"unfilled":0,"modelledNotional":0,"leftKnownBook":false},{"shock":0.02,"direction":"down","targetPrice":58800,"finalPrice":58800,"amplification":1,"rounds":[{"price":58800,"size":2,"notional":118140.70351758794,"accounts":1,"vwap":59947.5,"lastPrice":59900,"filled":2}],"liquidatedSize":2,"liquidatedNotional":118140.70351758794,"liquidatedAccounts":1,"insuranceFundAfter":2795,"adlNotional":0,"adlAccounts":0,"bookExhausted":false,"unfilled":0,"modelledNotional":0,"leftKnownBook":false},{"shock":0.01,"direction":"up","targetPrice":60600,"finalPrice":60600,"amplification":1,"rounds":[],"liquidatedSize":0,"liquidatedNotional":0,"liquidatedAccounts":0,"insuranceFundAfter":500,"adlNotional":0,"adlAccounts":0,"bookExhausted":false,"unfilled":0,"modelledNotional":0,"leftKnownBook":false},{"shock":0.02,"direction":"up","targetPrice":61200,"finalPrice":61200,"amplification":1,"rounds":[],"liquidatedSize":0,"liquidatedNotional":0,"liquidatedAccounts":0,"insuranceFundAfter":500,"adlNotional":0,"adlAccounts":0,"bookExhausted":false,"unfilled":0,"modelledNotional":0,"leftKnownBook":false}],"criticalShock":{"down":null,"up":null},"systemicAccounts":[{"account":"cross","size":4,"notional":240000,"impactPrice":59800,"finalPrice":59800,"additionalSize":0,"additionalNotional":0,"additionalAccounts":0,"bookExhausted":false},{"account":"lev25","size":3,"notional":180000,"impactPrice":59900,"finalPrice":59900,"additionalSize":0,"additionalNotional":0,"additionalAccounts":0,"bookExhausted":false},{"account":"lev50","size":2,"notional":120000,"impactPrice":59900,"finalPrice":59900,"additionalSize":0,"additionalNotional":0,"additionalAccounts":0,"bookExhausted":false},{"account":"short","size":-1,"notional":60000,"impactPrice":60050,"finalPrice":60050,"additionalSize":0,"additionalNotional":0,"additionalAccounts":0,"bookExhausted":false}]}
             """;
 
         var run = await RunAsync(Document);

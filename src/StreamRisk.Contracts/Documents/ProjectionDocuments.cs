@@ -15,8 +15,10 @@ public sealed class ProjectionRequest
     private const int MaxShocks = 1_000;
 
     private ProjectionRequest(MarginProfile profile, Instrument instrument, double mark, (double, double)[] bids, (double, double)[] asks,
-        double insuranceFund, IReadOnlyList<AccountDocument> accounts, double[] shocks, CascadeDirection[] directions, AdlRanking adlRanking, InstrumentCatalog catalog)
+        double insuranceFund, IReadOnlyList<AccountDocument> accounts, double[] shocks, CascadeDirection[] directions, AdlRanking adlRanking, InstrumentCatalog catalog,
+        double? bookHorizon)
     {
+        BookHorizon = bookHorizon;
         Profile = profile;
         Instrument = instrument;
         Mark = mark;
@@ -43,6 +45,12 @@ public sealed class ProjectionRequest
     /// <summary>The one instrument, at index 0.</summary>
     public InstrumentCatalog Catalog { get; }
 
+    /// <summary>
+    /// <c>book.horizon</c>: how far from the mark (a fraction of it, in (0, 1)) the book is known on each side; past it
+    /// each side continues on the fitted depth model. Null (absent): the book is complete.
+    /// </summary>
+    public double? BookHorizon { get; }
+
     /// <summary>Parses and validates the whole document; a <see cref="DocumentException"/> names the first bad field.</summary>
     public static ProjectionRequest Parse(ReadOnlySpan<byte> utf8)
     {
@@ -58,6 +66,12 @@ public sealed class ProjectionRequest
             var book = JsonFields.Object(root, "book", string.Empty);
             var bids = ReadLevels(book, "bids", "book");
             var asks = ReadLevels(book, "asks", "book");
+            var horizon = JsonFields.OptionalNumber(book, "horizon", "book", NumberRule.Positive);
+            if (horizon >= 1)
+            {
+                throw new DocumentException("book.horizon", "must be less than 1 (a fraction of the mark)");
+            }
+
             // Best first: bids high to low, asks low to high (a hand-typed book need not be sorted).
             Array.Sort(bids, (a, b) => b.Item1.CompareTo(a.Item1));
             Array.Sort(asks, (a, b) => a.Item1.CompareTo(b.Item1));
@@ -95,7 +109,7 @@ public sealed class ProjectionRequest
                 "PRO-RATA" => AdlRanking.ProRata,
                 _ => throw new DocumentException("adlRanking", $"'{rankingText}' is not an ADL ranking (pnl-leverage, hyperliquid, pro-rata)"),
             };
-            return new ProjectionRequest(profile, instrument, mark, bids, asks, fund, accounts, shocks, directions, ranking, catalog);
+            return new ProjectionRequest(profile, instrument, mark, bids, asks, fund, accounts, shocks, directions, ranking, catalog, horizon);
         }
     }
 
@@ -221,7 +235,9 @@ public sealed record ShockProjectionResult(
     double AdlNotional,
     int AdlAccounts,
     bool BookExhausted,
-    double Unfilled);
+    double Unfilled,
+    double ModelledNotional,
+    bool LeftKnownBook);
 
 public sealed record RoundResult(double Price, double Size, double Notional, int Accounts, double? Vwap, double? LastPrice, double Filled);
 

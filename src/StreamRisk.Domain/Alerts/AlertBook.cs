@@ -244,7 +244,11 @@ public sealed class AlertBook
         }
 
         var value = shock ?? double.NaN;
-        if (ShockStep(AlertRule.SystemicCascadeRisk, SystemView.AlertSymbol, direction, shock, limit, t.Hysteresis, double.PositiveInfinity, out var severity, out var bucket) is not { } state)
+        // The factor chain's books are read through the portfolio projector, which reports whether a walk left a known
+        // book but not each side's known range: a chain that left one is held at info as if its range were short of the shock.
+        var leftKnown = chain is not null && chain.Instruments.Any(i => i.LeftKnownBook);
+        if (ShockStep(AlertRule.SystemicCascadeRisk, SystemView.AlertSymbol, direction, shock, limit, t.Hysteresis, leftKnown ? 0 : double.PositiveInfinity,
+            out var severity, out var bucket) is not { } state)
         {
             return;
         }
@@ -270,6 +274,13 @@ public sealed class AlertBook
             metrics.Add(new("insuranceFundAfter", chain.InsuranceFundAfter));
             explanation = string.Create(CultureInfo.InvariantCulture,
                 $"A {Pct(chain.Shock)} move {direction} of {view.Reference} (every instrument by β × it) runs away: {SystemChainText(chain)}; {chain.LiquidatedAccounts:N0} accounts and {chain.LiquidatedNotional:N0} notional liquidated, fund {view.InsuranceFund:N0} → {chain.InsuranceFundAfter:N0}. {Drivers(view.CriticalAccounts)}");
+            if (leftKnown)
+            {
+                var modelled = chain.Instruments.Sum(i => i.ModelledNotional);
+                metrics.Add(new("modelledNotional", modelled));
+                explanation += string.Create(CultureInfo.InvariantCulture,
+                    $" The chain left the known book of {string.Join(", ", chain.Instruments.Where(i => i.LeftKnownBook).Select(i => i.Symbol))}: {modelled:N0} of its fills ran on modelled depth; held at info (warm-up).");
+            }
         }
 
         var action = severity switch

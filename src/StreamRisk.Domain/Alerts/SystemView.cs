@@ -39,7 +39,10 @@ public sealed record SystemCriticalAccount(string Account, double AdditionalNoti
 /// (cross accounts failing elsewhere and liquidated whole, their legs walking this book). Negative when the other moves
 /// shelter accounts here (a cross pool hedged across instruments).
 /// </param>
-public sealed record SystemChainInstrument(string Symbol, double TargetMove, double Move, double LiquidatedNotional, double AloneNotional, double ImportedNotional, bool Runaway);
+/// <param name="ModelledNotional">Fill notional its net orders took past the known book, from modelled depth.</param>
+/// <param name="LeftKnownBook">Its net orders walked past the known part of a partial book side.</param>
+public sealed record SystemChainInstrument(string Symbol, double TargetMove, double Move, double LiquidatedNotional, double AloneNotional, double ImportedNotional, bool Runaway,
+    double ModelledNotional = 0, bool LeftKnownBook = false);
 
 /// <summary>The factor scenario at one direction's system critical shock, instrument by instrument.</summary>
 public sealed record SystemChain(string Direction, double Shock, IReadOnlyList<SystemChainInstrument> Instruments, int LiquidatedAccounts, double LiquidatedNotional,

@@ -260,7 +260,8 @@ public static class SystemViewBuilder
         {
             var landing = outcomes[j].Instrument(j).LiquidatedNotional;
             ref readonly var o = ref all.Instrument(j);
-            instruments[j] = new SystemChainInstrument(symbols[j], moves[j], o.Move, o.LiquidatedNotional, landing, o.LiquidatedNotional - landing, o.IsRunaway);
+            instruments[j] = new SystemChainInstrument(symbols[j], moves[j], o.Move, o.LiquidatedNotional, landing, o.LiquidatedNotional - landing, o.IsRunaway,
+                o.ModelledNotional, o.LeftKnownBook);
         }
 
         return new SystemChain(direction, shock, instruments, all.LiquidatedAccounts, all.LiquidatedNotional, all.InsuranceFundAfter);

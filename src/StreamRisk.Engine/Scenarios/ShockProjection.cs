@@ -1,4 +1,5 @@
 using StreamRisk.Contracts.Documents;
+using StreamRisk.Domain.Books;
 using StreamRisk.Domain.Cascades;
 using StreamRisk.Domain.Ladders;
 using StreamRisk.Domain.Margin;
@@ -31,10 +32,21 @@ public static class ShockProjection
             book.ApplyAccount(account.Id, account.Balance, legs.ToArray());
         }
 
+        // A document's book is complete unless it states a horizon; then each side continues past it on the fitted model.
         var bids = new SideDepth();
-        bids.Load(request.Bids.ToArray());
         var asks = new SideDepth();
-        asks.Load(request.Asks.ToArray());
+        if (request.BookHorizon is { } horizon)
+        {
+            var tick = TickSize.FromDecimal((decimal)request.Instrument.TickSize);
+            bids.Load(request.Bids.ToArray(), BookSide.Bid, request.Mark, horizon, tick);
+            asks.Load(request.Asks.ToArray(), BookSide.Ask, request.Mark, horizon, tick);
+        }
+        else
+        {
+            bids.Load(request.Bids.ToArray());
+            asks.Load(request.Asks.ToArray());
+        }
+
         var (longsQueue, shortsQueue) = AdlQueue.BuildBoth(book, symbol, request.AdlRanking);
 
         var rounds = new CascadeRound[4096];
@@ -54,7 +66,7 @@ public static class ShockProjection
                 }
 
                 projections.Add(new ShockProjectionResult(shock, down ? "down" : "up", p.TargetPrice, p.FinalPrice, p.Amplification, roundResults,
-                    p.LiquidatedSize, p.LiquidatedNotional, p.LiquidatedAccounts, p.InsuranceFundAfter, p.AdlNotional, p.AdlAccounts, p.BookExhausted, p.Unfilled));
+                    p.LiquidatedSize, p.LiquidatedNotional, p.LiquidatedAccounts, p.InsuranceFundAfter, p.AdlNotional, p.AdlAccounts, p.BookExhausted, p.Unfilled, p.ModelledNotional, p.LeftKnownBook));
             }
         }
 

@@ -85,7 +85,7 @@ public sealed class ReplayOutputs : IDisposable
         var two = risk.BandAt(0.02);
         var five = risk.BandAt(0.05);
         _projections.Write(string.Create(CultureInfo.InvariantCulture,
-            $"{{\"symbol\":\"{Escaped(risk.Symbol)}\",\"eventTime\":{risk.EventTime},\"mark\":{R(risk.Mark)},\"criticalShockDown\":{N(risk.CriticalShockDown)},\"criticalShockUp\":{N(risk.CriticalShockUp)},\"liquidatable\":{{\"down1\":{R(one.LiquidatableDown)},\"down2\":{R(two.LiquidatableDown)},\"down5\":{R(five.LiquidatableDown)},\"up1\":{R(one.LiquidatableUp)},\"up2\":{R(two.LiquidatableUp)},\"up5\":{R(five.LiquidatableUp)}}},\"depth1\":{R(risk.DepthNearMark)}}}"));
+            $"{{\"symbol\":\"{Escaped(risk.Symbol)}\",\"eventTime\":{risk.EventTime},\"mark\":{R(risk.Mark)},\"criticalShockDown\":{N(risk.CriticalShockDown)},\"criticalShockUp\":{N(risk.CriticalShockUp)},\"liquidatable\":{{\"down1\":{R(one.LiquidatableDown)},\"down2\":{R(two.LiquidatableDown)},\"down5\":{R(five.LiquidatableDown)},\"up1\":{R(one.LiquidatableUp)},\"up2\":{R(two.LiquidatableUp)},\"up5\":{R(five.LiquidatableUp)}}},\"depth1\":{R(risk.DepthNearMark)},\"knownRangeDown\":{Range(risk.KnownRangeDown)},\"knownRangeUp\":{Range(risk.KnownRangeUp)},\"modelledShareDown\":{R(risk.ChainDown?.ModelledShare ?? 0)},\"modelledShareUp\":{R(risk.ChainUp?.ModelledShare ?? 0)},\"leftKnownBookDown\":{Bool(risk.ChainDown?.LeftKnownBook == true)},\"leftKnownBookUp\":{Bool(risk.ChainUp?.LeftKnownBook == true)}}}"));
         _projections.Write('\n');
     }
 
@@ -125,4 +125,9 @@ public sealed class ReplayOutputs : IDisposable
     private static string R(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     private static string N(double? value) => value is { } v ? R(v) : "null";
+
+    /// <summary>A side's known range; null for a complete side (known to any distance).</summary>
+    private static string Range(double value) => double.IsFinite(value) ? R(value) : "null";
+
+    private static string Bool(bool value) => value ? "true" : "false";
 }

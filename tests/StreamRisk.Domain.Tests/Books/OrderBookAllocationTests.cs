@@ -1,4 +1,6 @@
 using StreamRisk.Domain.Books;
+using StreamRisk.Domain.Cascades;
+using StreamRisk.Domain.Ladders;
 
 namespace StreamRisk.Domain.Tests.Books;
 
@@ -32,6 +34,45 @@ public sealed class OrderBookAllocationTests
 
         Assert.Equal(0, allocated);
         Assert.True(sink > 0, "every update applies");
+    }
+
+    [Fact]
+    public void LoadAndProjectPartialSide_SteadyState_ZeroBytes()
+    {
+        // A partial book (the depth limit filled) is continued on the fitted model at every load; loads and projections
+        // past the horizon allocate nothing once the side has grown to hold the modelled levels.
+        var book = new OrderBook(new Symbol("BTCUSDT"), TickSize.FromDecimal(0.1m), expectedLevelsPerSide: 4096);
+        book.DeclareDepthLimit(1000);
+        var bids = Enumerable.Range(0, 1000).Select(i => new PriceLevel(600_000 - (i * 3 / 2), 0.01 + (i % 7 * 0.01))).ToArray();
+        var asks = Enumerable.Range(1, 1000).Select(i => new PriceLevel(600_000 + (i * 3 / 2), 0.01 + (i % 5 * 0.01))).ToArray();
+        book.ApplySnapshot(0, bids, asks);
+        var ladder = new LiquidationLadder(longSide: true, 64);
+        for (var i = 0; i < 40; i++)
+        {
+            ladder.Upsert(i, 60_000 * (1 - 0.005 - (i * 0.001)), 5, 60_000 * (1 - 0.006 - (i * 0.001)));
+        }
+
+        var depth = new SideDepth();
+        var rounds = new CascadeRound[64];
+        double sink = 0;
+        for (var i = 0; i < 10; i++)
+        {
+            depth.Load(book, BookSide.Bid);
+            sink += CascadeProjector.Project(60_000, CascadeDirection.Down, 0.02, ladder, depth, 1e6, null, rounds).ModelledNotional;
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            depth.Load(book, BookSide.Bid);
+            sink += CascadeProjector.Project(60_000, CascadeDirection.Down, 0.02, ladder, depth, 1e6, null, rounds).ModelledNotional;
+            sink += CascadeProjector.CriticalShock(60_000, CascadeDirection.Down, ladder, depth) ?? 0;
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+        Assert.True(sink > 0, "the projections walk modelled depth");
     }
 
     private static double Run(OrderBook book, PriceLevel[][] bids, PriceLevel[][] asks, int from, int to)
