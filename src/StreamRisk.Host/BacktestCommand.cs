@@ -30,7 +30,7 @@ internal static class BacktestCommand
     /// <summary>Where <c>--config</c> names instruments (an array of instrument documents, as <c>liqprice</c> reads them).</summary>
     public const string InstrumentsSection = "StreamRisk:Backtest:Instruments";
 
-    public static Command Create(TextWriter output, TimeProvider time)
+    public static Command Create(TextWriter output, TextWriter progress, TimeProvider time)
     {
         var klines = new Option<string[]>("--klines")
         {
@@ -76,6 +76,8 @@ internal static class BacktestCommand
             foreach (var group in groups)
             {
                 var instruments = group.Select(f => KlineInstruments.For(f, configured)).ToList();
+                progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"backtest: run {runs.Count + 1} of {groups.Count}: {string.Join('+', instruments.Select(i => i.Symbol.Value))}, {group[0].Klines.Count:N0} minutes from {Iso(group[0].Start)}, positions {population.Name}"));
                 BacktestRun run;
                 try
                 {
