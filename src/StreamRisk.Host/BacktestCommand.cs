@@ -162,6 +162,13 @@ internal static class BacktestCommand
                 Time(json, "end", run.End);
                 json.WriteNumber("minutes", run.Minutes);
                 json.WriteNumber("alertTransitions", run.AlertTransitions);
+                json.WriteStartObject("rejected");
+                foreach (var (reason, count) in run.Rejected)
+                {
+                    json.WriteNumber(reason, count);
+                }
+
+                json.WriteEndObject();
                 json.WriteString("positions", run.Positions);
                 json.WriteStartArray("files");
                 foreach (var file in run.Files)
@@ -189,6 +196,11 @@ internal static class BacktestCommand
         foreach (var rule in (ReadOnlySpan<AlertRule>)[AlertRule.CascadeRisk, AlertRule.SystemicCascadeRisk])
         {
             text.Append(CultureInfo.InvariantCulture, $"; {AlertMapping.RuleName(rule)} warning {Iso(run.FirstWarning[rule])}{Lead(run.FirstWarning[rule], run.DropMinute)}, critical {Iso(run.FirstCritical[rule])}{Lead(run.FirstCritical[rule], run.DropMinute)}");
+        }
+
+        if (run.Rejected.Count > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"; {run.Rejected.Values.Sum():N0} messages rejected ({string.Join(", ", run.Rejected.Select(r => $"{r.Key}: {r.Value:N0}"))})");
         }
 
         text.Append(CultureInfo.InvariantCulture, $"; calm minutes {run.CalmMinutes}, with a critical alert {run.CalmMinutesWithCritical}; liquidated {(run.LiquidatedNotional is { } l ? l.ToString("N0", CultureInfo.InvariantCulture) : "not modelled")}");

@@ -38,6 +38,7 @@ public sealed class BacktestCommandTests : IDisposable
         Assert.Equal(0, only.GetProperty("calmMinutes").GetInt32());
         Assert.Equal(0, only.GetProperty("calmMinutesWithCritical").GetInt32());
         Assert.Equal(JsonValueKind.Null, only.GetProperty("liquidatedNotional").ValueKind);
+        Assert.Empty(only.GetProperty("rejected").EnumerateObject());
         var fund = only.GetProperty("fundPath").EnumerateArray().ToList();
         Assert.Equal(142, fund.Count);
         Assert.Equal("2020-03-13T01:39:00.000Z", fund[0].GetProperty("time").GetString());
@@ -76,6 +77,7 @@ public sealed class BacktestCommandTests : IDisposable
         Assert.Equal(["BTCUSDT"], runs[1].GetProperty("symbols").EnumerateArray().Select(s => s.GetString()));
         Assert.Equal(JsonValueKind.Null, runs[1].GetProperty("dropMinute").ValueKind);
         Assert.Equal(20, runs[1].GetProperty("calmMinutes").GetInt32());
+        Assert.All(runs, r => Assert.Empty(r.GetProperty("rejected").EnumerateObject()));
     }
 
     [Theory]

@@ -43,6 +43,9 @@ public sealed record BacktestRun
     public required int CalmMinutes { get; init; }
     public required int CalmMinutesWithCritical { get; init; }
     public required long AlertTransitions { get; init; }
+
+    /// <summary>Messages the live monitor would have dead-lettered (none, unless the instruments and candles disagree), by reason.</summary>
+    public required IReadOnlyDictionary<string, long> Rejected { get; init; }
     public double? LiquidatedNotional { get; init; }
     public long? FirstLiquidation { get; init; }
     public long? FirstAdl { get; init; }
@@ -159,6 +162,7 @@ public static class Backtest
             CalmMinutes = day.CalmMinutes,
             CalmMinutesWithCritical = calmWithCritical,
             AlertTransitions = outputs.Alerts,
+            Rejected = new SortedDictionary<string, long>(replay.RejectedByReason, StringComparer.Ordinal),
             LiquidatedNotional = perSymbol.Values.Any(o => o.LiquidatedNotional is null) ? null : perSymbol.Values.Sum(o => o.LiquidatedNotional),
             FirstLiquidation = perSymbol.Values.Min(o => o.FirstLiquidation),
             FirstAdl = perSymbol.Values.Min(o => o.FirstAdl),
