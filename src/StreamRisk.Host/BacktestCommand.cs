@@ -126,6 +126,7 @@ internal static class BacktestCommand
                 ByRule(json, "firstCritical", run.FirstCritical);
                 json.WriteNumber("calmMinutes", run.CalmMinutes);
                 json.WriteNumber("calmMinutesWithCritical", run.CalmMinutesWithCritical);
+                json.WriteNumber("calmMinutesWithCriticalBeforeDrop", run.CalmMinutesWithCriticalBeforeDrop);
                 Number(json, "liquidatedNotional", run.LiquidatedNotional);
                 json.WriteStartArray("fundPath");
                 foreach (var (at, balances) in run.FundPath)
@@ -203,7 +204,7 @@ internal static class BacktestCommand
             text.Append(CultureInfo.InvariantCulture, $"; {run.Rejected.Values.Sum():N0} messages rejected ({string.Join(", ", run.Rejected.Select(r => $"{r.Key}: {r.Value:N0}"))})");
         }
 
-        text.Append(CultureInfo.InvariantCulture, $"; calm minutes {run.CalmMinutes}, with a critical alert {run.CalmMinutesWithCritical}; liquidated {(run.LiquidatedNotional is { } l ? l.ToString("N0", CultureInfo.InvariantCulture) : "not modelled")}");
+        text.Append(CultureInfo.InvariantCulture, $"; calm minutes {run.CalmMinutes}, with a critical alert {run.CalmMinutesWithCritical} ({run.CalmMinutesWithCriticalBeforeDrop} before the drop); liquidated {(run.LiquidatedNotional is { } l ? l.ToString("N0", CultureInfo.InvariantCulture) : "not modelled")}");
         return text.ToString();
     }
 

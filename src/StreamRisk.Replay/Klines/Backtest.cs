@@ -42,6 +42,9 @@ public sealed record BacktestRun
     public required int Minutes { get; init; }
     public required int CalmMinutes { get; init; }
     public required int CalmMinutesWithCritical { get; init; }
+
+    /// <summary>Of <see cref="CalmMinutesWithCritical"/>, those before the drop (the rest come after the trough).</summary>
+    public required int CalmMinutesWithCriticalBeforeDrop { get; init; }
     public required long AlertTransitions { get; init; }
 
     /// <summary>Messages the live monitor would have dead-lettered (none, unless the instruments and candles disagree), by reason.</summary>
@@ -136,10 +139,14 @@ public static class Backtest
         source.Play(replay.Apply, cancel);
 
         var day = CrashDay.Of([.. files.Select(f => f.Klines)]);
-        var calmWithCritical = 0;
+        int calmWithCritical = 0, calmWithCriticalBeforeDrop = 0;
         for (var m = 0; m < minutes; m++)
         {
-            calmWithCritical += day.Calm[m] && alerts.CriticalDuring(m) ? 1 : 0;
+            if (day.Calm[m] && alerts.CriticalDuring(m))
+            {
+                calmWithCritical++;
+                calmWithCriticalBeforeDrop += day.Drop is null || m < day.Drop ? 1 : 0;
+            }
         }
 
         var perSymbol = new SortedDictionary<string, SymbolOutcome>(StringComparer.Ordinal);
@@ -161,6 +168,7 @@ public static class Backtest
             Minutes = minutes,
             CalmMinutes = day.CalmMinutes,
             CalmMinutesWithCritical = calmWithCritical,
+            CalmMinutesWithCriticalBeforeDrop = calmWithCriticalBeforeDrop,
             AlertTransitions = outputs.Alerts,
             Rejected = new SortedDictionary<string, long>(replay.RejectedByReason, StringComparer.Ordinal),
             LiquidatedNotional = perSymbol.Values.Any(o => o.LiquidatedNotional is null) ? null : perSymbol.Values.Sum(o => o.LiquidatedNotional),
