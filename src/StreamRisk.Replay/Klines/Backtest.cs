@@ -1,4 +1,5 @@
 using System.Globalization;
+using StreamRisk.Domain;
 using StreamRisk.Domain.Alerts;
 using StreamRisk.Domain.Instruments;
 using StreamRisk.Engine;
@@ -188,8 +189,9 @@ public static class Backtest
     /// <summary>The engine options a backtest runs with: the venue liquidation engine on.</summary>
     private static EngineOptions WithVenueLiquidations(EngineOptions engine) => engine;
 
-    /// <summary>A symbol's insurance fund balance now.</summary>
-    private static double FundBalance(RiskEngine engine, string symbol) => engine.Options.InsuranceFundFor(symbol);
+    /// <summary>A symbol's insurance fund balance now, as the engine holds it (what the projections and the system view read).</summary>
+    private static double FundBalance(RiskEngine engine, string symbol) =>
+        engine.Catalog.TryGetIndex(new Symbol(symbol), out var index) ? engine.InsuranceFundOf(index) : engine.Options.InsuranceFundFor(symbol);
 
     /// <summary>What the venue liquidation engine realized on a symbol: liquidated and ADL notional, and their first times.</summary>
     private static SymbolOutcome RealizedOutcome(RiskEngine engine, string symbol) => new(null, null, null, null);
