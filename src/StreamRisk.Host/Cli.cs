@@ -24,6 +24,7 @@ public static class Cli
         root.Subcommands.Add(HookCommand.Create(output, time));
         root.Subcommands.Add(RecordCommand.Create(output, time));
         root.Subcommands.Add(SimulateCommand.Create(output, time));
+        root.Subcommands.Add(BacktestCommand.Create(output, error ?? Console.Error, time));
         return root;
     }
 

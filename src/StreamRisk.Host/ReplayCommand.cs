@@ -285,12 +285,12 @@ internal static class ReplayCommand
 
     private const string Synthetic = "synthetic:seed=";
 
-    private static int SeedOf(string source) =>
+    internal static int SeedOf(string source) =>
         !source.StartsWith(Synthetic, StringComparison.Ordinal) ? 0
         : int.TryParse(source[Synthetic.Length..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var seed) ? seed
         : throw new UsageException($"'{source}' is not a position source (synthetic:seed=N or a file)");
 
-    private static string? FileOf(string source)
+    internal static string? FileOf(string source)
     {
         if (source.StartsWith(Synthetic, StringComparison.Ordinal))
         {

@@ -37,6 +37,9 @@ public sealed class InProcessReplay : IDisposable
 
     private TimeSpan _projectionTime;
 
+    /// <summary>The engine the records are applied to (read between records: its owner is the thread that calls <see cref="Apply"/>).</summary>
+    public RiskEngine Engine => _engine;
+
     public long Records { get; private set; }
 
     public long Rejected { get; private set; }

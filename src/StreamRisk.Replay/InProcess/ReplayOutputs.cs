@@ -40,6 +40,9 @@ public sealed class ReplayOutputs : IDisposable
     /// </summary>
     public long? From { get; init; }
 
+    /// <summary>Told each alert transition written (a backtest reads them as they come).</summary>
+    public Action<Domain.Alerts.AlertTransition>? Observer { get; init; }
+
     public long Alerts { get; private set; }
 
     public long Projections { get; private set; }
@@ -63,6 +66,7 @@ public sealed class ReplayOutputs : IDisposable
             RaisedByRule[rule] = RaisedByRule.GetValueOrDefault(rule) + 1;
         }
 
+        Observer?.Invoke(transition);
         _alerts?.Write(AlertJson.Write(AlertMapping.ToWire(transition)));
         _alerts?.Write('\n');
     }
