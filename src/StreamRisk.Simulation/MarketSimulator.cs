@@ -1,3 +1,4 @@
+using StreamRisk.Domain.Books;
 using StreamRisk.Domain.Margin;
 
 namespace StreamRisk.Simulation;
@@ -67,6 +68,9 @@ public sealed class MarketSimulator
         Require(o.Accounts >= 0, nameof(o.Accounts), "must be >= 0");
         Require(o.Step >= TimeSpan.FromMilliseconds(1) && o.Step.Ticks % TimeSpan.TicksPerMillisecond == 0, nameof(o.Step), "must be a whole number of milliseconds >= 1 ms");
         Require(o.ShockEvery >= TimeSpan.Zero, nameof(o.ShockEvery), "must be >= 0 (0 disables shocks)");
+        Require(o.FirstShockAfter is null || o.FirstShockAfter >= TimeSpan.Zero, nameof(o.FirstShockAfter), "must be >= 0");
+        Require(o.PastLookback >= TimeSpan.Zero && o.PastLookback <= TimeSpan.FromDays(365), nameof(o.PastLookback), "must be in [0, 365 days]");
+        Require(o.OpenInterestToDepth > 0 && double.IsFinite(o.OpenInterestToDepth), nameof(o.OpenInterestToDepth), "must be > 0");
         Require(o.ShockSize is >= 0 and < 1, nameof(o.ShockSize), "must be in [0, 1)");
         Require(o.ShockNoise is >= 0 and <= 1, nameof(o.ShockNoise), "must be in [0, 1]");
         Require(o.ShockDispersion is >= 0 and <= 1, nameof(o.ShockDispersion), "must be in [0, 1]");
@@ -95,7 +99,8 @@ public sealed class MarketSimulator
         {
             Require(s?.Instrument is not null, nameof(o.Symbols), "every symbol needs an instrument");
             Require(double.IsFinite(s!.Price) && s.Price > 0, nameof(o.Symbols), $"{s.Instrument.Symbol}: the price must be > 0");
-            Require(s.TouchNotional > 0 && s.FarNotional > 0, nameof(o.Symbols), $"{s.Instrument.Symbol}: depth notionals must be > 0");
+            Require(s.DepthWithin1Pct is null || (double.IsFinite(s.DepthWithin1Pct.Value) && s.DepthWithin1Pct > 0), nameof(o.Symbols), $"{s.Instrument.Symbol}: the depth within 1 % must be > 0");
+            Require(s.DepthAlpha is >= DepthModel.MinAlpha and <= DepthModel.MaxAlpha, nameof(o.Symbols), $"{s.Instrument.Symbol}: the depth exponent must be in [{DepthModel.MinAlpha}, {DepthModel.MaxAlpha}]");
             Require(double.IsFinite(s.Beta) && Math.Abs(s.Beta) <= 10, nameof(o.Symbols), $"{s.Instrument.Symbol}: the beta must be a finite number in [-10, 10]");
             instruments.Add(s.Instrument);
         }
@@ -121,6 +126,7 @@ public sealed class MarketSimulator
         private readonly long _stepMs;
         private readonly long _steps;
         private readonly long _shockMs;
+        private readonly long _firstShockMs;
         private readonly Random _rng;
         private readonly PopulationMarkets _markets;
         private readonly MarketState[] _symbols;
@@ -151,6 +157,7 @@ public sealed class MarketSimulator
             _stepMs = (long)options.Step.TotalMilliseconds;
             _steps = (long)duration.TotalMilliseconds / _stepMs;
             _shockMs = (long)options.ShockEvery.TotalMilliseconds;
+            _firstShockMs = (long)(options.FirstShockAfter ?? options.ShockEvery).TotalMilliseconds;
             var stepSeconds = _stepMs / 1000.0;
             _decay = Math.Pow(0.5, stepSeconds / options.ShockRecoveryHalfLife.TotalSeconds);
             _stepVolatility = options.VolatilityPerSecond * Math.Sqrt(stepSeconds);
@@ -171,27 +178,64 @@ public sealed class MarketSimulator
 
             _markets = PopulationMarkets.Create(instruments);
 
-            // Population first, so that it equals SyntheticPopulation.Generate with the same seed.
+            // Population first (its past, then its accounts), so that it equals SyntheticPopulation.Generate with the same seed.
+            var paths = SyntheticPopulation.PastPaths(_rng, _markets, prices, start, options);
             _accounts = new SimulatedAccount[options.Accounts];
             for (var i = 0; i < _accounts.Length; i++)
             {
-                var drawn = SyntheticPopulation.DrawAccount(_rng, SyntheticPopulation.AccountId(i), _markets, prices, _mix);
+                var drawn = SyntheticPopulation.DrawAccount(_rng, SyntheticPopulation.AccountId(i), _markets, prices, paths, _mix);
                 _accounts[i] = new SimulatedAccount(drawn);
             }
 
+            var openInterest = OpenInterest(_accounts, _markets, prices);
             _symbols = new MarketState[count];
             _marks = new double[count];
             _sellLots = new long[count];
             _buyLots = new long[count];
             for (var i = 0; i < count; i++)
             {
-                var book = new SimulatedBook(options.Symbols[i], options, 1_000_000_000 + _rng.NextInt64(1_000_000_000));
-                var state = new MarketState(book, Math.Log(prices[i]), i == 0 ? 1.0 : options.Symbols[i].Beta);
+                var spec = options.Symbols[i];
+                var depth = new DepthModel(spec.DepthWithin1Pct ?? Math.Max(MinimumDepth, openInterest[i] / options.OpenInterestToDepth), spec.DepthAlpha);
+                var book = new SimulatedBook(spec, options, depth, 1_000_000_000 + _rng.NextInt64(1_000_000_000));
+                var state = new MarketState(book, Math.Log(prices[i]), i == 0 ? 1.0 : spec.Beta);
                 state.MarkTicks = book.TicksOf(prices[i]);
                 book.Build(_rng, state.MarkTicks);
                 _symbols[i] = state;
                 _marks[i] = book.Tick.ToPrice(state.MarkTicks);
             }
+        }
+
+        /// <summary>Depth a side within 1 % (USD) of a book whose population holds nothing on it.</summary>
+        private const double MinimumDepth = 100_000;
+
+        /// <summary>Each market's open interest in USD at the start: the mean of its long and short notional.</summary>
+        private static double[] OpenInterest(SimulatedAccount[] accounts, PopulationMarkets markets, double[] prices)
+        {
+            var longs = new double[markets.Count];
+            var shorts = new double[markets.Count];
+            foreach (var account in accounts)
+            {
+                for (var p = 0; p < account.Count; p++)
+                {
+                    var market = account.Markets[p];
+                    var notional = Math.Abs(markets[market].Instrument.Notional(account.Sizes[p], prices[market]));
+                    if (account.Sizes[p] > 0)
+                    {
+                        longs[market] += notional;
+                    }
+                    else
+                    {
+                        shorts[market] += notional;
+                    }
+                }
+            }
+
+            for (var i = 0; i < longs.Length; i++)
+            {
+                longs[i] = (longs[i] + shorts[i]) / 2;
+            }
+
+            return longs;
         }
 
         public IEnumerable<SimEvent> Events()
@@ -232,7 +276,7 @@ public sealed class MarketSimulator
         {
             var time = _start + (step * _stepMs);
             var elapsed = step * _stepMs;
-            if (_shockMs > 0 && elapsed / _shockMs > (elapsed - _stepMs) / _shockMs)
+            if (_shockMs > 0 && ShocksBy(elapsed) > ShocksBy(elapsed - _stepMs))
             {
                 StartShock();
             }
@@ -270,6 +314,9 @@ public sealed class MarketSimulator
             Liquidate(time);
             Open(time);
         }
+
+        /// <summary>How many shocks have started by <paramref name="elapsed"/> ms into the run.</summary>
+        private long ShocksBy(long elapsed) => elapsed < _firstShockMs ? 0 : 1 + ((elapsed - _firstShockMs) / _shockMs);
 
         private void StartShock()
         {
@@ -474,7 +521,7 @@ public sealed class MarketSimulator
                     return false;
                 }
 
-                var drawn = SyntheticPopulation.DrawAccount(_rng, account.Id, account.Kind, _markets, _marks, _mix);
+                var drawn = SyntheticPopulation.DrawAccount(_rng, account.Id, account.Kind, _markets, _marks, paths: null, _mix);
                 account.Reset(drawn);
                 _pending.Add(account.Snapshot(time, _markets));
                 return true;
@@ -491,7 +538,7 @@ public sealed class MarketSimulator
                 return true;
             }
 
-            var position = SyntheticPopulation.DrawPosition(_rng, _markets, market, _marks[market], isolated: true);
+            var position = SyntheticPopulation.DrawPosition(_rng, _markets, market, path: null, _marks[market], isolated: true);
             account.Add(position);
             account.Seq++;
             _pending.Add(new SimPosition(time, account.Id, account.Seq, _markets[market].Symbol, position.Size, position.Entry, position.IsolatedMargin));
