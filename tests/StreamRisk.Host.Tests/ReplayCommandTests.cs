@@ -66,7 +66,7 @@ public sealed class ReplayCommandTests : IDisposable
     [InlineData("estimated:oi=10B,depth=1", "streamrisk: --positions estimated: unknown key 'depth' (oi, seed, accounts, leverage, lookback)")]
     public async Task Replay_BadEstimatedPositions_OneLineErrorExitTwo(string positions, string expected)
     {
-        var run = await CliRun.InvokeAsync("replay", SharedData.Path("binance-usdm", "btcusdt_20240808.gz"), "--positions", positions);
+        var run = await CliRun.InvokeAsync("replay", SharedData.Path("binance-usdm", "btcusdt_20240808.gz"), "--format", "binance-usdm", "--positions", positions);
 
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
         Assert.Equal(expected, Assert.Single(run.ErrorLines));
