@@ -13,19 +13,22 @@ namespace StreamRisk.Simulation;
 /// <para>A run yields, in non-decreasing event time: every <see cref="SimInstrument"/>; one <see cref="SimBook"/>
 /// snapshot per symbol; one <see cref="SimMark"/> per symbol; every account's <see cref="SimAccount"/> snapshot (all at
 /// the start time, equal to <see cref="SyntheticPopulation.Generate"/> with the same seed, account count, instruments
-/// and prices). Then per step, at start + k × step: per symbol a delta for the book following the mark (and liquidity
+/// and prices). Each book follows the shared depth model (<see cref="DepthModel"/>), sized at the population's open
+/// interest / <see cref="SimulatorOptions.OpenInterestToDepth"/> a side within 1 %. Then per step, at start + k × step: per symbol a delta for the book following the mark (and liquidity
 /// withdrawal or replenishment) and a delta of random changes near the touch; one mark per symbol; the liquidations
 /// (every <see cref="SimLiquidation"/> of an account, at the mark, then its closing <see cref="SimPosition"/>s); per
 /// symbol a delta for the liquidations' fills; the positions opened.</para>
 /// <para>Mark: log mark = geometric random walk + a shock component, driven by one market factor: the first symbol
 /// (the reference) walks by the factor's step (<see cref="SimulatorOptions.VolatilityPerSecond"/>), every other symbol
 /// by its <see cref="SimulatedSymbol.Beta"/> × that step plus its own noise
-/// (<see cref="SimulatorOptions.IdiosyncraticVolatilityPerSecond"/>). Every <see cref="SimulatorOptions.ShockEvery"/> a
-/// shock moves the reference by <see cref="SimulatorOptions.ShockSize"/> × U(1 ± noise) and every other symbol by its
-/// beta × that (in log terms, × U(1 ± <see cref="SimulatorOptions.ShockDispersion"/>)), all the same way, over a few
-/// steps (down with probability <see cref="SimulatorOptions.ShockDownShare"/>): a crash hits every book at once, the
-/// alts harder. The shock component decays with <see cref="SimulatorOptions.ShockRecoveryHalfLife"/>. At a shock the levels near the mark are thinned to
-/// <see cref="SimulatorOptions.WithdrawnLiquidity"/> and refilled over <see cref="SimulatorOptions.ReplenishSteps"/>.
+/// (<see cref="SimulatorOptions.IdiosyncraticVolatilityPerSecond"/>). From <see cref="SimulatorOptions.FirstShockAfter"/>,
+/// every <see cref="SimulatorOptions.ShockEvery"/> a shock moves the reference by <see cref="SimulatorOptions.ShockSize"/>
+/// × U(1 ± noise) and every other symbol by its beta × that (in log terms, × U(1 ± <see cref="SimulatorOptions.ShockDispersion"/>)),
+/// all the same way, over a few steps (down with probability <see cref="SimulatorOptions.ShockDownShare"/>): a crash
+/// hits every book at once, the alts harder. The shock component decays with
+/// <see cref="SimulatorOptions.ShockRecoveryHalfLife"/>. While a shock moves the mark the levels within
+/// <see cref="SimulatorOptions.WithdrawalBand"/> keep <see cref="SimulatorOptions.WithdrawnLiquidity"/> of their size,
+/// refilled over <see cref="SimulatorOptions.ReplenishSteps"/>; between shocks the book keeps its shape (calm).
 /// Liquidations are filled against the book and pull the next mark part of the way to the last level touched.</para>
 /// <para>Liquidation: a position is liquidated when the mark crosses its liquidation price, computed by
 /// <see cref="MarginCalculator"/> under <see cref="SimulatorOptions.Profile"/> at the current marks. A cross account

@@ -23,21 +23,24 @@ namespace StreamRisk.Simulation;
 /// and inverse). Symbol i of the list is picked with weight 1/(i + 1), every further position among the remaining
 /// symbols of the kind by the same weights: the first symbol is the busiest (with the simulator's defaults about half
 /// of all positions are BTC), and most portfolios hold the reference.</item>
-/// <item><b>Leverage</b>: 2x 10 %, 5x 20 %, 10x 30 %, 20x 20 %, 50x 12 %, 100x 8 % — one draw per position, one per
-/// portfolio for all its legs — capped at the venue's bracket maximum 1/(2 × mmr) for the position's notional (a 1M
-/// USD BTC position gets at most 20x), which touches well under 1 % of positions. A portfolio's pool then starts
-/// (1.0–1.6)/leverage of its notional above nothing: the 50x and 100x ones, about a fifth, sit within 1–3 % of a
-/// factor move of their maintenance margin.</item>
+/// <item><b>Leverage</b>: <see cref="LeveragePrior.Demo"/> (2x 10 %, 5x 20 %, 10x 30 %, 20x 20 %, 50x 12 %, 100x 8 %) —
+/// one draw per position, one per portfolio for all its legs — lowered with the position's notional above 10,000 USD
+/// (× (notional / 10,000)^−0.25, down to a choice of the mix) and capped at the venue's bracket maximum 1/(2 × mmr) (a
+/// 1M USD BTC position gets at most 20x): larger positions carry lower leverage. A portfolio's pool then starts
+/// (1.0–1.6)/leverage of its notional above nothing.</item>
 /// <item><b>Side</b>: 55 % long, 45 % short for isolated and single-symbol cross positions. A portfolio is hedged
 /// (<see cref="SimulatorOptions.PortfolioHedgedShare"/>, default 20 %: the first leg one way, the others the other) or
 /// directional, all legs long (<see cref="SimulatorOptions.PortfolioLongShare"/>, default 80 %) or all short.</item>
 /// <item><b>Notional</b> (USD at the reference price, per position): lognormal with median 5,000 and σ 1.4, capped at
 /// 5M; 0.2 % of positions are whales, log-uniform in 2M–20M. Sizes are whole lots (at least one).</item>
-/// <item><b>Entry</b>: 70 % uniform within ±1 % of the reference price; 30 % clustered within ±0.05 % of a round price
-/// level within ±1 % (round = the largest of 1, 2, 2.5, 5 × 10^k under 0.9 % of the price: 500 for BTC at 60,000,
-/// 25 for ETH at 3,000, 1 for SOL at 150), so liquidation prices cluster too — which is what makes cascades. An entry
-/// is never more than 0.25/leverage against the position at the reference price (the draw is mirrored to the
-/// favourable side), so no account starts liquidatable. Entries are whole ticks.</item>
+/// <item><b>Entry</b>: along a simulated past (<see cref="SimulatorOptions.PastLookback"/>, one point a minute, ending at
+/// the reference prices; drawn first, before the accounts): a point drawn uniformly in time, its price ± 0.05 %; 30 % of
+/// draws enter on the round price level within 0.25 % of it, ± 0.05 % (round = the largest of 1, 2, 2.5, 5 × 10^k under
+/// 0.9 % of the price: 500 for BTC at 60,000, 25 for ETH at 3,000, 1 for SOL at 150), so liquidation prices cluster
+/// too — which is what makes cascades. A draw is kept only when the path since the entry never went more than
+/// 0.4/leverage against the position and ends within 0.25/leverage of it (the population is the path's survivors,
+/// none liquidatable at the start); after eight rejected draws the position is opened at the reference. Entries are
+/// whole ticks. With the defaults about half the BTC entries lie beyond ±1 % of the reference.</item>
 /// </list>
 /// Over instruments that allow no portfolio (one instrument, or no two of one contract kind) no portfolio draw is
 /// made, and every account makes the second-position draw (a cross account ignores it): the one-instrument
@@ -304,7 +307,9 @@ public static class SyntheticPopulation
         var (now, atLevel) = Near(rng, reference, clustered);
         if (side * (now - reference) / now > endLimit - ClusterWidth)
         {
+            // Mirrored to the favourable side of the reference: off the round level.
             now = reference - (now - reference);
+            atLevel = false;
         }
 
         return (now, atLevel);

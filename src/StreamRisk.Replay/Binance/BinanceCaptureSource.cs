@@ -190,7 +190,9 @@ public sealed class BinanceCaptureSource : IBinanceBookObserver, IDisposable
 
         if (_options.Estimated is { } spec)
         {
-            var path = PricePath.Simulated(spec.Seed, time, mid, spec.Lookback, TimeSpan.FromMinutes(1), spec.VolatilityPerSecond);
+            // The path's walk draws from a stream of its own, so its shape is independent of the population's draws.
+            var pathSeed = unchecked((spec.Seed * 1_000_003) + 7);
+            var path = PricePath.Simulated(pathSeed, time, mid, spec.Lookback, TimeSpan.FromMinutes(1), spec.VolatilityPerSecond);
             foreach (var account in EstimatedPopulation.Build(instrument, path, spec, time))
             {
                 var legs = account.Positions.Select(p => (instrument.Symbol, p.Size, p.Entry, p.IsolatedMargin ?? double.NaN)).ToArray();
