@@ -25,8 +25,8 @@ namespace StreamRisk.Simulation;
 /// every <see cref="SimulatorOptions.ShockEvery"/> a shock moves the reference by <see cref="SimulatorOptions.ShockSize"/>
 /// × U(1 ± noise) and every other symbol by its beta × that (in log terms, × U(1 ± <see cref="SimulatorOptions.ShockDispersion"/>)),
 /// all the same way, over a few steps (down with probability <see cref="SimulatorOptions.ShockDownShare"/>): a crash
-/// hits every book at once, the alts harder. The shock component decays with
-/// <see cref="SimulatorOptions.ShockRecoveryHalfLife"/>. While a shock moves the mark the levels within
+/// hits every book at once, the alts harder. <see cref="SimulatorOptions.ShockRetainedShare"/> of the move stays; the
+/// rest (and the liquidations' impact) decays with <see cref="SimulatorOptions.ShockRecoveryHalfLife"/>. While a shock moves the mark the levels within
 /// <see cref="SimulatorOptions.WithdrawalBand"/> keep <see cref="SimulatorOptions.WithdrawnLiquidity"/> of their size,
 /// refilled over <see cref="SimulatorOptions.ReplenishSteps"/>; between shocks the book keeps its shape (calm).
 /// Liquidations are filled against the book and pull the next mark part of the way to the last level touched.</para>
@@ -78,6 +78,7 @@ public sealed class MarketSimulator
         Require(o.ShockNoise is >= 0 and <= 1, nameof(o.ShockNoise), "must be in [0, 1]");
         Require(o.ShockDispersion is >= 0 and <= 1, nameof(o.ShockDispersion), "must be in [0, 1]");
         Require(o.ShockDownShare is >= 0 and <= 1, nameof(o.ShockDownShare), "must be in [0, 1]");
+        Require(o.ShockRetainedShare is >= 0 and <= 1, nameof(o.ShockRetainedShare), "must be in [0, 1]");
         Require(o.ShockSteps >= 1, nameof(o.ShockSteps), "must be >= 1");
         Require(o.ShockRecoveryHalfLife > TimeSpan.Zero, nameof(o.ShockRecoveryHalfLife), "must be > 0");
         Require(o.WithdrawnLiquidity is > 0 and <= 1, nameof(o.WithdrawnLiquidity), "must be in (0, 1]");
@@ -348,7 +349,8 @@ public sealed class MarketSimulator
             state.Shock *= _decay;
             if (state.ShockStepsLeft > 0)
             {
-                state.Shock += state.ShockStepLog;
+                state.Walk += _options.ShockRetainedShare * state.ShockStepLog;
+                state.Shock += (1 - _options.ShockRetainedShare) * state.ShockStepLog;
                 state.ShockStepsLeft--;
             }
 

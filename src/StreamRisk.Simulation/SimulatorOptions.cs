@@ -112,6 +112,13 @@ public sealed record SimulatorOptions
     public TimeSpan ShockRecoveryHalfLife { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// Share of a shock's move that stays (a new level, like the rest of the walk); the rest recovers with
+    /// <see cref="ShockRecoveryHalfLife"/>. Crashes keep part of their drop and give the rest back as a wick; a
+    /// calm minute after a shock then carries only a small share of its recovery.
+    /// </summary>
+    public double ShockRetainedShare { get; init; } = 0.5;
+
+    /// <summary>
     /// Share of quantity the levels within <see cref="WithdrawalBand"/> keep while a shock moves the mark (liquidity
     /// withdrawal: market makers pull part of their quotes, not all); it comes back over <see cref="ReplenishSteps"/>.
     /// </summary>
