@@ -12,12 +12,13 @@ using StreamRisk.Replay.Binance;
 using StreamRisk.Replay.Capture;
 using StreamRisk.Replay.InProcess;
 using StreamRisk.Reporting;
+using StreamRisk.Simulation;
 
 namespace StreamRisk.Host;
 
 /// <summary>
 /// <c>streamrisk replay FILE... [--format capture|binance-usdm|binance-coinm] [--config FILE] [--speed max|Nx]
-/// [--from T] [--to T] [--positions synthetic:seed=N|FILE] [--accounts N] [--out DIR] [--report DIR]
+/// [--from T] [--to T] [--positions synthetic:seed=N|estimated:oi=NOTIONAL[,…]|FILE] [--accounts N] [--out DIR] [--report DIR]
 /// [--to-kafka BOOTSTRAP]</c>: a recorded market day through the full monitor work on event time — in process, or
 /// produced to the live topics so a running monitor gets it; with <c>--report</c>, an HTML report with charts
 /// afterwards. Without <c>--format</c> the format is told from the first file's content.
@@ -33,8 +34,8 @@ internal static class ReplayCommand
         var speed = new Option<double>("--speed") { Description = "max (default) or a multiple of real time such as 1x, 10x, 20x.", DefaultValueFactory = _ => 0, CustomParser = ParseSpeed };
         var from = new Option<long?>("--from") { Description = "Results start at this time (unix ms or ISO 8601 UTC); what comes before still sets up accounts, books and marks.", CustomParser = ParseTime };
         var to = new Option<long?>("--to") { Description = "Stop using events after this time (unix ms or ISO 8601 UTC).", CustomParser = ParseTime };
-        var positions = new Option<string?>("--positions") { Description = "Position source for Binance captures: synthetic:seed=N (default synthetic:seed=1) or a JSON file of accounts (as in liqprice, without marks). A StreamRisk capture holds its own accounts." };
-        var accounts = new Option<int>("--accounts") { Description = "Synthetic accounts for Binance captures (100-1000000).", DefaultValueFactory = _ => 20_000, CustomParser = Cli.IntInRange(100, 1_000_000) };
+        var positions = new Option<string?>("--positions") { Description = "Position source for Binance captures: synthetic:seed=N (default synthetic:seed=1), estimated:oi=NOTIONAL[,seed=N,accounts=N,leverage=demo|moderate|coinglass,lookback=24h] (a population estimated from open interest, docs/simulator.md) or a JSON file of accounts (as in liqprice, without marks). A StreamRisk capture holds its own accounts." };
+        var accounts = new Option<int>("--accounts") { Description = "Accounts of the synthetic population for Binance captures, and the default accounts= of an estimated one (100-1000000).", DefaultValueFactory = _ => 20_000, CustomParser = Cli.IntInRange(100, 1_000_000) };
         var outDir = new Option<string?>("--out") { Description = "Directory for alerts.ndjson and projections.ndjson." };
         var reportDir = new Option<string?>("--report") { Description = "After the replay, write report.html and its PNG charts to this directory (the ndjson files go there too unless --out is given)." };
         var toKafka = new Option<string?>("--to-kafka") { Description = "Produce the replay to the topics of this Kafka (HOST:PORT,...) at --speed instead of running it in process; run the monitor with Kafka:EventTimeOrdering for the in-process results." };
@@ -179,6 +180,7 @@ internal static class ReplayCommand
             To = to,
             PopulationSeed = SeedOf(positions),
             PositionsFile = file is null ? null : File.ReadAllBytes(file),
+            Estimated = EstimatedOf(positions, accounts),
             Accounts = accounts,
             OnProblem = Problem,
         }));
@@ -285,6 +287,23 @@ internal static class ReplayCommand
 
     private const string Synthetic = "synthetic:seed=";
 
+    internal static EstimatedPopulationSpec? EstimatedOf(string source, int accounts)
+    {
+        if (!source.StartsWith(EstimatedPopulationSpec.Prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        try
+        {
+            return EstimatedPopulationSpec.Parse(source, accounts);
+        }
+        catch (FormatException ex)
+        {
+            throw new UsageException("--positions " + ConsoleText.Visible(ex.Message));
+        }
+    }
+
     internal static int SeedOf(string source) =>
         !source.StartsWith(Synthetic, StringComparison.Ordinal) ? 0
         : int.TryParse(source[Synthetic.Length..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var seed) ? seed
@@ -292,11 +311,11 @@ internal static class ReplayCommand
 
     internal static string? FileOf(string source)
     {
-        if (source.StartsWith(Synthetic, StringComparison.Ordinal))
+        if (source.StartsWith(Synthetic, StringComparison.Ordinal) || source.StartsWith(EstimatedPopulationSpec.Prefix, StringComparison.Ordinal))
         {
             return null;
         }
 
-        return File.Exists(source) ? source : throw new UsageException($"positions file not found: {source} (or use synthetic:seed=N)");
+        return File.Exists(source) ? source : throw new UsageException($"positions file not found: {source} (or use synthetic:seed=N or estimated:oi=NOTIONAL)");
     }
 }

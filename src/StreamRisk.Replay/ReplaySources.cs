@@ -46,6 +46,6 @@ public sealed class BinanceReplaySource(BinanceCaptureSource binance) : IReplayS
     {
         var import = binance.Import;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{binance.DiffsApplied:N0} book updates, {binance.Marks:N0} marks, {binance.Accounts:N0} accounts (import: applied {import?.Applied}, gaps {import?.Gaps}, skipped {import?.Skipped}), {binance.BadLines:N0} bad lines skipped");
+            $"{binance.DiffsApplied:N0} book updates, {binance.Marks:N0} marks, {binance.Accounts:N0} accounts (population: {binance.Population}; import: applied {import?.Applied}, gaps {import?.Gaps}, skipped {import?.Skipped}), {binance.BadLines:N0} bad lines skipped");
     }
 }

@@ -1,3 +1,4 @@
+using StreamRisk.Domain.Books;
 using StreamRisk.Domain.Margin;
 
 namespace StreamRisk.Simulation;
@@ -12,19 +13,22 @@ namespace StreamRisk.Simulation;
 /// <para>A run yields, in non-decreasing event time: every <see cref="SimInstrument"/>; one <see cref="SimBook"/>
 /// snapshot per symbol; one <see cref="SimMark"/> per symbol; every account's <see cref="SimAccount"/> snapshot (all at
 /// the start time, equal to <see cref="SyntheticPopulation.Generate"/> with the same seed, account count, instruments
-/// and prices). Then per step, at start + k × step: per symbol a delta for the book following the mark (and liquidity
+/// and prices). Each book follows the shared depth model (<see cref="DepthModel"/>), sized at the population's open
+/// interest / <see cref="SimulatorOptions.OpenInterestToDepth"/> a side within 1 %. Then per step, at start + k × step: per symbol a delta for the book following the mark (and liquidity
 /// withdrawal or replenishment) and a delta of random changes near the touch; one mark per symbol; the liquidations
 /// (every <see cref="SimLiquidation"/> of an account, at the mark, then its closing <see cref="SimPosition"/>s); per
 /// symbol a delta for the liquidations' fills; the positions opened.</para>
 /// <para>Mark: log mark = geometric random walk + a shock component, driven by one market factor: the first symbol
 /// (the reference) walks by the factor's step (<see cref="SimulatorOptions.VolatilityPerSecond"/>), every other symbol
 /// by its <see cref="SimulatedSymbol.Beta"/> × that step plus its own noise
-/// (<see cref="SimulatorOptions.IdiosyncraticVolatilityPerSecond"/>). Every <see cref="SimulatorOptions.ShockEvery"/> a
-/// shock moves the reference by <see cref="SimulatorOptions.ShockSize"/> × U(1 ± noise) and every other symbol by its
-/// beta × that (in log terms, × U(1 ± <see cref="SimulatorOptions.ShockDispersion"/>)), all the same way, over a few
-/// steps (down with probability <see cref="SimulatorOptions.ShockDownShare"/>): a crash hits every book at once, the
-/// alts harder. The shock component decays with <see cref="SimulatorOptions.ShockRecoveryHalfLife"/>. At a shock the levels near the mark are thinned to
-/// <see cref="SimulatorOptions.WithdrawnLiquidity"/> and refilled over <see cref="SimulatorOptions.ReplenishSteps"/>.
+/// (<see cref="SimulatorOptions.IdiosyncraticVolatilityPerSecond"/>). From <see cref="SimulatorOptions.FirstShockAfter"/>,
+/// every <see cref="SimulatorOptions.ShockEvery"/> a shock moves the reference by <see cref="SimulatorOptions.ShockSize"/>
+/// × U(1 ± noise) and every other symbol by its beta × that (in log terms, × U(1 ± <see cref="SimulatorOptions.ShockDispersion"/>)),
+/// all the same way, over a few steps (down with probability <see cref="SimulatorOptions.ShockDownShare"/>): a crash
+/// hits every book at once, the alts harder. <see cref="SimulatorOptions.ShockRetainedShare"/> of the move stays; the
+/// rest (and the liquidations' impact) decays with <see cref="SimulatorOptions.ShockRecoveryHalfLife"/>. While a shock moves the mark the levels within
+/// <see cref="SimulatorOptions.WithdrawalBand"/> keep <see cref="SimulatorOptions.WithdrawnLiquidity"/> of their size,
+/// refilled over <see cref="SimulatorOptions.ReplenishSteps"/>; between shocks the book keeps its shape (calm).
 /// Liquidations are filled against the book and pull the next mark part of the way to the last level touched.</para>
 /// <para>Liquidation: a position is liquidated when the mark crosses its liquidation price, computed by
 /// <see cref="MarginCalculator"/> under <see cref="SimulatorOptions.Profile"/> at the current marks. A cross account
@@ -67,10 +71,14 @@ public sealed class MarketSimulator
         Require(o.Accounts >= 0, nameof(o.Accounts), "must be >= 0");
         Require(o.Step >= TimeSpan.FromMilliseconds(1) && o.Step.Ticks % TimeSpan.TicksPerMillisecond == 0, nameof(o.Step), "must be a whole number of milliseconds >= 1 ms");
         Require(o.ShockEvery >= TimeSpan.Zero, nameof(o.ShockEvery), "must be >= 0 (0 disables shocks)");
+        Require(o.FirstShockAfter is null || o.FirstShockAfter >= TimeSpan.Zero, nameof(o.FirstShockAfter), "must be >= 0");
+        Require(o.PastLookback >= TimeSpan.Zero && o.PastLookback <= TimeSpan.FromDays(365), nameof(o.PastLookback), "must be in [0, 365 days]");
+        Require(o.OpenInterestToDepth > 0 && double.IsFinite(o.OpenInterestToDepth), nameof(o.OpenInterestToDepth), "must be > 0");
         Require(o.ShockSize is >= 0 and < 1, nameof(o.ShockSize), "must be in [0, 1)");
         Require(o.ShockNoise is >= 0 and <= 1, nameof(o.ShockNoise), "must be in [0, 1]");
         Require(o.ShockDispersion is >= 0 and <= 1, nameof(o.ShockDispersion), "must be in [0, 1]");
         Require(o.ShockDownShare is >= 0 and <= 1, nameof(o.ShockDownShare), "must be in [0, 1]");
+        Require(o.ShockRetainedShare is >= 0 and <= 1, nameof(o.ShockRetainedShare), "must be in [0, 1]");
         Require(o.ShockSteps >= 1, nameof(o.ShockSteps), "must be >= 1");
         Require(o.ShockRecoveryHalfLife > TimeSpan.Zero, nameof(o.ShockRecoveryHalfLife), "must be > 0");
         Require(o.WithdrawnLiquidity is > 0 and <= 1, nameof(o.WithdrawnLiquidity), "must be in (0, 1]");
@@ -95,7 +103,8 @@ public sealed class MarketSimulator
         {
             Require(s?.Instrument is not null, nameof(o.Symbols), "every symbol needs an instrument");
             Require(double.IsFinite(s!.Price) && s.Price > 0, nameof(o.Symbols), $"{s.Instrument.Symbol}: the price must be > 0");
-            Require(s.TouchNotional > 0 && s.FarNotional > 0, nameof(o.Symbols), $"{s.Instrument.Symbol}: depth notionals must be > 0");
+            Require(s.DepthWithin1Pct is null || (double.IsFinite(s.DepthWithin1Pct.Value) && s.DepthWithin1Pct > 0), nameof(o.Symbols), $"{s.Instrument.Symbol}: the depth within 1 % must be > 0");
+            Require(s.DepthAlpha is >= DepthModel.MinAlpha and <= DepthModel.MaxAlpha, nameof(o.Symbols), $"{s.Instrument.Symbol}: the depth exponent must be in [{DepthModel.MinAlpha}, {DepthModel.MaxAlpha}]");
             Require(double.IsFinite(s.Beta) && Math.Abs(s.Beta) <= 10, nameof(o.Symbols), $"{s.Instrument.Symbol}: the beta must be a finite number in [-10, 10]");
             instruments.Add(s.Instrument);
         }
@@ -121,6 +130,7 @@ public sealed class MarketSimulator
         private readonly long _stepMs;
         private readonly long _steps;
         private readonly long _shockMs;
+        private readonly long _firstShockMs;
         private readonly Random _rng;
         private readonly PopulationMarkets _markets;
         private readonly MarketState[] _symbols;
@@ -151,6 +161,7 @@ public sealed class MarketSimulator
             _stepMs = (long)options.Step.TotalMilliseconds;
             _steps = (long)duration.TotalMilliseconds / _stepMs;
             _shockMs = (long)options.ShockEvery.TotalMilliseconds;
+            _firstShockMs = (long)(options.FirstShockAfter ?? options.ShockEvery).TotalMilliseconds;
             var stepSeconds = _stepMs / 1000.0;
             _decay = Math.Pow(0.5, stepSeconds / options.ShockRecoveryHalfLife.TotalSeconds);
             _stepVolatility = options.VolatilityPerSecond * Math.Sqrt(stepSeconds);
@@ -171,27 +182,64 @@ public sealed class MarketSimulator
 
             _markets = PopulationMarkets.Create(instruments);
 
-            // Population first, so that it equals SyntheticPopulation.Generate with the same seed.
+            // Population first (its past, then its accounts), so that it equals SyntheticPopulation.Generate with the same seed.
+            var paths = SyntheticPopulation.PastPaths(_rng, _markets, prices, start, options);
             _accounts = new SimulatedAccount[options.Accounts];
             for (var i = 0; i < _accounts.Length; i++)
             {
-                var drawn = SyntheticPopulation.DrawAccount(_rng, SyntheticPopulation.AccountId(i), _markets, prices, _mix);
+                var drawn = SyntheticPopulation.DrawAccount(_rng, SyntheticPopulation.AccountId(i), _markets, prices, paths, _mix);
                 _accounts[i] = new SimulatedAccount(drawn);
             }
 
+            var openInterest = OpenInterest(_accounts, _markets, prices);
             _symbols = new MarketState[count];
             _marks = new double[count];
             _sellLots = new long[count];
             _buyLots = new long[count];
             for (var i = 0; i < count; i++)
             {
-                var book = new SimulatedBook(options.Symbols[i], options, 1_000_000_000 + _rng.NextInt64(1_000_000_000));
-                var state = new MarketState(book, Math.Log(prices[i]), i == 0 ? 1.0 : options.Symbols[i].Beta);
+                var spec = options.Symbols[i];
+                var depth = new DepthModel(spec.DepthWithin1Pct ?? Math.Max(MinimumDepth, openInterest[i] / options.OpenInterestToDepth), spec.DepthAlpha);
+                var book = new SimulatedBook(spec, options, depth, 1_000_000_000 + _rng.NextInt64(1_000_000_000));
+                var state = new MarketState(book, Math.Log(prices[i]), i == 0 ? 1.0 : spec.Beta);
                 state.MarkTicks = book.TicksOf(prices[i]);
                 book.Build(_rng, state.MarkTicks);
                 _symbols[i] = state;
                 _marks[i] = book.Tick.ToPrice(state.MarkTicks);
             }
+        }
+
+        /// <summary>Depth a side within 1 % (USD) of a book whose population holds nothing on it.</summary>
+        private const double MinimumDepth = 100_000;
+
+        /// <summary>Each market's open interest in USD at the start: the mean of its long and short notional.</summary>
+        private static double[] OpenInterest(SimulatedAccount[] accounts, PopulationMarkets markets, double[] prices)
+        {
+            var longs = new double[markets.Count];
+            var shorts = new double[markets.Count];
+            foreach (var account in accounts)
+            {
+                for (var p = 0; p < account.Count; p++)
+                {
+                    var market = account.Markets[p];
+                    var notional = Math.Abs(markets[market].Instrument.Notional(account.Sizes[p], prices[market]));
+                    if (account.Sizes[p] > 0)
+                    {
+                        longs[market] += notional;
+                    }
+                    else
+                    {
+                        shorts[market] += notional;
+                    }
+                }
+            }
+
+            for (var i = 0; i < longs.Length; i++)
+            {
+                longs[i] = (longs[i] + shorts[i]) / 2;
+            }
+
+            return longs;
         }
 
         public IEnumerable<SimEvent> Events()
@@ -232,7 +280,7 @@ public sealed class MarketSimulator
         {
             var time = _start + (step * _stepMs);
             var elapsed = step * _stepMs;
-            if (_shockMs > 0 && elapsed / _shockMs > (elapsed - _stepMs) / _shockMs)
+            if (_shockMs > 0 && ShocksBy(elapsed) > ShocksBy(elapsed - _stepMs))
             {
                 StartShock();
             }
@@ -271,6 +319,9 @@ public sealed class MarketSimulator
             Open(time);
         }
 
+        /// <summary>How many shocks have started by <paramref name="elapsed"/> ms into the run.</summary>
+        private long ShocksBy(long elapsed) => elapsed < _firstShockMs ? 0 : 1 + ((elapsed - _firstShockMs) / _shockMs);
+
         private void StartShock()
         {
             var down = _rng.NextDouble() < _options.ShockDownShare;
@@ -298,7 +349,8 @@ public sealed class MarketSimulator
             state.Shock *= _decay;
             if (state.ShockStepsLeft > 0)
             {
-                state.Shock += state.ShockStepLog;
+                state.Walk += _options.ShockRetainedShare * state.ShockStepLog;
+                state.Shock += (1 - _options.ShockRetainedShare) * state.ShockStepLog;
                 state.ShockStepsLeft--;
             }
 
@@ -474,7 +526,7 @@ public sealed class MarketSimulator
                     return false;
                 }
 
-                var drawn = SyntheticPopulation.DrawAccount(_rng, account.Id, account.Kind, _markets, _marks, _mix);
+                var drawn = SyntheticPopulation.DrawAccount(_rng, account.Id, account.Kind, _markets, _marks, paths: null, _mix);
                 account.Reset(drawn);
                 _pending.Add(account.Snapshot(time, _markets));
                 return true;
@@ -491,7 +543,7 @@ public sealed class MarketSimulator
                 return true;
             }
 
-            var position = SyntheticPopulation.DrawPosition(_rng, _markets, market, _marks[market], isolated: true);
+            var position = SyntheticPopulation.DrawPosition(_rng, _markets, market, path: null, _marks[market], isolated: true);
             account.Add(position);
             account.Seq++;
             _pending.Add(new SimPosition(time, account.Id, account.Seq, _markets[market].Symbol, position.Size, position.Entry, position.IsolatedMargin));

@@ -16,8 +16,9 @@ namespace StreamRisk.Simulation;
 /// fills holes wider than twice the layout gap, deletes levels packed closer than half of it (where the mark has
 /// be), drops levels beyond 1.2 × span and extends the side to the span. Levels stay at their prices otherwise, as
 /// on a venue. The hysteresis (×2 / ×0.5) keeps the update rate low once the layout is met.</para>
-/// <para>Quantity: a level o ticks out holds about touch + (far − touch) × o/W USD × U(0.5, 1.5), times the
-/// liquidity factor inside the withdrawal band: thin near the touch.</para>
+/// <para>Quantity: a level d (a fraction of the mark) out holds the <see cref="DepthModel"/>'s notional between d − g
+/// and d, g its layout gap, × U(0.5, 1.5), times the liquidity factor inside the withdrawal band: so the depth within d
+/// follows N1% · (d / 1%)^α on average, thin near the touch.</para>
 /// </remarks>
 internal sealed class SimulatedBook
 {
@@ -29,7 +30,7 @@ internal sealed class SimulatedBook
     private readonly string _symbol;
     private readonly TickSize _tick;
     private readonly TickSize _lot;
-    private readonly SimulatedSymbol _spec;
+    private readonly DepthModel _depth;
     private readonly int _levels;
     private readonly double _span;
     private readonly double _band;
@@ -40,9 +41,9 @@ internal sealed class SimulatedBook
     private long _markTicks;
     private double _mark;
 
-    public SimulatedBook(SimulatedSymbol spec, SimulatorOptions options, long firstId)
+    public SimulatedBook(SimulatedSymbol spec, SimulatorOptions options, DepthModel depth, long firstId)
     {
-        _spec = spec;
+        _depth = depth;
         _instrument = spec.Instrument;
         _symbol = spec.Instrument.Symbol.Value;
         _tick = TickSize.FromDecimal((decimal)_instrument.TickSize);
@@ -370,8 +371,10 @@ internal sealed class SimulatedBook
     /// <summary>The profile's quantity (in lots, unrounded) of a level <paramref name="offsetTicks"/> from the mark.</summary>
     private double ProfileLots(long offsetTicks, double liquidity)
     {
+        // The level stands for the interval of one layout gap inside it: its share of the depth model's notional.
         var distance = offsetTicks / (double)_markTicks;
-        var usd = _spec.TouchNotional + ((_spec.FarNotional - _spec.TouchNotional) * Math.Min(1.0, distance / _span));
+        var width = Math.Max(1.0, Gap(offsetTicks)) / _markTicks;
+        var usd = _depth.NotionalBetween(Math.Max(0, distance - width), distance);
         if (InBand(offsetTicks))
         {
             usd *= liquidity;

@@ -1,17 +1,16 @@
 using StreamRisk.Domain;
+using StreamRisk.Domain.Books;
 using StreamRisk.Domain.Instruments;
 using StreamRisk.Domain.Margin;
 
 namespace StreamRisk.Simulation;
 
 /// <summary>
-/// One simulated instrument: its spec, starting price and book depth profile. A level at distance x (fraction of the
-/// mark) from the mark holds about <see cref="TouchNotional"/> + (<see cref="FarNotional"/> − <see cref="TouchNotional"/>)
-/// × x / span (USD, ± 50 % noise): thin near the touch, so a shock of a few percent walks far.
+/// One simulated instrument: its spec, starting price and book depth. Each side of the book is shaped by the shared
+/// <see cref="DepthModel"/>: the notional within a fraction d of the mark is N1% · (d / 1%)^<see cref="DepthAlpha"/>, with
+/// N1% = <see cref="DepthWithin1Pct"/> or, by default, the population's open interest / <see cref="SimulatorOptions.OpenInterestToDepth"/>.
 /// </summary>
-/// <param name="TouchNotional">USD value of a level at the touch.</param>
-/// <param name="FarNotional">USD value of a level at the far end of the book (<see cref="SimulatorOptions.BookSpan"/> away).</param>
-public sealed record SimulatedSymbol(Instrument Instrument, double Price, double TouchNotional, double FarNotional)
+public sealed record SimulatedSymbol(Instrument Instrument, double Price)
 {
     /// <summary>
     /// How far this symbol moves with the market factor: each step its log mark moves <see cref="Beta"/> × the
@@ -20,6 +19,15 @@ public sealed record SimulatedSymbol(Instrument Instrument, double Price, double
     /// reference's shock. The reference itself is the factor: its own beta is not used.
     /// </summary>
     public double Beta { get; init; } = 1.0;
+
+    /// <summary>
+    /// The depth model's exponent. 1.2 is the fit to the Binance USDⓈ-M BTCUSDT REST snapshot of 2024-08-08 in
+    /// shared/data (mid 61,800: 3.1–3.7M USD a side within 0.05 %, 8.0–8.2M within 0.1 %, 20.5–24.5M within 0.25 %).
+    /// </summary>
+    public double DepthAlpha { get; init; } = 1.2;
+
+    /// <summary>USD a side within 1 % of the mark; null (the default) takes open interest / <see cref="SimulatorOptions.OpenInterestToDepth"/>.</summary>
+    public double? DepthWithin1Pct { get; init; }
 
     /// <summary>Binance USDⓈ-M BTCUSDT brackets as published in 2023 (floor in USDT, mmr; deductions derived).</summary>
     public static readonly MarginTiers BinanceBtcUsdtTiers = MarginTiers.Create(
@@ -43,17 +51,14 @@ public sealed record SimulatedSymbol(Instrument Instrument, double Price, double
     ]);
 
     // Betas in the range of alts against BTC in crashes (on 2025-10-10 alts fell one and a half to several times as far).
-    // Depth sized against the default population (20k accounts, ~0.45B USD of BTC positions): about 15M USD a side
-    // within 1 % of the mark and 50M within 2.5 % for BTC, so the 50x/100x longs a 2.5 % shock liquidates outweigh
-    // the bids they are sold into.
     public static readonly SimulatedSymbol BtcUsdt = new(
-        new Instrument(new Symbol("BTCUSDT"), ContractKind.Linear, 0.1, 0.001, BinanceBtcUsdtTiers), 60_000, 20_000, 2_000_000);
+        new Instrument(new Symbol("BTCUSDT"), ContractKind.Linear, 0.1, 0.001, BinanceBtcUsdtTiers), 60_000);
 
     public static readonly SimulatedSymbol EthUsdt = new(
-        new Instrument(new Symbol("ETHUSDT"), ContractKind.Linear, 0.01, 0.001, BinanceEthUsdtTiers), 3_000, 10_000, 1_000_000) { Beta = 1.3 };
+        new Instrument(new Symbol("ETHUSDT"), ContractKind.Linear, 0.01, 0.001, BinanceEthUsdtTiers), 3_000) { Beta = 1.3 };
 
     public static readonly SimulatedSymbol SolUsdt = new(
-        new Instrument(new Symbol("SOLUSDT"), ContractKind.Linear, 0.01, 1, BinanceSolUsdtTiers), 150, 5_000, 700_000) { Beta = 1.6 };
+        new Instrument(new Symbol("SOLUSDT"), ContractKind.Linear, 0.01, 1, BinanceSolUsdtTiers), 150) { Beta = 1.6 };
 
     public static IReadOnlyList<SimulatedSymbol> Defaults { get; } = [BtcUsdt, EthUsdt, SolUsdt];
 }
@@ -73,8 +78,14 @@ public sealed record SimulatorOptions
     /// <summary>Simulated time between two market updates (whole milliseconds).</summary>
     public TimeSpan Step { get; init; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Time between shocks; the first comes one period after the start. <see cref="TimeSpan.Zero"/> disables shocks.</summary>
-    public TimeSpan ShockEvery { get; init; } = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// Time between shocks, from the first (<see cref="FirstShockAfter"/>); <see cref="TimeSpan.Zero"/> disables shocks.
+    /// The market between shocks is calm: a small random walk over a stable book.
+    /// </summary>
+    public TimeSpan ShockEvery { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>When the first shock comes after the start; null: one <see cref="ShockEvery"/> after it.</summary>
+    public TimeSpan? FirstShockAfter { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Size of a shock's move of the reference (the first symbol) as a fraction of its mark, before noise.</summary>
     public double ShockSize { get; init; } = 0.025;
@@ -98,29 +109,54 @@ public sealed record SimulatorOptions
     /// Half-life of the shock and liquidation-impact part of the mark: moves partly recover (a wick), so a long run
     /// of down-biased shocks does not trend to zero.
     /// </summary>
-    public TimeSpan ShockRecoveryHalfLife { get; init; } = TimeSpan.FromSeconds(20);
-
-    /// <summary>Share of quantity the levels within <see cref="WithdrawalBand"/> keep when a shock starts (liquidity withdrawal).</summary>
-    public double WithdrawnLiquidity { get; init; } = 0.3;
-
-    /// <summary>Levels within this fraction of the mark are thinned by a shock and replenished after it.</summary>
-    public double WithdrawalBand { get; init; } = 0.02;
-
-    /// <summary>Steps after a shock's move over which withdrawn liquidity comes back, linearly.</summary>
-    public int ReplenishSteps { get; init; } = 30;
+    public TimeSpan ShockRecoveryHalfLife { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Volatility of the market factor's geometric random walk per √second (0.0002 ≈ 0.15 % per √minute): the
-    /// reference's own, and each other symbol's walk takes <see cref="SimulatedSymbol.Beta"/> × this step.
+    /// Share of a shock's move that stays (a new level, like the rest of the walk); the rest recovers with
+    /// <see cref="ShockRecoveryHalfLife"/>. Crashes keep part of their drop and give the rest back as a wick; a
+    /// calm minute after a shock then carries only a small share of its recovery.
     /// </summary>
-    public double VolatilityPerSecond { get; init; } = 0.0002;
+    public double ShockRetainedShare { get; init; } = 0.5;
+
+    /// <summary>
+    /// Share of quantity the levels within <see cref="WithdrawalBand"/> keep while a shock moves the mark (liquidity
+    /// withdrawal: market makers pull part of their quotes, not all); it comes back over <see cref="ReplenishSteps"/>.
+    /// </summary>
+    public double WithdrawnLiquidity { get; init; } = 0.5;
+
+    /// <summary>Levels within this fraction of the mark are thinned by a shock and replenished after it.</summary>
+    public double WithdrawalBand { get; init; } = 0.01;
+
+    /// <summary>Steps after a shock's move over which withdrawn liquidity comes back, linearly (300: 30 s at 100 ms).</summary>
+    public int ReplenishSteps { get; init; } = 300;
+
+    /// <summary>
+    /// Volatility of the market factor's geometric random walk per √second: the reference's own, and each other
+    /// symbol's walk takes <see cref="SimulatedSymbol.Beta"/> × this step. 0.0001 is 0.08 % per √minute and 2.9 % per
+    /// √day, BTC's daily volatility at an annualised 55 %: a calm minute moves a few hundredths of a percent.
+    /// </summary>
+    public double VolatilityPerSecond { get; init; } = 0.0001;
 
     /// <summary>
     /// Volatility per √second of each non-reference symbol's own noise on top of its beta × the factor's step
-    /// (independent per symbol). At 0.00015 against the factor's 0.0002 a step of ETH (beta 1.3) correlates about 0.87
+    /// (independent per symbol). At 0.000075 against the factor's 0.0001 a step of ETH (beta 1.3) correlates about 0.87
     /// with BTC's, SOL's (1.6) about 0.9.
     /// </summary>
-    public double IdiosyncraticVolatilityPerSecond { get; init; } = 0.00015;
+    public double IdiosyncraticVolatilityPerSecond { get; init; } = 0.000075;
+
+    /// <summary>
+    /// How far back the population's positions were opened: a simulated past of this length (the volatilities above,
+    /// one point a minute) ends at the start prices, and each position's entry is a point of it the position survived
+    /// (see <see cref="SyntheticPopulation"/>). <see cref="TimeSpan.Zero"/> opens every position at the start prices.
+    /// </summary>
+    public TimeSpan PastLookback { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// Open interest against the depth a side within 1 % of the mark, which sizes each book from the population (a
+    /// symbol's open interest is the mean of its long and short notional at the start). 50: Binance BTCUSDT carries
+    /// ~9–11B USD of open interest against ~180–190M USD a side within 1 %.
+    /// </summary>
+    public double OpenInterestToDepth { get; init; } = 50;
 
     /// <summary>Levels per book side.</summary>
     public int BookLevels { get; init; } = 200;

@@ -23,21 +23,24 @@ namespace StreamRisk.Simulation;
 /// and inverse). Symbol i of the list is picked with weight 1/(i + 1), every further position among the remaining
 /// symbols of the kind by the same weights: the first symbol is the busiest (with the simulator's defaults about half
 /// of all positions are BTC), and most portfolios hold the reference.</item>
-/// <item><b>Leverage</b>: 2x 10 %, 5x 20 %, 10x 30 %, 20x 20 %, 50x 12 %, 100x 8 % — one draw per position, one per
-/// portfolio for all its legs — capped at the venue's bracket maximum 1/(2 × mmr) for the position's notional (a 1M
-/// USD BTC position gets at most 20x), which touches well under 1 % of positions. A portfolio's pool then starts
-/// (1.0–1.6)/leverage of its notional above nothing: the 50x and 100x ones, about a fifth, sit within 1–3 % of a
-/// factor move of their maintenance margin.</item>
+/// <item><b>Leverage</b>: <see cref="LeveragePrior.Demo"/> (2x 10 %, 5x 20 %, 10x 30 %, 20x 20 %, 50x 12 %, 100x 8 %) —
+/// one draw per position, one per portfolio for all its legs — lowered with the position's notional above 10,000 USD
+/// (× (notional / 10,000)^−0.25, down to a choice of the mix) and capped at the venue's bracket maximum 1/(2 × mmr) (a
+/// 1M USD BTC position gets at most 20x): larger positions carry lower leverage. A portfolio's pool then starts
+/// (1.0–1.6)/leverage of its notional above nothing.</item>
 /// <item><b>Side</b>: 55 % long, 45 % short for isolated and single-symbol cross positions. A portfolio is hedged
 /// (<see cref="SimulatorOptions.PortfolioHedgedShare"/>, default 20 %: the first leg one way, the others the other) or
 /// directional, all legs long (<see cref="SimulatorOptions.PortfolioLongShare"/>, default 80 %) or all short.</item>
 /// <item><b>Notional</b> (USD at the reference price, per position): lognormal with median 5,000 and σ 1.4, capped at
 /// 5M; 0.2 % of positions are whales, log-uniform in 2M–20M. Sizes are whole lots (at least one).</item>
-/// <item><b>Entry</b>: 70 % uniform within ±1 % of the reference price; 30 % clustered within ±0.05 % of a round price
-/// level within ±1 % (round = the largest of 1, 2, 2.5, 5 × 10^k under 0.9 % of the price: 500 for BTC at 60,000,
-/// 25 for ETH at 3,000, 1 for SOL at 150), so liquidation prices cluster too — which is what makes cascades. An entry
-/// is never more than 0.25/leverage against the position at the reference price (the draw is mirrored to the
-/// favourable side), so no account starts liquidatable. Entries are whole ticks.</item>
+/// <item><b>Entry</b>: along a simulated past (<see cref="SimulatorOptions.PastLookback"/>, one point a minute, ending at
+/// the reference prices; drawn first, before the accounts): a point drawn uniformly in time, its price ± 0.05 %; 30 % of
+/// draws enter on the round price level within 0.25 % of it, ± 0.05 % (round = the largest of 1, 2, 2.5, 5 × 10^k under
+/// 0.9 % of the price: 500 for BTC at 60,000, 25 for ETH at 3,000, 1 for SOL at 150), so liquidation prices cluster
+/// too — which is what makes cascades. A draw is kept only when the path since the entry never went more than
+/// 0.4/leverage against the position and ends within 0.25/leverage of it (the population is the path's survivors,
+/// none liquidatable at the start); after eight rejected draws the position is opened at the reference. Entries are
+/// whole ticks. With the defaults about half the BTC entries lie beyond ±1 % of the reference.</item>
 /// </list>
 /// Over instruments that allow no portfolio (one instrument, or no two of one contract kind) no portfolio draw is
 /// made, and every account makes the second-position draw (a cross account ignores it): the one-instrument
@@ -46,10 +49,10 @@ namespace StreamRisk.Simulation;
 /// </remarks>
 public static class SyntheticPopulation
 {
-    /// <summary>Leverage choices and their shares (sum 1).</summary>
-    internal static readonly int[] Leverages = [2, 5, 10, 20, 50, 100];
+    /// <summary>The demo prior's leverage choices and their shares (sum 1).</summary>
+    internal static readonly int[] Leverages = [.. LeveragePrior.Demo.Leverages];
 
-    internal static readonly double[] LeverageShares = [0.10, 0.20, 0.30, 0.20, 0.12, 0.08];
+    internal static readonly double[] LeverageShares = [.. LeveragePrior.Demo.Shares];
 
     internal const double IsolatedShare = 0.40;
     internal const double TwoPositionShare = 0.40;
@@ -60,9 +63,17 @@ public static class SyntheticPopulation
     internal const double WhaleShare = 0.002;
     internal const double WhaleMin = 2_000_000;
     internal const double WhaleMax = 20_000_000;
-    internal const double EntryNoise = 0.01;
     internal const double ClusteredShare = 0.30;
     internal const double ClusterWidth = 0.0005;
+
+    /// <summary>How far from a path point a clustered entry looks for a round level (a fraction of the price).</summary>
+    internal const double ClusterReach = 0.0025;
+
+    /// <summary>An entry's spread around its path point: the range a price covers within a minute of calm market.</summary>
+    internal const double EntrySpread = 0.0005;
+
+    /// <summary>Draws of an entry along the path before the position is opened at the path's end.</summary>
+    internal const int EntryTries = 8;
 
     /// <summary>
     /// The furthest an entry may be against the position at the reference price, times the leverage: 0.25/L keeps
@@ -72,15 +83,26 @@ public static class SyntheticPopulation
     internal const double MaxAdverse = 0.25;
 
     /// <summary>
+    /// The furthest the path may have gone against a position since its entry, times the leverage: 0.4/L keeps equity
+    /// ≥ 0.6 × initial margin ≥ 1.2 × MM, so a surviving position was never liquidatable on the way.
+    /// </summary>
+    internal const double MaxSurvived = 0.4;
+
+    /// <summary>Spacing of a simulated past path's points.</summary>
+    internal static readonly TimeSpan PastStep = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// <paramref name="accounts"/> account snapshots (Seq 1) at <paramref name="eventTime"/>, with positions on the
-    /// instruments of <paramref name="around"/>, entries around their prices, in the default portfolio mix.
+    /// instruments of <paramref name="around"/> opened along a simulated past ending at their prices, in the default
+    /// portfolio mix.
     /// </summary>
     public static IReadOnlyList<SimAccount> Generate(int seed, int accounts, IReadOnlyList<(Instrument Instrument, double Price)> around, long eventTime) =>
         Generate(seed, accounts, around, eventTime, new SimulatorOptions());
 
     /// <summary>
-    /// As <see cref="Generate(int, int, IReadOnlyList{ValueTuple{Instrument, double}}, long)"/>, in the portfolio mix of
-    /// <paramref name="mix"/> (its <c>Portfolio*</c> options; the rest is not used).
+    /// As <see cref="Generate(int, int, IReadOnlyList{ValueTuple{Instrument, double}}, long)"/>, in the portfolio mix and
+    /// past of <paramref name="mix"/> (its <c>Portfolio*</c>, <see cref="SimulatorOptions.PastLookback"/> and volatility
+    /// options, and the betas of its symbols by name, 1 for others; the rest is not used).
     /// </summary>
     public static IReadOnlyList<SimAccount> Generate(int seed, int accounts, IReadOnlyList<(Instrument Instrument, double Price)> around, long eventTime, SimulatorOptions mix)
     {
@@ -100,32 +122,62 @@ public static class SyntheticPopulation
         }
 
         var rng = new Random(seed);
+        var paths = PastPaths(rng, markets, prices, eventTime, mix);
         var result = new SimAccount[accounts];
         for (var i = 0; i < accounts; i++)
         {
-            result[i] = DrawAccount(rng, AccountId(i), markets, prices, portfolios).ToSnapshot(eventTime, 1, markets);
+            result[i] = DrawAccount(rng, AccountId(i), markets, prices, paths, portfolios).ToSnapshot(eventTime, 1, markets);
         }
 
         return result;
     }
 
+    /// <summary>
+    /// The simulated past the population was opened along: one factor walk of <see cref="SimulatorOptions.PastLookback"/>
+    /// at <see cref="SimulatorOptions.VolatilityPerSecond"/>, each market by its beta plus its own noise, ending at the
+    /// reference prices (null paths when the lookback is zero: every position opened at the reference).
+    /// </summary>
+    internal static PricePath[]? PastPaths(Random rng, PopulationMarkets markets, ReadOnlySpan<double> prices, long time, SimulatorOptions options)
+    {
+        if (options.PastLookback <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        var betas = new double[markets.Count];
+        for (var i = 0; i < betas.Length; i++)
+        {
+            // The first market is the factor itself, as in the simulator.
+            betas[i] = 1.0;
+            foreach (var symbol in options.Symbols)
+            {
+                if (i > 0 && symbol.Instrument.Symbol.Value == markets[i].Symbol)
+                {
+                    betas[i] = symbol.Beta;
+                }
+            }
+        }
+
+        return PricePath.Walk(rng, betas, time, prices, options.PastLookback, PastStep, options.VolatilityPerSecond, options.IdiosyncraticVolatilityPerSecond);
+    }
+
     internal static string AccountId(int index) => string.Create(CultureInfo.InvariantCulture, $"sim-{index + 1:D6}");
 
     /// <summary>One account at the given reference prices (one per market).</summary>
-    internal static DrawnAccount DrawAccount(Random rng, string id, PopulationMarkets markets, ReadOnlySpan<double> prices, in PortfolioMix mix)
+    internal static DrawnAccount DrawAccount(Random rng, string id, PopulationMarkets markets, ReadOnlySpan<double> prices, PricePath[]? paths, in PortfolioMix mix)
     {
         var kind = markets.HoldsPortfolios && rng.NextDouble() < mix.Share ? AccountKind.Portfolio
             : rng.NextDouble() < IsolatedShare ? AccountKind.Isolated
             : AccountKind.Cross;
-        return DrawAccount(rng, id, kind, markets, prices, mix);
+        return DrawAccount(rng, id, kind, markets, prices, paths, mix);
     }
 
-    /// <summary>One account of the given kind (a flat account reopening keeps its kind).</summary>
-    internal static DrawnAccount DrawAccount(Random rng, string id, AccountKind kind, PopulationMarkets markets, ReadOnlySpan<double> prices, in PortfolioMix mix)
+    /// <summary>One account of the given kind (a flat account reopening keeps its kind), opened along the paths (null: now).</summary>
+    internal static DrawnAccount DrawAccount(Random rng, string id, AccountKind kind, PopulationMarkets markets, ReadOnlySpan<double> prices, PricePath[]? paths, in PortfolioMix mix)
     {
         if (kind == AccountKind.Portfolio)
         {
-            return DrawPortfolio(rng, id, markets, prices, mix);
+            return DrawPortfolio(rng, id, markets, prices, paths, mix);
         }
 
         var isolated = kind == AccountKind.Isolated;
@@ -133,31 +185,31 @@ public static class SyntheticPopulation
         var first = markets.Pick(rng, -1);
         var second = wantsTwo && isolated ? markets.Pick(rng, first) : -1;
         var positions = new DrawnPosition[second < 0 ? 1 : 2];
-        positions[0] = DrawPosition(rng, markets, first, prices[first], isolated);
+        positions[0] = DrawPosition(rng, markets, first, paths?[first], prices[first], isolated);
         if (second >= 0)
         {
-            positions[1] = DrawPosition(rng, markets, second, prices[second], isolated);
+            positions[1] = DrawPosition(rng, markets, second, paths?[second], prices[second], isolated);
         }
 
         return new DrawnAccount(id, kind, Balance(rng, isolated, positions), positions);
     }
 
     /// <summary>A cross pool of 2–3 legs of one contract kind, one leverage for all, directional or hedged.</summary>
-    private static DrawnAccount DrawPortfolio(Random rng, string id, PopulationMarkets markets, ReadOnlySpan<double> prices, in PortfolioMix mix)
+    private static DrawnAccount DrawPortfolio(Random rng, string id, PopulationMarkets markets, ReadOnlySpan<double> prices, PricePath[]? paths, in PortfolioMix mix)
     {
         var wantsThree = rng.NextDouble() < mix.ThreeLegShare;
         var hedged = rng.NextDouble() < mix.HedgedShare;
         var side = rng.NextDouble() < mix.LongShare ? 1.0 : -1.0;
-        var leverage = DrawLeverage(rng);
+        var leverage = LeveragePrior.Demo.Draw(rng);
         var first = markets.PickPaired(rng);
         var second = markets.Pick(rng, first);
         var third = wantsThree ? markets.Pick(rng, first, second) : -1;
         var positions = new DrawnPosition[third < 0 ? 2 : 3];
-        positions[0] = DrawPosition(rng, markets, first, prices[first], isolated: false, leverage, hedged ? -side : side);
-        positions[1] = DrawPosition(rng, markets, second, prices[second], isolated: false, leverage, side);
+        positions[0] = DrawPosition(rng, markets, first, paths?[first], prices[first], isolated: false, leverage, hedged ? -side : side);
+        positions[1] = DrawPosition(rng, markets, second, paths?[second], prices[second], isolated: false, leverage, side);
         if (third >= 0)
         {
-            positions[2] = DrawPosition(rng, markets, third, prices[third], isolated: false, leverage, side);
+            positions[2] = DrawPosition(rng, markets, third, paths?[third], prices[third], isolated: false, leverage, side);
         }
 
         return new DrawnAccount(id, AccountKind.Portfolio, Balance(rng, isolated: false, positions), positions);
@@ -176,15 +228,20 @@ public static class SyntheticPopulation
         return Math.Round(balance, 2);
     }
 
-    /// <summary>One position on market <paramref name="market"/> around <paramref name="reference"/>.</summary>
-    /// <param name="leverage">The leverage before the bracket cap; 0 draws it from the mix.</param>
+    /// <summary>
+    /// One position on market <paramref name="market"/>, opened along <paramref name="path"/> (null: opened now at
+    /// <paramref name="reference"/>).
+    /// </summary>
+    /// <param name="leverage">The leverage before the notional's discount and the bracket cap; 0 draws it from the prior.</param>
     /// <param name="side">+1 long, −1 short; 0 draws it (<see cref="LongShare"/> long).</param>
-    internal static DrawnPosition DrawPosition(Random rng, PopulationMarkets markets, int market, double reference, bool isolated, int leverage = 0, double side = 0)
+    internal static DrawnPosition DrawPosition(
+        Random rng, PopulationMarkets markets, int market, PricePath? path, double reference, bool isolated, int leverage = 0, double side = 0, LeveragePrior? prior = null)
     {
         var m = markets[market];
         var instrument = m.Instrument;
+        prior ??= LeveragePrior.Demo;
 
-        var drawnLeverage = leverage > 0 ? leverage : DrawLeverage(rng);
+        var drawnLeverage = leverage > 0 ? leverage : prior.Draw(rng);
         side = side != 0 ? side : rng.NextDouble() < LongShare ? 1.0 : -1.0;
         var usd = rng.NextDouble() < WhaleShare
             ? WhaleMin * Math.Pow(WhaleMax / WhaleMin, rng.NextDouble())
@@ -193,59 +250,89 @@ public static class SyntheticPopulation
         var units = m.UnitsForUsd(usd, reference);
         var lots = Math.Max(1L, (long)Math.Round(units / instrument.LotSize));
         var size = side * (double)m.Lot.ToDecimal(lots);
-
-        // The venue's bracket maximum for this notional: 1/(2 × mmr) (125x at 0.4 %, 20x at 2.5 %).
-        var tiers = instrument.Tiers;
-        var rate = tiers.RateAt(tiers.IndexFor(instrument.Notional(size, reference)));
-        var capped = rate > 0 ? Math.Max(1, Math.Min(drawnLeverage, (int)Math.Floor(1.0 / (2.0 * rate)))) : drawnLeverage;
-
-        var maxAdverse = MaxAdverse / capped;
-        var clustered = rng.NextDouble() < ClusteredShare;
-        var entry = clustered ? ClusteredEntry(rng, reference, side, maxAdverse) : double.NaN;
-        clustered = !double.IsNaN(entry);
-        if (!clustered)
-        {
-            var offset = EntryNoise * ((2 * rng.NextDouble()) - 1);
-            if (side * offset > maxAdverse)
-            {
-                offset = -offset;
-            }
-
-            entry = reference * (1 + offset);
-        }
-
-        entry = m.Tick.ToPrice(Math.Max(1L, (long)Math.Round(entry / instrument.TickSize)));
-        var margin = Math.Max(0.01, Math.Round(instrument.Notional(size, entry) / capped, 2));
-        return new DrawnPosition(market, size, entry, isolated ? margin : double.NaN, margin, capped, drawnLeverage, clustered);
+        return Place(rng, m, market, path, reference, size, isolated, drawnLeverage, prior);
     }
 
     /// <summary>
-    /// A round level within ±1 % of the reference that is at most <paramref name="maxAdverse"/> against the position,
-    /// plus ±0.05 % noise; NaN when there is none.
+    /// A position of <paramref name="size"/>: its leverage at its notional (the prior's discount, then the venue's
+    /// bracket maximum), and an entry along the path it survived.
     /// </summary>
-    private static double ClusteredEntry(Random rng, double reference, double side, double maxAdverse)
+    internal static DrawnPosition Place(
+        Random rng, PopulationMarket m, int market, PricePath? path, double reference, double size, bool isolated, int drawnLeverage, LeveragePrior prior)
     {
-        var step = RoundStep(reference);
-        var lowest = (long)Math.Ceiling(reference * (1 - EntryNoise) / step);
-        var highest = (long)Math.Floor(reference * (1 + EntryNoise) / step);
-        var limit = maxAdverse - ClusterWidth;
-        if (side > 0)
+        var instrument = m.Instrument;
+        var notional = instrument.Notional(size, reference);
+        var atNotional = prior.AtNotional(drawnLeverage, Math.Abs(notional));
+
+        // The venue's bracket maximum for this notional: 1/(2 × mmr) (125x at 0.4 %, 20x at 2.5 %).
+        var tiers = instrument.Tiers;
+        var rate = tiers.RateAt(tiers.IndexFor(notional));
+        var capped = rate > 0 ? Math.Max(1, Math.Min(atNotional, (int)Math.Floor(1.0 / (2.0 * rate)))) : atNotional;
+
+        var clustered = rng.NextDouble() < ClusteredShare;
+        var (entry, isClustered) = Entry(rng, path, reference, Math.Sign(size), capped, clustered);
+        entry = m.Tick.ToPrice(Math.Max(1L, (long)Math.Round(entry / instrument.TickSize)));
+        var margin = Math.Max(0.01, Math.Round(instrument.Notional(size, entry) / capped, 2));
+        return new DrawnPosition(market, size, entry, isolated ? margin : double.NaN, margin, capped, drawnLeverage, isClustered);
+    }
+
+    /// <summary>
+    /// An entry the position survived: a point of the path drawn uniformly (positions opened evenly over its time),
+    /// the point's price ± <see cref="EntrySpread"/> (or, for a clustered draw, the round level within
+    /// <see cref="ClusterReach"/> of it ± <see cref="ClusterWidth"/>), kept when the worst the path did against the
+    /// position since then stays within <see cref="MaxSurvived"/>/L and the end within <see cref="MaxAdverse"/>/L (a
+    /// position past that would have been liquidated or is about to be; the population is the survivors). After
+    /// <see cref="EntryTries"/> rejections the position is opened at the path's end.
+    /// </summary>
+    private static (double Entry, bool Clustered) Entry(Random rng, PricePath? path, double reference, int side, int leverage, bool clustered)
+    {
+        var endLimit = MaxAdverse / leverage;
+        var worstLimit = MaxSurvived / leverage;
+        if (path is { Count: > 1 })
         {
-            highest = Math.Min(highest, (long)Math.Floor(reference * (1 + limit) / step));
-        }
-        else
-        {
-            lowest = Math.Max(lowest, (long)Math.Ceiling(reference * (1 - limit) / step));
+            for (var attempt = 0; attempt < EntryTries; attempt++)
+            {
+                var k = rng.Next(path.Count);
+                var (entry, onLevel) = Near(rng, path.PriceAt(k), clustered);
+                var worst = side > 0 ? (entry - path.LowFrom(k)) / entry : (path.HighFrom(k) - entry) / entry;
+                var end = side * (entry - reference) / entry;
+                if (worst <= worstLimit && end <= endLimit)
+                {
+                    return (entry, onLevel);
+                }
+            }
         }
 
-        lowest = Math.Max(lowest, 1);
-        if (lowest > highest)
+        // Opened now: at the reference ± the spread (or on a round level within reach), never more than the end limit against the position.
+        var (now, atLevel) = Near(rng, reference, clustered);
+        if (side * (now - reference) / now > endLimit - ClusterWidth)
         {
-            return double.NaN;
+            // Mirrored to the favourable side of the reference: off the round level.
+            now = reference - (now - reference);
+            atLevel = false;
         }
 
-        var level = (lowest + rng.NextInt64(highest - lowest + 1)) * step;
-        return level * (1 + (ClusterWidth * ((2 * rng.NextDouble()) - 1)));
+        return (now, atLevel);
+    }
+
+    /// <summary>
+    /// An entry near <paramref name="price"/>: ± <see cref="EntrySpread"/>, or when <paramref name="clustered"/> the
+    /// nearest round level if within <see cref="ClusterReach"/>, ± <see cref="ClusterWidth"/>.
+    /// </summary>
+    private static (double Entry, bool Clustered) Near(Random rng, double price, bool clustered)
+    {
+        var noise = (2 * rng.NextDouble()) - 1;
+        if (clustered)
+        {
+            var step = RoundStep(price);
+            var level = Math.Round(price / step) * step;
+            if (level > 0 && Math.Abs((level / price) - 1) <= ClusterReach)
+            {
+                return (level * (1 + (ClusterWidth * noise)), true);
+            }
+        }
+
+        return (price * (1 + (EntrySpread * noise)), false);
     }
 
     /// <summary>The largest of 1, 2, 2.5, 5 × 10^k not above 0.9 % of the price: always a level on each side within 1 %.</summary>
@@ -262,21 +349,6 @@ public static class SyntheticPopulation
         }
 
         return decade;
-    }
-
-    private static int DrawLeverage(Random rng)
-    {
-        var u = rng.NextDouble();
-        for (var i = 0; i < Leverages.Length - 1; i++)
-        {
-            u -= LeverageShares[i];
-            if (u < 0)
-            {
-                return Leverages[i];
-            }
-        }
-
-        return Leverages[^1];
     }
 
     /// <summary>Standard normal (Box–Muller, one of the pair): two uniforms per draw, so the stream stays easy to reason about.</summary>

@@ -60,6 +60,28 @@ public sealed class ReplayCommandTests : IDisposable
         Assert.Equal("streamrisk: --positions and --accounts apply to Binance captures; a StreamRisk capture replays its own recorded accounts", Assert.Single(run.ErrorLines));
     }
 
+    [Theory]
+    [InlineData("estimated:seed=1", "streamrisk: --positions estimated: oi=NOTIONAL is required (the open interest in USD, e.g. oi=10B)")]
+    [InlineData("estimated:oi=10B,leverage=wild", "streamrisk: --positions estimated: leverage='wild' is not a prior: demo, moderate, coinglass")]
+    [InlineData("estimated:oi=10B,depth=1", "streamrisk: --positions estimated: unknown key 'depth' (oi, seed, accounts, leverage, lookback)")]
+    public async Task Replay_BadEstimatedPositions_OneLineErrorExitTwo(string positions, string expected)
+    {
+        var run = await CliRun.InvokeAsync("replay", SharedData.Path("binance-usdm", "btcusdt_20240808.gz"), "--format", "binance-usdm", "--positions", positions);
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Equal(expected, Assert.Single(run.ErrorLines));
+    }
+
+    [Fact]
+    public async Task Replay_EstimatedPositions_SummarySaysThePopulationIsEstimated()
+    {
+        var run = await CliRun.InvokeAsync("replay", SharedData.Path("binance-usdm", "btcusdt_20240808.gz"), "--positions", "estimated:oi=9B,accounts=2000,seed=3",
+            "--to", "2024-08-08T23:55:00Z");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("2,000 accounts (population: estimated (oi 9,000,000,000 USD, 2,000 accounts, leverage moderate, seed 3);", run.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Replay_Config_EngineAndAlertSettingsApplied_AndWrittenBesideTheOutputs_ReadBackTheSame()
     {

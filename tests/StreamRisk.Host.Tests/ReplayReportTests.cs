@@ -172,7 +172,7 @@ public sealed class ReplayReportTests(ReplayReportTests.ReportFixture report) : 
         public async Task InitializeAsync()
         {
             var capture = SharedData.Path("binance-usdm", "btcusdt_20240808.gz");
-            var run = await CliRun.InvokeAsync("replay", capture, "--format", "binance-usdm", "--report", Dir);
+            var run = await CliRun.InvokeAsync("replay", capture, "--format", "binance-usdm", "--positions", SharedData.BtcusdtPositions, "--report", Dir);
             (ExitCode, Output, Error) = (run.ExitCode, run.Output, run.Error);
             var html = Path.Combine(Dir, "report.html");
             Html = File.Exists(html) ? await File.ReadAllTextAsync(html) : string.Empty;

@@ -38,7 +38,7 @@ public sealed class MonitorCrashTests : IDisposable
 
         using var first = StartMonitor(cluster.BootstrapServers, redisServer.ConnectionString);
         var replaying = Task.Run(() => Cli.RunAsync(
-            ["replay", SharedData.Path("binance-usdm", "btcusdt_20240808.gz"), "--positions", "synthetic:seed=1", "--to-kafka", cluster.BootstrapServers, "--speed", "10x", "--to", "2024-08-08T23:56:00Z"],
+            ["replay", SharedData.Path("binance-usdm", "btcusdt_20240808.gz"), "--positions", SharedData.BtcusdtPositions, "--to-kafka", cluster.BootstrapServers, "--speed", "10x", "--to", "2024-08-08T23:56:00Z"],
             TextWriter.Null, TextWriter.Null, TimeProvider.System));
         Assert.True(await Eventually.TrueAsync(() => db.StreamLength("streamrisk:alerts") >= 5, TimeSpan.FromSeconds(90)), "no alert reached Redis before the crash");
         first.Kill(entireProcessTree: true);

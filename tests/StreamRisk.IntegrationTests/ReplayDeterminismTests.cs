@@ -77,7 +77,7 @@ public sealed class ReplayDeterminismTests : IDisposable
         using var error = new StringWriter();
         var config = Path.Combine(_dir.FullName, "system-10s.json");
         await File.WriteAllTextAsync(config, "{\"StreamRisk\":{\"Engine\":{\"SystemIntervalMs\":10000}}}");
-        var code = await Cli.RunAsync(["replay", capture, "--format", "binance-usdm", "--speed", speed, "--positions", "synthetic:seed=1", "--config", config, "--out", outDir],
+        var code = await Cli.RunAsync(["replay", capture, "--format", "binance-usdm", "--speed", speed, "--positions", SharedData.BtcusdtPositions, "--config", config, "--out", outDir],
             output, error, TimeProvider.System);
         return (code, output.ToString());
     }

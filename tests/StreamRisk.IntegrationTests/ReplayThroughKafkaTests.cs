@@ -49,9 +49,9 @@ public sealed class ReplayThroughKafkaTests : IDisposable
 /// <param name="source">The replay's input: capture file(s) and the options that say how to read them.</param>
 internal sealed partial class KafkaReplayRun(string directory, string[] source)
 {
-    /// <summary>The BTCUSDT Binance capture with a synthetic population, up to <paramref name="to"/> when given.</summary>
+    /// <summary>The BTCUSDT Binance capture with <see cref="SharedData.BtcusdtPositions"/>, up to <paramref name="to"/> when given.</summary>
     public KafkaReplayRun(string directory, string? to)
-        : this(directory, [SharedData.Path("binance-usdm", "btcusdt_20240808.gz"), "--positions", "synthetic:seed=1", .. (to is null ? [] : new[] { "--to", to })])
+        : this(directory, [SharedData.Path("binance-usdm", "btcusdt_20240808.gz"), "--positions", SharedData.BtcusdtPositions, .. (to is null ? [] : new[] { "--to", to })])
     {
     }
 

@@ -42,7 +42,7 @@ public sealed partial class ScaleOutTests : IDisposable
         var stopOneMidStream = fault == Fault.StopOneMidStream;
         // With ladder updates lost, a smaller population: a mock partition keeps only 5 MiB, and the whole states sent
         // again after the outage must not push unread updates out of it before the projector reads them.
-        string[] source = [SharedData.Path("binance-usdm", "btcusdt_20240808.gz"), "--positions", "synthetic:seed=1", .. (fault == Fault.LadderUpdatesLost ? new[] { "--accounts", "2000" } : [])];
+        string[] source = [SharedData.Path("binance-usdm", "btcusdt_20240808.gz"), "--positions", SharedData.BtcusdtPositions, .. (fault == Fault.LadderUpdatesLost ? new[] { "--accounts", "2000" } : [])];
         var replay = new KafkaReplayRun(_dir.FullName, source);
         var inProcess = await replay.InProcessAsync(systemIntervalMs: 0);
 

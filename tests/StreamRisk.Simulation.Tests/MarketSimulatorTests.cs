@@ -11,8 +11,8 @@ public sealed class MarketSimulatorTests(ITestOutputHelper output)
 {
     private const long Start = 1_760_000_000_000;
 
-    // Small enough to run in a blink, long enough for two shocks.
-    private static readonly SimulatorOptions Small = new() { Accounts = 2_000 };
+    // Small enough to run in a blink, long enough for two shocks (one every 15 s from 15 s).
+    private static readonly SimulatorOptions Small = new() { Accounts = 2_000, ShockEvery = TimeSpan.FromSeconds(15), FirstShockAfter = null };
 
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(32);
 
@@ -213,7 +213,7 @@ public sealed class MarketSimulatorTests(ITestOutputHelper output)
         // contract included): the stream stays consistent and liquidations match the margin model exactly.
         var inverse = new SimulatedSymbol(
             new Instrument(new Symbol("BTCUSD_PERP"), ContractKind.Inverse, 0.1, 1, MarginTiers.Create([(0, 0.004, null), (5, 0.005, null), (10, 0.01, null)]), 100),
-            60_000, 20_000, 2_000_000);
+            60_000);
         var symbolSets = new[]
         {
             SimulatedSymbol.Defaults,
@@ -241,6 +241,7 @@ public sealed class MarketSimulatorTests(ITestOutputHelper output)
                 Accounts = accounts,
                 Step = TimeSpan.FromMilliseconds(step),
                 ShockEvery = TimeSpan.FromMilliseconds(shockEvery),
+                FirstShockAfter = null,
                 ShockSize = shockBasisPoints / 10_000.0,
                 ShockDownShare = downPercent / 100.0,
                 LiquidationImpact = impactPercent / 100.0,

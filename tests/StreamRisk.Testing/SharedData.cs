@@ -8,6 +8,13 @@ public static class SharedData
 {
     private const string SolutionFile = "StreamRisk.sln";
 
+    /// <summary>
+    /// The positions an eventful replay of the BTCUSDT capture places: Binance BTCUSDT's open interest (~10B USD)
+    /// estimated with the leverage levels of liquidation maps (10x–100x) — ladders that reach into the recorded book,
+    /// where the demo-like synthetic population, opened along a simulated day, rests mostly beyond it.
+    /// </summary>
+    public const string BtcusdtPositions = "estimated:oi=10B,leverage=coinglass";
+
     /// <summary>Full path of a file under <c>shared/data</c>, e.g. <c>Path("binance-usdm", "btcusdt_20240808.gz")</c>.</summary>
     public static string Path(params string[] parts)
     {

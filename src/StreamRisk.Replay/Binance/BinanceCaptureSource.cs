@@ -21,6 +21,12 @@ public sealed record BinanceSourceOptions
     /// <summary>Account documents (the <c>liqprice</c> JSON, marks not needed) instead of the synthetic population.</summary>
     public byte[]? PositionsFile { get; init; }
 
+    /// <summary>
+    /// An estimated population instead of the synthetic one: opened along a simulated past of the spec's lookback
+    /// ending at the first mid (a capture holds no history before it).
+    /// </summary>
+    public EstimatedPopulationSpec? Estimated { get; init; }
+
     public int Accounts { get; init; } = 20_000;
     public long? From { get; init; }
     public long? To { get; init; }
@@ -77,6 +83,11 @@ public sealed class BinanceCaptureSource : IBinanceBookObserver, IDisposable
     public long Marks { get; private set; }
 
     public long Accounts { get; private set; }
+
+    /// <summary>Where the accounts come from, for outputs: a positions file, the synthetic population, or an estimate.</summary>
+    public string Population => _options.PositionsFile is not null ? "file"
+        : _options.Estimated is { } estimated ? estimated.Describe()
+        : $"synthetic (seed {_options.PopulationSeed})";
 
     /// <summary>Lines of the capture reported and skipped.</summary>
     public long BadLines { get; private set; }
@@ -174,6 +185,21 @@ public sealed class BinanceCaptureSource : IBinanceBookObserver, IDisposable
             {
                 var legs = account.Positions.Select(p => (instrument.Symbol, p.Size, p.Entry, p.IsolatedMargin)).ToArray();
                 Emit(_writer.Account(account.Id, 1, time, account.Balance, legs), time);
+                Accounts++;
+            }
+
+            return;
+        }
+
+        if (_options.Estimated is { } spec)
+        {
+            // The path's walk draws from a stream of its own, so its shape is independent of the population's draws.
+            var pathSeed = unchecked((spec.Seed * 1_000_003) + 7);
+            var path = PricePath.Simulated(pathSeed, time, mid, spec.Lookback, TimeSpan.FromMinutes(1), spec.VolatilityPerSecond);
+            foreach (var account in EstimatedPopulation.Build(instrument, path, spec, time))
+            {
+                var legs = account.Positions.Select(p => (instrument.Symbol, p.Size, p.Entry, p.IsolatedMargin ?? double.NaN)).ToArray();
+                Emit(_writer.Account(new AccountId(account.Account), account.Seq, time, account.Balance, legs), time);
                 Accounts++;
             }
 
