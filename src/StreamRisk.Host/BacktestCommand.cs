@@ -9,6 +9,7 @@ using StreamRisk.Domain.Instruments;
 using StreamRisk.Host.Replaying;
 using StreamRisk.Replay;
 using StreamRisk.Replay.Klines;
+using StreamRisk.Simulation;
 
 namespace StreamRisk.Host;
 
@@ -23,7 +24,7 @@ internal static class BacktestCommand
     /// The population a backtest runs when <c>--positions</c> is not given: the one place to choose it (the estimated
     /// population from open interest, where it exists, is the one meant for a venue's real book).
     /// </summary>
-    public const string DefaultPositions = "synthetic:seed=1";
+    public const string DefaultPositions = "estimated";
 
     public const string FileName = "backtest.json";
 
@@ -39,7 +40,7 @@ internal static class BacktestCommand
             AllowMultipleArgumentsPerToken = true,
             Arity = ArgumentArity.OneOrMore,
         };
-        var positions = new Option<string?>("--positions") { Description = $"Position source: synthetic:seed=N or a JSON file of accounts (as replay takes it). Default: {DefaultPositions}." };
+        var positions = new Option<string?>("--positions") { Description = $"Position source: estimated (each instrument's open interest from its candles, the moderate leverage prior), estimated:oi=NOTIONAL[,seed=N,accounts=N,leverage=NAME,lookback=DURATION], synthetic:seed=N or a JSON file of accounts (as replay takes it). Default: {DefaultPositions}." };
         var accounts = new Option<int>("--accounts") { Description = "Synthetic accounts (100-1000000).", DefaultValueFactory = _ => 20_000, CustomParser = Cli.IntInRange(100, 1_000_000) };
         var config = new Option<string?>("--config") { Description = $"JSON settings file as `run` reads it (Engine and Alerts sections), and instruments under {InstrumentsSection}." };
         var outDir = new Option<string?>("--out") { Description = "Directory for backtest.json (default: the current directory)." };
@@ -53,13 +54,17 @@ internal static class BacktestCommand
             var settings = ReplaySettings.Load(configFile);
             var configured = ConfiguredInstruments(configFile);
             var source = parse.GetValue(positions) ?? DefaultPositions;
-            var positionsFile = ReplayCommand.FileOf(source);
+            var estimateOpenInterest = source == DefaultPositions;
+            var estimated = estimateOpenInterest ? new EstimatedPopulationSpec(1) { Accounts = parse.GetValue(accounts) } : ReplayCommand.EstimatedOf(source, parse.GetValue(accounts));
+            var positionsFile = estimateOpenInterest ? null : ReplayCommand.FileOf(source);
             var population = new BacktestPositions
             {
-                Seed = ReplayCommand.SeedOf(source),
+                Seed = estimated?.Seed ?? ReplayCommand.SeedOf(source),
+                Estimated = estimated,
+                EstimateOpenInterest = estimateOpenInterest,
                 File = positionsFile is null ? null : File.ReadAllBytes(positionsFile),
                 Accounts = parse.GetValue(accounts),
-                Name = positionsFile is null ? source : "file:" + Path.GetFileName(positionsFile),
+                Name = estimateOpenInterest ? "estimated (open interest from volume, leverage moderate)" : estimated is not null ? estimated.Describe() : positionsFile is null ? source : "file:" + Path.GetFileName(positionsFile),
             };
             var files = (parse.GetValue(klines) ?? []).Select(Read).ToList();
             IReadOnlyList<IReadOnlyList<KlineFile>> groups;

@@ -5,6 +5,8 @@ using StreamRisk.Domain.Instruments;
 using StreamRisk.Engine;
 using StreamRisk.Replay.InProcess;
 
+using StreamRisk.Simulation;
+
 namespace StreamRisk.Replay.Klines;
 
 /// <summary>Where a backtest's positions come from (as <c>replay --positions</c> names them).</summary>
@@ -12,8 +14,17 @@ public sealed record BacktestPositions
 {
     public int Seed { get; init; } = 1;
 
-    /// <summary>Account documents instead of the synthetic population.</summary>
+    /// <summary>Account documents instead of a generated population.</summary>
     public byte[]? File { get; init; }
+
+    /// <summary>
+    /// An estimated population (<see cref="EstimatedPopulation"/>) instead of the synthetic one; its open interest applies to
+    /// each instrument, or, when <see cref="EstimateOpenInterest"/> is set, each instrument's is estimated from its candles.
+    /// </summary>
+    public EstimatedPopulationSpec? Estimated { get; init; }
+
+    /// <summary>Estimate each instrument's open interest from its candles' quote volume (<see cref="KlineMarketSource.OpenInterestFromVolume"/>).</summary>
+    public bool EstimateOpenInterest { get; init; }
 
     public int Accounts { get; init; } = 20_000;
 
@@ -125,6 +136,8 @@ public static class Backtest
             Instruments = instruments,
             PopulationSeed = positions.Seed,
             PositionsFile = positions.File,
+            Estimated = positions.Estimated,
+            EstimateOpenInterest = positions.EstimateOpenInterest,
             Accounts = positions.Accounts,
             MinuteDone = minute =>
             {
