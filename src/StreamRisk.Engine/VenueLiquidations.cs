@@ -8,12 +8,13 @@ using StreamRisk.Domain.Margin;
 namespace StreamRisk.Engine;
 
 /// <summary>One realized liquidation fill of the venue liquidation engine (one per position closed or sliced).</summary>
+/// <param name="FundBefore">The fund covering the instrument before the fill.</param>
 /// <param name="ToFund">What the fill settled with the insurance fund (negative: the fund paid).</param>
 /// <param name="FundAfter">The fund covering the instrument after the settlement and any ADL.</param>
 /// <param name="AdlSize">Size auto-deleveraged from profitable opposite positions to cover the fund's deficit.</param>
 public sealed record RealizedLiquidation(
     string Account, string Symbol, long EventTime, PositionSide Side, LiquidationAction Action, double Size, double Price,
-    double ToFund, double FundAfter, double AdlSize);
+    double FundBefore, double ToFund, double FundAfter, double AdlSize);
 
 /// <summary>
 /// The venue liquidation engine (<see cref="LiquidationEngineMode.Venue"/>): for runs whose positions have no venue feed
@@ -217,6 +218,7 @@ public sealed class VenueLiquidations
         }
 
         var closed = isLong ? size : -size;
+        var fundBefore = _projector.InsuranceFundOf(leg.Instrument);
         var toFund = InsuranceSettlement.ToFund(collateral, instrument.UnrealizedPnl(closed, leg.Terms.Entry, price));
         var fund = _projector.SettleInsurance(leg.Instrument, toFund, now);
         double adl = 0;
@@ -231,7 +233,7 @@ public sealed class VenueLiquidations
         LiquidatedNotional += size * price;
         var fill = new LiquidationFilled(leg.Instrument, now, isLong ? PositionSide.Long : PositionSide.Short, price, size, -1);
         _projector.ApplyLiquidation(fill.InstrumentIndex, fill.Price, fill.Size, fill.EventTime);
-        _fills.Add(new RealizedLiquidation(account.Id.Value, instrument.Symbol.Value, now, fill.Side, action, size, price, toFund, fund, adl));
+        _fills.Add(new RealizedLiquidation(account.Id.Value, instrument.Symbol.Value, now, fill.Side, action, size, price, fundBefore, toFund, fund, adl));
     }
 
     /// <summary>
