@@ -243,9 +243,10 @@ public sealed partial class WireDecoder
                 return DecodeResult.Valid;
             }
 
-            if (!Utf8.IsValid(fund))
+            // A name shown to operators: the characters of a symbol only (ASCII, so valid UTF-8).
+            if (fund.IndexOfAnyExcept(SymbolCharacters) >= 0)
             {
-                Fail(WireProblem.BadUtf8, Fields.Fund, "fund is not valid UTF-8");
+                Fail(WireProblem.BadValue, Fields.Fund, $"fund \"{Printable(fund)}\" may hold only A-Z, a-z, 0-9, '.', '_' and '-'");
                 return Refused(utf8);
             }
 

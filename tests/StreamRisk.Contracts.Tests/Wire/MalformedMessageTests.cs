@@ -128,6 +128,7 @@ public sealed class MalformedMessageTests
     [InlineData("insurance", """{"v":1,"fund":"BTCUSDT","eventTime":1}""", "missing:balance")]
     [InlineData("insurance", """{"v":1,"eventTime":1,"balance":5}""", "missing:fund")]
     [InlineData("insurance", """{"v":1,"fund":7,"eventTime":1,"balance":5}""", "wrong-type:fund")]
+    [InlineData("insurance", """{"v":1,"fund":"USDT pool\u001b[31m","eventTime":1,"balance":5}""", "bad-value:fund")]
     [InlineData("insurance", """{"v":1,"fund":"BTCUSDT","eventTime":1,"balance":"1e400"}""", "not-finite:balance")]
     [InlineData("insurance", """{"v":1,"fund":"BTCUSDT","fund":"ETHUSDT","eventTime":1,"balance":5}""", "duplicate:fund")]
     // Instruments.
