@@ -53,10 +53,10 @@ public sealed class VenueLiquidations
     /// <summary>Every fill so far, in the order they happened.</summary>
     public IReadOnlyList<RealizedLiquidation> Fills => _fills;
 
-    /// <summary>Σ size × price of the fills.</summary>
+    /// <summary>Σ notional of the fills at their prices, in the margin currency (coin for inverse contracts).</summary>
     public double LiquidatedNotional { get; private set; }
 
-    /// <summary>Σ size × price auto-deleveraged.</summary>
+    /// <summary>Σ notional auto-deleveraged at the bankruptcy prices, in the margin currency.</summary>
     public double AdlNotional { get; private set; }
 
     /// <summary>Opposite positions reduced by ADL.</summary>
@@ -230,7 +230,7 @@ public sealed class VenueLiquidations
             fund = _projector.SettleInsurance(leg.Instrument, covered, now);
         }
 
-        LiquidatedNotional += size * price;
+        LiquidatedNotional += instrument.Notional(size, price);
         var fill = new LiquidationFilled(leg.Instrument, now, isLong ? PositionSide.Long : PositionSide.Short, price, size, -1);
         _projector.ApplyLiquidation(fill.InstrumentIndex, fill.Price, fill.Size, fill.EventTime);
         _fills.Add(new RealizedLiquidation(account.Id.Value, instrument.Symbol.Value, now, fill.Side, action, size, price, fundBefore, toFund, fund, adl));
@@ -283,7 +283,7 @@ public sealed class VenueLiquidations
             }
 
             remaining -= take;
-            AdlNotional += take * price;
+            AdlNotional += terms.Instrument.Notional(take, price);
             AdlPositions++;
         }
 

@@ -173,7 +173,7 @@ internal static class ReplayCommand
     internal static string LiquidationSummary(Engine.VenueLiquidations venue)
     {
         var funds = venue.Fills.GroupBy(f => f.Symbol, StringComparer.Ordinal)
-            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key} {g.First().FundBefore:N0} → {g.Last().FundAfter:N0}"));
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key} {g.First().FundBefore:#,0.####} → {g.Last().FundAfter:#,0.####}"));
         return string.Create(CultureInfo.InvariantCulture,
             $"liquidations: {venue.Fills.Count:N0} fills, {venue.UnitsClosed:N0} positions or accounts closed, {venue.LiquidatedNotional:N0} notional, ADL {venue.AdlNotional:N0} over {venue.AdlPositions:N0} positions; fund {(venue.Fills.Count == 0 ? "unchanged" : string.Join(", ", funds))}");
     }

@@ -81,7 +81,7 @@ public sealed class VenueLiquidationReplayTests(ITestOutputHelper output)
 
     private static string Capture => SharedData.Path("binance-usdm", "btcusdt_20240808.gz");
 
-    /// <summary>Replays in process and checks after every mark that no position of the margin state is past the mark.</summary>
+    /// <summary>Replays in process and checks after every mark that no position of the margin state, nor of the ladders, is past the mark.</summary>
     private static (InProcessReplay Replay, int Marks) Replay(BinanceSourceOptions source, EngineOptions options)
     {
         using var outputs = new ReplayOutputs(null);
@@ -111,6 +111,15 @@ public sealed class VenueLiquidationReplayTests(ITestOutputHelper output)
                 var past = account.Positions[i].Size > 0 ? lp >= mark : lp <= mark;
                 Assert.False(past, $"{account.Id.Value} at mark {mark}: LP {lp}, size {account.Positions[i].Size}");
             }
+        }
+
+        // The ladders file an LP on its bucket rounded toward liquidation (at most one bucket early): nothing may be
+        // filed a bucket or more beyond the mark.
+        var bucket = engine.Accounts.Ladders.TickOf(0);
+        if (bucket > 0)
+        {
+            Assert.Equal(0, engine.Accounts.Ladders.View(0, longSide: true)!.Crossed(mark + bucket).Count);
+            Assert.Equal(0, engine.Accounts.Ladders.View(0, longSide: false)!.Crossed(mark - bucket).Count);
         }
     }
 }
