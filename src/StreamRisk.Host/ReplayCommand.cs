@@ -175,7 +175,7 @@ internal static class ReplayCommand
         var funds = venue.Fills.GroupBy(f => f.Symbol, StringComparer.Ordinal)
             .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key} {g.First().FundBefore:#,0.####} → {g.Last().FundAfter:#,0.####}"));
         return string.Create(CultureInfo.InvariantCulture,
-            $"liquidations: {venue.Fills.Count:N0} fills, {venue.UnitsClosed:N0} positions or accounts closed, {venue.LiquidatedNotional:N0} notional, ADL {venue.AdlNotional:N0} over {venue.AdlPositions:N0} positions; fund {(venue.Fills.Count == 0 ? "unchanged" : string.Join(", ", funds))}");
+            $"liquidations: {venue.Fills.Count:N0} fills, {venue.UnitsClosed:N0} positions or accounts closed, {venue.LiquidatedNotional:#,0.####} notional, ADL {venue.AdlNotional:#,0.####} over {venue.AdlPositions:N0} positions; fund {(venue.Fills.Count == 0 ? "unchanged" : string.Join(", ", funds))}");
     }
 
     private static IReplaySource Source(string format, string[] paths, long? from, long? to, string positions, int accounts, TextWriter progress)
