@@ -15,6 +15,9 @@ public sealed record TopicNames
     public string Liquidations { get; init; } = DefaultPrefix + "liquidations";
     public string DeadLetter { get; init; } = DefaultPrefix + "deadletter";
 
+    /// <summary>Insurance fund balances from the venue (docs/wire-contracts.md).</summary>
+    public string Insurance { get; init; } = DefaultPrefix + "insurance";
+
     /// <summary>Partial, price-bucketed liquidation ladders from account-partitioned instances to the projector stage (scale-out).</summary>
     public string Ladders { get; init; } = DefaultPrefix + "ladders";
 
@@ -36,6 +39,7 @@ public sealed record TopicNames
             Positions = prefix + "positions",
             Liquidations = prefix + "liquidations",
             DeadLetter = prefix + "deadletter",
+            Insurance = prefix + "insurance",
             Ladders = prefix + "ladders",
             SystemRequests = prefix + "system.requests",
             SystemReplies = prefix + "system.replies",
@@ -51,6 +55,7 @@ public sealed record TopicNames
         Wire.WireTopic.Positions => Positions,
         Wire.WireTopic.Liquidations => Liquidations,
         Wire.WireTopic.Ladders => Ladders,
+        Wire.WireTopic.Insurance => Insurance,
         _ => throw new ArgumentOutOfRangeException(nameof(topic), topic, "not a topic kind"),
     };
 
@@ -63,6 +68,7 @@ public sealed record TopicNames
         (Positions, 12),
         (Liquidations, 6),
         (DeadLetter, 3),
+        (Insurance, 1),
         (Ladders, 12),
         (SystemRequests, 1),
         (SystemReplies, 1),

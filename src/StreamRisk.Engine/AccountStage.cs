@@ -3,6 +3,7 @@ using StreamRisk.Domain;
 using StreamRisk.Domain.Cascades;
 using StreamRisk.Domain.Instruments;
 using StreamRisk.Domain.Ladders;
+using StreamRisk.Domain.Liquidations;
 using StreamRisk.Domain.Margin;
 
 namespace StreamRisk.Engine;
@@ -50,8 +51,12 @@ public sealed class AccountStage
             var t = options.ThresholdsFor(catalog[i].Symbol.Value);
             return t.LargeAccountNotional / (1 + t.Hysteresis);
         }, Margins);
-        Margins.Listener = new MarginListeners(Ladders, _large);
+        Watch = options.LiquidationEngine == LiquidationEngineMode.Venue ? new LiquidationWatch(Margins) : null;
+        Margins.Listener = Watch is null ? new MarginListeners(Ladders, _large) : new MarginListeners(Ladders, _large, Watch);
     }
+
+    /// <summary>Positions by liquidation price, for the venue liquidation engine; null when it is off.</summary>
+    public LiquidationWatch? Watch { get; }
 
     public int Source { get; }
 

@@ -4,6 +4,19 @@ using StreamRisk.Domain.Margin;
 
 namespace StreamRisk.Engine;
 
+/// <summary>Who closes positions that cross their liquidation price.</summary>
+public enum LiquidationEngineMode
+{
+    /// <summary>The venue: its positions and liquidations topics carry the closes (a live run).</summary>
+    Off,
+
+    /// <summary>
+    /// The monitor's own venue liquidation engine (<see cref="VenueLiquidations"/>): for runs whose positions have no
+    /// venue feed of closes — a replay of a venue capture with a synthetic, estimated or file population, a backtest.
+    /// </summary>
+    Venue,
+}
+
 /// <summary>Settings of the <see cref="RiskEngine"/> and its projection pipeline.</summary>
 public sealed record EngineOptions
 {
@@ -48,6 +61,16 @@ public sealed record EngineOptions
     public IReadOnlyDictionary<string, double> InsuranceFunds { get; init; } = new Dictionary<string, double>();
 
     public double DefaultInsuranceFund { get; init; } = 1_000_000;
+
+    /// <summary>
+    /// Off (the default, live: the venue's topics carry closes) or <see cref="LiquidationEngineMode.Venue"/>: positions
+    /// whose liquidation price a mark crosses are liquidated by the profile's policy into the book, settled against the
+    /// insurance fund, ADL'd when it cannot cover, and reported as realized liquidations (docs/domain.md). One process only.
+    /// </summary>
+    public LiquidationEngineMode LiquidationEngine { get; init; } = LiquidationEngineMode.Off;
+
+    /// <summary>Depth a liquidation order consumed comes back linearly over this much event time (<see cref="Domain.Books.DepthOverlay"/>).</summary>
+    public TimeSpan LiquidationDepthRecovery { get; init; } = TimeSpan.FromSeconds(30);
 
     public AdlRanking AdlRanking { get; init; } = AdlRanking.PnlTimesLeverage;
 

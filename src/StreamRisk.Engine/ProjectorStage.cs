@@ -35,7 +35,13 @@ public sealed class ProjectorStage
         _projections = new ProjectionBuilder(options);
         Catalog = catalog;
         Alerts = new AlertBook(options.ThresholdsFor);
+        Funds = new InsuranceFundBook(options) { Changed = FundChanged };
     }
+
+    /// <summary>The insurance funds the projections read: configured balances, the venue's updates, realized settlements.</summary>
+    public InsuranceFundBook Funds { get; }
+
+    private long _fundTime;
 
     public InstrumentCatalog Catalog { get; }
 
@@ -61,7 +67,7 @@ public sealed class ProjectorStage
         }
 
         var state = _symbols[index];
-        state.InsuranceFund = _options.InsuranceFundFor(instrument.Symbol.Value);
+        Funds.ApplyInstrument(index, instrument.Symbol.Value);
         if (state.Book is null || state.Book.TickSize != tick)
         {
             state.Book = new OrderBook(instrument.Symbol, tick);
@@ -179,6 +185,32 @@ public sealed class ProjectorStage
     {
         _symbols[instrument].Liquidations.Add(eventTime, Math.Abs(size) * price);
         Touch(instrument, eventTime, urgent: false);
+    }
+
+    /// <summary>
+    /// A fund balance from the venue (topic <c>insurance</c>): <paramref name="instrument"/> is the symbol the fund is
+    /// named after, or -1 for the venue-wide fund <paramref name="fund"/>. Every symbol the fund covers is touched.
+    /// </summary>
+    public void ApplyInsurance(int instrument, string fund, double balance, long eventTime)
+    {
+        _fundTime = eventTime;
+        Funds.ApplyBalance(instrument, fund, balance);
+    }
+
+    /// <summary>A realized liquidation's settlement with the fund covering <paramref name="instrument"/>; returns the balance after.</summary>
+    public double SettleInsurance(int instrument, double amount, long eventTime)
+    {
+        _fundTime = eventTime;
+        return Funds.Settle(instrument, amount);
+    }
+
+    private void FundChanged(int instrument, double balance)
+    {
+        _symbols[instrument].InsuranceFund = balance;
+        if (!double.IsNaN(_symbols[instrument].Mark))
+        {
+            Touch(instrument, _fundTime, urgent: false);
+        }
     }
 
     /// <summary>

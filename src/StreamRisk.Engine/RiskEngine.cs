@@ -42,7 +42,17 @@ public sealed class RiskEngine
         Accounts = new AccountStage(options, Catalog, Layout.Partition, oneProcess ? ToProjector : Layout.Updates,
             trackChanges: Layout.Role == EngineRole.AccountPartition);
         Projector = new ProjectorStage(options, Catalog, _touches.OnNext, oneProcess ? Accounts.Ladders.View : null);
+        if (options.LiquidationEngine == LiquidationEngineMode.Venue)
+        {
+            // It needs both stages' state at once (the margin state and the books): one process only.
+            Liquidations = oneProcess
+                ? new VenueLiquidations(options, Accounts, Projector)
+                : throw new ArgumentException("the venue liquidation engine (Engine:LiquidationEngine=venue) runs only with both stages in one process", nameof(layout));
+        }
     }
+
+    /// <summary>The venue liquidation engine; null unless <see cref="EngineOptions.LiquidationEngine"/> is <see cref="LiquidationEngineMode.Venue"/>.</summary>
+    public VenueLiquidations? Liquidations { get; }
 
     public EngineLayout Layout { get; }
 
@@ -114,7 +124,15 @@ public sealed class RiskEngine
         AssertOwnerThread();
         Accounts.ApplyMark(instrument, mark, eventTime);
         Projector.ApplyMark(instrument, mark, eventTime);
+        Liquidations?.OnMark(instrument, mark, eventTime);
         Betas?.OnMark(instrument, eventTime, mark);
+    }
+
+    /// <summary>An insurance fund balance from the venue (see <see cref="ProjectorStage.ApplyInsurance"/>).</summary>
+    public void ApplyInsurance(int instrument, string fund, double balance, long eventTime)
+    {
+        AssertOwnerThread();
+        Projector.ApplyInsurance(instrument, fund, balance, eventTime);
     }
 
     /// <summary>

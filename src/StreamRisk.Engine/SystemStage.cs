@@ -179,14 +179,14 @@ public sealed class SystemStage
         var n = _projector.InstrumentCount;
         var symbols = new string[n];
         var marks = new double[n];
-        double fund = 0;
         for (var j = 0; j < n; j++)
         {
             symbols[j] = _projector.InstrumentAt(j).Symbol.Value;
             marks[j] = _projector.MarkOf(j);
-            fund += _engine.InsuranceFundOf(_engineIndex[j]);
         }
 
+        // A venue-wide fund covering several instruments counts once.
+        var fund = _engine.Projector.Funds.TotalOf(_engineIndex.Take(n));
         var request = new SystemViewRequest(eventTime, reference, symbols, marks, Betas.ToArray(), fund, _options.ShockGrid, _options.ContagionMove,
             _options.CriticalAccounts, _options.CriticalAccountCandidates);
         if (_remote is null)

@@ -113,6 +113,7 @@ internal static class RecordCommand
         CaptureTopics.Book => names.Book,
         CaptureTopics.Marks => names.Marks,
         CaptureTopics.Positions => names.Positions,
+        CaptureTopics.Insurance => names.Insurance,
         _ => names.Liquidations,
     };
 

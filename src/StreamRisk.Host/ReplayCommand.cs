@@ -5,6 +5,7 @@ using System.Globalization;
 using Spectre.Console;
 using StreamRisk.Contracts;
 using StreamRisk.Contracts.Documents;
+using StreamRisk.Host.Monitoring;
 using StreamRisk.Host.Replaying;
 using StreamRisk.Kafka;
 using StreamRisk.Replay;
@@ -18,7 +19,7 @@ namespace StreamRisk.Host;
 
 /// <summary>
 /// <c>streamrisk replay FILE... [--format capture|binance-usdm|binance-coinm] [--config FILE] [--speed max|Nx]
-/// [--from T] [--to T] [--positions synthetic:seed=N|estimated:oi=NOTIONAL[,…]|FILE] [--accounts N] [--out DIR] [--report DIR]
+/// [--from T] [--to T] [--positions synthetic:seed=N|estimated:oi=NOTIONAL[,…]|FILE] [--accounts N] [--liquidations off|venue] [--out DIR] [--report DIR]
 /// [--to-kafka BOOTSTRAP]</c>: a recorded market day through the full monitor work on event time — in process, or
 /// produced to the live topics so a running monitor gets it; with <c>--report</c>, an HTML report with charts
 /// afterwards. Without <c>--format</c> the format is told from the first file's content.
@@ -39,10 +40,15 @@ internal static class ReplayCommand
         var outDir = new Option<string?>("--out") { Description = "Directory for alerts.ndjson and projections.ndjson." };
         var reportDir = new Option<string?>("--report") { Description = "After the replay, write report.html and its PNG charts to this directory (the ndjson files go there too unless --out is given)." };
         var toKafka = new Option<string?>("--to-kafka") { Description = "Produce the replay to the topics of this Kafka (HOST:PORT,...) at --speed instead of running it in process; run the monitor with Kafka:EventTimeOrdering for the in-process results." };
+        var liquidations = new Option<string?>("--liquidations")
+        {
+            Description = "off or venue: the monitor's venue liquidation engine liquidates positions whose liquidation price the mark crosses (docs/domain.md). Default: venue for Binance captures (their population has no venue feed of closes), else Engine:LiquidationEngine (off).",
+        };
+        liquidations.AcceptOnlyFromAmong(LiquidationModes.Off, LiquidationModes.Venue);
         var prefix = new Option<string>("--topic-prefix") { Description = "With --to-kafka: prefix of the Kafka topic names.", DefaultValueFactory = _ => TopicNames.DefaultPrefix };
         var command = new Command("replay", "Replay a recorded market day through the monitor (event time; same results at any speed, in process or through Kafka).")
         {
-            files, format, config, speed, from, to, positions, accounts, outDir, reportDir, toKafka, prefix,
+            files, format, config, speed, from, to, positions, accounts, liquidations, outDir, reportDir, toKafka, prefix,
         };
         command.SetAction((parse, cancel) =>
         {
@@ -69,6 +75,12 @@ internal static class ReplayCommand
                 throw new UsageException("--config needs an in-process replay; with --to-kafka the monitor's own settings apply");
             }
 
+            var liquidationMode = parse.GetValue(liquidations);
+            if (kafka is not null && liquidationMode is not null)
+            {
+                throw new UsageException("--liquidations needs an in-process replay; with --to-kafka the monitor's Engine:LiquidationEngine applies");
+            }
+
             var settings = ReplaySettings.Load(configFile);
             var chosen = parse.GetValue(format);
             if (chosen is null)
@@ -78,6 +90,10 @@ internal static class ReplayCommand
                 progressOutput.WriteLine($"replay: {chosen} format, told from the content of {paths[0]}");
             }
 
+            // A Binance capture's population has no venue feed of closes: the monitor's own engine liquidates it, unless
+            // told otherwise; a StreamRisk capture replays what its settings say (its positions topic carries closes).
+            settings.Engine.LiquidationEngine = liquidationMode ?? settings.Engine.LiquidationEngine
+                ?? (chosen == ReplayFormats.Capture ? LiquidationModes.Off : LiquidationModes.Venue);
             var positionSource = parse.GetValue(positions);
             if (chosen == ReplayFormats.Capture && (positionSource is not null || parse.GetResult(accounts) is { Implicit: false }))
             {
@@ -121,6 +137,11 @@ internal static class ReplayCommand
                 records = replay.Records;
                 applied = replay.Applied;
                 rejected = replay.Rejected;
+                if (replay.Liquidations is { } venue)
+                {
+                    output.WriteLine(LiquidationSummary(venue));
+                }
+
                 foreach (var (reason, count) in replay.RejectedByReason)
                 {
                     progressOutput.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay: {count:N0} records rejected: {ConsoleText.Visible(reason)}"));
@@ -147,6 +168,15 @@ internal static class ReplayCommand
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;
+    }
+
+    /// <summary>One line on what the venue liquidation engine did: fills, notional, ADL, and each fund's path.</summary>
+    internal static string LiquidationSummary(Engine.VenueLiquidations venue)
+    {
+        var funds = venue.Fills.GroupBy(f => f.Symbol, StringComparer.Ordinal)
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key} {g.First().FundBefore:#,0.####} → {g.Last().FundAfter:#,0.####}"));
+        return string.Create(CultureInfo.InvariantCulture,
+            $"liquidations: {venue.Fills.Count:N0} fills, {venue.UnitsClosed:N0} positions or accounts closed, {venue.LiquidatedNotional:#,0.####} notional, ADL {venue.AdlNotional:#,0.####} over {venue.AdlPositions:N0} positions; fund {(venue.Fills.Count == 0 ? "unchanged" : string.Join(", ", funds))}");
     }
 
     private static IReplaySource Source(string format, string[] paths, long? from, long? to, string positions, int accounts, TextWriter progress)

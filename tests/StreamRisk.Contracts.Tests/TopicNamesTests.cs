@@ -20,6 +20,8 @@ public sealed class TopicNamesTests
 
         Assert.Equal("staging.positions", names.Positions);
         Assert.Equal("staging.deadletter", names.DeadLetter);
+        Assert.Equal("staging.insurance", names.Insurance);
+        Assert.Equal("staging.insurance", names.Of(StreamRisk.Contracts.Wire.WireTopic.Insurance));
         Assert.All(names.WithDefaultPartitions(), t => Assert.StartsWith("staging.", t.Name, StringComparison.Ordinal));
     }
 

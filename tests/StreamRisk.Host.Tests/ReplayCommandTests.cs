@@ -115,6 +115,8 @@ public sealed class ReplayCommandTests : IDisposable
         using (var byDefault = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_directory, "defaults", "settings.json"))))
         {
             Assert.Equal(100, byDefault.RootElement.GetProperty("StreamRisk").GetProperty("Engine").GetProperty("ProjectionIntervalMs").GetInt32());
+            // A StreamRisk capture's positions topic carries its closes: the venue liquidation engine stays off.
+            Assert.Equal("off", byDefault.RootElement.GetProperty("StreamRisk").GetProperty("Engine").GetProperty("LiquidationEngine").GetString());
         }
 
         foreach (var file in new[] { "settings.json", "projections.ndjson", "alerts.ndjson" })

@@ -56,6 +56,19 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("'ftx'", run.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"StreamRisk":{"Kafka":{"BootstrapServers":"k:9092"},"Engine":{"LiquidationEngine":"sometimes"}}}""", "'sometimes'")]
+    [InlineData("""{"StreamRisk":{"Kafka":{"BootstrapServers":"k:9092"},"Engine":{"LiquidationDepthRecoveryMs":-1}}}""", "LiquidationDepthRecoveryMs")]
+    [InlineData("""{"StreamRisk":{"Kafka":{"BootstrapServers":"k:9092","EventTimeOrdering":true},"Role":"projector","Engine":{"LiquidationEngine":"venue"}}}""", "Role all")]
+    public async Task LiquidationEngineFromTheConfigFile_IsValidated(string config, string named)
+    {
+        var run = await CliRun.InvokeAsync("run", "--config", Write(config));
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Single(run.ErrorLines);
+        Assert.Contains(named, run.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task EnvironmentOverridesTheFile()
     {

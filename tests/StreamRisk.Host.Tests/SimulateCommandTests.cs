@@ -78,6 +78,8 @@ public sealed class SimulateCommandTests : IDisposable
     [InlineData("simulate", "--out", "x.gz", "--events", "10")]
     [InlineData("simulate", "--out", "/no/such/dir/x.gz")]
     [InlineData("replay", "x.gz", "--to-kafka", "localhost:9092", "--out", "dir")]
+    [InlineData("replay", "x.gz", "--liquidations", "sometimes")]
+    [InlineData("replay", "x.gz", "--to-kafka", "localhost:9092", "--liquidations", "venue")]
     public async Task BadCommandLine_OneLineExitTwo(params string[] args)
     {
         if (args.Contains("x.gz") && args[0] == "replay")

@@ -63,6 +63,9 @@ internal sealed partial class KafkaReplayRun(string directory, string[] source)
     /// </summary>
     public const int SystemIntervalMs = 10_000;
 
+    /// <summary>Both sides run the venue liquidation engine: the in-process replay and the monitor must liquidate alike.</summary>
+    public const string LiquidationEngine = "venue";
+
     public static EmbeddedKafkaCluster StartCluster(int replicationFactor = 1)
     {
         var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 3 });
@@ -90,7 +93,8 @@ internal sealed partial class KafkaReplayRun(string directory, string[] source)
         using var output = new StringWriter();
         using var error = new StringWriter();
         var config = Path.Combine(directory, "in-process.json");
-        await File.WriteAllTextAsync(config, $"{{\"StreamRisk\":{{\"Engine\":{{\"SystemIntervalMs\":{systemIntervalMs}}}}}}}");
+        // The venue liquidation engine as the monitor below runs it (a replay's default depends on the capture's format).
+        await File.WriteAllTextAsync(config, $"{{\"StreamRisk\":{{\"Engine\":{{\"SystemIntervalMs\":{systemIntervalMs},\"LiquidationEngine\":\"{LiquidationEngine}\"}}}}}}");
         var code = await Cli.RunAsync(["replay", .. source, "--config", config, "--out", outDir], output, error, TimeProvider.System);
         Assert.True(code == 0, error.ToString());
         return outDir;
@@ -111,7 +115,7 @@ internal sealed partial class KafkaReplayRun(string directory, string[] source)
             },
             Dashboard = new DashboardSettings { Urls = string.Empty },
             Redis = new RedisSettings { Configuration = redis ?? string.Empty },
-            Engine = new EngineSettings { SystemIntervalMs = SystemIntervalMs },
+            Engine = new EngineSettings { SystemIntervalMs = SystemIntervalMs, LiquidationEngine = LiquidationEngine },
         };
         using var log = new StringWriter();
         var outputs = new ReplayOutputs(outDir);

@@ -57,6 +57,7 @@ public sealed partial class WireDecoder
         ("mmr"u8.ToArray(), Fields.Mmr),
         ("deduction"u8.ToArray(), Fields.Deduction),
         ("bookDepthLimit"u8.ToArray(), Fields.BookDepthLimit),
+        ("fund"u8.ToArray(), Fields.Fund),
     ];
 
     private readonly SymbolTable _symbols;
@@ -76,6 +77,8 @@ public sealed partial class WireDecoder
     private string? _detail;
     private string? _fieldName; // a field the Fields table does not name (the ladders topic's), as written
     private bool _versionSeen;
+    private string? _venueFund;
+    private byte[] _venueFundUtf8 = [];
 
     public WireDecoder(SymbolTable symbols, AccountTable accounts, WireDecoderOptions? options = null)
     {
@@ -132,6 +135,7 @@ public sealed partial class WireDecoder
         /// <summary>The message itself (<c>$</c>), e.g. a JSON array where a message object belongs.</summary>
         Message = 1 << 27,
         BookDepthLimit = 1 << 28,
+        Fund = 1 << 29,
     }
 
     private enum Sign
@@ -187,6 +191,74 @@ public sealed partial class WireDecoder
             }
 
             mark = new MarkUpdated(instrument, eventTime, price);
+            return DecodeResult.Valid;
+        }
+        catch (JsonException ex)
+        {
+            return BadJson(ex);
+        }
+    }
+
+    /// <summary>
+    /// Topic <c>insurance</c>: <c>{"v":1,"fund":..,"eventTime":..,"balance":..}</c>, balance not negative. A fund named
+    /// after a known symbol is that symbol's own (<see cref="InsuranceUpdated.InstrumentIndex"/>); any other name is the
+    /// venue-wide fund (index -1, name in <see cref="InsuranceUpdated.Fund"/>, the same string while the name repeats).
+    /// </summary>
+    public DecodeResult DecodeInsurance(ReadOnlySpan<byte> utf8, out InsuranceUpdated update)
+    {
+        update = default;
+        try
+        {
+            if (!Begin(utf8, out var reader))
+            {
+                return Refused(utf8);
+            }
+
+            var seen = Fields.None;
+            scoped ReadOnlySpan<byte> fund = default;
+            long eventTime = 0;
+            double balance = 0;
+            while (NextField(ref reader, out var field))
+            {
+                var ok = field switch
+                {
+                    Fields.Version => Claim(ref seen, field) && ReadVersion(ref reader),
+                    Fields.Fund => Claim(ref seen, field) && ReadIdentifier(ref reader, field, _symbolScratch, _options.MaxSymbolBytes, out fund),
+                    Fields.EventTime => Claim(ref seen, field) && ReadInteger(ref reader, field, out eventTime),
+                    Fields.Balance => Claim(ref seen, field) && ReadDouble(ref reader, field, Sign.NonNegative, out balance),
+                    _ => SkipValue(ref reader),
+                };
+                if (!ok)
+                {
+                    return Refused(utf8);
+                }
+            }
+
+            if (!Finish(ref reader) || !Require(seen, Fields.Version | Fields.Fund | Fields.EventTime | Fields.Balance))
+            {
+                return Refused(utf8);
+            }
+
+            if (_symbols.TryGetIndex(fund, out var instrument))
+            {
+                update = new InsuranceUpdated(instrument, null, eventTime, balance);
+                return DecodeResult.Valid;
+            }
+
+            // A name shown to operators: the characters of a symbol only (ASCII, so valid UTF-8).
+            if (fund.IndexOfAnyExcept(SymbolCharacters) >= 0)
+            {
+                Fail(WireProblem.BadValue, Fields.Fund, $"fund \"{Printable(fund)}\" may hold only A-Z, a-z, 0-9, '.', '_' and '-'");
+                return Refused(utf8);
+            }
+
+            if (_venueFund is null || !fund.SequenceEqual(_venueFundUtf8))
+            {
+                _venueFundUtf8 = fund.ToArray();
+                _venueFund = Encoding.UTF8.GetString(fund);
+            }
+
+            update = new InsuranceUpdated(-1, _venueFund, eventTime, balance);
             return DecodeResult.Valid;
         }
         catch (JsonException ex)

@@ -156,6 +156,16 @@ public sealed class WireEncoder : IDisposable
         End();
     }
 
+    /// <summary>Topic <c>insurance</c>: <paramref name="fund"/> is a symbol (its own fund) or the venue-wide fund's name.</summary>
+    public void WriteInsurance(IBufferWriter<byte> output, string fund, long eventTime, double balance)
+    {
+        Begin(output);
+        _writer.WriteString("fund"u8, fund);
+        _writer.WriteNumber("eventTime"u8, eventTime);
+        _writer.WriteNumber("balance"u8, balance);
+        End();
+    }
+
     public void Dispose() => _writer.Dispose();
 
     private void Begin(IBufferWriter<byte> output)

@@ -57,6 +57,15 @@ public readonly record struct LiquidationFilled(int InstrumentIndex, long EventT
     public bool HasAccount => AccountSlot >= 0;
 }
 
+/// <summary>
+/// An insurance fund balance from the venue (topic <c>insurance</c>): of <see cref="InstrumentIndex"/>'s own fund when the
+/// fund is named after a known symbol (<see cref="Fund"/> null), else of the venue-wide fund <see cref="Fund"/> (index -1).
+/// </summary>
+public readonly record struct InsuranceUpdated(int InstrumentIndex, string? Fund, long EventTime, double Balance)
+{
+    public bool IsVenueWide => InstrumentIndex < 0;
+}
+
 /// <summary>The <c>type</c> of a <c>book</c> message.</summary>
 public enum BookUpdateKind
 {

@@ -19,6 +19,9 @@ public enum WireTopic
 
     /// <summary>Partial ladders from the account stage to the projector stage (scale-out); never captured.</summary>
     Ladders,
+
+    /// <summary>Insurance fund balances from the venue.</summary>
+    Insurance,
 }
 
 /// <summary>One encoded wire message: its topic kind, its Kafka key (symbol or account, UTF-8) and its JSON value.</summary>
@@ -101,6 +104,15 @@ public sealed class WireMessageWriter : IDisposable
         _buffer.ResetWrittenCount();
         _encoder.WriteLiquidation(_buffer, new LiquidationFilled(index, eventTime, longLiquidated ? PositionSide.Long : PositionSide.Short, price, size, slot));
         return Message(WireTopic.Liquidations, _symbols.Utf8At(index));
+    }
+
+    /// <summary>An insurance fund balance; keyed by the fund's name (a symbol, or the venue-wide fund's).</summary>
+    public WireMessage Insurance(string fund, long eventTime, double balance)
+    {
+        ArgumentNullException.ThrowIfNull(fund);
+        _buffer.ResetWrittenCount();
+        _encoder.WriteInsurance(_buffer, fund, eventTime, balance);
+        return Message(WireTopic.Insurance, System.Text.Encoding.UTF8.GetBytes(fund));
     }
 
     public void Dispose() => _encoder.Dispose();

@@ -104,6 +104,7 @@ public sealed class EventApplier
             WireTopic.Book => ApplyBook(value),
             WireTopic.Positions => ApplyPositions(value, record.Partition),
             WireTopic.Liquidations => ApplyLiquidation(value),
+            WireTopic.Insurance => ApplyInsurance(value),
             WireTopic.Ladders => ApplyLadder(value),
             _ => ApplyInstrument(value),
         };
@@ -222,6 +223,24 @@ public sealed class EventApplier
 
             _clock.AdvanceTo(fill.EventTime);
             _engine.ApplyLiquidation(fill.InstrumentIndex, fill.Price, fill.Size, fill.EventTime);
+        }
+
+        return Outcome.From(result);
+    }
+
+    private Outcome ApplyInsurance(byte[] value)
+    {
+        var result = _decoder.DecodeInsurance(value, out var update);
+        if (result.IsValid)
+        {
+            if (TimeRefused(update.EventTime, out var refused))
+            {
+                return refused;
+            }
+
+            _clock.AdvanceTo(update.EventTime);
+            var fund = update.IsVenueWide ? update.Fund! : _decoder.Symbols.SymbolAt(update.InstrumentIndex).Value;
+            _engine.ApplyInsurance(update.InstrumentIndex, fund, update.Balance, update.EventTime);
         }
 
         return Outcome.From(result);

@@ -153,7 +153,7 @@ public static class PortfolioProjection
 
         var projector = new PortfolioProjector(engine.Options.Profile);
         projector.Reset(n);
-        double fund = 0;
+        double fund;
         for (var i = 0; i < catalog.Count; i++)
         {
             var at = included[i];
@@ -174,8 +174,10 @@ public static class PortfolioProjection
                 projector.AsksOf(at).Load(ReadOnlySpan<(double, double)>.Empty);
             }
 
-            fund += engine.InsuranceFundOf(i);
         }
+
+        // A venue-wide fund covering several instruments counts once.
+        fund = engine.Projector.Funds.TotalOf(Enumerable.Range(0, catalog.Count).Where(i => included[i] >= 0));
 
         foreach (var account in engine.Margins.Accounts)
         {

@@ -75,6 +75,12 @@ public sealed class MonitorSettings
             throw new UsageException("StreamRisk:Role projector needs StreamRisk:Kafka:EventTimeOrdering true (flag --event-time-ordering true)");
         }
 
+        if (Role != Roles.All && ToEngineOptions().LiquidationEngine == LiquidationEngineMode.Venue)
+        {
+            // The engine liquidates against both the margin state and the books: one process holds both.
+            throw new UsageException($"StreamRisk:Engine:LiquidationEngine venue runs only with StreamRisk:Role {Roles.All}");
+        }
+
         if (Redis.BufferCapacity < 1)
         {
             throw new UsageException("StreamRisk:Redis:BufferCapacity must be at least 1");
@@ -127,6 +133,16 @@ public sealed class MonitorSettings
         if (!(Engine.CrossRevaluationMove >= 0 && Engine.CrossRevaluationMove < 1))
         {
             throw new UsageException("StreamRisk:Engine:CrossRevaluationMove must be in [0, 1)");
+        }
+
+        if (Engine.LiquidationEngine is not null && !LiquidationModes.TryParse(Engine.LiquidationEngine, out _))
+        {
+            throw new UsageException($"StreamRisk:Engine:LiquidationEngine '{Engine.LiquidationEngine}' is not one of {LiquidationModes.Off}, {LiquidationModes.Venue}");
+        }
+
+        if (Engine.LiquidationDepthRecoveryMs is < 0 or > 3_600_000)
+        {
+            throw new UsageException("StreamRisk:Engine:LiquidationDepthRecoveryMs must be between 0 and 3600000");
         }
 
         if (Engine.SystemIntervalMs is < 0 or > 3_600_000)
@@ -189,6 +205,8 @@ public sealed class MonitorSettings
             AdlRankingInterval = TimeSpan.FromMilliseconds(Engine.AdlRankingMs),
             DefaultInsuranceFund = Engine.InsuranceFund,
             InsuranceFunds = Engine.InsuranceFunds,
+            LiquidationEngine = LiquidationModes.TryParse(Engine.LiquidationEngine, out var liquidations) ? liquidations : LiquidationEngineMode.Off,
+            LiquidationDepthRecovery = TimeSpan.FromMilliseconds(Engine.LiquidationDepthRecoveryMs),
             DefaultThresholds = Alerts.Default,
             Thresholds = Alerts.Symbols,
             MaxInstruments = Engine.MaxInstruments,
@@ -256,6 +274,16 @@ public sealed class EngineSettings
     public int AdlRankingMs { get; set; } = 1_000;
     public double InsuranceFund { get; set; } = 1_000_000;
     public Dictionary<string, double> InsuranceFunds { get; set; } = [];
+
+    /// <summary>
+    /// <c>off</c> or <c>venue</c> (docs/domain.md, "Venue liquidation engine"); unset: off, except that <c>replay</c> of a
+    /// Binance capture with a population turns it on.
+    /// </summary>
+    public string? LiquidationEngine { get; set; }
+
+    /// <summary>Event time over which depth consumed by a liquidation order comes back (linearly).</summary>
+    public int LiquidationDepthRecoveryMs { get; set; } = 30_000;
+
     public int MaxInstruments { get; set; } = EngineOptions.DefaultMaxInstruments;
     public int MaxEventTimeAheadMs { get; set; } = 600_000;
 
@@ -295,6 +323,25 @@ public sealed class DashboardSettings
     /// proxy forwards; any other Host is answered 421 (see docs/dashboard-security.md).
     /// </summary>
     public string AllowedHosts { get; set; } = string.Empty;
+}
+
+/// <summary>The values of <see cref="EngineSettings.LiquidationEngine"/> (and of <c>replay --liquidations</c>).</summary>
+public static class LiquidationModes
+{
+    public const string Off = "off";
+    public const string Venue = "venue";
+
+    public static bool TryParse(string? text, out LiquidationEngineMode mode)
+    {
+        mode = LiquidationEngineMode.Off;
+        if (string.Equals(text, Venue, StringComparison.OrdinalIgnoreCase))
+        {
+            mode = LiquidationEngineMode.Venue;
+            return true;
+        }
+
+        return string.Equals(text, Off, StringComparison.OrdinalIgnoreCase);
+    }
 }
 
 /// <summary>The values of <see cref="MonitorSettings.Role"/>.</summary>

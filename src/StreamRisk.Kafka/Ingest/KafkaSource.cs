@@ -118,8 +118,8 @@ public static class KafkaSource
         // What each role reads besides instruments: the account stage (scale-out) only marks, the projector stage the
         // market and the ladders, one process the market (and the positions through the group, below).
         string[] marketTopics = accountStage ? [topics.Marks]
-            : options.Projector ? [topics.Book, topics.Marks, topics.Liquidations, topics.Ladders]
-            : [topics.Book, topics.Marks, topics.Liquidations];
+            : options.Projector ? [topics.Book, topics.Marks, topics.Liquidations, topics.Insurance, topics.Ladders]
+            : [topics.Book, topics.Marks, topics.Liquidations, topics.Insurance];
         var rest = Partitions(market, marketTopics, reach, cancel);
         market.Assign(instruments.Select(p => new TopicPartitionOffset(p.TopicPartition, market.Position(p.TopicPartition))).Concat(rest));
         if (options.Projector)

@@ -11,9 +11,10 @@ public static class CaptureTopics
     public const string Marks = "marks";
     public const string Positions = "positions";
     public const string Liquidations = "liquidations";
+    public const string Insurance = "insurance";
 
     /// <summary>Every kind, in the order a replay needs them first (instruments before anything naming a symbol).</summary>
-    public static IReadOnlyList<string> All { get; } = [Instruments, Book, Marks, Positions, Liquidations];
+    public static IReadOnlyList<string> All { get; } = [Instruments, Book, Marks, Positions, Liquidations, Insurance];
 
     /// <summary>The kind of a wire message's topic.</summary>
     public static string Of(Contracts.Wire.WireTopic topic) => topic switch
@@ -23,6 +24,7 @@ public static class CaptureTopics
         Contracts.Wire.WireTopic.Marks => Marks,
         Contracts.Wire.WireTopic.Positions => Positions,
         Contracts.Wire.WireTopic.Liquidations => Liquidations,
+        Contracts.Wire.WireTopic.Insurance => Insurance,
         _ => throw new ArgumentOutOfRangeException(nameof(topic), topic, "not a captured topic kind"),
     };
 
@@ -34,6 +36,7 @@ public static class CaptureTopics
         Marks => Contracts.Wire.WireTopic.Marks,
         Positions => Contracts.Wire.WireTopic.Positions,
         Liquidations => Contracts.Wire.WireTopic.Liquidations,
+        Insurance => Contracts.Wire.WireTopic.Insurance,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a capture topic kind"),
     };
 

@@ -123,6 +123,14 @@ public sealed class MalformedMessageTests
     [InlineData("liquidations", Liquidation + "\"side\":\"long\",\"price\":\"-1\",\"size\":1}", "negative:price")]
     [InlineData("liquidations", Liquidation + "\"side\":\"long\",\"price\":1}", "missing:size")]
     [InlineData("liquidations", Liquidation + "\"side\":\"short\",\"price\":1,\"size\":1,\"account\":7}", "wrong-type:account")]
+    // Insurance.
+    [InlineData("insurance", """{"v":1,"fund":"BTCUSDT","eventTime":1,"balance":-5}""", "negative:balance")]
+    [InlineData("insurance", """{"v":1,"fund":"BTCUSDT","eventTime":1}""", "missing:balance")]
+    [InlineData("insurance", """{"v":1,"eventTime":1,"balance":5}""", "missing:fund")]
+    [InlineData("insurance", """{"v":1,"fund":7,"eventTime":1,"balance":5}""", "wrong-type:fund")]
+    [InlineData("insurance", """{"v":1,"fund":"USDT pool\u001b[31m","eventTime":1,"balance":5}""", "bad-value:fund")]
+    [InlineData("insurance", """{"v":1,"fund":"BTCUSDT","eventTime":1,"balance":"1e400"}""", "not-finite:balance")]
+    [InlineData("insurance", """{"v":1,"fund":"BTCUSDT","fund":"ETHUSDT","eventTime":1,"balance":5}""", "duplicate:fund")]
     // Instruments.
     // Symbols: A-Z, a-z, 0-9, '.', '_' and '-', at most 32 bytes.
     [InlineData("instruments", """{"v":1,"symbol":"BTC\u001b[31mUSDT","tiers":[{"floor":0,"mmr":0.01}]}""", "bad-value:symbol")]

@@ -65,6 +65,7 @@ internal sealed class WireFixture : IDisposable
         "book" => Decoder.DecodeBook(utf8, out _),
         "positions" => Decoder.DecodePositions(utf8, out _),
         "liquidations" => Decoder.DecodeLiquidation(utf8, out _),
+        "insurance" => Decoder.DecodeInsurance(utf8, out _),
         "instruments" => Decoder.DecodeInstrument(utf8, out _),
         _ => throw new ArgumentOutOfRangeException(nameof(topic), topic, null),
     };

@@ -20,6 +20,31 @@ public sealed class WireRoundTripTests
         Assert.Equal(mark, decoded);
     }
 
+    [Fact]
+    public void Insurance_SymbolFund_DecodedAsThatInstrumentsOwn()
+    {
+        using var f = new WireFixture();
+
+        var result = f.Decoder.DecodeInsurance(f.Encode((e, o) => e.WriteInsurance(o, "BTCUSDT", 1_760_130_900_000, 1_234_567.5)), out var decoded);
+
+        Assert.True(result.IsValid, result.ToString());
+        Assert.Equal(new InsuranceUpdated(f.Btc, null, 1_760_130_900_000, 1_234_567.5), decoded);
+    }
+
+    [Fact]
+    public void Insurance_OtherName_DecodedAsTheVenueWideFundWithOneStringPerName()
+    {
+        using var f = new WireFixture();
+
+        f.Decoder.DecodeInsurance(f.Encode((e, o) => e.WriteInsurance(o, "binance-usdm", 1, 10)), out var first);
+        var result = f.Decoder.DecodeInsurance(f.Encode((e, o) => e.WriteInsurance(o, "binance-usdm", 2, 0)), out var second);
+
+        Assert.True(result.IsValid, result.ToString());
+        Assert.Equal((-1, "binance-usdm", 0.0), (second.InstrumentIndex, second.Fund, second.Balance));
+        Assert.True(second.IsVenueWide);
+        Assert.Same(first.Fund, second.Fund);
+    }
+
     [Theory]
     [InlineData(0.75, 60_000.5, double.NaN)]
     [InlineData(-12.5, 3_001.37, 1_250.0)]

@@ -25,6 +25,40 @@ public sealed class EventApplierTests
     }
 
     [Fact]
+    public void Insurance_SymbolAndVenueWideFunds_SetTheBalanceTheProjectionsRead()
+    {
+        var applier = NewApplier();
+        Assert.Equal(1_000_000, _engine.InsuranceFundOf(0));
+
+        Apply(applier, WireTopic.Insurance, $$"""{"v":1,"fund":"binance-usdm","eventTime":{{Start}},"balance":"250000000"}""");
+        Assert.Equal(250_000_000, _engine.InsuranceFundOf(0));
+        Assert.Equal("binance-usdm", _engine.Projector.Funds.FundNameOf(0));
+
+        Apply(applier, WireTopic.Insurance, $$"""{"v":1,"fund":"BTCUSDT","eventTime":{{Start + 1}},"balance":7500000}""");
+        Assert.Equal(7_500_000, _engine.InsuranceFundOf(0));
+        Assert.Equal("BTCUSDT", _engine.Projector.Funds.FundNameOf(0));
+        Assert.Equal(2, applier.Counters.Applied(WireTopic.Insurance));
+        Assert.Empty(_reasons);
+    }
+
+    [Fact]
+    public void Insurance_Malformed_DeadLetteredAndFundAndClockUnchanged()
+    {
+        var applier = NewApplier();
+        Apply(applier, WireTopic.Marks, Mark(Start, 61_800));
+
+        Apply(applier, WireTopic.Insurance, $$"""{"v":1,"fund":"BTCUSDT","eventTime":{{Start + 1_000}},"balance":-1}""");
+        Apply(applier, WireTopic.Insurance, $$"""{"v":1,"fund":"BTCUSDT","eventTime":{{Start + 2_000}}}""");
+        Apply(applier, WireTopic.Insurance, """{"v":1,"fund":"BTCUSDT","eventTime":9000000000000000,"balance":5}""");
+
+        Assert.Equal(["negative:balance", "missing:balance", "out-of-range:eventTime"], _reasons);
+        Assert.Equal(1_000_000, _engine.InsuranceFundOf(0));
+        Assert.Equal(Start, _clock.Now);
+        Assert.Equal(0, applier.Counters.Applied(WireTopic.Insurance));
+        Assert.Equal(3, applier.Counters.DeadLettered);
+    }
+
+    [Fact]
     public void Mark_EventTimeBeyondLatest_DeadLetteredAndClockUnchanged()
     {
         var applier = NewApplier();
