@@ -61,9 +61,6 @@ public sealed class InProcessReplay : IDisposable
     /// <inheritdoc cref="AccountStage.AdlRankings"/>
     public (long Count, TimeSpan Time) AdlRankings => _engine.Accounts.AdlRankings;
 
-    /// <summary>The engine the records go to (tests look at its state between records).</summary>
-    internal RiskEngine Engine => _engine;
-
     /// <summary>The venue liquidation engine's fills and totals; null when it is off.</summary>
     public VenueLiquidations? Liquidations => _engine.Liquidations;
 
