@@ -86,7 +86,7 @@ public sealed record AlertThresholds
     /// Event time a rule's condition must hold (at every projection in between) before its alert is raised, and a
     /// higher severity before the alert escalates to it: a one-projection blip raises nothing.
     /// </summary>
-    public TimeSpan RaiseDwell { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan RaiseDwell { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
     /// Event time an open alert's condition must have been gone (past the hysteresis) before it resolves, and a lower

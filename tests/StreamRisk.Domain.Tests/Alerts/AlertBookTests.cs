@@ -6,6 +6,9 @@ public sealed class AlertBookTests
 {
     private static readonly AlertThresholds Thresholds = new();
 
+    /// <summary>A 2 s raise dwell (the default is 0.5 s) and the default resolve dwell and damping.</summary>
+    private static readonly AlertThresholds Dwelling = new() { RaiseDwell = TimeSpan.FromSeconds(2) };
+
     /// <summary>No dwell and no minimum interval: each evaluation decides on its own (the lifecycle without the damping).</summary>
     private static readonly AlertThresholds Immediate = new() { RaiseDwell = TimeSpan.Zero, ResolveDwell = TimeSpan.Zero, UpdateMinInterval = TimeSpan.Zero };
 
@@ -90,7 +93,7 @@ public sealed class AlertBookTests
     [Fact]
     public void Dwell_AOneProjectionBlip_RaisesNothing()
     {
-        var book = new AlertBook(_ => Thresholds); // 2 s dwell
+        var book = new AlertBook(_ => Dwelling);
 
         var transitions = new List<AlertTransition>();
         transitions.AddRange(Run(book, Risk(1_000, criticalDown: 0.004))); // one projection far past the threshold
@@ -104,9 +107,23 @@ public sealed class AlertBookTests
     }
 
     [Fact]
-    public void Dwell_AHeldCondition_RaisesAfterTheDwell_AtTheLowestSeverityItHeld()
+    public void Dwell_Default_AOneProjectionBlipRaisesNothing_TwoProjectionsHalfASecondApartRaise()
     {
         var book = new AlertBook(_ => Thresholds);
+
+        Assert.Empty(Run(book, Risk(1_000, criticalDown: 0.004)));
+        Assert.Empty(Run(book, Risk(1_100)));
+        Assert.Empty(Run(book, Risk(2_000, criticalDown: 0.004)));
+        Assert.Empty(Run(book, Risk(2_400, criticalDown: 0.004)));
+        var raised = Assert.Single(Run(book, Risk(2_500, criticalDown: 0.004)));
+
+        Assert.Equal((AlertState.Raised, AlertSeverity.Critical, 2_500L), (raised.State, raised.Severity, raised.EventTime));
+    }
+
+    [Fact]
+    public void Dwell_AHeldCondition_RaisesAfterTheDwell_AtTheLowestSeverityItHeld()
+    {
+        var book = new AlertBook(_ => Dwelling);
 
         Assert.Empty(Run(book, Risk(1_000, criticalDown: 0.004)));
         Assert.Empty(Run(book, Risk(2_000, criticalDown: 0.010))); // a warning meanwhile
@@ -119,7 +136,7 @@ public sealed class AlertBookTests
     [Fact]
     public void Dwell_EscalationToCritical_NeedsCriticalHeldForTheDwell()
     {
-        var book = new AlertBook(_ => Thresholds);
+        var book = new AlertBook(_ => Dwelling);
         Assert.Empty(Run(book, Risk(0, criticalDown: 0.010)));
         Assert.Equal(AlertSeverity.Warning, Assert.Single(Run(book, Risk(2_000, criticalDown: 0.010))).Severity);
 
@@ -135,7 +152,7 @@ public sealed class AlertBookTests
     [Fact]
     public void ResolveDwell_ACriticalAlertResolvesOnlyOnceTheConditionIsGoneForIt_SoItLivesAtLeastThatLong()
     {
-        var t = Thresholds with { RaiseDwell = TimeSpan.Zero, ResolveDwell = TimeSpan.FromSeconds(5) };
+        var t = Dwelling with { RaiseDwell = TimeSpan.Zero, ResolveDwell = TimeSpan.FromSeconds(5) };
         var book = new AlertBook(_ => t);
         var raised = Assert.Single(Run(book, Risk(1_000, criticalDown: 0.004)));
         Assert.Equal(AlertSeverity.Critical, raised.Severity);
