@@ -92,7 +92,7 @@ public sealed record AlertThresholds
     /// Event time an open alert's condition must have been gone (past the hysteresis) before it resolves, and a lower
     /// severity must have held before the alert is updated down to it. At least 2 s, so no alert lives under it.
     /// </summary>
-    public TimeSpan ResolveDwell { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ResolveDwell { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Materiality: an open alert is updated only when its key measure moved at least this fraction from the value last sent …</summary>
     public double UpdateMinChange { get; init; } = 0.25;
