@@ -2,6 +2,7 @@ using StreamRisk.Contracts.Wire;
 using StreamRisk.Domain.Alerts;
 using StreamRisk.Domain.Books;
 using StreamRisk.Domain.Cascades;
+using StreamRisk.Domain.Instruments;
 using StreamRisk.Domain.Ladders;
 
 namespace StreamRisk.Engine;
@@ -24,8 +25,9 @@ internal sealed class ProjectionBuilder(EngineOptions options)
     /// liquidatable notional and depth in bands, depth withdrawal, realized liquidations, large accounts near
     /// liquidation. The symbol has a mark.
     /// </summary>
-    public SymbolRisk Build(string symbol, ProjectorSymbol state, BucketLadder longs, BucketLadder shorts, long eventTime)
+    public SymbolRisk Build(Instrument instrument, ProjectorSymbol state, BucketLadder longs, BucketLadder shorts, long eventTime)
     {
+        var symbol = instrument.Symbol.Value;
         var mark = state.Mark;
         var book = state.Book!;
         if (state.DepthVersion != book.Version || !state.DepthLoaded)
@@ -86,6 +88,7 @@ internal sealed class ProjectionBuilder(EngineOptions options)
             RealizedLiquidationRate = state.Liquidations.Sum / state.Liquidations.WindowSeconds,
             PriceMove = double.IsNaN(firstMark) || firstMark == 0 ? 0 : (mark - firstMark) / firstMark,
             LargeAccounts = NearLiquidation(state, thresholds),
+            OpenInterest = instrument.Notional((longs.Total.Size + shorts.Total.Size) / 2, mark),
             BookStale = book.IsStale || book.IsCrossed,
         };
     }

@@ -227,7 +227,7 @@ public sealed class ProjectorStage
 
         var longs = _localLadders?.Invoke(instrument, true) ?? state.Longs;
         var shorts = _localLadders?.Invoke(instrument, false) ?? state.Shorts;
-        return _projections.Build(Catalog[instrument].Symbol.Value, state, longs, shorts, eventTime);
+        return _projections.Build(Catalog[instrument], state, longs, shorts, eventTime);
     }
 
     private void Touch(int instrument, long eventTime, bool urgent) => _touched?.Invoke(new SymbolTouched(instrument, eventTime, urgent));

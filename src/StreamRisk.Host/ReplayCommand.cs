@@ -131,9 +131,16 @@ internal static class ReplayCommand
 
             using var outputs = new ReplayOutputs(dataDir) { From = parse.GetValue(from) };
             long records, applied, rejected;
+            long? first = null;
+            long last = 0;
             using (var replay = new InProcessReplay(settings.ToEngineOptions(), outputs, pacer))
             {
-                Play(source, replay.Apply, () => $"{outputs.Projections:N0} projections, {outputs.Alerts:N0} alert transitions", clock, progressOutput, cancel);
+                Play(source, record =>
+                {
+                    first ??= record.EventTime;
+                    last = Math.Max(last, record.EventTime);
+                    replay.Apply(record);
+                }, () => $"{outputs.Projections:N0} projections, {outputs.Alerts:N0} alert transitions", clock, progressOutput, cancel);
                 records = replay.Records;
                 applied = replay.Applied;
                 rejected = replay.Rejected;
@@ -153,6 +160,8 @@ internal static class ReplayCommand
             var rules = RunCommand.RuleCounts(outputs.RaisedByRule);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"replay: {records:N0} records, {applied:N0} applied, {rejected:N0} rejected by validation, {source.Describe()}, {outputs.Projections:N0} projections, {outputs.Alerts:N0} alert transitions in {clock.Elapsed.TotalSeconds:0.0} s; raised by rule: {rules}"));
+            var span = TimeSpan.FromMilliseconds(first is { } f ? last - Math.Max(f, parse.GetValue(from) ?? f) : 0);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay: alert quality over {span.TotalMinutes:0.0} min of event time: {outputs.Quality.Describe(span)}"));
             if (report is not null && dataDir is not null)
             {
                 var written = ReplayReport.Write(Path.Combine(dataDir, "alerts.ndjson"), Path.Combine(dataDir, "projections.ndjson"), report);

@@ -23,10 +23,14 @@ internal static class BenchCommand
         "engine.eventsPerSecond", "engine.decodeOnlyEventsPerSecond", "kafka.ingestRatio", "latency.tickToAlertP50Ms",
         "latency.tickToAlertP99Ms", "projection.gridMicros", "projection.naiveGridMicros", "memory.bytesPerPosition", "replay.eventsPerSecond",
         "portfolio.gridMillis", "portfolio.contagionMillis", "portfolio.naiveMillis", "replay.systemViewShare",
+        "alerts.transitionsPerMinute", "alerts.maxTransitionsPerMinute", "alerts.criticalShortLived",
     ];
 
+    /// <summary>Keys that count defects: 0 is their good value (every other figure is a positive measurement).</summary>
+    public static readonly string[] ZeroIsGood = ["alerts.criticalShortLived"];
+
     /// <summary>The parts <c>--only</c> picks from; each measures the figures with its prefix (engine also measures memory).</summary>
-    private static readonly string[] Parts = ["projection", "portfolio", "engine", "kafka", "latency", "replay"];
+    private static readonly string[] Parts = ["projection", "portfolio", "engine", "kafka", "latency", "replay", "alerts"];
 
     public static RootCommand Create(TextWriter output, TextWriter error, TimeProvider time)
     {
@@ -101,7 +105,7 @@ internal static class BenchCommand
         return command;
     }
 
-    private sealed record BenchResults(BenchSizes Sizes, string KafkaSettings, EngineFigures? Engine, KafkaFigures? Kafka, LatencyFigures? Latency, ProjectionFigures? Projection, PortfolioFigures? Portfolio, ReplayFigures? Replay, TimeSpan Elapsed);
+    private sealed record BenchResults(BenchSizes Sizes, string KafkaSettings, EngineFigures? Engine, KafkaFigures? Kafka, LatencyFigures? Latency, ProjectionFigures? Projection, PortfolioFigures? Portfolio, ReplayFigures? Replay, AlertFigures? Alerts, TimeSpan Elapsed);
 
     /// <summary>
     /// Kafka client settings for the monitor's consumers, as <c>run</c> takes them from the environment
@@ -151,8 +155,10 @@ internal static class BenchCommand
                 : null;
             Collect();
             var replay = parts.Contains("replay") ? ReplayBench.Run(sizes.ReplayEvents, sizes.ReplayAccounts, directory, time, progress, cancel) : null;
+            Collect();
+            var alerts = parts.Contains("alerts") ? AlertBench.Run(sizes.AlertSpan, sizes.AlertAccounts, time, progress, cancel) : null;
             var settingsNote = kafkaSettings.Count == 0 ? "default settings" : string.Join(", ", kafkaSettings.Select(s => s.Key + "=" + s.Value));
-            return new BenchResults(sizes, settingsNote, engine, kafka, latency, projection, portfolio, replay, clock.Elapsed);
+            return new BenchResults(sizes, settingsNote, engine, kafka, latency, projection, portfolio, replay, alerts, clock.Elapsed);
         }
         finally
         {
@@ -198,6 +204,13 @@ internal static class BenchCommand
         {
             figures["replay.eventsPerSecond"] = replay.EventsPerSecond;
             figures["replay.systemViewShare"] = replay.Work.SystemSeconds / Math.Max(replay.MarketSeconds, 1e-9);
+        }
+
+        if (r.Alerts is { } alerts)
+        {
+            figures["alerts.transitionsPerMinute"] = alerts.PerMinute;
+            figures["alerts.maxTransitionsPerMinute"] = alerts.MaxPerMinute;
+            figures["alerts.criticalShortLived"] = alerts.CriticalShortLived;
         }
 
         if (r.Portfolio is { } portfolio)
@@ -305,6 +318,14 @@ internal static class BenchCommand
                 string.Create(CultureInfo.InvariantCulture, $"{w.SystemViews:N0} views over {r.Replay.MarketSeconds:N0} s of market, {w.SystemSeconds * 1e3 / Math.Max(w.SystemViews, 1):0.0} ms each (loading {w.SystemLoadSeconds * 1e3 / Math.Max(w.SystemViews, 1):0.0} ms): factor grid, both critical shocks and their chains, contagion, critical accounts"));
         }
 
+        if (r.Alerts is { } a)
+        {
+            Row(table, "alert transitions/minute", a.PerMinute.ToString("0.0", CultureInfo.InvariantCulture), $"busiest minute {a.MaxPerMinute}", "≤ 30", a.PerMinute <= 30,
+                string.Create(CultureInfo.InvariantCulture, $"the demo's market (seed 1, {a.Accounts:N0} accounts), {a.Span.TotalMinutes:0} simulated minutes replayed in {a.Seconds:0} s: {a.Description}"));
+            Row(table, "  critical alerts under 2 s", a.CriticalShortLived.ToString(CultureInfo.InvariantCulture), $"of {a.CriticalResolved} resolved", "0", a.CriticalShortLived == 0,
+                "raise to resolve, event time, alerts that reached critical");
+        }
+
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
         console.Profile.Width = 200;
         console.Write(table);
@@ -328,11 +349,12 @@ internal sealed record BenchSizes(
     int LatencyAccounts, TimeSpan LatencyDuration,
     int ProjectionPositions, TimeSpan ProjectionBudget,
     int ReplayEvents, int ReplayAccounts,
-    int PortfolioAccounts)
+    int PortfolioAccounts,
+    TimeSpan AlertSpan, int AlertAccounts)
 {
     public static readonly BenchSizes Full = new("full", 1_000_000, 1_000_000, TimeSpan.FromSeconds(30), 2_000, 100_000, 2_000, TimeSpan.FromSeconds(60),
-        1_000_000, TimeSpan.FromSeconds(10), 5_000_000, 20_000, 1_000_000);
+        1_000_000, TimeSpan.FromSeconds(10), 5_000_000, 20_000, 1_000_000, TimeSpan.FromHours(1), 20_000);
 
     public static readonly BenchSizes Quick = new("--quick", 20_000, 200_000, TimeSpan.FromSeconds(3), 2_000, 40_000, 2_000, TimeSpan.FromSeconds(6),
-        50_000, TimeSpan.FromSeconds(2), 20_000, 2_000, 20_000);
+        50_000, TimeSpan.FromSeconds(2), 20_000, 2_000, 20_000, TimeSpan.FromMinutes(2), 2_000);
 }

@@ -4,6 +4,7 @@ using StreamRisk.Contracts;
 using StreamRisk.Contracts.Alerts;
 using StreamRisk.Contracts.Wire;
 using StreamRisk.Domain;
+using StreamRisk.Domain.Alerts;
 using StreamRisk.Domain.Books;
 using StreamRisk.Domain.Instruments;
 using StreamRisk.Host.Monitoring;
@@ -25,7 +26,8 @@ internal sealed record LatencyFigures(int Samples, int Probes, double P50Ms, dou
 /// keeps the monitor busy. The probe symbol has a thin book under 2,000 units of 50x longs (LP ≈ 98.5): its mark
 /// walks between 100.0 and 102.8 in 0.4 steps (under the 0.5 % large-move trigger), so CascadeRisk and LiquidationWall
 /// raise, update and resolve as it goes; a probe counts when a transition of the probe symbol reaches the stream
-/// before the next probe. The monitor runs with its default settings plus the given Kafka client settings.
+/// before the next probe. The monitor runs with its default settings plus the given Kafka client settings, and the probe
+/// symbol's alert thresholds without dwell and damping (they would hold its transitions back on purpose).
 /// </summary>
 internal static class LatencyBench
 {
@@ -79,6 +81,17 @@ internal static class LatencyBench
             },
             Redis = new RedisSettings { Configuration = redisServer.ConnectionString },
             Dashboard = new DashboardSettings { Urls = string.Empty },
+            // The probe's alerts without dwell and damping: the figure is the path's latency, not the dwell's.
+            Alerts = new AlertSettings
+            {
+                Symbols =
+                {
+                    [Probe.Value] = new AlertThresholds
+                    {
+                        RaiseDwell = TimeSpan.Zero, ResolveDwell = TimeSpan.Zero, UpdateMinInterval = TimeSpan.Zero, UpdateMinChange = 0.01,
+                    },
+                },
+            },
         };
         using var stop = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, cancel);

@@ -13,11 +13,15 @@ public sealed class MonitorPipelineTests
     private static (RiskEngine Engine, EventClock Clock, List<AlertTransition> Alerts, List<SymbolRisk> Risks, MonitorPipeline Pipeline) Scenario(
         TimeSpan markAtOnceInterval = default)
     {
-        // A small scenario: the cascade is ~20k of notional, below the default materiality floor of CascadeRisk.
+        // A small scenario: the cascade is ~20k of notional, below the default materiality floors of CascadeRisk. No
+        // dwell: these tests follow the pipeline's projections one by one (the dwell is AlertBookTests').
         var engine = new RiskEngine(new EngineOptions
         {
             DefaultInsuranceFund = 1_000,
-            DefaultThresholds = new AlertThresholds { CascadeMinNotional = 0 },
+            DefaultThresholds = new AlertThresholds
+            {
+                CascadeMinNotional = 0, CascadeMinDepthShare = 0, RaiseDwell = TimeSpan.Zero, ResolveDwell = TimeSpan.Zero, UpdateMinInterval = TimeSpan.Zero,
+            },
             MarkAtOnceInterval = markAtOnceInterval,
         });
         var clock = new EventClock();
@@ -54,7 +58,7 @@ public sealed class MonitorPipelineTests
             Assert.Equal($"CascadeRisk:XUSDT:down:{T0}", raised.Id);
             // 200 of longs at LP ≈ 98.49 sell into 15 of bids then 9,000: 1.6% is the first step crossing them.
             Assert.Equal(0.016, raised.Metrics.Single(m => m.Name == "criticalShock").Value, 9);
-            Assert.Equal(AlertSeverity.Warning, raised.Severity); // 1.6% ≤ two thirds of the 3% threshold
+            Assert.Equal(AlertSeverity.Info, raised.Severity); // 1.6%: 3% ÷ 1.6% = 1.9, under ∛10 past the threshold
             Assert.StartsWith("A 1.6% move down from 100.00 liquidates 20 positions", raised.Explanation, StringComparison.Ordinal);
             Assert.Equal(0.016, risks[^1].CriticalShockDown);
             Assert.Null(risks[^1].CriticalShockUp);

@@ -274,7 +274,13 @@ public sealed class SystemStageTests
     [Fact]
     public void SystemicCascadeRisk_RaisedEscalatedResolved()
     {
-        var run = Start();
+        // No dwell (the views come once a second here; the dwell is AlertBookTests'), and a 7% threshold: 1.7% is a
+        // warning (7% ÷ 1.7% = 4.1, past ∛10), 1.3% critical (5.4, past ∛100).
+        var system = new AlertThresholds
+        {
+            SystemicCriticalShock = 0.07, RaiseDwell = TimeSpan.Zero, ResolveDwell = TimeSpan.Zero, UpdateMinInterval = TimeSpan.Zero,
+        };
+        var run = Start(new EngineOptions { Thresholds = new Dictionary<string, AlertThresholds> { [SystemView.AlertSymbol] = system } });
         using (run.Pipeline)
         {
             Load(run, whale: true);
@@ -283,7 +289,7 @@ public sealed class SystemStageTests
             Assert.Equal((AlertState.Raised, "SYSTEM", "down"), (raised.State, raised.Symbol, raised.Qualifier));
             Assert.Equal($"SystemicCascadeRisk:SYSTEM:down:{T0 + 1_000}", raised.Id);
             Assert.Equal(run.Views[^1].CriticalShockDown!.Value, raised.Metrics.Single(m => m.Name == "criticalShock").Value);
-            Assert.Equal(AlertSeverity.Warning, raised.Severity); // 1.7%: above a third of the 5% threshold
+            Assert.Equal(AlertSeverity.Warning, raised.Severity);
             Assert.Contains("ETHUSDT -1.7% → -5.8% (runs away)", raised.Explanation, StringComparison.Ordinal);
             Assert.Contains("from elsewhere", raised.Explanation, StringComparison.Ordinal);
             Assert.Contains("Critical accounts: whale (+", raised.Explanation, StringComparison.Ordinal);

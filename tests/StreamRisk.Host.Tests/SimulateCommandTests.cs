@@ -40,9 +40,16 @@ public sealed class SimulateCommandTests : IDisposable
         Assert.Equal(0, (await CliRun.InvokeAsync("simulate", "--out", capture, "--events", "8000", "--accounts", "800", "--seed", "5")).ExitCode);
         var times = CaptureReader.ReadFile(capture).Select(r => r.EventTime).ToList();
         var from = times[times.Count / 2];
+        // Alerts without dwell and damping, so this short day has transitions on both sides of --from (and their
+        // open state crosses it).
+        var config = Path.Combine(_directory, "undamped.json");
+        await File.WriteAllTextAsync(config, """
+            {"StreamRisk": {"Alerts": {"Default": {"RaiseDwell": "00:00:00", "ResolveDwell": "00:00:00", "UpdateMinInterval": "00:00:00"}}}}
+            """);
 
-        var whole = await CliRun.InvokeAsync("replay", capture, "--format", "capture", "--out", Path.Combine(_directory, "whole"));
-        var window = await CliRun.InvokeAsync("replay", capture, "--format", "capture", "--from", from.ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", Path.Combine(_directory, "window"));
+        var whole = await CliRun.InvokeAsync("replay", capture, "--format", "capture", "--config", config, "--out", Path.Combine(_directory, "whole"));
+        var window = await CliRun.InvokeAsync("replay", capture, "--format", "capture", "--config", config, "--from", from.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--out", Path.Combine(_directory, "window"));
 
         Assert.True(whole.ExitCode == 0 && window.ExitCode == 0, whole.Error + window.Error);
         foreach (var file in new[] { "projections.ndjson", "alerts.ndjson" })

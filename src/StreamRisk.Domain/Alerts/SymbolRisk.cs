@@ -72,6 +72,12 @@ public sealed record SymbolRisk
 
     public IReadOnlyList<NearLiquidation> LargeAccounts { get; init; } = [];
 
+    /// <summary>
+    /// Open interest at the mark: the notional of the positions on the ladders (those with a liquidation price), the mean
+    /// of the long and the short side. 0 when not known. What LargeAccountNearLiquidation measures a position against.
+    /// </summary>
+    public double OpenInterest { get; init; }
+
     /// <summary>The book was stale or crossed when projected: figures that depend on depth are not trustworthy.</summary>
     public bool BookStale { get; init; }
 

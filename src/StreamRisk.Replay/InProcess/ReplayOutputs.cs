@@ -51,6 +51,9 @@ public sealed class ReplayOutputs : IDisposable
 
     public Dictionary<string, int> RaisedByRule { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The noise figures of the transitions written (per minute, severities, short-lived critical alerts).</summary>
+    public AlertQuality Quality { get; } = new();
+
     public void Alert(Domain.Alerts.AlertTransition transition)
     {
         ArgumentNullException.ThrowIfNull(transition);
@@ -60,6 +63,7 @@ public sealed class ReplayOutputs : IDisposable
         }
 
         Alerts++;
+        Quality.Add(transition);
         if (transition.State == Domain.Alerts.AlertState.Raised)
         {
             var rule = AlertMapping.RuleName(transition.Rule);
