@@ -179,14 +179,14 @@ public sealed class BookHorizonTests
     [InlineData(double.PositiveInfinity, AlertSeverity.Critical)]
     public void CascadeRisk_ShockBeyondTheKnownRange_HeldAtInfo(double knownRange, AlertSeverity expected)
     {
-        var book = new AlertBook(_ => new AlertThresholds());
+        var book = new AlertBook(_ => new AlertThresholds { RaiseDwell = TimeSpan.Zero });
         var risk = new SymbolRisk
         {
             Symbol = "BTCUSDT",
             EventTime = 1_000,
             Mark = Mid,
-            CriticalShockDown = 0.008,
-            ChainDown = new CascadeChain(0.008, 50_000, 20, [59_520, 55_000], 12, 10_000_000, ["A"], 8_000_000, 0.8, LeftKnownBook: true),
+            CriticalShockDown = 0.005,
+            ChainDown = new CascadeChain(0.005, 50_000, 20, [59_520, 55_000], 12, 10_000_000, ["A"], 8_000_000, 0.8, LeftKnownBook: true),
             FundDrainShockDown = 0.01,
             FundDrainModelledShareDown = 0.8,
             KnownRangeDown = knownRange,
