@@ -12,9 +12,10 @@ namespace StreamRisk.Engine;
 /// <param name="ToFund">What the fill settled with the insurance fund (negative: the fund paid).</param>
 /// <param name="FundAfter">The fund covering the instrument after the settlement and any ADL.</param>
 /// <param name="AdlSize">Size auto-deleveraged from profitable opposite positions to cover the fund's deficit.</param>
+/// <param name="AdlNotional">Its notional at the bankruptcy price it was taken over at (margin currency).</param>
 public sealed record RealizedLiquidation(
     string Account, string Symbol, long EventTime, PositionSide Side, LiquidationAction Action, double Size, double Price,
-    double FundBefore, double ToFund, double FundAfter, double AdlSize);
+    double FundBefore, double ToFund, double FundAfter, double AdlSize, double AdlNotional);
 
 /// <summary>
 /// The venue liquidation engine (<see cref="LiquidationEngineMode.Venue"/>): for runs whose positions have no venue feed
@@ -222,6 +223,7 @@ public sealed class VenueLiquidations
         var toFund = InsuranceSettlement.ToFund(collateral, instrument.UnrealizedPnl(closed, leg.Terms.Entry, price));
         var fund = _projector.SettleInsurance(leg.Instrument, toFund, now);
         double adl = 0;
+        var adlNotionalBefore = AdlNotional;
         if (fund < 0 && toFund < 0)
         {
             var deficit = Math.Min(-fund, -toFund);
@@ -233,7 +235,7 @@ public sealed class VenueLiquidations
         LiquidatedNotional += instrument.Notional(size, price);
         var fill = new LiquidationFilled(leg.Instrument, now, isLong ? PositionSide.Long : PositionSide.Short, price, size, -1);
         _projector.ApplyLiquidation(fill.InstrumentIndex, fill.Price, fill.Size, fill.EventTime);
-        _fills.Add(new RealizedLiquidation(account.Id.Value, instrument.Symbol.Value, now, fill.Side, action, size, price, fundBefore, toFund, fund, adl));
+        _fills.Add(new RealizedLiquidation(account.Id.Value, instrument.Symbol.Value, now, fill.Side, action, size, price, fundBefore, toFund, fund, adl, AdlNotional - adlNotionalBefore));
     }
 
     /// <summary>

@@ -200,14 +200,35 @@ public static class Backtest
     // one and nothing is realized (null in the output).
 
     /// <summary>The engine options a backtest runs with: the venue liquidation engine on.</summary>
-    private static EngineOptions WithVenueLiquidations(EngineOptions engine) => engine;
+    private static EngineOptions WithVenueLiquidations(EngineOptions engine) => engine with { LiquidationEngine = LiquidationEngineMode.Venue };
 
     /// <summary>A symbol's insurance fund balance now, as the engine holds it (what the projections and the system view read).</summary>
     private static double FundBalance(RiskEngine engine, string symbol) =>
         engine.Catalog.TryGetIndex(new Symbol(symbol), out var index) ? engine.InsuranceFundOf(index) : engine.Options.InsuranceFundFor(symbol);
 
     /// <summary>What the venue liquidation engine realized on a symbol: liquidated and ADL notional, and their first times.</summary>
-    private static SymbolOutcome RealizedOutcome(RiskEngine engine, string symbol) => new(null, null, null, null);
+    private static SymbolOutcome RealizedOutcome(RiskEngine engine, string symbol)
+    {
+        double liquidated = 0, adl = 0;
+        long? firstLiquidation = null, firstAdl = null;
+        foreach (var fill in engine.Liquidations?.Fills ?? [])
+        {
+            if (fill.Symbol != symbol)
+            {
+                continue;
+            }
+
+            liquidated += fill.Size * fill.Price;
+            firstLiquidation ??= fill.EventTime;
+            if (fill.AdlNotional > 0)
+            {
+                adl += fill.AdlNotional;
+                firstAdl ??= fill.EventTime;
+            }
+        }
+
+        return new(liquidated, adl, firstLiquidation, firstAdl);
+    }
 
     private static string Name(KlineFile file) => Path.GetFileName(file.Path);
 
