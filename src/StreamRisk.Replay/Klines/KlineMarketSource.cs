@@ -122,15 +122,23 @@ public sealed class KlineMarketSource : IReplaySource, IDisposable
         for (var s = 0; s < files.Count; s++)
         {
             var instrument = instruments[s];
-            var openInterest = 0.0;
+            // Open interest counts each contract once: the mean of the long and the short notional (equal when every
+            // contract has both holders in the population, as an estimated one does).
+            double longs = 0, shorts = 0;
             foreach (var (_, _, _, legs) in accounts)
             {
                 foreach (var leg in legs)
                 {
-                    openInterest += leg.Symbol == instrument.Symbol ? instrument.Notional(leg.Size, files[s].Klines[0].Open) : 0;
+                    if (leg.Symbol == instrument.Symbol)
+                    {
+                        var notional = instrument.Notional(Math.Abs(leg.Size), files[s].Klines[0].Open);
+                        longs += leg.Size > 0 ? notional : 0;
+                        shorts += leg.Size < 0 ? notional : 0;
+                    }
                 }
             }
 
+            var openInterest = (longs + shorts) / 2;
             var depth = openInterest > 0 ? openInterest / _options.OpenInterestToDepth : MedianQuoteVolume(files[s].Klines);
             _depth[instrument.Symbol.Value] = depth;
             models[s] = new DepthModel(depth, _options.BookAlpha);
