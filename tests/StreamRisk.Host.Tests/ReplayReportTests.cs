@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Text.RegularExpressions;
 using SkiaSharp;
 using StreamRisk.Contracts.Alerts;
-using StreamRisk.Domain.Alerts;
 using StreamRisk.Reporting;
 using StreamRisk.Testing;
 
