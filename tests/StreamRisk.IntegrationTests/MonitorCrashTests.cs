@@ -26,7 +26,7 @@ public sealed class MonitorCrashTests : IDisposable
     public async Task KilledMidStreamAndRestarted_AlertStreamHoldsEachTransitionOnce_EqualToUninterruptedRun()
     {
         var replay = new KafkaReplayRun(_dir.FullName, "2024-08-08T23:56:00Z");
-        var expected = (await File.ReadAllLinesAsync(Path.Combine(await replay.InProcessAsync(), "alerts.ndjson")))
+        var expected = (await File.ReadAllLinesAsync(Path.Combine(await replay.InProcessAsync(immediateAlerts: true), "alerts.ndjson")))
             .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("transitionId").GetString()!)
             .ToList();
         Assert.True(expected.Count > 10, "the scenario raises too few alerts to test a restart");
@@ -120,6 +120,12 @@ public sealed class MonitorCrashTests : IDisposable
         start.Environment["STREAMRISK__DASHBOARD__URLS"] = string.Empty;
         // The in-process run it is compared with makes its system view on the same cadence.
         start.Environment["STREAMRISK__ENGINE__SYSTEMINTERVALMS"] = KafkaReplayRun.SystemIntervalMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["STREAMRISK__ENGINE__LIQUIDATIONENGINE"] = KafkaReplayRun.LiquidationEngine;
+        foreach (var (key, value) in KafkaReplayRun.ImmediateAlerts)
+        {
+            start.Environment["STREAMRISK__ALERTS__DEFAULT__" + key.ToUpperInvariant()] = value;
+        }
+
         var process = Process.Start(start)!;
         // Drained so a full pipe never blocks the monitor.
         process.OutputDataReceived += (_, _) => { };

@@ -37,10 +37,10 @@ public sealed class ReplayDeterminismTests : IDisposable
     {
         var capture = SharedData.Path("binance-usdm", "btcusdt_20240808.gz");
         var positions = Path.Combine(_dir.FullName, "positions.json");
-        // A 60x whale long near the capture's first price (~61,800): its LP is about 1.2% below the mark.
+        // A 30x whale long near the capture's first price (~61,800): its LP is about 1% below the mark, and the day never reaches it.
         await File.WriteAllTextAsync(positions,
             "{\"accounts\":[" +
-            "{\"id\":\"whale\",\"balance\":0,\"positions\":[{\"symbol\":\"BTCUSDT\",\"size\":100,\"entry\":61800,\"isolatedMargin\":103000}]}," +
+            "{\"id\":\"whale\",\"balance\":0,\"positions\":[{\"symbol\":\"BTCUSDT\",\"size\":100,\"entry\":61800,\"isolatedMargin\":200000}]}," +
             "{\"id\":\"calm\",\"balance\":1000000,\"positions\":[{\"symbol\":\"BTCUSDT\",\"size\":-1,\"entry\":61800}]}]}");
         var outDir = Path.Combine(_dir.FullName, "file");
         using var output = new StringWriter();

@@ -66,6 +66,17 @@ internal sealed partial class KafkaReplayRun(string directory, string[] source)
     /// <summary>Both sides run the venue liquidation engine: the in-process replay and the monitor must liquidate alike.</summary>
     public const string LiquidationEngine = "venue";
 
+    /// <summary>
+    /// Alert settings that send every transition as soon as its condition changes (no dwell, resolve wait or update
+    /// interval): a delivery test needs many transitions from a short replay, not the quiet stream ops get.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> ImmediateAlerts = new Dictionary<string, string>
+    {
+        ["RaiseDwell"] = "00:00:00",
+        ["ResolveDwell"] = "00:00:00",
+        ["UpdateMinInterval"] = "00:00:00",
+    };
+
     public static EmbeddedKafkaCluster StartCluster(int replicationFactor = 1)
     {
         var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 3 });
@@ -87,14 +98,19 @@ internal sealed partial class KafkaReplayRun(string directory, string[] source)
     }
 
     /// <param name="systemIntervalMs">The system view's cadence; 0 for none (a scaled-out projector makes none).</param>
-    public async Task<string> InProcessAsync(int systemIntervalMs = SystemIntervalMs)
+    /// <param name="liquidationEngine">The venue liquidation engine's mode: "off" for a scaled-out comparison (it runs only in one process).</param>
+    /// <param name="immediateAlerts">Alerts without dwell, resolve wait or update interval (<see cref="ImmediateAlerts"/>).</param>
+    public async Task<string> InProcessAsync(int systemIntervalMs = SystemIntervalMs, string liquidationEngine = LiquidationEngine, bool immediateAlerts = false)
     {
         var outDir = Path.Combine(directory, "in-process");
         using var output = new StringWriter();
         using var error = new StringWriter();
         var config = Path.Combine(directory, "in-process.json");
         // The venue liquidation engine as the monitor below runs it (a replay's default depends on the capture's format).
-        await File.WriteAllTextAsync(config, $"{{\"StreamRisk\":{{\"Engine\":{{\"SystemIntervalMs\":{systemIntervalMs},\"LiquidationEngine\":\"{LiquidationEngine}\"}}}}}}");
+        var alerts = immediateAlerts
+            ? ",\"Alerts\":{\"Default\":{" + string.Join(',', ImmediateAlerts.Select(s => $"\"{s.Key}\":\"{s.Value}\"")) + "}}"
+            : string.Empty;
+        await File.WriteAllTextAsync(config, $"{{\"StreamRisk\":{{\"Engine\":{{\"SystemIntervalMs\":{systemIntervalMs},\"LiquidationEngine\":\"{liquidationEngine}\"}}{alerts}}}}}");
         var code = await Cli.RunAsync(["replay", .. source, "--config", config, "--out", outDir], output, error, TimeProvider.System);
         Assert.True(code == 0, error.ToString());
         return outDir;

@@ -44,7 +44,7 @@ public sealed partial class ScaleOutTests : IDisposable
         // again after the outage must not push unread updates out of it before the projector reads them.
         string[] source = [SharedData.Path("binance-usdm", "btcusdt_20240808.gz"), "--positions", SharedData.BtcusdtPositions, .. (fault == Fault.LadderUpdatesLost ? new[] { "--accounts", "2000" } : [])];
         var replay = new KafkaReplayRun(_dir.FullName, source);
-        var inProcess = await replay.InProcessAsync(systemIntervalMs: 0);
+        var inProcess = await replay.InProcessAsync(systemIntervalMs: 0, liquidationEngine: "off");
 
         using var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 3 });
         foreach (var (name, partitions) in new TopicNames().WithDefaultPartitions())
@@ -206,7 +206,7 @@ public sealed partial class ScaleOutTests : IDisposable
         string[] source = [capture];
         const int interval = 2_000;
         var replay = new KafkaReplayRun(_dir.FullName, source);
-        var inProcess = await replay.InProcessAsync(systemIntervalMs: interval);
+        var inProcess = await replay.InProcessAsync(systemIntervalMs: interval, liquidationEngine: "off");
         var views = File.ReadLines(Path.Combine(inProcess, "projections.ndjson")).Count(l => l.StartsWith("{\"type\":\"system\",", StringComparison.Ordinal));
         Assert.True(views > 10, $"only {views} system views in process");
 
