@@ -160,7 +160,8 @@ public sealed class KlineMarketSource : IReplaySource, IDisposable
                     if (mark != lastMark[s])
                     {
                         lastMark[s] = mark;
-                        Book(sink, instruments[s].Symbol, models[s], ticks[s], mark, time);
+                        var thinned = models[s] with { NotionalWithin1Pct = models[s].NotionalWithin1Pct * DepthFactor(files[s].Klines, m, k) };
+                        Book(sink, instruments[s].Symbol, thinned, ticks[s], mark, time);
                     }
 
                     Marks++;
@@ -186,6 +187,36 @@ public sealed class KlineMarketSource : IReplaySource, IDisposable
         $"{_options.Files.Count} instrument(s), {_options.Files[0].Klines.Count:N0} minutes, {Marks:N0} marks, {Books:N0} modelled books, {Accounts:N0} accounts");
 
     public void Dispose() => _writer.Dispose();
+
+    /// <summary>
+    /// How much of its calm depth the book shows at step <paramref name="k"/> of minute <paramref name="m"/>: market makers
+    /// quote less as volatility rises, so depth falls as the square root of the calm minute range
+    /// (<see cref="CalmMinuteRange"/>) over the range seen so far — the last minute's and this minute's up to this step,
+    /// never a later price — between <see cref="MinDepthFactor"/> and 1.
+    /// </summary>
+    public static double DepthFactor(IReadOnlyList<Kline> klines, int m, int k)
+    {
+        var previous = m > 0 ? (klines[m - 1].High - klines[m - 1].Low) / klines[m - 1].Open : 0;
+        double low = klines[m].Open, high = klines[m].Open;
+        for (var j = 0; j <= k; j++)
+        {
+            var mark = MarkAt(klines[m], j);
+            low = Math.Min(low, mark);
+            high = Math.Max(high, mark);
+        }
+
+        var range = Math.Max(previous, (high - low) / klines[m].Open);
+        return range <= CalmMinuteRange ? 1 : Math.Max(MinDepthFactor, Math.Sqrt(CalmMinuteRange / range));
+    }
+
+    /// <summary>
+    /// A calm minute's high-low range: BTC's ~2.9 % daily volatility is ~0.076 % a minute, and a minute's expected range
+    /// is about 1.6 σ.
+    /// </summary>
+    public const double CalmMinuteRange = 0.0012;
+
+    /// <summary>The thinnest a book gets against its calm depth.</summary>
+    public const double MinDepthFactor = 0.2;
 
     /// <summary>The mark at step <paramref name="k"/> of the minute (see the class remarks for the path).</summary>
     public static double MarkAt(in Kline kline, int k)

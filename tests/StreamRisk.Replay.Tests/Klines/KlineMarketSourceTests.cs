@@ -38,11 +38,32 @@ public sealed class KlineMarketSourceTests : IDisposable
         foreach (var side in (BookSide[])[BookSide.Bid, BookSide.Ask])
         {
             // The last mark is the close 59,700.5. An interval's depth rests on the first tick at or beyond its far end,
-            // so the far interval [0.95 %, 1 %] lies just outside ±1 % and the band holds the model's N(0.95 %).
+            // so the far interval [0.95 %, 1 %] lies just outside ±1 % and the band holds the model's N(0.95 %), thinned
+            // by the last minutes' ranges (0.93 % the minute before: about 36 % of the calm depth).
             var within = book.DepthWithin(side, 59_700.5, 0.01).Notional;
-            var expected = new DepthModel(depth, KlineMarketSource.DefaultBookAlpha).NotionalWithin(0.0095);
+            var factor = KlineMarketSource.DepthFactor(file.Klines, 2, KlineMarketSource.MarksPerMinute - 1);
+            Assert.InRange(factor, 0.35, 0.37);
+            var expected = new DepthModel(depth * factor, KlineMarketSource.DefaultBookAlpha).NotionalWithin(0.0095);
             Assert.Equal(expected, within, expected * 1e-9);
         }
+    }
+
+    [Fact]
+    public void DepthFactor_CalmMinutesKeepTheBook_VolatileOnesThinItAsTheSquareRootOfTheRange_NeverPastTheFloor()
+    {
+        var path = Path.Combine(_directory, "BTCUSDT-1m-test.csv");
+        File.WriteAllLines(path, [
+            Row(0, "60000.0", "60030.0", "59990.0", "60020.0"), // 0.067 % range: calm
+            Row(1, "60020.0", "60040.0", "59300.0", "59400.0"), // 1.23 % range, reached at 40 s (high first, then low)
+            Row(2, "59400.0", "59410.0", "50000.0", "51000.0"), // a 16 % crash minute
+        ]);
+        var klines = KlineFile.Read(path).Klines;
+
+        Assert.Equal(1, KlineMarketSource.DepthFactor(klines, 0, KlineMarketSource.MarksPerMinute - 1));
+        // Minute 1 before its low: only the prices so far count (the previous minute was calm).
+        Assert.True(KlineMarketSource.DepthFactor(klines, 1, 4) > KlineMarketSource.DepthFactor(klines, 1, 8));
+        Assert.Equal(Math.Sqrt(KlineMarketSource.CalmMinuteRange / (740.0 / 60_020)), KlineMarketSource.DepthFactor(klines, 1, 8), 12);
+        Assert.Equal(KlineMarketSource.MinDepthFactor, KlineMarketSource.DepthFactor(klines, 2, KlineMarketSource.MarksPerMinute - 1));
     }
 
     private static string Row(int minute, string open, string high, string low, string close)
