@@ -43,8 +43,8 @@ public sealed partial class ScaleOutTests : IDisposable
         var stopOneMidStream = fault == Fault.StopOneMidStream;
         // With ladder updates lost, a smaller population: a mock partition keeps only 5 MiB, and the whole states sent
         // again after the outage must not push unread updates out of it before the projector reads them. Every update
-        // of BTCUSDT goes to one ladders partition; the estimated population (10x-100x over ~10B of open interest) files
-        // and moves far more buckets per account than the synthetic one, and at 2,000 accounts its traffic after the
+        // of BTCUSDT goes to one ladders partition; the estimated population (10x-100x over ~10B of open interest) sends
+        // more ladder traffic per account than the synthetic one, and at 2,000 accounts its traffic after the
         // outage pushed the start of that partition past the projector's position, whole states included (checked below).
         string[] source = [SharedData.Path("binance-usdm", "btcusdt_20240808.gz"), "--positions", SharedData.BtcusdtPositions, .. (fault == Fault.LadderUpdatesLost ? new[] { "--accounts", "500" } : [])];
         var replay = new KafkaReplayRun(_dir.FullName, source);
