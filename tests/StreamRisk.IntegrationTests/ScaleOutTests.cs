@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Confluent.Kafka;
 using StreamRisk.Contracts;
 using StreamRisk.Host;
 using StreamRisk.Host.Monitoring;
@@ -191,7 +190,7 @@ public sealed partial class ScaleOutTests : IDisposable
             // differ; once the symbol's whole state has been sent again, the projector equals one process.
             // Nothing the projector needed was dropped by the mock partition's 5 MiB limit (a limit of the test's
             // cluster, not of Kafka): otherwise the difference below would be the mock's, not the monitor's.
-            AssertLaddersKept(cluster.BootstrapServers, log.ToString());
+            AssertLaddersKept(log.ToString());
             AssertSameProjectionsInTheSecondHalf(inProcess, outDir, log.ToString());
         }
         else
@@ -300,15 +299,10 @@ public sealed partial class ScaleOutTests : IDisposable
         return line.RootElement.GetProperty("eventTime").GetInt64();
     }
 
-    private static void AssertLaddersKept(string bootstrap, string log)
-    {
-        using var consumer = new ConsumerBuilder<string, byte[]>(KafkaTestClients.Consumer(bootstrap, "watermarks")).Build();
-        for (var p = 0; p < 3; p++)
-        {
-            var marks = consumer.QueryWatermarkOffsets(new TopicPartition(new TopicNames().Ladders, p), TimeSpan.FromSeconds(10));
-            Assert.True(marks.Low.Value == 0, $"the mock cluster dropped the first {marks.Low.Value} messages of ladders partition {p} (it keeps 5 MiB); a smaller population is needed; {log}");
-        }
-    }
+    private static void AssertLaddersKept(string log) =>
+        // The projector's consumer reports a position the partition no longer holds as an offset reset.
+        Assert.False(log.Contains("streamrisk.ladders [", StringComparison.Ordinal) && log.Contains("Offset out of range", StringComparison.Ordinal),
+            $"the mock cluster dropped ladder updates the projector had not read (a partition keeps 5 MiB); a smaller population is needed; {log}");
 
     private static int LostUpdates(StringWriter log)
     {
