@@ -4,7 +4,6 @@ using StreamRisk.Domain;
 using StreamRisk.Domain.Alerts;
 using StreamRisk.Domain.Books;
 using StreamRisk.Domain.Instruments;
-using StreamRisk.Domain.Liquidations;
 using StreamRisk.Domain.Portfolio;
 using StreamRisk.Domain.Margin;
 
@@ -181,49 +180,11 @@ public sealed class RiskEngine
         Accounts.ApplyBalance(account, balance, eventTime);
     }
 
-    /// <summary>
-    /// A venue's realized liquidation fill (<see cref="ProjectorStage.ApplyLiquidation"/>). When the message names an
-    /// account this process holds, and the monitor does not liquidate itself, the fill settles with the insurance fund
-    /// as the venue settles it — the position's share of its collateral plus its realized PnL at the fill price
-    /// (<see cref="InsuranceSettlement.ToFund"/>) — so the fund moves between the venue's <c>insurance</c> updates. The
-    /// position itself is closed by the venue's positions feed, not here.
-    /// </summary>
-    public void ApplyLiquidation(int instrument, double price, double size, long eventTime, AccountId? account = null)
+    /// <inheritdoc cref="ProjectorStage.ApplyLiquidation"/>
+    public void ApplyLiquidation(int instrument, double price, double size, long eventTime)
     {
         AssertOwnerThread();
-        if (account is { } id && Liquidations is null && Layout.Role == EngineRole.OneProcess
-            && Accounts.Margins.TryGetAccount(id, out var state) && SettlementOf(state, instrument, price, size) is { } toFund)
-        {
-            Projector.SettleInsurance(instrument, toFund, eventTime);
-        }
-
         Projector.ApplyLiquidation(instrument, price, size, eventTime);
-    }
-
-    /// <summary>What a fill of <paramref name="size"/> of the account's position on the instrument pays the fund; null when it holds none.</summary>
-    internal static double? SettlementOf(AccountState account, int instrument, double price, double size)
-    {
-        double crossNotional = 0;
-        var margins = account.PositionMargins;
-        int position = -1;
-        for (var i = 0; i < account.PositionCount; i++)
-        {
-            crossNotional += account.Positions[i].IsIsolated ? 0 : margins[i].Notional;
-            position = account.InstrumentIndexAt(i) == instrument ? i : position;
-        }
-
-        if (position < 0 || account.Positions[position].Size == 0)
-        {
-            return null;
-        }
-
-        var terms = account.Positions[position];
-        var fraction = Math.Min(1, Math.Abs(size) / Math.Abs(terms.Size));
-        // A cross account's collateral is shared between its cross positions by notional, as the venue liquidation engine shares it.
-        var collateral = terms.IsIsolated ? terms.IsolatedMargin
-            : crossNotional > 0 ? account.Balance * margins[position].Notional / crossNotional : 0;
-        var closed = Math.Sign(terms.Size) * Math.Abs(terms.Size) * fraction;
-        return InsuranceSettlement.ToFund(collateral * fraction, terms.Instrument.UnrealizedPnl(closed, terms.Entry, price));
     }
 
     /// <inheritdoc cref="ProjectorStage.Project"/>

@@ -222,8 +222,7 @@ public sealed class EventApplier
             }
 
             _clock.AdvanceTo(fill.EventTime);
-            _engine.ApplyLiquidation(fill.InstrumentIndex, fill.Price, fill.Size, fill.EventTime,
-                fill.AccountSlot >= 0 ? _decoder.Accounts.IdAt(fill.AccountSlot) : null);
+            _engine.ApplyLiquidation(fill.InstrumentIndex, fill.Price, fill.Size, fill.EventTime);
         }
 
         return Outcome.From(result);

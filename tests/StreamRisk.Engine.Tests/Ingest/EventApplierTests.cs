@@ -42,28 +42,6 @@ public sealed class EventApplierTests
     }
 
     [Fact]
-    public void Liquidation_NamingAHeldAccount_SettlesTheFillWithTheFund_AnAnonymousOneDoesNot()
-    {
-        var applier = NewApplier();
-        Apply(applier, WireTopic.Marks, Mark(Start, 58_500));
-        // Long 2 BTC at 60,000 on 6,000 of isolated margin: bankrupt at 57,000.
-        Apply(applier, WireTopic.Positions, $$"""{"v":1,"type":"account","account":"whale","seq":1,"eventTime":{{Start}},"balance":0,"positions":[{"symbol":"BTCUSDT","size":2,"entry":60000,"isolatedMargin":6000}]}""");
-
-        // 1 BTC filled at 58,000, above bankruptcy: half the margin (3,000) less the loss (2,000) goes to the fund.
-        Apply(applier, WireTopic.Liquidations, $$"""{"v":1,"symbol":"BTCUSDT","eventTime":{{Start + 1_000}},"side":"long","price":58000,"size":1,"account":"whale"}""");
-        Assert.Equal(1_001_000, _engine.InsuranceFundOf(0), 9);
-
-        // The other 1 BTC at 56,000, past bankruptcy: 3,000 − 4,000, the fund pays 1,000.
-        Apply(applier, WireTopic.Liquidations, $$"""{"v":1,"symbol":"BTCUSDT","eventTime":{{Start + 2_000}},"side":"long","price":56000,"size":1,"account":"whale"}""");
-        Assert.Equal(1_000_000, _engine.InsuranceFundOf(0), 9);
-
-        // Public feeds name no account: nothing to settle from, the fund stays as the venue last said.
-        Apply(applier, WireTopic.Liquidations, $$"""{"v":1,"symbol":"BTCUSDT","eventTime":{{Start + 3_000}},"side":"long","price":50000,"size":1}""");
-        Assert.Equal(1_000_000, _engine.InsuranceFundOf(0), 9);
-        Assert.Empty(_reasons);
-    }
-
-    [Fact]
     public void Insurance_Malformed_DeadLetteredAndFundAndClockUnchanged()
     {
         var applier = NewApplier();
