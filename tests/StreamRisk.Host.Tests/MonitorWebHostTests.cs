@@ -31,6 +31,24 @@ public sealed class MonitorWebHostTests
         Assert.DoesNotContain("s3cret", await authorised.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Metrics_ExportTheGivenMeter_WhileAnotherTelemetryOfTheProcessIsDisposed()
+    {
+        using var own = new StreamRiskTelemetry("StreamRisk.test." + Guid.NewGuid().ToString("N"));
+        await using var web = await MonitorWebHost.StartAsync("http://127.0.0.1:0", string.Empty, CancellationToken.None, meterName: own.Meter.Name);
+        using (var other = new StreamRiskTelemetry())
+        {
+            other.EventApplied(StreamRisk.Contracts.Wire.WireTopic.Positions);
+        }
+
+        own.EventApplied(StreamRisk.Contracts.Wire.WireTopic.Marks);
+        using var response = await GetAsync(web, "/metrics", "127.0.0.1");
+        var scraped = await response.Content.ReadAsStringAsync();
+
+        Assert.Matches("streamrisk_events_applied_total\\{[^}]*topic=\"marks\"", scraped);
+        Assert.DoesNotMatch("streamrisk_events_applied_total\\{[^}]*topic=\"positions\"", scraped);
+    }
+
     [Theory]
     [InlineData("evil.example")]
     [InlineData("127.0.0.1.evil.example")]

@@ -67,7 +67,8 @@ public sealed class MonitorEndToEndTests
             Alerts = new AlertSettings { Default = new StreamRisk.Domain.Alerts.AlertThresholds { CascadeMinNotional = 0 } }, // a ~20k scenario
         };
         using var output = new StringWriter();
-        using var telemetry = new StreamRisk.Host.Telemetry.StreamRiskTelemetry();
+        // Its own meter name: another test's telemetry disposed meanwhile would end a shared-name metric here.
+        using var telemetry = new StreamRisk.Host.Telemetry.StreamRiskTelemetry("StreamRisk.e2e." + Guid.NewGuid().ToString("N"));
         var measured = new System.Collections.Concurrent.ConcurrentDictionary<string, double>();
         using var listener = new System.Diagnostics.Metrics.MeterListener();
         listener.InstrumentPublished = (instrument, l) =>

@@ -77,7 +77,7 @@ public sealed class MonitorRunner
         await using var web = serving
             // Started whatever the token says: a stop requested during start-up (a very short demo) ends the run
             // normally below instead of failing it half-started.
-            ? await global::StreamRisk.Host.Telemetry.MonitorWebHost.StartAsync(_settings.Dashboard.Urls, _settings.Dashboard.Token, CancellationToken.None, dashboard, _settings.Dashboard.AllowedHosts).ConfigureAwait(false)
+            ? await global::StreamRisk.Host.Telemetry.MonitorWebHost.StartAsync(_settings.Dashboard.Urls, _settings.Dashboard.Token, CancellationToken.None, dashboard, _settings.Dashboard.AllowedHosts, telemetry.Meter.Name).ConfigureAwait(false)
             : null;
         if (web is not null)
         {

@@ -48,7 +48,8 @@ public sealed class MonitorWebHost : IAsyncDisposable
 
     /// <param name="allowedHosts">Further names (or addresses) clients may use in <c>Host</c>, separated by ';' — e.g. the
     /// name of a reverse proxy's upstream.</param>
-    public static async Task<MonitorWebHost> StartAsync(string urls, string token, CancellationToken cancel, DashboardState? dashboard = null, string? allowedHosts = null)
+    /// <param name="meterName">The meter whose instruments <c>/metrics</c> exports (<see cref="StreamRiskTelemetry.Meter"/>'s name).</param>
+    public static async Task<MonitorWebHost> StartAsync(string urls, string token, CancellationToken cancel, DashboardState? dashboard = null, string? allowedHosts = null, string meterName = StreamRiskTelemetry.Name)
     {
         Validate(urls, token);
         var hosts = AllowedHosts(urls, allowedHosts);
@@ -60,7 +61,7 @@ public sealed class MonitorWebHost : IAsyncDisposable
             .ConfigureResource(r => r.AddService(Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") ?? "streamrisk"))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(StreamRiskTelemetry.Name).AddPrometheusExporter();
+                metrics.AddMeter(meterName).AddPrometheusExporter();
                 if (otlp)
                 {
                     metrics.AddOtlpExporter();

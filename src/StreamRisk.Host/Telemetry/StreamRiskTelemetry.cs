@@ -20,7 +20,7 @@ public sealed class StreamRiskTelemetry : IDisposable
     // Tick-to-alert is milliseconds from a few to a few thousand: the SDK's default buckets suit neither end.
     private static readonly double[] LatencyBucketsMs = [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000];
 
-    private readonly Meter _meter = new(Name, "1.0");
+    private readonly Meter _meter;
     private readonly Counter<long> _eventsApplied;
     private readonly Counter<long> _deadLettered;
     private readonly Counter<long> _alerts;
@@ -31,8 +31,13 @@ public sealed class StreamRiskTelemetry : IDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Topic, int Partition), long> _lag = new();
     private BookMark[] _books = new BookMark[16];
 
-    public StreamRiskTelemetry()
+    /// <param name="meterName">The meter's name; <see cref="Name"/> in the product. OpenTelemetry's SDK keys a metric by
+    /// meter name, and disposing any meter of that name ends the shared metric in every provider of the process
+    /// (opentelemetry-dotnet#6412): a process that holds several of these at once and disposes some (a test host)
+    /// gives each its own name.</param>
+    public StreamRiskTelemetry(string meterName = Name)
     {
+        _meter = new Meter(meterName, "1.0");
         _eventsApplied = _meter.CreateCounter<long>(EventsAppliedName, "{event}", "Input events applied to the engine, by topic.");
         _deadLettered = _meter.CreateCounter<long>("streamrisk.deadletter.messages", "{message}", "Messages sent to the dead-letter topic, by reason.");
         _alerts = _meter.CreateCounter<long>("streamrisk.alerts", "{transition}", "Alert transitions, by rule, severity and state.");
