@@ -344,10 +344,10 @@ public sealed class AlertBook
         }
 
         var value = shock ?? double.NaN;
-        // The factor chain's books are read through the portfolio projector, which reports whether a walk left a known
-        // book but not each side's known range: a chain that left one is held at info as if its range were short of the shock.
-        var leftKnown = chain is not null && chain.Instruments.Any(i => i.LeftKnownBook);
-        if (ShockStep(AlertRule.SystemicCascadeRisk, SystemView.AlertSymbol, direction, view.EventTime, shock, limit, t, leftKnown ? 0 : double.PositiveInfinity,
+        // Warm-up as CascadeRisk's, with β × the shock as each instrument's shock: the chain's books cover it only while
+        // every side it walked is known past that instrument's move (the reference's range for the rule is then unbounded).
+        var warmUp = chain is not null && WalkedShortOfShock(chain);
+        if (ShockStep(AlertRule.SystemicCascadeRisk, SystemView.AlertSymbol, direction, view.EventTime, shock, limit, t, warmUp ? 0 : double.PositiveInfinity,
             out var severity, out var score) is not { } state)
         {
             return;
@@ -386,13 +386,12 @@ public sealed class AlertBook
             metrics.Add(new("insuranceFundAfter", chain.InsuranceFundAfter));
             explanation = string.Create(CultureInfo.InvariantCulture,
                 $"A {Pct(chain.Shock)} move {direction} of {view.Reference} (every instrument by β × it) runs away: {SystemChainText(chain)}; {chain.LiquidatedAccounts:N0} accounts and {chain.LiquidatedNotional:N0} notional liquidated, fund {view.InsuranceFund:N0} → {chain.InsuranceFundAfter:N0}. {Drivers(view.CriticalAccounts)}");
-            if (leftKnown)
-            {
-                var modelled = chain.Instruments.Sum(i => i.ModelledNotional);
-                metrics.Add(new("modelledNotional", modelled));
-                explanation += string.Create(CultureInfo.InvariantCulture,
-                    $" The chain left the known book of {string.Join(", ", chain.Instruments.Where(i => i.LeftKnownBook).Select(i => i.Symbol))}: {modelled:N0} of its fills ran on modelled depth; held at info (warm-up).");
-            }
+            explanation += KnownBookNote(chain, metrics);
+        }
+
+        if (state != AlertState.Resolved && warmUp)
+        {
+            explanation += SystemWarmUpNote(chain!);
         }
 
         var action = severity switch
@@ -402,6 +401,59 @@ public sealed class AlertBook
             _ => "Watch.",
         };
         Track(AlertRule.SystemicCascadeRisk, SystemView.AlertSymbol, view.EventTime, direction, state, severity, value, metrics, explanation, action, output);
+    }
+
+    /// <summary>Whether an instrument the chain walked is known, on the side it walked, short of its move β × shock (warm-up).</summary>
+    private static bool WalkedShortOfShock(SystemChain chain)
+    {
+        foreach (var instrument in chain.Instruments)
+        {
+            if (instrument.KnownRange is { } range && !(Math.Abs(instrument.TargetMove) < range))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The instruments whose walk left the known book and the notional modelled depth filled (adds its metric); empty when none left it.</summary>
+    private static string KnownBookNote(SystemChain chain, List<AlertMetric> metrics)
+    {
+        double modelled = 0;
+        List<string>? left = null;
+        foreach (var instrument in chain.Instruments)
+        {
+            if (instrument.LeftKnownBook)
+            {
+                modelled += instrument.ModelledNotional;
+                (left ??= []).Add(instrument.Symbol);
+            }
+        }
+
+        if (left is null)
+        {
+            return string.Empty;
+        }
+
+        metrics.Add(new("modelledNotional", modelled));
+        return string.Create(CultureInfo.InvariantCulture,
+            $" The chain left the known book of {string.Join(", ", left)}: {modelled:N0} of its fills ran on modelled depth.");
+    }
+
+    /// <summary>The instruments whose walked side is known short of their move, each with its range and move.</summary>
+    private static string SystemWarmUpNote(SystemChain chain)
+    {
+        var shortOf = new List<string>();
+        foreach (var i in chain.Instruments)
+        {
+            if (i.KnownRange is { } range && !(Math.Abs(i.TargetMove) < range))
+            {
+                shortOf.Add(string.Create(CultureInfo.InvariantCulture, $"{i.Symbol} to {Pct(range, 2)} from the mid against its {Pct(Math.Abs(i.TargetMove))} move"));
+            }
+        }
+
+        return " Held at info while the books the chain walks are known short of the shock: " + string.Join(", ", shortOf) + " (warm-up).";
     }
 
     /// <summary>Each instrument the chain liquidates on (or that runs away): how far it moves and how much came from elsewhere.</summary>
