@@ -14,6 +14,8 @@ namespace StreamRisk.Domain.Alerts;
 /// time (at the lowest severity it held over that time), a higher severity escalates only once it has held as long,
 /// and an open alert resolves (or steps its severity down) only once the condition has been gone (or lower) for
 /// <see cref="AlertThresholds.ResolveDwell"/>, so no alert, critical or not, lives less than that.
+/// An evaluation allocates only for the transitions it makes (their text and metrics) and for conditions that start
+/// to hold: the rules loop over their inputs by index and reuse their scratch.
 /// </remarks>
 public sealed class AlertBook
 {
@@ -22,6 +24,11 @@ public sealed class AlertBook
     // Conditions that hold but have not yet held for the raise dwell: since when, and the lowest severity meanwhile.
     private readonly Dictionary<(AlertRule Rule, string Symbol, string Qualifier), Pending> _pending = [];
     private readonly Func<string, AlertThresholds> _thresholds;
+
+    // Scratch of LargeAccounts, reused so that an evaluation without transitions allocates nothing: the accounts on this
+    // projection's list, and the tracked ones that left it.
+    private readonly HashSet<string> _listed = new(StringComparer.Ordinal);
+    private readonly List<string> _gone = [];
 
     public AlertBook(Func<string, AlertThresholds> thresholdsBySymbol)
     {
@@ -210,10 +217,13 @@ public sealed class AlertBook
     private void LargeAccounts(SymbolRisk risk, AlertThresholds t, List<AlertTransition> output)
     {
         var large = LargeAccountSize(risk, t);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var near in risk.LargeAccounts)
+        var listed = _listed;
+        listed.Clear();
+        var accounts = risk.LargeAccounts;
+        for (var i = 0; i < accounts.Count; i++)
         {
-            seen.Add(near.Account);
+            var near = accounts[i];
+            listed.Add(near.Account);
             var raise = near.Notional >= large && near.Distance <= t.LargeAccountDistance;
             var keep = near.Notional >= large / (1 + t.Hysteresis) && near.Distance <= t.LargeAccountDistance * (1 + t.Hysteresis);
             var score = Score(t.LargeAccountDistance / near.Distance, ShockRange);
@@ -247,9 +257,24 @@ public sealed class AlertBook
 
         // Accounts that dropped out of the near-liquidation list (position closed, shrunk or moved away): their
         // condition is gone; open ones resolve after the resolve dwell, pending ones are forgotten.
-        var gone = _open.Keys.Concat(_pending.Keys)
-            .Where(k => k.Rule == AlertRule.LargeAccountNearLiquidation && k.Symbol == risk.Symbol && !seen.Contains(k.Qualifier))
-            .Select(k => k.Qualifier).ToList();
+        var gone = _gone;
+        gone.Clear();
+        foreach (var key in _open.Keys)
+        {
+            if (key.Rule == AlertRule.LargeAccountNearLiquidation && key.Symbol == risk.Symbol && !listed.Contains(key.Qualifier))
+            {
+                gone.Add(key.Qualifier);
+            }
+        }
+
+        foreach (var key in _pending.Keys)
+        {
+            if (key.Rule == AlertRule.LargeAccountNearLiquidation && key.Symbol == risk.Symbol && !listed.Contains(key.Qualifier))
+            {
+                gone.Add(key.Qualifier);
+            }
+        }
+
         foreach (var account in gone)
         {
             var severity = AlertSeverity.Info;
@@ -406,8 +431,10 @@ public sealed class AlertBook
     /// <summary>Whether an instrument the chain walked is known, on the side it walked, short of its move β × shock (warm-up).</summary>
     private static bool WalkedShortOfShock(SystemChain chain)
     {
-        foreach (var instrument in chain.Instruments)
+        var instruments = chain.Instruments;
+        for (var i = 0; i < instruments.Count; i++)
         {
+            var instrument = instruments[i];
             if (instrument.KnownRange is { } range && !(Math.Abs(instrument.TargetMove) < range))
             {
                 return true;

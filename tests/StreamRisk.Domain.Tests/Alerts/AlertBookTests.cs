@@ -325,4 +325,66 @@ public sealed class AlertBookTests
         Assert.Equal((AlertRule.LiquidationWall, "down", AlertSeverity.Warning), (wall.Rule, wall.Qualifier, wall.Severity));
         Assert.Equal(2.5, wall.Metrics.Single(m => m.Name == "ratio").Value, 12);
     }
+
+    [Fact]
+    public void Evaluate_SteadyState_OpenAlertsWithoutTransitions_ZeroBytes()
+    {
+        // Open alerts of every kind the evaluation walks (a cascade, a large account beside a smaller one, a wall, the
+        // systemic cascade) whose figures do not change: every evaluation decides "no transition", and allocates nothing.
+        const int Evaluations = 2_000;
+        var book = new AlertBook(_ => Immediate);
+        var large = new NearLiquidation[] { new("whale", 100, 6_000_000, 59_000, 0.004), new("minnow", 1, 60_000, 59_000, 0.004) };
+        var wall = new BandFigures(0.02, 5_000_000, 0, 2_000_000, 10_000_000);
+        var risks = new SymbolRisk[Evaluations];
+        var views = new SystemView[Evaluations];
+        for (var i = 0; i < Evaluations; i++)
+        {
+            risks[i] = Risk(1_000 + (i * 100L), criticalDown: 0.018, large: large, wall: wall);
+            views[i] = System(1_000 + (i * 100L));
+        }
+
+        var output = new List<AlertTransition>(64);
+        for (var i = 0; i < 100; i++)
+        {
+            book.Evaluate(risks[i], output);
+            book.Evaluate(views[i], output);
+        }
+
+        Assert.Equal(4, book.OpenCount);
+        output.Clear();
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 100; i < Evaluations; i++)
+        {
+            book.Evaluate(risks[i], output);
+            book.Evaluate(views[i], output);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Empty(output);
+        Assert.Equal(0, allocated);
+    }
+
+    /// <summary>A system view with a runaway chain down at 1% of BTCUSDT (β 1.2 for ETHUSDT), every book complete.</summary>
+    private static SystemView System(long time) => new()
+    {
+        EventTime = time,
+        Reference = "BTCUSDT",
+        Symbols = ["BTCUSDT", "ETHUSDT"],
+        Marks = [60_000, 3_000],
+        Betas = [1, 1.2],
+        InsuranceFund = 1_000_000,
+        Accounts = 100,
+        Grid = [],
+        CriticalShockDown = 0.01,
+        ChainDown = new SystemChain("down", 0.01,
+        [
+            new SystemChainInstrument("BTCUSDT", -0.01, -0.012, 2_000_000, 2_000_000, 0, false),
+            new SystemChainInstrument("ETHUSDT", -0.012, -0.05, 8_000_000, 1_000_000, 7_000_000, true),
+        ], 40, 10_000_000, 500_000),
+        ContagionMove = 0.05,
+        Contagion = [],
+        CriticalAccounts = [],
+    };
 }
