@@ -369,8 +369,8 @@ public sealed class AlertBook
         }
 
         var value = shock ?? double.NaN;
-        // Warm-up as CascadeRisk's, with β × the shock as each instrument's shock: the chain's books cover it only while
-        // every side it walked is known past that instrument's move (the reference's range for the rule is then unbounded).
+        // Warm-up as CascadeRisk's, with β × the shock as each instrument's shock: held at info (a known range of 0 for the
+        // step) while any side the chain walked is known short of its instrument's move, else as if every book were known.
         var warmUp = chain is not null && WalkedShortOfShock(chain);
         if (ShockStep(AlertRule.SystemicCascadeRisk, SystemView.AlertSymbol, direction, view.EventTime, shock, limit, t, warmUp ? 0 : double.PositiveInfinity,
             out var severity, out var score) is not { } state)
