@@ -179,16 +179,20 @@ public sealed class SystemStage
         var n = _projector.InstrumentCount;
         var symbols = new string[n];
         var marks = new double[n];
+        var knownDown = new double[n];
+        var knownUp = new double[n];
         for (var j = 0; j < n; j++)
         {
             symbols[j] = _projector.InstrumentAt(j).Symbol.Value;
             marks[j] = _projector.MarkOf(j);
+            knownDown[j] = _projector.BidsOf(j).KnownRange;
+            knownUp[j] = _projector.AsksOf(j).KnownRange;
         }
 
         // A venue-wide fund covering several instruments counts once.
         var fund = _engine.Projector.Funds.TotalOf(_engineIndex.Take(n));
         var request = new SystemViewRequest(eventTime, reference, symbols, marks, Betas.ToArray(), fund, _options.ShockGrid, _options.ContagionMove,
-            _options.CriticalAccounts, _options.CriticalAccountCandidates);
+            _options.CriticalAccounts, _options.CriticalAccountCandidates, knownDown, knownUp);
         if (_remote is null)
         {
             return SystemViewBuilder.Build(_batches, request);

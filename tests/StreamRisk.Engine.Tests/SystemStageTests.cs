@@ -50,13 +50,19 @@ public sealed class SystemStageTests
     private static (double, double)[] Prices(PriceLevel[] levels, double tick) => [.. levels.Select(l => (l.PriceTicks * tick, l.Quantity))];
 
     /// <param name="whale">Adds a well-funded cross account long 6,000 ETH: its forced liquidation alone walks ETH through the ETH-only longs.</param>
-    private static void Load(Run run, double crossBalanceExtra = 0, bool whale = false)
+    /// <param name="ethDepthLimit">The ETH venue's depth limit (0: complete books): its snapshot then holds that many levels a side, filling it.</param>
+    private static void Load(Run run, double crossBalanceExtra = 0, bool whale = false, int ethDepthLimit = 0)
     {
         var engine = run.Engine;
         var btc = engine.ApplyInstrument(Btc);
-        var eth = engine.ApplyInstrument(Eth);
+        var eth = engine.ApplyInstrument(Eth with { BookDepthLimit = ethDepthLimit });
         var (btcBids, btcAsks) = Book(600_000, 100, 2);
         var (ethBids, ethAsks) = Book(300_000, 50, 20);
+        if (ethDepthLimit > 0)
+        {
+            (ethBids, ethAsks) = (ethBids[..ethDepthLimit], ethAsks[..ethDepthLimit]);
+        }
+
         engine.ApplyBookSnapshot(btc, 1, btcBids, btcAsks, T0);
         engine.ApplyBookSnapshot(eth, 1, ethBids, ethAsks, T0);
         for (var j = 0; j < 50; j++)
@@ -311,6 +317,37 @@ public sealed class SystemStageTests
             var resolved = run.Alerts.Last(a => a.Rule == AlertRule.SystemicCascadeRisk);
             Assert.Equal((AlertState.Resolved, raised.Id, T0 + 3_000), (resolved.State, resolved.Id, resolved.EventTime));
             Assert.Null(run.Views[^1].CriticalShockDown);
+        }
+    }
+
+    /// <summary>
+    /// ETH's snapshot fills a venue depth limit: known to 3% (180 levels of 0.50 USD) the book covers ETH's 1.7% move at
+    /// the system critical shock though the chain walks on past it into modelled depth, and the alert is a warning as on
+    /// the complete book; known to 0.33% (20 levels) it is short of the move, and the alert is held at info.
+    /// </summary>
+    [Theory]
+    [InlineData(180, 0.03, AlertSeverity.Warning)]
+    [InlineData(20, 0.0033, AlertSeverity.Info)]
+    public void SystemicCascadeRisk_WarmUp_ByTheKnownRangeOfTheWalkedBooks(int ethDepthLimit, double ethKnownRange, AlertSeverity expected)
+    {
+        var system = new AlertThresholds { SystemicCriticalShock = 0.07, RaiseDwell = TimeSpan.Zero };
+        var run = Start(new EngineOptions { Thresholds = new Dictionary<string, AlertThresholds> { [SystemView.AlertSymbol] = system } });
+        using (run.Pipeline)
+        {
+            Load(run, whale: true, ethDepthLimit: ethDepthLimit);
+            run.Clock.AdvanceTo(T0 + 1_000);
+
+            var view = run.Views[^1];
+            Assert.Null(view.KnownRangesDown[0]);
+            Assert.Equal(ethKnownRange, view.KnownRangesDown[1]!.Value, 3);
+            Assert.Equal(ethKnownRange, view.KnownRangesUp[1]!.Value, 3);
+            var eth = view.ChainDown!.Instruments[1];
+            Assert.True(eth.LeftKnownBook);
+            Assert.Equal(view.KnownRangesDown[1], eth.KnownRange); // net selling walked the bids
+            Assert.Null(view.ChainDown.Instruments[0].KnownRange); // BTC's book is complete
+            var raised = Assert.Single(run.Alerts, a => a.Rule == AlertRule.SystemicCascadeRisk);
+            Assert.Equal(expected, raised.Severity);
+            Assert.Equal(expected == AlertSeverity.Info, raised.Explanation.Contains("warm-up", StringComparison.Ordinal));
         }
     }
 

@@ -125,6 +125,53 @@ public sealed class ReplayCommandTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// <c>--liquidations</c> overrides both the format's default (off for a StreamRisk capture) and Engine:LiquidationEngine
+    /// of the settings file: the settings written beside the outputs say which ran, and only the venue engine prints its summary.
+    /// </summary>
+    [Theory]
+    [InlineData(null, "venue", "venue")]
+    [InlineData("venue", "off", "off")]
+    public async Task Replay_LiquidationsOption_OverridesTheFormatsDefaultAndTheSettings(string? configured, string option, string expected)
+    {
+        var capture = await Simulated($"liquidations-{option}.srcap.gz");
+        var config = Path.Combine(_directory, $"liquidations-{option}.json");
+        await File.WriteAllTextAsync(config, configured is null ? "{}" : "{\"StreamRisk\": {\"Engine\": {\"LiquidationEngine\": \"" + configured + "\"}}}");
+        var outputs = Path.Combine(_directory, $"liquidations-{option}");
+
+        var run = await CliRun.InvokeAsync("replay", capture, "--config", config, "--liquidations", option, "--out", outputs);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var used = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outputs, "settings.json")));
+        Assert.Equal(expected, used.RootElement.GetProperty("StreamRisk").GetProperty("Engine").GetProperty("LiquidationEngine").GetString());
+        Assert.Equal(expected == "venue", run.Output.Split('\n').Any(line => line.StartsWith("liquidations: ", StringComparison.Ordinal)));
+    }
+
+    /// <summary>The alert lifecycle's settings bind from the settings file, for the defaults and per symbol.</summary>
+    [Theory]
+    [InlineData("RaiseDwell", "\"00:00:03\"", "00:00:03", "00:00:04")]
+    [InlineData("ResolveDwell", "\"00:00:05\"", "00:00:05", "00:00:06")]
+    [InlineData("UpdateMinChange", "0.4", "0.4", "0.5")]
+    [InlineData("UpdateMinInterval", "\"00:00:07\"", "00:00:07", "00:00:08")]
+    public async Task Replay_Config_AlertLifecycleSettings_Bound(string setting, string value, string expected, string expectedForSymbol)
+    {
+        var capture = await Simulated($"{setting}.srcap.gz");
+        var config = Path.Combine(_directory, $"{setting}.json");
+        var forSymbol = expectedForSymbol.Contains(':', StringComparison.Ordinal) ? $"\"{expectedForSymbol}\"" : expectedForSymbol;
+        await File.WriteAllTextAsync(config, "{\"StreamRisk\": {\"Alerts\": {\"Default\": {\"" + setting + "\": " + value + "}, \"Symbols\": {\"BTCUSDT\": {\"" + setting + "\": " + forSymbol + "}}}}}");
+        var outputs = Path.Combine(_directory, setting);
+
+        var run = await CliRun.InvokeAsync("replay", capture, "--config", config, "--out", outputs);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var used = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outputs, "settings.json")));
+        var alerts = used.RootElement.GetProperty("StreamRisk").GetProperty("Alerts");
+        Assert.Equal(expected, Text(alerts.GetProperty("Default").GetProperty(setting)));
+        Assert.Equal(expectedForSymbol, Text(alerts.GetProperty("Symbols").GetProperty("BTCUSDT").GetProperty(setting)));
+
+        static string Text(JsonElement e) => e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText();
+    }
+
     [Theory]
     [InlineData("this is not json")]
     [InlineData("""{"StreamRisk": {"Engine": {"Profile": "nowhere"}}}""")]

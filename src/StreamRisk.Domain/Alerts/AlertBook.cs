@@ -14,6 +14,8 @@ namespace StreamRisk.Domain.Alerts;
 /// time (at the lowest severity it held over that time), a higher severity escalates only once it has held as long,
 /// and an open alert resolves (or steps its severity down) only once the condition has been gone (or lower) for
 /// <see cref="AlertThresholds.ResolveDwell"/>, so no alert, critical or not, lives less than that.
+/// An evaluation allocates only for the transitions it makes (their text and metrics) and for conditions that start
+/// to hold: the rules loop over their inputs by index and reuse their scratch.
 /// </remarks>
 public sealed class AlertBook
 {
@@ -22,6 +24,11 @@ public sealed class AlertBook
     // Conditions that hold but have not yet held for the raise dwell: since when, and the lowest severity meanwhile.
     private readonly Dictionary<(AlertRule Rule, string Symbol, string Qualifier), Pending> _pending = [];
     private readonly Func<string, AlertThresholds> _thresholds;
+
+    // Scratch of LargeAccounts, reused so that an evaluation without transitions allocates nothing: the accounts on this
+    // projection's list, and the tracked ones that left it.
+    private readonly HashSet<string> _listed = new(StringComparer.Ordinal);
+    private readonly List<string> _gone = [];
 
     public AlertBook(Func<string, AlertThresholds> thresholdsBySymbol)
     {
@@ -210,10 +217,13 @@ public sealed class AlertBook
     private void LargeAccounts(SymbolRisk risk, AlertThresholds t, List<AlertTransition> output)
     {
         var large = LargeAccountSize(risk, t);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var near in risk.LargeAccounts)
+        var listed = _listed;
+        listed.Clear();
+        var accounts = risk.LargeAccounts;
+        for (var i = 0; i < accounts.Count; i++)
         {
-            seen.Add(near.Account);
+            var near = accounts[i];
+            listed.Add(near.Account);
             var raise = near.Notional >= large && near.Distance <= t.LargeAccountDistance;
             var keep = near.Notional >= large / (1 + t.Hysteresis) && near.Distance <= t.LargeAccountDistance * (1 + t.Hysteresis);
             var score = Score(t.LargeAccountDistance / near.Distance, ShockRange);
@@ -247,9 +257,24 @@ public sealed class AlertBook
 
         // Accounts that dropped out of the near-liquidation list (position closed, shrunk or moved away): their
         // condition is gone; open ones resolve after the resolve dwell, pending ones are forgotten.
-        var gone = _open.Keys.Concat(_pending.Keys)
-            .Where(k => k.Rule == AlertRule.LargeAccountNearLiquidation && k.Symbol == risk.Symbol && !seen.Contains(k.Qualifier))
-            .Select(k => k.Qualifier).ToList();
+        var gone = _gone;
+        gone.Clear();
+        foreach (var key in _open.Keys)
+        {
+            if (key.Rule == AlertRule.LargeAccountNearLiquidation && key.Symbol == risk.Symbol && !listed.Contains(key.Qualifier))
+            {
+                gone.Add(key.Qualifier);
+            }
+        }
+
+        foreach (var key in _pending.Keys)
+        {
+            if (key.Rule == AlertRule.LargeAccountNearLiquidation && key.Symbol == risk.Symbol && !listed.Contains(key.Qualifier))
+            {
+                gone.Add(key.Qualifier);
+            }
+        }
+
         foreach (var account in gone)
         {
             var severity = AlertSeverity.Info;
@@ -344,10 +369,10 @@ public sealed class AlertBook
         }
 
         var value = shock ?? double.NaN;
-        // The factor chain's books are read through the portfolio projector, which reports whether a walk left a known
-        // book but not each side's known range: a chain that left one is held at info as if its range were short of the shock.
-        var leftKnown = chain is not null && chain.Instruments.Any(i => i.LeftKnownBook);
-        if (ShockStep(AlertRule.SystemicCascadeRisk, SystemView.AlertSymbol, direction, view.EventTime, shock, limit, t, leftKnown ? 0 : double.PositiveInfinity,
+        // Warm-up as CascadeRisk's, with β × the shock as each instrument's shock: held at info (a known range of 0 for the
+        // step) while any side the chain walked is known short of its instrument's move, else as if every book were known.
+        var warmUp = chain is not null && WalkedShortOfShock(chain);
+        if (ShockStep(AlertRule.SystemicCascadeRisk, SystemView.AlertSymbol, direction, view.EventTime, shock, limit, t, warmUp ? 0 : double.PositiveInfinity,
             out var severity, out var score) is not { } state)
         {
             return;
@@ -386,13 +411,12 @@ public sealed class AlertBook
             metrics.Add(new("insuranceFundAfter", chain.InsuranceFundAfter));
             explanation = string.Create(CultureInfo.InvariantCulture,
                 $"A {Pct(chain.Shock)} move {direction} of {view.Reference} (every instrument by β × it) runs away: {SystemChainText(chain)}; {chain.LiquidatedAccounts:N0} accounts and {chain.LiquidatedNotional:N0} notional liquidated, fund {view.InsuranceFund:N0} → {chain.InsuranceFundAfter:N0}. {Drivers(view.CriticalAccounts)}");
-            if (leftKnown)
-            {
-                var modelled = chain.Instruments.Sum(i => i.ModelledNotional);
-                metrics.Add(new("modelledNotional", modelled));
-                explanation += string.Create(CultureInfo.InvariantCulture,
-                    $" The chain left the known book of {string.Join(", ", chain.Instruments.Where(i => i.LeftKnownBook).Select(i => i.Symbol))}: {modelled:N0} of its fills ran on modelled depth; held at info (warm-up).");
-            }
+            explanation += KnownBookNote(chain, metrics);
+        }
+
+        if (state != AlertState.Resolved && warmUp)
+        {
+            explanation += SystemWarmUpNote(chain!);
         }
 
         var action = severity switch
@@ -402,6 +426,61 @@ public sealed class AlertBook
             _ => "Watch.",
         };
         Track(AlertRule.SystemicCascadeRisk, SystemView.AlertSymbol, view.EventTime, direction, state, severity, value, metrics, explanation, action, output);
+    }
+
+    /// <summary>Whether an instrument the chain walked is known, on the side it walked, short of its move β × shock (warm-up).</summary>
+    private static bool WalkedShortOfShock(SystemChain chain)
+    {
+        var instruments = chain.Instruments;
+        for (var i = 0; i < instruments.Count; i++)
+        {
+            var instrument = instruments[i];
+            if (instrument.KnownRange is { } range && !(Math.Abs(instrument.TargetMove) < range))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The instruments whose walk left the known book and the notional modelled depth filled (adds its metric); empty when none left it.</summary>
+    private static string KnownBookNote(SystemChain chain, List<AlertMetric> metrics)
+    {
+        double modelled = 0;
+        List<string>? left = null;
+        foreach (var instrument in chain.Instruments)
+        {
+            if (instrument.LeftKnownBook)
+            {
+                modelled += instrument.ModelledNotional;
+                (left ??= []).Add(instrument.Symbol);
+            }
+        }
+
+        if (left is null)
+        {
+            return string.Empty;
+        }
+
+        metrics.Add(new("modelledNotional", modelled));
+        return string.Create(CultureInfo.InvariantCulture,
+            $" The chain left the known book of {string.Join(", ", left)}: {modelled:N0} of its fills ran on modelled depth.");
+    }
+
+    /// <summary>The instruments whose walked side is known short of their move, each with its range and move.</summary>
+    private static string SystemWarmUpNote(SystemChain chain)
+    {
+        var shortOf = new List<string>();
+        foreach (var i in chain.Instruments)
+        {
+            if (i.KnownRange is { } range && !(Math.Abs(i.TargetMove) < range))
+            {
+                shortOf.Add(string.Create(CultureInfo.InvariantCulture, $"{i.Symbol} to {Pct(range, 2)} from the mid against its {Pct(Math.Abs(i.TargetMove))} move"));
+            }
+        }
+
+        return " Held at info while the books the chain walks are known short of the shock: " + string.Join(", ", shortOf) + " (warm-up).";
     }
 
     /// <summary>Each instrument the chain liquidates on (or that runs away): how far it moves and how much came from elsewhere.</summary>

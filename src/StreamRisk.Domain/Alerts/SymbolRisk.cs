@@ -83,11 +83,12 @@ public sealed record SymbolRisk
 
     public BandFigures BandAt(double band)
     {
-        foreach (var figures in Bands)
+        var bands = Bands;
+        for (var i = 0; i < bands.Count; i++)
         {
-            if (Math.Abs(figures.Band - band) < 1e-12)
+            if (Math.Abs(bands[i].Band - band) < 1e-12)
             {
-                return figures;
+                return bands[i];
             }
         }
 

@@ -41,8 +41,13 @@ public sealed record SystemCriticalAccount(string Account, double AdditionalNoti
 /// </param>
 /// <param name="ModelledNotional">Fill notional its net orders took past the known book, from modelled depth.</param>
 /// <param name="LeftKnownBook">Its net orders walked past the known part of a partial book side.</param>
+/// <param name="KnownRange">
+/// How far from the mid (a fraction of it) the book side its net orders walked is known (the bids for net selling, the
+/// asks for net buying; the nearer of the two if it walked both); null for a complete side or when nothing walked its
+/// book. The warm-up of SystemicCascadeRisk compares it with |<see cref="TargetMove"/>|.
+/// </param>
 public sealed record SystemChainInstrument(string Symbol, double TargetMove, double Move, double LiquidatedNotional, double AloneNotional, double ImportedNotional, bool Runaway,
-    double ModelledNotional = 0, bool LeftKnownBook = false);
+    double ModelledNotional = 0, bool LeftKnownBook = false, double? KnownRange = null);
 
 /// <summary>The factor scenario at one direction's system critical shock, instrument by instrument.</summary>
 public sealed record SystemChain(string Direction, double Shock, IReadOnlyList<SystemChainInstrument> Instruments, int LiquidatedAccounts, double LiquidatedNotional,
@@ -69,6 +74,14 @@ public sealed record SystemView
 
     /// <summary>β per instrument, in the order of <see cref="Symbols"/> (the reference's is 1).</summary>
     public required IReadOnlyList<double> Betas { get; init; }
+
+    /// <summary>
+    /// Per instrument, in the order of <see cref="Symbols"/>: how far from the mid (a fraction of it) its bids (for a move
+    /// down) and asks (up) are known, as a symbol's projection reports them; null for a complete side. Empty: every side complete.
+    /// </summary>
+    public IReadOnlyList<double?> KnownRangesDown { get; init; } = [];
+
+    public IReadOnlyList<double?> KnownRangesUp { get; init; } = [];
 
     /// <summary>The one fund of the projection: the sum of the instruments' insurance funds.</summary>
     public required double InsuranceFund { get; init; }

@@ -13,8 +13,11 @@ namespace StreamRisk.Domain.Portfolio;
 /// <param name="ContagionMove">The move each instrument makes alone.</param>
 /// <param name="CriticalAccounts">How many critical accounts the view lists.</param>
 /// <param name="CriticalAccountCandidates">How many of the largest accounts are forced to find them.</param>
+/// <param name="KnownRangesDown">Every instrument's bids: how far from the mid they are known (<see cref="Cascades.SideDepth.KnownRange"/>, +∞ complete), by index.</param>
+/// <param name="KnownRangesUp">Every instrument's asks, likewise.</param>
 public sealed record SystemViewRequest(long EventTime, int Reference, IReadOnlyList<string> Symbols, IReadOnlyList<double> Marks, IReadOnlyList<double> Betas,
-    double InsuranceFund, IReadOnlyList<double> ShockGrid, double ContagionMove, int CriticalAccounts, int CriticalAccountCandidates);
+    double InsuranceFund, IReadOnlyList<double> ShockGrid, double ContagionMove, int CriticalAccounts, int CriticalAccountCandidates,
+    IReadOnlyList<double> KnownRangesDown, IReadOnlyList<double> KnownRangesUp);
 
 /// <summary>
 /// Builds the system view (docs/domain.md, "Portfolio cascade model") from batches of scenarios: the factor grid both
@@ -108,8 +111,8 @@ public static class SystemViewBuilder
         var critical = CriticalAccounts(outcomes, baselineAt, candidates, request, n);
 
         var (shockDown, shockUp) = CriticalShocks(portfolio, reference, betas, fund, n);
-        var chainDown = shockDown is { } d0 ? Chain(portfolio, Down, -d0, d0, reference, betas, fund, symbols) : null;
-        var chainUp = shockUp is { } u0 ? Chain(portfolio, Up, u0, u0, reference, betas, fund, symbols) : null;
+        var chainDown = shockDown is { } d0 ? Chain(portfolio, Down, -d0, d0, betas, fund, request) : null;
+        var chainUp = shockUp is { } u0 ? Chain(portfolio, Up, u0, u0, betas, fund, request) : null;
 
         return new SystemView
         {
@@ -118,6 +121,8 @@ public static class SystemViewBuilder
             Symbols = [.. symbols],
             Marks = [.. request.Marks],
             Betas = betas,
+            KnownRangesDown = KnownRanges(request.KnownRangesDown, n),
+            KnownRangesUp = KnownRanges(request.KnownRangesUp, n),
             InsuranceFund = fund,
             Accounts = portfolio.AccountCount,
             Grid = grid,
@@ -237,13 +242,15 @@ public static class SystemViewBuilder
 
     /// <summary>
     /// The factor scenario at a critical shock, and per instrument its liquidation when it alone moves by the same β ×
-    /// shock: the difference is what the other instruments brought to it.
+    /// shock: the difference is what the other instruments brought to it. Each instrument carries the known range of the
+    /// book side its net orders walked in the factor scenario (the warm-up of SystemicCascadeRisk reads it).
     /// </summary>
-    private static SystemChain Chain(IPortfolioBatches portfolio, string direction, double move, double shock, int reference, double[] betas, double fund,
-        IReadOnlyList<string> symbols)
+    private static SystemChain Chain(IPortfolioBatches portfolio, string direction, double move, double shock, double[] betas, double fund,
+        SystemViewRequest request)
     {
         var n = portfolio.InstrumentCount;
-        var moves = Factor(reference, move, betas, n);
+        var symbols = request.Symbols;
+        var moves = Factor(request.Reference, move, betas, n);
         var scenarios = new List<BatchScenario>(n + 1);
         for (var j = 0; j < n; j++)
         {
@@ -261,9 +268,39 @@ public static class SystemViewBuilder
             var landing = outcomes[j].Instrument(j).LiquidatedNotional;
             ref readonly var o = ref all.Instrument(j);
             instruments[j] = new SystemChainInstrument(symbols[j], moves[j], o.Move, o.LiquidatedNotional, landing, o.LiquidatedNotional - landing, o.IsRunaway,
-                o.ModelledNotional, o.LeftKnownBook);
+                o.ModelledNotional, o.LeftKnownBook, WalkedKnownRange(all, j, request.KnownRangesDown[j], request.KnownRangesUp[j]));
         }
 
         return new SystemChain(direction, shock, instruments, all.LiquidatedAccounts, all.LiquidatedNotional, all.InsuranceFundAfter);
+    }
+
+    /// <summary>
+    /// The known range of the side(s) an instrument's net orders walked over a scenario's rounds (net selling walks the
+    /// bids, net buying the asks; the nearer if both): null when no round sent a net order into a partial side.
+    /// </summary>
+    private static double? WalkedKnownRange(PortfolioOutcome outcome, int instrument, double bids, double asks)
+    {
+        bool sold = false, bought = false;
+        for (var r = 0; r < outcome.RoundCount; r++)
+        {
+            ref readonly var flow = ref outcome.Flow(r, instrument);
+            sold |= flow.Sold > flow.Bought;
+            bought |= flow.Bought > flow.Sold;
+        }
+
+        var range = Math.Min(sold ? bids : double.PositiveInfinity, bought ? asks : double.PositiveInfinity);
+        return double.IsPositiveInfinity(range) ? null : range;
+    }
+
+    /// <summary>The view's known ranges: null for a complete side (+∞ in the request).</summary>
+    private static double?[] KnownRanges(IReadOnlyList<double> ranges, int n)
+    {
+        var known = new double?[n];
+        for (var j = 0; j < n; j++)
+        {
+            known[j] = double.IsPositiveInfinity(ranges[j]) ? null : ranges[j];
+        }
+
+        return known;
     }
 }

@@ -225,6 +225,95 @@ public sealed class AlertBookTests
     }
 
     [Fact]
+    public void Resolved_CascadeChainTooSmallForTheBook_SaysSo()
+    {
+        var book = new AlertBook(_ => Immediate);
+        var raised = Assert.Single(Run(book, Risk(1_000, criticalDown: 0.01)));
+
+        var resolved = Assert.Single(Run(book, Risk(2_000, criticalDown: 0.01) with { Bands = [new BandFigures(0.01, 0, 0, 30_000_000, 30_000_000)] }));
+
+        Assert.Equal((AlertState.Resolved, raised.Id), (resolved.State, resolved.Id));
+        Assert.Equal("The critical shock down on BTCUSDT went from 1.0% to a 1.0% chain liquidating only 1,000,000, under the 1,500,000 a cascade needs.", resolved.Explanation);
+    }
+
+    [Fact]
+    public void Resolved_InsuranceFundNoLongerDrained_SaysFromWhatShockToWhat()
+    {
+        var book = new AlertBook(_ => Immediate);
+        var raised = Assert.Single(Run(book, Risk(1_000) with { InsuranceFund = 2_000_000, FundDrainShockDown = 0.04, AdlNotionalDown = 3_000_000 }));
+
+        var resolved = Assert.Single(Run(book, Risk(2_000) with { InsuranceFund = 2_000_000 }));
+
+        Assert.Equal((AlertRule.InsuranceFundAtRisk, AlertState.Resolved, raised.Id), (resolved.Rule, resolved.State, resolved.Id));
+        Assert.Equal("The smallest move down on BTCUSDT that drains the insurance fund (2,000,000) went from 4.0% to none within 12.0%, past the 10.0% limit.", resolved.Explanation);
+    }
+
+    [Fact]
+    public void Resolved_LiquidationWallThinned_SaysTheRatioItFellFromAndTo()
+    {
+        var book = new AlertBook(_ => Immediate);
+        var raised = Assert.Single(Run(book, Risk(1_000, wall: new BandFigures(0.02, 5_000_000, 0, 2_000_000, 10_000_000))));
+
+        var resolved = Assert.Single(Run(book, Risk(2_000, wall: new BandFigures(0.02, 1_000_000, 0, 2_000_000, 10_000_000))));
+
+        Assert.Equal((AlertRule.LiquidationWall, AlertState.Resolved, raised.Id), (resolved.Rule, resolved.State, resolved.Id));
+        Assert.Equal("Liquidatable notional within 2.0% down of BTCUSDT fell from 2.50x to 0.50x the resting bids (1,000,000 against 2,000,000), under the 1.00x threshold.", resolved.Explanation);
+    }
+
+    [Fact]
+    public void Resolved_DepthBack_SaysFromWhatDrop()
+    {
+        var book = new AlertBook(_ => Immediate);
+        var raised = Assert.Single(Run(book, Risk(1_000, depth: 100, peak: 1_000)));
+
+        var resolved = Assert.Single(Run(book, Risk(2_000, depth: 900, peak: 1_000)));
+
+        Assert.Equal((AlertRule.LiquidityWithdrawal, AlertState.Resolved, raised.Id), (resolved.Rule, resolved.State, resolved.Id));
+        Assert.Equal("Depth within ±1% of BTCUSDT is back to 900 (10% under its 60 s peak 1,000, from a 90% drop), under the 50% threshold.", resolved.Explanation);
+    }
+
+    [Fact]
+    public void Resolved_LiquidationsSlowed_SaysTheRateItSlowedFromAndTo()
+    {
+        var book = new AlertBook(_ => Immediate);
+        var raised = Assert.Single(Run(book, Risk(1_000, rate: 1_000_000, move: -0.015)));
+
+        var resolved = Assert.Single(Run(book, Risk(2_000, rate: 50_000, move: -0.015)));
+
+        Assert.Equal((AlertRule.CascadeInProgress, AlertState.Resolved, raised.Id), (resolved.Rule, resolved.State, resolved.Id));
+        Assert.Equal("Liquidations on BTCUSDT slowed from 1,000,000/s to 50,000/s over the last 10 s (threshold 250,000/s) and the mark moved -1.50% (threshold 0.50%): the cascade is over.", resolved.Explanation);
+    }
+
+    [Fact]
+    public void Resolved_SystemicShockRose_SaysFromWhatToWhat()
+    {
+        var book = new AlertBook(_ => Immediate);
+        var output = new List<AlertTransition>();
+        book.Evaluate(System(1_000), output);
+        var raised = Assert.Single(output);
+        output.Clear();
+
+        book.Evaluate(System(2_000) with { CriticalShockDown = 0.08, ChainDown = System(2_000).ChainDown! with { Shock = 0.08 } }, output);
+
+        var resolved = Assert.Single(output);
+        Assert.Equal((AlertRule.SystemicCascadeRisk, AlertState.Resolved, raised.Id), (resolved.Rule, resolved.State, resolved.Id));
+        Assert.Equal("The system critical shock down of BTCUSDT rose from 1.0% to 8.0%, above the 5.0% threshold (and its 6.0% resolve margin).", resolved.Explanation);
+    }
+
+    [Fact]
+    public void Resolved_SystemicNoRunawayLeft_SaysSoWithTheLastShock()
+    {
+        var book = new AlertBook(_ => Immediate);
+        var output = new List<AlertTransition>();
+        book.Evaluate(System(1_000), output);
+        output.Clear();
+
+        book.Evaluate(System(2_000) with { CriticalShockDown = null, ChainDown = null }, output);
+
+        Assert.Equal("The system critical shock down of BTCUSDT was 1.0%; no factor move up to 50% makes any instrument run away any more.", Assert.Single(output).Explanation);
+    }
+
+    [Fact]
     public void LargeAccount_NearThenGone_RaisedThenResolvedSayingThePositionLeft()
     {
         var book = new AlertBook(_ => Immediate);
@@ -325,4 +414,66 @@ public sealed class AlertBookTests
         Assert.Equal((AlertRule.LiquidationWall, "down", AlertSeverity.Warning), (wall.Rule, wall.Qualifier, wall.Severity));
         Assert.Equal(2.5, wall.Metrics.Single(m => m.Name == "ratio").Value, 12);
     }
+
+    [Fact]
+    public void Evaluate_SteadyState_OpenAlertsWithoutTransitions_ZeroBytes()
+    {
+        // Open alerts of every kind the evaluation walks (a cascade, a large account beside a smaller one, a wall, the
+        // systemic cascade) whose figures do not change: every evaluation decides "no transition", and allocates nothing.
+        const int Evaluations = 2_000;
+        var book = new AlertBook(_ => Immediate);
+        var large = new NearLiquidation[] { new("whale", 100, 6_000_000, 59_000, 0.004), new("minnow", 1, 60_000, 59_000, 0.004) };
+        var wall = new BandFigures(0.02, 5_000_000, 0, 2_000_000, 10_000_000);
+        var risks = new SymbolRisk[Evaluations];
+        var views = new SystemView[Evaluations];
+        for (var i = 0; i < Evaluations; i++)
+        {
+            risks[i] = Risk(1_000 + (i * 100L), criticalDown: 0.018, large: large, wall: wall);
+            views[i] = System(1_000 + (i * 100L));
+        }
+
+        var output = new List<AlertTransition>(64);
+        for (var i = 0; i < 100; i++)
+        {
+            book.Evaluate(risks[i], output);
+            book.Evaluate(views[i], output);
+        }
+
+        Assert.Equal(4, book.OpenCount);
+        output.Clear();
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 100; i < Evaluations; i++)
+        {
+            book.Evaluate(risks[i], output);
+            book.Evaluate(views[i], output);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Empty(output);
+        Assert.Equal(0, allocated);
+    }
+
+    /// <summary>A system view with a runaway chain down at 1% of BTCUSDT (β 1.2 for ETHUSDT), every book complete.</summary>
+    private static SystemView System(long time) => new()
+    {
+        EventTime = time,
+        Reference = "BTCUSDT",
+        Symbols = ["BTCUSDT", "ETHUSDT"],
+        Marks = [60_000, 3_000],
+        Betas = [1, 1.2],
+        InsuranceFund = 1_000_000,
+        Accounts = 100,
+        Grid = [],
+        CriticalShockDown = 0.01,
+        ChainDown = new SystemChain("down", 0.01,
+        [
+            new SystemChainInstrument("BTCUSDT", -0.01, -0.012, 2_000_000, 2_000_000, 0, false),
+            new SystemChainInstrument("ETHUSDT", -0.012, -0.05, 8_000_000, 1_000_000, 7_000_000, true),
+        ], 40, 10_000_000, 500_000),
+        ContagionMove = 0.05,
+        Contagion = [],
+        CriticalAccounts = [],
+    };
 }

@@ -202,4 +202,54 @@ public sealed class BookHorizonTests
         Assert.Contains("left the known book", cascade.Explanation, StringComparison.Ordinal);
         Assert.Equal(expected == AlertSeverity.Info, cascade.Explanation.Contains("warm-up", StringComparison.Ordinal));
     }
+
+    /// <summary>
+    /// A factor chain at a 0.5% system critical shock: BTC (β 1, complete book) and ETH (β 1.2, so a 0.6% move) both walked,
+    /// ETH past its known book; SOL (β 2) moved but no net order walked its book, so its range does not count.
+    /// </summary>
+    private static SystemView FactorView(double? ethKnownRange) => new()
+    {
+        EventTime = 1_000,
+        Reference = "BTCUSDT",
+        Symbols = ["BTCUSDT", "ETHUSDT", "SOLUSDT"],
+        Marks = [Mid, 3_000, 150],
+        Betas = [1, 1.2, 2],
+        KnownRangesDown = [null, ethKnownRange, 0.001],
+        KnownRangesUp = [null, ethKnownRange, 0.001],
+        InsuranceFund = 1_000_000,
+        Accounts = 100,
+        Grid = [],
+        CriticalShockDown = 0.005,
+        ChainDown = new SystemChain("down", 0.005,
+        [
+            new SystemChainInstrument("BTCUSDT", -0.005, -0.007, 2_000_000, 2_000_000, 0, false),
+            new SystemChainInstrument("ETHUSDT", -0.006, -0.04, 8_000_000, 1_000_000, 7_000_000, true, 5_000_000, LeftKnownBook: true, KnownRange: ethKnownRange),
+            new SystemChainInstrument("SOLUSDT", -0.01, -0.01, 0, 0, 0, false),
+        ], 40, 10_000_000, 500_000),
+        ContagionMove = 0.05,
+        Contagion = [],
+        CriticalAccounts = [],
+    };
+
+    [Theory]
+    [InlineData(0.0025, AlertSeverity.Info)]
+    [InlineData(0.006, AlertSeverity.Info)] // known exactly to its move: not past it
+    [InlineData(0.02, AlertSeverity.Critical)]
+    [InlineData(null, AlertSeverity.Critical)]
+    public void SystemicCascadeRisk_AWalkedInstrumentKnownShortOfItsBetaTimesShock_HeldAtInfo(double? ethKnownRange, AlertSeverity expected)
+    {
+        var book = new AlertBook(_ => new AlertThresholds { RaiseDwell = TimeSpan.Zero });
+        var output = new List<AlertTransition>();
+
+        book.Evaluate(FactorView(ethKnownRange), output);
+
+        var systemic = Assert.Single(output);
+        Assert.Equal((AlertRule.SystemicCascadeRisk, expected), (systemic.Rule, systemic.Severity));
+        Assert.Contains("left the known book of ETHUSDT: 5,000,000", systemic.Explanation, StringComparison.Ordinal);
+        Assert.Equal(expected == AlertSeverity.Info, systemic.Explanation.Contains("warm-up", StringComparison.Ordinal));
+        if (expected == AlertSeverity.Info)
+        {
+            Assert.Contains(FormattableString.Invariant($"ETHUSDT to {ethKnownRange * 100:0.00}% from the mid against its 0.6% move (warm-up)"), systemic.Explanation, StringComparison.Ordinal);
+        }
+    }
 }

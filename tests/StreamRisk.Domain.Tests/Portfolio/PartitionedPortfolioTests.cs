@@ -131,7 +131,8 @@ public sealed class PartitionedPortfolioTests(ITestOutputHelper output)
             var (whole, partitioned, _) = Build(state, random, out var n);
             var symbols = state.Instruments.Select(x => x.Instrument.Symbol.Value).ToArray();
             var request = new SystemViewRequest(1_000, random.Next(n), symbols, state.Instruments.Select(x => x.Mark).ToArray(),
-                Enumerable.Range(0, n).Select(i => 0.7 + (0.2 * i)).ToArray(), state.Fund, CascadeShocks.DefaultGrid, 0.05, 5, 12);
+                Enumerable.Range(0, n).Select(i => 0.7 + (0.2 * i)).ToArray(), state.Fund, CascadeShocks.DefaultGrid, 0.05, 5, 12,
+                state.Instruments.Select(x => Depth(x.Bids).KnownRange).ToArray(), state.Instruments.Select(x => Depth(x.Asks).KnownRange).ToArray());
             var expected = SystemViewBuilder.Build(new LocalPortfolioBatches(whole), request);
 
             var responders = partitioned.Shares.Select(share => new PortfolioShareResponder((PortfolioProjector)share)).ToArray();
