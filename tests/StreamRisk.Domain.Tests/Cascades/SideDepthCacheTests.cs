@@ -38,8 +38,7 @@ public sealed class SideDepthCacheTests
                 foreach (var side in new[] { BookSide.Bid, BookSide.Ask })
                 {
                     var pair = side == BookSide.Bid ? 0 : 2;
-                    var fresh = new SideDepth();
-                    fresh.Load(book, side);
+                    var fresh = Fresh(book, side);
                     kept[pair + first].Load(book, side);
                     kept[pair + 1 - first].Load(book, side);
                     var context = $"seed {seed}, trial {trial}, step {step}, {side}";
@@ -58,14 +57,42 @@ public sealed class SideDepthCacheTests
         var updateId = 1L;
         Snapshot(book, new Random(7), 50, ref updateId);
         var depth = new SideDepth();
-        var fresh = new SideDepth();
-        fresh.Load(book, BookSide.Bid);
+        var fresh = Fresh(book, BookSide.Bid);
 
         depth.Load(book, BookSide.Bid);
         depth.Load([(59_000.0, 1.0)]);
         depth.Load(book, BookSide.Bid);
 
         AssertSame(fresh, depth, "reloaded after given levels");
+    }
+
+    /// <summary>
+    /// The side loaded from its levels, mid and known range as the book gives them, through the load that keeps nothing:
+    /// the known part (the book's levels out to the horizon) and, for a partial side, the model past it.
+    /// </summary>
+    private static SideDepth Fresh(OrderBook book, BookSide side)
+    {
+        var hasBid = book.TryGetBest(BookSide.Bid, out var bid);
+        var hasAsk = book.TryGetBest(BookSide.Ask, out var ask);
+        var mid = hasBid && hasAsk ? (Tick.ToPrice(bid.PriceTicks) + Tick.ToPrice(ask.PriceTicks)) / 2
+            : hasBid ? Tick.ToPrice(bid.PriceTicks) : hasAsk ? Tick.ToPrice(ask.PriceTicks) : double.NaN;
+        var complete = book.IsComplete(side);
+        var hasHorizon = book.TryGetHorizon(side, out var horizon);
+        var levels = new List<(double, double)>();
+        for (var i = 0; i < book.LevelCount(side); i++)
+        {
+            var level = book.LevelAt(side, i);
+            if (!complete && hasHorizon && (side == BookSide.Bid ? level.PriceTicks < horizon : level.PriceTicks > horizon))
+            {
+                break;
+            }
+
+            levels.Add((Tick.ToPrice(level.PriceTicks), level.Quantity));
+        }
+
+        var fresh = new SideDepth();
+        fresh.Load(levels.ToArray(), side, mid, book.KnownRange(side, mid), Tick);
+        return fresh;
     }
 
     /// <summary>A snapshot whose sides fill the limit (partial) or fall short of it (complete), at random.</summary>
@@ -139,9 +166,16 @@ public sealed class SideDepthCacheTests
                     ticks = book.LevelAt(side, random.Next(count)).PriceTicks;
                     edits[i] = new PriceLevel(ticks, random.Next(3) == 0 ? 0 : Math.Round(random.NextDouble() * 2, 3) + 0.001);
                     continue;
-                case 1:
-                    // A new best (the mid moves, so the other side's model moves with it).
-                    ticks = bid ? Touch + random.Next(0, 3) - 3 : Touch + 1 + random.Next(0, 3);
+                case 1 when count > 0:
+                    // A new best or the best taken away: the mid moves, and the other side's model with it.
+                    var best = book.LevelAt(side, 0).PriceTicks;
+                    if (random.Next(2) == 0)
+                    {
+                        edits[i] = new PriceLevel(best, 0);
+                        continue;
+                    }
+
+                    ticks = bid ? best + random.Next(1, 4) : best - random.Next(1, 4);
                     break;
                 case 2 when book.TryGetHorizon(side, out var horizon):
                     // Next to the horizon: extends it.
