@@ -9,7 +9,7 @@ namespace StreamRisk.Bench;
 
 /// <summary>What the partial-book projection run measured (µs per projection, the system view's loads included).</summary>
 internal sealed record DepthFigures(int Positions, int Projections, double KnownRange, int Levels, int KnownLevels,
-    double CachedMicros, double RefitMicros, double CompleteMicros);
+    double CachedMicros, double RefitMicros, double CompleteMicros, double FitLoadMicros, double CopyLoadMicros, double KeptLoadNanos);
 
 /// <summary>
 /// Projection of one symbol whose feed shows only part of its book (a Binance-like snapshot: 1,000 levels a side within
@@ -64,7 +64,8 @@ internal static class DepthBench
             complete = Math.Min(complete, Project(Mode.Complete, bids, asks, updates, longs, shorts, rounds).Micros);
         }
 
-        return new DepthFigures(positions, updates.Length, last.KnownRange, last.Levels, last.KnownLevels, kept, refit, complete);
+        var (fit, copy, keep) = Loads(bids, asks, updates);
+        return new DepthFigures(positions, updates.Length, last.KnownRange, last.Levels, last.KnownLevels, kept, refit, complete, fit, copy, keep);
     }
 
     private readonly record struct Outcome(double Micros, long Checksum, double KnownRange, int Levels, int KnownLevels);
@@ -102,6 +103,44 @@ internal static class DepthBench
 
         var micros = clock.Elapsed.TotalMicroseconds / updates.Length;
         return new Outcome(micros, checksum, projectedBids.KnownRange, projectedBids.Levels, projectedBids.KnownLevels);
+    }
+
+    /// <summary>
+    /// One partial side's load alone, after each bid update: fitted (the side changed), copied by a second instance (the
+    /// system view after the projection) and kept (loaded again unchanged). Best of three rounds, as above.
+    /// </summary>
+    private static (double FitMicros, double CopyMicros, double KeptNanos) Loads(PriceLevel[] bids, PriceLevel[] asks, PriceLevel[] updates)
+    {
+        double fit = double.MaxValue, copy = double.MaxValue, kept = double.MaxValue;
+        for (var round = 0; round < 3; round++)
+        {
+            var book = Book(bids, asks, Levels);
+            SideDepth fitter = new(), copier = new();
+            long fitTicks = 0, copyTicks = 0, keptTicks = 0;
+            var count = 0;
+            for (var k = 0; k < updates.Length; k += 2)
+            {
+                book.ApplyDiff(new DepthUpdated(count + 2, count + 2, count + 1, updates.AsSpan(k, 1), []));
+                count++;
+                var start = Stopwatch.GetTimestamp();
+                fitter.Load(book, BookSide.Bid);
+                var fitted = Stopwatch.GetTimestamp();
+                copier.Load(book, BookSide.Bid);
+                var copied = Stopwatch.GetTimestamp();
+                fitter.Load(book, BookSide.Bid);
+                var end = Stopwatch.GetTimestamp();
+                fitTicks += fitted - start;
+                copyTicks += copied - fitted;
+                keptTicks += end - copied;
+            }
+
+            var perLoad = 1e6 / Stopwatch.Frequency / count;
+            fit = Math.Min(fit, fitTicks * perLoad);
+            copy = Math.Min(copy, copyTicks * perLoad);
+            kept = Math.Min(kept, keptTicks * perLoad * 1_000);
+        }
+
+        return (fit, copy, kept);
     }
 
     private static long Mix(long checksum, ProjectionBench.GridResult grid)
