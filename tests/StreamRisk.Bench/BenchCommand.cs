@@ -301,7 +301,7 @@ internal static class BenchCommand
             Row(table, "partial-book projection µs", d.CachedMicros.ToString("0.0", CultureInfo.InvariantCulture),
                 string.Create(CultureInfo.InvariantCulture, $"every load refitted {d.RefitMicros:0.0} µs (×{d.RefitMicros / d.CachedMicros:0.0}); full-depth book {d.CompleteMicros:0.0} µs"),
                 "(context: cost of a partial book)", null,
-                string.Create(CultureInfo.InvariantCulture, $"{d.Projections:N0} projections, each after an update of one side: both sides loaded ({d.KnownLevels:N0} known levels to {d.KnownRange:P2}, {d.Levels - d.KnownLevels:N0} modelled), grid + critical shocks over {d.Positions:N0} positions, the system view's loads every 10th; results equal. One side's load: fitted {d.FitLoadMicros:0.0} µs, copied {d.CopyLoadMicros:0.00} µs, kept {d.KeptLoadNanos:0} ns"));
+                string.Create(CultureInfo.InvariantCulture, $"results equal; {d.Projections:N0} projections, each after an update of one side: both sides loaded ({d.KnownLevels:N0} known levels to {d.KnownRange:P2}, {d.Levels - d.KnownLevels:N0} modelled), grid + critical shocks over {d.Positions:N0} positions, the system view's loads every 10th. One side's load: fitted {d.FitLoadMicros:0.0} µs, copied {d.CopyLoadMicros:0.00} µs, kept {d.KeptLoadNanos:0} ns"));
         }
 
         if (r.Portfolio is { } pf)
