@@ -30,13 +30,8 @@ internal sealed class ProjectionBuilder(EngineOptions options)
         var symbol = instrument.Symbol.Value;
         var mark = state.Mark;
         var book = state.Book!;
-        if (state.DepthVersion != book.Version || !state.DepthLoaded)
-        {
-            state.Bids.Load(book, BookSide.Bid);
-            state.Asks.Load(book, BookSide.Ask);
-            state.DepthVersion = book.Version;
-            state.DepthLoaded = true;
-        }
+        state.Bids.Load(book, BookSide.Bid); // free for a side unchanged since the last projection
+        state.Asks.Load(book, BookSide.Ask);
 
         var criticalDown = CascadeProjector.CriticalShock(mark, CascadeDirection.Down, longs, state.Bids);
         var criticalUp = CascadeProjector.CriticalShock(mark, CascadeDirection.Up, shorts, state.Asks);

@@ -85,7 +85,6 @@ public sealed class ProjectorStage
     {
         ArgumentNullException.ThrowIfNull(book);
         _symbols[instrument].Book = book;
-        _symbols[instrument].DepthLoaded = false;
     }
 
     /// <summary>The externally kept book of <paramref name="instrument"/> changed (see <see cref="UseBook"/>).</summary>

@@ -20,8 +20,6 @@ internal sealed class ProjectorSymbol(EngineOptions options)
     public OrderBook? Book { get; set; }
     public SideDepth Bids { get; } = new();
     public SideDepth Asks { get; } = new();
-    public long DepthVersion { get; set; } = -1;
-    public bool DepthLoaded { get; set; }
     public double InsuranceFund { get; set; }
     public double Mark { get; set; } = double.NaN;
     public double ProjectedMark { get; set; } = double.NaN;

@@ -31,8 +31,6 @@ public sealed class SystemStage
     private readonly ISystemAccounts? _remote;
     private int[] _projectorIndex = [];
     private int[] _engineIndex = [];
-    private OrderBook?[] _depthBook = [];
-    private long[] _depthVersion = [];
     private double[] _betas = [];
     private long _runs, _ticks, _loadTicks;
 
@@ -87,8 +85,6 @@ public sealed class SystemStage
             var size = Math.Max(count, _projectorIndex.Length * 2);
             _projectorIndex = new int[size];
             _engineIndex = new int[size];
-            Array.Resize(ref _depthBook, size);
-            Array.Resize(ref _depthVersion, size);
             _betas = new double[size];
         }
 
@@ -128,17 +124,12 @@ public sealed class SystemStage
             {
                 _projector.BidsOf(j).Load([]);
                 _projector.AsksOf(j).Load([]);
-                _depthBook[j] = null;
                 continue;
             }
 
-            if (!ReferenceEquals(_depthBook[j], book) || _depthVersion[j] != book.Version)
-            {
-                _projector.BidsOf(j).Load(book, BookSide.Bid);
-                _projector.AsksOf(j).Load(book, BookSide.Ask);
-                _depthBook[j] = book;
-                _depthVersion[j] = book.Version;
-            }
+            // Free for a side unchanged since the last view; a partial side the symbol's projection fitted is copied.
+            _projector.BidsOf(j).Load(book, BookSide.Bid);
+            _projector.AsksOf(j).Load(book, BookSide.Ask);
         }
 
         if (_remote is null)

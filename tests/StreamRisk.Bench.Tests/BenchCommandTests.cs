@@ -24,7 +24,7 @@ public sealed class BenchCommandTests : IDisposable
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
         var figures = json.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value);
         Assert.Equal(BenchCommand.Keys.Order(StringComparer.Ordinal), figures.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(16, figures.Count);
+        Assert.Equal(18, figures.Count);
         foreach (var (key, value) in figures)
         {
             Assert.True(value.ValueKind == JsonValueKind.Number, $"{key} is {value.ValueKind}");
@@ -34,7 +34,7 @@ public sealed class BenchCommandTests : IDisposable
 
         // The projector was checked against the naive reference on the same input, and the table names every figure.
         Assert.Contains("results equal", run.Output, StringComparison.Ordinal);
-        foreach (var row in new[] { "engine events/s", "kafka ingest ratio", "tick-to-alert p50 ms", "tick-to-alert p99 ms", "grid + critical shock µs", "memory bytes/position", "replay events/s",
+        foreach (var row in new[] { "engine events/s", "kafka ingest ratio", "tick-to-alert p50 ms", "tick-to-alert p99 ms", "grid + critical shock µs", "partial-book projection µs", "memory bytes/position", "replay events/s",
             "portfolio grid + contagion ms", "system view per market second", "alert transitions/minute", "critical alerts under 2 s" })
         {
             Assert.Contains(row, run.Output, StringComparison.Ordinal);
@@ -55,6 +55,20 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("results equal", run.Output, StringComparison.Ordinal);
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
         Assert.Equal(["projection.gridMicros", "projection.naiveGridMicros"], json.RootElement.EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task Depth_PartialBookProjectionKeptAndRefitted_AgreeAndOnlyItsFigures()
+    {
+        var path = Path.Combine(_directory, "depth.json");
+
+        var run = await BenchRun.InvokeAsync("--quick", "--only", "depth", "--json", path);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("partial-book projection µs", run.Output, StringComparison.Ordinal);
+        Assert.Contains("results equal", run.Output, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        Assert.Equal(["depth.partialProjectionMicros", "depth.refitProjectionMicros"], json.RootElement.EnumerateObject().Select(p => p.Name));
     }
 
     [Fact]

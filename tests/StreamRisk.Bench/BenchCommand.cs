@@ -24,13 +24,14 @@ internal static class BenchCommand
         "latency.tickToAlertP99Ms", "projection.gridMicros", "projection.naiveGridMicros", "memory.bytesPerPosition", "replay.eventsPerSecond",
         "portfolio.gridMillis", "portfolio.contagionMillis", "portfolio.naiveMillis", "replay.systemViewShare",
         "alerts.transitionsPerMinute", "alerts.maxTransitionsPerMinute", "alerts.criticalShortLived",
+        "depth.partialProjectionMicros", "depth.refitProjectionMicros",
     ];
 
     /// <summary>Keys that count defects: 0 is their good value (every other figure is a positive measurement).</summary>
     public static readonly string[] ZeroIsGood = ["alerts.criticalShortLived"];
 
     /// <summary>The parts <c>--only</c> picks from; each measures the figures with its prefix (engine also measures memory).</summary>
-    private static readonly string[] Parts = ["projection", "portfolio", "engine", "kafka", "latency", "replay", "alerts"];
+    private static readonly string[] Parts = ["projection", "depth", "portfolio", "engine", "kafka", "latency", "replay", "alerts"];
 
     public static RootCommand Create(TextWriter output, TextWriter error, TimeProvider time)
     {
@@ -105,7 +106,7 @@ internal static class BenchCommand
         return command;
     }
 
-    private sealed record BenchResults(BenchSizes Sizes, string KafkaSettings, EngineFigures? Engine, KafkaFigures? Kafka, LatencyFigures? Latency, ProjectionFigures? Projection, PortfolioFigures? Portfolio, ReplayFigures? Replay, AlertFigures? Alerts, TimeSpan Elapsed);
+    private sealed record BenchResults(BenchSizes Sizes, string KafkaSettings, EngineFigures? Engine, KafkaFigures? Kafka, LatencyFigures? Latency, ProjectionFigures? Projection, DepthFigures? Depth, PortfolioFigures? Portfolio, ReplayFigures? Replay, AlertFigures? Alerts, TimeSpan Elapsed);
 
     /// <summary>
     /// Kafka client settings for the monitor's consumers, as <c>run</c> takes them from the environment
@@ -141,6 +142,8 @@ internal static class BenchCommand
             // The memory-hungry and the CPU-bound parts first, each in its own scope, so one's garbage does not weigh on the next.
             var projection = parts.Contains("projection") ? ProjectionBench.Run(sizes.ProjectionPositions, sizes.ProjectionBudget, progress) : null;
             cancel.ThrowIfCancellationRequested();
+            var depth = parts.Contains("depth") ? DepthBench.Run(sizes.ProjectionPositions, sizes.ProjectionBudget, progress) : null;
+            cancel.ThrowIfCancellationRequested();
             var portfolio = parts.Contains("portfolio") ? PortfolioBench.Run(sizes.PortfolioAccounts, sizes.ProjectionBudget, progress) : null;
             Collect();
             cancel.ThrowIfCancellationRequested();
@@ -158,7 +161,7 @@ internal static class BenchCommand
             Collect();
             var alerts = parts.Contains("alerts") ? AlertBench.Run(sizes.AlertSpan, sizes.AlertAccounts, time, progress, cancel) : null;
             var settingsNote = kafkaSettings.Count == 0 ? "default settings" : string.Join(", ", kafkaSettings.Select(s => s.Key + "=" + s.Value));
-            return new BenchResults(sizes, settingsNote, engine, kafka, latency, projection, portfolio, replay, alerts, clock.Elapsed);
+            return new BenchResults(sizes, settingsNote, engine, kafka, latency, projection, depth, portfolio, replay, alerts, clock.Elapsed);
         }
         finally
         {
@@ -198,6 +201,12 @@ internal static class BenchCommand
         {
             figures["projection.gridMicros"] = projection.GridMicros;
             figures["projection.naiveGridMicros"] = projection.NaiveGridMicros;
+        }
+
+        if (r.Depth is { } depth)
+        {
+            figures["depth.partialProjectionMicros"] = depth.CachedMicros;
+            figures["depth.refitProjectionMicros"] = depth.RefitMicros;
         }
 
         if (r.Replay is { } replay)
@@ -285,6 +294,14 @@ internal static class BenchCommand
                 $"naive {r.Projection.NaiveGridMicros:N0} µs (×{r.Projection.NaiveGridMicros / r.Projection.GridMicros:N0})",
                 "≤ 1,000 µs and ≥ 100× faster", r.Projection.GridMicros <= 1000 && r.Projection.NaiveGridMicros >= 100 * r.Projection.GridMicros,
                 $"{r.Projection.Positions:N0} positions over the engine's {r.Projection.Ladder} ({r.Projection.Buckets:N0} buckets), 18 shocks + 2 searches (critical shock down {Shock(r.Projection.CriticalShockDown)}, up {Shock(r.Projection.CriticalShockUp)}), results equal");
+        }
+
+        if (r.Depth is { } d)
+        {
+            Row(table, "partial-book projection µs", d.CachedMicros.ToString("0.0", CultureInfo.InvariantCulture),
+                string.Create(CultureInfo.InvariantCulture, $"every load refitted {d.RefitMicros:0.0} µs (×{d.RefitMicros / d.CachedMicros:0.0}); full-depth book {d.CompleteMicros:0.0} µs"),
+                "(context: cost of a partial book)", null,
+                string.Create(CultureInfo.InvariantCulture, $"results equal; {d.Projections:N0} projections, each after an update of one side: both sides loaded ({d.KnownLevels:N0} known levels to {d.KnownRange:P2}, {d.Levels - d.KnownLevels:N0} modelled), grid + critical shocks over {d.Positions:N0} positions, the system view's loads every 10th. One side's load: fitted {d.FitLoadMicros:0.0} µs, copied {d.CopyLoadMicros:0.00} µs, kept {d.KeptLoadNanos:0} ns"));
         }
 
         if (r.Portfolio is { } pf)

@@ -76,7 +76,7 @@ internal static class ProjectionBench
     /// prices on their buckets, rounded toward liquidation; sizes in size units), and the same positions at those
     /// prices and sizes for the reference, so both models answer for the very input the projector sees.
     /// </summary>
-    private static (BucketLadder Ladder, List<RefPosition> Reference, int Buckets) Filed(List<RefPosition> positions, bool isLong)
+    internal static (BucketLadder Ladder, List<RefPosition> Reference, int Buckets) Filed(List<RefPosition> positions, bool isLong)
     {
         var buckets = new Dictionary<long, LadderBucket>();
         var reference = new List<RefPosition>(positions.Count);
@@ -98,11 +98,11 @@ internal static class ProjectionBench
         return (ladder, reference, buckets.Count);
     }
 
-    private readonly record struct Outcome(double Final, int Rounds, int Accounts, bool Exhausted);
+    internal readonly record struct Outcome(double Final, int Rounds, int Accounts, bool Exhausted);
 
-    private sealed record GridResult(Outcome[] Shocks, double? CriticalDown, double? CriticalUp);
+    internal sealed record GridResult(Outcome[] Shocks, double? CriticalDown, double? CriticalUp);
 
-    private static GridResult Grid(BucketLadder longs, BucketLadder shorts, SideDepth bids, SideDepth asks, CascadeRound[] rounds)
+    internal static GridResult Grid(BucketLadder longs, BucketLadder shorts, SideDepth bids, SideDepth asks, CascadeRound[] rounds)
     {
         var outcomes = new Outcome[Shocks.Length * 2];
         for (var i = 0; i < Shocks.Length; i++)

@@ -157,40 +157,14 @@ public sealed partial class WireDecoder
         mark = default;
         try
         {
-            if (!Begin(utf8, out var reader))
+            if (!ReadKeyedScalars(utf8, Fields.Symbol, Fields.Price, out var message)
+                || !ResolveSymbol(message.Key, out var instrument)
+                || !CheckPrice(Fields.Price, message.Price, instrument))
             {
                 return Refused(utf8);
             }
 
-            var seen = Fields.None;
-            scoped ReadOnlySpan<byte> symbol = default;
-            long eventTime = 0;
-            double price = 0;
-            while (NextField(ref reader, out var field))
-            {
-                var ok = field switch
-                {
-                    Fields.Version => Claim(ref seen, field) && ReadVersion(ref reader),
-                    Fields.Symbol => Claim(ref seen, field) && ReadIdentifier(ref reader, field, _symbolScratch, _options.MaxSymbolBytes, out symbol),
-                    Fields.EventTime => Claim(ref seen, field) && ReadInteger(ref reader, field, out eventTime),
-                    Fields.Price => Claim(ref seen, field) && ReadDouble(ref reader, field, Sign.Positive, out price),
-                    _ => SkipValue(ref reader),
-                };
-                if (!ok)
-                {
-                    return Refused(utf8);
-                }
-            }
-
-            if (!Finish(ref reader)
-                || !Require(seen, Fields.Version | Fields.Symbol | Fields.EventTime | Fields.Price)
-                || !ResolveSymbol(symbol, out var instrument)
-                || !CheckPrice(Fields.Price, price, instrument))
-            {
-                return Refused(utf8);
-            }
-
-            mark = new MarkUpdated(instrument, eventTime, price);
+            mark = new MarkUpdated(instrument, message.EventTime, message.Price);
             return DecodeResult.Valid;
         }
         catch (JsonException ex)
@@ -209,39 +183,15 @@ public sealed partial class WireDecoder
         update = default;
         try
         {
-            if (!Begin(utf8, out var reader))
+            if (!ReadKeyedScalars(utf8, Fields.Fund, Fields.Balance, out var message))
             {
                 return Refused(utf8);
             }
 
-            var seen = Fields.None;
-            scoped ReadOnlySpan<byte> fund = default;
-            long eventTime = 0;
-            double balance = 0;
-            while (NextField(ref reader, out var field))
-            {
-                var ok = field switch
-                {
-                    Fields.Version => Claim(ref seen, field) && ReadVersion(ref reader),
-                    Fields.Fund => Claim(ref seen, field) && ReadIdentifier(ref reader, field, _symbolScratch, _options.MaxSymbolBytes, out fund),
-                    Fields.EventTime => Claim(ref seen, field) && ReadInteger(ref reader, field, out eventTime),
-                    Fields.Balance => Claim(ref seen, field) && ReadDouble(ref reader, field, Sign.NonNegative, out balance),
-                    _ => SkipValue(ref reader),
-                };
-                if (!ok)
-                {
-                    return Refused(utf8);
-                }
-            }
-
-            if (!Finish(ref reader) || !Require(seen, Fields.Version | Fields.Fund | Fields.EventTime | Fields.Balance))
-            {
-                return Refused(utf8);
-            }
-
+            var fund = message.Key;
             if (_symbols.TryGetIndex(fund, out var instrument))
             {
-                update = new InsuranceUpdated(instrument, null, eventTime, balance);
+                update = new InsuranceUpdated(instrument, null, message.EventTime, message.Balance);
                 return DecodeResult.Valid;
             }
 
@@ -258,7 +208,7 @@ public sealed partial class WireDecoder
                 _venueFund = Encoding.UTF8.GetString(fund);
             }
 
-            update = new InsuranceUpdated(-1, _venueFund, eventTime, balance);
+            update = new InsuranceUpdated(-1, _venueFund, message.EventTime, message.Balance);
             return DecodeResult.Valid;
         }
         catch (JsonException ex)
@@ -276,58 +226,85 @@ public sealed partial class WireDecoder
         liquidation = default;
         try
         {
-            if (!Begin(utf8, out var reader))
-            {
-                return Refused(utf8);
-            }
-
-            var seen = Fields.None;
-            scoped ReadOnlySpan<byte> symbol = default;
-            scoped ReadOnlySpan<byte> account = default;
-            long eventTime = 0;
-            double price = 0, size = 0;
-            var side = PositionSide.Long;
-            while (NextField(ref reader, out var field))
-            {
-                var ok = field switch
-                {
-                    Fields.Version => Claim(ref seen, field) && ReadVersion(ref reader),
-                    Fields.Symbol => Claim(ref seen, field) && ReadIdentifier(ref reader, field, _symbolScratch, _options.MaxSymbolBytes, out symbol),
-                    Fields.EventTime => Claim(ref seen, field) && ReadInteger(ref reader, field, out eventTime),
-                    Fields.Side => Claim(ref seen, field) && ReadSide(ref reader, out side),
-                    Fields.Price => Claim(ref seen, field) && ReadDouble(ref reader, field, Sign.Positive, out price),
-                    Fields.Size => Claim(ref seen, field) && ReadDouble(ref reader, field, Sign.Positive, out size),
-                    Fields.Account => Claim(ref seen, field) && ReadOptionalIdentifier(ref reader, field, _accountScratch, _options.MaxAccountBytes, out account),
-                    _ => SkipValue(ref reader),
-                };
-                if (!ok)
-                {
-                    return Refused(utf8);
-                }
-            }
-
-            if (!Finish(ref reader)
-                || !Require(seen, Fields.Version | Fields.Symbol | Fields.EventTime | Fields.Side | Fields.Price | Fields.Size)
-                || !ResolveSymbol(symbol, out var instrument)
-                || !CheckPrice(Fields.Price, price, instrument)
-                || !CheckSize(Fields.Size, size))
+            if (!ReadKeyedScalars(utf8, Fields.Symbol, Fields.Side | Fields.Price | Fields.Size | Fields.Account, out var message)
+                || !ResolveSymbol(message.Key, out var instrument)
+                || !CheckPrice(Fields.Price, message.Price, instrument)
+                || !CheckSize(Fields.Size, message.Size))
             {
                 return Refused(utf8);
             }
 
             var slot = -1;
-            if (!account.IsEmpty && !ResolveAccount(account, out slot))
+            if (!message.Account.IsEmpty && !ResolveAccount(message.Account, out slot))
             {
                 return Refused(utf8);
             }
 
-            liquidation = new LiquidationFilled(instrument, eventTime, side, price, size, slot);
+            liquidation = new LiquidationFilled(instrument, message.EventTime, message.Side, message.Price, message.Size, slot);
             return DecodeResult.Valid;
         }
         catch (JsonException ex)
         {
             return BadJson(ex);
         }
+    }
+
+    // ---- keyed scalar messages -----------------------------------------------------------------------------------
+
+    /// <summary>What a keyed scalar message held (<see cref="ReadKeyedScalars"/>); a field it did not carry stays at its default.</summary>
+    private ref struct KeyedScalars
+    {
+        /// <summary>The key identifier's UTF-8 (in the message, or in the symbol scratch buffer when escaped).</summary>
+        public ReadOnlySpan<byte> Key;
+
+        /// <summary>The account's UTF-8; empty when absent or null.</summary>
+        public ReadOnlySpan<byte> Account;
+
+        public long EventTime;
+        public double Price;
+        public double Size;
+        public double Balance;
+        public PositionSide Side;
+    }
+
+    /// <summary>
+    /// Reads a keyed scalar message, the shape of the marks, insurance and liquidations topics: <c>v</c>, a key
+    /// identifier (<paramref name="key"/>: the symbol, or the fund's name; symbol-sized), <c>eventTime</c> and the
+    /// topic's scalar <paramref name="fields"/> (price and size positive, balance not negative, side, account), in any
+    /// order. Fields the topic does not carry are skipped; a field twice is refused; every one of them but the account
+    /// is required; nothing may follow the object. False with the reason recorded (for <see cref="Refused"/>).
+    /// </summary>
+    private bool ReadKeyedScalars(ReadOnlySpan<byte> utf8, Fields key, Fields fields, out KeyedScalars message)
+    {
+        message = default;
+        if (!Begin(utf8, out var reader))
+        {
+            return false;
+        }
+
+        var seen = Fields.None;
+        while (NextField(ref reader, out var field))
+        {
+            var ok = field == key ? Claim(ref seen, field) && ReadIdentifier(ref reader, field, _symbolScratch, _options.MaxSymbolBytes, out message.Key)
+                : (field & (fields | Fields.Version | Fields.EventTime)) == 0 ? SkipValue(ref reader)
+                : field switch
+                {
+                    Fields.Version => Claim(ref seen, field) && ReadVersion(ref reader),
+                    Fields.EventTime => Claim(ref seen, field) && ReadInteger(ref reader, field, out message.EventTime),
+                    Fields.Side => Claim(ref seen, field) && ReadSide(ref reader, out message.Side),
+                    Fields.Price => Claim(ref seen, field) && ReadDouble(ref reader, field, Sign.Positive, out message.Price),
+                    Fields.Size => Claim(ref seen, field) && ReadDouble(ref reader, field, Sign.Positive, out message.Size),
+                    Fields.Balance => Claim(ref seen, field) && ReadDouble(ref reader, field, Sign.NonNegative, out message.Balance),
+                    Fields.Account => Claim(ref seen, field) && ReadOptionalIdentifier(ref reader, field, _accountScratch, _options.MaxAccountBytes, out message.Account),
+                    _ => SkipValue(ref reader),
+                };
+            if (!ok)
+            {
+                return false;
+            }
+        }
+
+        return Finish(ref reader) && Require(seen, Fields.Version | key | Fields.EventTime | (fields & ~Fields.Account));
     }
 
     // ---- message frame -------------------------------------------------------------------------------------------
@@ -603,14 +580,14 @@ public sealed partial class WireDecoder
         return !zero || sign != Sign.Positive || Fail(WireProblem.Zero, field, $"{NameOf(field)} must be greater than 0");
     }
 
-    private bool ReadIdentifier(ref Utf8JsonReader reader, Fields field, byte[] scratch, int maxBytes, out ReadOnlySpan<byte> utf8)
+    private bool ReadIdentifier(scoped ref Utf8JsonReader reader, Fields field, byte[] scratch, int maxBytes, out ReadOnlySpan<byte> utf8)
     {
         utf8 = default;
         return Advance(ref reader) && IdentifierAtToken(ref reader, field, scratch, maxBytes, out utf8);
     }
 
     /// <summary>Like <see cref="ReadIdentifier"/>, but null reads as absent (an empty span).</summary>
-    private bool ReadOptionalIdentifier(ref Utf8JsonReader reader, Fields field, byte[] scratch, int maxBytes, out ReadOnlySpan<byte> utf8)
+    private bool ReadOptionalIdentifier(scoped ref Utf8JsonReader reader, Fields field, byte[] scratch, int maxBytes, out ReadOnlySpan<byte> utf8)
     {
         utf8 = default;
         return Advance(ref reader) && (reader.TokenType == JsonTokenType.Null || IdentifierAtToken(ref reader, field, scratch, maxBytes, out utf8));
@@ -620,7 +597,7 @@ public sealed partial class WireDecoder
     /// A symbol or account id as UTF-8 bytes: in place in the message when plain (the norm), unescaped into
     /// <paramref name="scratch"/> otherwise. Valid until the scratch buffer's next use.
     /// </summary>
-    private bool IdentifierAtToken(ref Utf8JsonReader reader, Fields field, byte[] scratch, int maxBytes, out ReadOnlySpan<byte> utf8)
+    private bool IdentifierAtToken(scoped ref Utf8JsonReader reader, Fields field, byte[] scratch, int maxBytes, out ReadOnlySpan<byte> utf8)
     {
         utf8 = default;
         if (reader.TokenType != JsonTokenType.String)

@@ -48,6 +48,14 @@ public sealed class OrderBook
     private bool _bidsComplete = true;
     private bool _asksComplete = true;
 
+    // The Version at which each side's levels, horizon or completeness last changed.
+    private long _bidsVersion;
+    private long _asksVersion;
+
+    // The frozen side that last continued each side past its horizon, for another to copy (see SideDepth.Load).
+    private Cascades.SideDepth? _bidsExtended;
+    private Cascades.SideDepth? _asksExtended;
+
     /// <param name="symbol">The instrument.</param>
     /// <param name="tickSize">Its price increment; level prices are integer multiples of it.</param>
     /// <param name="expectedLevelsPerSide">Initial capacity per side; a side grows past it by doubling.</param>
@@ -99,6 +107,12 @@ public sealed class OrderBook
 
     /// <summary>Changes on every snapshot and applied update; a <see cref="DepthCursor"/> refuses to run on a changed book.</summary>
     public long Version { get; private set; }
+
+    /// <summary>
+    /// The <see cref="Version"/> at which <paramref name="side"/> last changed (a snapshot, or an update naming a level on
+    /// it): while it stays, the side's levels, horizon and completeness are the same.
+    /// </summary>
+    public long SideVersion(BookSide side) => side == BookSide.Bid ? _bidsVersion : _asksVersion;
 
     /// <summary>
     /// Levels a side the venue's snapshots carry at most (0: a full-depth feed). A snapshot side holding this many levels
@@ -187,6 +201,8 @@ public sealed class OrderBook
         _state = SequenceState.AwaitingFirstUpdate;
         ResyncRequested = false;
         Version++;
+        _bidsVersion = Version;
+        _asksVersion = Version;
         UpdateCrossed();
     }
 
@@ -253,6 +269,16 @@ public sealed class OrderBook
 
         LastUpdateId = update.LastUpdateId;
         Version++;
+        if (!update.Bids.IsEmpty)
+        {
+            _bidsVersion = Version;
+        }
+
+        if (!update.Asks.IsEmpty)
+        {
+            _asksVersion = Version;
+        }
+
         UpdateCrossed();
         return DiffOutcome.Applied;
     }
@@ -291,6 +317,21 @@ public sealed class OrderBook
     public DepthCursor CursorOn(BookSide side) => new(this, side);
 
     internal BookSideLevels Levels(BookSide side) => side == BookSide.Bid ? _bids : _asks;
+
+    /// <summary>The frozen side that last continued <paramref name="side"/> past its horizon (it checks itself still holds this version).</summary>
+    internal Cascades.SideDepth? ExtendedBy(BookSide side) => side == BookSide.Bid ? _bidsExtended : _asksExtended;
+
+    internal void Extended(BookSide side, Cascades.SideDepth depth)
+    {
+        if (side == BookSide.Bid)
+        {
+            _bidsExtended = depth;
+        }
+        else
+        {
+            _asksExtended = depth;
+        }
+    }
 
     [DoesNotReturn]
     private static void ThrowLevelOutOfRange(int fromBest) =>

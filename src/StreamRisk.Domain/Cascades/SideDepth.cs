@@ -7,7 +7,8 @@ namespace StreamRisk.Domain.Cascades;
 /// "walk a cumulative quantity Q" is a binary search instead of a level-by-level loop. Because consumed depth
 /// stays consumed across a cascade's rounds, round k ends exactly where one order of the cumulative size would:
 /// the rounds of every shock are answered from these sums without copying or mutating the book.
-/// Reused across refreshes (no allocation once grown). Owned by the projector's caller (the engine thread).
+/// Reused across refreshes (no allocation once grown). Owned by the projector's caller (the engine thread), which also
+/// owns the books it loads from: a book remembers the instance that last continued each of its sides, for another to copy.
 /// <para>
 /// A partial side (the book's <see cref="OrderBook.IsComplete"/> is false: the venue showed only part of it) is known out
 /// to its horizon; past it the side continues on the <see cref="DepthModel"/> fitted to its known levels
@@ -36,6 +37,13 @@ public sealed class SideDepth
     private double[] _cumQuantity = new double[64];
     private double[] _cumNotional = new double[64];
 
+    // What the levels were loaded from (null: given levels, not a book) and at which inputs: see Load(OrderBook, BookSide).
+    private OrderBook? _book;
+    private BookSide _side;
+    private long _version;
+    private double _mid;
+    private double _knownRange;
+
     public int Levels { get; private set; }
 
     /// <summary>Levels that are the book's (the rest are modelled); all of them on a complete side.</summary>
@@ -60,6 +68,12 @@ public sealed class SideDepth
 
     public double PriceAt(int level) => _prices[level];
 
+    /// <summary>Running quantity from the best level through <paramref name="level"/>.</summary>
+    internal double QuantityThrough(int level) => _cumQuantity[level];
+
+    /// <summary>Running notional from the best level through <paramref name="level"/>.</summary>
+    internal double NotionalThrough(int level) => _cumNotional[level];
+
     /// <summary>Whether a walk of cumulative size <paramref name="quantity"/> reaches past the known levels.</summary>
     public bool LeavesKnownBook(double quantity) => !IsComplete && quantity - KnownQuantity > quantity * Dust;
 
@@ -81,12 +95,32 @@ public sealed class SideDepth
     /// <summary>
     /// Loads one side of an order book (bids for a down move, asks for an up move); a partial side is continued past its
     /// horizon on the fitted model, around the book's mid (the mean of the best bid and ask, or the side's best alone).
+    /// <para>
+    /// A load depends only on the side's levels, horizon and completeness (all fixed while <see cref="OrderBook.SideVersion"/>
+    /// stays) and, for a partial side, on the mid and the known range. A reload of what this instance already holds costs
+    /// nothing, and a partial side another instance fitted at the same version, mid and range is copied from it instead of
+    /// being fitted and written again (the same arithmetic on the same inputs: the same bits). Anything else loads afresh.
+    /// </para>
     /// </summary>
     public void Load(OrderBook book, BookSide side)
     {
         ArgumentNullException.ThrowIfNull(book);
-        var count = book.LevelCount(side);
+        var version = book.SideVersion(side);
         var complete = book.IsComplete(side);
+        var mid = complete ? double.NaN : Mid(book);
+        var knownRange = complete ? double.PositiveInfinity : book.KnownRange(side, mid);
+        if (Holds(book, side, version, mid, knownRange))
+        {
+            return;
+        }
+
+        if (!complete && book.ExtendedBy(side) is { } fitted && !ReferenceEquals(fitted, this) && fitted.Holds(book, side, version, mid, knownRange))
+        {
+            CopyFrom(fitted);
+            return;
+        }
+
+        var count = book.LevelCount(side);
         if (!complete && book.TryGetHorizon(side, out var horizon))
         {
             // The known part ends at the horizon: levels a lone update placed beyond it are replaced by the model.
@@ -116,14 +150,49 @@ public sealed class SideDepth
         Model = default;
         if (!complete)
         {
-            var haveBid = book.TryGetBest(BookSide.Bid, out var bid);
-            var haveAsk = book.TryGetBest(BookSide.Ask, out var ask);
-            var mid = haveBid && haveAsk ? (book.TickSize.ToPrice(bid.PriceTicks) + book.TickSize.ToPrice(ask.PriceTicks)) / 2
-                : haveBid ? book.TickSize.ToPrice(bid.PriceTicks)
-                : haveAsk ? book.TickSize.ToPrice(ask.PriceTicks)
-                : double.NaN;
-            Extend(side, mid, book.KnownRange(side, mid), book.TickSize);
+            Extend(side, mid, knownRange, book.TickSize);
+            book.Extended(side, this);
         }
+
+        _book = book;
+        _side = side;
+        _version = version;
+        _mid = mid;
+        _knownRange = knownRange;
+    }
+
+    /// <summary>The book's mid: the mean of the best bid and ask, or the one best there is; NaN for an empty book.</summary>
+    private static double Mid(OrderBook book)
+    {
+        var haveBid = book.TryGetBest(BookSide.Bid, out var bid);
+        var haveAsk = book.TryGetBest(BookSide.Ask, out var ask);
+        return haveBid && haveAsk ? (book.TickSize.ToPrice(bid.PriceTicks) + book.TickSize.ToPrice(ask.PriceTicks)) / 2
+            : haveBid ? book.TickSize.ToPrice(bid.PriceTicks)
+            : haveAsk ? book.TickSize.ToPrice(ask.PriceTicks)
+            : double.NaN;
+    }
+
+    /// <summary>Whether this instance holds what a load of the book side at these inputs gives (doubles compared as values, NaN equal to NaN).</summary>
+    private bool Holds(OrderBook book, BookSide side, long version, double mid, double knownRange) =>
+        ReferenceEquals(_book, book) && _side == side && _version == version && _mid.Equals(mid) && _knownRange.Equals(knownRange);
+
+    private void CopyFrom(SideDepth other)
+    {
+        var levels = other.Levels;
+        EnsureCapacity(levels);
+        Array.Copy(other._prices, _prices, levels);
+        Array.Copy(other._cumQuantity, _cumQuantity, levels);
+        Array.Copy(other._cumNotional, _cumNotional, levels);
+        Levels = levels;
+        KnownLevels = other.KnownLevels;
+        IsComplete = other.IsComplete;
+        KnownRange = other.KnownRange;
+        Model = other.Model;
+        _book = other._book;
+        _side = other._side;
+        _version = other._version;
+        _mid = other._mid;
+        _knownRange = other._knownRange;
     }
 
     /// <summary>
@@ -144,6 +213,7 @@ public sealed class SideDepth
     /// <summary>Loads a complete side given best first as (price, quantity); levels with no quantity are skipped.</summary>
     public void Load(ReadOnlySpan<(double Price, double Quantity)> levels)
     {
+        _book = null;
         EnsureCapacity(levels.Length);
         double q = 0, n = 0;
         var count = 0;

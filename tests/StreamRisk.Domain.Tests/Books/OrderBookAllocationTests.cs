@@ -39,8 +39,9 @@ public sealed class OrderBookAllocationTests
     [Fact]
     public void LoadAndProjectPartialSide_SteadyState_ZeroBytes()
     {
-        // A partial book (the depth limit filled) is continued on the fitted model at every load; loads and projections
-        // past the horizon allocate nothing once the side has grown to hold the modelled levels.
+        // A partial book (the depth limit filled) is continued on the fitted model whenever a side changed; loads (fitted
+        // after an update, copied by a second frozen side, kept when unchanged) and projections past the horizon
+        // allocate nothing once the sides have grown to hold the modelled levels.
         var book = new OrderBook(new Symbol("BTCUSDT"), TickSize.FromDecimal(0.1m), expectedLevelsPerSide: 4096);
         book.DeclareDepthLimit(1000);
         var bids = Enumerable.Range(0, 1000).Select(i => new PriceLevel(600_000 - (i * 3 / 2), 0.01 + (i % 7 * 0.01))).ToArray();
@@ -53,26 +54,38 @@ public sealed class OrderBookAllocationTests
         }
 
         var depth = new SideDepth();
+        var view = new SideDepth();
         var rounds = new CascadeRound[64];
+        var update = new PriceLevel[1];
         double sink = 0;
+        long id = 0;
         for (var i = 0; i < 10; i++)
         {
-            depth.Load(book, BookSide.Bid);
-            sink += CascadeProjector.Project(60_000, CascadeDirection.Down, 0.02, ladder, depth, 1e6, null, rounds).ModelledNotional;
+            sink += LoadAndProject(book, depth, view, ladder, rounds, update, ref id, i);
         }
 
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 1000; i++)
         {
-            depth.Load(book, BookSide.Bid);
-            sink += CascadeProjector.Project(60_000, CascadeDirection.Down, 0.02, ladder, depth, 1e6, null, rounds).ModelledNotional;
-            sink += CascadeProjector.CriticalShock(60_000, CascadeDirection.Down, ladder, depth) ?? 0;
+            sink += LoadAndProject(book, depth, view, ladder, rounds, update, ref id, i);
         }
 
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal(0, allocated);
         Assert.True(sink > 0, "the projections walk modelled depth");
+    }
+
+    private static double LoadAndProject(OrderBook book, SideDepth depth, SideDepth view, LiquidationLadder ladder, CascadeRound[] rounds, PriceLevel[] update, ref long id, int i)
+    {
+        update[0] = new PriceLevel(600_000 - 10 - (i % 500), 0.02 + (i % 3 * 0.01));
+        book.ApplyDiff(new DepthUpdated(id + 1, id + 1, id, update, []));
+        id++;
+        depth.Load(book, BookSide.Bid);
+        view.Load(book, BookSide.Bid);
+        depth.Load(book, BookSide.Bid);
+        return CascadeProjector.Project(60_000, CascadeDirection.Down, 0.02, ladder, depth, 1e6, null, rounds).ModelledNotional
+            + (CascadeProjector.CriticalShock(60_000, CascadeDirection.Down, ladder, depth) ?? 0);
     }
 
     private static double Run(OrderBook book, PriceLevel[][] bids, PriceLevel[][] asks, int from, int to)
