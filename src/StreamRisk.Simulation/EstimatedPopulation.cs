@@ -140,6 +140,21 @@ public static class EstimatedPopulation
     }
 
     /// <summary>
+    /// The population of <paramref name="spec"/> opened along a simulated past, for a caller with no price path of its own
+    /// before <paramref name="eventTime"/>: a random walk of <see cref="EstimatedPopulationSpec.Lookback"/> in 1-minute steps
+    /// at <see cref="EstimatedPopulationSpec.VolatilityPerSecond"/> ending at <paramref name="price"/> (what came before is
+    /// not known, so nothing of it is looked ahead at). The walk draws from a stream of its own, so its shape is independent
+    /// of the population's draws; <paramref name="stream"/> gives each of several instruments its own walk and draws.
+    /// </summary>
+    public static IReadOnlyList<SimAccount> AlongSimulatedPast(Instrument instrument, EstimatedPopulationSpec spec, double price, long eventTime, int stream = 0)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var pathSeed = unchecked((spec.Seed * 1_000_003) + 7 + (stream * 7_919));
+        var path = PricePath.Simulated(pathSeed, eventTime, price, spec.Lookback, TimeSpan.FromMinutes(1), spec.VolatilityPerSecond);
+        return Build(instrument, path, spec with { Seed = spec.Seed + stream }, eventTime);
+    }
+
+    /// <summary>
     /// <paramref name="accounts"/> account snapshots (Seq 1) at <paramref name="eventTime"/> holding
     /// <paramref name="openInterestNotional"/> USD long and as much short on <paramref name="instrument"/>, opened along
     /// <paramref name="path"/> (its last price is where they are placed) with leverage from <paramref name="prior"/>.

@@ -285,9 +285,7 @@ public sealed class KlineMarketSource : IReplaySource, IDisposable
 
                 // No look-ahead: the positions were opened along a simulated past that ends at the first open (the candles
                 // before the file are not in it), drawn from a stream of its own per instrument.
-                var pathSeed = unchecked((own.Seed * 1_000_003) + 7 + (s * 7_919));
-                var path = PricePath.Simulated(pathSeed, time, klines[0].Open, own.Lookback, TimeSpan.FromMinutes(1), own.VolatilityPerSecond);
-                foreach (var account in EstimatedPopulation.Build(instrument, path, own with { Seed = own.Seed + s }, time))
+                foreach (var account in EstimatedPopulation.AlongSimulatedPast(instrument, own, klines[0].Open, time, stream: s))
                 {
                     var id = _options.Instruments.Count == 1 ? account.Account : instrument.Symbol.Value + ":" + account.Account;
                     result.Add((new AccountId(id), account.Balance, account.Seq,
