@@ -108,6 +108,7 @@ public sealed class KlineMarketSource : IReplaySource, IDisposable
     public IReadOnlyDictionary<string, double> DepthWithin1Pct => _depth;
 
     private readonly Dictionary<string, double> _depth = new(StringComparer.Ordinal);
+    private EstimatedTurnover?[] _turnovers = [];
 
     public void Play(Action<CaptureRecord> sink, CancellationToken cancel)
     {
@@ -115,7 +116,9 @@ public sealed class KlineMarketSource : IReplaySource, IDisposable
         var files = _options.Files;
         var instruments = _options.Instruments;
         var start = files[0].Start;
+        _turnovers = new EstimatedTurnover?[files.Count];
         var accounts = Population(start);
+        var openInterests = new double[files.Count];
         var models = new DepthModel[files.Count];
         var ticks = new TickSize[files.Count];
         var lastMark = new double[files.Count];
@@ -139,6 +142,7 @@ public sealed class KlineMarketSource : IReplaySource, IDisposable
             }
 
             var openInterest = (longs + shorts) / 2;
+            openInterests[s] = openInterest;
             var depth = openInterest > 0 ? openInterest / _options.OpenInterestToDepth : MedianQuoteVolume(files[s].Klines);
             _depth[instrument.Symbol.Value] = depth;
             models[s] = new DepthModel(depth, _options.BookAlpha);
@@ -176,6 +180,10 @@ public sealed class KlineMarketSource : IReplaySource, IDisposable
                         Accounts++;
                     }
                 }
+                else if (k == 0)
+                {
+                    ChangeHands(sink, m, openInterests, lastMark, time);
+                }
             }
 
             _minutesDone = m + 1;
@@ -183,8 +191,32 @@ public sealed class KlineMarketSource : IReplaySource, IDisposable
         }
     }
 
+    /// <summary>Account snapshots of positions that changed hands along the minutes (<see cref="EstimatedPopulationSpec.Turnover"/>).</summary>
+    public long Reopened { get; private set; }
+
+    /// <summary>At the open of minute <paramref name="m"/>: the positions the last minute's volume turned over, reopened at the mark now.</summary>
+    private void ChangeHands(Action<CaptureRecord> sink, int m, double[] openInterests, double[] marks, long time)
+    {
+        for (var s = 0; s < _turnovers.Length; s++)
+        {
+            if (_turnovers[s] is not { } turnover)
+            {
+                continue;
+            }
+
+            var symbol = _options.Instruments[s].Symbol;
+            var share = EstimatedTurnover.Share(_options.Files[s].Klines[m - 1].QuoteVolume, openInterests[s]);
+            foreach (var account in turnover.Step(share, marks[s], time))
+            {
+                var legs = account.Positions.Select(p => (symbol, p.Size, p.Entry, p.IsolatedMargin ?? double.NaN)).ToArray();
+                Emit(sink, _writer.Account(new AccountId(account.Account), account.Seq, time, account.Balance, legs), time);
+                Reopened++;
+            }
+        }
+    }
+
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"{_options.Files.Count} instrument(s), {_options.Files[0].Klines.Count:N0} minutes, {Marks:N0} marks, {Books:N0} modelled books, {Accounts:N0} accounts");
+        $"{_options.Files.Count} instrument(s), {_options.Files[0].Klines.Count:N0} minutes, {Marks:N0} marks, {Books:N0} modelled books, {Accounts:N0} accounts, {Reopened:N0} changed hands");
 
     public void Dispose() => _writer.Dispose();
 
@@ -285,11 +317,20 @@ public sealed class KlineMarketSource : IReplaySource, IDisposable
 
                 // No look-ahead: the positions were opened along a simulated past that ends at the first open (the candles
                 // before the file are not in it), drawn from a stream of its own per instrument.
-                foreach (var account in EstimatedPopulation.AlongSimulatedPast(instrument, own, klines[0].Open, time, stream: s))
+                var opened = EstimatedPopulation.AlongSimulatedPast(instrument, own, klines[0].Open, time, stream: s);
+                var ids = new List<string>(opened.Count);
+                foreach (var account in opened)
                 {
                     var id = _options.Instruments.Count == 1 ? account.Account : instrument.Symbol.Value + ":" + account.Account;
+                    ids.Add(id);
                     result.Add((new AccountId(id), account.Balance, account.Seq,
                         account.Positions.Select(p => (instrument.Symbol, p.Size, p.Entry, p.IsolatedMargin ?? double.NaN)).ToArray()));
+                }
+
+                // And along the day being replayed: positions change hands at the prices of its minutes.
+                if (own.Turnover)
+                {
+                    _turnovers[s] = new EstimatedTurnover(instrument, opened, ids, own.Prior, unchecked((own.Seed * 1_000_033) + 11 + (s * 7_919)));
                 }
             }
 
