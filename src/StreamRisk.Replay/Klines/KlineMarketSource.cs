@@ -58,11 +58,14 @@ public sealed record KlineSourceOptions
 /// open) over <see cref="DefaultOpenInterestToDepth"/> — on Binance's BTC book open interest is about 50× the depth within
 /// 1 % a side — or, for a symbol nobody holds, its median minute quote volume. Written on the tick grid as
 /// <see cref="NearLevels"/> levels over the first <see cref="NearDistance"/> and <see cref="FarLevels"/> out to
-/// <see cref="BookDistance"/>, and sent again as a snapshot whenever the mark moves. The modelled book neither thins in a
-/// crash nor remembers what was taken from it.</para>
-/// <para><b>Positions</b>: the accounts of <see cref="KlineSourceOptions.PositionsFile"/>, else the synthetic population
+/// <see cref="BookDistance"/>, and sent again as a snapshot whenever the mark moves, thinned by <see cref="DepthFactor"/>;
+/// what liquidations take from it the venue liquidation engine keeps in its own overlay.</para>
+/// <para><b>Positions</b>: the accounts of <see cref="KlineSourceOptions.PositionsFile"/>, else an estimated population
+/// per instrument (<see cref="EstimatedPopulation"/>, opened along a simulated past), else the synthetic population
 /// (<see cref="SyntheticPopulation"/>) around the first minute's opens, at the first event time after the instruments,
-/// books and first marks.</para>
+/// books and first marks. An estimated population with <see cref="EstimatedPopulationSpec.Turnover"/> also changes hands
+/// along the minutes (<see cref="EstimatedTurnover"/>): at each minute's open, snapshots of the accounts reopened at the
+/// mark.</para>
 /// </remarks>
 public sealed class KlineMarketSource : IReplaySource, IDisposable
 {
