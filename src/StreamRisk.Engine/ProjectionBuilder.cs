@@ -147,7 +147,10 @@ internal sealed class ProjectionBuilder(EngineOptions options)
 
             var depth = down ? state.Bids : state.Asks;
             var projection = CascadeProjector.Project(mark, direction, shock, ladder, depth, state.InsuranceFund, null, _rounds);
-            if (projection.InsuranceFundAfter < 0)
+            // Drained by this move's own chain: what it costs the fund takes it below zero. An emptied fund (left at
+            // zero, or a rounding hair under it, by the settlement that emptied it) is not drained again by a move
+            // that costs it nothing.
+            if (projection.InsuranceFundAfter < 0 && projection.InsuranceFundAfter < state.InsuranceFund)
             {
                 // Only now is the ADL queue worth its O(accounts) build: project again with it for the ADL figures.
                 var queue = state.AdlQueue(longs: !down, _options.AdlRanking);

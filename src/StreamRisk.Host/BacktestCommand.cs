@@ -40,7 +40,7 @@ internal static class BacktestCommand
             AllowMultipleArgumentsPerToken = true,
             Arity = ArgumentArity.OneOrMore,
         };
-        var positions = new Option<string?>("--positions") { Description = $"Position source: estimated (each instrument's open interest from its candles, the moderate leverage prior), estimated:oi=NOTIONAL[,seed=N,accounts=N,leverage=NAME,lookback=DURATION], synthetic:seed=N or a JSON file of accounts (as replay takes it). Default: {DefaultPositions}." };
+        var positions = new Option<string?>("--positions") { Description = $"Position source: estimated (each instrument's open interest from its candles, the moderate leverage prior), estimated:oi=NOTIONAL[,seed=N,accounts=N,leverage=NAME,lookback=DURATION,turnover=none|volume], synthetic:seed=N or a JSON file of accounts (as replay takes it; turnover=volume: positions change hands along the minutes, docs/backtest.md). Default: {DefaultPositions}." };
         var accounts = new Option<int>("--accounts") { Description = "Synthetic accounts (100-1000000).", DefaultValueFactory = _ => 20_000, CustomParser = Cli.IntInRange(100, 1_000_000) };
         var config = new Option<string?>("--config") { Description = $"JSON settings file as `run` reads it (Engine and Alerts sections), and instruments under {InstrumentsSection}." };
         var outDir = new Option<string?>("--out") { Description = "Directory for backtest.json (default: the current directory)." };

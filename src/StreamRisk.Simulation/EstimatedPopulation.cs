@@ -4,7 +4,7 @@ using StreamRisk.Domain.Instruments;
 namespace StreamRisk.Simulation;
 
 /// <summary>
-/// What an estimated population is built from, as <c>--positions estimated:oi=NOTIONAL[,seed=N,accounts=N,leverage=NAME,lookback=DURATION]</c>
+/// What an estimated population is built from, as <c>--positions estimated:oi=NOTIONAL[,seed=N,accounts=N,leverage=NAME,lookback=DURATION,turnover=MODEL]</c>
 /// gives it (see <see cref="Parse"/>).
 /// </summary>
 /// <param name="OpenInterest">The instrument's open interest in USD: the population's long notional, and its short notional, at the path's last price.</param>
@@ -22,12 +22,20 @@ public sealed record EstimatedPopulationSpec(double OpenInterest)
     /// <summary>How far back positions were opened, where the caller has no path of its own and simulates one.</summary>
     public TimeSpan Lookback { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// Whether positions change hands along the minutes a backtest replays (<see cref="EstimatedTurnover"/>,
+    /// <c>turnover=volume</c>), or the population stays as opened (<c>turnover=none</c>, the default). Backtests of klines
+    /// only: other replays do not read it.
+    /// </summary>
+    public bool Turnover { get; init; }
+
     /// <summary>Volatility per √second of a simulated path (BTC's ~2.9 % a day).</summary>
     public double VolatilityPerSecond { get; init; } = 0.0001;
 
     /// <summary>
-    /// Parses <c>estimated:oi=NOTIONAL[,seed=N][,accounts=N][,leverage=NAME][,lookback=DURATION]</c>. NOTIONAL is USD, with
-    /// an optional k, M or B suffix (10B); DURATION a number with s, m, h or d (24h). Throws <see cref="FormatException"/>
+    /// Parses <c>estimated:oi=NOTIONAL[,seed=N][,accounts=N][,leverage=NAME][,lookback=DURATION][,turnover=MODEL]</c>.
+    /// NOTIONAL is USD, with an optional k, M or B suffix (10B); DURATION a number with s, m, h or d (24h); MODEL none or
+    /// volume. Throws <see cref="FormatException"/>
     /// with a one-line message for anything else.
     /// </summary>
     /// <param name="defaultAccounts">Accounts when the text names none.</param>
@@ -36,7 +44,7 @@ public sealed record EstimatedPopulationSpec(double OpenInterest)
         ArgumentNullException.ThrowIfNull(text);
         if (!text.StartsWith(Prefix, StringComparison.Ordinal))
         {
-            throw new FormatException($"'{text}' is not an estimated population (estimated:oi=NOTIONAL[,seed=N,accounts=N,leverage=NAME,lookback=DURATION])");
+            throw new FormatException($"'{text}' is not an estimated population (estimated:oi=NOTIONAL[,seed=N,accounts=N,leverage=NAME,lookback=DURATION,turnover=MODEL])");
         }
 
         double? oi = null;
@@ -73,8 +81,11 @@ public sealed record EstimatedPopulationSpec(double OpenInterest)
                 case "lookback":
                     spec = spec with { Lookback = Duration(value) ?? throw Bad(key, value, "a duration from 1m to 365d such as 90m, 24h or 7d") };
                     break;
+                case "turnover":
+                    spec = spec with { Turnover = value switch { "volume" => true, "none" => false, _ => throw Bad(key, value, "a turnover model: none or volume") } };
+                    break;
                 default:
-                    throw new FormatException($"estimated: unknown key '{key}' (oi, seed, accounts, leverage, lookback)");
+                    throw new FormatException($"estimated: unknown key '{key}' (oi, seed, accounts, leverage, lookback, turnover)");
             }
         }
 
@@ -83,7 +94,7 @@ public sealed record EstimatedPopulationSpec(double OpenInterest)
 
     /// <summary>One line for outputs: the population is estimated, and from what.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"estimated (oi {OpenInterest:N0} USD, {Accounts:N0} accounts, leverage {Prior.Name}, seed {Seed})");
+        $"estimated (oi {OpenInterest:N0} USD, {Accounts:N0} accounts, leverage {Prior.Name}, seed {Seed}{(Turnover ? ", turnover volume" : string.Empty)})");
 
     private static FormatException Bad(string key, string value, string expected) => new($"estimated: {key}='{value}' is not {expected}");
 
@@ -140,6 +151,21 @@ public static class EstimatedPopulation
     }
 
     /// <summary>
+    /// The population of <paramref name="spec"/> opened along a simulated past, for a caller with no price path of its own
+    /// before <paramref name="eventTime"/>: a random walk of <see cref="EstimatedPopulationSpec.Lookback"/> in 1-minute steps
+    /// at <see cref="EstimatedPopulationSpec.VolatilityPerSecond"/> ending at <paramref name="price"/> (what came before is
+    /// not known, so nothing of it is looked ahead at). The walk draws from a stream of its own, so its shape is independent
+    /// of the population's draws; <paramref name="stream"/> gives each of several instruments its own walk and draws.
+    /// </summary>
+    public static IReadOnlyList<SimAccount> AlongSimulatedPast(Instrument instrument, EstimatedPopulationSpec spec, double price, long eventTime, int stream = 0)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var pathSeed = unchecked((spec.Seed * 1_000_003) + 7 + (stream * 7_919));
+        var path = PricePath.Simulated(pathSeed, eventTime, price, spec.Lookback, TimeSpan.FromMinutes(1), spec.VolatilityPerSecond);
+        return Build(instrument, path, spec with { Seed = spec.Seed + stream }, eventTime);
+    }
+
+    /// <summary>
     /// <paramref name="accounts"/> account snapshots (Seq 1) at <paramref name="eventTime"/> holding
     /// <paramref name="openInterestNotional"/> USD long and as much short on <paramref name="instrument"/>, opened along
     /// <paramref name="path"/> (its last price is where they are placed) with leverage from <paramref name="prior"/>.
@@ -170,15 +196,38 @@ public static class EstimatedPopulation
         var result = new SimAccount[accounts];
         for (var i = 0; i < accounts; i++)
         {
-            var isolated = rng.NextDouble() < SyntheticPopulation.IsolatedShare;
             var size = (i < longs ? 1.0 : -1.0) * (double)market.Lot.ToDecimal(lots[i]);
-            var position = SyntheticPopulation.Place(rng, market, 0, path, price, size, isolated, prior.Draw(rng), prior);
-            var balance = isolated ? position.InitialMargin * 0.5 * rng.NextDouble() : position.InitialMargin * (1.0 + (0.6 * rng.NextDouble()));
-            var drawn = new DrawnAccount(AccountId(i), isolated ? AccountKind.Isolated : AccountKind.Cross, Math.Round(balance, 2), [position]);
-            result[i] = drawn.ToSnapshot(eventTime, 1, markets);
+            result[i] = Open(rng, markets, AccountId(i), size, path, price, prior, eventTime, 1);
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// A new position of <paramref name="size"/> opened at <paramref name="price"/> now (± the entry spread, or on a round
+    /// level nearby) in account <paramref name="account"/>, with leverage, margin mode and wallet drawn as
+    /// <see cref="Build(Instrument, double, PricePath, LeveragePrior, int, int, long)"/> draws them: the snapshot that
+    /// replaces what the account held (<paramref name="seq"/> above its last). What a position changing hands on the
+    /// path being replayed looks like (see <see cref="EstimatedTurnover"/>).
+    /// </summary>
+    public static SimAccount Reopened(Instrument instrument, LeveragePrior prior, Random rng, string account, double size, double price, long eventTime, long seq)
+    {
+        ArgumentNullException.ThrowIfNull(instrument);
+        ArgumentNullException.ThrowIfNull(prior);
+        ArgumentNullException.ThrowIfNull(rng);
+        return Reopened(PopulationMarkets.Create([instrument]), prior, rng, account, size, price, eventTime, seq);
+    }
+
+    internal static SimAccount Reopened(PopulationMarkets markets, LeveragePrior prior, Random rng, string account, double size, double price, long eventTime, long seq) =>
+        Open(rng, markets, account, size, null, price, prior, eventTime, seq);
+
+    private static SimAccount Open(Random rng, PopulationMarkets markets, string account, double size, PricePath? path, double price, LeveragePrior prior, long eventTime, long seq)
+    {
+        var isolated = rng.NextDouble() < SyntheticPopulation.IsolatedShare;
+        var position = SyntheticPopulation.Place(rng, markets[0], 0, path, price, size, isolated, prior.Draw(rng), prior);
+        var balance = isolated ? position.InitialMargin * 0.5 * rng.NextDouble() : position.InitialMargin * (1.0 + (0.6 * rng.NextDouble()));
+        var drawn = new DrawnAccount(account, isolated ? AccountKind.Isolated : AccountKind.Cross, Math.Round(balance, 2), [position]);
+        return drawn.ToSnapshot(eventTime, seq, markets);
     }
 
     internal static string AccountId(int index) => string.Create(CultureInfo.InvariantCulture, $"est-{index + 1:D6}");

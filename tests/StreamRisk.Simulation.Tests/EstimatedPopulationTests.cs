@@ -62,11 +62,14 @@ public sealed class EstimatedPopulationTests
         Assert.Equal(5_000, spec.Accounts);
         Assert.Same(LeveragePrior.CoinGlass, spec.Prior);
         Assert.Equal(TimeSpan.FromMinutes(90), spec.Lookback);
+        Assert.False(spec.Turnover);
+        Assert.True(EstimatedPopulationSpec.Parse("estimated:oi=1B,turnover=volume").Turnover);
+        Assert.False(EstimatedPopulationSpec.Parse("estimated:oi=1B,turnover=none").Turnover);
         Assert.Equal(20_000, EstimatedPopulationSpec.Parse("estimated:oi=1e9").Accounts);
     }
 
     [Theory]
-    [InlineData("estimated:", "estimated: unknown key '' (oi, seed, accounts, leverage, lookback)")]
+    [InlineData("estimated:", "estimated: unknown key '' (oi, seed, accounts, leverage, lookback, turnover)")]
     [InlineData("estimated:seed=1", "estimated: oi=NOTIONAL is required (the open interest in USD, e.g. oi=10B)")]
     [InlineData("estimated:oi=-5", "estimated: oi='-5' is not a positive USD amount such as 9.5e9 or 10B")]
     [InlineData("estimated:oi=lots", "estimated: oi='lots' is not a positive USD amount such as 9.5e9 or 10B")]
@@ -74,7 +77,8 @@ public sealed class EstimatedPopulationTests
     [InlineData("estimated:oi=1B,lookback=5", "estimated: lookback='5' is not a duration from 1m to 365d such as 90m, 24h or 7d")]
     [InlineData("estimated:oi=1B,accounts=1", "estimated: accounts='1' is not an integer in 2-1000000")]
     [InlineData("estimated:oi=1B,oi=2B", "estimated: 'oi' given twice")]
-    [InlineData("estimated:oi=1B,colour=red", "estimated: unknown key 'colour' (oi, seed, accounts, leverage, lookback)")]
+    [InlineData("estimated:oi=1B,turnover=daily", "estimated: turnover='daily' is not a turnover model: none or volume")]
+    [InlineData("estimated:oi=1B,colour=red", "estimated: unknown key 'colour' (oi, seed, accounts, leverage, lookback, turnover)")]
     public void Parse_BadSpec_OneLineFormatException(string text, string message) =>
         Assert.Equal(message, Assert.Throws<FormatException>(() => EstimatedPopulationSpec.Parse(text)).Message);
 }

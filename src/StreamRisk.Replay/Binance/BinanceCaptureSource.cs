@@ -193,10 +193,7 @@ public sealed class BinanceCaptureSource : IBinanceBookObserver, IDisposable
 
         if (_options.Estimated is { } spec)
         {
-            // The path's walk draws from a stream of its own, so its shape is independent of the population's draws.
-            var pathSeed = unchecked((spec.Seed * 1_000_003) + 7);
-            var path = PricePath.Simulated(pathSeed, time, mid, spec.Lookback, TimeSpan.FromMinutes(1), spec.VolatilityPerSecond);
-            foreach (var account in EstimatedPopulation.Build(instrument, path, spec, time))
+            foreach (var account in EstimatedPopulation.AlongSimulatedPast(instrument, spec, mid, time))
             {
                 var legs = account.Positions.Select(p => (instrument.Symbol, p.Size, p.Entry, p.IsolatedMargin ?? double.NaN)).ToArray();
                 Emit(_writer.Account(new AccountId(account.Account), account.Seq, time, account.Balance, legs), time);

@@ -58,11 +58,14 @@ public sealed record KlineSourceOptions
 /// open) over <see cref="DefaultOpenInterestToDepth"/> — on Binance's BTC book open interest is about 50× the depth within
 /// 1 % a side — or, for a symbol nobody holds, its median minute quote volume. Written on the tick grid as
 /// <see cref="NearLevels"/> levels over the first <see cref="NearDistance"/> and <see cref="FarLevels"/> out to
-/// <see cref="BookDistance"/>, and sent again as a snapshot whenever the mark moves. The modelled book neither thins in a
-/// crash nor remembers what was taken from it.</para>
-/// <para><b>Positions</b>: the accounts of <see cref="KlineSourceOptions.PositionsFile"/>, else the synthetic population
+/// <see cref="BookDistance"/>, and sent again as a snapshot whenever the mark moves, thinned by <see cref="DepthFactor"/>;
+/// what liquidations take from it the venue liquidation engine keeps in its own overlay.</para>
+/// <para><b>Positions</b>: the accounts of <see cref="KlineSourceOptions.PositionsFile"/>, else an estimated population
+/// per instrument (<see cref="EstimatedPopulation"/>, opened along a simulated past), else the synthetic population
 /// (<see cref="SyntheticPopulation"/>) around the first minute's opens, at the first event time after the instruments,
-/// books and first marks.</para>
+/// books and first marks. An estimated population with <see cref="EstimatedPopulationSpec.Turnover"/> also changes hands
+/// along the minutes (<see cref="EstimatedTurnover"/>): at each minute's open, snapshots of the accounts reopened at the
+/// mark.</para>
 /// </remarks>
 public sealed class KlineMarketSource : IReplaySource, IDisposable
 {
@@ -108,6 +111,7 @@ public sealed class KlineMarketSource : IReplaySource, IDisposable
     public IReadOnlyDictionary<string, double> DepthWithin1Pct => _depth;
 
     private readonly Dictionary<string, double> _depth = new(StringComparer.Ordinal);
+    private EstimatedTurnover?[] _turnovers = [];
 
     public void Play(Action<CaptureRecord> sink, CancellationToken cancel)
     {
@@ -115,7 +119,9 @@ public sealed class KlineMarketSource : IReplaySource, IDisposable
         var files = _options.Files;
         var instruments = _options.Instruments;
         var start = files[0].Start;
+        _turnovers = new EstimatedTurnover?[files.Count];
         var accounts = Population(start);
+        var openInterests = new double[files.Count];
         var models = new DepthModel[files.Count];
         var ticks = new TickSize[files.Count];
         var lastMark = new double[files.Count];
@@ -139,6 +145,7 @@ public sealed class KlineMarketSource : IReplaySource, IDisposable
             }
 
             var openInterest = (longs + shorts) / 2;
+            openInterests[s] = openInterest;
             var depth = openInterest > 0 ? openInterest / _options.OpenInterestToDepth : MedianQuoteVolume(files[s].Klines);
             _depth[instrument.Symbol.Value] = depth;
             models[s] = new DepthModel(depth, _options.BookAlpha);
@@ -176,6 +183,10 @@ public sealed class KlineMarketSource : IReplaySource, IDisposable
                         Accounts++;
                     }
                 }
+                else if (k == 0)
+                {
+                    ChangeHands(sink, m, openInterests, lastMark, time);
+                }
             }
 
             _minutesDone = m + 1;
@@ -183,8 +194,32 @@ public sealed class KlineMarketSource : IReplaySource, IDisposable
         }
     }
 
+    /// <summary>Account snapshots of positions that changed hands along the minutes (<see cref="EstimatedPopulationSpec.Turnover"/>).</summary>
+    public long Reopened { get; private set; }
+
+    /// <summary>At the open of minute <paramref name="m"/>: the positions the last minute's volume turned over, reopened at the mark now.</summary>
+    private void ChangeHands(Action<CaptureRecord> sink, int m, double[] openInterests, double[] marks, long time)
+    {
+        for (var s = 0; s < _turnovers.Length; s++)
+        {
+            if (_turnovers[s] is not { } turnover)
+            {
+                continue;
+            }
+
+            var symbol = _options.Instruments[s].Symbol;
+            var share = EstimatedTurnover.Share(_options.Files[s].Klines[m - 1].QuoteVolume, openInterests[s]);
+            foreach (var account in turnover.Step(share, marks[s], time))
+            {
+                var legs = account.Positions.Select(p => (symbol, p.Size, p.Entry, p.IsolatedMargin ?? double.NaN)).ToArray();
+                Emit(sink, _writer.Account(new AccountId(account.Account), account.Seq, time, account.Balance, legs), time);
+                Reopened++;
+            }
+        }
+    }
+
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"{_options.Files.Count} instrument(s), {_options.Files[0].Klines.Count:N0} minutes, {Marks:N0} marks, {Books:N0} modelled books, {Accounts:N0} accounts");
+        $"{_options.Files.Count} instrument(s), {_options.Files[0].Klines.Count:N0} minutes, {Marks:N0} marks, {Books:N0} modelled books, {Accounts:N0} accounts, {Reopened:N0} changed hands");
 
     public void Dispose() => _writer.Dispose();
 
@@ -285,13 +320,20 @@ public sealed class KlineMarketSource : IReplaySource, IDisposable
 
                 // No look-ahead: the positions were opened along a simulated past that ends at the first open (the candles
                 // before the file are not in it), drawn from a stream of its own per instrument.
-                var pathSeed = unchecked((own.Seed * 1_000_003) + 7 + (s * 7_919));
-                var path = PricePath.Simulated(pathSeed, time, klines[0].Open, own.Lookback, TimeSpan.FromMinutes(1), own.VolatilityPerSecond);
-                foreach (var account in EstimatedPopulation.Build(instrument, path, own with { Seed = own.Seed + s }, time))
+                var opened = EstimatedPopulation.AlongSimulatedPast(instrument, own, klines[0].Open, time, stream: s);
+                var ids = new List<string>(opened.Count);
+                foreach (var account in opened)
                 {
                     var id = _options.Instruments.Count == 1 ? account.Account : instrument.Symbol.Value + ":" + account.Account;
+                    ids.Add(id);
                     result.Add((new AccountId(id), account.Balance, account.Seq,
                         account.Positions.Select(p => (instrument.Symbol, p.Size, p.Entry, p.IsolatedMargin ?? double.NaN)).ToArray()));
+                }
+
+                // And along the day being replayed: positions change hands at the prices of its minutes.
+                if (own.Turnover)
+                {
+                    _turnovers[s] = new EstimatedTurnover(instrument, opened, ids, own.Prior, unchecked((own.Seed * 1_000_033) + 11 + (s * 7_919)));
                 }
             }
 

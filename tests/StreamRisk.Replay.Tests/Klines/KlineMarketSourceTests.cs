@@ -66,6 +66,64 @@ public sealed class KlineMarketSourceTests : IDisposable
         Assert.Equal(KlineMarketSource.MinDepthFactor, KlineMarketSource.DepthFactor(klines, 2, KlineMarketSource.MarksPerMinute - 1));
     }
 
+    [Fact]
+    public void Play_EstimatedWithTurnover_TheLastMinutesVolumeShareReopenedAtTheMarkNow_AllAccepted()
+    {
+        var path = Path.Combine(_directory, "BTCUSDT-1m-test.csv");
+        File.WriteAllLines(path, [
+            Row(0, "60000.0", "60030.0", "59990.0", "60020.0"),
+            Row(1, "60020.0", "60040.0", "60000.0", "60010.0"),
+            Row(2, "60010.0", "60030.0", "59990.0", "60000.0"),
+            Row(3, "60000.0", "60020.0", "59980.0", "59990.0"),
+            Row(4, "72000.0", "72020.0", "71980.0", "71990.0"),
+        ]);
+        var file = KlineFile.Read(path);
+        var instrument = KlineInstruments.For(file, new Dictionary<string, Domain.Instruments.Instrument>());
+        var state = new ReplayState(new EngineOptions());
+
+        // Open interest 3M against 600k of quote volume a minute: a share 600k / (2 × 3M) = 10 % a minute, at the opens
+        // of minutes 1-4 (minute 0's volume turned over at minute 1's open, and so on): 4 × 10 % of 1,000 accounts.
+        var spec = new Simulation.EstimatedPopulationSpec(3e6) { Accounts = 1_000, Turnover = true };
+        Assert.Equal(0.1, Simulation.EstimatedTurnover.Share(600_000, 3e6), 12);
+        using var source = new KlineMarketSource(new KlineSourceOptions { Files = [file], Instruments = [instrument], Estimated = spec, Accounts = 1_000 });
+
+        source.Play(state.Apply, CancellationToken.None);
+
+        Assert.Equal(0, state.Rejected);
+        Assert.Equal(1_000, state.Engine.Margins.AccountCount);
+        Assert.InRange(source.Reopened, 400 - (4 * 19), 400 + (4 * 19)); // binomial σ ≈ 19
+
+        // Minute 4 opens at 72,000, 20 % above the price the population was opened around (its simulated day's walk at
+        // 2.9 % a day does not reach it): the positions entered near there are the ones reopened at that open.
+        var near = 0;
+        for (var i = 0; i < 1_000; i++)
+        {
+            Assert.True(state.Engine.Margins.TryGetAccount(new Domain.AccountId(string.Create(CultureInfo.InvariantCulture, $"est-{i + 1:D6}")), out var account));
+            var position = Assert.Single(account.Positions.ToArray());
+            near += position.Entry > 71_000 ? 1 : 0;
+        }
+
+        Assert.InRange(near, 100 - (4 * 9), 100 + (4 * 9)); // 10 % of 1,000, binomial σ ≈ 9.5
+    }
+
+    [Fact]
+    public void Play_EstimatedWithoutTurnover_NothingReopened()
+    {
+        var path = Path.Combine(_directory, "BTCUSDT-1m-test.csv");
+        File.WriteAllLines(path, [Row(0, "60000.0", "60030.0", "59990.0", "60020.0"), Row(1, "60020.0", "60040.0", "60000.0", "60010.0")]);
+        var file = KlineFile.Read(path);
+        var instrument = KlineInstruments.For(file, new Dictionary<string, Domain.Instruments.Instrument>());
+        var state = new ReplayState(new EngineOptions());
+        using var source = new KlineMarketSource(new KlineSourceOptions
+        {
+            Files = [file], Instruments = [instrument], Estimated = new Simulation.EstimatedPopulationSpec(3e6) { Accounts = 100 }, Accounts = 100,
+        });
+
+        source.Play(state.Apply, CancellationToken.None);
+
+        Assert.Equal((0L, 0L, 100L), (state.Rejected, source.Reopened, source.Accounts));
+    }
+
     private static string Row(int minute, string open, string high, string low, string close)
     {
         var time = 1_700_000_040_000L + (minute * 60_000L);
