@@ -86,7 +86,9 @@ public sealed class InsuranceFundBook
     /// <summary>
     /// A balance from the venue: of <paramref name="instrument"/>'s own fund when the fund names a defined symbol (its
     /// index), else (<paramref name="instrument"/> &lt; 0) of the venue-wide fund <paramref name="name"/>, as of
-    /// <paramref name="eventTime"/> (<see cref="UpdatedAtOf"/>).
+    /// <paramref name="eventTime"/> (<see cref="UpdatedAtOf"/>): it includes every fill up to that time, so the fund is
+    /// the balance plus the settlements of later fills already taken (read in arrival order, a fill can come before an
+    /// older balance). A balance older than the fund's last one is stale and changes nothing.
     /// </summary>
     public void ApplyBalance(int instrument, string name, double balance, long eventTime)
     {
@@ -98,9 +100,13 @@ public sealed class InsuranceFundBook
                 _funds.Add(new Fund(_symbols[instrument], balance));
                 _fundOf[instrument] = _funds.Count - 1;
             }
+            else if (eventTime < _funds[_fundOf[instrument]].UpdatedAt)
+            {
+                return;
+            }
 
             _funds[_fundOf[instrument]].Replace(balance, eventTime);
-            Changed?.Invoke(instrument, balance);
+            Changed?.Invoke(instrument, _funds[_fundOf[instrument]].Balance);
             return;
         }
 
@@ -109,15 +115,20 @@ public sealed class InsuranceFundBook
             _funds.Add(new Fund(name, balance));
             _venueFund = _funds.Count - 1;
         }
+        else if (eventTime < _funds[_venueFund].UpdatedAt)
+        {
+            return;
+        }
 
-        _funds[_venueFund].Name = name;
-        _funds[_venueFund].Replace(balance, eventTime);
+        var fund = _funds[_venueFund];
+        fund.Name = name;
+        fund.Replace(balance, eventTime);
         for (var i = 0; i < _fundOf.Count; i++)
         {
             if (!_own[i] && _fundOf[i] >= 0)
             {
                 _fundOf[i] = _venueFund;
-                Changed?.Invoke(i, balance);
+                Changed?.Invoke(i, fund.Balance);
             }
         }
     }
@@ -136,10 +147,10 @@ public sealed class InsuranceFundBook
     /// currency): scaled out, a settlement sent again after a lost update arrives after later ones, and an integer sum
     /// is the same in any order, so the balance is the very double one process holds.
     /// </summary>
-    public double SettleFill(int instrument, double amount)
+    public double SettleFill(int instrument, double amount, long eventTime)
     {
         var index = _fundOf[instrument];
-        _funds[index].Fills += (Int128)Math.Round(amount * NanoUnits);
+        _funds[index].Settle((Int128)Math.Round(amount * NanoUnits), eventTime);
         return Changes(index);
     }
 
@@ -167,19 +178,40 @@ public sealed class InsuranceFundBook
         /// <summary>The venue's (or configured) balance, plus the venue liquidation engine's settlements since.</summary>
         public double Base { get; set; } = balance;
 
-        /// <summary>Σ venue fill settlements since the venue's balance, in nano-units.</summary>
-        public Int128 Fills { get; set; }
+        /// <summary>Venue fill settlements after the venue's balance (fill time, nano-units), and their sum.</summary>
+        private readonly List<(long EventTime, Int128 Units)> _fills = [];
+
+        private Int128 _filled;
 
         /// <summary>Event time of the venue's balance; long.MinValue before the first.</summary>
         public long UpdatedAt { get; private set; } = long.MinValue;
 
-        public double Balance => Fills == Int128.Zero ? Base : Base + ((double)Fills / NanoUnits);
+        public double Balance => _filled == Int128.Zero ? Base : Base + ((double)_filled / NanoUnits);
 
+        public void Settle(Int128 units, long eventTime)
+        {
+            _fills.Add((eventTime, units));
+            _filled += units;
+        }
+
+        /// <summary>The venue's balance as of <paramref name="eventTime"/>; settlements of later fills stay on top of it.</summary>
         public void Replace(double balance, long eventTime)
         {
             Base = balance;
-            Fills = Int128.Zero;
             UpdatedAt = eventTime;
+            _filled = Int128.Zero;
+            var kept = 0;
+            for (var i = 0; i < _fills.Count; i++)
+            {
+                var fill = _fills[i];
+                if (fill.EventTime > eventTime)
+                {
+                    _fills[kept++] = fill;
+                    _filled += fill.Units;
+                }
+            }
+
+            _fills.RemoveRange(kept, _fills.Count - kept);
         }
     }
 }

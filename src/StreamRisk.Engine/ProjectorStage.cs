@@ -182,7 +182,7 @@ public sealed class ProjectorStage
             if (state.TakeSettlement(update.Source, settlement.Number) && settlement.EventTime > Funds.UpdatedAtOf(update.Instrument))
             {
                 _fundTime = settlement.EventTime;
-                Funds.SettleFill(update.Instrument, settlement.Amount);
+                Funds.SettleFill(update.Instrument, settlement.Amount, settlement.EventTime);
             }
         }
 
@@ -203,7 +203,8 @@ public sealed class ProjectorStage
     /// A fund balance from the venue (topic <c>insurance</c>): <paramref name="instrument"/> is the symbol the fund is
     /// named after, or -1 for the venue-wide fund <paramref name="fund"/>. Every symbol the fund covers is touched. The
     /// balance is the fund as of <paramref name="eventTime"/>, every fill up to that time included: it replaces the one
-    /// held, settlements of later fills add to it, and those of fills up to that time that come after it change nothing.
+    /// held, settlements of later fills add to it (those taken before it too), those of fills up to that time that come
+    /// after it change nothing, and a balance older than the fund's last one changes nothing.
     /// </summary>
     public void ApplyInsurance(int instrument, string fund, double balance, long eventTime)
     {

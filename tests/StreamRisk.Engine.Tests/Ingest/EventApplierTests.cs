@@ -73,6 +73,15 @@ public sealed class EventApplierTests
         Apply(applier, WireTopic.Liquidations, $$"""{"v":1,"symbol":"BTCUSDT","eventTime":{{Start + 5_000}},"side":"long","price":-1,"size":1,"account":"whale"}""");
         Assert.Equal(1_999_500d, _engine.InsuranceFundOf(0));
         Assert.Equal(["negative:price"], _reasons);
+
+        // Read in arrival order, a balance can come after a later fill: it replaces the fund as of its own time, and the
+        // fill after that time stays on top of it. A balance older than the last one is stale.
+        Apply(applier, WireTopic.Insurance, $$"""{"v":1,"fund":"BTCUSDT","eventTime":{{Start + 2_500}},"balance":3000000}""");
+        Assert.Equal(2_999_500d, _engine.InsuranceFundOf(0));
+        Apply(applier, WireTopic.Insurance, $$"""{"v":1,"fund":"BTCUSDT","eventTime":{{Start + 2_400}},"balance":5000000}""");
+        Assert.Equal(2_999_500d, _engine.InsuranceFundOf(0));
+        Apply(applier, WireTopic.Insurance, $$"""{"v":1,"fund":"BTCUSDT","eventTime":{{Start + 3_000}},"balance":4000000}""");
+        Assert.Equal(4_000_000d, _engine.InsuranceFundOf(0));
     }
 
     [Fact]
