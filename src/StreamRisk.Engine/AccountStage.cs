@@ -10,8 +10,9 @@ namespace StreamRisk.Engine;
 
 /// <summary>
 /// The account half of the monitor: margin state of the accounts this stage holds (all of them in one process, one
-/// partition's when scaled out), their bucketed partial ladders, large positions and ADL candidates. After each input
-/// it hands the projector stage one <see cref="LadderUpdate"/> per symbol that changed. Single writer.
+/// partition's when scaled out), their bucketed partial ladders, large positions and ADL candidates, and the insurance
+/// fund settlements of venue liquidation fills of those accounts. After each input it hands the projector stage one
+/// <see cref="LadderUpdate"/> per symbol that changed. Single writer.
 /// </summary>
 public sealed class AccountStage
 {
@@ -141,6 +142,55 @@ public sealed class AccountStage
         Flush(eventTime);
     }
 
+    /// <summary>
+    /// A venue's realized liquidation fill of <paramref name="account"/>'s position on <paramref name="instrument"/>
+    /// (<paramref name="longLiquidated"/>: the side liquidated). When this stage holds the account with a position on
+    /// that side, the fill settles with the fund as the venue settles it (<see cref="SettlementOf"/>) and the settlement
+    /// goes to the projector with the symbol's next update; otherwise nothing changes. The position itself is closed by
+    /// the venue's positions feed, not here.
+    /// </summary>
+    public void ApplyLiquidation(AccountId account, int instrument, bool longLiquidated, double price, double size, long eventTime)
+    {
+        if (!Margins.TryGetAccount(account, out var state) || SettlementOf(state, instrument, longLiquidated, price, size) is not { } toFund)
+        {
+            return;
+        }
+
+        var symbol = SymbolAt(instrument);
+        symbol.Settlements.Add(new FundSettlement(symbol.Settlements.Count + 1, eventTime, toFund));
+        Pend(instrument);
+        Flush(eventTime);
+    }
+
+    /// <summary>
+    /// What a fill of <paramref name="size"/> (at most the whole position) of the account's position on the instrument
+    /// pays the fund: its share of the collateral — the isolated margin, or the cross wallet shared between the cross
+    /// positions by notional, as the venue liquidation engine shares it — plus the PnL realized at the fill price
+    /// (<see cref="InsuranceSettlement.ToFund"/>). Null when the account holds no position on that side.
+    /// </summary>
+    internal static double? SettlementOf(AccountState account, int instrument, bool longLiquidated, double price, double size)
+    {
+        double crossNotional = 0;
+        var margins = account.PositionMargins;
+        var position = -1;
+        for (var i = 0; i < account.PositionCount; i++)
+        {
+            crossNotional += account.Positions[i].IsIsolated ? 0 : margins[i].Notional;
+            position = account.InstrumentIndexAt(i) == instrument ? i : position;
+        }
+
+        if (position < 0 || account.Positions[position].Size == 0 || (account.Positions[position].Size > 0) != longLiquidated)
+        {
+            return null;
+        }
+
+        var terms = account.Positions[position];
+        var fraction = Math.Min(1, size / Math.Abs(terms.Size));
+        var collateral = terms.IsIsolated ? terms.IsolatedMargin
+            : crossNotional > 0 ? account.Balance * margins[position].Notional / crossNotional : 0;
+        return InsuranceSettlement.ToFund(collateral * fraction, terms.Instrument.UnrealizedPnl(terms.Size * fraction, terms.Entry, price));
+    }
+
     private void Revalue(int instrument, Symbol symbol, long eventTime)
     {
         // Two timestamps per revaluation (rare next to the events between them): the bench reports what marks cost.
@@ -239,6 +289,12 @@ public sealed class AccountStage
                 symbol.AdlSent = true;
             }
 
+            for (var i = symbol.SettlementsSent; i < symbol.Settlements.Count; i++)
+            {
+                u.Settlements.Add(symbol.Settlements[i]);
+            }
+
+            symbol.SettlementsSent = symbol.Settlements.Count;
             if (u.IsEmpty)
             {
                 continue;
@@ -253,7 +309,8 @@ public sealed class AccountStage
 
     /// <summary>
     /// Sends the symbol's whole state again as of its last update (<see cref="LadderUpdate.Replaces"/>): every bucket of
-    /// both ladders, the large positions and ADL candidates last sent, under the last update's number, with no touches.
+    /// both ladders, the large positions and ADL candidates last sent, every fund settlement made (the receiver applies
+    /// the ones it has not, by number), under the last update's number, with no touches.
     /// For a receiver that may have missed updates (a delivery failed); the numbering of later updates is unchanged, so
     /// a partition rebuilt elsewhere still numbers its updates the same. Nothing is sent before the symbol's first update.
     /// </summary>
@@ -290,6 +347,7 @@ public sealed class AccountStage
             u.AdlShorts.AddRange(symbol.AdlShorts);
         }
 
+        u.Settlements.AddRange(symbol.Settlements);
         u.Number = symbol.Number;
         _updates?.Invoke(u);
     }
@@ -356,5 +414,10 @@ public sealed class AccountStage
         public bool AdlSent { get; set; }
         public List<AdlCandidate> AdlLongs { get; } = [];
         public List<AdlCandidate> AdlShorts { get; } = [];
+
+        /// <summary>Every fund settlement made on the symbol, numbered from 1; kept for <see cref="Republish"/> (one per settled fill).</summary>
+        public List<FundSettlement> Settlements { get; } = [];
+
+        public int SettlementsSent { get; set; }
     }
 }

@@ -5,8 +5,9 @@ namespace StreamRisk.Engine;
 /// configured balance (<see cref="EngineOptions.InsuranceFundFor"/>). The venue's <c>insurance</c> topic sets a
 /// balance: a fund named after a defined symbol is that symbol's own; any other name is the venue-wide fund, which
 /// covers every instrument without a fund of its own (configured in <see cref="EngineOptions.InsuranceFunds"/> or named
-/// on the topic). Realized liquidations settle against the fund covering their instrument between updates
-/// (<see cref="Settle"/>); an update replaces the balance. Single writer: the engine thread.
+/// on the topic). Realized liquidations settle against the fund covering their instrument between updates — the venue
+/// liquidation engine's (<see cref="Settle"/>) and venue fills of held accounts (<see cref="SettleFill"/>); an update
+/// replaces the balance, settlements included, as of its event time. Single writer: the engine thread.
 /// </summary>
 public sealed class InsuranceFundBook
 {
@@ -28,6 +29,9 @@ public sealed class InsuranceFundBook
 
     /// <summary>Balance of the fund covering an instrument.</summary>
     public double BalanceOf(int instrument) => _funds[_fundOf[instrument]].Balance;
+
+    /// <summary>Event time of the venue's last balance of the fund covering an instrument; long.MinValue before the first.</summary>
+    public long UpdatedAtOf(int instrument) => _funds[_fundOf[instrument]].UpdatedAt;
 
     /// <summary>Name of the fund covering an instrument (its symbol, or the venue-wide fund's name).</summary>
     public string FundNameOf(int instrument) => _funds[_fundOf[instrument]].Name;
@@ -81,9 +85,12 @@ public sealed class InsuranceFundBook
 
     /// <summary>
     /// A balance from the venue: of <paramref name="instrument"/>'s own fund when the fund names a defined symbol (its
-    /// index), else (<paramref name="instrument"/> &lt; 0) of the venue-wide fund <paramref name="name"/>.
+    /// index), else (<paramref name="instrument"/> &lt; 0) of the venue-wide fund <paramref name="name"/>, as of
+    /// <paramref name="eventTime"/> (<see cref="UpdatedAtOf"/>): it includes every fill up to that time, so the fund is
+    /// the balance plus the settlements of later fills already taken (read in arrival order, a fill can come before an
+    /// older balance). A balance older than the fund's last one is stale and changes nothing.
     /// </summary>
-    public void ApplyBalance(int instrument, string name, double balance)
+    public void ApplyBalance(int instrument, string name, double balance, long eventTime)
     {
         if (instrument >= 0)
         {
@@ -93,9 +100,13 @@ public sealed class InsuranceFundBook
                 _funds.Add(new Fund(_symbols[instrument], balance));
                 _fundOf[instrument] = _funds.Count - 1;
             }
+            else if (eventTime < _funds[_fundOf[instrument]].UpdatedAt)
+            {
+                return;
+            }
 
-            _funds[_fundOf[instrument]].Balance = balance;
-            Changed?.Invoke(instrument, balance);
+            _funds[_fundOf[instrument]].Replace(balance, eventTime);
+            Changed?.Invoke(instrument, _funds[_fundOf[instrument]].Balance);
             return;
         }
 
@@ -104,15 +115,20 @@ public sealed class InsuranceFundBook
             _funds.Add(new Fund(name, balance));
             _venueFund = _funds.Count - 1;
         }
+        else if (eventTime < _funds[_venueFund].UpdatedAt)
+        {
+            return;
+        }
 
-        _funds[_venueFund].Name = name;
-        _funds[_venueFund].Balance = balance;
+        var fund = _funds[_venueFund];
+        fund.Name = name;
+        fund.Replace(balance, eventTime);
         for (var i = 0; i < _fundOf.Count; i++)
         {
             if (!_own[i] && _fundOf[i] >= 0)
             {
                 _fundOf[i] = _venueFund;
-                Changed?.Invoke(i, balance);
+                Changed?.Invoke(i, fund.Balance);
             }
         }
     }
@@ -121,22 +137,81 @@ public sealed class InsuranceFundBook
     public double Settle(int instrument, double amount)
     {
         var index = _fundOf[instrument];
-        var fund = _funds[index];
-        fund.Balance += amount;
+        _funds[index].Base += amount;
+        return Changes(index);
+    }
+
+    /// <summary>
+    /// Adds a venue fill's settlement (<see cref="Contracts.Wire.FundSettlement"/>) to the fund covering
+    /// <paramref name="instrument"/>; returns the balance after. Kept as an integer sum of nano-units (10⁻⁹ of the margin
+    /// currency): scaled out, a settlement sent again after a lost update arrives after later ones, and an integer sum
+    /// is the same in any order, so the balance is the very double one process holds.
+    /// </summary>
+    public double SettleFill(int instrument, double amount, long eventTime)
+    {
+        var index = _fundOf[instrument];
+        _funds[index].Settle((Int128)Math.Round(amount * NanoUnits), eventTime);
+        return Changes(index);
+    }
+
+    private const double NanoUnits = 1e9;
+
+    /// <summary>Tells every instrument the fund covers its balance; returns it.</summary>
+    private double Changes(int index)
+    {
+        var balance = _funds[index].Balance;
         for (var i = 0; i < _fundOf.Count; i++)
         {
             if (_fundOf[i] == index)
             {
-                Changed?.Invoke(i, fund.Balance);
+                Changed?.Invoke(i, balance);
             }
         }
 
-        return fund.Balance;
+        return balance;
     }
 
     private sealed class Fund(string name, double balance)
     {
         public string Name { get; set; } = name;
-        public double Balance { get; set; } = balance;
+
+        /// <summary>The venue's (or configured) balance, plus the venue liquidation engine's settlements since.</summary>
+        public double Base { get; set; } = balance;
+
+        /// <summary>Venue fill settlements after the venue's balance (fill time, nano-units), and their sum.</summary>
+        private readonly List<(long EventTime, Int128 Units)> _fills = [];
+
+        private Int128 _filled;
+
+        /// <summary>Event time of the venue's balance; long.MinValue before the first.</summary>
+        public long UpdatedAt { get; private set; } = long.MinValue;
+
+        public double Balance => _filled == Int128.Zero ? Base : Base + ((double)_filled / NanoUnits);
+
+        public void Settle(Int128 units, long eventTime)
+        {
+            _fills.Add((eventTime, units));
+            _filled += units;
+        }
+
+        /// <summary>The venue's balance as of <paramref name="eventTime"/>; settlements of later fills stay on top of it.</summary>
+        public void Replace(double balance, long eventTime)
+        {
+            Base = balance;
+            UpdatedAt = eventTime;
+            _filled = Int128.Zero;
+            var kept = 0;
+            for (var i = 0; i < _fills.Count; i++)
+            {
+                var fill = _fills[i];
+                if (fill.EventTime > eventTime)
+                {
+                    _fills[kept++] = fill;
+                    _filled += fill.Units;
+                }
+            }
+
+            _fills.RemoveRange(kept, _fills.Count - kept);
+        }
     }
 }

@@ -131,6 +131,8 @@ public sealed class ProjectorStage
     /// Applies what the account stage says about one symbol. An update a source already gave (a partition rebuilt by
     /// its new owner numbers its updates as the old owner did) changes nothing and touches nothing; a source's whole
     /// state sent again (<see cref="LadderUpdate.Replaces"/>) replaces what the projector holds from it as of its number.
+    /// A fund settlement moves the fund covering the symbol once (by its number), unless the venue's last balance of
+    /// that fund is of the fill's time or later (<see cref="ApplyInsurance"/>).
     /// </summary>
     public void Apply(LadderUpdate update)
     {
@@ -173,6 +175,16 @@ public sealed class ProjectorStage
             state.SetAdl(update.Source, update.AdlLongs, update.AdlShorts);
         }
 
+        foreach (var settlement in update.Settlements)
+        {
+            // Each once, by number; a fill no later than the venue's last balance of the fund is already in that balance.
+            if (state.TakeSettlement(update.Source, settlement.Number) && settlement.EventTime > Funds.UpdatedAtOf(update.Instrument))
+            {
+                _fundTime = settlement.EventTime;
+                Funds.SettleFill(update.Instrument, settlement.Amount, settlement.EventTime);
+            }
+        }
+
         for (var i = 0; i < update.TouchesAfter; i++)
         {
             Touch(update.Instrument, update.EventTime, urgent: false);
@@ -188,12 +200,15 @@ public sealed class ProjectorStage
 
     /// <summary>
     /// A fund balance from the venue (topic <c>insurance</c>): <paramref name="instrument"/> is the symbol the fund is
-    /// named after, or -1 for the venue-wide fund <paramref name="fund"/>. Every symbol the fund covers is touched.
+    /// named after, or -1 for the venue-wide fund <paramref name="fund"/>. Every symbol the fund covers is touched. The
+    /// balance is the fund as of <paramref name="eventTime"/>, every fill up to that time included: it replaces the one
+    /// held, settlements of later fills add to it (those taken before it too), those of fills up to that time that come
+    /// after it change nothing, and a balance older than the fund's last one changes nothing.
     /// </summary>
     public void ApplyInsurance(int instrument, string fund, double balance, long eventTime)
     {
         _fundTime = eventTime;
-        Funds.ApplyBalance(instrument, fund, balance);
+        Funds.ApplyBalance(instrument, fund, balance, eventTime);
     }
 
     /// <summary>A realized liquidation's settlement with the fund covering <paramref name="instrument"/>; returns the balance after.</summary>

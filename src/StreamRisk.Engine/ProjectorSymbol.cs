@@ -31,6 +31,38 @@ internal sealed class ProjectorSymbol(EngineOptions options)
     /// <summary>The last update number applied, per source.</summary>
     public Dictionary<int, long> Applied { get; } = [];
 
+    /// <summary>
+    /// The fund settlements taken, per source: every number up to <c>Through</c>, and those above it taken out of order
+    /// (one sent again after a lost update; usually none).
+    /// </summary>
+    private readonly Dictionary<int, (long Through, HashSet<long>? Above)> _settled = [];
+
+    /// <summary>True the first time a source's settlement <paramref name="number"/> is seen; false when it was taken before.</summary>
+    public bool TakeSettlement(int source, long number)
+    {
+        var (through, above) = _settled.GetValueOrDefault(source);
+        if (number <= through || above?.Contains(number) == true)
+        {
+            return false;
+        }
+
+        if (number == through + 1)
+        {
+            through++;
+            while (above is not null && above.Remove(through + 1))
+            {
+                through++;
+            }
+        }
+        else
+        {
+            (above ??= []).Add(number);
+        }
+
+        _settled[source] = (through, above);
+        return true;
+    }
+
     /// <summary>Merged ladders; a placeholder tick until the first bucket says the symbol's.</summary>
     public BucketLadder Longs { get; private set; } = new(longSide: true, 1);
 

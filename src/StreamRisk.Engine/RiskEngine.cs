@@ -180,10 +180,21 @@ public sealed class RiskEngine
         Accounts.ApplyBalance(account, balance, eventTime);
     }
 
-    /// <inheritdoc cref="ProjectorStage.ApplyLiquidation"/>
-    public void ApplyLiquidation(int instrument, double price, double size, long eventTime)
+    /// <summary>
+    /// A venue's realized liquidation fill (<see cref="ProjectorStage.ApplyLiquidation"/>). When it names an
+    /// <paramref name="account"/> the account stage holds, the fill first settles with the insurance fund
+    /// (<see cref="AccountStage.ApplyLiquidation"/>), carried to the projector with the symbol's update — in memory here,
+    /// on the ladders topic scaled out — so the fund moves between the venue's <c>insurance</c> updates. Not while the
+    /// venue liquidation engine runs: it settles the liquidations it makes itself.
+    /// </summary>
+    public void ApplyLiquidation(int instrument, bool longLiquidated, double price, double size, long eventTime, AccountId? account = null)
     {
         AssertOwnerThread();
+        if (account is { } id && Liquidations is null)
+        {
+            Accounts.ApplyLiquidation(id, instrument, longLiquidated, price, size, eventTime);
+        }
+
         Projector.ApplyLiquidation(instrument, price, size, eventTime);
     }
 

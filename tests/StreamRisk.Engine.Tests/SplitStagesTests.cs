@@ -10,7 +10,8 @@ namespace StreamRisk.Engine.Tests;
 /// <summary>
 /// The scale-out invariant without Kafka: accounts split over several account stages (each fed every mark) and merged
 /// by one projector give the very projections of one engine holding every account — field for field, bit for bit —
-/// however the updates of the stages interleave and even when some are delivered twice.
+/// however the updates of the stages interleave and even when some are delivered twice. Venue fills naming accounts
+/// settle with the fund where the account is held and move the projector's fund exactly as one engine's.
 /// </summary>
 public sealed class SplitStagesTests
 {
@@ -87,6 +88,8 @@ public sealed class SplitStagesTests
         var time = 1_000L;
         var liquidatable = 0;
         var named = 0;
+        var fundMoved = 0;
+        var insuranceUpdates = 0;
         for (var step = 0; step < 3_000; step++)
         {
             time += random.Next(0, 40);
@@ -107,6 +110,28 @@ public sealed class SplitStagesTests
                 var account = "acct-" + random.Next(400);
                 // A fixed hash (string hash codes differ per process): the same split every run, as Kafka's partitioner gives.
                 var owner = parts[(int)(Fnv1a(account) % (uint)stages)];
+                if (random.Next(8) == 0)
+                {
+                    // A venue fill naming the account (a random side: it may hold none there): settled where it is held.
+                    var isLong = random.Next(2) == 0;
+                    var price = prices[instrument] * (1 + ((random.NextDouble() - 0.5) * 0.04));
+                    var filled = Math.Round(random.NextDouble() * 5, 3) * (instrument == 0 ? 1 : 20) + 0.001;
+                    whole.ApplyLiquidation(instrument, isLong, price, filled, time, new AccountId(account));
+                    owner.ApplyLiquidation(new AccountId(account), instrument, isLong, price, filled, time);
+                    projector.ApplyLiquidation(instrument, price, filled, time);
+                    continue;
+                }
+
+                if (random.Next(150) == 0)
+                {
+                    // The venue's balance replaces the fund; settlements go on from it.
+                    var balance = Math.Round(20_000 + (random.NextDouble() * 60_000), 2);
+                    whole.ApplyInsurance(instrument, instruments[instrument].Symbol.Value, balance, time);
+                    projector.ApplyInsurance(instrument, instruments[instrument].Symbol.Value, balance, time);
+                    insuranceUpdates++;
+                    continue;
+                }
+
                 var size = Math.Round((random.NextDouble() - 0.45) * 20, 3) * (instrument == 0 ? 1 : 20);
                 var entry = prices[instrument] * (1 + ((random.NextDouble() - 0.5) * 0.02));
                 var isolated = random.Next(3) == 0 ? Math.Abs(size) * entry / random.Next(5, 60) : double.NaN;
@@ -134,6 +159,10 @@ public sealed class SplitStagesTests
 
                 for (var i = 0; i < 2; i++)
                 {
+                    // Bit for bit, settlements sent again after a lost update (arriving after later ones) included.
+                    Assert.Equal(BitConverter.DoubleToInt64Bits(whole.InsuranceFundOf(i)), BitConverter.DoubleToInt64Bits(projector.InsuranceFundOf(i)));
+
+                    fundMoved += whole.InsuranceFundOf(i) != 50_000 ? 1 : 0;
                     var expected = whole.Project(i, time);
                     var actual = projector.Project(i, time);
                     Assert.Equal(Describe(expected), Describe(actual));
@@ -146,6 +175,7 @@ public sealed class SplitStagesTests
         Assert.True(!loseSome || lostAny, "no update was lost");
         Assert.True(liquidatable > 20, $"only {liquidatable} projections had anything liquidatable within the bands");
         Assert.True(named > 20, $"only {named} projections named large accounts near liquidation");
+        Assert.True(fundMoved > 20 && insuranceUpdates > 2, $"the fund moved in only {fundMoved} comparisons, {insuranceUpdates} venue balances");
     }
 
     private static void Copy(LadderUpdate from, LadderUpdate to)
@@ -165,6 +195,7 @@ public sealed class SplitStagesTests
         to.HasAdl = from.HasAdl;
         to.AdlLongs.AddRange(from.AdlLongs);
         to.AdlShorts.AddRange(from.AdlShorts);
+        to.Settlements.AddRange(from.Settlements);
     }
 
     /// <summary>Every figure of a projection as text with round-trip doubles: equal text, equal bits.</summary>

@@ -6,9 +6,10 @@ using StreamRisk.Simulation;
 namespace StreamRisk.Host.Tests;
 
 /// <summary>
-/// Allocation per applied event in steady state (decode + margin + ladders + book): book deltas allocate nothing; marks
-/// and position changes only when a structure grows (a position opened on a new leg, an index doubling), which must stay
-/// rare. The input records are made up front here, as the Kafka source makes them outside the applier.
+/// Allocation per applied event in steady state (decode + margin + ladders + book): book deltas allocate nothing; marks,
+/// position changes and liquidation fills only when a structure grows (a position opened on a new leg, an index
+/// doubling), which must stay rare. The input records are made up front here, as the Kafka source makes them outside
+/// the applier.
 /// </summary>
 [Collection(nameof(ApplyAllocationTests))]
 public sealed class ApplyAllocationTests
@@ -74,6 +75,9 @@ public sealed class ApplyAllocationTests
         // Marks: a structure growing now and then (a list reaching a new size) is allowed, an allocation per mark is not.
         Assert.True(allocatingByKind.GetValueOrDefault(WireTopic.Marks) <= Math.Max(5, kinds[WireTopic.Marks] / 500), report);
         Assert.True((double)byKind.GetValueOrDefault(WireTopic.Positions) / kinds[WireTopic.Positions] < 64, report);
+        // The simulated venue's fills name their accounts and settle with the fund: again only a structure growing.
+        Assert.True(kinds.GetValueOrDefault(WireTopic.Liquidations) > 20, report);
+        Assert.True(allocatingByKind.GetValueOrDefault(WireTopic.Liquidations) <= Math.Max(5, kinds[WireTopic.Liquidations] / 10), report);
     }
 }
 

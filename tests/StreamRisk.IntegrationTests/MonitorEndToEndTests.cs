@@ -228,6 +228,74 @@ public sealed class MonitorEndToEndTests
         Assert.Equal(final.Count, final.Distinct().Count());
     }
 
+    /// <summary>
+    /// Live, the fund comes from the venue: a `liquidations` fill naming an account the monitor holds settles with the
+    /// fund the projections and alerts read (its share of the collateral plus the PnL realized at the fill), a venue
+    /// `insurance` balance replaces it, and only fills after that balance add to it again.
+    /// </summary>
+    [Fact]
+    public async Task VenueFillOfAHeldAccount_MovesTheFundTheAlertsRead_UntilTheVenuesBalanceReplacesIt()
+    {
+        var topics = new TopicNames();
+        using var cluster = StartCluster(topics);
+        using var redisServer = LocalRedisServer.Start();
+        using var producer = new WireProducer(cluster.BootstrapServers, topics);
+        producer.Instrument(new Instrument(X, ContractKind.Linear, 0.01, 0.001, MarginTiers.Flat(0.005)), T0);
+        producer.BookSnapshot(X, T0, 1, [new PriceLevel(9_990, 50), new PriceLevel(9_000, 10_000)], [new PriceLevel(10_010, 10_000)]);
+        // 50x isolated: long 10 at 100 on 20 of margin, bankrupt at 98.
+        producer.Account(new AccountId("whale"), sequence: 1, T0, 0, [(X, 10, 100, 20)]);
+        producer.Mark(X, T0, 100);
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+
+        using var feedStop = new CancellationTokenSource();
+        var feed = LiveMarksAsync(cluster.BootstrapServers, topics, feedStop.Token);
+        var settings = new MonitorSettings
+        {
+            Kafka = new KafkaSettings { BootstrapServers = cluster.BootstrapServers, GroupId = "fund", SessionTimeoutMs = 3000, HeartbeatIntervalMs = 1000 },
+            Redis = new RedisSettings { Configuration = redisServer.ConnectionString },
+        };
+        using var output = new StringWriter();
+        var runner = new MonitorRunner(settings, output, TimeProvider.System) { EchoAlerts = false };
+        using var stop = new CancellationTokenSource();
+        var run = runner.RunAsync(stop.Token);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(redisServer.ConnectionString);
+        var db = redis.GetDatabase();
+        string Fund() => db.HashGet("streamrisk:state:XUSDT", "insuranceFund").ToString();
+
+        // The whale is in the picture (liquidatable within 2 %) before the venue reports its fills.
+        var held = await Eventually.TrueAsync(() => db.HashGet("streamrisk:state:XUSDT", "liquidatableDown2Pct") is { HasValue: true } v && (double)v > 0, Deadline, TimeSpan.FromMilliseconds(100));
+        var configured = Fund();
+
+        // Half the position filled at 99: half the margin (10) less the loss (5) goes to the fund.
+        producer.Liquidation(X, T0 + 1_000, longLiquidated: true, 99, 5, new AccountId("whale"));
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        var settled = await Eventually.TrueAsync(() => Fund() == "1000005", Deadline, TimeSpan.FromMilliseconds(100));
+        var afterFill = Fund();
+
+        // The venue's balance as of T0 + 2 s replaces it.
+        producer.Raw(topics.Insurance, Encoding.UTF8.GetBytes("XUSDT"), Encoding.UTF8.GetBytes($"{{\"v\":1,\"fund\":\"XUSDT\",\"eventTime\":{T0 + 2_000},\"balance\":2500000}}"));
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        var replaced = await Eventually.TrueAsync(() => Fund() == "2500000", Deadline, TimeSpan.FromMilliseconds(100));
+
+        // A fill reported late (before the venue's balance) is already in it; one after it adds: a tenth at 99 brings 2 − 1.
+        producer.Liquidation(X, T0 + 1_500, longLiquidated: true, 99, 5, new AccountId("whale"));
+        producer.Liquidation(X, T0 + 3_000, longLiquidated: true, 99, 1, new AccountId("whale"));
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        var settledAgain = await Eventually.TrueAsync(() => Fund() == "2500001", Deadline, TimeSpan.FromMilliseconds(100));
+        var final = Fund();
+
+        await feedStop.CancelAsync();
+        await feed;
+        stop.Cancel();
+        var summary = await run.WaitAsync(Deadline);
+        Assert.True(held, "the whale never showed in the picture; monitor said: " + output);
+        Assert.Equal("1000000", configured);
+        Assert.True(settled, $"the fund read {afterFill} after the fill; monitor said: {output}");
+        Assert.True(replaced, "the venue's balance did not replace the fund; monitor said: " + output);
+        Assert.True(settledAgain, $"the fund read {final} after the later fills; monitor said: {output}");
+        Assert.Equal(0, summary.DeadLettered);
+    }
+
     private static EmbeddedKafkaCluster StartCluster(TopicNames topics)
     {
         var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 1 });

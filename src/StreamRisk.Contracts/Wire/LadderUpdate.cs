@@ -5,8 +5,9 @@ namespace StreamRisk.Contracts.Wire;
 
 /// <summary>
 /// What the account stage tells the projector stage about one symbol after one input: the ladder buckets that changed
-/// (absolute totals), the large positions and ADL candidates when they changed, and how many times the input touches
-/// the symbol before and after its change (the projection throttle counts touches). In one process it is handed over
+/// (absolute totals), the large positions and ADL candidates when they changed, the insurance fund settlement of a
+/// venue liquidation fill of an account it holds, and how many times the input touches the symbol before and after its
+/// change (the projection throttle counts touches). In one process it is handed over
 /// in memory and reused; scaled out it travels on the ladders topic keyed by symbol.
 /// </summary>
 public sealed class LadderUpdate
@@ -53,7 +54,13 @@ public sealed class LadderUpdate
 
     public List<AdlCandidate> AdlShorts { get; } = [];
 
-    public bool IsEmpty => !Replaces && TouchesBefore == 0 && TouchesAfter == 0 && Buckets.Count == 0 && !HasLarge && !HasAdl;
+    /// <summary>
+    /// Settlements with the fund covering the symbol: the one the input made, or with <see cref="Replaces"/> every one
+    /// the source made on the symbol (numbered, so the receiver applies each once).
+    /// </summary>
+    public List<FundSettlement> Settlements { get; } = [];
+
+    public bool IsEmpty => !Replaces && TouchesBefore == 0 && TouchesAfter == 0 && Buckets.Count == 0 && !HasLarge && !HasAdl && Settlements.Count == 0;
 
     public void Reset()
     {
@@ -66,8 +73,17 @@ public sealed class LadderUpdate
         HasAdl = false;
         AdlLongs.Clear();
         AdlShorts.Clear();
+        Settlements.Clear();
     }
 }
+
+/// <summary>
+/// A venue liquidation fill's settlement with the insurance fund, made by the account stage that holds the account:
+/// <see cref="Amount"/> goes to the fund (negative: the fund pays). <see cref="Number"/> is 1, 2, 3… per (source,
+/// symbol), as the source's inputs give it, so a settlement sent again is recognised; <see cref="EventTime"/> is the
+/// fill's, which a venue balance of a later time already includes.
+/// </summary>
+public readonly record struct FundSettlement(long Number, long EventTime, double Amount);
 
 /// <summary>A position large enough for the LargeAccountNearLiquidation rule and cascade explanations, as of the last update.</summary>
 public readonly record struct LargePosition(string Account, double Size, double Notional, double LiquidationPrice, double Distance)

@@ -17,6 +17,7 @@ namespace StreamRisk.Contracts.Wire;
 ///  "buckets":[[1,600001234,2,"300000000","1799980000000000"],…],        // [long?1:0, bucket, count, size units, Σ units × BP bucket]
 ///  "large":[["acct-1",12.5,750000,58000.1,0.033],…],                    // present when replaced: [account, size, notional, LP, distance]
 ///  "adlLongs":[["acct-9",3.2,1.5,57000],…],"adlShorts":[…],            // present when re-ranked: [account, score, |size|, entry]
+///  "settled":[[4,1723161329846,-1250.5],…],                           // present with settlements: [number, fill's eventTime, to the fund]
 ///  "replaces":true}                                                     // present when the buckets are the source's whole ladder on the symbol
 /// </code>
 /// Owned by one producer thread.
@@ -79,6 +80,21 @@ public sealed class LadderUpdateEncoder
             {
                 WriteCandidates(w, "adlLongs"u8, update.AdlLongs);
                 WriteCandidates(w, "adlShorts"u8, update.AdlShorts);
+            }
+
+            if (update.Settlements.Count > 0)
+            {
+                w.WriteStartArray("settled"u8);
+                foreach (var s in update.Settlements)
+                {
+                    w.WriteStartArray();
+                    w.WriteNumberValue(s.Number);
+                    w.WriteNumberValue(s.EventTime);
+                    WriteDoubleValue(w, s.Amount);
+                    w.WriteEndArray();
+                }
+
+                w.WriteEndArray();
             }
 
             w.WriteEndObject();

@@ -22,6 +22,7 @@ public sealed partial class WireDecoder
         ("adlLongs"u8.ToArray(), LadderField.AdlLongs),
         ("adlShorts"u8.ToArray(), LadderField.AdlShorts),
         ("replaces"u8.ToArray(), LadderField.Replaces),
+        ("settled"u8.ToArray(), LadderField.Settled),
     ];
 
     [Flags]
@@ -40,6 +41,7 @@ public sealed partial class WireDecoder
         AdlLongs = 1 << 9,
         AdlShorts = 1 << 10,
         Replaces = 1 << 11,
+        Settled = 1 << 12,
         Required = EventTime | Symbol | Source | Number | Tick | Before | After | Buckets,
     }
 
@@ -132,6 +134,9 @@ public sealed partial class WireDecoder
                     break;
                 case LadderField.AdlShorts:
                     ok = ReadCandidates(ref reader, field, update.AdlShorts);
+                    break;
+                case LadderField.Settled:
+                    ok = ReadSettlements(ref reader, update.Settlements);
                     break;
                 case LadderField.Replaces:
                     ok = Advance(ref reader)
@@ -273,6 +278,42 @@ public sealed partial class WireDecoder
             }
 
             into.Add(new AdlCandidate(account, score, size, entry));
+        }
+
+        return false;
+    }
+
+    /// <summary><c>[[number, eventTime, amount], …]</c>: numbers from 1, amounts within ±10¹⁸.</summary>
+    private bool ReadSettlements(ref Utf8JsonReader reader, List<FundSettlement> into)
+    {
+        const LadderField Field = LadderField.Settled;
+        if (!BeginLadderArray(ref reader, Field))
+        {
+            return false;
+        }
+
+        while (NextEntry(ref reader, Field, out var done))
+        {
+            if (done)
+            {
+                return true;
+            }
+
+            if (!ReadLadderLong(ref reader, Field, 1, long.MaxValue, out var number)
+                || !ReadLadderLong(ref reader, Field, 0, long.MaxValue, out var eventTime)
+                || !ReadLadderDouble(ref reader, Field, out var amount)
+                || !EndEntry(ref reader, Field, 3))
+            {
+                return false;
+            }
+
+            // Finite and within 10¹⁸ of the margin currency: the fund sums settlements in integer nano-units.
+            if (!(Math.Abs(amount) <= 1e18))
+            {
+                return FailLadder(WireProblem.OutOfRange, Field, $"a settlement of {amount.ToString(CultureInfo.InvariantCulture)} is outside ±1e18");
+            }
+
+            into.Add(new FundSettlement(number, eventTime, amount));
         }
 
         return false;

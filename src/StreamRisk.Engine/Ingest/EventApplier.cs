@@ -222,7 +222,8 @@ public sealed class EventApplier
             }
 
             _clock.AdvanceTo(fill.EventTime);
-            _engine.ApplyLiquidation(fill.InstrumentIndex, fill.Price, fill.Size, fill.EventTime);
+            _engine.ApplyLiquidation(fill.InstrumentIndex, fill.Side == PositionSide.Long, fill.Price, fill.Size, fill.EventTime,
+                fill.HasAccount ? _decoder.Accounts.IdAt(fill.AccountSlot) : null);
         }
 
         return Outcome.From(result);

@@ -10,8 +10,9 @@ namespace StreamRisk.Host.Monitoring;
 /// <summary>
 /// The account stage of a scaled-out deployment (<c>run --role accounts</c>): joins the consumer group on the positions
 /// topic, and for each positions partition the group gives it runs one partition engine — that partition's accounts
-/// plus every mark, read from the beginning in event-time order — publishing the partition's ladder updates to the
-/// ladders topic (keyed by symbol) and, after each released stage, a progress marker to every ladders partition.
+/// plus every mark and liquidation fill, read from the beginning in event-time order — publishing the partition's
+/// ladder updates (with the fund settlements of fills naming its accounts) to the ladders topic (keyed by symbol) and,
+/// after each released stage, a progress marker to every ladders partition.
 /// </summary>
 /// <remarks>
 /// A partition engine's output is a function of its inputs: a partition that moves (an instance stopped or failed) is
@@ -210,7 +211,8 @@ public sealed class AccountPartitionsRunner
             _profile = engineOptions.Profile;
             var clock = new EventClock();
             _clock = clock;
-            // Marks are dead-lettered by the projector stage, which reads them too: here only this partition's positions.
+            // Marks and liquidations are dead-lettered by the projector stage, which reads them too: here only this
+            // partition's positions.
             var applier = new EventApplier(_engine, clock, (result, reason, detail) =>
             {
                 if (result.Topic == WireTopic.Positions)
@@ -234,9 +236,10 @@ public sealed class AccountPartitionsRunner
                             _input = message.Order ?? (time, long.MaxValue);
                             Interlocked.Increment(ref _applied);
                             KeepAccountsAtBoundaries(time);
-                            if (message.Record.Topic != WireTopic.Marks)
+                            if (message.Record.Topic is not (WireTopic.Marks or WireTopic.Liquidations))
                             {
-                                _version++; // accounts or instruments may change; marks do not touch what a view reads of them
+                                // Accounts or instruments may change; marks and fills do not touch what a view reads of them.
+                                _version++;
                             }
                         }
 

@@ -49,7 +49,7 @@ public sealed record KafkaMonitorOptions
 
     /// <summary>
     /// Scale-out, account stage: read exactly these positions partitions (from the beginning, outside the group) and
-    /// of the market only instruments and marks. Null: join the group on the positions topic (every other role).
+    /// of the market only instruments, marks and liquidations. Null: join the group on the positions topic (every other role).
     /// </summary>
     public IReadOnlyList<int>? PositionsPartitions { get; init; }
 

@@ -115,9 +115,10 @@ public static class KafkaSource
             Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(50), offsetsToStore: null, ordering, activities, cancel, hold: false);
         }
 
-        // What each role reads besides instruments: the account stage (scale-out) only marks, the projector stage the
-        // market and the ladders, one process the market (and the positions through the group, below).
-        string[] marketTopics = accountStage ? [topics.Marks]
+        // What each role reads besides instruments: the account stage (scale-out) marks and liquidations (a fill naming
+        // one of its accounts settles with the fund there), the projector stage the market and the ladders, one process
+        // the market (and the positions through the group, below).
+        string[] marketTopics = accountStage ? [topics.Marks, topics.Liquidations]
             : options.Projector ? [topics.Book, topics.Marks, topics.Liquidations, topics.Insurance, topics.Ladders]
             : [topics.Book, topics.Marks, topics.Liquidations, topics.Insurance];
         var rest = Partitions(market, marketTopics, reach, cancel);

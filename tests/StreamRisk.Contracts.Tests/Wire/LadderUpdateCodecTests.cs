@@ -27,6 +27,8 @@ public sealed class LadderUpdateCodecTests
         update.Large.Add(new LargePosition("acct-ü\"\\", 0.1 + 0.2, 1e300, 58_000.1, 0.033));
         update.AdlLongs.Add(new AdlCandidate("a", double.PositiveInfinity, 1.5, 57_000));
         update.AdlShorts.Add(new AdlCandidate("b", -0.0000123, 2, double.NegativeInfinity));
+        update.Settlements.Add(new FundSettlement(1, 1_723_161_329_000, -1_250.123456789012));
+        update.Settlements.Add(new FundSettlement(2, 1_723_161_329_846, 0.1 + 0.2));
 
         var bytes = new LadderUpdateEncoder().Encode(update, "BTCUSDT").ToArray();
         var back = new LadderUpdate();
@@ -40,6 +42,7 @@ public sealed class LadderUpdateCodecTests
         Assert.Equal(update.Large, back.Large);
         Assert.Equal(update.AdlLongs, back.AdlLongs);
         Assert.Equal(update.AdlShorts, back.AdlShorts);
+        Assert.Equal(update.Settlements, back.Settlements);
         Assert.True(back.HasLarge && back.HasAdl && back.Replaces);
         Assert.True(PayloadEventTime.TryRead(bytes, out var time) && time == update.EventTime);
     }
@@ -69,6 +72,10 @@ public sealed class LadderUpdateCodecTests
     [InlineData("{\"eventTime\":1,\"symbol\":\"BTCUSDT\",\"source\":0,\"n\":1,\"tick\":1,\"before\":0,\"after\":0,\"buckets\":[],\"large\":[[7,1,1,1,1]]}", "wrong-type:large")]
     [InlineData("{\"eventTime\":1,\"symbol\":\"BTCUSDT\",\"source\":0,\"n\":1,\"tick\":1,\"before\":0,\"after\":0,\"buckets\":[],\"large\":[[\"a\",\"x\",1,1,1]]}", "bad-number:large")]
     [InlineData("{\"eventTime\":1,\"symbol\":\"BTCUSDT\",\"source\":0,\"n\":1,\"tick\":1,\"before\":0,\"after\":0,\"buckets\":[],\"adlLongs\":[]}", "missing:adlShorts")]
+    [InlineData("{\"eventTime\":1,\"symbol\":\"BTCUSDT\",\"source\":0,\"n\":1,\"tick\":1,\"before\":0,\"after\":0,\"buckets\":[],\"settled\":[[0,1,5]]}", "out-of-range:settled")]
+    [InlineData("{\"eventTime\":1,\"symbol\":\"BTCUSDT\",\"source\":0,\"n\":1,\"tick\":1,\"before\":0,\"after\":0,\"buckets\":[],\"settled\":[[1,1,\"NaN\"]]}", "out-of-range:settled")]
+    [InlineData("{\"eventTime\":1,\"symbol\":\"BTCUSDT\",\"source\":0,\"n\":1,\"tick\":1,\"before\":0,\"after\":0,\"buckets\":[],\"settled\":[[1,1,2e18]]}", "out-of-range:settled")]
+    [InlineData("{\"eventTime\":1,\"symbol\":\"BTCUSDT\",\"source\":0,\"n\":1,\"tick\":1,\"before\":0,\"after\":0,\"buckets\":[],\"settled\":[[1,1]]}", "bad-value:settled")]
     [InlineData("{\"eventTime\":1,\"symbol\":\"BTCUSDT\",\"source\":-1,\"n\":1,\"tick\":1,\"before\":0,\"after\":0,\"buckets\":[]}", "out-of-range:source")]
     [InlineData("{\"eventTime\":1,\"symbol\":\"BTCUSDT\",\"source\":0,\"n\":1.5,\"tick\":1,\"before\":0,\"after\":0,\"buckets\":[]}", "not-integer:n")]
     [InlineData("{\"eventTime\":1,\"eventTime\":1,\"symbol\":\"BTCUSDT\",\"source\":0,\"n\":1,\"tick\":1,\"before\":0,\"after\":0,\"buckets\":[]}", "duplicate:eventTime")]

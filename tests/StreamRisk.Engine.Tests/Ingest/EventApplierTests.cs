@@ -42,6 +42,66 @@ public sealed class EventApplierTests
     }
 
     [Fact]
+    public void Liquidation_NamingAHeldAccount_SettlesTheFillWithTheFund_UntilTheVenueSaysOtherwise()
+    {
+        var applier = NewApplier();
+        Apply(applier, WireTopic.Marks, Mark(Start, 58_500));
+        // Long 2 BTC at 60,000 on 6,000 of isolated margin: bankrupt at 57,000.
+        Apply(applier, WireTopic.Positions, $$"""{"v":1,"type":"account","account":"whale","seq":1,"eventTime":{{Start}},"balance":0,"positions":[{"symbol":"BTCUSDT","size":2,"entry":60000,"isolatedMargin":6000}]}""");
+
+        // 1 BTC filled at 58,000, above bankruptcy: half the margin (3,000) less the loss (2,000) goes to the fund.
+        Apply(applier, WireTopic.Liquidations, $$"""{"v":1,"symbol":"BTCUSDT","eventTime":{{Start + 1_000}},"side":"long","price":58000,"size":1,"account":"whale"}""");
+        Assert.Equal(1_001_000d, _engine.InsuranceFundOf(0));
+
+        // The venue's balance replaces the monitor's as of its event time.
+        Apply(applier, WireTopic.Insurance, $$"""{"v":1,"fund":"BTCUSDT","eventTime":{{Start + 2_000}},"balance":2000000}""");
+        Assert.Equal(2_000_000d, _engine.InsuranceFundOf(0));
+
+        // The other 1 BTC at 56,500, past bankruptcy: 3,000 − 3,500, the fund pays 500 (the position is closed by the
+        // positions feed, not by the fill, so the account still holds 2 here).
+        Apply(applier, WireTopic.Liquidations, $$"""{"v":1,"symbol":"BTCUSDT","eventTime":{{Start + 3_000}},"side":"long","price":56500,"size":1,"account":"whale"}""");
+        Assert.Equal(1_999_500d, _engine.InsuranceFundOf(0));
+
+        // A fill older than the venue's balance is already in it; a fill naming no account (public feeds), or an account
+        // the monitor does not hold, has nothing to settle from. None of them moves the fund.
+        Apply(applier, WireTopic.Liquidations, $$"""{"v":1,"symbol":"BTCUSDT","eventTime":{{Start + 1_500}},"side":"long","price":58000,"size":1,"account":"whale"}""");
+        Apply(applier, WireTopic.Liquidations, $$"""{"v":1,"symbol":"BTCUSDT","eventTime":{{Start + 4_000}},"side":"long","price":50000,"size":1}""");
+        Apply(applier, WireTopic.Liquidations, $$"""{"v":1,"symbol":"BTCUSDT","eventTime":{{Start + 4_000}},"side":"long","price":50000,"size":1,"account":"stranger"}""");
+        Assert.Equal(1_999_500d, _engine.InsuranceFundOf(0));
+
+        // A rejected fill changes nothing either.
+        Apply(applier, WireTopic.Liquidations, $$"""{"v":1,"symbol":"BTCUSDT","eventTime":{{Start + 5_000}},"side":"long","price":-1,"size":1,"account":"whale"}""");
+        Assert.Equal(1_999_500d, _engine.InsuranceFundOf(0));
+        Assert.Equal(["negative:price"], _reasons);
+
+        // Read in arrival order, a balance can come after a later fill: it replaces the fund as of its own time, and the
+        // fill after that time stays on top of it. A balance older than the last one is stale.
+        Apply(applier, WireTopic.Insurance, $$"""{"v":1,"fund":"BTCUSDT","eventTime":{{Start + 2_500}},"balance":3000000}""");
+        Assert.Equal(2_999_500d, _engine.InsuranceFundOf(0));
+        Apply(applier, WireTopic.Insurance, $$"""{"v":1,"fund":"BTCUSDT","eventTime":{{Start + 2_400}},"balance":5000000}""");
+        Assert.Equal(2_999_500d, _engine.InsuranceFundOf(0));
+        Apply(applier, WireTopic.Insurance, $$"""{"v":1,"fund":"BTCUSDT","eventTime":{{Start + 3_000}},"balance":4000000}""");
+        Assert.Equal(4_000_000d, _engine.InsuranceFundOf(0));
+    }
+
+    [Fact]
+    public void Liquidation_OfACrossPosition_SettlesItsShareOfTheWalletByNotional()
+    {
+        var applier = NewApplier();
+        Apply(applier, WireTopic.Instruments, """{"v":1,"symbol":"ETHUSDT","tickSize":"0.01","tiers":[{"floor":0,"mmr":0.005}]}""");
+        Apply(applier, WireTopic.Marks, Mark(Start, 60_000));
+        Apply(applier, WireTopic.Marks, $$"""{"v":1,"symbol":"ETHUSDT","eventTime":{{Start}},"price":3000}""");
+        // Cross: 1 BTC (60,000 of notional) and 10 ETH (30,000) on a 9,000 wallet: BTC's share is 6,000.
+        Apply(applier, WireTopic.Positions, $$"""{"v":1,"type":"account","account":"cross","seq":1,"eventTime":{{Start}},"balance":9000,"positions":[{"symbol":"BTCUSDT","size":1,"entry":61000},{"symbol":"ETHUSDT","size":10,"entry":3000}]}""");
+
+        // Half the BTC at 59,000: 3,000 of collateral, a 1,000 loss on the half closed.
+        Apply(applier, WireTopic.Liquidations, $$"""{"v":1,"symbol":"BTCUSDT","eventTime":{{Start + 1_000}},"side":"long","price":59000,"size":0.5,"account":"cross"}""");
+        Assert.Equal(1_002_000d, _engine.InsuranceFundOf(0));
+        Assert.Equal(1_000_000d, _engine.InsuranceFundOf(1));
+        Assert.Empty(_reasons);
+    }
+
+    [Fact]
     public void Insurance_Malformed_DeadLetteredAndFundAndClockUnchanged()
     {
         var applier = NewApplier();
