@@ -289,8 +289,10 @@ public sealed class VenueLiquidations
             AdlPositions++;
         }
 
+        // Covered in full: the deficit itself, so the fund lands on zero exactly (deficit ÷ size × size can round a
+        // hair off it, and a fund a hair under zero reads as a deficit still standing).
         var deleveraged = needed - remaining;
-        return (deleveraged, deleveraged * perUnit);
+        return (deleveraged, remaining > 0 ? deleveraged * perUnit : deficit);
     }
 
     private static int PositionOf(AccountState account, int instrument)

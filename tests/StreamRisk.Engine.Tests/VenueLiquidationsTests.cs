@@ -77,11 +77,34 @@ public sealed class VenueLiquidationsTests
         // left is covered by ADL: 0.9 of the short taken over at the BP 57,000 (each unit covers 57,000 − 56,000).
         var fill = Assert.Single(engine.Liquidations!.Fills);
         Assert.Equal((-1_000.0, 0.9), (fill.ToFund, Math.Round(fill.AdlSize, 12)));
-        Assert.Equal(0, fill.FundAfter, 9);
+        // Exactly emptied, not a rounding hair under zero: an emptied fund is no standing deficit.
+        Assert.Equal(0.0, fill.FundAfter);
+        Assert.Equal(0.0, engine.InsuranceFundOf(btc));
         Assert.True(engine.Margins.TryGetAccount(new AccountId("short-winner"), out var winner));
         Assert.Equal(-2.1, winner.Positions[0].Size, 12);
         Assert.Equal(100_000 + (0.9 * 5_000), winner.Balance, 6); // realized at 57,000 against its 62,000 entry
         Assert.Equal(0.9 * 57_000, engine.Liquidations.AdlNotional, 6);
+    }
+
+    [Fact]
+    public void ApplyMark_DeficitCoveredByAdl_LeavesTheFundAtExactlyZero_OnGeneratedFundsAndFills()
+    {
+        // Funds and fill prices of every size: whatever ADL's per-unit arithmetic rounds to, a deficit ADL covered in
+        // full leaves the fund at zero, not a hair under it (which would read as a deficit left standing).
+        var random = new Random(20);
+        for (var i = 0; i < 300; i++)
+        {
+            // The isolated long's fill pays 500–1,000 (3,000 + bid − 60,000); the fund holds less than that.
+            var fund = Math.Round(random.NextDouble() * 450, random.Next(0, 9));
+            var bid = 560_000 + random.Next(0, 5_000);
+            var (engine, btc) = Engine(fund, new PriceLevel(bid, 10));
+
+            engine.ApplyMark(btc, 56_900, 1_000);
+
+            var fill = engine.Liquidations!.Fills[0];
+            Assert.True(fill.AdlSize > 0, $"case {i}: no ADL");
+            Assert.True(fill.FundAfter == 0 && engine.InsuranceFundOf(btc) == 0, $"case {i}: fund {fund}, bid {bid}: after {fill.FundAfter:R}, then {engine.InsuranceFundOf(btc):R}");
+        }
     }
 
     [Fact]
