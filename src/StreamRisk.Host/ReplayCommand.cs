@@ -211,6 +211,13 @@ internal static class ReplayCommand
         }
 
         var file = FileOf(positions);
+        var estimated = EstimatedOf(positions, accounts);
+        if (estimated is { Turnover: true })
+        {
+            // A capture carries no minute volumes to turn positions over with: refused rather than silently ignored.
+            throw new UsageException("--positions estimated: turnover applies to backtest (minute volumes), not to a capture replay");
+        }
+
         return new BinanceReplaySource(new BinanceCaptureSource(new BinanceSourceOptions
         {
             Files = paths,
@@ -219,7 +226,7 @@ internal static class ReplayCommand
             To = to,
             PopulationSeed = SeedOf(positions),
             PositionsFile = file is null ? null : File.ReadAllBytes(file),
-            Estimated = EstimatedOf(positions, accounts),
+            Estimated = estimated,
             Accounts = accounts,
             OnProblem = Problem,
         }));

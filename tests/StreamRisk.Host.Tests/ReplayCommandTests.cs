@@ -63,6 +63,7 @@ public sealed class ReplayCommandTests : IDisposable
     [Theory]
     [InlineData("estimated:seed=1", "streamrisk: --positions estimated: oi=NOTIONAL is required (the open interest in USD, e.g. oi=10B)")]
     [InlineData("estimated:oi=10B,leverage=wild", "streamrisk: --positions estimated: leverage='wild' is not a prior: demo, moderate, coinglass")]
+    [InlineData("estimated:oi=10B,turnover=volume", "streamrisk: --positions estimated: turnover applies to backtest (minute volumes), not to a capture replay")]
     [InlineData("estimated:oi=10B,depth=1", "streamrisk: --positions estimated: unknown key 'depth' (oi, seed, accounts, leverage, lookback, turnover)")]
     public async Task Replay_BadEstimatedPositions_OneLineErrorExitTwo(string positions, string expected)
     {
