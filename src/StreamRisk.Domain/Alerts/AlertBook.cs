@@ -82,15 +82,11 @@ public sealed class AlertBook
         string explanation;
         if (state == AlertState.Resolved)
         {
-            var was = _open[(AlertRule.CascadeRisk, risk.Symbol, direction)].Value;
-            explanation = small is not null
-                ? string.Create(CultureInfo.InvariantCulture,
-                    $"The critical shock {direction} on {risk.Symbol} went from {Pct(was)} to a {Pct(small.Shock)} chain liquidating only {small.Notional:N0}, under the {minNotional:N0} a cascade needs.")
-                : shock is { } now
-                    ? string.Create(CultureInfo.InvariantCulture,
-                        $"The critical shock {direction} on {risk.Symbol} rose from {Pct(was)} to {Pct(now)}, above the {Pct(limit)} threshold (and its {Pct(limit * (1 + t.Hysteresis))} resolve margin).")
-                    : string.Create(CultureInfo.InvariantCulture,
-                        $"The critical shock {direction} on {risk.Symbol} was {Pct(was)}; no shock up to 50% runs away {direction} any more.");
+            explanation = ResolvedShockText(
+                string.Create(CultureInfo.InvariantCulture, $"The critical shock {direction} on {risk.Symbol}"),
+                _open[(AlertRule.CascadeRisk, risk.Symbol, direction)].Value,
+                small is null ? null : (small.Shock, small.Notional), minNotional, shock, limit, t.Hysteresis,
+                string.Create(CultureInfo.InvariantCulture, $"no shock up to 50% runs away {direction} any more."));
         }
         else if (chain is null)
         {
@@ -382,15 +378,11 @@ public sealed class AlertBook
         string explanation;
         if (state == AlertState.Resolved)
         {
-            var was = _open[(AlertRule.SystemicCascadeRisk, SystemView.AlertSymbol, direction)].Value;
-            explanation = small is not null
-                ? string.Create(CultureInfo.InvariantCulture,
-                    $"The system critical shock {direction} of {view.Reference} went from {Pct(was)} to a {Pct(small.Shock)} chain liquidating only {small.LiquidatedNotional:N0}, under the {t.CascadeMinNotional:N0} a cascade needs.")
-                : shock is { } now
-                    ? string.Create(CultureInfo.InvariantCulture,
-                        $"The system critical shock {direction} of {view.Reference} rose from {Pct(was)} to {Pct(now)}, above the {Pct(limit)} threshold (and its {Pct(limit * (1 + t.Hysteresis))} resolve margin).")
-                    : string.Create(CultureInfo.InvariantCulture,
-                        $"The system critical shock {direction} of {view.Reference} was {Pct(was)}; no factor move up to 50% makes any instrument run away any more.");
+            explanation = ResolvedShockText(
+                string.Create(CultureInfo.InvariantCulture, $"The system critical shock {direction} of {view.Reference}"),
+                _open[(AlertRule.SystemicCascadeRisk, SystemView.AlertSymbol, direction)].Value,
+                small is null ? null : (small.Shock, small.LiquidatedNotional), t.CascadeMinNotional, shock, limit, t.Hysteresis,
+                "no factor move up to 50% makes any instrument run away any more.");
         }
         else if (chain is null)
         {
@@ -713,6 +705,19 @@ public sealed class AlertBook
         open.SentAt = eventTime;
         output.Add(new AlertTransition(open.Id, ++open.Sequence, rule, symbol, qualifier, severity, state, eventTime, open.RaisedAt, metrics, explanation, action));
     }
+
+    /// <summary>
+    /// What a resolved critical-shock alert says changed: the shock became a chain too small to be a cascade, rose above
+    /// the threshold's resolve margin, or no shock runs away any more (<paramref name="noneLeft"/>).
+    /// </summary>
+    private static string ResolvedShockText(string subject, double was, (double Shock, double Notional)? small, double minNotional, double? now, double limit, double hysteresis, string noneLeft) =>
+        small is { } chain
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"{subject} went from {Pct(was)} to a {Pct(chain.Shock)} chain liquidating only {chain.Notional:N0}, under the {minNotional:N0} a cascade needs.")
+            : now is { } rose
+                ? string.Create(CultureInfo.InvariantCulture,
+                    $"{subject} rose from {Pct(was)} to {Pct(rose)}, above the {Pct(limit)} threshold (and its {Pct(limit * (1 + hysteresis))} resolve margin).")
+                : string.Create(CultureInfo.InvariantCulture, $"{subject} was {Pct(was)}; {noneLeft}");
 
     private static string Pct(double fraction, int decimals = 1) =>
         (fraction * 100).ToString(decimals == 0 ? "0" : "0." + new string('0', decimals), CultureInfo.InvariantCulture) + "%";
