@@ -129,7 +129,7 @@ internal sealed class LargePositions(Func<int, double> minimumNotional, MarginBo
         {
             if (size >= _floor[instrument])
             {
-                set.Add(new Entry(size, slot, book.Accounts[slot]));
+                set.Add(new Entry(size, slot, book.AccountAt(slot)));
             }
         }
 

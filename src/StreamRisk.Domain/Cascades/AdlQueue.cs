@@ -99,10 +99,12 @@ public sealed class AdlQueue
         var instrument = book.Catalog[instrumentIndex];
         for (var entry = 0; entry < holders.Used; entry++)
         {
-            if (holders[entry] is not { } account)
+            if (holders[entry] is not (>= 0 and var slot))
             {
                 continue;
             }
+
+            var account = new AccountState(book, slot);
 
             var shape = holders.ShapeAt(entry);
             if (shape != HolderShape.Unknown && !double.IsNaN(mark))

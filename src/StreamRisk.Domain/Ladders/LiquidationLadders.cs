@@ -35,7 +35,6 @@ public sealed class LiquidationLadders : IMarginListener
 
     public void PositionUpdated(AccountState account, int position)
     {
-        ArgumentNullException.ThrowIfNull(account);
         var instrument = account.InstrumentIndexAt(position);
         var id = IdOf(account.Slot, instrument);
         var terms = account.Positions[position];
@@ -73,7 +72,6 @@ public sealed class LiquidationLadders : IMarginListener
 
     public void PositionClosed(AccountState account, int instrumentIndex)
     {
-        ArgumentNullException.ThrowIfNull(account);
         ref var entry = ref IdEntry(account.Slot, instrumentIndex);
         if (entry != 0)
         {

@@ -75,7 +75,6 @@ public sealed class PartialLadders : IMarginListener
 
     public void PositionUpdated(AccountState account, int position)
     {
-        ArgumentNullException.ThrowIfNull(account);
         var instrument = account.InstrumentIndexAt(position);
         // Called by the margin book right after it recomputed the account: its figures are current, read as held.
         ref readonly var terms = ref account.TermsRefAt(position);
@@ -103,7 +102,6 @@ public sealed class PartialLadders : IMarginListener
 
     public void PositionClosed(AccountState account, int instrumentIndex)
     {
-        ArgumentNullException.ThrowIfNull(account);
         var position = account.IndexOf(instrumentIndex);
         if (position < 0)
         {

@@ -35,7 +35,6 @@ public sealed class LiquidationWatch : IMarginListener
 
     public void PositionClosed(AccountState account, int instrumentIndex)
     {
-        ArgumentNullException.ThrowIfNull(account);
         _filed.Remove((account.Slot, instrumentIndex));
     }
 
@@ -57,7 +56,6 @@ public sealed class LiquidationWatch : IMarginListener
     /// <summary>Files a position again under its current LP (one taken out by <see cref="TakeCrossed"/> and left open).</summary>
     public void Refile(AccountState account, int instrument)
     {
-        ArgumentNullException.ThrowIfNull(account);
         var position = account.IndexOf(instrument);
         if (position >= 0)
         {
@@ -68,7 +66,6 @@ public sealed class LiquidationWatch : IMarginListener
 
     private void File(AccountState account, int position)
     {
-        ArgumentNullException.ThrowIfNull(account);
         var instrument = account.InstrumentIndexAt(position);
         ref readonly var margin = ref account.MarginRefAt(position);
         var key = (account.Slot, instrument);
@@ -102,13 +99,12 @@ public sealed class LiquidationWatch : IMarginListener
 
     private void Take(Side side, int instrument, double mark, bool isLong, List<CrossedPosition> crossed)
     {
-        var accounts = _book.AccountSlots;
         var start = crossed.Count;
         while (side.Queue.TryPeek(out var entry, out _) && (isLong ? entry.Lp >= mark : entry.Lp <= mark))
         {
             side.Queue.Dequeue();
             // Current only if the position is still filed under this price, on this side.
-            var account = accounts[entry.Slot];
+            var account = _book.AccountAt(entry.Slot);
             var position = account.IndexOf(instrument);
             if (position < 0 || !_filed.TryGetValue((entry.Slot, instrument), out var lp) || lp != entry.Lp
                 || (account.TermsRefAt(position).Size > 0) != isLong)
@@ -139,7 +135,6 @@ public sealed class LiquidationWatch : IMarginListener
     private void Rebuild(Side side, int instrument, bool isLong)
     {
         side.Queue.Clear();
-        var accounts = _book.AccountSlots;
         foreach (var ((slot, filedInstrument), lp) in _filed)
         {
             if (filedInstrument != instrument)
@@ -147,7 +142,7 @@ public sealed class LiquidationWatch : IMarginListener
                 continue;
             }
 
-            var account = accounts[slot];
+            var account = _book.AccountAt(slot);
             var position = account.IndexOf(instrument);
             if (position >= 0 && (account.TermsRefAt(position).Size > 0) == isLong)
             {

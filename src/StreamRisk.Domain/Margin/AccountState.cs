@@ -1,10 +1,10 @@
-using StreamRisk.Domain.Instruments;
-
 namespace StreamRisk.Domain.Margin;
 
 /// <summary>
-/// One account's inputs and derived margin figures, kept current by <see cref="MarginBook"/> (its only
-/// writer). Readers on other threads must take snapshots through the engine, never read this directly.
+/// One account of a <see cref="MarginBook"/>, read in place: its inputs and derived margin figures live in the book's
+/// account and position rows (flat arrays), and this view names the row. It always shows the account as it is now, also
+/// after later changes; the book is its only writer. Readers on other threads must take snapshots through the engine,
+/// never read this directly.
 /// </summary>
 /// <remarks>
 /// A mark may skip an account (see <see cref="MarginBook.ApplyMark"/>): only when no liquidation or bankruptcy
@@ -12,44 +12,33 @@ namespace StreamRisk.Domain.Margin;
 /// are then brought up to date on first read, by the same pure computation over the same inputs, so every reader sees
 /// exactly what an eager recomputation would have given. Reads happen on the engine thread, like writes.
 /// </remarks>
-public sealed class AccountState
+public readonly struct AccountState : IEquatable<AccountState>
 {
-    private PositionTerms[] _terms;
-    private PositionMargin[] _results;
-    private Leg[] _legs;
-    private readonly MarginBook? _book;
+    private readonly MarginBook _book;
 
-    internal AccountState(AccountId id, int slot, MarginBook? book = null)
+    internal AccountState(MarginBook book, int slot)
     {
-        Id = id;
-        Slot = slot;
         _book = book;
-        // Room for one position: most accounts hold one, and every array slot is paid for by every account (memory
-        // per position at a million accounts); a second leg doubles them.
-        _terms = new PositionTerms[1];
-        _results = new PositionMargin[1];
-        _legs = new Leg[1];
+        Slot = slot;
     }
 
-    public AccountId Id { get; }
+    public AccountId Id => _book.IdAt(Slot);
 
-    /// <summary>Dense index of the account inside its <see cref="MarginBook"/>.</summary>
+    /// <summary>Dense index of the account inside its <see cref="MarginBook"/> (its row; never reused).</summary>
     public int Slot { get; }
 
     /// <summary>Cross wallet balance (isolated margins are held per position, outside it).</summary>
-    public double Balance { get; internal set; }
+    public double Balance => _book.RowAt(Slot).Balance;
 
-    public int PositionCount { get; private set; }
+    public int PositionCount => _book.RowAt(Slot).Count;
 
     public AccountMargin Margin
     {
         get
         {
-            Refresh();
-            return field;
+            _book.Refresh(Slot);
+            return _book.RowAt(Slot).Margin;
         }
-
-        private set;
     }
 
     /// <summary>Incremented on every recomputation: lets tests prove an event touched only its account.</summary>
@@ -57,19 +46,17 @@ public sealed class AccountState
     {
         get
         {
-            Refresh();
-            return field;
+            _book.Refresh(Slot);
+            return _book.RowAt(Slot).Version;
         }
-
-        private set;
     }
 
     public ReadOnlySpan<PositionTerms> Positions
     {
         get
         {
-            Refresh();
-            return _terms.AsSpan(0, PositionCount);
+            _book.Refresh(Slot);
+            return _book.TermsOf(Slot);
         }
     }
 
@@ -77,8 +64,8 @@ public sealed class AccountState
     {
         get
         {
-            Refresh();
-            return _results.AsSpan(0, PositionCount);
+            _book.Refresh(Slot);
+            return _book.MarginsOf(Slot);
         }
     }
 
@@ -87,193 +74,35 @@ public sealed class AccountState
     /// the last recomputation): the position is isolated or the account's only cross position, and its own LP does not
     /// depend on its mark.
     /// </summary>
-    internal bool IgnoresMark(int position) => _legs[position].IgnoresMark;
+    internal bool IgnoresMark(int position) => _book.LegAt(Slot, position).IgnoresMark;
 
-    public int InstrumentIndexAt(int position) => _legs[position].Instrument;
+    public int InstrumentIndexAt(int position) => _book.LegAt(Slot, position).Instrument;
 
     /// <summary>The position's ladder contribution, for the one <see cref="Ladders.PartialLadders"/> following the book.</summary>
-    internal ref Ladders.LadderContribution LadderAt(int position) => ref _legs[position].Ladder;
+    internal ref Ladders.LadderContribution LadderAt(int position) => ref _book.LegAt(Slot, position).Ladder;
 
-    internal int HolderEntryAt(int position) => _legs[position].HolderEntry;
-
-    internal void SetHolderEntry(int position, int entry) => _legs[position].HolderEntry = entry;
+    internal int HolderEntryAt(int position) => _book.LegAt(Slot, position).HolderEntry;
 
     /// <summary>A position's terms as last stored, without bringing marks up to date (size, entry, margin and instrument are current; the mark may not be).</summary>
-    internal PositionTerms RawTermsAt(int position) => _terms[position];
+    internal PositionTerms RawTermsAt(int position) => _book.TermsRefAt(Slot, position);
 
     /// <summary>The position's figures as last computed (no copy, no refresh): for listeners called right after a recomputation.</summary>
-    internal ref readonly PositionMargin MarginRefAt(int position) => ref _results[position];
+    internal ref readonly PositionMargin MarginRefAt(int position) => ref _book.MarginRefAt(Slot, position);
 
     /// <summary>The position's terms as held (no copy, no refresh: size, entry and margin mode do not move with marks).</summary>
-    internal ref readonly PositionTerms TermsRefAt(int position) => ref _terms[position];
+    internal ref readonly PositionTerms TermsRefAt(int position) => ref _book.TermsRefAt(Slot, position);
 
-    internal int IndexOf(int instrumentIndex)
-    {
-        for (var i = 0; i < PositionCount; i++)
-        {
-            if (_legs[i].Instrument == instrumentIndex)
-            {
-                return i;
-            }
-        }
+    internal int IndexOf(int instrumentIndex) => _book.IndexOf(Slot, instrumentIndex);
 
-        return -1;
-    }
+    public bool Equals(AccountState other) => ReferenceEquals(_book, other._book) && Slot == other.Slot;
 
-    /// <returns>The position's index, and whether it is new (the caller files it with the instrument's holders).</returns>
-    internal (int Position, bool Added) Set(int instrumentIndex, in PositionTerms terms)
-    {
-        var i = IndexOf(instrumentIndex);
-        var added = i < 0;
-        if (added)
-        {
-            if (PositionCount == _terms.Length)
-            {
-                Array.Resize(ref _terms, PositionCount * 2);
-                Array.Resize(ref _results, PositionCount * 2);
-                Array.Resize(ref _legs, PositionCount * 2);
-            }
+    public override bool Equals(object? obj) => obj is AccountState other && Equals(other);
 
-            i = PositionCount++;
-            _legs[i] = new Leg { Instrument = instrumentIndex };
-        }
+    public override int GetHashCode() => Slot;
 
-        _terms[i] = terms;
-        return (i, added);
-    }
+    public static bool operator ==(AccountState left, AccountState right) => left.Equals(right);
 
-    internal bool Remove(int instrumentIndex)
-    {
-        var i = IndexOf(instrumentIndex);
-        if (i < 0)
-        {
-            return false;
-        }
+    public static bool operator !=(AccountState left, AccountState right) => !left.Equals(right);
 
-        var last = --PositionCount;
-        _terms[i] = _terms[last];
-        _legs[i] = _legs[last];
-        _terms[last] = default;
-        return true;
-    }
-
-    internal void Clear()
-    {
-        Array.Clear(_terms, 0, PositionCount);
-        Array.Clear(_legs, 0, PositionCount);
-        PositionCount = 0;
-    }
-
-    internal void UpdateMark(int position, double mark) => _terms[position] = _terms[position] with { Mark = mark };
-
-    internal void UpdateInstrument(int position, Instrument instrument) => _terms[position] = _terms[position] with { Instrument = instrument };
-
-    /// <summary>Recomputes from scratch with the book's current marks and classifies which marks can be skipped.</summary>
-    internal void Recompute(MarginProfile profile)
-    {
-        ApplyCurrentMarks();
-        Compute(profile);
-        ClassifyMarks(profile);
-    }
-
-    // A skipped mark shows as a position that has not seen its instrument's latest mark.
-    private void Refresh()
-    {
-        if (_book is null)
-        {
-            return;
-        }
-
-        for (var i = 0; i < PositionCount; i++)
-        {
-            if (_legs[i].MarksSeen != _book.MarkCountOf(_legs[i].Instrument))
-            {
-                ApplyCurrentMarks();
-                Compute(_book.Profile);
-                return;
-            }
-        }
-    }
-
-    private void ApplyCurrentMarks()
-    {
-        if (_book is null)
-        {
-            return;
-        }
-
-        for (var i = 0; i < PositionCount; i++)
-        {
-            var instrument = _legs[i].Instrument;
-            _legs[i].MarksSeen = _book.MarkCountOf(instrument);
-            var mark = _book.MarkOf(instrument);
-            if (!double.IsNaN(mark) && _terms[i].Mark != mark)
-            {
-                UpdateMark(i, mark);
-            }
-        }
-    }
-
-    private void Compute(MarginProfile profile)
-    {
-        Margin = MarginCalculator.Compute(profile, Balance, _terms.AsSpan(0, PositionCount), _results);
-        Version++;
-    }
-
-    // Mirrors how MarginCalculator.Compute forms each position's collateral and other MM: for an isolated position they
-    // are its own margin and 0; for the only cross position, balance + ((0 + pnl) − pnl) and (0 + mm) − mm, which are
-    // the same bits whatever the pnl and mm, so they do not move with the mark either.
-    private void ClassifyMarks(MarginProfile profile)
-    {
-        var crossCount = 0;
-        for (var i = 0; i < PositionCount; i++)
-        {
-            if (!_terms[i].IsIsolated)
-            {
-                crossCount++;
-            }
-        }
-
-        for (var i = 0; i < PositionCount; i++)
-        {
-            ref readonly var p = ref _terms[i];
-            var own = _results[i];
-            double collateral, otherMm;
-            if (p.IsIsolated)
-            {
-                collateral = p.IsolatedMargin;
-                otherMm = 0;
-            }
-            else if (crossCount == 1)
-            {
-                collateral = Balance + ((0.0 + own.UnrealizedPnl) - own.UnrealizedPnl);
-                otherMm = (0.0 + own.MaintenanceMargin) - own.MaintenanceMargin;
-            }
-            else
-            {
-                _legs[i].IgnoresMark = false;
-                continue;
-            }
-
-            _legs[i].IgnoresMark = double.IsFinite(own.UnrealizedPnl) && double.IsFinite(own.MaintenanceMargin)
-                && MarginCalculator.LiquidationPriceIgnoresMark(profile.TierBasis, in p, collateral, otherMm, own.LiquidationPrice);
-        }
-    }
-
-    /// <summary>
-    /// Per position: its instrument, whether a mark of it can be skipped, the mark count it last saw, and its ladder
-    /// contribution — one array, next to the position, instead of three arrays and a dictionary entry per position.
-    /// </summary>
-    private struct Leg
-    {
-        public int Instrument;
-        public bool IgnoresMark;
-        public long MarksSeen;
-
-        /// <summary>Where the account sits in the instrument's <see cref="HolderSet"/>.</summary>
-        public int HolderEntry;
-
-        /// <summary>What the position adds to its symbol's bucketed ladder now (kept by the book's <see cref="Ladders.PartialLadders"/>).</summary>
-        public Ladders.LadderContribution Ladder;
-    }
+    public override string ToString() => Id.Value;
 }

@@ -1,8 +1,8 @@
 namespace StreamRisk.Domain.Margin;
 
 /// <summary>
-/// The accounts holding one instrument, iterated by a mark update. Replaces a <c>HashSet&lt;int&gt;</c> of slots: a mark
-/// walks every holder, and a dense array of account references walks without hashing or a slot-to-account lookup.
+/// The accounts holding one instrument, iterated by a mark update: a dense array of account slots (rows of the
+/// <see cref="MarginBook"/>), so a mark walks every holder without hashing.
 /// </summary>
 /// <remarks>
 /// Iteration order is deliberately that of a <c>HashSet&lt;int&gt;</c> of slots (entries in insertion order, a removed entry's
@@ -14,7 +14,8 @@ internal sealed class HolderSet
 {
     private const int None = -1;
 
-    private AccountState?[] _entries = new AccountState?[16];
+    // The account slot per entry; None where an account was removed.
+    private int[] _entries = NewEntries(16);
 
     // Per entry: a mark of this instrument can be skipped for that account (AccountState.IgnoresMark). Kept dense next
     // to the entries so a mark walks a byte array and touches only the accounts it must recompute.
@@ -34,10 +35,11 @@ internal sealed class HolderSet
 
     public int Count { get; private set; }
 
-    /// <summary>Entries up to this index may hold accounts (null where one was removed).</summary>
+    /// <summary>Entries up to this index may hold accounts (a negative slot where one was removed).</summary>
     public int Used => _used;
 
-    public AccountState? this[int entry] => _entries[entry];
+    /// <summary>The account slot of an entry; negative where an account was removed.</summary>
+    public int this[int entry] => _entries[entry];
 
     public bool Skips(int entry) => _skips[entry];
 
@@ -50,13 +52,13 @@ internal sealed class HolderSet
     public (double Size, double Entry, double Collateral) TermsAt(int entry) => (_sizes[entry], _entryPrices[entry], _collaterals[entry]);
 
     /// <summary>
-    /// Records what the ranking needs of position <paramref name="position"/> of <paramref name="account"/>: called by
-    /// the margin book after every change of the account (positions, balance, instrument), so it is current whenever read.
+    /// Records what the ranking needs of a position <paramref name="p"/> of an account with cross wallet
+    /// <paramref name="balance"/>: called by the margin book after every change of the account (positions, balance,
+    /// instrument), so it is current whenever read.
     /// </summary>
     /// <param name="crossPositions">How many of the account's positions are cross.</param>
-    public void SetShape(int entry, AccountState account, int position, int crossPositions)
+    public void SetShape(int entry, in PositionTerms p, double balance, int crossPositions)
     {
-        ref readonly var p = ref account.TermsRefAt(position);
         _sizes[entry] = p.Size;
         _entryPrices[entry] = p.Entry;
         if (p.IsIsolated)
@@ -69,7 +71,7 @@ internal sealed class HolderSet
         if (crossPositions == 1)
         {
             _shapes[entry] = HolderShape.LoneCross;
-            _collaterals[entry] = account.Balance;
+            _collaterals[entry] = balance;
             return;
         }
 
@@ -84,7 +86,7 @@ internal sealed class HolderSet
     /// position (<see cref="AccountState"/>'s leg): no slot-to-entry table per instrument (4 bytes per account per
     /// instrument, held or not).
     /// </summary>
-    public int Add(AccountState account)
+    public int Add(int slot)
     {
         int entry;
         if (_freeList != None)
@@ -97,6 +99,7 @@ internal sealed class HolderSet
             if (_used == _entries.Length)
             {
                 Array.Resize(ref _entries, _used * 2);
+                _entries.AsSpan(_used).Fill(None);
                 Array.Resize(ref _nextFree, _used * 2);
                 Array.Resize(ref _skips, _used * 2);
                 Array.Resize(ref _shapes, _used * 2);
@@ -108,16 +111,23 @@ internal sealed class HolderSet
             entry = _used++;
         }
 
-        _entries[entry] = account;
+        _entries[entry] = slot;
         _skips[entry] = false;
         _shapes[entry] = HolderShape.Unknown; // until the margin book records it
         Count++;
         return entry;
     }
 
+    private static int[] NewEntries(int length)
+    {
+        var entries = new int[length];
+        entries.AsSpan().Fill(None);
+        return entries;
+    }
+
     public void Remove(int entry)
     {
-        _entries[entry] = null;
+        _entries[entry] = None;
         _nextFree[entry] = _freeList;
         _freeList = entry;
         Count--;

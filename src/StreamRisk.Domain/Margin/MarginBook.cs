@@ -7,10 +7,29 @@ namespace StreamRisk.Domain.Margin;
 /// change recomputes only that account (O(k) for its k positions); a mark update recomputes only the
 /// accounts holding that symbol. Single writer: the engine thread owns it, no locks inside.
 /// </summary>
+/// <remarks>
+/// Columnar: an account is a row of <see cref="AccountRow"/>s and its positions a run of rows in three flat arrays
+/// (terms, figures, legs), so a million accounts are a handful of arrays rather than a million objects with three
+/// arrays each, and a revaluation reads each holder's legs in one sequential run. <see cref="AccountState"/> is a view
+/// of a row. A run has room for a power of two of positions; an account that outgrows it moves to a run twice the
+/// size and its old run is reused by the next account that needs that size.
+/// </remarks>
 public sealed class MarginBook
 {
-    private readonly Dictionary<AccountId, AccountState> _accounts = [];
-    private readonly List<AccountState> _bySlot = [];
+    private readonly Dictionary<AccountId, int> _slots = [];
+    private AccountId[] _ids = new AccountId[16];
+    private AccountRow[] _rows = new AccountRow[16];
+    private int _accountCount;
+
+    // Position rows: an account's positions are rows [First, First + Count) of these, in the account's own order.
+    private PositionTerms[] _terms = new PositionTerms[16];
+    private PositionMargin[] _results = new PositionMargin[16];
+    private Leg[] _legs = new Leg[16];
+    private int _positionRowsUsed;
+
+    // Released runs by size class (a run of 2^k rows), reused before the arrays grow.
+    private readonly List<Stack<int>> _freeRuns = [];
+
     private readonly List<HolderSet> _holders = [];
     private readonly List<double> _marks = [];
     private readonly List<long> _markCounts = [];
@@ -27,12 +46,18 @@ public sealed class MarginBook
 
     public InstrumentCatalog Catalog { get; }
 
-    public int AccountCount => _accounts.Count;
+    public int AccountCount => _accountCount;
 
-    public IReadOnlyList<AccountState> Accounts => _bySlot;
+    /// <summary>Every account by slot.</summary>
+    public IReadOnlyList<AccountState> Accounts => new AccountList(this);
 
-    /// <summary>Every account by slot, without an enumerator or interface call per account (a pass over a million of them).</summary>
-    public ReadOnlySpan<AccountState> AccountSlots => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_bySlot);
+    /// <summary>The account of a slot (0 to <see cref="AccountCount"/> − 1).</summary>
+    public AccountState AccountAt(int slot)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(slot);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(slot, _accountCount);
+        return new AccountState(this, slot);
+    }
 
     /// <summary>Accounts recomputed by marks so far (the skipped ones are not counted): what a revaluation costs.</summary>
     public long MarkRecomputations { get; private set; }
@@ -46,14 +71,24 @@ public sealed class MarginBook
     /// <summary>How many marks an instrument has had: a skipped account sees it has one to catch up on.</summary>
     internal long MarkCountOf(int instrumentIndex) => instrumentIndex < _markCounts.Count ? _markCounts[instrumentIndex] : 0;
 
-    /// <summary>The accounts holding an instrument (entries may be null: freed slots).</summary>
+    /// <summary>The accounts holding an instrument (entries may be empty: freed places).</summary>
     internal HolderSet HoldersOf(int instrumentIndex)
     {
         EnsureInstrumentSlots();
         return _holders[instrumentIndex];
     }
 
-    public bool TryGetAccount(AccountId id, out AccountState account) => _accounts.TryGetValue(id, out account!);
+    public bool TryGetAccount(AccountId id, out AccountState account)
+    {
+        if (_slots.TryGetValue(id, out var slot))
+        {
+            account = new AccountState(this, slot);
+            return true;
+        }
+
+        account = default;
+        return false;
+    }
 
     /// <summary>Registers or replaces an instrument spec; accounts holding it are recomputed with the new tiers.</summary>
     public int ApplyInstrument(Instrument instrument)
@@ -63,13 +98,15 @@ public sealed class MarginBook
         var holders = _holders[index];
         for (var entry = 0; entry < holders.Used; entry++)
         {
-            if (holders[entry] is not { } account)
+            var slot = holders[entry];
+            if (slot < 0)
             {
                 continue;
             }
 
-            account.UpdateInstrument(account.IndexOf(index), instrument);
-            Recompute(account);
+            ref var terms = ref _terms[_rows[slot].First + IndexOf(slot, index)];
+            terms = terms with { Instrument = instrument };
+            Recompute(slot);
         }
 
         return index;
@@ -92,13 +129,14 @@ public sealed class MarginBook
         {
             // Skipped: nothing the ladders hold can move (see AccountState.IgnoresMark), so the figures are brought up
             // to date when read. Most single-symbol accounts are like this, and they are most of the holders.
-            if (holders.Skips(entry) || holders[entry] is not { } account)
+            if (holders.Skips(entry) || holders[entry] is not (>= 0 and var slot))
             {
                 continue;
             }
 
-            account.UpdateMark(account.IndexOf(instrumentIndex), mark);
-            Recompute(account, repriced: true);
+            ref var terms = ref _terms[_rows[slot].First + IndexOf(slot, instrumentIndex)];
+            terms = terms with { Mark = mark };
+            Recompute(slot, repriced: true);
             recomputed++;
         }
 
@@ -109,10 +147,10 @@ public sealed class MarginBook
     /// <summary>Sets an account's cross wallet balance.</summary>
     public AccountState ApplyBalance(AccountId id, double balance)
     {
-        var account = GetOrAdd(id);
-        account.Balance = balance;
-        Recompute(account);
-        return account;
+        var slot = GetOrAdd(id);
+        _rows[slot].Balance = balance;
+        Recompute(slot);
+        return new AccountState(this, slot);
     }
 
     /// <summary>
@@ -121,107 +159,257 @@ public sealed class MarginBook
     /// </summary>
     public AccountState ApplyPosition(AccountId id, int instrumentIndex, double size, double entry, double isolatedMargin)
     {
-        var account = GetOrAdd(id);
-        SetPosition(account, instrumentIndex, size, entry, isolatedMargin);
-        Recompute(account);
-        return account;
+        var slot = GetOrAdd(id);
+        SetPosition(slot, instrumentIndex, size, entry, isolatedMargin);
+        Recompute(slot);
+        return new AccountState(this, slot);
     }
 
     /// <summary>Replaces an account's whole state (balance and every position) with a snapshot.</summary>
     public AccountState ApplyAccount(AccountId id, double balance, ReadOnlySpan<(int Instrument, double Size, double Entry, double IsolatedMargin)> positions)
     {
-        var account = GetOrAdd(id);
-        for (var i = account.PositionCount - 1; i >= 0; i--)
+        var slot = GetOrAdd(id);
+        ref var row = ref _rows[slot];
+        for (var i = row.Count - 1; i >= 0; i--)
         {
-            var instrument = account.InstrumentIndexAt(i);
-            _holders[instrument].Remove(account.HolderEntryAt(i));
-            Listener?.PositionClosed(account, instrument);
+            ref readonly var leg = ref _legs[row.First + i];
+            _holders[leg.Instrument].Remove(leg.HolderEntry);
+            Listener?.PositionClosed(new AccountState(this, slot), leg.Instrument);
         }
 
-        account.Clear();
-        account.Balance = balance;
+        if (row.Count > 0)
+        {
+            Array.Clear(_terms, row.First, row.Count);
+            Array.Clear(_legs, row.First, row.Count);
+            row.Count = 0;
+        }
+
+        row.Balance = balance;
         foreach (var (instrument, size, entry, isolated) in positions)
         {
-            SetPosition(account, instrument, size, entry, isolated);
+            SetPosition(slot, instrument, size, entry, isolated);
         }
 
-        Recompute(account);
-        return account;
+        Recompute(slot);
+        return new AccountState(this, slot);
     }
 
-    private void SetPosition(AccountState account, int instrumentIndex, double size, double entry, double isolatedMargin)
+    internal AccountId IdAt(int slot) => _ids[slot];
+
+    internal ref readonly AccountRow RowAt(int slot) => ref _rows[slot];
+
+    internal ref Leg LegAt(int slot, int position) => ref _legs[PositionRow(slot, position)];
+
+    internal ref readonly PositionTerms TermsRefAt(int slot, int position) => ref _terms[PositionRow(slot, position)];
+
+    internal ref readonly PositionMargin MarginRefAt(int slot, int position) => ref _results[PositionRow(slot, position)];
+
+    internal ReadOnlySpan<PositionTerms> TermsOf(int slot) => _terms.AsSpan(_rows[slot].First, _rows[slot].Count);
+
+    internal ReadOnlySpan<PositionMargin> MarginsOf(int slot) => _results.AsSpan(_rows[slot].First, _rows[slot].Count);
+
+    internal int IndexOf(int slot, int instrumentIndex)
+    {
+        ref readonly var row = ref _rows[slot];
+        for (var i = 0; i < row.Count; i++)
+        {
+            if (_legs[row.First + i].Instrument == instrumentIndex)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Brings a skipped account up to date (a mark it has not seen shows as a leg behind its instrument's mark count).</summary>
+    internal void Refresh(int slot)
+    {
+        ref readonly var row = ref _rows[slot];
+        for (var i = row.First; i < row.First + row.Count; i++)
+        {
+            if (_legs[i].MarksSeen != MarkCountOf(_legs[i].Instrument))
+            {
+                ApplyCurrentMarks(slot);
+                Compute(slot);
+                return;
+            }
+        }
+    }
+
+    private int PositionRow(int slot, int position)
+    {
+        ref readonly var row = ref _rows[slot];
+        if ((uint)position >= (uint)row.Count)
+        {
+            ThrowNoPosition(position);
+        }
+
+        return row.First + position;
+    }
+
+    private void SetPosition(int slot, int instrumentIndex, double size, double entry, double isolatedMargin)
     {
         EnsureInstrumentSlots();
         if (size == 0)
         {
-            var closing = account.IndexOf(instrumentIndex);
+            var closing = IndexOf(slot, instrumentIndex);
             if (closing >= 0)
             {
                 // Listeners hear of it while the position is still there: the ladders take its contribution out.
-                Listener?.PositionClosed(account, instrumentIndex);
-                _holders[instrumentIndex].Remove(account.HolderEntryAt(closing));
-                account.Remove(instrumentIndex);
+                Listener?.PositionClosed(new AccountState(this, slot), instrumentIndex);
+                _holders[instrumentIndex].Remove(_legs[_rows[slot].First + closing].HolderEntry);
+                RemovePosition(slot, closing);
             }
 
             return;
         }
 
         var mark = _marks[instrumentIndex];
-        var (position, added) = account.Set(instrumentIndex, new PositionTerms(Catalog[instrumentIndex], size, entry, isolatedMargin, double.IsNaN(mark) ? entry : mark));
-        if (added)
+        var terms = new PositionTerms(Catalog[instrumentIndex], size, entry, isolatedMargin, double.IsNaN(mark) ? entry : mark);
+        var i = IndexOf(slot, instrumentIndex);
+        if (i < 0)
         {
-            account.SetHolderEntry(position, _holders[instrumentIndex].Add(account));
+            i = AddPosition(slot, instrumentIndex);
+            _terms[_rows[slot].First + i] = terms;
+            _legs[_rows[slot].First + i].HolderEntry = _holders[instrumentIndex].Add(slot);
+            return;
         }
+
+        _terms[_rows[slot].First + i] = terms;
     }
 
-    private AccountState GetOrAdd(AccountId id)
+    /// <returns>The new position's index in the account (its last).</returns>
+    private int AddPosition(int slot, int instrumentIndex)
     {
-        if (!_accounts.TryGetValue(id, out var account))
+        ref var row = ref _rows[slot];
+        if (row.Count == row.Capacity)
         {
-            account = new AccountState(id, _bySlot.Count, this);
-            _accounts.Add(id, account);
-            _bySlot.Add(account);
+            // Twice the room (one for the first position: most accounts hold one), in a run of its own.
+            var capacity = row.Capacity == 0 ? 1 : row.Capacity * 2;
+            var first = TakeRun(capacity);
+            row = ref _rows[slot];
+            if (row.Capacity > 0)
+            {
+                Array.Copy(_terms, row.First, _terms, first, row.Count);
+                Array.Copy(_results, row.First, _results, first, row.Count);
+                Array.Copy(_legs, row.First, _legs, first, row.Count);
+                ReleaseRun(row.First, row.Capacity);
+            }
+
+            row.First = first;
+            row.Capacity = capacity;
         }
 
-        return account;
+        var i = row.Count++;
+        _legs[row.First + i] = new Leg { Instrument = instrumentIndex };
+        return i;
+    }
+
+    // The last position takes the removed one's place (the order in which the account's positions are summed).
+    private void RemovePosition(int slot, int position)
+    {
+        ref var row = ref _rows[slot];
+        var last = --row.Count;
+        _terms[row.First + position] = _terms[row.First + last];
+        _legs[row.First + position] = _legs[row.First + last];
+        _terms[row.First + last] = default;
+    }
+
+    private int TakeRun(int capacity)
+    {
+        var sizeClass = System.Numerics.BitOperations.Log2((uint)capacity);
+        while (_freeRuns.Count <= sizeClass)
+        {
+            _freeRuns.Add(new Stack<int>());
+        }
+
+        if (_freeRuns[sizeClass].TryPop(out var reused))
+        {
+            return reused;
+        }
+
+        var first = _positionRowsUsed;
+        if (first + capacity > _terms.Length)
+        {
+            var length = Math.Max(first + capacity, _terms.Length * 2);
+            Array.Resize(ref _terms, length);
+            Array.Resize(ref _results, length);
+            Array.Resize(ref _legs, length);
+        }
+
+        _positionRowsUsed += capacity;
+        return first;
+    }
+
+    private void ReleaseRun(int first, int capacity)
+    {
+        Array.Clear(_terms, first, capacity);
+        Array.Clear(_results, first, capacity);
+        Array.Clear(_legs, first, capacity);
+        _freeRuns[System.Numerics.BitOperations.Log2((uint)capacity)].Push(first);
+    }
+
+    private int GetOrAdd(AccountId id)
+    {
+        if (!_slots.TryGetValue(id, out var slot))
+        {
+            slot = _accountCount++;
+            if (slot == _rows.Length)
+            {
+                Array.Resize(ref _rows, slot * 2);
+                Array.Resize(ref _ids, slot * 2);
+            }
+
+            _slots.Add(id, slot);
+            _ids[slot] = id;
+        }
+
+        return slot;
     }
 
     /// <param name="repriced">Only marks changed (no size): listeners are told through <see cref="IMarginListener.PositionRepriced"/>.</param>
-    private void Recompute(AccountState account, bool repriced = false)
+    private void Recompute(int slot, bool repriced = false)
     {
-        account.Recompute(Profile);
+        ApplyCurrentMarks(slot);
+        Compute(slot);
+        ClassifyMarks(slot);
+        ref readonly var row = ref _rows[slot];
+        var first = row.First;
+        var count = row.Count;
         if (repriced)
         {
             // Only marks moved: what the holder arrays record (sizes, entries, margins, balance) did not, and leaving
             // them untouched keeps a revaluation from reading and writing them for every holder (cache misses at 1M).
-            for (var i = 0; i < account.PositionCount; i++)
+            for (var i = first; i < first + count; i++)
             {
-                _holders[account.InstrumentIndexAt(i)].SetSkips(account.HolderEntryAt(i), account.IgnoresMark(i));
+                _holders[_legs[i].Instrument].SetSkips(_legs[i].HolderEntry, _legs[i].IgnoresMark);
             }
         }
         else
         {
             var crossPositions = 0;
-            for (var i = 0; i < account.PositionCount; i++)
+            for (var i = first; i < first + count; i++)
             {
-                if (!account.TermsRefAt(i).IsIsolated)
+                if (!_terms[i].IsIsolated)
                 {
                     crossPositions++;
                 }
             }
 
-            for (var i = 0; i < account.PositionCount; i++)
+            for (var i = first; i < first + count; i++)
             {
-                var holders = _holders[account.InstrumentIndexAt(i)];
-                holders.SetSkips(account.HolderEntryAt(i), account.IgnoresMark(i));
-                holders.SetShape(account.HolderEntryAt(i), account, i, crossPositions);
+                var holders = _holders[_legs[i].Instrument];
+                holders.SetSkips(_legs[i].HolderEntry, _legs[i].IgnoresMark);
+                holders.SetShape(_legs[i].HolderEntry, in _terms[i], row.Balance, crossPositions);
             }
         }
 
         if (Listener is { } listener)
         {
             // A cross account's LPs all move together, so every position is reported, not only the changed one.
-            for (var i = 0; i < account.PositionCount; i++)
+            var account = new AccountState(this, slot);
+            for (var i = 0; i < count; i++)
             {
                 if (repriced)
                 {
@@ -235,6 +423,70 @@ public sealed class MarginBook
         }
     }
 
+    private void ApplyCurrentMarks(int slot)
+    {
+        ref readonly var row = ref _rows[slot];
+        for (var i = row.First; i < row.First + row.Count; i++)
+        {
+            var instrument = _legs[i].Instrument;
+            _legs[i].MarksSeen = MarkCountOf(instrument);
+            var mark = MarkOf(instrument);
+            if (!double.IsNaN(mark) && _terms[i].Mark != mark)
+            {
+                _terms[i] = _terms[i] with { Mark = mark };
+            }
+        }
+    }
+
+    private void Compute(int slot)
+    {
+        ref var row = ref _rows[slot];
+        row.Margin = MarginCalculator.Compute(Profile, row.Balance, _terms.AsSpan(row.First, row.Count), _results.AsSpan(row.First, row.Count));
+        row.Version++;
+    }
+
+    // Mirrors how MarginCalculator.Compute forms each position's collateral and other MM: for an isolated position they
+    // are its own margin and 0; for the only cross position, balance + ((0 + pnl) − pnl) and (0 + mm) − mm, which are
+    // the same bits whatever the pnl and mm, so they do not move with the mark either.
+    private void ClassifyMarks(int slot)
+    {
+        ref readonly var row = ref _rows[slot];
+        var end = row.First + row.Count;
+        var crossCount = 0;
+        for (var i = row.First; i < end; i++)
+        {
+            if (!_terms[i].IsIsolated)
+            {
+                crossCount++;
+            }
+        }
+
+        for (var i = row.First; i < end; i++)
+        {
+            ref readonly var p = ref _terms[i];
+            var own = _results[i];
+            double collateral, otherMm;
+            if (p.IsIsolated)
+            {
+                collateral = p.IsolatedMargin;
+                otherMm = 0;
+            }
+            else if (crossCount == 1)
+            {
+                collateral = row.Balance + ((0.0 + own.UnrealizedPnl) - own.UnrealizedPnl);
+                otherMm = (0.0 + own.MaintenanceMargin) - own.MaintenanceMargin;
+            }
+            else
+            {
+                _legs[i].IgnoresMark = false;
+                continue;
+            }
+
+            _legs[i].IgnoresMark = double.IsFinite(own.UnrealizedPnl) && double.IsFinite(own.MaintenanceMargin)
+                && MarginCalculator.LiquidationPriceIgnoresMark(Profile.TierBasis, in p, collateral, otherMm, own.LiquidationPrice);
+        }
+    }
+
     private void EnsureInstrumentSlots()
     {
         while (_holders.Count < Catalog.Count)
@@ -243,5 +495,58 @@ public sealed class MarginBook
             _marks.Add(double.NaN);
             _markCounts.Add(0);
         }
+    }
+
+    private static void ThrowNoPosition(int position) =>
+        throw new ArgumentOutOfRangeException(nameof(position), position, "the account holds no position at this index");
+
+    /// <summary>One account: its cross wallet balance, figures as last computed, and where its positions' rows are.</summary>
+    internal struct AccountRow
+    {
+        public double Balance;
+        public AccountMargin Margin;
+        public long Version;
+
+        /// <summary>The first of the account's position rows; its positions are rows [First, First + Count).</summary>
+        public int First;
+        public int Count;
+
+        /// <summary>Rows the account's run has room for (a power of two; 0 before its first position).</summary>
+        public int Capacity;
+    }
+
+    /// <summary>
+    /// Per position: its instrument, whether a mark of it can be skipped, the mark count it last saw, and its ladder
+    /// contribution, next to the position.
+    /// </summary>
+    internal struct Leg
+    {
+        public int Instrument;
+        public bool IgnoresMark;
+        public long MarksSeen;
+
+        /// <summary>Where the account sits in the instrument's <see cref="HolderSet"/>.</summary>
+        public int HolderEntry;
+
+        /// <summary>What the position adds to its symbol's bucketed ladder now (kept by the book's <see cref="Ladders.PartialLadders"/>).</summary>
+        public Ladders.LadderContribution Ladder;
+    }
+
+    /// <summary>The accounts by slot as a list of views.</summary>
+    private sealed class AccountList(MarginBook book) : IReadOnlyList<AccountState>
+    {
+        public int Count => book._accountCount;
+
+        public AccountState this[int index] => book.AccountAt(index);
+
+        public IEnumerator<AccountState> GetEnumerator()
+        {
+            for (var slot = 0; slot < book._accountCount; slot++)
+            {
+                yield return new AccountState(book, slot);
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

@@ -31,24 +31,24 @@ public sealed class AccountsSnapshot
     {
         ArgumentNullException.ThrowIfNull(book);
         ArgumentNullException.ThrowIfNull(catalog);
-        var slots = book.AccountSlots;
+        var count = book.AccountCount;
         var positions = 0;
-        foreach (var account in slots)
+        for (var a = 0; a < count; a++)
         {
-            positions += account.PositionCount;
+            positions += book.AccountAt(a).PositionCount;
         }
 
-        var ids = new AccountId[slots.Length];
-        var balances = new double[slots.Length];
-        var first = new int[slots.Length + 1];
+        var ids = new AccountId[count];
+        var balances = new double[count];
+        var first = new int[count + 1];
         var instruments = new Instrument[positions];
         var size = new double[positions];
         var entry = new double[positions];
         var isolated = new double[positions];
         var at = 0;
-        for (var a = 0; a < slots.Length; a++)
+        for (var a = 0; a < count; a++)
         {
-            var account = slots[a];
+            var account = book.AccountAt(a);
             ids[a] = account.Id;
             balances[a] = account.Balance;
             first[a] = at;
@@ -63,7 +63,7 @@ public sealed class AccountsSnapshot
             }
         }
 
-        first[slots.Length] = at;
+        first[count] = at;
         var known = new Dictionary<string, Instrument>(catalog.Count, StringComparer.Ordinal);
         foreach (var instrument in catalog.All)
         {

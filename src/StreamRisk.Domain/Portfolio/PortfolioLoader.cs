@@ -20,8 +20,9 @@ public static class PortfolioLoader
         ArgumentNullException.ThrowIfNull(book);
         ArgumentNullException.ThrowIfNull(projector);
         var added = 0;
-        foreach (var account in book.AccountSlots)
+        for (var slot = 0; slot < book.AccountCount; slot++)
         {
+            var account = book.AccountAt(slot);
             var count = account.PositionCount;
             var any = false;
             for (var p = 0; p < count && !any; p++)

@@ -14,13 +14,12 @@ public sealed class HolderSetTests
         {
             var reference = new HashSet<int>();
             var holders = new HolderSet();
-            var accounts = Enumerable.Range(0, 64).Select(slot => new AccountState(new AccountId($"a{slot}"), slot)).ToArray();
             var entries = new Dictionary<int, int>(); // what the caller keeps with each position
             foreach (var (add, slot) in operations)
             {
                 if (add && reference.Add(slot))
                 {
-                    entries[slot] = holders.Add(accounts[slot]);
+                    entries[slot] = holders.Add(slot);
                 }
                 else if (!add && reference.Remove(slot))
                 {
@@ -32,9 +31,9 @@ public sealed class HolderSetTests
                 var order = new List<int>();
                 for (var entry = 0; entry < holders.Used; entry++)
                 {
-                    if (holders[entry] is { } account)
+                    if (holders[entry] >= 0)
                     {
-                        order.Add(account.Slot);
+                        order.Add(holders[entry]);
                     }
                 }
 
