@@ -83,11 +83,17 @@ public sealed class MarginTiers
     /// <summary>Index of the tier whose range holds this notional (floors are inclusive).</summary>
     public int IndexFor(double notional)
     {
-        // Tables are short (≤ ~15 rows on every venue): a linear scan from the top beats a binary search.
-        var i = _floors.Length - 1;
-        while (i > 0 && notional < _floors[i])
+        // Tables are short (≤ ~15 rows on every venue) and most positions sit in the first tier or two: a linear scan
+        // from the bottom ends in a step or two. NaN compares false with every floor, and is the last tier's.
+        if (double.IsNaN(notional))
         {
-            i--;
+            return _floors.Length - 1;
+        }
+
+        var i = 0;
+        while (i + 1 < _floors.Length && notional >= _floors[i + 1])
+        {
+            i++;
         }
 
         return i;

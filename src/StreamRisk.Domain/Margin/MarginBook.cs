@@ -16,23 +16,28 @@ namespace StreamRisk.Domain.Margin;
 /// </remarks>
 public sealed class MarginBook
 {
+    // How far ahead of the holder being revalued ApplyMark hints memory (see Prefetch).
+    private const int RowsAhead = 16;
+    private const int PositionsAhead = 8;
+
     private readonly Dictionary<AccountId, int> _slots = [];
-    private AccountId[] _ids = new AccountId[16];
-    private AccountRow[] _rows = new AccountRow[16];
+    private readonly RowSegments<AccountId> _ids = new();
+    private readonly RowSegments<AccountRow> _rows = new();
     private int _accountCount;
 
     // Position rows: an account's positions are rows [First, First + Count) of these, in the account's own order.
-    private PositionTerms[] _terms = new PositionTerms[16];
-    private PositionMargin[] _results = new PositionMargin[16];
-    private Leg[] _legs = new Leg[16];
+    private readonly RowSegments<PositionTerms> _terms = new();
+    private readonly RowSegments<PositionMargin> _results = new();
+    private readonly RowSegments<Leg> _legs = new();
     private int _positionRowsUsed;
 
     // Released runs by size class (a run of 2^k rows), reused before the arrays grow.
     private readonly List<Stack<int>> _freeRuns = [];
 
-    private readonly List<HolderSet> _holders = [];
-    private readonly List<double> _marks = [];
-    private readonly List<long> _markCounts = [];
+    // Per instrument, by index (arrays: a revaluation reads them for every leg of every holder).
+    private HolderSet[] _holders = [];
+    private double[] _marks = [];
+    private long[] _markCounts = [];
 
     public MarginBook(MarginProfile profile, InstrumentCatalog catalog)
     {
@@ -66,10 +71,10 @@ public sealed class MarginBook
     public IMarginListener? Listener { get; set; }
 
     /// <summary>The last mark of an instrument; NaN before the first one.</summary>
-    public double MarkOf(int instrumentIndex) => instrumentIndex < _marks.Count ? _marks[instrumentIndex] : double.NaN;
+    public double MarkOf(int instrumentIndex) => (uint)instrumentIndex < (uint)_marks.Length ? _marks[instrumentIndex] : double.NaN;
 
     /// <summary>How many marks an instrument has had: a skipped account sees it has one to catch up on.</summary>
-    internal long MarkCountOf(int instrumentIndex) => instrumentIndex < _markCounts.Count ? _markCounts[instrumentIndex] : 0;
+    internal long MarkCountOf(int instrumentIndex) => (uint)instrumentIndex < (uint)_markCounts.Length ? _markCounts[instrumentIndex] : 0;
 
     /// <summary>The accounts holding an instrument (entries may be empty: freed places).</summary>
     internal HolderSet HoldersOf(int instrumentIndex)
@@ -127,6 +132,8 @@ public sealed class MarginBook
         var recomputed = 0;
         for (var entry = 0; entry < holders.Used; entry++)
         {
+            Prefetch(holders, entry);
+
             // Skipped: nothing the ladders hold can move (see AccountState.IgnoresMark), so the figures are brought up
             // to date when read. Most single-symbol accounts are like this, and they are most of the holders.
             if (holders.Skips(entry) || holders[entry] is not (>= 0 and var slot))
@@ -142,6 +149,36 @@ public sealed class MarginBook
 
         MarkRecomputations += recomputed;
         return recomputed;
+    }
+
+    /// <summary>
+    /// Hints the memory a revaluation will read a few holders ahead: the account row of the holder
+    /// <see cref="RowsAhead"/> entries on, and the position rows of the one <see cref="PositionsAhead"/> on (whose
+    /// account row was hinted earlier). At a million accounts every holder's rows are a cache miss; hinted ahead, the
+    /// misses of several holders overlap instead of being waited for one by one.
+    /// </summary>
+    private unsafe void Prefetch(HolderSet holders, int entry)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            return;
+        }
+
+        if (entry + RowsAhead < holders.Used && holders[entry + RowsAhead] is >= 0 and var ahead)
+        {
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref _rows[ahead]));
+        }
+
+        if (entry + PositionsAhead < holders.Used && !holders.Skips(entry + PositionsAhead) && holders[entry + PositionsAhead] is >= 0 and var next)
+        {
+            var first = _rows[next].First;
+            if (first >= 0 && first < _positionRowsUsed)
+            {
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref _terms[first]));
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref _results[first]));
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref _legs[first]));
+            }
+        }
     }
 
     /// <summary>Sets an account's cross wallet balance.</summary>
@@ -179,8 +216,8 @@ public sealed class MarginBook
 
         if (row.Count > 0)
         {
-            Array.Clear(_terms, row.First, row.Count);
-            Array.Clear(_legs, row.First, row.Count);
+            _terms.Span(row.First, row.Count).Clear();
+            _legs.Span(row.First, row.Count).Clear();
             row.Count = 0;
         }
 
@@ -204,9 +241,9 @@ public sealed class MarginBook
 
     internal ref readonly PositionMargin MarginRefAt(int slot, int position) => ref _results[PositionRow(slot, position)];
 
-    internal ReadOnlySpan<PositionTerms> TermsOf(int slot) => _terms.AsSpan(_rows[slot].First, _rows[slot].Count);
+    internal ReadOnlySpan<PositionTerms> TermsOf(int slot) => _terms.Span(_rows[slot].First, _rows[slot].Count);
 
-    internal ReadOnlySpan<PositionMargin> MarginsOf(int slot) => _results.AsSpan(_rows[slot].First, _rows[slot].Count);
+    internal ReadOnlySpan<PositionMargin> MarginsOf(int slot) => _results.Span(_rows[slot].First, _rows[slot].Count);
 
     internal int IndexOf(int slot, int instrumentIndex)
     {
@@ -228,7 +265,7 @@ public sealed class MarginBook
         ref readonly var row = ref _rows[slot];
         for (var i = row.First; i < row.First + row.Count; i++)
         {
-            if (_legs[i].MarksSeen != MarkCountOf(_legs[i].Instrument))
+            if (_legs[i].MarksSeen != (int)MarkCountOf(_legs[i].Instrument))
             {
                 ApplyCurrentMarks(slot);
                 Compute(slot);
@@ -291,9 +328,9 @@ public sealed class MarginBook
             row = ref _rows[slot];
             if (row.Capacity > 0)
             {
-                Array.Copy(_terms, row.First, _terms, first, row.Count);
-                Array.Copy(_results, row.First, _results, first, row.Count);
-                Array.Copy(_legs, row.First, _legs, first, row.Count);
+                _terms.Span(row.First, row.Count).CopyTo(_terms.Span(first, row.Count));
+                _results.Span(row.First, row.Count).CopyTo(_results.Span(first, row.Count));
+                _legs.Span(row.First, row.Count).CopyTo(_legs.Span(first, row.Count));
                 ReleaseRun(row.First, row.Capacity);
             }
 
@@ -329,24 +366,25 @@ public sealed class MarginBook
             return reused;
         }
 
+        // A run is read as one span, so it stays inside one segment (the few rows left at a segment's end stay unused).
         var first = _positionRowsUsed;
-        if (first + capacity > _terms.Length)
+        if ((first & (RowSegments<Leg>.SegmentRows - 1)) + capacity > RowSegments<Leg>.SegmentRows)
         {
-            var length = Math.Max(first + capacity, _terms.Length * 2);
-            Array.Resize(ref _terms, length);
-            Array.Resize(ref _results, length);
-            Array.Resize(ref _legs, length);
+            first = (first | (RowSegments<Leg>.SegmentRows - 1)) + 1;
         }
 
-        _positionRowsUsed += capacity;
+        _positionRowsUsed = first + capacity;
+        _terms.EnsureCapacity(_positionRowsUsed);
+        _results.EnsureCapacity(_positionRowsUsed);
+        _legs.EnsureCapacity(_positionRowsUsed);
         return first;
     }
 
     private void ReleaseRun(int first, int capacity)
     {
-        Array.Clear(_terms, first, capacity);
-        Array.Clear(_results, first, capacity);
-        Array.Clear(_legs, first, capacity);
+        _terms.Span(first, capacity).Clear();
+        _results.Span(first, capacity).Clear();
+        _legs.Span(first, capacity).Clear();
         _freeRuns[System.Numerics.BitOperations.Log2((uint)capacity)].Push(first);
     }
 
@@ -355,11 +393,8 @@ public sealed class MarginBook
         if (!_slots.TryGetValue(id, out var slot))
         {
             slot = _accountCount++;
-            if (slot == _rows.Length)
-            {
-                Array.Resize(ref _rows, slot * 2);
-                Array.Resize(ref _ids, slot * 2);
-            }
+            _rows.EnsureCapacity(_accountCount);
+            _ids.EnsureCapacity(_accountCount);
 
             _slots.Add(id, slot);
             _ids[slot] = id;
@@ -373,7 +408,7 @@ public sealed class MarginBook
     {
         ApplyCurrentMarks(slot);
         Compute(slot);
-        ClassifyMarks(slot);
+        var skipsChanged = ClassifyMarks(slot);
         ref readonly var row = ref _rows[slot];
         var first = row.First;
         var count = row.Count;
@@ -381,7 +416,8 @@ public sealed class MarginBook
         {
             // Only marks moved: what the holder arrays record (sizes, entries, margins, balance) did not, and leaving
             // them untouched keeps a revaluation from reading and writing them for every holder (cache misses at 1M).
-            for (var i = first; i < first + count; i++)
+            // The skip flags mirror the legs' (every recomputation keeps them equal), so only a changed one is written.
+            for (var i = first; skipsChanged && i < first + count; i++)
             {
                 _holders[_legs[i].Instrument].SetSkips(_legs[i].HolderEntry, _legs[i].IgnoresMark);
             }
@@ -429,7 +465,7 @@ public sealed class MarginBook
         for (var i = row.First; i < row.First + row.Count; i++)
         {
             var instrument = _legs[i].Instrument;
-            _legs[i].MarksSeen = MarkCountOf(instrument);
+            _legs[i].MarksSeen = (int)MarkCountOf(instrument);
             var mark = MarkOf(instrument);
             if (!double.IsNaN(mark) && _terms[i].Mark != mark)
             {
@@ -441,14 +477,15 @@ public sealed class MarginBook
     private void Compute(int slot)
     {
         ref var row = ref _rows[slot];
-        row.Margin = MarginCalculator.Compute(Profile, row.Balance, _terms.AsSpan(row.First, row.Count), _results.AsSpan(row.First, row.Count));
+        row.Margin = MarginCalculator.Compute(Profile, row.Balance, _terms.Span(row.First, row.Count), _results.Span(row.First, row.Count));
         row.Version++;
     }
 
     // Mirrors how MarginCalculator.Compute forms each position's collateral and other MM: for an isolated position they
     // are its own margin and 0; for the only cross position, balance + ((0 + pnl) − pnl) and (0 + mm) − mm, which are
     // the same bits whatever the pnl and mm, so they do not move with the mark either.
-    private void ClassifyMarks(int slot)
+    /// <returns>Whether any leg's flag changed.</returns>
+    private bool ClassifyMarks(int slot)
     {
         ref readonly var row = ref _rows[slot];
         var end = row.First + row.Count;
@@ -461,8 +498,10 @@ public sealed class MarginBook
             }
         }
 
+        var changed = false;
         for (var i = row.First; i < end; i++)
         {
+            var was = _legs[i].IgnoresMark;
             ref readonly var p = ref _terms[i];
             var own = _results[i];
             double collateral, otherMm;
@@ -479,21 +518,33 @@ public sealed class MarginBook
             else
             {
                 _legs[i].IgnoresMark = false;
+                changed |= was;
                 continue;
             }
 
             _legs[i].IgnoresMark = double.IsFinite(own.UnrealizedPnl) && double.IsFinite(own.MaintenanceMargin)
                 && MarginCalculator.LiquidationPriceIgnoresMark(Profile.TierBasis, in p, collateral, otherMm, own.LiquidationPrice);
+            changed |= was != _legs[i].IgnoresMark;
         }
+
+        return changed;
     }
 
     private void EnsureInstrumentSlots()
     {
-        while (_holders.Count < Catalog.Count)
+        var count = _holders.Length;
+        if (count >= Catalog.Count)
         {
-            _holders.Add(new HolderSet());
-            _marks.Add(double.NaN);
-            _markCounts.Add(0);
+            return;
+        }
+
+        Array.Resize(ref _holders, Catalog.Count);
+        Array.Resize(ref _marks, Catalog.Count);
+        Array.Resize(ref _markCounts, Catalog.Count);
+        for (var i = count; i < Catalog.Count; i++)
+        {
+            _holders[i] = new HolderSet();
+            _marks[i] = double.NaN;
         }
     }
 
@@ -522,11 +573,17 @@ public sealed class MarginBook
     internal struct Leg
     {
         public int Instrument;
-        public bool IgnoresMark;
-        public long MarksSeen;
 
         /// <summary>Where the account sits in the instrument's <see cref="HolderSet"/>.</summary>
         public int HolderEntry;
+
+        /// <summary>
+        /// The instrument's mark count when the position last took its mark, in 32 bits: it is only compared for
+        /// equality with the count now, which could falsely match only after exactly 2³² marks unseen.
+        /// </summary>
+        public int MarksSeen;
+
+        public bool IgnoresMark;
 
         /// <summary>What the position adds to its symbol's bucketed ladder now (kept by the book's <see cref="Ladders.PartialLadders"/>).</summary>
         public Ladders.LadderContribution Ladder;

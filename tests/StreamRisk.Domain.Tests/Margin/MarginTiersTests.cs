@@ -1,3 +1,4 @@
+using CsCheck;
 using StreamRisk.Domain.Instruments;
 
 namespace StreamRisk.Domain.Tests.Margin;
@@ -39,6 +40,36 @@ public sealed class MarginTiersTests
     [InlineData(300_000, 4)]
     [InlineData(1e12, 4)]
     public void IndexFor_FloorsAreInclusive(double notional, int tier) => Assert.Equal(tier, HyperliquidBtc.IndexFor(notional));
+
+    [Fact]
+    public void IndexFor_AnyNotional_IsTheHighestTierWhoseFloorItReaches()
+    {
+        // Reference: the highest tier (other than the first) whose floor is not above the notional, scanned from the top;
+        // NaN reaches no floor's "below" test and lands on the last tier, ±∞ and negatives where their order puts them.
+        static int Reference(MarginTiers tiers, double notional)
+        {
+            var i = tiers.Count - 1;
+            while (i > 0 && notional < tiers.FloorAt(i))
+            {
+                i--;
+            }
+
+            return i;
+        }
+
+        MarginTiers[] tables = [HyperliquidBtc, Fixtures.BinanceBtcUsdt, MarginTiers.Flat(0.005)];
+        var special = new[] { double.NaN, double.PositiveInfinity, double.NegativeInfinity, -1, 0, double.Epsilon, double.MaxValue };
+        Gen.Select(Gen.Int[0, tables.Length - 1], Gen.Double[-1e3, 1e9], Gen.Int[0, 20]).Sample((t, random, pick) =>
+        {
+            var tiers = tables[t];
+            // Also every floor exactly and one ulp either side of it.
+            var floor = tiers.FloorAt(pick % tiers.Count);
+            foreach (var notional in special.Append(random).Append(floor).Append(Math.BitDecrement(floor)).Append(Math.BitIncrement(floor)))
+            {
+                Assert.Equal(Reference(tiers, notional), tiers.IndexFor(notional));
+            }
+        });
+    }
 
     [Theory]
     [InlineData(10_000)]
