@@ -14,7 +14,8 @@ internal sealed class HolderSet
 {
     private const int None = -1;
 
-    // The account slot per entry; None where an account was removed.
+    // The account slot per entry. A removed entry holds −2 − (the next free entry), −1 ending the free list: every
+    // negative value reads as "no account", and the free list costs no array of its own.
     private int[] _entries = NewEntries(16);
 
     // Per entry: a mark of this instrument can be skipped for that account (AccountState.IgnoresMark). Kept dense next
@@ -29,7 +30,6 @@ internal sealed class HolderSet
     private double[] _sizes = new double[16];
     private double[] _entryPrices = new double[16];
     private double[] _collaterals = new double[16];
-    private int[] _nextFree = new int[16];
     private int _used;
     private int _freeList = None;
 
@@ -92,20 +92,21 @@ internal sealed class HolderSet
         if (_freeList != None)
         {
             entry = _freeList;
-            _freeList = _nextFree[entry];
+            _freeList = -2 - _entries[entry];
         }
         else
         {
             if (_used == _entries.Length)
             {
-                Array.Resize(ref _entries, _used * 2);
+                // A quarter more at a time: a symbol's holders are a million entries at venue scale.
+                var length = _used + Math.Max(16, _used / 4);
+                Array.Resize(ref _entries, length);
                 _entries.AsSpan(_used).Fill(None);
-                Array.Resize(ref _nextFree, _used * 2);
-                Array.Resize(ref _skips, _used * 2);
-                Array.Resize(ref _shapes, _used * 2);
-                Array.Resize(ref _sizes, _used * 2);
-                Array.Resize(ref _entryPrices, _used * 2);
-                Array.Resize(ref _collaterals, _used * 2);
+                Array.Resize(ref _skips, length);
+                Array.Resize(ref _shapes, length);
+                Array.Resize(ref _sizes, length);
+                Array.Resize(ref _entryPrices, length);
+                Array.Resize(ref _collaterals, length);
             }
 
             entry = _used++;
@@ -127,8 +128,7 @@ internal sealed class HolderSet
 
     public void Remove(int entry)
     {
-        _entries[entry] = None;
-        _nextFree[entry] = _freeList;
+        _entries[entry] = -2 - _freeList;
         _freeList = entry;
         Count--;
     }

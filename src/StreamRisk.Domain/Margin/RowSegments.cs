@@ -4,7 +4,7 @@ namespace StreamRisk.Domain.Margin;
 /// Rows of <typeparamref name="T"/> in fixed segments of <see cref="SegmentRows"/>: a row index names a segment and a
 /// place in it. Growing adds a segment and copies nothing, so a million-row store neither keeps a doubled array's
 /// unused half (up to half the memory of the rows) nor stalls its single writer copying hundreds of megabytes when it
-/// grows. The first segment starts small and doubles up to full size, so a small book stays small.
+/// grows. The first segment starts small and grows by a quarter at a time up to full size, so a small book stays small.
 /// </summary>
 /// <remarks>A run of rows that must be read as one span is kept inside one segment by the caller (<see cref="SegmentRows"/>).</remarks>
 internal sealed class RowSegments<T>
@@ -30,7 +30,8 @@ internal sealed class RowSegments<T>
         {
             if (Capacity < SegmentRows)
             {
-                Array.Resize(ref _segments[0], Math.Min(Capacity * 2, SegmentRows));
+                // A quarter more at a time: at most a fifth of a small book's rows are unused.
+                Array.Resize(ref _segments[0], Math.Min(Math.Max(rows, Capacity + (Capacity / 4)), SegmentRows));
                 Capacity = _segments[0].Length;
                 continue;
             }
