@@ -10,11 +10,12 @@ namespace StreamRisk.Bench;
 /// <param name="ApplySeconds">Wall time of the applies alone (the sum of each event's measured time).</param>
 /// <param name="DecodeSeconds">Wall time of decoding the same messages once, for the decode-only ceiling.</param>
 /// <param name="DecodedMarketSeconds">Seconds of market those decoded messages cover.</param>
-/// <param name="LagP99Ms">p99 over the phase's events of (finish − event time) under a simulated 1× pacer.</param>
+/// <param name="LagP99Ms">p99 over the phase's events of (finish − event time) under a simulated 1× pacer (one queue from the calm on).</param>
+/// <param name="OwnLagP99Ms">The same from a queue empty at the phase's start: the phase's own lag, without a backlog carried in.</param>
 /// <param name="Marks">What the phase's marks cost (revaluations of cross holders and ADL rankings).</param>
 internal sealed record VenuePhase(
     int MarketSeconds, long Events, long BookMessages, long Fills, double ApplySeconds, double DecodeSeconds, int DecodedMarketSeconds,
-    double LagP99Ms, double LagMaxMs, MarkWork Marks)
+    double LagP99Ms, double LagMaxMs, double OwnLagP99Ms, MarkWork Marks)
 {
     /// <summary>Market seconds processed per wall second on the engine thread.</summary>
     public double RealTimeFactor => MarketSeconds / Math.Max(ApplySeconds, 1e-9);
@@ -75,12 +76,12 @@ internal static class VenueBench
             }
         }
 
-        // Warm-up, untimed: calm seconds until the paths have run for a second of wall time (tiered JIT recompiles the
+        // Warm-up, untimed: calm seconds until the paths have run for three seconds of wall time (tiered JIT recompiles the
         // hot methods after ~30 calls and a short delay), so the calm figure is not the code's first run.
         var warmUp = Stopwatch.StartNew();
         var warmSeconds = 0;
         var warm = new List<WireMessage>();
-        while (warmUp.Elapsed < TimeSpan.FromSeconds(1) || warmSeconds < 2)
+        while (warmUp.Elapsed < TimeSpan.FromSeconds(3) || warmSeconds < 2)
         {
             warm.Clear();
             market.NextSecond(crash: false, warm);
@@ -95,10 +96,10 @@ internal static class VenueBench
         Check(deadLetters, "warming up");
         var pacer = new PacedLag();
         progress($"venue: warmed up on {warmSeconds} s of market; calm ({calmSeconds} s of market, at most {budget.TotalSeconds:0} s)");
-        var calm = Phase(market, applier, engine, decoder, pacer, crash: false, calmSeconds, budget);
+        var calm = Phase(market, applier, engine, decoder, pacer, crash: false, calmSeconds, budget, progress);
         Check(deadLetters, "applying the calm");
         progress($"venue: calm {calm.MarketSeconds} s of market, ×{calm.RealTimeFactor:0.0} real time; crash ({VenueMarket.CrashSeconds} s of market, at most {budget.TotalSeconds:0} s)");
-        var crash = Phase(market, applier, engine, decoder, pacer, crash: true, VenueMarket.CrashSeconds, budget);
+        var crash = Phase(market, applier, engine, decoder, pacer, crash: true, VenueMarket.CrashSeconds, budget, progress);
         Check(deadLetters, "applying the crash");
         progress($"venue: crash {crash.MarketSeconds} s of market, ×{crash.RealTimeFactor:0.0} real time");
         var (book, trades) = market.CalmRates;
@@ -106,8 +107,13 @@ internal static class VenueBench
             market.UnitsLiquidatedByTheFullCrash, market.Units, book, trades);
     }
 
-    private static VenuePhase Phase(VenueMarket market, EventApplier applier, RiskEngine engine, WireDecoder decoder, PacedLag pacer, bool crash, int seconds, TimeSpan budget)
+    private static VenuePhase Phase(VenueMarket market, EventApplier applier, RiskEngine engine, WireDecoder decoder, PacedLag pacer, bool crash, int seconds, TimeSpan budget,
+        Action<string> progress)
     {
+        var name = crash ? "crash" : "calm";
+        var own = new PacedLag();
+        var ownLags = new List<double>();
+        var lastReport = TimeSpan.Zero;
         var (revaluations0, revaluationTime0) = engine.Accounts.Revaluations;
         var (rankings0, rankingTime0) = engine.Accounts.AdlRankings;
         var recomputed0 = engine.Margins.MarkRecomputations;
@@ -132,12 +138,19 @@ internal static class VenueBench
                 var service = Stopwatch.GetTimestamp() - started;
                 applyTicks += service;
                 lags.Add(pacer.Next(times[i], (double)service / Stopwatch.Frequency));
+                ownLags.Add(own.Next(times[i], (double)service / Stopwatch.Frequency));
                 book += second[i].Topic == WireTopic.Book ? 1 : 0;
                 fills += second[i].Topic == WireTopic.Liquidations ? 1 : 0;
             }
 
             events += ingested.Length;
             covered++;
+            if (wall.Elapsed - lastReport >= TimeSpan.FromSeconds(15))
+            {
+                lastReport = wall.Elapsed;
+                progress($"venue: {name} {covered} s of market in {wall.Elapsed.TotalSeconds:0} s");
+            }
+
             if (kept.Count + second.Count <= DecodeKept)
             {
                 kept.AddRange(second);
@@ -172,9 +185,12 @@ internal static class VenueBench
         }
 
         lags.Sort();
+        ownLags.Sort();
         return new VenuePhase(covered, events, book, fills, applySeconds, decodeClock.Elapsed.TotalSeconds, decodedSeconds,
-            lags.Count == 0 ? 0 : lags[Math.Min(lags.Count - 1, (int)Math.Ceiling(0.99 * lags.Count) - 1)] * 1e3, lags.Count == 0 ? 0 : lags[^1] * 1e3, marks);
+            P99(lags) * 1e3, lags.Count == 0 ? 0 : lags[^1] * 1e3, P99(ownLags) * 1e3, marks);
     }
+
+    private static double P99(List<double> sorted) => sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(0.99 * sorted.Count) - 1)];
 
     private static bool Decode(WireDecoder decoder, WireMessage message) => message.Topic switch
     {
