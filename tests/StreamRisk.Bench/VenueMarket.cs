@@ -28,7 +28,7 @@ namespace StreamRisk.Bench;
 /// each resizing a random holder's leg of that instrument by ±10 %: the population stands for the venue's leveraged
 /// accounts, and a trade changes the taker's position (the maker side is mostly market makers outside it).
 /// In the crash both rates rise 5× (the busiest ten minutes of 2024-08-05 in shared/data/klines traded ~760 times a
-/// second, ×12 the capture's calm; the book's 5× is the figure).</para>
+/// second, ×12 the capture's calm; for the book 5× is the benchmark's premise).</para>
 /// <para><b>Marks</b>: all instruments' at the top of each second, as Binance's all-market <c>!markPrice@arr@1s</c>
 /// publishes them. Calm: a random walk of ±0.02 % a step. Crash second t of T = 600: the instrument's mark at the
 /// crash's start × (1 − depth × g(t)) with g(t) = 1 − (1 − t/T)² (front-loaded: the fastest fall first), times
