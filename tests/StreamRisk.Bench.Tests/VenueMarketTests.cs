@@ -7,7 +7,8 @@ namespace StreamRisk.Bench.Tests;
 /// <summary>
 /// The venue bench's market (<see cref="VenueMarket"/>) at a small size: the same seed and calls give the same bytes,
 /// and the stream has the shape the bench reports on — crash rates five times the calm's, every mark of the crash past
-/// the 0.1 % revaluation move, liquidation fills and closes — and the monitor's own path takes all of it.
+/// the 0.1 % revaluation move, liquidation fills and closes, books that follow the fall gaplessly and uncrossed — and the
+/// monitor's own path takes all of it.
 /// </summary>
 public sealed class VenueMarketTests
 {
@@ -104,6 +105,13 @@ public sealed class VenueMarketTests
             }
 
             Assert.All(marked, Assert.True);
+            for (var s = 0; s < Instruments; s++)
+            {
+                // Every book message follows on from the last, and the book follows the mark without crossing.
+                var book = engine.BookOf(s)!;
+                Assert.False(book.IsStale || book.Gaps > 0 || book.IsCrossed, $"instrument {s} at second {t}: stale {book.IsStale}, gaps {book.Gaps}, crossed {book.IsCrossed}");
+                Assert.True(book.TryGetBest(StreamRisk.Domain.Books.BookSide.Bid, out var bid) && bid.PriceTicks * 1.0 < market.Mark(s) / market.TickSize(s) + 1);
+            }
         }
 
         var ratio = (crashBook / (double)crashSeconds) / (calmBook / (double)calmSeconds);

@@ -187,6 +187,9 @@ internal sealed class VenueMarket : IDisposable
     /// <summary>An instrument's mark as of the last second generated.</summary>
     public double Mark(int instrument) => _markTicks[instrument] * _tick[instrument];
 
+    /// <summary>An instrument's tick size.</summary>
+    public double TickSize(int instrument) => _tick[instrument];
+
     /// <summary>An instrument's crash depth (the fall at the crash's end, before the marks' alternation).</summary>
     public double Depth(int instrument) => _depth[instrument];
 
