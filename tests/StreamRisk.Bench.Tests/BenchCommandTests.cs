@@ -24,7 +24,7 @@ public sealed class BenchCommandTests : IDisposable
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
         var figures = json.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value);
         Assert.Equal(BenchCommand.Keys.Order(StringComparer.Ordinal), figures.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(18, figures.Count);
+        Assert.Equal(23, figures.Count);
         foreach (var (key, value) in figures)
         {
             Assert.True(value.ValueKind == JsonValueKind.Number, $"{key} is {value.ValueKind}");
@@ -34,7 +34,8 @@ public sealed class BenchCommandTests : IDisposable
 
         // The projector was checked against the naive reference on the same input, and the table names every figure.
         Assert.Contains("results equal", run.Output, StringComparison.Ordinal);
-        foreach (var row in new[] { "engine events/s", "kafka ingest ratio", "tick-to-alert p50 ms", "tick-to-alert p99 ms", "grid + critical shock µs", "partial-book projection µs", "memory bytes/position", "replay events/s",
+        foreach (var row in new[] { "engine events/s", "revaluation ns per cross holder", "venue real-time factor, calm", "venue real-time factor, crash",
+            "venue decode-only real-time factor", "venue crash lag p99 ms", "kafka ingest ratio", "kafka ingest ratio, 50/30/20 mix", "tick-to-alert p50 ms", "tick-to-alert p99 ms", "grid + critical shock µs", "partial-book projection µs", "memory bytes/position", "replay events/s",
             "portfolio grid + contagion ms", "system view per market second", "alert transitions/minute", "critical alerts under 2 s" })
         {
             Assert.Contains(row, run.Output, StringComparison.Ordinal);
@@ -86,6 +87,23 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Venue_CalmAndCrashThroughTheEngine_OnlyItsFigures()
+    {
+        var path = Path.Combine(_directory, "venue.json");
+
+        var run = await BenchRun.InvokeAsync("--quick", "--only", "venue", "--json", path);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("venue real-time factor, crash", run.Output, StringComparison.Ordinal);
+        Assert.Contains("liquidation fills", run.Output, StringComparison.Ordinal);
+        Assert.Contains("venue: loaded in", run.Error, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        Assert.Equal(["venue.calmRealTimeFactor", "venue.crashRealTimeFactor", "venue.decodeOnlyRealTimeFactor", "venue.crashLagP99Ms"],
+            json.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.All(json.RootElement.EnumerateObject(), p => Assert.True(p.Value.GetDouble() > 0, p.Name));
+    }
+
+    [Fact]
     public async Task JsonInAMissingDirectory_OneLineErrorAndExitCodeTwo_BeforeAnythingRuns()
     {
         var run = await BenchRun.InvokeAsync("--quick", "--json", Path.Combine(_directory, "no-such-dir", "figures.json"));
@@ -112,6 +130,7 @@ public sealed class BenchCommandTests : IDisposable
     [InlineData("--replay-events", "5")]
     [InlineData("--replay-events", "many")]
     [InlineData("--only", "projection,frobnicate")]
+    [InlineData("--only", "venues")]
     public async Task BadCommandLine_OneLineErrorAndExitCodeTwo(params string[] args)
     {
         var run = await BenchRun.InvokeAsync(args);

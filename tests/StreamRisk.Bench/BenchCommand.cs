@@ -20,7 +20,8 @@ internal static class BenchCommand
     /// <summary>The JSON keys, in the order the table shows them.</summary>
     public static readonly string[] Keys =
     [
-        "engine.eventsPerSecond", "engine.decodeOnlyEventsPerSecond", "kafka.ingestRatio", "latency.tickToAlertP50Ms",
+        "engine.eventsPerSecond", "engine.decodeOnlyEventsPerSecond", "engine.revaluationNanosPerHolder", "venue.calmRealTimeFactor", "venue.crashRealTimeFactor",
+        "venue.decodeOnlyRealTimeFactor", "venue.crashLagP99Ms", "kafka.ingestRatio", "latency.tickToAlertP50Ms",
         "latency.tickToAlertP99Ms", "projection.gridMicros", "projection.naiveGridMicros", "memory.bytesPerPosition", "replay.eventsPerSecond",
         "portfolio.gridMillis", "portfolio.contagionMillis", "portfolio.naiveMillis", "replay.systemViewShare",
         "alerts.transitionsPerMinute", "alerts.maxTransitionsPerMinute", "alerts.criticalShortLived",
@@ -31,7 +32,7 @@ internal static class BenchCommand
     public static readonly string[] ZeroIsGood = ["alerts.criticalShortLived"];
 
     /// <summary>The parts <c>--only</c> picks from; each measures the figures with its prefix (engine also measures memory).</summary>
-    private static readonly string[] Parts = ["projection", "depth", "portfolio", "engine", "kafka", "latency", "replay", "alerts"];
+    private static readonly string[] Parts = ["projection", "depth", "portfolio", "engine", "venue", "kafka", "latency", "replay", "alerts"];
 
     public static RootCommand Create(TextWriter output, TextWriter error, TimeProvider time)
     {
@@ -106,7 +107,7 @@ internal static class BenchCommand
         return command;
     }
 
-    private sealed record BenchResults(BenchSizes Sizes, string KafkaSettings, EngineFigures? Engine, KafkaFigures? Kafka, LatencyFigures? Latency, ProjectionFigures? Projection, DepthFigures? Depth, PortfolioFigures? Portfolio, ReplayFigures? Replay, AlertFigures? Alerts, TimeSpan Elapsed);
+    private sealed record BenchResults(BenchSizes Sizes, string KafkaSettings, EngineFigures? Engine, VenueFigures? Venue, KafkaFigures? Kafka, KafkaFigures? KafkaVenue, LatencyFigures? Latency, ProjectionFigures? Projection, DepthFigures? Depth, PortfolioFigures? Portfolio, ReplayFigures? Replay, AlertFigures? Alerts, TimeSpan Elapsed);
 
     /// <summary>
     /// Kafka client settings for the monitor's consumers, as <c>run</c> takes them from the environment
@@ -150,6 +151,11 @@ internal static class BenchCommand
             var engine = parts.Contains("engine") ? EngineBench.Run(sizes.EngineAccounts, sizes.EngineEvents, sizes.EngineBudget, progress) : null;
             Collect();
             cancel.ThrowIfCancellationRequested();
+            var venue = parts.Contains("venue") ? VenueBench.Run(sizes.VenueAccounts, sizes.VenueInstruments, sizes.VenueCalmSeconds, sizes.VenueBudget, progress) : null;
+            Collect();
+            cancel.ThrowIfCancellationRequested();
+            var kafkaVenue = parts.Contains("kafka") ? KafkaIngestBench.RunVenue(sizes.KafkaAccounts, sizes.VenueInstruments, sizes.KafkaEvents, kafkaSettings, progress) : null;
+            Collect();
             var kafka = parts.Contains("kafka") ? KafkaIngestBench.Run(sizes.KafkaAccounts, sizes.KafkaEvents, kafkaSettings, progress) : null;
             Collect();
             cancel.ThrowIfCancellationRequested();
@@ -161,7 +167,7 @@ internal static class BenchCommand
             Collect();
             var alerts = parts.Contains("alerts") ? AlertBench.Run(sizes.AlertSpan, sizes.AlertAccounts, time, progress, cancel) : null;
             var settingsNote = kafkaSettings.Count == 0 ? "default settings" : string.Join(", ", kafkaSettings.Select(s => s.Key + "=" + s.Value));
-            return new BenchResults(sizes, settingsNote, engine, kafka, latency, projection, depth, portfolio, replay, alerts, clock.Elapsed);
+            return new BenchResults(sizes, settingsNote, engine, venue, kafka, kafkaVenue, latency, projection, depth, portfolio, replay, alerts, clock.Elapsed);
         }
         finally
         {
@@ -184,9 +190,18 @@ internal static class BenchCommand
             figures["engine.eventsPerSecond"] = engine.EventsPerSecond;
             figures["engine.decodeOnlyEventsPerSecond"] = engine.DecodeOnlyEventsPerSecond;
             figures["memory.bytesPerPosition"] = engine.BytesPerPosition;
+            figures["engine.revaluationNanosPerHolder"] = engine.Marks.NanosecondsPerAccount;
         }
 
-        if (r.Kafka is { } kafka)
+        if (r.Venue is { } venue)
+        {
+            figures["venue.calmRealTimeFactor"] = venue.Calm.RealTimeFactor;
+            figures["venue.crashRealTimeFactor"] = venue.Crash.RealTimeFactor;
+            figures["venue.decodeOnlyRealTimeFactor"] = venue.Crash.DecodeOnlyRealTimeFactor;
+            figures["venue.crashLagP99Ms"] = venue.Crash.LagP99Ms;
+        }
+
+        if (r.KafkaVenue is { } kafka)
         {
             figures["kafka.ingestRatio"] = kafka.Ratio;
         }
@@ -269,14 +284,28 @@ internal static class BenchCommand
             Row(table, "  of which marks", string.Create(CultureInfo.InvariantCulture, $"{m.RevaluationSeconds / m.Seconds:P0} + {m.AdlSeconds / m.Seconds:P0}"), "-", "(context: cost of marks)", null,
                 string.Create(CultureInfo.InvariantCulture, $"{m.Revaluations:N0} revaluations recomputed {m.AccountsRecomputed:N0} cross holders ({m.NanosecondsPerAccount:N0} ns each) in {m.RevaluationSeconds:0.0} s; {m.AdlRankings:N0} ADL rankings in {m.AdlSeconds:0.0} s; of {m.Seconds:0.0} s"));
 
+            Row(table, "revaluation ns per cross holder", m.NanosecondsPerAccount.ToString("0", CultureInfo.InvariantCulture), "-", "≤ 50", m.NanosecondsPerAccount <= 50,
+                string.Create(CultureInfo.InvariantCulture, $"the marks above: {m.AccountsRecomputed:N0} cross holders recomputed by {m.Revaluations:N0} revaluations at {r.Engine.Accounts:N0} accounts"));
             Row(table, "engine events/s, venue-paced", N(r.Engine.VenueEventsPerSecond), "-", "(not a target: context)", null,
                 $"same engine, {r.Engine.VenueEvents:N0} events: one mark per symbol per second, the rest book deltas (80%) and position changes (20%)");
         }
 
+        if (r.Venue is { } v)
+        {
+            VenueRows(table, v);
+        }
+
+        if (r.KafkaVenue is { } kv)
+        {
+            Row(table, "kafka ingest ratio", kv.Ratio.ToString("0.000", CultureInfo.InvariantCulture),
+                $"monitor {N(kv.MonitorPerSecond)}/s vs bare consumer {N(kv.BarePerSecond)}/s (same stream applied in process: {N(kv.ApplyOnlyPerSecond)}/s)", "≥ 0.9", kv.Ratio >= 0.9,
+                string.Create(CultureInfo.InvariantCulture, $"the venue crash's stream ({s.VenueInstruments} instruments: book messages, marks, position changes, liquidation fills and closes), {kv.Messages:N0} messages each, produced live after catching up on {s.KafkaAccounts:N0} accounts; embedded cluster (1 broker); {Environment.ProcessorCount} cores running the broker, the producer and the reader (bare: one consumer; monitor: KafkaSource's consume thread applying each message through EventApplier) in one process, which used {kv.MonitorCores:0.0} (monitor) vs {kv.BareCores:0.0} (bare) of them"));
+        }
+
         if (r.Kafka is not null)
         {
-            Row(table, "kafka ingest ratio", r.Kafka.Ratio.ToString("0.000", CultureInfo.InvariantCulture),
-                $"monitor {N(r.Kafka.MonitorPerSecond)}/s vs bare consumer {N(r.Kafka.BarePerSecond)}/s (same stream applied in process: {N(r.Kafka.ApplyOnlyPerSecond)}/s)", "≥ 0.9", r.Kafka.Ratio >= 0.9,
+            Row(table, "kafka ingest ratio, 50/30/20 mix", r.Kafka.Ratio.ToString("0.000", CultureInfo.InvariantCulture),
+                $"monitor {N(r.Kafka.MonitorPerSecond)}/s vs bare consumer {N(r.Kafka.BarePerSecond)}/s (same stream applied in process: {N(r.Kafka.ApplyOnlyPerSecond)}/s)", "(context: the engine bench's decode mix)", null,
                 string.Create(CultureInfo.InvariantCulture, $"{r.Kafka.Messages:N0} stream messages each, produced live after catching up on {s.KafkaAccounts:N0} accounts; embedded cluster (1 broker); process CPU {r.Kafka.MonitorCores:0.0} (monitor) vs {r.Kafka.BareCores:0.0} (bare) of {Environment.ProcessorCount} cores"));
         }
 
@@ -350,6 +379,27 @@ internal static class BenchCommand
             $"bench ({s.Name}): {Environment.ProcessorCount} cores, .NET {Environment.Version}, {r.Elapsed.TotalSeconds:0} s"));
     }
 
+    private static void VenueRows(Table table, VenueFigures v)
+    {
+        var calm = v.Calm;
+        var crash = v.Crash;
+        Row(table, "venue real-time factor, calm", X(calm.RealTimeFactor), $"decode only {X(calm.DecodeOnlyRealTimeFactor)}", "≥ 50", calm.RealTimeFactor >= 50,
+            string.Create(CultureInfo.InvariantCulture,
+                $"{v.Accounts:N0} accounts ({v.Positions:N0} positions) on {v.Instruments} instruments, loaded in {v.LoadSeconds:0.0} s, warmed up on {v.WarmUpSeconds} s of market; {calm.MarketSeconds} of {v.PlannedCalmSeconds} s of calm market ({calm.Events:N0} events: {v.BookPerSecond:N0} book messages, {v.Instruments} marks, {v.TradesPerSecond:N0} position changes a second) applied in {calm.ApplySeconds:0.0} s; {Marks(calm.Marks)}"));
+        Row(table, "venue real-time factor, crash", X(crash.RealTimeFactor), $"decode only {X(crash.DecodeOnlyRealTimeFactor)}", "≥ 10", crash.RealTimeFactor >= 10,
+            string.Create(CultureInfo.InvariantCulture,
+                $"{crash.MarketSeconds} of {VenueMarket.CrashSeconds} s of crash (every instrument down 5–30 %, every mark past the 0.1 % move, rates ×{VenueMarket.CrashRateMultiplier:0}; {crash.Events:N0} events, {crash.BookMessages / Math.Max(crash.MarketSeconds, 1):N0} book messages a second) applied in {crash.ApplySeconds:0.0} s; {crash.Fills:N0} liquidation fills ({v.LiquidatedUnits:N0} accounts or isolated positions liquidated; the whole crash liquidates {v.UnitsLiquidatedByTheFullCrash:N0} of {v.Units:N0}); {Marks(crash.Marks)}"));
+        Row(table, "venue decode-only real-time factor", X(crash.DecodeOnlyRealTimeFactor), $"calm {X(calm.DecodeOnlyRealTimeFactor)}", "(ceiling of the crash factor)", null,
+            string.Create(CultureInfo.InvariantCulture, $"the crash's bytes through WireDecoder alone: {crash.DecodedMarketSeconds:N0} s of market in {crash.DecodeSeconds:0.00} s"));
+        Row(table, "venue crash lag p99 ms", crash.LagP99Ms.ToString("N1", CultureInfo.InvariantCulture), string.Create(CultureInfo.InvariantCulture, $"max {crash.LagMaxMs:N1}; calm p99 {calm.LagP99Ms:N1}; crash from an empty queue p99 {crash.OwnLagP99Ms:N1}"), "(context: the engine thread's lag at 1×)", null,
+            string.Create(CultureInfo.InvariantCulture, $"finish − event time at a 1× pace, simulated from each event's measured time (arrival at event time, one queue from the calm on) over the {crash.MarketSeconds} s of crash applied"));
+    }
+
+    private static string Marks(MarkWork m) => string.Create(CultureInfo.InvariantCulture,
+        $"marks: {m.Revaluations:N0} revaluations recomputed {m.AccountsRecomputed:N0} cross holders ({m.NanosecondsPerAccount:N0} ns each) in {m.RevaluationSeconds:0.0} s, {m.AdlRankings:N0} ADL rankings in {m.AdlSeconds:0.0} s");
+
+    private static string X(double factor) => "×" + factor.ToString(factor >= 100 ? "N0" : "0.0", CultureInfo.InvariantCulture);
+
     private static void Row(Table table, string figure, string measured, string baseline, string target, bool? met, string run) =>
         table.AddRow(Markup.Escape(figure), Markup.Escape(measured), Markup.Escape(baseline), Markup.Escape(target), met switch { true => "yes", false => "no", null => "-" }, Markup.Escape(run));
 
@@ -362,6 +412,7 @@ internal static class BenchCommand
 internal sealed record BenchSizes(
     string Name,
     int EngineAccounts, int EngineEvents, TimeSpan EngineBudget,
+    int VenueAccounts, int VenueInstruments, int VenueCalmSeconds, TimeSpan VenueBudget,
     int KafkaAccounts, int KafkaEvents,
     int LatencyAccounts, TimeSpan LatencyDuration,
     int ProjectionPositions, TimeSpan ProjectionBudget,
@@ -369,9 +420,11 @@ internal sealed record BenchSizes(
     int PortfolioAccounts,
     TimeSpan AlertSpan, int AlertAccounts)
 {
-    public static readonly BenchSizes Full = new("full", 1_000_000, 1_000_000, TimeSpan.FromSeconds(30), 2_000, 100_000, 2_000, TimeSpan.FromSeconds(60),
+    public static readonly BenchSizes Full = new("full", 1_000_000, 1_000_000, TimeSpan.FromSeconds(30), 1_000_000, 200, 300, TimeSpan.FromSeconds(60),
+        2_000, 100_000, 2_000, TimeSpan.FromSeconds(60),
         1_000_000, TimeSpan.FromSeconds(10), 5_000_000, 20_000, 1_000_000, TimeSpan.FromHours(1), 20_000);
 
-    public static readonly BenchSizes Quick = new("--quick", 20_000, 200_000, TimeSpan.FromSeconds(3), 2_000, 40_000, 2_000, TimeSpan.FromSeconds(6),
+    public static readonly BenchSizes Quick = new("--quick", 20_000, 200_000, TimeSpan.FromSeconds(3), 20_000, 20, 60, TimeSpan.FromSeconds(3),
+        2_000, 40_000, 2_000, TimeSpan.FromSeconds(6),
         50_000, TimeSpan.FromSeconds(2), 20_000, 2_000, 20_000, TimeSpan.FromMinutes(2), 2_000);
 }

@@ -36,7 +36,26 @@ internal static class KafkaIngestBench
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(5);
 
+    /// <summary>The engine bench's mixed stream (50 % book, 30 % marks, 20 % positions) over ten symbols.</summary>
     public static KafkaFigures Run(int accounts, int streamEvents, IReadOnlyDictionary<string, string> kafkaSettings, Action<string> progress)
+    {
+        progress($"kafka: {accounts:N0} accounts on 10 symbols, then {streamEvents:N0} messages of the 50/30/20 mix per reader, through an embedded cluster");
+        using var market = new BenchMarket(accounts, seed: 11);
+        return Run(market.Market().Concat(market.Accounts()), count => market.Stream(count).ToList(), streamEvents, kafkaSettings, progress);
+    }
+
+    /// <summary>The venue crash's stream (<see cref="VenueMarket"/>: its book, mark, position-change and liquidation mix).</summary>
+    public static KafkaFigures RunVenue(int accounts, int instruments, int streamEvents, IReadOnlyDictionary<string, string> kafkaSettings, Action<string> progress)
+    {
+        progress($"kafka: {accounts:N0} accounts on {instruments} instruments, then {streamEvents:N0} messages of the venue crash per reader, through an embedded cluster");
+        using var market = new VenueMarket(accounts, instruments, seed: 11);
+        return Run(market.Market().Concat(market.AccountSnapshots()), count => market.Stream(count, crash: true), streamEvents, kafkaSettings, progress);
+    }
+
+    /// <param name="marketAndAccounts">What the readers catch up on before any stream: instruments, books, marks, accounts.</param>
+    /// <param name="stream">The next messages of the stream, as many as asked, continuing the last call's.</param>
+    private static KafkaFigures Run(IEnumerable<WireMessage> marketAndAccounts, Func<int, List<WireMessage>> stream, int streamEvents,
+        IReadOnlyDictionary<string, string> kafkaSettings, Action<string> progress)
     {
         var topics = TopicNames.WithPrefix("bench.");
         using var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 1 });
@@ -45,17 +64,15 @@ internal static class KafkaIngestBench
             cluster.CreateTopic(name, count);
         }
 
-        progress($"kafka: {accounts:N0} accounts, then {streamEvents:N0} stream events per reader, through an embedded cluster");
-        using var market = new BenchMarket(accounts, seed: 11);
         using var producer = new WireProducer(cluster.BootstrapServers, topics);
         // Each reader first reads a warm-up stream of the same mix, untimed: the rate is steady-state ingest, not the
         // JIT compiling the book, mark and position paths (the set-up is instruments, snapshots and accounts only).
         var warmUp = Math.Max(1, streamEvents / 4);
-        var setup = market.Market().Concat(market.Accounts()).Concat(market.Stream(warmUp)).ToList();
+        var setup = marketAndAccounts.Concat(stream(warmUp)).ToList();
         Produce(producer, setup);
-        var monitorStream = market.Stream(streamEvents).ToList();
-        var bareWarmUp = market.Stream(warmUp).ToList();
-        var bareStream = market.Stream(streamEvents).ToList();
+        var monitorStream = stream(streamEvents);
+        var bareWarmUp = stream(warmUp);
+        var bareStream = stream(streamEvents);
 
         progress("kafka: monitor (KafkaSource + EventApplier)");
         var (monitor, monitorCores) = Monitor(cluster.BootstrapServers, topics, kafkaSettings, setup.Count, producer, monitorStream);
