@@ -141,8 +141,14 @@ public sealed class MarginBook
                 continue;
             }
 
-            ref var terms = ref _terms[_rows[slot].First + IndexOf(slot, instrumentIndex)];
-            terms = terms with { Mark = mark };
+            // The recomputation takes every leg's mark from the book, this one's included; a NaN mark (no price) is not
+            // taken from the book, so it is written here.
+            if (double.IsNaN(mark))
+            {
+                ref var terms = ref _terms[_rows[slot].First + IndexOf(slot, instrumentIndex)];
+                terms = terms with { Mark = mark };
+            }
+
             Recompute(slot, repriced: true);
             recomputed++;
         }
@@ -263,9 +269,9 @@ public sealed class MarginBook
     internal void Refresh(int slot)
     {
         ref readonly var row = ref _rows[slot];
-        for (var i = row.First; i < row.First + row.Count; i++)
+        foreach (ref readonly var leg in _legs.Span(row.First, row.Count))
         {
-            if (_legs[i].MarksSeen != (int)MarkCountOf(_legs[i].Instrument))
+            if (leg.MarksSeen != (int)MarkCountOf(leg.Instrument))
             {
                 ApplyCurrentMarks(slot);
                 Compute(slot);
@@ -406,38 +412,39 @@ public sealed class MarginBook
     /// <param name="repriced">Only marks changed (no size): listeners are told through <see cref="IMarginListener.PositionRepriced"/>.</param>
     private void Recompute(int slot, bool repriced = false)
     {
-        ApplyCurrentMarks(slot);
-        Compute(slot);
-        var skipsChanged = ClassifyMarks(slot);
-        ref readonly var row = ref _rows[slot];
-        var first = row.First;
-        var count = row.Count;
+        ref var row = ref _rows[slot];
+        var terms = _terms.Span(row.First, row.Count);
+        var results = _results.Span(row.First, row.Count);
+        var legs = _legs.Span(row.First, row.Count);
+        ApplyCurrentMarks(terms, legs);
+        Compute(ref row, terms, results);
+        var skipsChanged = ClassifyMarks(row.Balance, terms, results, legs);
         if (repriced)
         {
             // Only marks moved: what the holder arrays record (sizes, entries, margins, balance) did not, and leaving
             // them untouched keeps a revaluation from reading and writing them for every holder (cache misses at 1M).
             // The skip flags mirror the legs' (every recomputation keeps them equal), so only a changed one is written.
-            for (var i = first; skipsChanged && i < first + count; i++)
+            for (var i = 0; skipsChanged && i < legs.Length; i++)
             {
-                _holders[_legs[i].Instrument].SetSkips(_legs[i].HolderEntry, _legs[i].IgnoresMark);
+                _holders[legs[i].Instrument].SetSkips(legs[i].HolderEntry, legs[i].IgnoresMark);
             }
         }
         else
         {
             var crossPositions = 0;
-            for (var i = first; i < first + count; i++)
+            foreach (ref readonly var p in terms)
             {
-                if (!_terms[i].IsIsolated)
+                if (!p.IsIsolated)
                 {
                     crossPositions++;
                 }
             }
 
-            for (var i = first; i < first + count; i++)
+            for (var i = 0; i < legs.Length; i++)
             {
-                var holders = _holders[_legs[i].Instrument];
-                holders.SetSkips(_legs[i].HolderEntry, _legs[i].IgnoresMark);
-                holders.SetShape(_legs[i].HolderEntry, in _terms[i], row.Balance, crossPositions);
+                var holders = _holders[legs[i].Instrument];
+                holders.SetSkips(legs[i].HolderEntry, legs[i].IgnoresMark);
+                holders.SetShape(legs[i].HolderEntry, in terms[i], row.Balance, crossPositions);
             }
         }
 
@@ -445,7 +452,7 @@ public sealed class MarginBook
         {
             // A cross account's LPs all move together, so every position is reported, not only the changed one.
             var account = new AccountState(this, slot);
-            for (var i = 0; i < count; i++)
+            for (var i = 0; i < legs.Length; i++)
             {
                 if (repriced)
                 {
@@ -462,14 +469,19 @@ public sealed class MarginBook
     private void ApplyCurrentMarks(int slot)
     {
         ref readonly var row = ref _rows[slot];
-        for (var i = row.First; i < row.First + row.Count; i++)
+        ApplyCurrentMarks(_terms.Span(row.First, row.Count), _legs.Span(row.First, row.Count));
+    }
+
+    private void ApplyCurrentMarks(Span<PositionTerms> terms, Span<Leg> legs)
+    {
+        for (var i = 0; i < legs.Length; i++)
         {
-            var instrument = _legs[i].Instrument;
-            _legs[i].MarksSeen = (int)MarkCountOf(instrument);
+            var instrument = legs[i].Instrument;
+            legs[i].MarksSeen = (int)MarkCountOf(instrument);
             var mark = MarkOf(instrument);
-            if (!double.IsNaN(mark) && _terms[i].Mark != mark)
+            if (!double.IsNaN(mark) && terms[i].Mark != mark)
             {
-                _terms[i] = _terms[i] with { Mark = mark };
+                terms[i] = terms[i] with { Mark = mark };
             }
         }
     }
@@ -477,7 +489,12 @@ public sealed class MarginBook
     private void Compute(int slot)
     {
         ref var row = ref _rows[slot];
-        row.Margin = MarginCalculator.Compute(Profile, row.Balance, _terms.Span(row.First, row.Count), _results.Span(row.First, row.Count));
+        Compute(ref row, _terms.Span(row.First, row.Count), _results.Span(row.First, row.Count));
+    }
+
+    private void Compute(ref AccountRow row, ReadOnlySpan<PositionTerms> terms, Span<PositionMargin> results)
+    {
+        row.Margin = MarginCalculator.Compute(Profile, row.Balance, terms, results);
         row.Version++;
     }
 
@@ -485,25 +502,23 @@ public sealed class MarginBook
     // are its own margin and 0; for the only cross position, balance + ((0 + pnl) − pnl) and (0 + mm) − mm, which are
     // the same bits whatever the pnl and mm, so they do not move with the mark either.
     /// <returns>Whether any leg's flag changed.</returns>
-    private bool ClassifyMarks(int slot)
+    private bool ClassifyMarks(double balance, ReadOnlySpan<PositionTerms> terms, ReadOnlySpan<PositionMargin> results, Span<Leg> legs)
     {
-        ref readonly var row = ref _rows[slot];
-        var end = row.First + row.Count;
         var crossCount = 0;
-        for (var i = row.First; i < end; i++)
+        foreach (ref readonly var p in terms)
         {
-            if (!_terms[i].IsIsolated)
+            if (!p.IsIsolated)
             {
                 crossCount++;
             }
         }
 
         var changed = false;
-        for (var i = row.First; i < end; i++)
+        for (var i = 0; i < legs.Length; i++)
         {
-            var was = _legs[i].IgnoresMark;
-            ref readonly var p = ref _terms[i];
-            var own = _results[i];
+            var was = legs[i].IgnoresMark;
+            ref readonly var p = ref terms[i];
+            ref readonly var own = ref results[i];
             double collateral, otherMm;
             if (p.IsIsolated)
             {
@@ -512,19 +527,19 @@ public sealed class MarginBook
             }
             else if (crossCount == 1)
             {
-                collateral = row.Balance + ((0.0 + own.UnrealizedPnl) - own.UnrealizedPnl);
+                collateral = balance + ((0.0 + own.UnrealizedPnl) - own.UnrealizedPnl);
                 otherMm = (0.0 + own.MaintenanceMargin) - own.MaintenanceMargin;
             }
             else
             {
-                _legs[i].IgnoresMark = false;
+                legs[i].IgnoresMark = false;
                 changed |= was;
                 continue;
             }
 
-            _legs[i].IgnoresMark = double.IsFinite(own.UnrealizedPnl) && double.IsFinite(own.MaintenanceMargin)
+            legs[i].IgnoresMark = double.IsFinite(own.UnrealizedPnl) && double.IsFinite(own.MaintenanceMargin)
                 && MarginCalculator.LiquidationPriceIgnoresMark(Profile.TierBasis, in p, collateral, otherMm, own.LiquidationPrice);
-            changed |= was != _legs[i].IgnoresMark;
+            changed |= was != legs[i].IgnoresMark;
         }
 
         return changed;
