@@ -134,6 +134,12 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
     private int _chunksUsed;
     private DeferredEntry[] _deferred = new DeferredEntry[16];
     private int _deferredCount;
+
+    // The pools the last round found safe, with the margin each had left, in the order checked: queued again only if
+    // another round follows (most scenarios end after their first round, and their safe pools are never due again).
+    private int[] _safePool = new int[16];
+    private double[] _safeMargin = new double[16];
+    private int _safeCount;
     private int _versionStamp;
     private int _scenarioFirstVersion = 1;
 
@@ -533,6 +539,7 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
         _roundStamp++;
         _roundUnits = 0;
         _roundAccounts = 0;
+        RequeueSafe();
         var forcedAccount = _forcedAccountNow;
         if (roundIndex == 0 && forcedAccount >= 0)
         {
@@ -968,7 +975,7 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
                 }
                 else
                 {
-                    Requeue(pool, margin);
+                    HoldSafe(pool, margin);
                 }
             }
         }
@@ -983,6 +990,33 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
         _due[w] |= 1UL << pool;
         _dueLow = Math.Min(_dueLow, w);
         _dueHigh = Math.Max(_dueHigh, w);
+    }
+
+    /// <summary>Keeps a pool the round found safe, to be queued again when the next round starts.</summary>
+    private void HoldSafe(int pool, double margin)
+    {
+        if (_safeCount == _safePool.Length)
+        {
+            Array.Resize(ref _safePool, _safeCount * 2);
+            Array.Resize(ref _safeMargin, _safeCount * 2);
+        }
+
+        _safePool[_safeCount] = pool;
+        _safeMargin[_safeCount++] = margin;
+    }
+
+    /// <summary>
+    /// Queues again the pools the last round found safe, in the order they were checked, before anything of this round
+    /// moves the travel and pace they are queued by: the same entries, versions and order as queueing each at its check.
+    /// </summary>
+    private void RequeueSafe()
+    {
+        for (var k = 0; k < _safeCount; k++)
+        {
+            Requeue(_safePool[k], _safeMargin[k]);
+        }
+
+        _safeCount = 0;
     }
 
     /// <summary>
@@ -1183,6 +1217,7 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
 
         _chunksUsed = 0;
         _deferredCount = 0;
+        _safeCount = 0;
         if (_dueHigh >= 0)
         {
             Array.Clear(_due, _dueLow, _dueHigh - _dueLow + 1);
