@@ -86,6 +86,9 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
     // Cross pools of two or more positions, by safe radius ascending.
     private int[] _poolUnit = new int[16];
     private double[] _poolRadius = new double[16];
+
+    // Each pool's slack (equity − MM at the marks, less its tables' jumps), by unit: computed with its radius.
+    private double[] _unitSlack = new double[16];
     private int _poolCount;
 
     // The same, materialised in ladder order for sequential reads.
@@ -94,6 +97,11 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
     private double[] _ladEntry = [];
     private double[] _ladCollateral = [];
     private bool[] _ladSole = [];
+
+    // Over the ladder order: how many slots before each hold a unit whose account has no other (counted without a
+    // stamp), and from each slot the next one whose account has others (counted one by one).
+    private int[] _cumSole = [0];
+    private int[] _nextShared = [0];
 
     // Pools in radius order, their legs contiguous in that order (as settled).
     private double[] _poolCollateral = [];
@@ -555,9 +563,10 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             _roundLongFrom[i] = f;
             while (f < end && _ladderPrice[f] >= price)
             {
-                TakeSingle(f++, forcedAccount);
+                f++;
             }
 
+            TakeSingles(_roundLongFrom[i], f, forcedAccount);
             TakeStretch(i, _roundLongFrom[i], f, round);
             _longFrontier[i] = f;
             f = _shortFrontier[i];
@@ -565,8 +574,10 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             _roundShortFrom[i] = f;
             while (f < end && _ladderPrice[f] <= price)
             {
-                TakeSingle(f++, forcedAccount);
+                f++;
             }
+
+            TakeSingles(_roundShortFrom[i], f, forcedAccount);
 
             TakeStretch(i, _roundShortFrom[i], f, round);
             _shortFrontier[i] = f;
@@ -788,6 +799,37 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
         }
 
         return total;
+    }
+
+    /// <summary>
+    /// Counts the single units of a crossed stretch of a ladder and their accounts: with no forced account, the units
+    /// whose account has no other at once from the running counts, the others one by one.
+    /// </summary>
+    private void TakeSingles(int from, int to, int forcedAccount)
+    {
+        if (forcedAccount >= 0)
+        {
+            for (var slot = from; slot < to; slot++)
+            {
+                TakeSingle(slot, forcedAccount);
+            }
+
+            return;
+        }
+
+        if (to <= from)
+        {
+            return;
+        }
+
+        _roundUnits += to - from;
+        var sole = _cumSole[to] - _cumSole[from];
+        _scenarioAccounts += sole;
+        _roundAccounts += sole;
+        for (var slot = _nextShared[from]; slot < to; slot = _nextShared[slot + 1])
+        {
+            CountAccount(_ladAccount[slot], false);
+        }
     }
 
     private void TakeSingle(int slot, int forcedAccount)
@@ -1459,6 +1501,8 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             _cumSize = new Int128[size + 1];
             _cumCollateral = new Int128[size + 1];
             _cumValue = new Int128[size + 1];
+            _cumSole = new int[size + 1];
+            _nextShared = new int[size + 1];
         }
 
         if (_unitSlot.Length < _unitCount)
@@ -1503,6 +1547,21 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             _cumCollateral[slot + 1] = collateral0;
             _cumValue[slot + 1] = value0;
         }
+
+        var sole = 0;
+        for (var slot = 0; slot < end; slot++)
+        {
+            sole += _ladSole[slot] ? 1 : 0;
+            _cumSole[slot + 1] = sole;
+        }
+
+        var next = end;
+        _nextShared[end] = end;
+        for (var slot = end - 1; slot >= 0; slot--)
+        {
+            next = _ladSole[slot] ? next : slot;
+            _nextShared[slot] = next;
+        }
     }
 
     private void Materialize(int start, int count)
@@ -1528,6 +1587,11 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             _unitPool = new int[Math.Max(_unitCount, _unitPool.Length * 2)];
         }
 
+        if (_unitSlack.Length < _unitCount)
+        {
+            _unitSlack = new double[Math.Max(_unitCount, _unitSlack.Length * 2)];
+        }
+
         _poolCount = 0;
         var legs = 0;
         for (var u = 0; u < _unitCount; u++)
@@ -1545,7 +1609,7 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             }
 
             _poolUnit[_poolCount] = u;
-            _poolRadius[_poolCount] = SafeRadius(u).Radius;
+            (_poolRadius[_poolCount], _unitSlack[u]) = SafeRadius(u);
             _poolCount++;
             legs += _unitLegCount[u];
         }
@@ -1647,7 +1711,7 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
         for (var pool = 0; pool < _poolCount; pool++)
         {
             ref readonly var head = ref _poolHeads[pool];
-            var slack = SafeRadius(_poolUnit[pool]).Slack;
+            var slack = _unitSlack[_poolUnit[pool]];
             var k = head.LegCount;
             for (var l = head.FirstLeg; l < head.FirstLeg + k; l++)
             {
