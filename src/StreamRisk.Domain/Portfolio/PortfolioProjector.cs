@@ -884,12 +884,17 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             }
 
             _forcedUnits[_forcedUnitCount++] = u;
-            if (_forcedSlotCount == _forcedSlots.Length)
+            // Its ladder slot, if it has one, is left out of the stretches the price crosses.
+            if (_unitSlot[u] >= 0)
             {
-                Array.Resize(ref _forcedSlots, _forcedSlotCount * 2);
+                if (_forcedSlotCount == _forcedSlots.Length)
+                {
+                    Array.Resize(ref _forcedSlots, _forcedSlotCount * 2);
+                }
+
+                _forcedSlots[_forcedSlotCount++] = _unitSlot[u];
             }
 
-            _forcedSlots[_forcedSlotCount++] = _unitSlot[u];
             _roundUnits++;
             CountAccount(account, _accountUnitCount[account] == 1);
             var l = _unitFirstLeg[u];
@@ -1509,6 +1514,9 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
         {
             _unitSlot = new int[Math.Max(_unitCount, _unitSlot.Length * 2)];
         }
+
+        // A unit with no liquidation price that is safe at the marks sits on no ladder: it has no slot.
+        _unitSlot.AsSpan(0, _unitCount).Fill(-1);
 
         for (var i = 0; i < _instrumentCount; i++)
         {
