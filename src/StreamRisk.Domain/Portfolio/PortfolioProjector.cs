@@ -203,6 +203,9 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
     private int _roundAccounts;
     private int _scenarioAccounts;
 
+    // What a load sorts (ladders, pools, activation lists) is sorted with this one's buffers.
+    private readonly KeySort _sort = new();
+
     // Project's own walk of the books.
     private readonly PortfolioRun _run = new();
     private readonly PortfolioRound _localRound = new();
@@ -1481,13 +1484,13 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
         for (var i = 0; i < _instrumentCount; i++)
         {
             var longs = _ladderPrice.AsSpan(_longStart[i], _longCount[i]);
-            longs.Sort(_ladderUnit.AsSpan(_longStart[i], _longCount[i]));
+            _sort.Sort(longs, _ladderUnit.AsSpan(_longStart[i], _longCount[i]));
             foreach (ref var price in longs)
             {
                 price = -price;
             }
 
-            _ladderPrice.AsSpan(_shortStart[i], _shortCount[i]).Sort(_ladderUnit.AsSpan(_shortStart[i], _shortCount[i]));
+            _sort.Sort(_ladderPrice.AsSpan(_shortStart[i], _shortCount[i]), _ladderUnit.AsSpan(_shortStart[i], _shortCount[i]));
         }
 
         // What a round and its settlement read of a single unit, laid out in ladder order: a crossed stretch is read
@@ -1622,7 +1625,7 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             legs += _unitLegCount[u];
         }
 
-        _poolRadius.AsSpan(0, _poolCount).Sort(_poolUnit.AsSpan(0, _poolCount));
+        _sort.Sort(_poolRadius.AsSpan(0, _poolCount), _poolUnit.AsSpan(0, _poolCount));
 
         // Pools and their legs in radius order: the pools due early in a scenario are near the front.
         if (_poolHeads.Length < _poolCount)
@@ -1733,7 +1736,7 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
         for (var q = 0; q < queues; q++)
         {
             var start = _activationStart[q];
-            _activationThreshold.AsSpan(start, _activationStart[q + 1] - start).Sort(_activationPool.AsSpan(start, _activationStart[q + 1] - start));
+            _sort.Sort(_activationThreshold.AsSpan(start, _activationStart[q + 1] - start), _activationPool.AsSpan(start, _activationStart[q + 1] - start));
         }
     }
 
