@@ -86,6 +86,9 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
     // Cross pools of two or more positions, by safe radius ascending.
     private int[] _poolUnit = new int[16];
     private double[] _poolRadius = new double[16];
+
+    // Each pool's slack (equity − MM at the marks, less its tables' jumps), by unit: computed with its radius.
+    private double[] _unitSlack = new double[16];
     private int _poolCount;
 
     // The same, materialised in ladder order for sequential reads.
@@ -94,6 +97,11 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
     private double[] _ladEntry = [];
     private double[] _ladCollateral = [];
     private bool[] _ladSole = [];
+
+    // Over the ladder order: how many slots before each hold a unit whose account has no other (counted without a
+    // stamp), and from each slot the next one whose account has others (counted one by one).
+    private int[] _cumSole = [0];
+    private int[] _nextShared = [0];
 
     // Pools in radius order, their legs contiguous in that order (as settled).
     private double[] _poolCollateral = [];
@@ -134,6 +142,12 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
     private int _chunksUsed;
     private DeferredEntry[] _deferred = new DeferredEntry[16];
     private int _deferredCount;
+
+    // The pools the last round found safe, with the margin each had left, in the order checked: queued again only if
+    // another round follows (most scenarios end after their first round, and their safe pools are never due again).
+    private int[] _safePool = new int[16];
+    private double[] _safeMargin = new double[16];
+    private int _safeCount;
     private int _versionStamp;
     private int _scenarioFirstVersion = 1;
 
@@ -188,6 +202,9 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
     private int _roundUnits;
     private int _roundAccounts;
     private int _scenarioAccounts;
+
+    // What a load sorts (ladders, pools, activation lists) is sorted with this one's buffers.
+    private readonly KeySort _sort = new();
 
     // Project's own walk of the books.
     private readonly PortfolioRun _run = new();
@@ -533,6 +550,7 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
         _roundStamp++;
         _roundUnits = 0;
         _roundAccounts = 0;
+        RequeueSafe();
         var forcedAccount = _forcedAccountNow;
         if (roundIndex == 0 && forcedAccount >= 0)
         {
@@ -548,9 +566,10 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             _roundLongFrom[i] = f;
             while (f < end && _ladderPrice[f] >= price)
             {
-                TakeSingle(f++, forcedAccount);
+                f++;
             }
 
+            TakeSingles(_roundLongFrom[i], f, forcedAccount);
             TakeStretch(i, _roundLongFrom[i], f, round);
             _longFrontier[i] = f;
             f = _shortFrontier[i];
@@ -558,8 +577,10 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             _roundShortFrom[i] = f;
             while (f < end && _ladderPrice[f] <= price)
             {
-                TakeSingle(f++, forcedAccount);
+                f++;
             }
+
+            TakeSingles(_roundShortFrom[i], f, forcedAccount);
 
             TakeStretch(i, _roundShortFrom[i], f, round);
             _shortFrontier[i] = f;
@@ -783,6 +804,37 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
         return total;
     }
 
+    /// <summary>
+    /// Counts the single units of a crossed stretch of a ladder and their accounts: with no forced account, the units
+    /// whose account has no other at once from the running counts, the others one by one.
+    /// </summary>
+    private void TakeSingles(int from, int to, int forcedAccount)
+    {
+        if (forcedAccount >= 0)
+        {
+            for (var slot = from; slot < to; slot++)
+            {
+                TakeSingle(slot, forcedAccount);
+            }
+
+            return;
+        }
+
+        if (to <= from)
+        {
+            return;
+        }
+
+        _roundUnits += to - from;
+        var sole = _cumSole[to] - _cumSole[from];
+        _scenarioAccounts += sole;
+        _roundAccounts += sole;
+        for (var slot = _nextShared[from]; slot < to; slot = _nextShared[slot + 1])
+        {
+            CountAccount(_ladAccount[slot], false);
+        }
+    }
+
     private void TakeSingle(int slot, int forcedAccount)
     {
         var account = _ladAccount[slot];
@@ -835,12 +887,17 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             }
 
             _forcedUnits[_forcedUnitCount++] = u;
-            if (_forcedSlotCount == _forcedSlots.Length)
+            // Its ladder slot, if it has one, is left out of the stretches the price crosses.
+            if (_unitSlot[u] >= 0)
             {
-                Array.Resize(ref _forcedSlots, _forcedSlotCount * 2);
+                if (_forcedSlotCount == _forcedSlots.Length)
+                {
+                    Array.Resize(ref _forcedSlots, _forcedSlotCount * 2);
+                }
+
+                _forcedSlots[_forcedSlotCount++] = _unitSlot[u];
             }
 
-            _forcedSlots[_forcedSlotCount++] = _unitSlot[u];
             _roundUnits++;
             CountAccount(account, _accountUnitCount[account] == 1);
             var l = _unitFirstLeg[u];
@@ -968,7 +1025,7 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
                 }
                 else
                 {
-                    Requeue(pool, margin);
+                    HoldSafe(pool, margin);
                 }
             }
         }
@@ -983,6 +1040,33 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
         _due[w] |= 1UL << pool;
         _dueLow = Math.Min(_dueLow, w);
         _dueHigh = Math.Max(_dueHigh, w);
+    }
+
+    /// <summary>Keeps a pool the round found safe, to be queued again when the next round starts.</summary>
+    private void HoldSafe(int pool, double margin)
+    {
+        if (_safeCount == _safePool.Length)
+        {
+            Array.Resize(ref _safePool, _safeCount * 2);
+            Array.Resize(ref _safeMargin, _safeCount * 2);
+        }
+
+        _safePool[_safeCount] = pool;
+        _safeMargin[_safeCount++] = margin;
+    }
+
+    /// <summary>
+    /// Queues again the pools the last round found safe, in the order they were checked, before anything of this round
+    /// moves the travel and pace they are queued by: the same entries, versions and order as queueing each at its check.
+    /// </summary>
+    private void RequeueSafe()
+    {
+        for (var k = 0; k < _safeCount; k++)
+        {
+            Requeue(_safePool[k], _safeMargin[k]);
+        }
+
+        _safeCount = 0;
     }
 
     /// <summary>
@@ -1183,6 +1267,7 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
 
         _chunksUsed = 0;
         _deferredCount = 0;
+        _safeCount = 0;
         if (_dueHigh >= 0)
         {
             Array.Clear(_due, _dueLow, _dueHigh - _dueLow + 1);
@@ -1399,13 +1484,13 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
         for (var i = 0; i < _instrumentCount; i++)
         {
             var longs = _ladderPrice.AsSpan(_longStart[i], _longCount[i]);
-            longs.Sort(_ladderUnit.AsSpan(_longStart[i], _longCount[i]));
+            _sort.Sort(longs, _ladderUnit.AsSpan(_longStart[i], _longCount[i]));
             foreach (ref var price in longs)
             {
                 price = -price;
             }
 
-            _ladderPrice.AsSpan(_shortStart[i], _shortCount[i]).Sort(_ladderUnit.AsSpan(_shortStart[i], _shortCount[i]));
+            _sort.Sort(_ladderPrice.AsSpan(_shortStart[i], _shortCount[i]), _ladderUnit.AsSpan(_shortStart[i], _shortCount[i]));
         }
 
         // What a round and its settlement read of a single unit, laid out in ladder order: a crossed stretch is read
@@ -1424,12 +1509,17 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             _cumSize = new Int128[size + 1];
             _cumCollateral = new Int128[size + 1];
             _cumValue = new Int128[size + 1];
+            _cumSole = new int[size + 1];
+            _nextShared = new int[size + 1];
         }
 
         if (_unitSlot.Length < _unitCount)
         {
             _unitSlot = new int[Math.Max(_unitCount, _unitSlot.Length * 2)];
         }
+
+        // A unit with no liquidation price that is safe at the marks sits on no ladder: it has no slot.
+        _unitSlot.AsSpan(0, _unitCount).Fill(-1);
 
         for (var i = 0; i < _instrumentCount; i++)
         {
@@ -1468,6 +1558,21 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             _cumCollateral[slot + 1] = collateral0;
             _cumValue[slot + 1] = value0;
         }
+
+        var sole = 0;
+        for (var slot = 0; slot < end; slot++)
+        {
+            sole += _ladSole[slot] ? 1 : 0;
+            _cumSole[slot + 1] = sole;
+        }
+
+        var next = end;
+        _nextShared[end] = end;
+        for (var slot = end - 1; slot >= 0; slot--)
+        {
+            next = _ladSole[slot] ? next : slot;
+            _nextShared[slot] = next;
+        }
     }
 
     private void Materialize(int start, int count)
@@ -1493,6 +1598,11 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             _unitPool = new int[Math.Max(_unitCount, _unitPool.Length * 2)];
         }
 
+        if (_unitSlack.Length < _unitCount)
+        {
+            _unitSlack = new double[Math.Max(_unitCount, _unitSlack.Length * 2)];
+        }
+
         _poolCount = 0;
         var legs = 0;
         for (var u = 0; u < _unitCount; u++)
@@ -1510,12 +1620,12 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
             }
 
             _poolUnit[_poolCount] = u;
-            _poolRadius[_poolCount] = SafeRadius(u).Radius;
+            (_poolRadius[_poolCount], _unitSlack[u]) = SafeRadius(u);
             _poolCount++;
             legs += _unitLegCount[u];
         }
 
-        _poolRadius.AsSpan(0, _poolCount).Sort(_poolUnit.AsSpan(0, _poolCount));
+        _sort.Sort(_poolRadius.AsSpan(0, _poolCount), _poolUnit.AsSpan(0, _poolCount));
 
         // Pools and their legs in radius order: the pools due early in a scenario are near the front.
         if (_poolHeads.Length < _poolCount)
@@ -1612,7 +1722,7 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
         for (var pool = 0; pool < _poolCount; pool++)
         {
             ref readonly var head = ref _poolHeads[pool];
-            var slack = SafeRadius(_poolUnit[pool]).Slack;
+            var slack = _unitSlack[_poolUnit[pool]];
             var k = head.LegCount;
             for (var l = head.FirstLeg; l < head.FirstLeg + k; l++)
             {
@@ -1626,7 +1736,7 @@ public sealed class PortfolioProjector : IPortfolioProjection, IPortfolioShare
         for (var q = 0; q < queues; q++)
         {
             var start = _activationStart[q];
-            _activationThreshold.AsSpan(start, _activationStart[q + 1] - start).Sort(_activationPool.AsSpan(start, _activationStart[q + 1] - start));
+            _sort.Sort(_activationThreshold.AsSpan(start, _activationStart[q + 1] - start), _activationPool.AsSpan(start, _activationStart[q + 1] - start));
         }
     }
 

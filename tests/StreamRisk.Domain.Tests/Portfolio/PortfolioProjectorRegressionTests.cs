@@ -128,4 +128,30 @@ public sealed class PortfolioProjectorRegressionTests
         Assert.True(double.IsNaN(reference.Rounds[1].Flows[0].Vwap));
         Assert.Equal(1, reference.Instruments[0].Unfilled);
     }
+    [Fact]
+    public void Project_ForcedAccountWithAUnitOffTheLadders_TakesTheOtherUnitsOfTheStretch()
+    {
+        // mmr 1 %, mark 100. U: long 1 at 100 on an isolated margin of 0.5 against an MM of 1 — under water at the mark,
+        // the first long of the ladder. F: long 1 at 100 on an isolated margin of 1,000 — no liquidation price (never
+        // liquidatable at a positive price), so its unit sits on no ladder. Forcing F at the marks takes F and U; U's
+        // stretch must not be reduced as if it held F's unit.
+        var instrument = new Instrument(new Symbol("X"), ContractKind.Linear, 0.01, 0.001, MarginTiers.Flat(0.01));
+        (double, double)[] bids = [.. Enumerable.Range(1, 20).Select(k => (100 - (0.5 * k), 1.0))];
+        (double, double)[] asks = [.. Enumerable.Range(1, 20).Select(k => (100 + (0.5 * k), 1.0))];
+        RefAccount[] accounts = [new(0, [new RefLeg(0, 1, 100, 0.5)]), new(0, [new RefLeg(0, 1, 100, 1_000)])];
+        var scenario = new PortfolioCase(MarginProfile.Binance, [new RefInstrument(instrument, 100, bids, asks)], accounts, [0.0], 1_000_000, 1);
+        var projector = new PortfolioProjector(MarginProfile.Binance);
+        var outcome = new PortfolioOutcome();
+        scenario.Load(projector);
+
+        scenario.Project(projector, outcome);
+
+        var reference = scenario.Reference();
+        Assert.Equal(2, reference.Instruments[0].LiquidatedPositions);
+        Assert.Equal(reference.LiquidatedUnits, outcome.LiquidatedUnits);
+        Assert.Equal(reference.Instruments[0].LiquidatedPositions, outcome.Instrument(0).LiquidatedPositions);
+        Assert.Equal(reference.Instruments[0].LiquidatedLongSize, outcome.Instrument(0).LiquidatedLongSize, 9);
+        Assert.Equal(reference.Instruments[0].FinalPrice, outcome.Instrument(0).FinalPrice, 9);
+        Assert.Equal(reference.Instruments[0].LiquidatedNotional, outcome.Instrument(0).LiquidatedNotional, 6);
+    }
 }
