@@ -46,10 +46,10 @@ public sealed class PartialLadders : IMarginListener
     /// <summary>Instruments with changed buckets since the last <see cref="TakeChanges"/>, in the order they first changed.</summary>
     public List<int> ChangedSymbols => _changedSymbols;
 
-    /// <summary>The current totals of one side of one instrument (all non-empty buckets).</summary>
+    /// <summary>The current totals of one side of one instrument (all non-empty buckets), lowest tick first.</summary>
     public IEnumerable<(long Tick, LadderBucket Bucket)> Buckets(int instrument, bool longSide) =>
         instrument < _symbols.Count && _symbols[instrument].Tick > 0
-            ? (longSide ? _symbols[instrument].Longs : _symbols[instrument].Shorts).Select(x => (x.Key, x.Value))
+            ? (longSide ? _symbols[instrument].Longs : _symbols[instrument].Shorts)
             : [];
 
     /// <summary>
@@ -144,13 +144,7 @@ public sealed class PartialLadders : IMarginListener
         // long × long into 128 bits with one widening multiply (the same value Int128's general multiply gives).
         var high = Math.BigMul(c.SizeUnits, c.BankruptcyTick, out var low);
         var delta = new LadderBucket(1, c.SizeUnits, new Int128((ulong)high, (ulong)low));
-        // One hash lookup for the read and the write (a bucket is touched by every move of every position).
-        ref var bucket = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(buckets, c.Tick, out _);
-        bucket = sign > 0 ? bucket + delta : bucket - delta;
-        if (bucket.IsEmpty)
-        {
-            buckets.Remove(c.Tick);
-        }
+        buckets.Add(c.Tick, delta, subtract: sign < 0);
 
         (c.IsLong ? symbol.LongView : symbol.ShortView)?.Changed(c.Tick);
 
@@ -160,7 +154,7 @@ public sealed class PartialLadders : IMarginListener
         }
     }
 
-    private static void Take(Dictionary<long, LadderBucket> buckets, HashSet<long> ticks, bool longSide, List<(bool, long, LadderBucket)> changed)
+    private static void Take(SortedBuckets buckets, HashSet<long> ticks, bool longSide, List<(bool, long, LadderBucket)> changed)
     {
         if (ticks.Count == 0)
         {
@@ -200,8 +194,8 @@ public sealed class PartialLadders : IMarginListener
         public bool TrackChanges { get; set; }
         public BucketLadder? LongView { get; set; }
         public BucketLadder? ShortView { get; set; }
-        public Dictionary<long, LadderBucket> Longs { get; } = [];
-        public Dictionary<long, LadderBucket> Shorts { get; } = [];
+        public SortedBuckets Longs { get; } = new();
+        public SortedBuckets Shorts { get; } = new();
         public HashSet<long> ChangedLongs { get; } = [];
         public HashSet<long> ChangedShorts { get; } = [];
     }
