@@ -1,4 +1,5 @@
 using StreamRisk.Contracts.Wire;
+using StreamRisk.Domain;
 using StreamRisk.Domain.Books;
 
 namespace StreamRisk.Engine.Ingest;
