@@ -121,14 +121,26 @@ public sealed class PartialLadders : IMarginListener
 
     private void Move(int instrument, SymbolLadders symbol, LadderContribution from, LadderContribution to)
     {
-        if (from.Present)
+        if (from.Present && to.Present && from.IsLong == to.IsLong)
         {
-            Add(symbol, from, -1);
+            // One side: one call, so a step within a leaf of buckets shifts it once.
+            (from.IsLong ? symbol.Longs : symbol.Shorts).Move(from.Tick, DeltaOf(from), to.Tick, DeltaOf(to));
+            Changed(symbol, from);
+            Changed(symbol, to);
         }
-
-        if (to.Present)
+        else
         {
-            Add(symbol, to, +1);
+            if (from.Present)
+            {
+                (from.IsLong ? symbol.Longs : symbol.Shorts).Add(from.Tick, DeltaOf(from), subtract: true);
+                Changed(symbol, from);
+            }
+
+            if (to.Present)
+            {
+                (to.IsLong ? symbol.Longs : symbol.Shorts).Add(to.Tick, DeltaOf(to), subtract: false);
+                Changed(symbol, to);
+            }
         }
 
         if (!symbol.Listed)
@@ -138,14 +150,16 @@ public sealed class PartialLadders : IMarginListener
         }
     }
 
-    private static void Add(SymbolLadders symbol, LadderContribution c, int sign)
+    /// <summary>What a contribution adds to its bucket.</summary>
+    private static LadderBucket DeltaOf(LadderContribution c)
     {
-        var buckets = c.IsLong ? symbol.Longs : symbol.Shorts;
         // long × long into 128 bits with one widening multiply (the same value Int128's general multiply gives).
         var high = Math.BigMul(c.SizeUnits, c.BankruptcyTick, out var low);
-        var delta = new LadderBucket(1, c.SizeUnits, new Int128((ulong)high, (ulong)low));
-        buckets.Add(c.Tick, delta, subtract: sign < 0);
+        return new LadderBucket(1, c.SizeUnits, new Int128((ulong)high, (ulong)low));
+    }
 
+    private static void Changed(SymbolLadders symbol, LadderContribution c)
+    {
         (c.IsLong ? symbol.LongView : symbol.ShortView)?.Changed(c.Tick);
 
         if (symbol.TrackChanges)
