@@ -46,10 +46,10 @@ public sealed class PartialLadders : IMarginListener
     /// <summary>Instruments with changed buckets since the last <see cref="TakeChanges"/>, in the order they first changed.</summary>
     public List<int> ChangedSymbols => _changedSymbols;
 
-    /// <summary>The current totals of one side of one instrument (all non-empty buckets).</summary>
+    /// <summary>The current totals of one side of one instrument (all non-empty buckets), lowest tick first.</summary>
     public IEnumerable<(long Tick, LadderBucket Bucket)> Buckets(int instrument, bool longSide) =>
         instrument < _symbols.Count && _symbols[instrument].Tick > 0
-            ? (longSide ? _symbols[instrument].Longs : _symbols[instrument].Shorts).Select(x => (x.Key, x.Value))
+            ? (longSide ? _symbols[instrument].Longs : _symbols[instrument].Shorts)
             : [];
 
     /// <summary>
@@ -119,14 +119,26 @@ public sealed class PartialLadders : IMarginListener
 
     private void Move(int instrument, SymbolLadders symbol, LadderContribution from, LadderContribution to)
     {
-        if (from.Present)
+        if (from.Present && to.Present && from.IsLong == to.IsLong)
         {
-            Add(symbol, from, -1);
+            // One side: one call, so a step within a leaf of buckets shifts it once.
+            (from.IsLong ? symbol.Longs : symbol.Shorts).Move(from.Tick, DeltaOf(from), to.Tick, DeltaOf(to));
+            Changed(symbol, from);
+            Changed(symbol, to);
         }
-
-        if (to.Present)
+        else
         {
-            Add(symbol, to, +1);
+            if (from.Present)
+            {
+                (from.IsLong ? symbol.Longs : symbol.Shorts).Add(from.Tick, DeltaOf(from), subtract: true);
+                Changed(symbol, from);
+            }
+
+            if (to.Present)
+            {
+                (to.IsLong ? symbol.Longs : symbol.Shorts).Add(to.Tick, DeltaOf(to), subtract: false);
+                Changed(symbol, to);
+            }
         }
 
         if (!symbol.Listed)
@@ -136,20 +148,16 @@ public sealed class PartialLadders : IMarginListener
         }
     }
 
-    private static void Add(SymbolLadders symbol, LadderContribution c, int sign)
+    /// <summary>What a contribution adds to its bucket.</summary>
+    private static LadderBucket DeltaOf(LadderContribution c)
     {
-        var buckets = c.IsLong ? symbol.Longs : symbol.Shorts;
         // long × long into 128 bits with one widening multiply (the same value Int128's general multiply gives).
         var high = Math.BigMul(c.SizeUnits, c.BankruptcyTick, out var low);
-        var delta = new LadderBucket(1, c.SizeUnits, new Int128((ulong)high, (ulong)low));
-        // One hash lookup for the read and the write (a bucket is touched by every move of every position).
-        ref var bucket = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(buckets, c.Tick, out _);
-        bucket = sign > 0 ? bucket + delta : bucket - delta;
-        if (bucket.IsEmpty)
-        {
-            buckets.Remove(c.Tick);
-        }
+        return new LadderBucket(1, c.SizeUnits, new Int128((ulong)high, (ulong)low));
+    }
 
+    private static void Changed(SymbolLadders symbol, LadderContribution c)
+    {
         (c.IsLong ? symbol.LongView : symbol.ShortView)?.Changed(c.Tick);
 
         if (symbol.TrackChanges)
@@ -158,7 +166,7 @@ public sealed class PartialLadders : IMarginListener
         }
     }
 
-    private static void Take(Dictionary<long, LadderBucket> buckets, HashSet<long> ticks, bool longSide, List<(bool, long, LadderBucket)> changed)
+    private static void Take(SortedBuckets buckets, HashSet<long> ticks, bool longSide, List<(bool, long, LadderBucket)> changed)
     {
         if (ticks.Count == 0)
         {
@@ -198,8 +206,8 @@ public sealed class PartialLadders : IMarginListener
         public bool TrackChanges { get; set; }
         public BucketLadder? LongView { get; set; }
         public BucketLadder? ShortView { get; set; }
-        public Dictionary<long, LadderBucket> Longs { get; } = [];
-        public Dictionary<long, LadderBucket> Shorts { get; } = [];
+        public SortedBuckets Longs { get; } = new();
+        public SortedBuckets Shorts { get; } = new();
         public HashSet<long> ChangedLongs { get; } = [];
         public HashSet<long> ChangedShorts { get; } = [];
     }

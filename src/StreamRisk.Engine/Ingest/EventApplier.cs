@@ -1,4 +1,5 @@
 using StreamRisk.Contracts.Wire;
+using StreamRisk.Domain;
 using StreamRisk.Domain.Books;
 
 namespace StreamRisk.Engine.Ingest;
@@ -51,6 +52,7 @@ public sealed class EventApplier
     private readonly Action<WireRecord, string, string> _deadLetter;
     private readonly LadderUpdate _ladder = new();
     private int[] _partitionOfAccount = new int[1024];
+    private AccountId[] _accountIds = new AccountId[1024];
 
     /// <param name="wallClock">Where the monitor runs live: event times more than <see cref="EngineOptions.MaxEventTimeAhead"/>
     /// past it are refused. Null offline (a replay of recorded time): only <see cref="EngineOptions.LatestEventTime"/> holds.</param>
@@ -223,7 +225,7 @@ public sealed class EventApplier
 
             _clock.AdvanceTo(fill.EventTime);
             _engine.ApplyLiquidation(fill.InstrumentIndex, fill.Side == PositionSide.Long, fill.Price, fill.Size, fill.EventTime,
-                fill.HasAccount ? _decoder.Accounts.IdAt(fill.AccountSlot) : null);
+                fill.HasAccount ? AccountIdOf(fill.AccountSlot) : null);
         }
 
         return Outcome.From(result);
@@ -308,7 +310,7 @@ public sealed class EventApplier
         }
 
         RememberPartition(slot, partition);
-        var account = _decoder.Accounts.IdAt(slot);
+        var account = AccountIdOf(slot);
         _clock.AdvanceTo(message.EventTime);
         switch (message.Kind)
         {
@@ -327,6 +329,26 @@ public sealed class EventApplier
         }
 
         return Outcome.Applied;
+    }
+
+    /// <summary>
+    /// The id the engine knows an account by, made once per slot and kept: the margin book keys the account by this very
+    /// string, so naming the account again in later messages allocates nothing (the id table itself keeps only bytes).
+    /// </summary>
+    private AccountId AccountIdOf(int slot)
+    {
+        if (slot >= _accountIds.Length)
+        {
+            Array.Resize(ref _accountIds, Math.Max(slot + 1, _accountIds.Length * 2));
+        }
+
+        ref var id = ref _accountIds[slot];
+        if (id.Value is null)
+        {
+            id = _decoder.Accounts.IdAt(slot);
+        }
+
+        return id;
     }
 
     private void RememberPartition(int slot, int partition)
@@ -348,7 +370,7 @@ public sealed class EventApplier
         {
             if (revoked.Contains(_partitionOfAccount[slot]))
             {
-                _engine.ApplyAccount(_decoder.Accounts.IdAt(slot), 0, [], _clock.Now);
+                _engine.ApplyAccount(AccountIdOf(slot), 0, [], _clock.Now);
                 _sequences.Forget(slot);
                 _partitionOfAccount[slot] = 0;
             }
