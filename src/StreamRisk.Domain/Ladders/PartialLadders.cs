@@ -119,26 +119,14 @@ public sealed class PartialLadders : IMarginListener
 
     private void Move(int instrument, SymbolLadders symbol, LadderContribution from, LadderContribution to)
     {
-        if (from.Present && to.Present && from.IsLong == to.IsLong)
+        if (from.Present)
         {
-            // One side: one call, so a step within a leaf of buckets shifts it once.
-            (from.IsLong ? symbol.Longs : symbol.Shorts).Move(from.Tick, DeltaOf(from), to.Tick, DeltaOf(to));
-            Changed(symbol, from);
-            Changed(symbol, to);
+            Add(symbol, from, -1);
         }
-        else
-        {
-            if (from.Present)
-            {
-                (from.IsLong ? symbol.Longs : symbol.Shorts).Add(from.Tick, DeltaOf(from), subtract: true);
-                Changed(symbol, from);
-            }
 
-            if (to.Present)
-            {
-                (to.IsLong ? symbol.Longs : symbol.Shorts).Add(to.Tick, DeltaOf(to), subtract: false);
-                Changed(symbol, to);
-            }
+        if (to.Present)
+        {
+            Add(symbol, to, +1);
         }
 
         if (!symbol.Listed)
@@ -148,16 +136,14 @@ public sealed class PartialLadders : IMarginListener
         }
     }
 
-    /// <summary>What a contribution adds to its bucket.</summary>
-    private static LadderBucket DeltaOf(LadderContribution c)
+    private static void Add(SymbolLadders symbol, LadderContribution c, int sign)
     {
+        var buckets = c.IsLong ? symbol.Longs : symbol.Shorts;
         // long × long into 128 bits with one widening multiply (the same value Int128's general multiply gives).
         var high = Math.BigMul(c.SizeUnits, c.BankruptcyTick, out var low);
-        return new LadderBucket(1, c.SizeUnits, new Int128((ulong)high, (ulong)low));
-    }
+        var delta = new LadderBucket(1, c.SizeUnits, new Int128((ulong)high, (ulong)low));
+        buckets.Add(c.Tick, delta, subtract: sign < 0);
 
-    private static void Changed(SymbolLadders symbol, LadderContribution c)
-    {
         (c.IsLong ? symbol.LongView : symbol.ShortView)?.Changed(c.Tick);
 
         if (symbol.TrackChanges)

@@ -91,50 +91,6 @@ internal sealed class SortedBuckets : IEnumerable<(long Tick, LadderBucket Bucke
         }
     }
 
-    /// <summary>
-    /// Takes <paramref name="fromDelta"/> out of the bucket on <paramref name="from"/> and adds <paramref name="toDelta"/>
-    /// to the one on <paramref name="to"/>: what <see cref="Add"/> twice does. A position alone in its bucket moving to a
-    /// new tick in the same leaf (a revaluation's usual move: a small step at 1/1000 tick) shifts only the entries
-    /// between the two, once.
-    /// </summary>
-    public void Move(long from, in LadderBucket fromDelta, long to, in LadderBucket toDelta)
-    {
-        if (from != to && Find(from, out var leaf, out var at) && InLeaf(leaf, to))
-        {
-            var (ticks, sums) = (_ticks[leaf], _sums[leaf]);
-            var size = _sizes[leaf];
-            if (sums[at].SizeHigh != WideSize && (Read(from, in sums[at]) - fromDelta).IsEmpty && !toDelta.IsEmpty)
-            {
-                var below = Below(ticks, to);
-                if (below == size || ticks[below] != to)
-                {
-                    int index;
-                    if (below > at)
-                    {
-                        // Entries between the two move down one; the new bucket goes just under the first one above it.
-                        index = below - 1;
-                        ticks.AsSpan(at + 1, index - at).CopyTo(ticks.AsSpan(at));
-                        sums.AsSpan(at + 1, index - at).CopyTo(sums.AsSpan(at));
-                    }
-                    else
-                    {
-                        index = below;
-                        ticks.AsSpan(index, at - index).CopyTo(ticks.AsSpan(index + 1));
-                        sums.AsSpan(index, at - index).CopyTo(sums.AsSpan(index + 1));
-                    }
-
-                    ticks[index] = to;
-                    Write(ref sums[index], to, toDelta);
-                    _firstTicks[leaf] = ticks[0];
-                    return;
-                }
-            }
-        }
-
-        Add(from, fromDelta, subtract: true);
-        Add(to, toDelta, subtract: false);
-    }
-
     public Enumerator GetEnumerator() => new(this);
 
     IEnumerator<(long Tick, LadderBucket Bucket)> IEnumerable<(long Tick, LadderBucket Bucket)>.GetEnumerator() => GetEnumerator();
@@ -169,14 +125,6 @@ internal sealed class SortedBuckets : IEnumerable<(long Tick, LadderBucket Bucke
 
         leaf = lo;
         var ticks = _ticks[lo];
-        var below = Below(ticks, tick);
-        index = below;
-        return below < _sizes[lo] && ticks[below] == tick;
-    }
-
-    /// <summary>How many of a leaf's ticks are below <paramref name="tick"/>: where it is, or would go, in the leaf.</summary>
-    private static int Below(long[] ticks, long tick)
-    {
         ref var start = ref MemoryMarshal.GetArrayDataReference(ticks);
         var key = Vector256.Create(tick);
         var below = 0;
@@ -185,12 +133,9 @@ internal sealed class SortedBuckets : IEnumerable<(long Tick, LadderBucket Bucke
             below += BitOperations.PopCount(Vector256.LessThan(Vector256.LoadUnsafe(ref start, i), key).ExtractMostSignificantBits());
         }
 
-        return below;
+        index = below;
+        return below < _sizes[lo] && ticks[below] == tick;
     }
-
-    /// <summary>Whether <paramref name="tick"/> belongs in <paramref name="leaf"/> (as <see cref="Find"/> would place it).</summary>
-    private bool InLeaf(int leaf, long tick) =>
-        (leaf == 0 || _firstTicks[leaf] <= tick) && (leaf + 1 == _leafCount || tick < _firstTicks[leaf + 1]);
 
     private void Replace(int leaf, int index, long tick, in LadderBucket bucket)
     {
