@@ -1,17 +1,14 @@
 using System.Collections;
-using System.Numerics;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace StreamRisk.Domain.Ladders;
 
 /// <summary>
 /// The non-empty buckets of one ladder side in tick order, in leaves of at most <see cref="LeafCapacity"/> entries
 /// (sorted runs, each starting above the previous one's end) under a flat index of the leaves' first ticks: a lookup is
-/// a binary search of the index and a count over one leaf, an insert or removal shifts at most one leaf, and a full
-/// leaf passes entries to a neighbour with room before it splits, so leaves stay ~75 % full under random inserts. Nearly every position sits alone in its
-/// thousandth-of-a-tick bucket, so an entry is one position's cost: 40 bytes (its tick, and count, size and bankruptcy
-/// sums), ~55 at the leaves' fill, against a dictionary's 64 a slot plus its table, ~95 at its average fill.
+/// two binary searches, an insert or removal shifts at most one leaf, and a full leaf passes entries to a neighbour
+/// with room before it splits, so leaves stay ~80 % full under random inserts. Nearly every position sits alone in its
+/// thousandth-of-a-tick bucket, so an entry is one position's cost: 40 bytes (tick, count, size and bankruptcy sums;
+/// a dictionary entry was 64 plus its table), against ~95 for a dictionary at its average fill.
 /// </summary>
 /// <remarks>
 /// The sums are exact as <see cref="LadderBucket"/> keeps them (128-bit, wrapping as Int128 does): a bankruptcy sum
@@ -20,7 +17,7 @@ namespace StreamRisk.Domain.Ladders;
 /// </remarks>
 internal sealed class SortedBuckets : IEnumerable<(long Tick, LadderBucket Bucket)>
 {
-    /// <summary>Entries a leaf holds: an insert shifts ~half a leaf (~1.3 KB), the index has one slot per ~50 buckets.</summary>
+    /// <summary>Entries a leaf holds: an insert shifts ~half a leaf (~1 KB), the index has one slot per ~50 buckets.</summary>
     internal const int LeafCapacity = 64;
 
     // A full leaf passes entries to a neighbour holding at most this many; else it splits in two.
@@ -33,13 +30,10 @@ internal sealed class SortedBuckets : IEnumerable<(long Tick, LadderBucket Bucke
     private const int WideSize = int.MinValue;
 
     private long[] _firstTicks = new long[4];
-    // A leaf's ticks apart from its sums: the search reads 512 bytes of ticks, not 2.5 KB of entries. Free slots hold
-    // long.MaxValue, so the ticks below a key are counted over the whole leaf without minding its size.
-    private long[][] _ticks = new long[4][];
-    private Sums[][] _sums = new Sums[4][];
+    private Entry[][] _leaves = new Entry[4][];
     private int[] _sizes = new int[4];
     private int _leafCount;
-    private readonly Stack<(long[] Ticks, Sums[] Sums)> _spareLeaves = new();
+    private readonly Stack<Entry[]> _spareLeaves = new();
     private Dictionary<long, Int128>? _wideSizes;
 
     /// <summary>Non-empty buckets.</summary>
@@ -53,7 +47,7 @@ internal sealed class SortedBuckets : IEnumerable<(long Tick, LadderBucket Bucke
     {
         if (Find(tick, out var leaf, out var index))
         {
-            bucket = Read(tick, in _sums[leaf][index]);
+            bucket = Read(in _leaves[leaf][index]);
             return true;
         }
 
@@ -66,8 +60,8 @@ internal sealed class SortedBuckets : IEnumerable<(long Tick, LadderBucket Bucke
     {
         if (Find(tick, out var leaf, out var index))
         {
-            var old = Read(tick, in _sums[leaf][index]);
-            Replace(leaf, index, tick, subtract ? old - delta : old + delta);
+            var old = Read(in _leaves[leaf][index]);
+            Replace(leaf, index, subtract ? old - delta : old + delta);
             return;
         }
 
@@ -83,7 +77,7 @@ internal sealed class SortedBuckets : IEnumerable<(long Tick, LadderBucket Bucke
     {
         if (Find(tick, out var leaf, out var index))
         {
-            Replace(leaf, index, tick, bucket);
+            Replace(leaf, index, bucket);
         }
         else if (!bucket.IsEmpty)
         {
@@ -101,11 +95,6 @@ internal sealed class SortedBuckets : IEnumerable<(long Tick, LadderBucket Bucke
     /// Where <paramref name="tick"/> is, or would go: the last leaf starting at or below it (the first leaf when none
     /// does; -1 with no leaves) and the index in it of the first entry at or above it.
     /// </summary>
-    /// <remarks>
-    /// Without branches on the ticks (a ladder's ticks come in no order a predictor could learn; a mispredicted step
-    /// costs more than its load): the index by a binary search whose comparison is a 0/1 multiplier, the leaf by
-    /// counting its ticks below the key four at a time.
-    /// </remarks>
     private bool Find(long tick, out int leaf, out int index)
     {
         if (_leafCount == 0)
@@ -114,35 +103,46 @@ internal sealed class SortedBuckets : IEnumerable<(long Tick, LadderBucket Bucke
             return false;
         }
 
-        int lo = 0, n = _leafCount;
-        var firstTicks = _firstTicks;
-        while (n > 1)
+        int lo = 0, hi = _leafCount - 1;
+        while (lo < hi)
         {
-            var half = n >> 1;
-            lo += (firstTicks[lo + half] <= tick ? 1 : 0) * half;
-            n -= half;
+            var mid = (lo + hi + 1) >>> 1;
+            if (_firstTicks[mid] <= tick)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
         }
 
         leaf = lo;
-        var ticks = _ticks[lo];
-        ref var start = ref MemoryMarshal.GetArrayDataReference(ticks);
-        var key = Vector256.Create(tick);
-        var below = 0;
-        for (nuint i = 0; i < LeafCapacity; i += (nuint)Vector256<long>.Count)
+        var entries = _leaves[lo];
+        int a = 0, b = _sizes[lo];
+        while (a < b)
         {
-            below += BitOperations.PopCount(Vector256.LessThan(Vector256.LoadUnsafe(ref start, i), key).ExtractMostSignificantBits());
+            var mid = (a + b) >>> 1;
+            if (entries[mid].Tick < tick)
+            {
+                a = mid + 1;
+            }
+            else
+            {
+                b = mid;
+            }
         }
 
-        index = below;
-        return below < _sizes[lo] && ticks[below] == tick;
+        index = a;
+        return a < _sizes[lo] && entries[a].Tick == tick;
     }
 
-    private void Replace(int leaf, int index, long tick, in LadderBucket bucket)
+    private void Replace(int leaf, int index, in LadderBucket bucket)
     {
-        ref var sums = ref _sums[leaf][index];
-        if (sums.SizeHigh == WideSize)
+        ref var entry = ref _leaves[leaf][index];
+        if (entry.SizeHigh == WideSize)
         {
-            _wideSizes!.Remove(tick);
+            _wideSizes!.Remove(entry.Tick);
         }
 
         if (bucket.IsEmpty)
@@ -151,7 +151,7 @@ internal sealed class SortedBuckets : IEnumerable<(long Tick, LadderBucket Bucke
             return;
         }
 
-        Write(ref sums, tick, bucket);
+        Write(ref entry, entry.Tick, bucket);
     }
 
     private void Insert(int leaf, int index, long tick, in LadderBucket bucket)
@@ -166,17 +166,14 @@ internal sealed class SortedBuckets : IEnumerable<(long Tick, LadderBucket Bucke
             Find(tick, out leaf, out index);
         }
 
-        var (ticks, sums) = (_ticks[leaf], _sums[leaf]);
+        var entries = _leaves[leaf];
         var size = _sizes[leaf];
         if (index < size)
         {
-            // Spans copy straight through memmove (Array.Copy first checks the arrays' types: ~10 % of a move).
-            ticks.AsSpan(index, size - index).CopyTo(ticks.AsSpan(index + 1));
-            sums.AsSpan(index, size - index).CopyTo(sums.AsSpan(index + 1));
+            Array.Copy(entries, index, entries, index + 1, size - index);
         }
 
-        ticks[index] = tick;
-        Write(ref sums[index], tick, bucket);
+        Write(ref entries[index], tick, bucket);
         _sizes[leaf] = size + 1;
         if (index == 0)
         {
@@ -188,11 +185,10 @@ internal sealed class SortedBuckets : IEnumerable<(long Tick, LadderBucket Bucke
 
     private void RemoveAt(int leaf, int index)
     {
-        var (ticks, sums) = (_ticks[leaf], _sums[leaf]);
+        var entries = _leaves[leaf];
         var size = _sizes[leaf] - 1;
-        ticks.AsSpan(index + 1, size - index).CopyTo(ticks.AsSpan(index));
-        sums.AsSpan(index + 1, size - index).CopyTo(sums.AsSpan(index));
-        ticks[size] = long.MaxValue;
+        Array.Copy(entries, index + 1, entries, index, size - index);
+        entries[size] = default;
         _sizes[leaf] = size;
         Count--;
         if (size == 0)
@@ -203,7 +199,7 @@ internal sealed class SortedBuckets : IEnumerable<(long Tick, LadderBucket Bucke
 
         if (index == 0)
         {
-            _firstTicks[leaf] = ticks[0];
+            _firstTicks[leaf] = entries[0].Tick;
         }
 
         if (leaf + 1 < _leafCount && size + _sizes[leaf + 1] <= JoinAt)
@@ -238,41 +234,28 @@ internal sealed class SortedBuckets : IEnumerable<(long Tick, LadderBucket Bucke
     private void Even(int left)
     {
         var right = left + 1;
+        var (a, b) = (_leaves[left], _leaves[right]);
         var (sa, sb) = (_sizes[left], _sizes[right]);
         var keep = (sa + sb + 1) / 2;
         if (sa > keep)
         {
-            Shift(_ticks[left], _ticks[right], sa, sb, keep, long.MaxValue);
-            Shift(_sums[left], _sums[right], sa, sb, keep, default);
-        }
-        else if (sa < keep)
-        {
-            Pull(_ticks[left], _ticks[right], sa, sb, keep, long.MaxValue);
-            Pull(_sums[left], _sums[right], sa, sb, keep, default);
-        }
-
-        _sizes[left] = keep;
-        _sizes[right] = sa + sb - keep;
-        _firstTicks[left] = _ticks[left][0];
-        _firstTicks[right] = _ticks[right][0];
-
-        // The left one's entries from keep on go to the front of the right one.
-        static void Shift<T>(T[] a, T[] b, int sa, int sb, int keep, T free)
-        {
             var moved = sa - keep;
             Array.Copy(b, 0, b, moved, sb);
             Array.Copy(a, keep, b, 0, moved);
-            Array.Fill(a, free, keep, moved);
+            Array.Clear(a, keep, moved);
         }
-
-        // The right one's first entries go to the end of the left one, up to keep.
-        static void Pull<T>(T[] a, T[] b, int sa, int sb, int keep, T free)
+        else if (sa < keep)
         {
             var moved = keep - sa;
             Array.Copy(b, 0, a, sa, moved);
             Array.Copy(b, moved, b, 0, sb - moved);
-            Array.Fill(b, free, sb - moved, moved);
+            Array.Clear(b, sb - moved, moved);
         }
+
+        _sizes[left] = keep;
+        _sizes[right] = sa + sb - keep;
+        _firstTicks[left] = a[0].Tick;
+        _firstTicks[right] = b[0].Tick;
     }
 
     /// <summary>Leaf <paramref name="left"/> takes the next one's entries; the emptied leaf goes.</summary>
@@ -280,10 +263,8 @@ internal sealed class SortedBuckets : IEnumerable<(long Tick, LadderBucket Bucke
     {
         var right = left + 1;
         var (sa, sb) = (_sizes[left], _sizes[right]);
-        Array.Copy(_ticks[right], 0, _ticks[left], sa, sb);
-        Array.Copy(_sums[right], 0, _sums[left], sa, sb);
-        Array.Fill(_ticks[right], long.MaxValue, 0, sb);
-        Array.Clear(_sums[right], 0, sb);
+        Array.Copy(_leaves[right], 0, _leaves[left], sa, sb);
+        Array.Clear(_leaves[right], 0, sb);
         _sizes[left] = sa + sb;
         _sizes[right] = 0;
         DropLeaf(right);
@@ -292,80 +273,68 @@ internal sealed class SortedBuckets : IEnumerable<(long Tick, LadderBucket Bucke
     /// <summary>An empty leaf put in the index at <paramref name="at"/>; returns <paramref name="at"/>.</summary>
     private int AddLeaf(int at)
     {
-        if (_leafCount == _ticks.Length)
+        if (_leafCount == _leaves.Length)
         {
             var capacity = _leafCount * 2;
             Array.Resize(ref _firstTicks, capacity);
-            Array.Resize(ref _ticks, capacity);
-            Array.Resize(ref _sums, capacity);
+            Array.Resize(ref _leaves, capacity);
             Array.Resize(ref _sizes, capacity);
         }
 
         var moved = _leafCount - at;
         Array.Copy(_firstTicks, at, _firstTicks, at + 1, moved);
-        Array.Copy(_ticks, at, _ticks, at + 1, moved);
-        Array.Copy(_sums, at, _sums, at + 1, moved);
+        Array.Copy(_leaves, at, _leaves, at + 1, moved);
         Array.Copy(_sizes, at, _sizes, at + 1, moved);
-        if (_spareLeaves.TryPop(out var spare))
-        {
-            (_ticks[at], _sums[at]) = spare;
-        }
-        else
-        {
-            _ticks[at] = new long[LeafCapacity];
-            Array.Fill(_ticks[at], long.MaxValue);
-            _sums[at] = new Sums[LeafCapacity];
-        }
-
+        _leaves[at] = _spareLeaves.Count > 0 ? _spareLeaves.Pop() : new Entry[LeafCapacity];
         _sizes[at] = 0;
         _leafCount++;
         return at;
     }
 
-    /// <summary>The empty leaf at <paramref name="at"/> leaves the index (its arrays kept for the next split).</summary>
+    /// <summary>The empty leaf at <paramref name="at"/> leaves the index (its array kept for the next split).</summary>
     private void DropLeaf(int at)
     {
-        _spareLeaves.Push((_ticks[at], _sums[at]));
+        _spareLeaves.Push(_leaves[at]);
         var moved = _leafCount - at - 1;
         Array.Copy(_firstTicks, at + 1, _firstTicks, at, moved);
-        Array.Copy(_ticks, at + 1, _ticks, at, moved);
-        Array.Copy(_sums, at + 1, _sums, at, moved);
+        Array.Copy(_leaves, at + 1, _leaves, at, moved);
         Array.Copy(_sizes, at + 1, _sizes, at, moved);
         _leafCount--;
-        _ticks[_leafCount] = null!;
-        _sums[_leafCount] = null!;
+        _leaves[_leafCount] = null!;
     }
 
-    private LadderBucket Read(long tick, in Sums sums)
+    private LadderBucket Read(in Entry entry)
     {
-        var size = sums.SizeHigh == WideSize
-            ? _wideSizes![tick]
-            : new Int128((ulong)(long)sums.SizeHigh, sums.SizeLow);
-        return new LadderBucket(sums.Count, size, new Int128((ulong)sums.BankruptcyHigh, sums.BankruptcyLow));
+        var size = entry.SizeHigh == WideSize
+            ? _wideSizes![entry.Tick]
+            : new Int128((ulong)(long)entry.SizeHigh, entry.SizeLow);
+        return new LadderBucket(entry.Count, size, new Int128((ulong)entry.BankruptcyHigh, entry.BankruptcyLow));
     }
 
-    private void Write(ref Sums sums, long tick, in LadderBucket bucket)
+    private void Write(ref Entry entry, long tick, in LadderBucket bucket)
     {
-        sums.Count = bucket.Count;
+        entry.Tick = tick;
+        entry.Count = bucket.Count;
         var sizeHigh = (long)(bucket.SizeUnits >> 64);
-        sums.SizeLow = (ulong)bucket.SizeUnits;
+        entry.SizeLow = (ulong)bucket.SizeUnits;
         if (sizeHigh is > WideSize and <= int.MaxValue)
         {
-            sums.SizeHigh = (int)sizeHigh;
+            entry.SizeHigh = (int)sizeHigh;
         }
         else
         {
-            sums.SizeHigh = WideSize;
+            entry.SizeHigh = WideSize;
             (_wideSizes ??= [])[tick] = bucket.SizeUnits;
         }
 
-        sums.BankruptcyLow = (ulong)bucket.BankruptcyUnits;
-        sums.BankruptcyHigh = (long)(bucket.BankruptcyUnits >> 64);
+        entry.BankruptcyLow = (ulong)bucket.BankruptcyUnits;
+        entry.BankruptcyHigh = (long)(bucket.BankruptcyUnits >> 64);
     }
 
-    /// <summary>A bucket's sums, 32 bytes: the size's high word beside the count keeps the 8-byte fields unpadded.</summary>
-    private struct Sums
+    /// <summary>One bucket, 40 bytes: the size's high word beside the count keeps the 8-byte fields unpadded.</summary>
+    private struct Entry
     {
+        public long Tick;
         public ulong SizeLow;
         public ulong BankruptcyLow;
         public long BankruptcyHigh;
@@ -391,8 +360,8 @@ internal sealed class SortedBuckets : IEnumerable<(long Tick, LadderBucket Bucke
         {
             get
             {
-                var tick = _buckets._ticks[_leaf][_index];
-                return (tick, _buckets.Read(tick, in _buckets._sums[_leaf][_index]));
+                ref readonly var entry = ref _buckets._leaves[_leaf][_index];
+                return (entry.Tick, _buckets.Read(in entry));
             }
         }
 
