@@ -15,7 +15,7 @@ namespace StreamRisk.Domain.Ladders;
 public sealed class BucketLadder : ILiquidationLadder
 {
     private readonly Dictionary<int, Dictionary<long, LadderBucket>> _bySource = [];
-    private readonly SortedBuckets _merged;
+    private readonly Dictionary<long, LadderBucket> _merged;
     private readonly bool _view;
     // Changed ticks, repeats allowed (dropped after the sort in Merge): a HashSet's Clear zeroes its whole bucket
     // table, sized by the largest batch it ever held, on every refresh — 2 % of a replay.
@@ -28,6 +28,7 @@ public sealed class BucketLadder : ILiquidationLadder
     private long[] _nextTicks = [];
     private PrefixSums _sums = new();
     private PrefixSums _nextSums = new();
+    private LadderBucket[] _sortScratch = [];
     private int _used;
     private bool _dirty = true;
 
@@ -40,7 +41,7 @@ public sealed class BucketLadder : ILiquidationLadder
     private int _overlayUsed;
 
     public BucketLadder(bool longSide, double tick)
-        : this(longSide, tick, new SortedBuckets(), view: false)
+        : this(longSide, tick, [], view: false)
     {
     }
 
@@ -48,7 +49,7 @@ public sealed class BucketLadder : ILiquidationLadder
     /// A read-only view of buckets someone else keeps (the account stage's own, in one process): no copy, no merge;
     /// the owner reports each changed bucket through <see cref="Changed"/>.
     /// </summary>
-    internal BucketLadder(bool longSide, double tick, SortedBuckets buckets, bool view)
+    internal BucketLadder(bool longSide, double tick, Dictionary<long, LadderBucket> buckets, bool view)
     {
         if (!(tick > 0))
         {
@@ -68,8 +69,8 @@ public sealed class BucketLadder : ILiquidationLadder
         {
             if (_changed.Count > _used)
             {
-                // More changes (repeats included) than buckets: a pass over every bucket in tick order is no dearer
-                // than a merge of these, so stop recording them.
+                // More changes (repeats included) than buckets: a sort of every tick is no dearer than a merge of
+                // these, so stop recording them.
                 _full = true;
                 _changed.Clear();
             }
@@ -150,7 +151,15 @@ public sealed class BucketLadder : ILiquidationLadder
         }
 
         _merged.TryGetValue(tick, out var merged);
-        _merged.Set(tick, merged - old + bucket);
+        merged = merged - old + bucket;
+        if (merged.IsEmpty)
+        {
+            _merged.Remove(tick);
+        }
+        else
+        {
+            _merged[tick] = merged;
+        }
 
         Changed(tick);
     }
@@ -325,7 +334,7 @@ public sealed class BucketLadder : ILiquidationLadder
     /// <summary>
     /// Brings the sorted buckets and prefix sums up to date: a merge of the previous sorted buckets with the sorted
     /// changed ticks, O(B + c log c) — a mark moves thousands of positions but rarely most of the ladder — or, after
-    /// many changes, a pass over every bucket (they are kept in tick order).
+    /// many changes, a sort of every tick.
     /// </summary>
     private void Refresh()
     {
@@ -346,7 +355,7 @@ public sealed class BucketLadder : ILiquidationLadder
         Rebuild();
     }
 
-    /// <summary>The base rebuilt from every bucket (a merge, or after many changes a pass over all), the overlay emptied.</summary>
+    /// <summary>The base rebuilt from every bucket (after many changes a merge or a sort), the overlay emptied.</summary>
     private void Rebuild()
     {
         var used = _merged.Count;
@@ -355,12 +364,19 @@ public sealed class BucketLadder : ILiquidationLadder
 
         if (_full)
         {
-            // The buckets come in tick order: no sort.
+            // Ticks and buckets sorted together: no lookup of each sorted tick's bucket afterwards.
+            Ensure(ref _sortScratch, used);
             var i = 0;
             foreach (var (tick, bucket) in _merged)
             {
                 _nextTicks[i] = tick;
-                _nextSums.Append(i++, bucket, bucket.SizeUnits * tick);
+                _sortScratch[i++] = bucket;
+            }
+
+            Array.Sort(_nextTicks, _sortScratch, 0, used);
+            for (i = 0; i < used; i++)
+            {
+                _nextSums.Append(i, _sortScratch[i], _sortScratch[i].SizeUnits * _nextTicks[i]);
             }
         }
         else

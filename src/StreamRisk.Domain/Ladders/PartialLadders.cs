@@ -46,10 +46,10 @@ public sealed class PartialLadders : IMarginListener
     /// <summary>Instruments with changed buckets since the last <see cref="TakeChanges"/>, in the order they first changed.</summary>
     public List<int> ChangedSymbols => _changedSymbols;
 
-    /// <summary>The current totals of one side of one instrument (all non-empty buckets), lowest tick first.</summary>
+    /// <summary>The current totals of one side of one instrument (all non-empty buckets).</summary>
     public IEnumerable<(long Tick, LadderBucket Bucket)> Buckets(int instrument, bool longSide) =>
         instrument < _symbols.Count && _symbols[instrument].Tick > 0
-            ? (longSide ? _symbols[instrument].Longs : _symbols[instrument].Shorts)
+            ? (longSide ? _symbols[instrument].Longs : _symbols[instrument].Shorts).Select(x => (x.Key, x.Value))
             : [];
 
     /// <summary>
@@ -142,7 +142,13 @@ public sealed class PartialLadders : IMarginListener
         // long × long into 128 bits with one widening multiply (the same value Int128's general multiply gives).
         var high = Math.BigMul(c.SizeUnits, c.BankruptcyTick, out var low);
         var delta = new LadderBucket(1, c.SizeUnits, new Int128((ulong)high, (ulong)low));
-        buckets.Add(c.Tick, delta, subtract: sign < 0);
+        // One hash lookup for the read and the write (a bucket is touched by every move of every position).
+        ref var bucket = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(buckets, c.Tick, out _);
+        bucket = sign > 0 ? bucket + delta : bucket - delta;
+        if (bucket.IsEmpty)
+        {
+            buckets.Remove(c.Tick);
+        }
 
         (c.IsLong ? symbol.LongView : symbol.ShortView)?.Changed(c.Tick);
 
@@ -152,7 +158,7 @@ public sealed class PartialLadders : IMarginListener
         }
     }
 
-    private static void Take(SortedBuckets buckets, HashSet<long> ticks, bool longSide, List<(bool, long, LadderBucket)> changed)
+    private static void Take(Dictionary<long, LadderBucket> buckets, HashSet<long> ticks, bool longSide, List<(bool, long, LadderBucket)> changed)
     {
         if (ticks.Count == 0)
         {
@@ -192,8 +198,8 @@ public sealed class PartialLadders : IMarginListener
         public bool TrackChanges { get; set; }
         public BucketLadder? LongView { get; set; }
         public BucketLadder? ShortView { get; set; }
-        public SortedBuckets Longs { get; } = new();
-        public SortedBuckets Shorts { get; } = new();
+        public Dictionary<long, LadderBucket> Longs { get; } = [];
+        public Dictionary<long, LadderBucket> Shorts { get; } = [];
         public HashSet<long> ChangedLongs { get; } = [];
         public HashSet<long> ChangedShorts { get; } = [];
     }
