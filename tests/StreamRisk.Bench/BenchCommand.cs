@@ -344,7 +344,10 @@ internal static class BenchCommand
 
         if (r.Engine is not null)
         {
-            Row(table, "memory bytes/position", r.Engine.BytesPerPosition.ToString("0", CultureInfo.InvariantCulture), "-", "≤ 256", r.Engine.BytesPerPosition <= 256,
+            // The target is for a million accounts; at --quick sizes fixed costs weigh more, so the bar is 200.
+            var memoryTarget = s == BenchSizes.Quick ? 200 : 160;
+            Row(table, "memory bytes/position", r.Engine.BytesPerPosition.ToString("0", CultureInfo.InvariantCulture), "-",
+                s == BenchSizes.Quick ? "< 200 (--quick)" : "≤ 160", s == BenchSizes.Quick ? r.Engine.BytesPerPosition < memoryTarget : r.Engine.BytesPerPosition <= memoryTarget,
                 $"managed heap +{r.Engine.HeapGrowth / 1e6:N0} MB for {r.Engine.Positions:N0} positions");
         }
 
