@@ -89,10 +89,13 @@ internal sealed class BenchMarket : IDisposable
     }
 
     /// <summary>Every account's snapshot (seq 1).</summary>
-    public IEnumerable<WireMessage> Accounts()
+    public IEnumerable<WireMessage> Accounts() => Snapshots(_writer, _accounts);
+
+    /// <summary>Each account's snapshot message, in the accounts' order (the synthetic population holds at most four legs).</summary>
+    public static IEnumerable<WireMessage> Snapshots(WireMessageWriter writer, IEnumerable<SimAccount> accounts)
     {
         var legs = new (Symbol, double, double, double)[4];
-        foreach (var account in _accounts)
+        foreach (var account in accounts)
         {
             for (var k = 0; k < account.Positions.Count; k++)
             {
@@ -100,7 +103,7 @@ internal sealed class BenchMarket : IDisposable
                 legs[k] = (new Symbol(p.Symbol), p.Size, p.Entry, p.IsolatedMargin ?? double.NaN);
             }
 
-            yield return _writer.Account(new AccountId(account.Account), account.Seq, account.EventTime, account.Balance, legs.AsSpan(0, account.Positions.Count));
+            yield return writer.Account(new AccountId(account.Account), account.Seq, account.EventTime, account.Balance, legs.AsSpan(0, account.Positions.Count));
         }
     }
 

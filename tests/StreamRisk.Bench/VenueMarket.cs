@@ -227,20 +227,7 @@ internal sealed class VenueMarket : IDisposable
     }
 
     /// <summary>Every account's snapshot (seq 1), in account order.</summary>
-    public IEnumerable<WireMessage> AccountSnapshots()
-    {
-        var legs = new (Symbol, double, double, double)[4];
-        foreach (var account in _accounts)
-        {
-            for (var k = 0; k < account.Positions.Count; k++)
-            {
-                var p = account.Positions[k];
-                legs[k] = (new Symbol(p.Symbol), p.Size, p.Entry, p.IsolatedMargin ?? double.NaN);
-            }
-
-            yield return _writer.Account(new AccountId(account.Account), account.Seq, account.EventTime, account.Balance, legs.AsSpan(0, account.Positions.Count));
-        }
-    }
+    public IEnumerable<WireMessage> AccountSnapshots() => BenchMarket.Snapshots(_writer, _accounts);
 
     /// <summary>
     /// The next second of market, in event-time order, appended to <paramref name="messages"/>: calm, or the crash's
