@@ -95,7 +95,7 @@ public sealed class BenchCommandTests : IDisposable
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("ADL ranking ns per holder", run.Output, StringComparison.Ordinal);
-        Assert.Contains("20,000 holders of one symbol", run.Output, StringComparison.Ordinal);
+        Assert.Contains("adl: 20,000 holders of one symbol", run.Error, StringComparison.Ordinal);
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
         Assert.Equal(["adl.rankingNanosPerHolder"], json.RootElement.EnumerateObject().Select(p => p.Name));
         Assert.All(json.RootElement.EnumerateObject(), p => Assert.True(p.Value.GetDouble() > 0, p.Name));
