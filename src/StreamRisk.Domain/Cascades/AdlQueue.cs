@@ -251,7 +251,8 @@ public sealed class AdlQueue
 
     // Puts a side's candidates in rank order, in place: a heap sort (the heap is built first when it never filled), its
     // last-ranked root moved to the end each step. RankOrder is a strict total order (one position per account and
-    // side), so this is the order any sort gives, with the comparison inlined and nothing allocated.
+    // side; two NaN scores aside, which no unstable sort orders either), so this is the order any sort gives, with the
+    // comparison inlined and nothing allocated.
     private static void SortHeap(List<AdlCandidate> side, int top)
     {
         var h = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(side);
