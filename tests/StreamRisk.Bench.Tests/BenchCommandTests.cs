@@ -24,7 +24,7 @@ public sealed class BenchCommandTests : IDisposable
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
         var figures = json.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value);
         Assert.Equal(BenchCommand.Keys.Order(StringComparer.Ordinal), figures.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(23, figures.Count);
+        Assert.Equal(24, figures.Count);
         foreach (var (key, value) in figures)
         {
             Assert.True(value.ValueKind == JsonValueKind.Number, $"{key} is {value.ValueKind}");
@@ -36,7 +36,7 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("results equal", run.Output, StringComparison.Ordinal);
         foreach (var row in new[] { "engine events/s", "revaluation ns per cross holder", "venue real-time factor, calm", "venue real-time factor, crash",
             "venue decode-only real-time factor", "venue crash lag p99 ms", "kafka ingest ratio", "kafka ingest ratio, 50/30/20 mix", "tick-to-alert p50 ms", "tick-to-alert p99 ms", "grid + critical shock µs", "partial-book projection µs", "memory bytes/position", "replay events/s",
-            "portfolio grid + contagion ms", "system view per market second", "alert transitions/minute", "critical alerts under 2 s" })
+            "portfolio grid + contagion ms", "system view per market second", "alert transitions/minute", "critical alerts under 2 s", "ADL ranking ns per holder" })
         {
             Assert.Contains(row, run.Output, StringComparison.Ordinal);
         }
@@ -84,6 +84,21 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("results equal", run.Output, StringComparison.Ordinal);
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
         Assert.Equal(["portfolio.gridMillis", "portfolio.contagionMillis", "portfolio.naiveMillis"], json.RootElement.EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task Adl_RanksBothSidesOfOneSymbol_OnlyItsFigure()
+    {
+        var path = Path.Combine(_directory, "adl.json");
+
+        var run = await BenchRun.InvokeAsync("--quick", "--only", "adl", "--json", path);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("ADL ranking ns per holder", run.Output, StringComparison.Ordinal);
+        Assert.Contains("adl: 20,000 holders of one symbol", run.Error, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        Assert.Equal(["adl.rankingNanosPerHolder"], json.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.All(json.RootElement.EnumerateObject(), p => Assert.True(p.Value.GetDouble() > 0, p.Name));
     }
 
     [Fact]

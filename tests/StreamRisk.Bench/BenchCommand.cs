@@ -25,14 +25,14 @@ internal static class BenchCommand
         "latency.tickToAlertP99Ms", "projection.gridMicros", "projection.naiveGridMicros", "memory.bytesPerPosition", "replay.eventsPerSecond",
         "portfolio.gridMillis", "portfolio.contagionMillis", "portfolio.naiveMillis", "replay.systemViewShare",
         "alerts.transitionsPerMinute", "alerts.maxTransitionsPerMinute", "alerts.criticalShortLived",
-        "depth.partialProjectionMicros", "depth.refitProjectionMicros",
+        "depth.partialProjectionMicros", "depth.refitProjectionMicros", "adl.rankingNanosPerHolder",
     ];
 
     /// <summary>Keys that count defects: 0 is their good value (every other figure is a positive measurement).</summary>
     public static readonly string[] ZeroIsGood = ["alerts.criticalShortLived"];
 
     /// <summary>The parts <c>--only</c> picks from; each measures the figures with its prefix (engine also measures memory).</summary>
-    private static readonly string[] Parts = ["projection", "depth", "portfolio", "engine", "venue", "kafka", "latency", "replay", "alerts"];
+    private static readonly string[] Parts = ["projection", "depth", "portfolio", "adl", "engine", "venue", "kafka", "latency", "replay", "alerts"];
 
     public static RootCommand Create(TextWriter output, TextWriter error, TimeProvider time)
     {
@@ -107,7 +107,7 @@ internal static class BenchCommand
         return command;
     }
 
-    private sealed record BenchResults(BenchSizes Sizes, string KafkaSettings, EngineFigures? Engine, VenueFigures? Venue, KafkaFigures? Kafka, KafkaFigures? KafkaVenue, LatencyFigures? Latency, ProjectionFigures? Projection, DepthFigures? Depth, PortfolioFigures? Portfolio, ReplayFigures? Replay, AlertFigures? Alerts, TimeSpan Elapsed);
+    private sealed record BenchResults(BenchSizes Sizes, string KafkaSettings, EngineFigures? Engine, VenueFigures? Venue, KafkaFigures? Kafka, KafkaFigures? KafkaVenue, LatencyFigures? Latency, ProjectionFigures? Projection, DepthFigures? Depth, PortfolioFigures? Portfolio, ReplayFigures? Replay, AlertFigures? Alerts, AdlFigures? Adl, TimeSpan Elapsed);
 
     /// <summary>
     /// Kafka client settings for the monitor's consumers, as <c>run</c> takes them from the environment
@@ -148,6 +148,9 @@ internal static class BenchCommand
             var portfolio = parts.Contains("portfolio") ? PortfolioBench.Run(sizes.PortfolioAccounts, sizes.ProjectionBudget, progress) : null;
             Collect();
             cancel.ThrowIfCancellationRequested();
+            var adl = parts.Contains("adl") ? AdlBench.Run(sizes.AdlHolders, sizes.ProjectionBudget, progress) : null;
+            Collect();
+            cancel.ThrowIfCancellationRequested();
             var engine = parts.Contains("engine") ? EngineBench.Run(sizes.EngineAccounts, sizes.EngineEvents, sizes.EngineBudget, progress) : null;
             Collect();
             cancel.ThrowIfCancellationRequested();
@@ -167,7 +170,7 @@ internal static class BenchCommand
             Collect();
             var alerts = parts.Contains("alerts") ? AlertBench.Run(sizes.AlertSpan, sizes.AlertAccounts, time, progress, cancel) : null;
             var settingsNote = kafkaSettings.Count == 0 ? "default settings" : string.Join(", ", kafkaSettings.Select(s => s.Key + "=" + s.Value));
-            return new BenchResults(sizes, settingsNote, engine, venue, kafka, kafkaVenue, latency, projection, depth, portfolio, replay, alerts, clock.Elapsed);
+            return new BenchResults(sizes, settingsNote, engine, venue, kafka, kafkaVenue, latency, projection, depth, portfolio, replay, alerts, adl, clock.Elapsed);
         }
         finally
         {
@@ -242,6 +245,11 @@ internal static class BenchCommand
             figures["portfolio.gridMillis"] = portfolio.GridMillis;
             figures["portfolio.contagionMillis"] = portfolio.ContagionMillis;
             figures["portfolio.naiveMillis"] = portfolio.NaiveMillis;
+        }
+
+        if (r.Adl is { } adl)
+        {
+            figures["adl.rankingNanosPerHolder"] = adl.NanosecondsPerHolder;
         }
 
         return figures;
@@ -342,6 +350,13 @@ internal static class BenchCommand
                 string.Create(CultureInfo.InvariantCulture, $"{pf.Accounts:N0} accounts ({pf.Pools:N0} cross over 2–3 of {pf.Instruments} instruments): 18 factor moves {pf.GridMillis:0.0} ms + {2 * pf.Instruments} contagion moves {pf.ContagionMillis:0.0} ms, {pf.LiquidatedAccounts:N0} liquidations in all, results equal; load + seal {pf.LoadMillis:N0} ms; system critical shock {Shock(pf.CriticalShockDown)} / {Shock(pf.CriticalShockUp)} in {pf.CriticalShockMillis:N0} ms"));
         }
 
+        if (r.Adl is { } adl)
+        {
+            Row(table, "ADL ranking ns per holder", adl.NanosecondsPerHolder.ToString("0.0", CultureInfo.InvariantCulture),
+                string.Create(CultureInfo.InvariantCulture, $"{adl.RankingsPerSecond:N0} rankings/s"), "(context: a symbol's ranking once a second)", null,
+                string.Create(CultureInfo.InvariantCulture, $"{adl.Rankings:N0} rankings of both sides (top {Engine.AccountStage.AdlCandidates} each, PnL × leverage) over {adl.Holders:N0} holders of one symbol: 40 % lone cross, 30 % isolated, 30 % cross with a second cross leg"));
+        }
+
         if (r.Engine is not null)
         {
             // The target is for a million accounts; at --quick sizes fixed costs weigh more, so the bar is 200.
@@ -421,13 +436,14 @@ internal sealed record BenchSizes(
     int ProjectionPositions, TimeSpan ProjectionBudget,
     int ReplayEvents, int ReplayAccounts,
     int PortfolioAccounts,
-    TimeSpan AlertSpan, int AlertAccounts)
+    TimeSpan AlertSpan, int AlertAccounts,
+    int AdlHolders)
 {
     public static readonly BenchSizes Full = new("full", 1_000_000, 1_000_000, TimeSpan.FromSeconds(30), 1_000_000, 200, 300, TimeSpan.FromSeconds(60),
         2_000, 100_000, 2_000, TimeSpan.FromSeconds(60),
-        1_000_000, TimeSpan.FromSeconds(10), 5_000_000, 20_000, 1_000_000, TimeSpan.FromHours(1), 20_000);
+        1_000_000, TimeSpan.FromSeconds(10), 5_000_000, 20_000, 1_000_000, TimeSpan.FromHours(1), 20_000, 200_000);
 
     public static readonly BenchSizes Quick = new("--quick", 20_000, 200_000, TimeSpan.FromSeconds(3), 20_000, 20, 60, TimeSpan.FromSeconds(3),
         2_000, 40_000, 2_000, TimeSpan.FromSeconds(6),
-        50_000, TimeSpan.FromSeconds(2), 20_000, 2_000, 20_000, TimeSpan.FromMinutes(2), 2_000);
+        50_000, TimeSpan.FromSeconds(2), 20_000, 2_000, 20_000, TimeSpan.FromMinutes(2), 2_000, 20_000);
 }

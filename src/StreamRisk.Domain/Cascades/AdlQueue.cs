@@ -97,79 +97,129 @@ public sealed class AdlQueue
         var mark = book.MarkOf(instrumentIndex);
         var holders = book.HoldersOf(instrumentIndex);
         var instrument = book.Catalog[instrumentIndex];
-        for (var entry = 0; entry < holders.Used; entry++)
+
+        // The holder arrays as spans of one length: the walk reads them sequentially, without a bounds check or a
+        // reload of the arrays per entry.
+        var slots = holders.Slots;
+        var shapes = holders.Shapes[..slots.Length];
+        var sizes = holders.Sizes[..slots.Length];
+        var entryPrices = holders.EntryPrices[..slots.Length];
+        var collaterals = holders.Collaterals[..slots.Length];
+        var marked = !double.IsNaN(mark);
+        var pnlTimesLeverage = ranking == AdlRanking.PnlTimesLeverage;
+
+        // Per side: whether its heap is full, and then its root's score (the last of the ranking so far), kept in
+        // locals between offers: what a holder must beat to enter, without a look into the list per holder.
+        bool longsFull = false, shortsFull = false;
+        double longsLast = 0, shortsLast = 0;
+        for (var entry = 0; entry < slots.Length; entry++)
         {
-            if (holders[entry] is not (>= 0 and var slot))
+            var slot = slots[entry];
+            if (slot < 0)
             {
                 continue;
             }
 
-            var account = new AccountState(book, slot);
-
-            var shape = holders.ShapeAt(entry);
-            if (shape != HolderShape.Unknown && !double.IsNaN(mark))
+            var shape = shapes[entry];
+            if (shape == HolderShape.Unknown || !marked)
             {
-                // The position's equity as MarginCalculator forms it at this mark (same operations, same bits), from the
-                // holder arrays: no visit to the account unless it enters the ranking.
-                var (size, entryPrice, collateral) = holders.TermsAt(entry);
-                var side = size > 0 ? longs : shorts;
-                var heapFull = side.Count > 0 && side.Count >= top;
-                if (ranking == AdlRanking.PnlTimesLeverage && heapFull && side[0].Score > 0 && (size > 0 ? mark - entryPrice : entryPrice - mark) <= 0)
-                {
-                    // Not in profit: its score (PnL% ÷ leverage) is at most 0, below a full heap's positive last — Offer
-                    // would drop it; about half the holders end here without a division.
-                    continue;
-                }
-
-                var positionEquity = shape switch
-                {
-                    HolderShape.Isolated => collateral + instrument.UnrealizedPnl(size, entryPrice, mark),
-                    HolderShape.LoneCross => collateral + (0.0 + instrument.UnrealizedPnl(size, entryPrice, mark)),
-                    _ => account.Margin.CrossEquity, // as the account's own figures give it (brought up to date on read)
-                };
-                var score = Score(ranking, instrument, size, entryPrice, mark, positionEquity);
-                if (heapFull && score < side[0].Score)
-                {
-                    continue; // ranks after the heap's last: Offer would drop it
-                }
-
-                Offer(side, new AdlCandidate(account.Id.Value, score, Math.Abs(size), entryPrice), top);
+                OfferFromAccount(book, slot, instrumentIndex, mark, ranking, top, longs, shorts);
+                (longsFull, longsLast) = Bar(longs, top);
+                (shortsFull, shortsLast) = Bar(shorts, top);
                 continue;
             }
 
-            var i = account.IndexOf(instrumentIndex);
-            if (i < 0)
+            // The position's equity as MarginCalculator forms it at this mark (same operations, same bits), from the
+            // holder arrays: no visit to the account unless it enters the ranking.
+            var size = sizes[entry];
+            var entryPrice = entryPrices[entry];
+            var isLong = size > 0;
+            var full = isLong ? longsFull : shortsFull;
+            var last = isLong ? longsLast : shortsLast;
+            if (pnlTimesLeverage && full && last > 0 && (isLong ? mark - entryPrice : entryPrice - mark) <= 0)
             {
+                // Not in profit: its score (PnL% ÷ leverage) is at most 0, below a full heap's positive last — Offer
+                // would drop it; about half the holders end here without a division.
                 continue;
             }
 
-            double equity;
-            PositionTerms p;
-            if (account.PositionCount == 1)
+            double positionEquity;
+            if (shape == HolderShape.Isolated)
             {
-                // Before the instrument's first mark: the position is marked at its own (entry) price.
-                p = account.RawTermsAt(0);
-                var pnl = p.Instrument.UnrealizedPnl(p.Size, p.Entry, double.IsNaN(mark) ? p.Mark : mark);
-                equity = p.IsIsolated ? p.IsolatedMargin + pnl : account.Balance + (0.0 + pnl);
+                positionEquity = collaterals[entry] + instrument.UnrealizedPnl(size, entryPrice, mark);
+            }
+            else if (shape == HolderShape.LoneCross)
+            {
+                positionEquity = collaterals[entry] + (0.0 + instrument.UnrealizedPnl(size, entryPrice, mark));
             }
             else
             {
-                p = account.Positions[i];
-                equity = p.IsIsolated ? p.IsolatedMargin + account.PositionMargins[i].UnrealizedPnl : account.Margin.CrossEquity;
+                // As the account's own figures give it, brought up to date on read (AccountState.Margin without
+                // copying the whole figures).
+                book.Refresh(slot);
+                positionEquity = book.RowAt(slot).Margin.CrossEquity;
             }
 
-            var isLong = p.Size > 0;
-            var price = double.IsNaN(mark) ? p.Mark : mark;
-            Offer(isLong ? longs : shorts, new AdlCandidate(account.Id.Value, Score(ranking, in p, price, equity), Math.Abs(p.Size), p.Entry), top);
+            var score = Score(ranking, instrument, size, entryPrice, mark, positionEquity);
+            if (full && score < last)
+            {
+                continue; // ranks after the heap's last: Offer would drop it
+            }
+
+            if (isLong)
+            {
+                Offer(longs, new AdlCandidate(book.IdAt(slot).Value, score, Math.Abs(size), entryPrice), top);
+                (longsFull, longsLast) = Bar(longs, top);
+            }
+            else
+            {
+                Offer(shorts, new AdlCandidate(book.IdAt(slot).Value, score, Math.Abs(size), entryPrice), top);
+                (shortsFull, shortsLast) = Bar(shorts, top);
+            }
         }
 
-        // Span sort with a static comparison: no delegate or comparer allocated per ranking.
-        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(longs).Sort(static (a, b) => RankOrder(a, b));
-        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(shorts).Sort(static (a, b) => RankOrder(a, b));
+        SortHeap(longs, top);
+        SortHeap(shorts, top);
+    }
+
+    // Whether a side's heap is full, and then the score a holder must reach to enter it (its root's).
+    private static (bool Full, double Last) Bar(List<AdlCandidate> side, int top) =>
+        side.Count > 0 && side.Count >= top ? (true, side[0].Score) : (false, 0);
+
+    // A holder whose shape is not recorded yet, or any holder before the instrument's first mark: scored from the
+    // account's own figures.
+    private static void OfferFromAccount(MarginBook book, int slot, int instrumentIndex, double mark, AdlRanking ranking, int top, List<AdlCandidate> longs, List<AdlCandidate> shorts)
+    {
+        var account = new AccountState(book, slot);
+        var i = account.IndexOf(instrumentIndex);
+        if (i < 0)
+        {
+            return;
+        }
+
+        double equity;
+        PositionTerms p;
+        if (account.PositionCount == 1)
+        {
+            // Before the instrument's first mark: the position is marked at its own (entry) price.
+            p = account.RawTermsAt(0);
+            var pnl = p.Instrument.UnrealizedPnl(p.Size, p.Entry, double.IsNaN(mark) ? p.Mark : mark);
+            equity = p.IsIsolated ? p.IsolatedMargin + pnl : account.Balance + (0.0 + pnl);
+        }
+        else
+        {
+            p = account.Positions[i];
+            equity = p.IsIsolated ? p.IsolatedMargin + account.PositionMargins[i].UnrealizedPnl : account.Margin.CrossEquity;
+        }
+
+        var isLong = p.Size > 0;
+        var price = double.IsNaN(mark) ? p.Mark : mark;
+        Offer(isLong ? longs : shorts, new AdlCandidate(account.Id.Value, Score(ranking, in p, price, equity), Math.Abs(p.Size), p.Entry), top);
     }
 
     // Keeps the best `top` candidates as a heap whose root ranks last: a holder that does not beat the root costs one
     // comparison, so a ranking is O(holders) plus O(top log top), not a sort of every holder. Same set, same order.
+    // Until the heap is full nothing reads its root, so candidates are appended and the heap is built once it fills.
     private static void Offer(List<AdlCandidate> heap, AdlCandidate candidate, int top)
     {
         if (top <= 0)
@@ -180,54 +230,80 @@ public sealed class AdlQueue
         if (heap.Count < top)
         {
             heap.Add(candidate);
-            var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(heap);
-            var child = span.Length - 1;
-            while (child > 0)
+            if (heap.Count == top)
             {
-                var parent = (child - 1) / 2;
-                if (RankOrder(span[child], span[parent]) <= 0)
+                var all = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(heap);
+                for (var at = (all.Length / 2) - 1; at >= 0; at--)
                 {
-                    break;
+                    SiftDown(all, at, all[at]);
                 }
-
-                (span[child], span[parent]) = (span[parent], span[child]);
-                child = parent;
             }
 
             return;
         }
 
         var h = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(heap);
-        if (RankOrder(candidate, h[0]) >= 0)
+        if (RanksAfter(h[0], candidate))
         {
-            return;
-        }
-
-        h[0] = candidate;
-        var at = 0;
-        while (true)
-        {
-            var worst = at;
-            var left = (2 * at) + 1;
-            if (left < h.Length && RankOrder(h[left], h[worst]) > 0)
-            {
-                worst = left;
-            }
-
-            if (left + 1 < h.Length && RankOrder(h[left + 1], h[worst]) > 0)
-            {
-                worst = left + 1;
-            }
-
-            if (worst == at)
-            {
-                return;
-            }
-
-            (h[at], h[worst]) = (h[worst], h[at]);
-            at = worst;
+            SiftDown(h, 0, candidate);
         }
     }
+
+    // Puts a side's candidates in rank order, in place: a heap sort (the heap is built first when it never filled), its
+    // last-ranked root moved to the end each step. RankOrder is a strict total order (one position per account and
+    // side; two NaN scores aside, which no unstable sort orders either), so this is the order any sort gives, with the
+    // comparison inlined and nothing allocated.
+    private static void SortHeap(List<AdlCandidate> side, int top)
+    {
+        var h = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(side);
+        if (h.Length < top)
+        {
+            for (var at = (h.Length / 2) - 1; at >= 0; at--)
+            {
+                SiftDown(h, at, h[at]);
+            }
+        }
+
+        for (var end = h.Length - 1; end > 0; end--)
+        {
+            var item = h[end];
+            h[end] = h[0];
+            SiftDown(h[..end], 0, item);
+        }
+    }
+
+    // Places `item` at `at` or below, moving the later-ranked child up while it ranks after the item (a hole moves
+    // down instead of a swap per level).
+    private static void SiftDown(Span<AdlCandidate> heap, int at, AdlCandidate item)
+    {
+        while (true)
+        {
+            var child = (2 * at) + 1;
+            if (child >= heap.Length)
+            {
+                break;
+            }
+
+            if (child + 1 < heap.Length && RanksAfter(heap[child + 1], heap[child]))
+            {
+                child++;
+            }
+
+            if (!RanksAfter(heap[child], item))
+            {
+                break;
+            }
+
+            heap[at] = heap[child];
+            at = child;
+        }
+
+        heap[at] = item;
+    }
+
+    // RankOrder(a, b) > 0 without copying the candidates.
+    private static bool RanksAfter(in AdlCandidate a, in AdlCandidate b) =>
+        a.Score != b.Score ? b.Score.CompareTo(a.Score) > 0 : string.CompareOrdinal(a.Account, b.Account) > 0;
 
     // Highest score first; ties by account id, so the order is deterministic (replay equals live) and the same in
     // every instance (slots are per process, ids are not).

@@ -51,6 +51,21 @@ internal sealed class HolderSet
     /// <summary>The position's signed size, entry price and collateral (see <see cref="HolderShape"/> for what it holds).</summary>
     public (double Size, double Entry, double Collateral) TermsAt(int entry) => (_sizes[entry], _entryPrices[entry], _collaterals[entry]);
 
+    /// <summary>The account slot of every entry up to <see cref="Used"/> (read-only view of the indexer's array, for a tight walk).</summary>
+    public ReadOnlySpan<int> Slots => _entries.AsSpan(0, _used);
+
+    /// <summary><see cref="ShapeAt"/> of every entry up to <see cref="Used"/>.</summary>
+    public ReadOnlySpan<HolderShape> Shapes => _shapes.AsSpan(0, _used);
+
+    /// <summary>The signed sizes of <see cref="TermsAt"/>, every entry up to <see cref="Used"/>.</summary>
+    public ReadOnlySpan<double> Sizes => _sizes.AsSpan(0, _used);
+
+    /// <summary>The entry prices of <see cref="TermsAt"/>, every entry up to <see cref="Used"/>.</summary>
+    public ReadOnlySpan<double> EntryPrices => _entryPrices.AsSpan(0, _used);
+
+    /// <summary>The collaterals of <see cref="TermsAt"/>, every entry up to <see cref="Used"/>.</summary>
+    public ReadOnlySpan<double> Collaterals => _collaterals.AsSpan(0, _used);
+
     /// <summary>
     /// Records what the ranking needs of a position <paramref name="p"/> of an account with cross wallet
     /// <paramref name="balance"/>: called by the margin book after every change of the account (positions, balance,

@@ -170,6 +170,103 @@ public sealed class AdlQueueTests
         }
     }
 
+    [Theory]
+    [InlineData(11, true, 1)]
+    [InlineData(12, true, 7)]
+    [InlineData(13, true, 256)]
+    [InlineData(14, true, int.MaxValue)]
+    [InlineData(15, false, 1)]
+    [InlineData(16, false, 7)]
+    [InlineData(17, false, 256)]
+    [InlineData(18, false, int.MaxValue)]
+    public void RankBothInto_EqualsEveryHolderScoredSortedAndCut(int seed, bool inverse, int top)
+    {
+        // Generated books the ranking's shortcuts must not show in: linear and inverse contracts (with a multiplier),
+        // holders that left (free places in the holder arrays, reused by later ones), accounts under water (leverage
+        // at its cap), scores that tie, and the instrument before its first mark. Both sides of one RankBothInto call
+        // against the reference: every holder scored with the per-position formula from its account's own figures,
+        // sorted, cut.
+        var rng = new Random(seed);
+        var catalog = new InstrumentCatalog();
+        var book = new MarginBook(MarginProfile.Binance, catalog);
+        var tiers = MarginTiers.Flat(0.01);
+        var sym = book.ApplyInstrument(inverse ? Fixtures.Inverse("X", tiers, multiplier: 10) : Fixtures.Linear("X", tiers));
+        var other = book.ApplyInstrument(inverse ? Fixtures.Inverse("Y", tiers) : Fixtures.Linear("Y", tiers));
+        var scale = inverse ? 0.001 : 100.0; // balances and isolated margins in the margin currency: coin for inverse
+        var ids = new List<AccountId>();
+        for (var i = 0; i < 1_500; i++)
+        {
+            var size = rng.Next(1, 4) * (rng.Next(2) == 0 ? 1 : -1);
+            var entry = 90 + (rng.Next(5) * 5);
+            var isolated = rng.Next(3) == 0 ? scale * rng.Next(1, 3) : double.NaN;
+            (int, double, double, double)[] positions = rng.Next(3) switch
+            {
+                0 => [(sym, size, entry, isolated)],
+                1 => [(other, 1, 100, double.NaN), (sym, size, entry, isolated)],
+                _ => [(sym, size, entry, isolated), (other, -1, 100, rng.Next(2) == 0 ? double.NaN : scale)],
+            };
+            var id = new AccountId("h" + rng.Next(5_000));
+            ids.Add(id);
+            // A few balances too small for the position: equity below zero once the mark moves against it.
+            book.ApplyAccount(id, scale * (rng.Next(8) == 0 ? 0.01 : rng.Next(1, 4)), positions);
+        }
+
+        foreach (var marked in new[] { false, true })
+        {
+            if (marked)
+            {
+                book.ApplyMark(other, 98);
+                book.ApplyMark(sym, 103);
+                book.ApplyMark(sym, 100); // a second mark the lone positions skip
+            }
+
+            for (var i = 0; i < 300; i++)
+            {
+                // Holders leave and come back: the holder arrays get free places and reuse them.
+                var id = ids[rng.Next(ids.Count)];
+                book.ApplyPosition(id, sym, rng.Next(3) == 0 ? 0 : rng.Next(1, 4) * (rng.Next(2) == 0 ? 1 : -1), 95, rng.Next(2) == 0 ? double.NaN : scale);
+            }
+
+            var mark = book.MarkOf(sym);
+            List<AdlCandidate> longs = [], shorts = [];
+            foreach (var ranking in new[] { AdlRanking.PnlTimesLeverage, AdlRanking.Hyperliquid })
+            {
+                var reference = new List<(AdlCandidate Candidate, bool Long)>();
+                foreach (var account in book.Accounts)
+                {
+                    for (var i = 0; i < account.PositionCount; i++)
+                    {
+                        if (account.InstrumentIndexAt(i) != sym)
+                        {
+                            continue;
+                        }
+
+                        var p = account.Positions[i];
+                        var equity = p.IsIsolated ? p.IsolatedMargin + account.PositionMargins[i].UnrealizedPnl : account.Margin.CrossEquity;
+                        reference.Add((new AdlCandidate(account.Id.Value, AdlQueue.Score(ranking, in p, double.IsNaN(mark) ? p.Mark : mark, equity), Math.Abs(p.Size), p.Entry), p.Size > 0));
+                    }
+                }
+
+                var sorted = reference.Select(r => r.Candidate).ToList();
+                sorted.Sort((a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : string.CompareOrdinal(a.Account, b.Account));
+                var longAccounts = reference.Where(r => r.Long).Select(r => r.Candidate.Account).ToHashSet(StringComparer.Ordinal);
+                var expectedLongs = sorted.Where(c => longAccounts.Contains(c.Account)).Take(top).ToList();
+                var expectedShorts = sorted.Where(c => !longAccounts.Contains(c.Account)).Take(top).ToList();
+
+                AdlQueue.RankBothInto(book, sym, ranking, top, longs, shorts);
+
+                Assert.Equal(expectedLongs, longs);
+                Assert.Equal(expectedShorts, shorts);
+                if (marked && ranking == AdlRanking.PnlTimesLeverage)
+                {
+                    // The generator reaches losses (negative scores) and accounts under water (leverage at its cap).
+                    Assert.Contains(sorted, c => c.Score < 0);
+                    Assert.Contains(sorted, c => Math.Abs(c.Score) is > 1e300 or (> 0 and < 1e-300));
+                }
+            }
+        }
+    }
+
     [Fact]
     public void Rank_SmallProfitsAtTheCut_AreNotDroppedByTheNotInProfitShortcut()
     {
