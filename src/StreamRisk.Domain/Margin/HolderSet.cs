@@ -16,7 +16,7 @@ internal sealed class HolderSet
 
     // The account slot per entry. A removed entry holds −2 − (the next free entry), −1 ending the free list: every
     // negative value reads as "no account", and the free list costs no array of its own.
-    private int[] _entries = NewEntries(16);
+    private int[] _entries = new int[16];
 
     // Per entry: a mark of this instrument can be skipped for that account (AccountState.IgnoresMark). Kept dense next
     // to the entries so a mark walks a byte array and touches only the accounts it must recompute.
@@ -45,25 +45,19 @@ internal sealed class HolderSet
 
     public void SetSkips(int entry, bool skips) => _skips[entry] = skips;
 
-    /// <summary>How the ranking reads this holder's position (see <see cref="HolderShape"/>).</summary>
-    public HolderShape ShapeAt(int entry) => _shapes[entry];
-
-    /// <summary>The position's signed size, entry price and collateral (see <see cref="HolderShape"/> for what it holds).</summary>
-    public (double Size, double Entry, double Collateral) TermsAt(int entry) => (_sizes[entry], _entryPrices[entry], _collaterals[entry]);
-
     /// <summary>The account slot of every entry up to <see cref="Used"/> (read-only view of the indexer's array, for a tight walk).</summary>
     public ReadOnlySpan<int> Slots => _entries.AsSpan(0, _used);
 
-    /// <summary><see cref="ShapeAt"/> of every entry up to <see cref="Used"/>.</summary>
+    /// <summary>How the ranking reads each entry's position (see <see cref="HolderShape"/>), every entry up to <see cref="Used"/>.</summary>
     public ReadOnlySpan<HolderShape> Shapes => _shapes.AsSpan(0, _used);
 
-    /// <summary>The signed sizes of <see cref="TermsAt"/>, every entry up to <see cref="Used"/>.</summary>
+    /// <summary>The positions' signed sizes, every entry up to <see cref="Used"/>.</summary>
     public ReadOnlySpan<double> Sizes => _sizes.AsSpan(0, _used);
 
-    /// <summary>The entry prices of <see cref="TermsAt"/>, every entry up to <see cref="Used"/>.</summary>
+    /// <summary>The positions' entry prices, every entry up to <see cref="Used"/>.</summary>
     public ReadOnlySpan<double> EntryPrices => _entryPrices.AsSpan(0, _used);
 
-    /// <summary>The collaterals of <see cref="TermsAt"/>, every entry up to <see cref="Used"/>.</summary>
+    /// <summary>The positions' collaterals (see <see cref="HolderShape"/> for what each holds), every entry up to <see cref="Used"/>.</summary>
     public ReadOnlySpan<double> Collaterals => _collaterals.AsSpan(0, _used);
 
     /// <summary>
@@ -116,7 +110,6 @@ internal sealed class HolderSet
                 // A quarter more at a time: a symbol's holders are a million entries at venue scale.
                 var length = _used + Math.Max(16, _used / 4);
                 Array.Resize(ref _entries, length);
-                _entries.AsSpan(_used).Fill(None);
                 Array.Resize(ref _skips, length);
                 Array.Resize(ref _shapes, length);
                 Array.Resize(ref _sizes, length);
@@ -132,13 +125,6 @@ internal sealed class HolderSet
         _shapes[entry] = HolderShape.Unknown; // until the margin book records it
         Count++;
         return entry;
-    }
-
-    private static int[] NewEntries(int length)
-    {
-        var entries = new int[length];
-        entries.AsSpan().Fill(None);
-        return entries;
     }
 
     public void Remove(int entry)

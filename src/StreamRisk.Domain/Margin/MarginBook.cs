@@ -16,10 +16,6 @@ namespace StreamRisk.Domain.Margin;
 /// </remarks>
 public sealed class MarginBook
 {
-    // How far ahead of the holder being revalued ApplyMark hints memory (see Prefetch).
-    private const int RowsAhead = 16;
-    private const int PositionsAhead = 8;
-
     private readonly Dictionary<AccountId, int> _slots = [];
     private readonly RowSegments<AccountId> _ids = new();
     private readonly RowSegments<AccountRow> _rows = new();
@@ -132,8 +128,6 @@ public sealed class MarginBook
         var recomputed = 0;
         for (var entry = 0; entry < holders.Used; entry++)
         {
-            Prefetch(holders, entry);
-
             // Skipped: nothing the ladders hold can move (see AccountState.IgnoresMark), so the figures are brought up
             // to date when read. Most single-symbol accounts are like this, and they are most of the holders.
             if (holders.Skips(entry) || holders[entry] is not (>= 0 and var slot))
@@ -155,36 +149,6 @@ public sealed class MarginBook
 
         MarkRecomputations += recomputed;
         return recomputed;
-    }
-
-    /// <summary>
-    /// Hints the memory a revaluation will read a few holders ahead: the account row of the holder
-    /// <see cref="RowsAhead"/> entries on, and the position rows of the one <see cref="PositionsAhead"/> on (whose
-    /// account row was hinted earlier). At a million accounts every holder's rows are a cache miss; hinted ahead, the
-    /// misses of several holders overlap instead of being waited for one by one.
-    /// </summary>
-    private unsafe void Prefetch(HolderSet holders, int entry)
-    {
-        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported)
-        {
-            return;
-        }
-
-        if (entry + RowsAhead < holders.Used && holders[entry + RowsAhead] is >= 0 and var ahead)
-        {
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref _rows[ahead]));
-        }
-
-        if (entry + PositionsAhead < holders.Used && !holders.Skips(entry + PositionsAhead) && holders[entry + PositionsAhead] is >= 0 and var next)
-        {
-            var first = _rows[next].First;
-            if (first >= 0 && first < _positionRowsUsed)
-            {
-                System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref _terms[first]));
-                System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref _results[first]));
-                System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref _legs[first]));
-            }
-        }
     }
 
     /// <summary>Sets an account's cross wallet balance.</summary>
