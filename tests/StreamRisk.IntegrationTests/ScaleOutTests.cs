@@ -45,8 +45,8 @@ public sealed partial class ScaleOutTests : IDisposable
         // more ladder traffic per account than the synthetic one: at 2,000 accounts the day's updates (~6 MiB) outran a
         // projector slowed by a loaded machine and pushed the start of that partition past its position (checked
         // below). 1,000 accounts send about half of that and still raise alerts; with ladder updates lost, the whole
-        // states sent again after the outage come on top, hence 500.
-        var population = fault == Fault.LadderUpdatesLost ? "500" : "1000";
+        // states sent again after the outage come on top, hence 300.
+        var population = fault == Fault.LadderUpdatesLost ? "300" : "1000";
         string[] source = [SharedData.Path("binance-usdm", "btcusdt_20240808.gz"), "--positions", SharedData.BtcusdtPositions, "--accounts", population];
         var replay = new KafkaReplayRun(_dir.FullName, source);
         var inProcess = await replay.InProcessAsync(systemIntervalMs: 0, liquidationEngine: "off");
