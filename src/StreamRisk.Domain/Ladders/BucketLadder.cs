@@ -14,9 +14,23 @@ namespace StreamRisk.Domain.Ladders;
 /// </remarks>
 public sealed class BucketLadder : ILiquidationLadder
 {
+    private const int RadixBits = 11;
+    private const ulong RadixMask = (1UL << RadixBits) - 1;
+
     private readonly Dictionary<int, Dictionary<long, LadderBucket>> _bySource = [];
-    private readonly Dictionary<long, LadderBucket> _merged;
-    private readonly bool _view;
+    // Every bucket by tick (merged from the sources, or the owner's); null when the ladder owns its buckets.
+    private readonly Dictionary<long, LadderBucket>? _merged;
+
+    // An owned ladder is its own store (see Owned): the moves since the last refresh as a log of signed contributions,
+    // and how many changes the base has had since it was built (what the refresh decides on, as _changed.Count does).
+    private readonly bool _owned;
+    private LogEntry[] _log = [];
+    private int _logUsed;
+    private int _changedCount;
+    private LogEntry[] _logScratch = [];
+    private readonly int[] _radixCounts = new int[1 << RadixBits];
+    private long[] _nextOverlayTicks = [];
+    private PrefixSums _nextOverlaySums = new();
     // Changed ticks, repeats allowed (dropped after the sort in Merge): a HashSet's Clear zeroes its whole bucket
     // table, sized by the largest batch it ever held, on every refresh — 2 % of a replay.
     private readonly List<long> _changed = [];
@@ -37,19 +51,15 @@ public sealed class BucketLadder : ILiquidationLadder
     // O(c log B) instead of rebuilding the base's O(B) arrays; the integer sums are exact, so base + overlay gives the
     // very totals a rebuilt base would.
     private long[] _overlayTicks = [];
-    private readonly PrefixSums _overlaySums = new();
+    private PrefixSums _overlaySums = new();
     private int _overlayUsed;
 
     public BucketLadder(bool longSide, double tick)
-        : this(longSide, tick, [], view: false)
+        : this(longSide, tick, [])
     {
     }
 
-    /// <summary>
-    /// A read-only view of buckets someone else keeps (the account stage's own, in one process): no copy, no merge;
-    /// the owner reports each changed bucket through <see cref="Changed"/>.
-    /// </summary>
-    internal BucketLadder(bool longSide, double tick, Dictionary<long, LadderBucket> buckets, bool view)
+    private BucketLadder(bool longSide, double tick, Dictionary<long, LadderBucket>? buckets)
     {
         if (!(tick > 0))
         {
@@ -59,7 +69,58 @@ public sealed class BucketLadder : ILiquidationLadder
         IsLong = longSide;
         Tick = tick;
         _merged = buckets;
-        _view = view;
+        _owned = buckets is null;
+    }
+
+    /// <summary>
+    /// A ladder that is the store of one partial ladder (the account stage's own buckets): positions move on it through
+    /// <see cref="Move"/>, and the projector reads it directly in one process. A move only appends to a log (no lookup
+    /// of a bucket among hundreds of thousands, one per position, for every leg of every revalued holder); the first
+    /// query after moves sorts the log and sums it per tick into the overlay or, after many, merges it into the base,
+    /// with the very rule and results a dictionary of buckets gave (the sums are exact integers, so order is free).
+    /// </summary>
+    internal static BucketLadder Owned(bool longSide, double tick) => new(longSide, tick, null);
+
+    /// <summary>
+    /// An owned ladder's position contribution added (<paramref name="sign"/> +1) or taken out (−1): one of
+    /// <paramref name="sizeUnits"/> on <paramref name="tick"/> with bankruptcy bucket <paramref name="bankruptcyTick"/>.
+    /// </summary>
+    internal void Move(long tick, long sizeUnits, long bankruptcyTick, int sign)
+    {
+        if (_logUsed == _log.Length)
+        {
+            MakeLogRoom();
+        }
+
+        _log[_logUsed++] = new LogEntry(tick, sizeUnits, bankruptcyTick, sign);
+        if (!_full)
+        {
+            if (_changedCount > _used)
+            {
+                _full = true; // the next refresh merges everything into the base
+            }
+            else
+            {
+                _changedCount++;
+            }
+        }
+
+        _dirty = true;
+    }
+
+    /// <summary>An owned ladder's bucket on <paramref name="tick"/> now (empty when none).</summary>
+    internal LadderBucket At(long tick)
+    {
+        FoldLog();
+        var bucket = default(LadderBucket);
+        var at = Array.BinarySearch(_ticks, 0, _used, tick);
+        if (at >= 0)
+        {
+            bucket = BaseAt(at);
+        }
+
+        at = Array.BinarySearch(_overlayTicks, 0, _overlayUsed, tick);
+        return at >= 0 ? bucket + _overlaySums.At(at) : bucket;
     }
 
     /// <summary>The bucket on <paramref name="tick"/> changed (its owner says so; <see cref="Set"/> does it itself).</summary>
@@ -109,6 +170,16 @@ public sealed class BucketLadder : ILiquidationLadder
     /// <summary>Non-empty buckets (tick, totals), lowest price first.</summary>
     public IEnumerable<(long Tick, LadderBucket Bucket)> Buckets()
     {
+        if (_owned)
+        {
+            return OwnedBuckets();
+        }
+
+        return RefreshedBuckets();
+    }
+
+    private IEnumerable<(long Tick, LadderBucket Bucket)> RefreshedBuckets()
+    {
         Refresh();
         if (_overlayUsed > 0)
         {
@@ -125,7 +196,7 @@ public sealed class BucketLadder : ILiquidationLadder
     /// <summary>Sets what <paramref name="source"/> holds on <paramref name="tick"/> (an empty bucket removes it).</summary>
     public void Set(int source, long tick, LadderBucket bucket)
     {
-        if (_view)
+        if (_merged is null)
         {
             throw new InvalidOperationException("a view's buckets are set by their owner");
         }
@@ -346,7 +417,7 @@ public sealed class BucketLadder : ILiquidationLadder
         _dirty = false;
         // Up to one change in eight buckets the overlay answers (its rebuild sorts and looks up every change since the
         // base: cheaper than a merge over all buckets); beyond it a merge folds the changes into the base.
-        if (!_full && _changed.Count * 8 <= _used)
+        if (!_full && (_owned ? _changedCount : _changed.Count) * 8 <= _used)
         {
             BuildOverlay();
             return;
@@ -358,6 +429,12 @@ public sealed class BucketLadder : ILiquidationLadder
     /// <summary>The base rebuilt from every bucket (after many changes a merge or a sort), the overlay emptied.</summary>
     private void Rebuild()
     {
+        if (_merged is null)
+        {
+            RebuildOwned();
+            return;
+        }
+
         var used = _merged.Count;
         Ensure(ref _nextTicks, used);
         _nextSums.Ensure(used);
@@ -401,6 +478,12 @@ public sealed class BucketLadder : ILiquidationLadder
     /// </summary>
     private void BuildOverlay()
     {
+        if (_merged is null)
+        {
+            FoldLog(); // the overlay of an owned ladder is its log since the base, summed per tick
+            return;
+        }
+
         var c = SortChanged();
         Ensure(ref _overlayTicks, c);
         _overlaySums.Ensure(c);
@@ -414,7 +497,7 @@ public sealed class BucketLadder : ILiquidationLadder
                 continue; // the same bucket changed more than once
             }
 
-            _merged.TryGetValue(tick, out var now);
+            _merged!.TryGetValue(tick, out var now);
             var at = Array.BinarySearch(_ticks, 0, _used, tick);
             var difference = at >= 0 ? now - BaseAt(at) : now;
             if (difference.IsEmpty)
@@ -459,7 +542,7 @@ public sealed class BucketLadder : ILiquidationLadder
                 a++; // replaced by its current value (or gone)
             }
 
-            if (_merged.TryGetValue(tick, out var bucket))
+            if (_merged!.TryGetValue(tick, out var bucket))
             {
                 _nextTicks[o] = tick;
                 _nextSums.Append(o++, bucket, bucket.SizeUnits * tick);
@@ -475,6 +558,226 @@ public sealed class BucketLadder : ILiquidationLadder
         _changed.CopyTo(_changedSorted);
         Array.Sort(_changedSorted, 0, c);
         return c;
+    }
+
+    /// <summary>
+    /// An owned ladder's log sorted by tick, summed per tick and added to the overlay (the differences from the base):
+    /// afterwards the log is empty and base + overlay hold every bucket as it is now. What the overlay holds does not
+    /// depend on when this runs, so folding early (to bound the log) changes no answer.
+    /// </summary>
+    private void FoldLog()
+    {
+        var n = _logUsed;
+        if (n == 0)
+        {
+            return;
+        }
+
+        var log = SortLogByTick(n);
+        Ensure(ref _nextOverlayTicks, _overlayUsed + n);
+        _nextOverlaySums.Ensure(_overlayUsed + n);
+
+        // Merge the overlay with the sorted log, summing a tick's entries; a tick whose sum is empty is dropped.
+        int a = 0, b = 0, o = 0;
+        while (a < _overlayUsed || b < n)
+        {
+            long tick;
+            LadderBucket sum;
+            if (b == n || (a < _overlayUsed && _overlayTicks[a] < log[b].Tick))
+            {
+                tick = _overlayTicks[a];
+                sum = _overlaySums.At(a++);
+            }
+            else
+            {
+                tick = log[b].Tick;
+                sum = a < _overlayUsed && _overlayTicks[a] == tick ? _overlaySums.At(a++) : default;
+                for (; b < n && log[b].Tick == tick; b++)
+                {
+                    sum += log[b].Bucket;
+                }
+            }
+
+            if (!sum.IsEmpty)
+            {
+                _nextOverlayTicks[o] = tick;
+                _nextOverlaySums.Append(o++, sum, sum.SizeUnits * tick);
+            }
+        }
+
+        (_overlayTicks, _nextOverlayTicks) = (_nextOverlayTicks, _overlayTicks);
+        (_overlaySums, _nextOverlaySums) = (_nextOverlaySums, _overlaySums);
+        _overlayUsed = o;
+        _logUsed = 0;
+    }
+
+    /// <summary>
+    /// The first <paramref name="n"/> log entries sorted by tick (equal ticks in any order: their sums are exact), by a
+    /// least-significant-digit radix sort over the ticks' offsets from the lowest, 11 bits a pass: the moves of a
+    /// revaluation lie near the marks, so two or three passes sort them — several times faster than a comparison sort.
+    /// Returns the array holding the sorted entries (the log or its scratch; the other is left as scratch).
+    /// </summary>
+    private LogEntry[] SortLogByTick(int n)
+    {
+        if (n < 512)
+        {
+            // A pass visits every digit: below a few hundred entries the comparison sort is as fast.
+            _log.AsSpan(0, n).Sort(static (x, y) => x.Tick.CompareTo(y.Tick));
+            return _log;
+        }
+
+        var min = long.MaxValue;
+        var max = long.MinValue;
+        for (var i = 0; i < n; i++)
+        {
+            min = Math.Min(min, _log[i].Tick);
+            max = Math.Max(max, _log[i].Tick);
+        }
+
+        Ensure(ref _logScratch, _log.Length);
+        var range = (ulong)(max - min);
+        var passes = (64 - System.Numerics.BitOperations.LeadingZeroCount(range) + RadixBits - 1) / RadixBits;
+        var from = _log;
+        var to = _logScratch;
+        var counts = _radixCounts;
+        for (var pass = 0; pass < passes; pass++)
+        {
+            var shift = pass * RadixBits;
+            Array.Clear(counts);
+            for (var i = 0; i < n; i++)
+            {
+                counts[(int)(((ulong)(from[i].Tick - min) >> shift) & RadixMask)]++;
+            }
+
+            var sum = 0;
+            for (var d = 0; d < counts.Length; d++)
+            {
+                (counts[d], sum) = (sum, sum + counts[d]);
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                to[counts[(int)(((ulong)(from[i].Tick - min) >> shift) & RadixMask)]++] = from[i];
+            }
+
+            (from, to) = (to, from);
+        }
+
+        if (!ReferenceEquals(from, _log))
+        {
+            // The sorted entries are in the scratch array: it becomes the log (same length), the log the scratch.
+            (_log, _logScratch) = (_logScratch, _log);
+        }
+
+        return _log;
+    }
+
+    /// <summary>An owned ladder's base merged with its log and overlay: the overlay and log emptied.</summary>
+    private void RebuildOwned()
+    {
+        FoldLog();
+        Ensure(ref _nextTicks, _used + _overlayUsed);
+        _nextSums.Ensure(_used + _overlayUsed);
+        int a = 0, b = 0, o = 0;
+        while (a < _used || b < _overlayUsed)
+        {
+            if (b == _overlayUsed || (a < _used && _ticks[a] < _overlayTicks[b]))
+            {
+                // Unchanged since the base was built: kept as it was.
+                _nextTicks[o] = _ticks[a];
+                _nextSums.Append(o++, BaseAt(a), _sums.Notional[a + 1] - _sums.Notional[a]);
+                a++;
+                continue;
+            }
+
+            var tick = _overlayTicks[b];
+            var bucket = _overlaySums.At(b++);
+            if (a < _used && _ticks[a] == tick)
+            {
+                bucket += BaseAt(a++);
+            }
+
+            if (!bucket.IsEmpty)
+            {
+                _nextTicks[o] = tick;
+                _nextSums.Append(o++, bucket, bucket.SizeUnits * tick);
+            }
+        }
+
+        _full = false;
+        _changedCount = 0;
+        _overlayUsed = 0;
+        (_ticks, _nextTicks) = (_nextTicks, _ticks);
+        (_sums, _nextSums) = (_nextSums, _sums);
+        _used = o;
+    }
+
+    /// <summary>
+    /// Room in a full log: it is folded into the overlay once it is long (a quarter of the buckets: a fold merges them
+    /// all, so each logged move pays a bounded share), and the overlay into the base once that holds
+    /// more than the base — only when the next refresh rebuilds the base anyway, so no answer changes.
+    /// </summary>
+    private void MakeLogRoom()
+    {
+        if (_logUsed >= 4096 && _logUsed >= (_used + _overlayUsed) / 4)
+        {
+            FoldLog();
+            if (_full && _overlayUsed > _used)
+            {
+                RebuildOwned();
+                _full = true;
+            }
+
+            return;
+        }
+
+        Array.Resize(ref _log, Math.Max(64, _log.Length * 2));
+    }
+
+    /// <summary>An owned ladder's buckets, lowest price first, without changing what it answers.</summary>
+    private IEnumerable<(long Tick, LadderBucket Bucket)> OwnedBuckets()
+    {
+        FoldLog();
+        int a = 0, b = 0;
+        while (a < _used || b < _overlayUsed)
+        {
+            long tick;
+            LadderBucket bucket;
+            if (b == _overlayUsed || (a < _used && _ticks[a] < _overlayTicks[b]))
+            {
+                tick = _ticks[a];
+                bucket = BaseAt(a++);
+            }
+            else
+            {
+                tick = _overlayTicks[b];
+                bucket = _overlaySums.At(b++);
+                if (a < _used && _ticks[a] == tick)
+                {
+                    bucket += BaseAt(a++);
+                }
+            }
+
+            if (!bucket.IsEmpty)
+            {
+                yield return (tick, bucket);
+            }
+        }
+    }
+
+    /// <summary>A logged move: ± one position of <see cref="SizeUnits"/> on <see cref="Tick"/>, bankruptcy bucket <see cref="BankruptcyTick"/>.</summary>
+    private readonly record struct LogEntry(long Tick, long SizeUnits, long BankruptcyTick, int Sign)
+    {
+        public LadderBucket Bucket
+        {
+            get
+            {
+                // long × long into 128 bits with one widening multiply (the same value Int128's general multiply gives).
+                var high = Math.BigMul(SizeUnits, BankruptcyTick, out var low);
+                var bucket = new LadderBucket(1, SizeUnits, new Int128((ulong)high, (ulong)low));
+                return Sign > 0 ? bucket : default(LadderBucket) - bucket;
+            }
+        }
     }
 
     private static void Ensure<T>(ref T[] array, int length)

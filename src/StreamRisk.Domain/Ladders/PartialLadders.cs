@@ -35,9 +35,7 @@ public sealed class PartialLadders : IMarginListener
         }
 
         var symbol = _symbols[instrument];
-        return longSide
-            ? symbol.LongView ??= new BucketLadder(longSide: true, symbol.Tick, symbol.Longs, view: true)
-            : symbol.ShortView ??= new BucketLadder(longSide: false, symbol.Tick, symbol.Shorts, view: true);
+        return longSide ? symbol.Longs : symbol.Shorts;
     }
 
     /// <summary>Bucket width per instrument, fixed at the instrument's first position (a bucket key must keep its meaning).</summary>
@@ -46,10 +44,10 @@ public sealed class PartialLadders : IMarginListener
     /// <summary>Instruments with changed buckets since the last <see cref="TakeChanges"/>, in the order they first changed.</summary>
     public List<int> ChangedSymbols => _changedSymbols;
 
-    /// <summary>The current totals of one side of one instrument (all non-empty buckets).</summary>
+    /// <summary>The current totals of one side of one instrument (all non-empty buckets, lowest price first).</summary>
     public IEnumerable<(long Tick, LadderBucket Bucket)> Buckets(int instrument, bool longSide) =>
         instrument < _symbols.Count && _symbols[instrument].Tick > 0
-            ? (longSide ? _symbols[instrument].Longs : _symbols[instrument].Shorts).Select(x => (x.Key, x.Value))
+            ? (longSide ? _symbols[instrument].Longs : _symbols[instrument].Shorts)!.Buckets()
             : [];
 
     /// <summary>
@@ -138,37 +136,24 @@ public sealed class PartialLadders : IMarginListener
 
     private static void Add(SymbolLadders symbol, LadderContribution c, int sign)
     {
-        var buckets = c.IsLong ? symbol.Longs : symbol.Shorts;
-        // long × long into 128 bits with one widening multiply (the same value Int128's general multiply gives).
-        var high = Math.BigMul(c.SizeUnits, c.BankruptcyTick, out var low);
-        var delta = new LadderBucket(1, c.SizeUnits, new Int128((ulong)high, (ulong)low));
-        // One hash lookup for the read and the write (a bucket is touched by every move of every position).
-        ref var bucket = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(buckets, c.Tick, out _);
-        bucket = sign > 0 ? bucket + delta : bucket - delta;
-        if (bucket.IsEmpty)
-        {
-            buckets.Remove(c.Tick);
-        }
-
-        (c.IsLong ? symbol.LongView : symbol.ShortView)?.Changed(c.Tick);
-
+        // Logged, not looked up: the ladder sums its moves per bucket when it is next read.
+        (c.IsLong ? symbol.Longs : symbol.Shorts)!.Move(c.Tick, c.SizeUnits, c.BankruptcyTick, sign);
         if (symbol.TrackChanges)
         {
             (c.IsLong ? symbol.ChangedLongs : symbol.ChangedShorts).Add(c.Tick);
         }
     }
 
-    private static void Take(Dictionary<long, LadderBucket> buckets, HashSet<long> ticks, bool longSide, List<(bool, long, LadderBucket)> changed)
+    private static void Take(BucketLadder? buckets, HashSet<long> ticks, bool longSide, List<(bool, long, LadderBucket)> changed)
     {
-        if (ticks.Count == 0)
+        if (ticks.Count == 0 || buckets is null)
         {
             return;
         }
 
         foreach (var tick in ticks)
         {
-            buckets.TryGetValue(tick, out var bucket);
-            changed.Add((longSide, tick, bucket));
+            changed.Add((longSide, tick, buckets.At(tick)));
         }
 
         ticks.Clear();
@@ -186,6 +171,8 @@ public sealed class PartialLadders : IMarginListener
         if (!(symbol.Tick > 0))
         {
             symbol.Tick = (tick > 0 ? tick : 1e-8) / LadderQuanta.BucketsPerTick;
+            symbol.Longs = BucketLadder.Owned(longSide: true, symbol.Tick);
+            symbol.Shorts = BucketLadder.Owned(longSide: false, symbol.Tick);
         }
 
         return symbol;
@@ -196,10 +183,9 @@ public sealed class PartialLadders : IMarginListener
         public double Tick { get; set; }
         public bool Listed { get; set; }
         public bool TrackChanges { get; set; }
-        public BucketLadder? LongView { get; set; }
-        public BucketLadder? ShortView { get; set; }
-        public Dictionary<long, LadderBucket> Longs { get; } = [];
-        public Dictionary<long, LadderBucket> Shorts { get; } = [];
+        // The buckets themselves (created with the tick): the projector reads them directly in one process.
+        public BucketLadder? Longs { get; set; }
+        public BucketLadder? Shorts { get; set; }
         public HashSet<long> ChangedLongs { get; } = [];
         public HashSet<long> ChangedShorts { get; } = [];
     }
