@@ -27,6 +27,9 @@ public sealed class BucketLadder : ILiquidationLadder
     private LogEntry[] _log = [];
     private int _logUsed;
     private int _changedCount;
+    // The base took in moves before a read (to bound the log): the next refresh rebuilds, as it would have anyway.
+    private bool _rebuildDue;
+    private int[] _inserted = [];
     private LogEntry[] _logScratch = [];
     private readonly int[] _radixCounts = new int[1 << RadixBits];
     private long[] _nextOverlayTicks = [];
@@ -106,21 +109,6 @@ public sealed class BucketLadder : ILiquidationLadder
         }
 
         _dirty = true;
-    }
-
-    /// <summary>An owned ladder's bucket on <paramref name="tick"/> now (empty when none).</summary>
-    internal LadderBucket At(long tick)
-    {
-        FoldLog();
-        var bucket = default(LadderBucket);
-        var at = Array.BinarySearch(_ticks, 0, _used, tick);
-        if (at >= 0)
-        {
-            bucket = BaseAt(at);
-        }
-
-        at = Array.BinarySearch(_overlayTicks, 0, _overlayUsed, tick);
-        return at >= 0 ? bucket + _overlaySums.At(at) : bucket;
     }
 
     /// <summary>The bucket on <paramref name="tick"/> changed (its owner says so; <see cref="Set"/> does it itself).</summary>
@@ -417,7 +405,7 @@ public sealed class BucketLadder : ILiquidationLadder
         _dirty = false;
         // Up to one change in eight buckets the overlay answers (its rebuild sorts and looks up every change since the
         // base: cheaper than a merge over all buckets); beyond it a merge folds the changes into the base.
-        if (!_full && (_owned ? _changedCount : _changed.Count) * 8 <= _used)
+        if (!_full && !_rebuildDue && (_owned ? _changedCount : _changed.Count) * 8 <= _used)
         {
             BuildOverlay();
             return;
@@ -672,62 +660,112 @@ public sealed class BucketLadder : ILiquidationLadder
         return _log;
     }
 
-    /// <summary>An owned ladder's base merged with its log and overlay: the overlay and log emptied.</summary>
+    /// <summary>
+    /// An owned ladder's base merged with its log and overlay, in place (a ladder holds one set of arrays, not a second
+    /// to merge into: at a million positions that second set was ~60 B a position): the overlay and log emptied.
+    /// Three passes: forward, the base's buckets turned into their values with the overlay's changes added and emptied
+    /// ones dropped (a write never passes the read); backward, the overlay's new buckets inserted; forward, prefix sums.
+    /// </summary>
     private void RebuildOwned()
     {
         FoldLog();
-        Ensure(ref _nextTicks, _used + _overlayUsed);
-        _nextSums.Ensure(_used + _overlayUsed);
-        int a = 0, b = 0, o = 0;
-        while (a < _used || b < _overlayUsed)
+        var sums = _sums;
+        var overlay = _overlayUsed;
+        Ensure(ref _inserted, overlay);
+        int a = 0, b = 0, kept = 0, inserts = 0;
+        var previous = sums.Entry(0);
+        while (a < _used)
         {
-            if (b == _overlayUsed || (a < _used && _ticks[a] < _overlayTicks[b]))
+            var tick = _ticks[a];
+            var entry = sums.Entry(a + 1);
+            var bucket = entry - previous;
+            previous = entry;
+            a++;
+            for (; b < overlay && _overlayTicks[b] < tick; b++)
             {
-                // Unchanged since the base was built: kept as it was.
-                _nextTicks[o] = _ticks[a];
-                _nextSums.Append(o++, BaseAt(a), _sums.Notional[a + 1] - _sums.Notional[a]);
-                a++;
-                continue;
+                _inserted[inserts++] = b;
             }
 
-            var tick = _overlayTicks[b];
-            var bucket = _overlaySums.At(b++);
-            if (a < _used && _ticks[a] == tick)
+            if (b < overlay && _overlayTicks[b] == tick)
             {
-                bucket += BaseAt(a++);
+                bucket += _overlaySums.At(b++);
             }
 
             if (!bucket.IsEmpty)
             {
-                _nextTicks[o] = tick;
-                _nextSums.Append(o++, bucket, bucket.SizeUnits * tick);
+                _ticks[kept] = tick;
+                sums.SetEntry(++kept, bucket);
             }
         }
 
+        for (; b < overlay; b++)
+        {
+            _inserted[inserts++] = b;
+        }
+
+        var used = kept + inserts;
+        if (_ticks.Length < used)
+        {
+            // A quarter more room at a time: the arrays are the ladder's memory, and they are kept.
+            var capacity = Math.Max(used, _ticks.Length + (_ticks.Length / 4));
+            Array.Resize(ref _ticks, capacity);
+            sums.Grow(capacity);
+        }
+
+        for (int i = kept - 1, j = inserts - 1, w = used - 1; j >= 0; w--)
+        {
+            var from = _inserted[j];
+            if (i >= 0 && _ticks[i] > _overlayTicks[from])
+            {
+                _ticks[w] = _ticks[i];
+                sums.MoveEntry(w + 1, i + 1);
+                i--;
+            }
+            else
+            {
+                _ticks[w] = _overlayTicks[from];
+                sums.SetEntry(w + 1, _overlaySums.At(from));
+                j--;
+            }
+        }
+
+        for (var i = 0; i < used; i++)
+        {
+            sums.Accumulate(i, _ticks[i]);
+        }
+
         _full = false;
+        _rebuildDue = false;
         _changedCount = 0;
         _overlayUsed = 0;
-        (_ticks, _nextTicks) = (_nextTicks, _ticks);
-        (_sums, _nextSums) = (_nextSums, _sums);
-        _used = o;
+        _used = used;
     }
 
     /// <summary>
-    /// Room in a full log: it is folded into the overlay once it is long (a quarter of the buckets: a fold merges them
-    /// all, so each logged move pays a bounded share), and the overlay into the base once that holds
-    /// more than the base — only when the next refresh rebuilds the base anyway, so no answer changes.
+    /// The log folded: into the overlay, or into the base when the next refresh rebuilds it anyway (more changes since
+    /// the base than the overlay answers), so the overlay stays small and no answer changes.
+    /// </summary>
+    private void Settle()
+    {
+        if (_full || _changedCount * 8 > _used)
+        {
+            RebuildOwned();
+            _rebuildDue = true;
+            return;
+        }
+
+        FoldLog();
+    }
+
+    /// <summary>
+    /// Room in a full log: it grows to a sixteenth of the buckets (a settle merges them all, so each logged move pays a
+    /// bounded share) and is settled when it is that long.
     /// </summary>
     private void MakeLogRoom()
     {
-        if (_logUsed >= 4096 && _logUsed >= (_used + _overlayUsed) / 4)
+        if (_logUsed >= Math.Max(4096, _used / 16))
         {
-            FoldLog();
-            if (_full && _overlayUsed > _used)
-            {
-                RebuildOwned();
-                _full = true;
-            }
-
+            Settle();
             return;
         }
 
@@ -737,7 +775,7 @@ public sealed class BucketLadder : ILiquidationLadder
     /// <summary>An owned ladder's buckets, lowest price first, without changing what it answers.</summary>
     private IEnumerable<(long Tick, LadderBucket Bucket)> OwnedBuckets()
     {
-        FoldLog();
+        Settle();
         int a = 0, b = 0;
         while (a < _used || b < _overlayUsed)
         {
@@ -826,5 +864,53 @@ public sealed class BucketLadder : ILiquidationLadder
         /// <summary>Bucket <paramref name="index"/> back from its neighbouring sums.</summary>
         public LadderBucket At(int index) =>
             new(Count[index + 1] - Count[index], Size[index + 1] - Size[index], Bankruptcy[index + 1] - Bankruptcy[index]);
+
+        // An in-place rebuild holds a bucket's own values (not sums) at entry index + 1 until Accumulate.
+
+        /// <summary>Entry <paramref name="index"/> as it is (a sum, or a bucket's own values mid-rebuild).</summary>
+        public LadderBucket Entry(int index) => new(Count[index], Size[index], Bankruptcy[index]);
+
+        public void SetEntry(int index, LadderBucket bucket)
+        {
+            Count[index] = bucket.Count;
+            Size[index] = bucket.SizeUnits;
+            Bankruptcy[index] = bucket.BankruptcyUnits;
+        }
+
+        public void MoveEntry(int to, int from)
+        {
+            Count[to] = Count[from];
+            Size[to] = Size[from];
+            Bankruptcy[to] = Bankruptcy[from];
+        }
+
+        /// <summary>Bucket <paramref name="index"/>'s own values (entry index + 1) turned into sums, the ones before it being sums.</summary>
+        public void Accumulate(int index, long tick)
+        {
+            var size = Size[index + 1];
+            Notional[index + 1] = Notional[index] + (size * tick);
+            Size[index + 1] = Size[index] + size;
+            Count[index + 1] += Count[index];
+            Bankruptcy[index + 1] += Bankruptcy[index];
+        }
+
+        /// <summary>Room for <paramref name="buckets"/> buckets, keeping every entry.</summary>
+        public void Grow(int buckets)
+        {
+            if (Count.Length >= buckets + 1)
+            {
+                return;
+            }
+
+            var count = Count;
+            var size = Size;
+            var notional = Notional;
+            var bankruptcy = Bankruptcy;
+            Array.Resize(ref count, buckets + 1);
+            Array.Resize(ref size, buckets + 1);
+            Array.Resize(ref notional, buckets + 1);
+            Array.Resize(ref bankruptcy, buckets + 1);
+            (Count, Size, Notional, Bankruptcy) = (count, size, notional, bankruptcy);
+        }
     }
 }

@@ -63,8 +63,8 @@ public sealed class PartialLadders : IMarginListener
         }
 
         var symbol = _symbols[instrument];
-        Take(symbol.Longs, symbol.ChangedLongs, longSide: true, changed);
-        Take(symbol.Shorts, symbol.ChangedShorts, longSide: false, changed);
+        Take(symbol.LongTotals, symbol.ChangedLongs, longSide: true, changed);
+        Take(symbol.ShortTotals, symbol.ChangedShorts, longSide: false, changed);
         symbol.Listed = false;
     }
 
@@ -140,20 +140,33 @@ public sealed class PartialLadders : IMarginListener
         (c.IsLong ? symbol.Longs : symbol.Shorts)!.Move(c.Tick, c.SizeUnits, c.BankruptcyTick, sign);
         if (symbol.TrackChanges)
         {
+            // The totals an update carries, by bucket: looked up per changed bucket at every flush, so kept in a
+            // dictionary (an account partition's, scaled out) beside the ladder.
+            var totals = c.IsLong ? symbol.LongTotals : symbol.ShortTotals;
+            var high = Math.BigMul(c.SizeUnits, c.BankruptcyTick, out var low);
+            var delta = new LadderBucket(1, c.SizeUnits, new Int128((ulong)high, (ulong)low));
+            ref var bucket = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(totals, c.Tick, out _);
+            bucket = sign > 0 ? bucket + delta : bucket - delta;
+            if (bucket.IsEmpty)
+            {
+                totals.Remove(c.Tick);
+            }
+
             (c.IsLong ? symbol.ChangedLongs : symbol.ChangedShorts).Add(c.Tick);
         }
     }
 
-    private static void Take(BucketLadder? buckets, HashSet<long> ticks, bool longSide, List<(bool, long, LadderBucket)> changed)
+    private static void Take(Dictionary<long, LadderBucket> totals, HashSet<long> ticks, bool longSide, List<(bool, long, LadderBucket)> changed)
     {
-        if (ticks.Count == 0 || buckets is null)
+        if (ticks.Count == 0)
         {
             return;
         }
 
         foreach (var tick in ticks)
         {
-            changed.Add((longSide, tick, buckets.At(tick)));
+            totals.TryGetValue(tick, out var bucket);
+            changed.Add((longSide, tick, bucket));
         }
 
         ticks.Clear();
@@ -186,6 +199,8 @@ public sealed class PartialLadders : IMarginListener
         // The buckets themselves (created with the tick): the projector reads them directly in one process.
         public BucketLadder? Longs { get; set; }
         public BucketLadder? Shorts { get; set; }
+        public Dictionary<long, LadderBucket> LongTotals { get; } = [];
+        public Dictionary<long, LadderBucket> ShortTotals { get; } = [];
         public HashSet<long> ChangedLongs { get; } = [];
         public HashSet<long> ChangedShorts { get; } = [];
     }

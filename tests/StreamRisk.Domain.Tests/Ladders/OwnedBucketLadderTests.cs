@@ -99,8 +99,6 @@ public sealed class OwnedBucketLadderTests
         Assert.Equal(
             [(100L, new LadderBucket(1, 7, 7 * 95)), (200L, new LadderBucket(1, 3, 3 * 150)), (300L, new LadderBucket(1, 2, 2 * 250))],
             owned.Buckets());
-        Assert.Equal(new LadderBucket(1, 7, 7 * 95), owned.At(100));
-        Assert.Equal(default, owned.At(150));
         var cursor = default(LadderCursor);
         var twinCursor = default(LadderCursor);
         Assert.Equal(twin.NearestBeyond(250 * Tick, ref twinCursor), owned.NearestBeyond(250 * Tick, ref cursor));
