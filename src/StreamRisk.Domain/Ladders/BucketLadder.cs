@@ -758,12 +758,12 @@ public sealed class BucketLadder : ILiquidationLadder
     }
 
     /// <summary>
-    /// Room in a full log: it grows to a sixteenth of the buckets (a settle merges them all, so each logged move pays a
+    /// Room in a full log: it grows to a quarter of the buckets (a settle may merge them all, so each logged move pays a
     /// bounded share) and is settled when it is that long.
     /// </summary>
     private void MakeLogRoom()
     {
-        if (_logUsed >= Math.Max(4096, _used / 16))
+        if (_logUsed >= Math.Max(4096, _used / 4))
         {
             Settle();
             return;

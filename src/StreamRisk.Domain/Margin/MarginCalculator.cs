@@ -273,9 +273,20 @@ public static class MarginCalculator
     // Every tier's closed form, keeping only a price whose own notional lies in that tier (with a hair of
     // tolerance at the boundaries). None consistent means no liquidation price exists: the account is under
     // MM at every positive price, which an inconsistent "nearest" tier would hide behind a made-up number.
-    private static double ScanAllTiers(in PositionTerms p, double collateral, double otherMm)
+    /// <param name="bounded">Answer a linear long that no tier can liquidate without solving each tier (false: the plain scan, for tests).</param>
+    internal static double ScanAllTiers(in PositionTerms p, double collateral, double otherMm, bool bounded = true)
     {
         var tiers = p.Instrument.Tiers;
+        if (bounded && p.Instrument.Contract == ContractKind.Linear && p.Size > 0 && p.Instrument.Multiplier > 0
+            && (otherMm - 0.0 - collateral + (p.Size * p.Instrument.Multiplier * p.Entry)) <= 0)
+        {
+            // A long whose collateral covers the other MM and its whole entry notional (most longs of a well-funded
+            // cross account): a tier's price is (otherMm − d − collateral + s·m·e) / (m·(s − s·r)) with d ≥ 0 and
+            // r < 1, so its numerator is at most this one (rounding is monotone) and its denominator is not negative:
+            // no tier — nor the zero-margin fallback — has a positive price, as the scan below would find tier by tier.
+            return double.NaN;
+        }
+
         for (var k = 0; k < tiers.Count; k++)
         {
             var price = SolveForTier(in p, collateral, otherMm, tiers.RateAt(k), tiers.DeductionAt(k));
