@@ -80,6 +80,20 @@ internal sealed class LargePositions(Func<int, double> minimumNotional, MarginBo
         }
     }
 
+    public void AccountRepriced(AccountState account)
+    {
+        var positions = account.Positions;
+        for (var i = 0; i < positions.Length; i++)
+        {
+            var instrument = account.InstrumentIndexAt(i);
+            Filed(instrument);
+            if (Math.Abs(positions[i].Size) >= _floor[instrument])
+            {
+                _changed[instrument] = true;
+            }
+        }
+    }
+
     public void PositionClosed(AccountState account, int instrumentIndex)
     {
         if (Filed(instrumentIndex).Remove(account.Slot, out var filed) && filed >= _floor[instrumentIndex])
@@ -266,6 +280,14 @@ internal sealed class MarginListeners(params IMarginListener[] listeners) : IMar
         foreach (var listener in listeners)
         {
             listener.PositionRepriced(account, position);
+        }
+    }
+
+    public void AccountRepriced(AccountState account)
+    {
+        foreach (var listener in listeners)
+        {
+            listener.AccountRepriced(account);
         }
     }
 

@@ -71,12 +71,28 @@ public sealed class PartialLadders : IMarginListener
     /// <summary>Forgets the list of changed symbols (their buckets must have been taken).</summary>
     public void ClearChangedSymbols() => _changedSymbols.Clear();
 
-    public void PositionUpdated(AccountState account, int position)
+    public void PositionUpdated(AccountState account, int position) =>
+        File(account.InstrumentIndexAt(position), in account.TermsRefAt(position), in account.MarginRefAt(position), ref account.LadderAt(position));
+
+    /// <summary>Every position of a revalued account, read from its rows in one pass.</summary>
+    public void AccountRepriced(AccountState account)
     {
-        var instrument = account.InstrumentIndexAt(position);
-        // Called by the margin book right after it recomputed the account: its figures are current, read as held.
-        ref readonly var terms = ref account.TermsRefAt(position);
-        ref readonly var margin = ref account.MarginRefAt(position);
+        var book = account.Book;
+        var terms = book.TermsOf(account.Slot);
+        var margins = book.MarginsOf(account.Slot);
+        var legs = book.LegsOf(account.Slot);
+        for (var i = 0; i < legs.Length; i++)
+        {
+            File(legs[i].Instrument, in terms[i], in margins[i], ref legs[i].Ladder);
+        }
+    }
+
+    /// <summary>
+    /// Files a position where its figures put it now (called by the margin book right after it recomputed the account:
+    /// its figures are current), moving it from where it was held.
+    /// </summary>
+    private void File(int instrument, in PositionTerms terms, in PositionMargin margin, ref LadderContribution held)
+    {
         var symbol = Symbol(instrument, terms.Instrument.TickSize);
         var now = default(LadderContribution);
         if (margin.HasLiquidationPrice)
@@ -88,7 +104,6 @@ public sealed class PartialLadders : IMarginListener
                 LadderQuanta.UnitsOf(terms.Size), LadderQuanta.TickOf(bankruptcy, symbol.Tick, isLong));
         }
 
-        ref var held = ref account.LadderAt(position);
         if (held == now)
         {
             return; // most recomputations leave a position where it was

@@ -94,6 +94,9 @@ public readonly struct AccountState : IEquatable<AccountState>
 
     internal int IndexOf(int instrumentIndex) => _book.IndexOf(Slot, instrumentIndex);
 
+    /// <summary>The book whose row this is (listeners that read a whole account's rows at once).</summary>
+    internal MarginBook Book => _book;
+
     public bool Equals(AccountState other) => ReferenceEquals(_book, other._book) && Slot == other.Slot;
 
     public override bool Equals(object? obj) => obj is AccountState other && Equals(other);

@@ -15,6 +15,15 @@ public interface IMarginListener
     /// </summary>
     void PositionRepriced(AccountState account, int position) => PositionUpdated(account, position);
 
+    /// <summary>Every position of the account repriced (a revaluation): <see cref="PositionRepriced"/> for each, in order.</summary>
+    void AccountRepriced(AccountState account)
+    {
+        for (var i = 0; i < account.PositionCount; i++)
+        {
+            PositionRepriced(account, i);
+        }
+    }
+
     /// <summary>The account's position on this instrument is closing (called just before it is removed from the account).</summary>
     void PositionClosed(AccountState account, int instrumentIndex);
 }

@@ -128,6 +128,8 @@ public sealed class MarginBook
         var recomputed = 0;
         for (var entry = 0; entry < holders.Used; entry++)
         {
+            PrefetchAhead(holders, entry);
+
             // Skipped: nothing the ladders hold can move (see AccountState.IgnoresMark), so the figures are brought up
             // to date when read. Most single-symbol accounts are like this, and they are most of the holders.
             if (holders.Skips(entry) || holders[entry] is not (>= 0 and var slot))
@@ -149,6 +151,34 @@ public sealed class MarginBook
 
         MarkRecomputations += recomputed;
         return recomputed;
+    }
+
+    /// <summary>
+    /// Asks the memory for the rows a revaluation reads next: the account row of the holder 16 entries on, and the
+    /// position rows of the one 8 entries on (its account row asked for 8 entries ago), so the misses of holders in
+    /// a random order overlap instead of each stalling the recomputation in turn.
+    /// </summary>
+    private unsafe void PrefetchAhead(HolderSet holders, int entry)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            return;
+        }
+
+        var far = entry + 16;
+        if (far < holders.Used && !holders.Skips(far) && holders[far] is >= 0 and var farSlot)
+        {
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref _rows[farSlot]));
+        }
+
+        var near = entry + 8;
+        if (near < holders.Used && !holders.Skips(near) && holders[near] is >= 0 and var nearSlot)
+        {
+            var first = _rows[nearSlot].First;
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref _terms[first]));
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref _results[first]));
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref _legs[first]));
+        }
     }
 
     /// <summary>Sets an account's cross wallet balance.</summary>
@@ -214,6 +244,8 @@ public sealed class MarginBook
     internal ReadOnlySpan<PositionTerms> TermsOf(int slot) => _terms.Span(_rows[slot].First, _rows[slot].Count);
 
     internal ReadOnlySpan<PositionMargin> MarginsOf(int slot) => _results.Span(_rows[slot].First, _rows[slot].Count);
+
+    internal Span<Leg> LegsOf(int slot) => _legs.Span(_rows[slot].First, _rows[slot].Count);
 
     internal int IndexOf(int slot, int instrumentIndex)
     {
@@ -416,16 +448,15 @@ public sealed class MarginBook
         {
             // A cross account's LPs all move together, so every position is reported, not only the changed one.
             var account = new AccountState(this, slot);
+            if (repriced)
+            {
+                listener.AccountRepriced(account);
+                return;
+            }
+
             for (var i = 0; i < legs.Length; i++)
             {
-                if (repriced)
-                {
-                    listener.PositionRepriced(account, i);
-                }
-                else
-                {
-                    listener.PositionUpdated(account, i);
-                }
+                listener.PositionUpdated(account, i);
             }
         }
     }
