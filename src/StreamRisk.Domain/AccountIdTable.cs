@@ -4,6 +4,9 @@ using System.Text.Unicode;
 
 namespace StreamRisk.Domain;
 
+/// <summary>An account's slot in an <see cref="AccountIdTable"/>: how the decoder names it and the margin book finds it, with no string.</summary>
+public readonly record struct AccountKey(int Value);
+
 /// <summary>
 /// Every account id the monitor has seen, by dense slot (0, 1, 2, … in first-seen order; never reused, so arrays
 /// elsewhere can be indexed by slot). The ids' UTF-8 bytes lie back to back in one arena with an offset per slot; an
@@ -99,6 +102,12 @@ public sealed class AccountIdTable
     public bool TryGetSlot(string id, out int slot)
     {
         ArgumentNullException.ThrowIfNull(id);
+        if (!IsWellFormed(id))
+        {
+            slot = -1;
+            return false; // never added (see Encode)
+        }
+
         byte[]? rented = null;
         var utf8 = Encode(id, stackalloc byte[StackBytes], ref rented);
         try
@@ -139,9 +148,35 @@ public sealed class AccountIdTable
 
     private static ReadOnlySpan<byte> Encode(string id, Span<byte> stack, ref byte[]? rented)
     {
+        if (!IsWellFormed(id))
+        {
+            // UTF-8 would turn every lone surrogate into the same replacement character, so two such ids would be one.
+            throw new ArgumentException("An account id must be well-formed text (no lone surrogates).", nameof(id));
+        }
+
         var length = Encoding.UTF8.GetByteCount(id);
         var buffer = length <= stack.Length ? stack : (rented = ArrayPool<byte>.Shared.Rent(length));
         return buffer[..Encoding.UTF8.GetBytes(id, buffer)];
+    }
+
+    private static bool IsWellFormed(string id)
+    {
+        for (var i = 0; i < id.Length; i++)
+        {
+            if (!char.IsSurrogate(id[i]))
+            {
+                continue;
+            }
+
+            if (!char.IsHighSurrogate(id[i]) || i + 1 == id.Length || !char.IsLowSurrogate(id[i + 1]))
+            {
+                return false;
+            }
+
+            i++;
+        }
+
+        return true;
     }
 
     // HashCode is seeded per process, so crafted ids cannot be chosen to collide in advance.

@@ -115,7 +115,10 @@ public sealed class AccountStage
         Flush(eventTime);
     }
 
-    public void ApplyAccount(AccountId account, double balance, ReadOnlySpan<(int Instrument, double Size, double Entry, double IsolatedMargin)> positions, long eventTime)
+    public void ApplyAccount(AccountId account, double balance, ReadOnlySpan<(int Instrument, double Size, double Entry, double IsolatedMargin)> positions, long eventTime) =>
+        ApplyAccount(Margins.KeyOf(account), balance, positions, eventTime);
+
+    public void ApplyAccount(AccountKey account, double balance, ReadOnlySpan<(int Instrument, double Size, double Entry, double IsolatedMargin)> positions, long eventTime)
     {
         if (Margins.TryGetAccount(account, out var before))
         {
@@ -127,7 +130,10 @@ public sealed class AccountStage
         Flush(eventTime);
     }
 
-    public void ApplyPosition(AccountId account, int instrument, double size, double entry, double isolatedMargin, long eventTime)
+    public void ApplyPosition(AccountId account, int instrument, double size, double entry, double isolatedMargin, long eventTime) =>
+        ApplyPosition(Margins.KeyOf(account), instrument, size, entry, isolatedMargin, eventTime);
+
+    public void ApplyPosition(AccountKey account, int instrument, double size, double entry, double isolatedMargin, long eventTime)
     {
         var state = Margins.ApplyPosition(account, instrument, size, entry, isolatedMargin);
         Touch(instrument, after: true);
@@ -135,7 +141,9 @@ public sealed class AccountStage
         Flush(eventTime);
     }
 
-    public void ApplyBalance(AccountId account, double balance, long eventTime)
+    public void ApplyBalance(AccountId account, double balance, long eventTime) => ApplyBalance(Margins.KeyOf(account), balance, eventTime);
+
+    public void ApplyBalance(AccountKey account, double balance, long eventTime)
     {
         var state = Margins.ApplyBalance(account, balance);
         TouchAll(state, after: true);

@@ -168,13 +168,32 @@ public sealed class RiskEngine
         Accounts.ApplyAccount(account, balance, positions, eventTime);
     }
 
+    /// <summary>As by id, for an account the decoder named by its key in <see cref="AccountStage.Margins"/>' id table.</summary>
+    public void ApplyAccount(AccountKey account, double balance, ReadOnlySpan<(int Instrument, double Size, double Entry, double IsolatedMargin)> positions, long eventTime)
+    {
+        AssertOwnerThread();
+        Accounts.ApplyAccount(account, balance, positions, eventTime);
+    }
+
     public void ApplyPosition(AccountId account, int instrument, double size, double entry, double isolatedMargin, long eventTime)
     {
         AssertOwnerThread();
         Accounts.ApplyPosition(account, instrument, size, entry, isolatedMargin, eventTime);
     }
 
+    public void ApplyPosition(AccountKey account, int instrument, double size, double entry, double isolatedMargin, long eventTime)
+    {
+        AssertOwnerThread();
+        Accounts.ApplyPosition(account, instrument, size, entry, isolatedMargin, eventTime);
+    }
+
     public void ApplyBalance(AccountId account, double balance, long eventTime)
+    {
+        AssertOwnerThread();
+        Accounts.ApplyBalance(account, balance, eventTime);
+    }
+
+    public void ApplyBalance(AccountKey account, double balance, long eventTime)
     {
         AssertOwnerThread();
         Accounts.ApplyBalance(account, balance, eventTime);

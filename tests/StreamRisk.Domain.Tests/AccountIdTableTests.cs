@@ -69,6 +69,20 @@ public sealed class AccountIdTableTests
     }
 
     [Fact]
+    public void IdsWithLoneSurrogates_AreRefused_NotMergedIntoOneReplacementCharacter()
+    {
+        var table = new AccountIdTable();
+        // UTF-8 would encode both as EF BF BD: two accounts would become one.
+        Assert.Throws<ArgumentException>(() => table.GetOrAdd("acct-\ud800"));
+        Assert.Throws<ArgumentException>(() => table.GetOrAdd("acct-\udfff"));
+        Assert.False(table.TryGetSlot("acct-\ud800", out _));
+        Assert.Equal(0, table.Count);
+        Assert.Equal(0, table.GetOrAdd("acct-\ud83d\ude00")); // a surrogate pair is well-formed text
+        Assert.True(table.TryGetSlot("acct-\ud83d\ude00", out var slot));
+        Assert.Equal((0, "acct-\ud83d\ude00"), (slot, table.IdAt(0).Value));
+    }
+
+    [Fact]
     public void ManyAccounts_SlotsDenseAndBytesIntact()
     {
         var table = new AccountIdTable();

@@ -16,7 +16,10 @@ namespace StreamRisk.Domain.Margin;
 /// </remarks>
 public sealed class MarginBook
 {
-    private readonly Dictionary<AccountId, int> _slots = [];
+    // Accounts are found by their key in the id table (shared with the decoder, which names them by key): the book's
+    // own slot + 1 of each key (0 = not in the book). The book numbers its accounts in the order they first change, so
+    // ids the decoder saw but the book never held leave no holes; each account's id string is made once, when it joins.
+    private int[] _slotOfKey = new int[1024];
     private readonly RowSegments<AccountId> _ids = new();
     private readonly RowSegments<AccountRow> _rows = new();
     private int _accountCount;
@@ -35,13 +38,19 @@ public sealed class MarginBook
     private double[] _marks = [];
     private long[] _markCounts = [];
 
-    public MarginBook(MarginProfile profile, InstrumentCatalog catalog)
+    /// <param name="ids">The account id table to key accounts by: the decoder's, so a message's account is found by its
+    /// key; a table of its own when null.</param>
+    public MarginBook(MarginProfile profile, InstrumentCatalog catalog, AccountIdTable? ids = null)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(catalog);
         Profile = profile;
         Catalog = catalog;
+        Ids = ids ?? new AccountIdTable();
     }
+
+    /// <summary>The id table accounts are keyed by.</summary>
+    public AccountIdTable Ids { get; }
 
     public MarginProfile Profile { get; }
 
@@ -81,9 +90,20 @@ public sealed class MarginBook
 
     public bool TryGetAccount(AccountId id, out AccountState account)
     {
-        if (_slots.TryGetValue(id, out var slot))
+        if (id.Value is not null && Ids.TryGetSlot(id.Value, out var key))
         {
-            account = new AccountState(this, slot);
+            return TryGetAccount(new AccountKey(key), out account);
+        }
+
+        account = default;
+        return false;
+    }
+
+    public bool TryGetAccount(AccountKey key, out AccountState account)
+    {
+        if ((uint)key.Value < (uint)_slotOfKey.Length && _slotOfKey[key.Value] is > 0 and var slotPlusOne)
+        {
+            account = new AccountState(this, slotPlusOne - 1);
             return true;
         }
 
@@ -158,33 +178,51 @@ public sealed class MarginBook
     /// position rows of the one 8 entries on (its account row asked for 8 entries ago), so the misses of holders in
     /// a random order overlap instead of each stalling the recomputation in turn.
     /// </summary>
-    private unsafe void PrefetchAhead(HolderSet holders, int entry)
+    private void PrefetchAhead(HolderSet holders, int entry)
+    {
+        var far = entry + 16;
+        if (far < holders.Used && !holders.Skips(far) && holders[far] is >= 0 and var farSlot)
+        {
+            PrefetchAccount(farSlot, positions: false);
+        }
+
+        var near = entry + 8;
+        if (near < holders.Used && !holders.Skips(near) && holders[near] is >= 0 and var nearSlot)
+        {
+            PrefetchAccount(nearSlot, positions: true);
+        }
+    }
+
+    /// <summary>
+    /// A hint that the account's row (or, with <paramref name="positions"/>, its position rows, which needs the account
+    /// row read) is read soon: a walk over holders in slot order asks ahead of itself.
+    /// </summary>
+    private unsafe void PrefetchAccount(int slot, bool positions)
     {
         if (!System.Runtime.Intrinsics.X86.Sse.IsSupported)
         {
             return;
         }
 
-        var far = entry + 16;
-        if (far < holders.Used && !holders.Skips(far) && holders[far] is >= 0 and var farSlot)
+        if (!positions)
         {
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref _rows[farSlot]));
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref _rows[slot]));
+            return;
         }
 
-        var near = entry + 8;
-        if (near < holders.Used && !holders.Skips(near) && holders[near] is >= 0 and var nearSlot)
-        {
-            var first = _rows[nearSlot].First;
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref _terms[first]));
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref _results[first]));
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref _legs[first]));
-        }
+        var first = _rows[slot].First;
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref _terms[first]));
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref _results[first]));
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref _legs[first]));
     }
 
     /// <summary>Sets an account's cross wallet balance.</summary>
-    public AccountState ApplyBalance(AccountId id, double balance)
+    public AccountState ApplyBalance(AccountId id, double balance) => ApplyBalance(KeyOf(id), balance);
+
+    /// <inheritdoc cref="ApplyBalance(AccountId, double)"/>
+    public AccountState ApplyBalance(AccountKey key, double balance)
     {
-        var slot = GetOrAdd(id);
+        var slot = GetOrAdd(key);
         _rows[slot].Balance = balance;
         Recompute(slot);
         return new AccountState(this, slot);
@@ -194,18 +232,26 @@ public sealed class MarginBook
     /// Sets (or, with size 0, closes) an account's position on an instrument. Isolated margin NaN means cross.
     /// Until the instrument's first mark arrives the position is marked at its entry.
     /// </summary>
-    public AccountState ApplyPosition(AccountId id, int instrumentIndex, double size, double entry, double isolatedMargin)
+    public AccountState ApplyPosition(AccountId id, int instrumentIndex, double size, double entry, double isolatedMargin) =>
+        ApplyPosition(KeyOf(id), instrumentIndex, size, entry, isolatedMargin);
+
+    /// <inheritdoc cref="ApplyPosition(AccountId, int, double, double, double)"/>
+    public AccountState ApplyPosition(AccountKey key, int instrumentIndex, double size, double entry, double isolatedMargin)
     {
-        var slot = GetOrAdd(id);
+        var slot = GetOrAdd(key);
         SetPosition(slot, instrumentIndex, size, entry, isolatedMargin);
         Recompute(slot);
         return new AccountState(this, slot);
     }
 
     /// <summary>Replaces an account's whole state (balance and every position) with a snapshot.</summary>
-    public AccountState ApplyAccount(AccountId id, double balance, ReadOnlySpan<(int Instrument, double Size, double Entry, double IsolatedMargin)> positions)
+    public AccountState ApplyAccount(AccountId id, double balance, ReadOnlySpan<(int Instrument, double Size, double Entry, double IsolatedMargin)> positions) =>
+        ApplyAccount(KeyOf(id), balance, positions);
+
+    /// <inheritdoc cref="ApplyAccount(AccountId, double, ReadOnlySpan{ValueTuple{int, double, double, double}})"/>
+    public AccountState ApplyAccount(AccountKey key, double balance, ReadOnlySpan<(int Instrument, double Size, double Entry, double IsolatedMargin)> positions)
     {
-        var slot = GetOrAdd(id);
+        var slot = GetOrAdd(key);
         ref var row = ref _rows[slot];
         for (var i = row.Count - 1; i >= 0; i--)
         {
@@ -390,19 +436,36 @@ public sealed class MarginBook
         _freeRuns[System.Numerics.BitOperations.Log2((uint)capacity)].Push(first);
     }
 
-    private int GetOrAdd(AccountId id)
+    /// <summary>The key of an account named by a string (added to the id table when new).</summary>
+    public AccountKey KeyOf(AccountId id)
     {
-        if (!_slots.TryGetValue(id, out var slot))
-        {
-            slot = _accountCount++;
-            _rows.EnsureCapacity(_accountCount);
-            _ids.EnsureCapacity(_accountCount);
+        ArgumentNullException.ThrowIfNull(id.Value, nameof(id));
+        return new AccountKey(Ids.GetOrAdd(id.Value));
+    }
 
-            _slots.Add(id, slot);
-            _ids[slot] = id;
+    private int GetOrAdd(AccountKey key)
+    {
+        if ((uint)key.Value >= (uint)Ids.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(key), key.Value, "no account has this key in the id table");
         }
 
-        return slot;
+        if (key.Value >= _slotOfKey.Length)
+        {
+            Array.Resize(ref _slotOfKey, Math.Max(key.Value + 1, _slotOfKey.Length + (_slotOfKey.Length / 4)));
+        }
+
+        ref var slotPlusOne = ref _slotOfKey[key.Value];
+        if (slotPlusOne == 0)
+        {
+            var slot = _accountCount++;
+            _rows.EnsureCapacity(_accountCount);
+            _ids.EnsureCapacity(_accountCount);
+            _ids[slot] = Ids.IdAt(key.Value);
+            slotPlusOne = slot + 1;
+        }
+
+        return slotPlusOne - 1;
     }
 
     /// <param name="repriced">Only marks changed (no size): listeners are told through <see cref="IMarginListener.PositionRepriced"/>.</param>

@@ -52,7 +52,6 @@ public sealed class EventApplier
     private readonly Action<WireRecord, string, string> _deadLetter;
     private readonly LadderUpdate _ladder = new();
     private int[] _partitionOfAccount = new int[1024];
-    private AccountId[] _accountIds = new AccountId[1024];
 
     /// <param name="wallClock">Where the monitor runs live: event times more than <see cref="EngineOptions.MaxEventTimeAhead"/>
     /// past it are refused. Null offline (a replay of recorded time): only <see cref="EngineOptions.LatestEventTime"/> holds.</param>
@@ -67,7 +66,9 @@ public sealed class EventApplier
         _wallClock = wallClock;
         _maxAheadMs = (long)engine.Options.MaxEventTimeAhead.TotalMilliseconds;
         _deadLetter = deadLetter;
-        _decoder = new WireDecoder(new SymbolTable(), new AccountTable(), options);
+        // One id table: the decoder names accounts by their key in the margin book's table, so a message finds its
+        // account with no string and no second lookup.
+        _decoder = new WireDecoder(new SymbolTable(), new AccountTable(engine.Accounts.Margins.Ids), options);
     }
 
     public IngestCounters Counters { get; } = new();
@@ -310,7 +311,7 @@ public sealed class EventApplier
         }
 
         RememberPartition(slot, partition);
-        var account = AccountIdOf(slot);
+        var account = new AccountKey(slot);
         _clock.AdvanceTo(message.EventTime);
         switch (message.Kind)
         {
@@ -331,25 +332,9 @@ public sealed class EventApplier
         return Outcome.Applied;
     }
 
-    /// <summary>
-    /// The id the engine knows an account by, made once per slot and kept: the margin book keys the account by this very
-    /// string, so naming the account again in later messages allocates nothing (the id table itself keeps only bytes).
-    /// </summary>
-    private AccountId AccountIdOf(int slot)
-    {
-        if (slot >= _accountIds.Length)
-        {
-            Array.Resize(ref _accountIds, Math.Max(slot + 1, _accountIds.Length * 2));
-        }
-
-        ref var id = ref _accountIds[slot];
-        if (id.Value is null)
-        {
-            id = _decoder.Accounts.IdAt(slot);
-        }
-
-        return id;
-    }
+    /// <summary>The id of an account the decoder named (the margin book's own string when it holds the account).</summary>
+    private AccountId AccountIdOf(int slot) =>
+        _engine.Accounts.Margins.TryGetAccount(new AccountKey(slot), out var account) ? account.Id : _decoder.Accounts.IdAt(slot);
 
     private void RememberPartition(int slot, int partition)
     {
@@ -370,7 +355,7 @@ public sealed class EventApplier
         {
             if (revoked.Contains(_partitionOfAccount[slot]))
             {
-                _engine.ApplyAccount(AccountIdOf(slot), 0, [], _clock.Now);
+                _engine.ApplyAccount(new AccountKey(slot), 0, [], _clock.Now);
                 _sequences.Forget(slot);
                 _partitionOfAccount[slot] = 0;
             }

@@ -1,5 +1,6 @@
 using System.Text;
 using StreamRisk.Contracts.Wire;
+using StreamRisk.Domain;
 using StreamRisk.Engine.Ingest;
 
 namespace StreamRisk.Engine.Tests.Ingest;
@@ -208,6 +209,27 @@ public sealed class EventApplierTests
 
     private static byte[] Position(long seq, long eventTime) =>
         Encoding.UTF8.GetBytes($$"""{"v":1,"type":"position","account":"alice","seq":{{seq}},"eventTime":{{eventTime}},"symbol":"BTCUSDT","size":1,"entry":61800}""");
+
+    [Fact]
+    public void Accounts_AreFoundByTheDecodersKey_InTheOneIdTable_NumberedByTheBookInTheOrderTheyFirstChange()
+    {
+        var applier = NewApplier();
+        // A fill names an account the book does not hold: the decoder keys it (key 0), the book does not take it in.
+        Apply(applier, WireTopic.Liquidations, $$"""{"v":1,"symbol":"BTCUSDT","eventTime":{{Start}},"side":"long","price":50000,"size":1,"account":"stranger"}""");
+        Apply(applier, WireTopic.Positions, $$"""{"v":1,"type":"account","account":"alice","seq":1,"eventTime":{{Start}},"balance":1000,"positions":[{"symbol":"BTCUSDT","size":1,"entry":60000}]}""");
+        Apply(applier, WireTopic.Positions, $$"""{"v":1,"type":"balance","account":"bob","seq":1,"eventTime":{{Start}},"balance":500}""");
+        Apply(applier, WireTopic.Positions, $$"""{"v":1,"type":"balance","account":"alice","seq":2,"eventTime":{{Start}},"balance":2000}""");
+
+        var margins = _engine.Accounts.Margins;
+        Assert.Empty(_reasons);
+        Assert.Equal(3, margins.Ids.Count); // one table: the decoder's keys are the book's
+        Assert.Equal(2, margins.AccountCount); // no hole for the stranger
+        Assert.False(margins.TryGetAccount(new AccountKey(0), out _));
+        Assert.True(margins.TryGetAccount(new AccountKey(1), out var alice));
+        Assert.Equal(("alice", 0, 2000d), (alice.Id.Value, alice.Slot, alice.Balance));
+        Assert.True(margins.TryGetAccount(new AccountId("bob"), out var bob));
+        Assert.Equal((1, 500d), (bob.Slot, bob.Balance));
+    }
 
     private void Apply(EventApplier applier, WireTopic topic, string json) => Apply(applier, topic, Encoding.UTF8.GetBytes(json));
 
