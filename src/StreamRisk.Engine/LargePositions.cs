@@ -34,8 +34,11 @@ internal sealed class LargePositions(Func<int, double> minimumNotional, MarginBo
     // at every mark).
     private readonly List<List<Entry>> _bySize = [];
 
-    // |size| last filed per instrument by slot (absent = not filed); sparse, so an account costs only its positions.
+    // Per instrument, the |size| each ordered position was filed at, by slot: exactly the entries of _bySize (every one
+    // at or above the floor). A position under the floor is not filed anywhere: its size is read from the book when
+    // the floor moves, so a million small positions cost nothing here.
     private readonly List<Dictionary<int, double>> _filed = [];
+    private readonly List<AccountState> _holders = [];
     private double[] _minimum = [];
 
     public void PositionUpdated(AccountState account, int position)
@@ -44,26 +47,27 @@ internal sealed class LargePositions(Func<int, double> minimumNotional, MarginBo
         var size = Math.Abs(account.Positions[position].Size);
         var filedOf = Filed(instrument);
         var floor = _floor[instrument];
-        var wasFiled = filedOf.TryGetValue(account.Slot, out var filed);
-        if (size >= floor || (wasFiled && filed >= floor))
+        var wasOrdered = filedOf.TryGetValue(account.Slot, out var filed);
+        if (size >= floor || wasOrdered)
         {
             _changed[instrument] = true;
         }
 
-        if (wasFiled && filed.Equals(size))
+        if (wasOrdered && filed.Equals(size))
         {
             return;
         }
 
         var set = _bySize[instrument];
-        if (wasFiled && filed >= floor)
+        if (wasOrdered)
         {
             Remove(set, new Entry(filed, account.Slot, account));
+            filedOf.Remove(account.Slot);
         }
 
-        filedOf[account.Slot] = size;
         if (size >= floor)
         {
+            filedOf[account.Slot] = size;
             var at = set.BinarySearch(new Entry(size, account.Slot, account), EntryOrder.Instance);
             set.Insert(at < 0 ? ~at : at, new Entry(size, account.Slot, account));
         }
@@ -96,7 +100,7 @@ internal sealed class LargePositions(Func<int, double> minimumNotional, MarginBo
 
     public void PositionClosed(AccountState account, int instrumentIndex)
     {
-        if (Filed(instrumentIndex).Remove(account.Slot, out var filed) && filed >= _floor[instrumentIndex])
+        if (Filed(instrumentIndex).Remove(account.Slot, out var filed))
         {
             _changed[instrumentIndex] = true;
             Remove(_bySize[instrumentIndex], new Entry(filed, account.Slot, account));
@@ -137,16 +141,24 @@ internal sealed class LargePositions(Func<int, double> minimumNotional, MarginBo
         _changed[instrument] = true;
         _floorMark[instrument] = mark;
         _floor[instrument] = minimum / FloorReach / book.Catalog[instrument].Notional(1, mark);
+        // Every position on the instrument at or above the new floor, from the book (a filed size is always the
+        // position's size now: every size change is filed as it happens).
         var set = _bySize[instrument];
+        var filedOf = _filed[instrument];
         set.Clear();
-        foreach (var (slot, size) in _filed[instrument])
+        filedOf.Clear();
+        book.CollectHolders(instrument, _holders);
+        foreach (var account in _holders)
         {
+            var size = Math.Abs(account.Positions[IndexOf(account, instrument)].Size);
             if (size >= _floor[instrument])
             {
-                set.Add(new Entry(size, slot, book.AccountAt(slot)));
+                set.Add(new Entry(size, account.Slot, account));
+                filedOf[account.Slot] = size;
             }
         }
 
+        _holders.Clear();
         set.Sort(EntryOrder.Instance);
     }
 

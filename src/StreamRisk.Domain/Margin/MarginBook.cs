@@ -88,6 +88,26 @@ public sealed class MarginBook
         return _holders[instrumentIndex];
     }
 
+    /// <summary>Every account holding a position on the instrument, into <paramref name="into"/> (cleared first), in holder order.</summary>
+    public void CollectHolders(int instrumentIndex, List<AccountState> into)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        into.Clear();
+        if ((uint)instrumentIndex >= (uint)Catalog.Count)
+        {
+            return;
+        }
+
+        var holders = HoldersOf(instrumentIndex);
+        for (var entry = 0; entry < holders.Used; entry++)
+        {
+            if (holders[entry] is >= 0 and var slot)
+            {
+                into.Add(new AccountState(this, slot));
+            }
+        }
+    }
+
     public bool TryGetAccount(AccountId id, out AccountState account)
     {
         if (id.Value is not null && Ids.TryGetSlot(id.Value, out var key))
