@@ -111,8 +111,8 @@ public sealed class BucketLadder : ILiquidationLadder
         _dirty = true;
     }
 
-    /// <summary>The bucket on <paramref name="tick"/> changed (its owner says so; <see cref="Set"/> does it itself).</summary>
-    internal void Changed(long tick)
+    /// <summary>The bucket on <paramref name="tick"/> changed (a source's <see cref="Set"/>).</summary>
+    private void Changed(long tick)
     {
         if (!_full)
         {
@@ -186,7 +186,7 @@ public sealed class BucketLadder : ILiquidationLadder
     {
         if (_merged is null)
         {
-            throw new InvalidOperationException("a view's buckets are set by their owner");
+            throw new InvalidOperationException("an owned ladder's buckets move with its positions (Move), not by source");
         }
 
         if (!_bySource.TryGetValue(source, out var own))

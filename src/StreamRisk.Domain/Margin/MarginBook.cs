@@ -215,7 +215,7 @@ public sealed class MarginBook
 
     /// <summary>
     /// A hint that the account's row (or, with <paramref name="positions"/>, its position rows, which needs the account
-    /// row read) is read soon: a walk over holders in slot order asks ahead of itself.
+    /// row read) is read soon: a walk over a symbol's holders asks ahead of itself.
     /// </summary>
     private unsafe void PrefetchAccount(int slot, bool positions)
     {
