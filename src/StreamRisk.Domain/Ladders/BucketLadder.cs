@@ -14,9 +14,6 @@ namespace StreamRisk.Domain.Ladders;
 /// </remarks>
 public sealed class BucketLadder : ILiquidationLadder
 {
-    private const int RadixBits = 11;
-    private const ulong RadixMask = (1UL << RadixBits) - 1;
-
     private readonly Dictionary<int, Dictionary<long, LadderBucket>> _bySource = [];
     // Every bucket by tick (merged from the sources, or the owner's); null when the ladder owns its buckets.
     private readonly Dictionary<long, LadderBucket>? _merged;
@@ -30,8 +27,7 @@ public sealed class BucketLadder : ILiquidationLadder
     // The base took in moves before a read (to bound the log): the next refresh rebuilds, as it would have anyway.
     private bool _rebuildDue;
     private int[] _inserted = [];
-    private LogEntry[] _logScratch = [];
-    private readonly int[] _radixCounts = new int[1 << RadixBits];
+    private readonly LogSorter _sorter = null!;
     private long[] _nextOverlayTicks = [];
     private PrefixSums _nextOverlaySums = new();
     // Changed ticks, repeats allowed (dropped after the sort in Merge): a HashSet's Clear zeroes its whole bucket
@@ -62,7 +58,7 @@ public sealed class BucketLadder : ILiquidationLadder
     {
     }
 
-    private BucketLadder(bool longSide, double tick, Dictionary<long, LadderBucket>? buckets)
+    private BucketLadder(bool longSide, double tick, Dictionary<long, LadderBucket>? buckets, LogSorter? sorter = null)
     {
         if (!(tick > 0))
         {
@@ -73,6 +69,10 @@ public sealed class BucketLadder : ILiquidationLadder
         Tick = tick;
         _merged = buckets;
         _owned = buckets is null;
+        if (_owned)
+        {
+            _sorter = sorter ?? new LogSorter();
+        }
     }
 
     /// <summary>
@@ -82,7 +82,9 @@ public sealed class BucketLadder : ILiquidationLadder
     /// query after moves sorts the log and sums it per tick into the overlay or, after many, merges it into the base,
     /// with the very rule and results a dictionary of buckets gave (the sums are exact integers, so order is free).
     /// </summary>
-    internal static BucketLadder Owned(bool longSide, double tick) => new(longSide, tick, null);
+    /// <param name="sorter">Sorts the log when it is read: one for all the ladders of a partial ladder (one writer), so
+    /// they share its scratch arrays.</param>
+    internal static BucketLadder Owned(bool longSide, double tick, LogSorter? sorter = null) => new(longSide, tick, null, sorter);
 
     /// <summary>
     /// An owned ladder's position contribution added (<paramref name="sign"/> +1) or taken out (−1): one of
@@ -599,64 +601,10 @@ public sealed class BucketLadder : ILiquidationLadder
         _logUsed = 0;
     }
 
-    /// <summary>
-    /// The first <paramref name="n"/> log entries sorted by tick (equal ticks in any order: their sums are exact), by a
-    /// least-significant-digit radix sort over the ticks' offsets from the lowest, 11 bits a pass: the moves of a
-    /// revaluation lie near the marks, so two or three passes sort them — several times faster than a comparison sort.
-    /// Returns the array holding the sorted entries (the log or its scratch; the other is left as scratch).
-    /// </summary>
+    /// <summary>The first <paramref name="n"/> log entries sorted by tick (see <see cref="LogSorter"/>); returns the log.</summary>
     private LogEntry[] SortLogByTick(int n)
     {
-        if (n < 512)
-        {
-            // A pass visits every digit: below a few hundred entries the comparison sort is as fast.
-            _log.AsSpan(0, n).Sort(static (x, y) => x.Tick.CompareTo(y.Tick));
-            return _log;
-        }
-
-        var min = long.MaxValue;
-        var max = long.MinValue;
-        for (var i = 0; i < n; i++)
-        {
-            min = Math.Min(min, _log[i].Tick);
-            max = Math.Max(max, _log[i].Tick);
-        }
-
-        Ensure(ref _logScratch, _log.Length);
-        var range = (ulong)(max - min);
-        var passes = (64 - System.Numerics.BitOperations.LeadingZeroCount(range) + RadixBits - 1) / RadixBits;
-        var from = _log;
-        var to = _logScratch;
-        var counts = _radixCounts;
-        for (var pass = 0; pass < passes; pass++)
-        {
-            var shift = pass * RadixBits;
-            Array.Clear(counts);
-            for (var i = 0; i < n; i++)
-            {
-                counts[(int)(((ulong)(from[i].Tick - min) >> shift) & RadixMask)]++;
-            }
-
-            var sum = 0;
-            for (var d = 0; d < counts.Length; d++)
-            {
-                (counts[d], sum) = (sum, sum + counts[d]);
-            }
-
-            for (var i = 0; i < n; i++)
-            {
-                to[counts[(int)(((ulong)(from[i].Tick - min) >> shift) & RadixMask)]++] = from[i];
-            }
-
-            (from, to) = (to, from);
-        }
-
-        if (!ReferenceEquals(from, _log))
-        {
-            // The sorted entries are in the scratch array: it becomes the log (same length), the log the scratch.
-            (_log, _logScratch) = (_logScratch, _log);
-        }
-
+        _sorter.Sort(_log, n);
         return _log;
     }
 
@@ -803,8 +751,100 @@ public sealed class BucketLadder : ILiquidationLadder
         }
     }
 
+    /// <summary>
+    /// Sorts an owned ladder's log by tick (equal ticks in any order: their sums are exact) with a least-significant-
+    /// digit radix sort over the ticks' offsets from the lowest, a byte a pass: one pass counts every byte, and a byte
+    /// every tick shares is not sorted on — the moves of a revaluation lie near the marks, so two or three passes sort
+    /// them, several times faster than a comparison sort. Shared by the ladders of one writer: its scratch log is the
+    /// only one, however many ladders there are (at 200 instruments a scratch per ladder was ~50 MB).
+    /// </summary>
+    internal sealed class LogSorter
+    {
+        private readonly int[] _counts = new int[8 * 256];
+        private LogEntry[] _scratch = [];
+
+        /// <summary>Sorts <paramref name="log"/>[0, <paramref name="n"/>) in place.</summary>
+        public void Sort(LogEntry[] log, int n)
+        {
+            if (n < 256)
+            {
+                // Below a few hundred entries the comparison sort is as fast as the passes over the digits.
+                log.AsSpan(0, n).Sort(static (x, y) => x.Tick.CompareTo(y.Tick));
+                return;
+            }
+
+            var min = long.MaxValue;
+            for (var i = 0; i < n; i++)
+            {
+                min = Math.Min(min, log[i].Tick);
+            }
+
+            var counts = _counts.AsSpan();
+            counts.Clear();
+            var bytes = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var key = (ulong)(log[i].Tick - min);
+                for (var b = 0; key != 0; b++, key >>= 8)
+                {
+                    counts[(b << 8) + (int)(key & 0xFF)]++;
+                    bytes = Math.Max(bytes, b + 1);
+                }
+            }
+
+            // A byte beyond a key's highest is 0 and was not counted: it is counted as 0 here.
+            for (var b = 0; b < bytes; b++)
+            {
+                var digit = counts.Slice(b << 8, 256);
+                var counted = 0;
+                foreach (var c in digit)
+                {
+                    counted += c;
+                }
+
+                digit[0] += n - counted;
+            }
+
+            if (_scratch.Length < n)
+            {
+                _scratch = new LogEntry[Math.Max(n, _scratch.Length * 2)];
+            }
+
+            var from = log;
+            var to = _scratch;
+            for (var b = 0; b < bytes; b++)
+            {
+                var digit = counts.Slice(b << 8, 256);
+                var shift = 8 * b;
+                if (digit[(int)(((ulong)(from[0].Tick - min) >> shift) & 0xFF)] == n)
+                {
+                    continue; // every key has this byte: the pass would not move anything
+                }
+
+                var sum = 0;
+                for (var d = 0; d < 256; d++)
+                {
+                    (digit[d], sum) = (sum, sum + digit[d]);
+                }
+
+                for (var i = 0; i < n; i++)
+                {
+                    to[digit[(int)(((ulong)(from[i].Tick - min) >> shift) & 0xFF)]++] = from[i];
+                }
+
+                (from, to) = (to, from);
+            }
+
+            if (!ReferenceEquals(from, log))
+            {
+                // Copied back rather than swapped: a swap would hand a small ladder the largest ladder's array.
+                from.AsSpan(0, n).CopyTo(log);
+            }
+        }
+    }
+
     /// <summary>A logged move: ± one position of <see cref="SizeUnits"/> on <see cref="Tick"/>, bankruptcy bucket <see cref="BankruptcyTick"/>.</summary>
-    private readonly record struct LogEntry(long Tick, long SizeUnits, long BankruptcyTick, int Sign)
+    internal readonly record struct LogEntry(long Tick, long SizeUnits, long BankruptcyTick, int Sign)
     {
         public LadderBucket Bucket
         {

@@ -13,6 +13,7 @@ public sealed class PartialLadders : IMarginListener
 {
     private readonly List<SymbolLadders> _symbols = [];
     private readonly List<int> _changedSymbols = [];
+    private readonly BucketLadder.LogSorter _sorter = new();
 
     /// <param name="trackChanges">See <see cref="TrackChanges"/>.</param>
     public PartialLadders(bool trackChanges = true) => TrackChanges = trackChanges;
@@ -199,8 +200,8 @@ public sealed class PartialLadders : IMarginListener
         if (!(symbol.Tick > 0))
         {
             symbol.Tick = (tick > 0 ? tick : 1e-8) / LadderQuanta.BucketsPerTick;
-            symbol.Longs = BucketLadder.Owned(longSide: true, symbol.Tick);
-            symbol.Shorts = BucketLadder.Owned(longSide: false, symbol.Tick);
+            symbol.Longs = BucketLadder.Owned(longSide: true, symbol.Tick, _sorter);
+            symbol.Shorts = BucketLadder.Owned(longSide: false, symbol.Tick, _sorter);
         }
 
         return symbol;
