@@ -74,27 +74,25 @@ internal sealed class LargePositions(Func<int, double> minimumNotional, MarginBo
     }
 
     /// <summary>A mark moved figures, not sizes: no filing changes, only whether the large positions may show something new.</summary>
-    public void PositionRepriced(AccountState account, int position)
-    {
-        var instrument = account.InstrumentIndexAt(position);
-        Filed(instrument);
-        if (Math.Abs(account.Positions[position].Size) >= _floor[instrument])
-        {
-            _changed[instrument] = true;
-        }
-    }
+    public void PositionRepriced(AccountState account, int position) =>
+        FlagIfOrdered(account.InstrumentIndexAt(position), account.Positions[position].Size);
 
     public void AccountRepriced(AccountState account)
     {
         var positions = account.Positions;
         for (var i = 0; i < positions.Length; i++)
         {
-            var instrument = account.InstrumentIndexAt(i);
-            Filed(instrument);
-            if (Math.Abs(positions[i].Size) >= _floor[instrument])
-            {
-                _changed[instrument] = true;
-            }
+            FlagIfOrdered(account.InstrumentIndexAt(i), positions[i].Size);
+        }
+    }
+
+    // A repriced position at or above the floor may have moved in or out of the large positions.
+    private void FlagIfOrdered(int instrument, double size)
+    {
+        Filed(instrument);
+        if (Math.Abs(size) >= _floor[instrument])
+        {
+            _changed[instrument] = true;
         }
     }
 

@@ -850,9 +850,7 @@ public sealed class BucketLadder : ILiquidationLadder
         {
             get
             {
-                // long × long into 128 bits with one widening multiply (the same value Int128's general multiply gives).
-                var high = Math.BigMul(SizeUnits, BankruptcyTick, out var low);
-                var bucket = new LadderBucket(1, SizeUnits, new Int128((ulong)high, (ulong)low));
+                var bucket = LadderBucket.OfPosition(SizeUnits, BankruptcyTick);
                 return Sign > 0 ? bucket : default(LadderBucket) - bucket;
             }
         }

@@ -13,6 +13,14 @@ public readonly record struct LadderBucket(int Count, Int128 SizeUnits, Int128 B
 {
     public bool IsEmpty => Count == 0 && SizeUnits == 0 && BankruptcyUnits == 0;
 
+    /// <summary>One position of <paramref name="sizeUnits"/> with bankruptcy bucket <paramref name="bankruptcyTick"/>.</summary>
+    internal static LadderBucket OfPosition(long sizeUnits, long bankruptcyTick)
+    {
+        // long × long into 128 bits with one widening multiply (the same value Int128's general multiply gives).
+        var high = Math.BigMul(sizeUnits, bankruptcyTick, out var low);
+        return new LadderBucket(1, sizeUnits, new Int128((ulong)high, (ulong)low));
+    }
+
     public static LadderBucket operator +(LadderBucket a, LadderBucket b) =>
         new(a.Count + b.Count, a.SizeUnits + b.SizeUnits, a.BankruptcyUnits + b.BankruptcyUnits);
 

@@ -26,7 +26,8 @@ public sealed class PartialLadders : IMarginListener
 
     /// <summary>
     /// One side of one instrument's buckets as a ladder the projector can read directly (no copy); null before the
-    /// instrument's first position (its bucket width is not known yet).
+    /// instrument's first position (its bucket width is not known yet), and when changes are tracked (the buckets then
+    /// go out in updates, and only their totals are kept).
     /// </summary>
     public BucketLadder? View(int instrument, bool longSide)
     {
@@ -46,10 +47,21 @@ public sealed class PartialLadders : IMarginListener
     public List<int> ChangedSymbols => _changedSymbols;
 
     /// <summary>The current totals of one side of one instrument (all non-empty buckets, lowest price first).</summary>
-    public IEnumerable<(long Tick, LadderBucket Bucket)> Buckets(int instrument, bool longSide) =>
-        instrument < _symbols.Count && _symbols[instrument].Tick > 0
-            ? (longSide ? _symbols[instrument].Longs : _symbols[instrument].Shorts)!.Buckets()
-            : [];
+    public IEnumerable<(long Tick, LadderBucket Bucket)> Buckets(int instrument, bool longSide)
+    {
+        if (instrument >= _symbols.Count || !(_symbols[instrument].Tick > 0))
+        {
+            return [];
+        }
+
+        var symbol = _symbols[instrument];
+        if (TrackChanges)
+        {
+            return (longSide ? symbol.LongTotals : symbol.ShortTotals).OrderBy(b => b.Key).Select(b => (b.Key, b.Value));
+        }
+
+        return (longSide ? symbol.Longs : symbol.Shorts)!.Buckets();
+    }
 
     /// <summary>
     /// Hands the changed buckets of <paramref name="instrument"/> (absolute totals; empty = gone) to
@@ -150,26 +162,27 @@ public sealed class PartialLadders : IMarginListener
         }
     }
 
-    private static void Add(SymbolLadders symbol, LadderContribution c, int sign)
+    private void Add(SymbolLadders symbol, LadderContribution c, int sign)
     {
-        // Logged, not looked up: the ladder sums its moves per bucket when it is next read.
-        (c.IsLong ? symbol.Longs : symbol.Shorts)!.Move(c.Tick, c.SizeUnits, c.BankruptcyTick, sign);
-        if (symbol.TrackChanges)
+        if (!TrackChanges)
         {
-            // The totals an update carries, by bucket: looked up per changed bucket at every flush, so kept in a
-            // dictionary (an account partition's, scaled out) beside the ladder.
-            var totals = c.IsLong ? symbol.LongTotals : symbol.ShortTotals;
-            var high = Math.BigMul(c.SizeUnits, c.BankruptcyTick, out var low);
-            var delta = new LadderBucket(1, c.SizeUnits, new Int128((ulong)high, (ulong)low));
-            ref var bucket = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(totals, c.Tick, out _);
-            bucket = sign > 0 ? bucket + delta : bucket - delta;
-            if (bucket.IsEmpty)
-            {
-                totals.Remove(c.Tick);
-            }
-
-            (c.IsLong ? symbol.ChangedLongs : symbol.ChangedShorts).Add(c.Tick);
+            // Logged, not looked up: the ladder sums its moves per bucket when it is next read.
+            (c.IsLong ? symbol.Longs : symbol.Shorts)!.Move(c.Tick, c.SizeUnits, c.BankruptcyTick, sign);
+            return;
         }
+
+        // An account partition's: the totals an update carries, looked up per changed bucket at every flush, so kept
+        // by bucket in a dictionary (nobody reads a ladder of them here).
+        var totals = c.IsLong ? symbol.LongTotals : symbol.ShortTotals;
+        var delta = LadderBucket.OfPosition(c.SizeUnits, c.BankruptcyTick);
+        ref var bucket = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(totals, c.Tick, out _);
+        bucket = sign > 0 ? bucket + delta : bucket - delta;
+        if (bucket.IsEmpty)
+        {
+            totals.Remove(c.Tick);
+        }
+
+        (c.IsLong ? symbol.ChangedLongs : symbol.ChangedShorts).Add(c.Tick);
     }
 
     private static void Take(Dictionary<long, LadderBucket> totals, HashSet<long> ticks, bool longSide, List<(bool, long, LadderBucket)> changed)
@@ -196,12 +209,14 @@ public sealed class PartialLadders : IMarginListener
         }
 
         var symbol = _symbols[instrument];
-        symbol.TrackChanges = TrackChanges;
         if (!(symbol.Tick > 0))
         {
             symbol.Tick = (tick > 0 ? tick : 1e-8) / LadderQuanta.BucketsPerTick;
-            symbol.Longs = BucketLadder.Owned(longSide: true, symbol.Tick, _sorter);
-            symbol.Shorts = BucketLadder.Owned(longSide: false, symbol.Tick, _sorter);
+            if (!TrackChanges)
+            {
+                symbol.Longs = BucketLadder.Owned(longSide: true, symbol.Tick, _sorter);
+                symbol.Shorts = BucketLadder.Owned(longSide: false, symbol.Tick, _sorter);
+            }
         }
 
         return symbol;
@@ -211,10 +226,10 @@ public sealed class PartialLadders : IMarginListener
     {
         public double Tick { get; set; }
         public bool Listed { get; set; }
-        public bool TrackChanges { get; set; }
-        // The buckets themselves (created with the tick): the projector reads them directly in one process.
+        // The buckets themselves (created with the tick, unless changes are tracked): the projector reads them directly in one process.
         public BucketLadder? Longs { get; set; }
         public BucketLadder? Shorts { get; set; }
+        // Tracking changes (an account partition): the totals by bucket.
         public Dictionary<long, LadderBucket> LongTotals { get; } = [];
         public Dictionary<long, LadderBucket> ShortTotals { get; } = [];
         public HashSet<long> ChangedLongs { get; } = [];
