@@ -168,7 +168,7 @@ internal sealed class CaptureMemberStream(Stream source) : Stream
             return Stop($"corrupt gzip member at byte {start}: bad compressed data");
         }
 
-        if (inflated != size || Crc32.Compute(_text.AsSpan(0, inflated)) != crc)
+        if (inflated != size || System.IO.Hashing.Crc32.HashToUInt32(_text.AsSpan(0, inflated)) != crc)
         {
             return Stop($"corrupt gzip member at byte {start}: size or CRC does not match its trailer");
         }

@@ -258,7 +258,7 @@ public sealed class CaptureWriter : IDisposable
 
         var compressedLength = checked((int)_compressed.Length - GzipMember.HeaderLength);
         Span<byte> trailer = stackalloc byte[GzipMember.TrailerLength];
-        GzipMember.WriteTrailer(trailer, Crc32.Compute(text), text.Length);
+        GzipMember.WriteTrailer(trailer, System.IO.Hashing.Crc32.HashToUInt32(text), text.Length);
         _compressed.Write(trailer);
         var bytes = _compressed.GetBuffer();
         GzipMember.WriteHeader(bytes, compressedLength);
