@@ -28,6 +28,11 @@ public sealed class StreamRiskTelemetry : IDisposable
     // Tick-to-alert is from a millisecond to seconds: the SDK's default buckets (made for milliseconds) suit neither end.
     private static readonly double[] TickToAlertBuckets = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10];
 
+    // A shock is a fraction of the mark, whose conventional unit is "1"; but the collector's Prometheus exporter appends
+    // _ratio to a gauge of unit "1" and the SDK's /metrics does not. An annotation (dropped by both) keeps one name,
+    // streamrisk_critical_shock, on both paths.
+    private const string FractionUnit = "{fraction}";
+
     private static readonly int Rules = Enum.GetValues<AlertRule>().Length;
     private static readonly int Severities = Enum.GetValues<AlertSeverity>().Length;
 
@@ -89,14 +94,14 @@ public sealed class StreamRiskTelemetry : IDisposable
         }
 
         // The risk gauges: per symbol (projected instruments only — a few hundred at most), the system, open alerts.
-        _meter.CreateObservableGauge("streamrisk.critical_shock", ObserveCriticalShocks, "1",
+        _meter.CreateObservableGauge("streamrisk.critical_shock", ObserveCriticalShocks, FractionUnit,
             "Smallest move of the mark (a fraction, by direction) whose liquidation cascade runs away; absent while no move of the grid does.");
         _meter.CreateObservableGauge("streamrisk.liquidatable_notional", ObserveLiquidatable, "{USD}",
             "Notional of the positions a move of the mark by the band (a fraction, by direction) would liquidate.");
         _meter.CreateObservableGauge("streamrisk.book.depth", ObserveDepth, "{USD}",
             "Notional resting on one side of the book within the band (a fraction) of the mark.");
         _meter.CreateObservableGauge("streamrisk.insurance_fund", ObserveInsuranceFunds, "{USD}", "The symbol's insurance fund as last projected.");
-        _meter.CreateObservableGauge("streamrisk.system.critical_shock", ObserveSystemShocks, "1",
+        _meter.CreateObservableGauge("streamrisk.system.critical_shock", ObserveSystemShocks, FractionUnit,
             "Smallest move of the reference (a fraction, by direction) whose factor scenario makes any instrument run away; absent while none does.");
         _meter.CreateObservableGauge("streamrisk.open_alerts", ObserveOpenAlerts, "{alert}", "Alerts raised and not yet resolved, by rule and severity (0 when none).");
     }
