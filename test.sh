@@ -14,6 +14,9 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 find /usr/share/fonts \( -name '*.ttf' -o -name '*.otf' \) -print -quit 2>/dev/null | grep -q . || need+=(fonts-dejavu-core)
 # The dashboard's browser tests drive Debian's headless Chromium through Playwright (no browser download).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The Prometheus alert rules, their unit tests and the Grafana dashboards' queries are checked with promtool, which
+# Debian ships in the prometheus package (installing it starts no server here).
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing: ${need[*]}"

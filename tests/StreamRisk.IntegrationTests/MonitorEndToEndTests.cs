@@ -131,7 +131,7 @@ public sealed class MonitorEndToEndTests
         var summary = await run.WaitAsync(Deadline);
         Assert.True(raised, "no CascadeRisk alert reached the Redis stream; monitor said: " + output);
         Assert.Contains("streamrisk_events_applied_total", scraped, StringComparison.Ordinal);
-        Assert.Contains("streamrisk_tick_to_alert_duration_milliseconds_bucket", scraped, StringComparison.Ordinal);
+        Assert.Contains("streamrisk_tick_to_alert_duration_seconds_bucket", scraped, StringComparison.Ordinal);
         Assert.Contains("streamrisk_book_staleness_seconds{", scraped, StringComparison.Ordinal);
         Assert.Contains("streamrisk_consumer_lag{", scraped, StringComparison.Ordinal);
 
@@ -164,7 +164,7 @@ public sealed class MonitorEndToEndTests
         Assert.True(measured.GetValueOrDefault("streamrisk.tick_to_alert.duration") >= 1);
         Assert.True(measured.GetValueOrDefault("streamrisk.projection.duration") >= 1);
         Assert.True(measured.GetValueOrDefault("streamrisk.apply.duration") >= 20, "one apply latency per applied message");
-        Assert.Contains("streamrisk_apply_duration_milliseconds_bucket", scraped, StringComparison.Ordinal);
+        Assert.Contains("streamrisk_apply_duration_seconds_bucket", scraped, StringComparison.Ordinal);
 
         // One span per drained batch, not per message; the traced mark's batch continues the upstream trace.
         Assert.Contains(batches, b => b.GetTagItem("messaging.batch.message_count") is int n && n > 1);

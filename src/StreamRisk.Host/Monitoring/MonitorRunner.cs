@@ -130,6 +130,7 @@ public sealed class MonitorRunner
             risk =>
             {
                 Outputs?.Projection(risk);
+                telemetry.RiskProjected(risk);
                 RiskObserved?.Invoke(risk);
                 dashboard?.Observe(risk);
                 if (publisher is not null)
@@ -147,7 +148,7 @@ public sealed class MonitorRunner
                     _alertsByRule[rule] = _alertsByRule.GetValueOrDefault(rule) + 1;
                 }
 
-                var tickToAlert = lastInputTimestamp < 0 ? -1 : _time.GetUtcNow().ToUnixTimeMilliseconds() - lastInputTimestamp;
+                TimeSpan? tickToAlert = lastInputTimestamp < 0 ? null : TimeSpan.FromMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds() - lastInputTimestamp);
                 telemetry.Alert(transition, tickToAlert);
                 AlertObserved?.Invoke(transition);
                 var wire = AlertMapping.ToWire(transition);
@@ -170,10 +171,11 @@ public sealed class MonitorRunner
                 }
             },
             ex => Log($"projection failed: {ex.Message}"),
-            elapsed => telemetry.Projected(elapsed.TotalMilliseconds),
+            telemetry.Projected,
             view =>
             {
                 Outputs?.System(view);
+                telemetry.SystemProjected(view);
                 SystemObserved?.Invoke(view);
                 dashboard?.Observe(view);
             },

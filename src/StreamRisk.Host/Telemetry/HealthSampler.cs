@@ -39,6 +39,7 @@ public sealed class HealthSampler : IDisposable
         {
             lock (_gate)
             {
+                // Seconds, as recorded; the row shows milliseconds.
                 (instrument.Name == StreamRiskTelemetry.ApplyDurationName ? _apply : _tickToAlert).Add(value);
             }
         });
@@ -88,10 +89,10 @@ public sealed class HealthSampler : IDisposable
             process.WorkingSet64 / 1e6,
             _telemetry.TotalLag,
             Interlocked.Exchange(ref _events, 0) / interval.TotalSeconds,
-            Percentile(apply, 0.5),
-            Percentile(apply, 0.99),
-            Percentile(tick, 0.5),
-            Percentile(tick, 0.99));
+            Percentile(apply, 0.5) * 1000,
+            Percentile(apply, 0.99) * 1000,
+            Percentile(tick, 0.5) * 1000,
+            Percentile(tick, 0.99) * 1000);
         Rows.Add(row);
         _output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"health: {row.Elapsed.TotalSeconds,8:0}s {row.HeapMb,8:0.0} {row.RssMb,8:0.0} {row.ConsumerLag,14:N0} {row.EventsPerSecond,10:N0}   {row.ApplyP50Ms,7:0.000}/{row.ApplyP99Ms,-8:0.000}   {row.TickToAlertP50Ms,7:0.0}/{row.TickToAlertP99Ms:0.0}"));
