@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Puts the `streamrisk` command on this user's PATH: builds the executable in Release, packs it as a .NET tool into
+# ./artifacts and installs that package with `dotnet tool install --global`, replacing an installed one. Needs only the
+# .NET 10 SDK; installs from ./artifacts alone (a tool package carries all it needs, so no feed is asked).
+# Remove with `dotnet tool uninstall --global StreamRisk.Cli`.
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+artifacts=artifacts
+mkdir -p "$artifacts"
+rm -f "$artifacts"/StreamRisk.Cli.*.nupkg
+dotnet pack src/StreamRisk.Host/StreamRisk.Host.csproj -c Release -o "$artifacts" -nologo -clp:ErrorsOnly
+package=$(basename "$(ls "$artifacts"/StreamRisk.Cli.*.nupkg)")
+version=${package#StreamRisk.Cli.}
+version=${version%.nupkg}
+
+# The folder is the only source: a package of the same name on a public feed is never picked instead.
+cat > "$artifacts/nuget.config" <<CONFIG
+<?xml version="1.0" encoding="utf-8"?>
+<configuration><packageSources><clear /><add key="streamrisk" value="$(pwd)/$artifacts" /></packageSources></configuration>
+CONFIG
+
+# Uninstall first: an update to the same version number would keep the files already installed.
+if dotnet tool list --global | grep -qi '^streamrisk\.cli '; then
+  dotnet tool uninstall --global StreamRisk.Cli >/dev/null
+fi
+dotnet tool install --global StreamRisk.Cli --version "$version" --configfile "$artifacts/nuget.config"
+
+tools="${DOTNET_CLI_HOME:-$HOME}/.dotnet/tools"
+case ":$PATH:" in
+  *":$tools:"*) streamrisk --version ;;
+  *) echo "add the .NET tools folder to PATH (e.g. in ~/.bashrc): export PATH=\"\$PATH:$tools\"" ;;
+esac
