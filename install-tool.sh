@@ -9,8 +9,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 artifacts=artifacts
 mkdir -p "$artifacts"
-rm -f "$artifacts"/StreamRisk.Cli.*.nupkg
-dotnet pack src/StreamRisk.Host/StreamRisk.Host.csproj -c Release -o "$artifacts" -nologo -clp:ErrorsOnly
+rm -rf "$artifacts"/StreamRisk.Cli.*.nupkg "$artifacts/publish"
+# The package is the publish folder's content: a fresh one, so nothing of an earlier publish rides along.
+dotnet pack src/StreamRisk.Host/StreamRisk.Host.csproj -c Release -o "$artifacts" -p:PublishDir="$(pwd)/$artifacts/publish/" \
+  -nologo -clp:ErrorsOnly
 package=$(basename "$(ls "$artifacts"/StreamRisk.Cli.*.nupkg)")
 version=${package#StreamRisk.Cli.}
 version=${version%.nupkg}
@@ -21,7 +23,7 @@ cat > "$artifacts/nuget.config" <<CONFIG
 <configuration><packageSources><clear /><add key="streamrisk" value="$(pwd)/$artifacts" /></packageSources></configuration>
 CONFIG
 
-# Uninstall first: an update to the same version number would keep the files already installed.
+# Uninstall first, so that a rebuild of the same version replaces what is installed.
 if dotnet tool list --global | grep -qi '^streamrisk\.cli '; then
   dotnet tool uninstall --global StreamRisk.Cli >/dev/null
 fi

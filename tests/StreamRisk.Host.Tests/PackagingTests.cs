@@ -42,7 +42,10 @@ public sealed class PackagingTests
             var tools = Path.Combine(work.FullName, "tools");
             var configuration = typeof(Cli).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
             var project = Path.Combine(Root, "src", "StreamRisk.Host", "StreamRisk.Host.csproj");
-            Succeeded(await Run(Dotnet, ["pack", project, "--no-build", "-c", configuration, "-o", packages, "-nologo", "-nodeReuse:false"], work.FullName));
+            // A publish folder of its own: the package is the publish folder's content, and the project's default one may
+            // hold files of an earlier publish.
+            var publish = Path.Combine(work.FullName, "publish") + Path.DirectorySeparatorChar;
+            Succeeded(await Run(Dotnet, ["pack", project, "--no-build", "-c", configuration, "-o", packages, "-p:PublishDir=" + publish, "-nologo", "-nodeReuse:false"], work.FullName));
 
             var version = Cli.Version.Split('+')[0];
             var package = Path.Combine(packages, $"StreamRisk.Cli.{version}.nupkg");
