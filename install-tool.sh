@@ -28,9 +28,6 @@ if dotnet tool list --global | grep -qi '^streamrisk\.cli '; then
   dotnet tool uninstall --global StreamRisk.Cli >/dev/null
 fi
 dotnet tool install --global StreamRisk.Cli --version "$version" --configfile "$artifacts/nuget.config"
-
-tools="${DOTNET_CLI_HOME:-$HOME}/.dotnet/tools"
-case ":$PATH:" in
-  *":$tools:"*) streamrisk --version ;;
-  *) echo "add the .NET tools folder to PATH (e.g. in ~/.bashrc): export PATH=\"\$PATH:$tools\"" ;;
-esac
+rm -rf "$artifacts/publish"
+# dotnet says above how to put its tools folder on the PATH when it is not there yet.
+if command -v streamrisk >/dev/null 2>&1; then streamrisk --version; fi
