@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using System.Reflection;
 
 namespace StreamRisk.Host;
 
@@ -25,7 +27,23 @@ public static class Cli
         root.Subcommands.Add(RecordCommand.Create(output, time));
         root.Subcommands.Add(SimulateCommand.Create(output, time));
         root.Subcommands.Add(BacktestCommand.Create(output, error ?? Console.Error, time));
+        // System.CommandLine's own action prints the entry assembly's version, which is not this one when the CLI runs
+        // inside another process (the tests).
+        root.Options.OfType<VersionOption>().Single().Action = new PrintVersion(output);
         return root;
+    }
+
+    /// <summary>What <c>streamrisk --version</c> prints: the version with the commit built, e.g. <c>0.1.0+b8dffc8…</c>.</summary>
+    public static string Version { get; } =
+        typeof(Cli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    private sealed class PrintVersion(TextWriter output) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            output.WriteLine(Version);
+            return ExitCodes.Ok;
+        }
     }
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TimeProvider time)

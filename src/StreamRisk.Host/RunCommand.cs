@@ -36,15 +36,6 @@ internal static class RunCommand
         };
         command.SetAction(async (parse, cancel) =>
         {
-            var builder = new ConfigurationBuilder();
-            var file = parse.GetValue(config);
-            if (file is not null && !File.Exists(file))
-            {
-                throw new UsageException($"{file}: no such file");
-            }
-
-            builder.AddJsonFile(Path.GetFullPath(file ?? "appsettings.json"), optional: file is null);
-            builder.AddEnvironmentVariables(prefix: "STREAMRISK__");
             var flags = new Dictionary<string, string?>(StringComparer.Ordinal);
             void Flag(Option<string?> option, string key)
             {
@@ -62,25 +53,7 @@ internal static class RunCommand
             Flag(profile, "Engine:Profile");
             Flag(ordering, "Kafka:EventTimeOrdering");
             Flag(role, "Role");
-            builder.AddInMemoryCollection(flags);
-            MonitorSettings settings;
-            try
-            {
-                // Environment variables come without the section name (STREAMRISK__KAFKA__...): nest them under it.
-                var raw = builder.Build();
-                var merged = new ConfigurationBuilder().AddConfiguration(raw)
-                    .AddInMemoryCollection(raw.AsEnumerable().Where(kv => !kv.Key.StartsWith("StreamRisk", StringComparison.OrdinalIgnoreCase) && kv.Value is not null)
-                        .Select(kv => new KeyValuePair<string, string?>("StreamRisk:" + kv.Key, kv.Value)))
-                    .AddInMemoryCollection(flags)
-                    .Build();
-                settings = MonitorSettings.From(merged);
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or InvalidDataException or FormatException or System.Text.Json.JsonException)
-            {
-                // A file that is not JSON, or a value of the wrong type; the inner message says where.
-                throw new UsageException("configuration: " + (ex.InnerException?.Message ?? ex.Message));
-            }
-
+            var settings = LoadSettings(parse.GetValue(config), flags);
             settings.Validate();
             await output.WriteLineAsync($"streamrisk run: Kafka {settings.Kafka.BootstrapServers} (group {settings.Kafka.GroupId}), " +
                 $"Redis {(string.IsNullOrEmpty(settings.Redis.Configuration) ? "off (alerts to this console)" : "on")}, profile {settings.Engine.Profile}").ConfigureAwait(false);
@@ -99,6 +72,40 @@ internal static class RunCommand
             return summary.Failure is null ? ExitCodes.Ok : ExitCodes.Failure;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The settings <c>run</c> works with: <paramref name="file"/> (else <c>appsettings.json</c> in the working directory,
+    /// if present), then <c>STREAMRISK__</c> environment variables, then <paramref name="flags"/> (keys such as
+    /// <c>StreamRisk:Kafka:BootstrapServers</c>), later sources winning. Not yet validated.
+    /// </summary>
+    public static MonitorSettings LoadSettings(string? file, IReadOnlyDictionary<string, string?> flags)
+    {
+        if (file is not null && !File.Exists(file))
+        {
+            throw new UsageException($"{file}: no such file");
+        }
+
+        var builder = new ConfigurationBuilder();
+        builder.AddJsonFile(Path.GetFullPath(file ?? "appsettings.json"), optional: file is null);
+        builder.AddEnvironmentVariables(prefix: "STREAMRISK__");
+        builder.AddInMemoryCollection(flags);
+        try
+        {
+            // Environment variables come without the section name (STREAMRISK__KAFKA__...): nest them under it.
+            var raw = builder.Build();
+            var merged = new ConfigurationBuilder().AddConfiguration(raw)
+                .AddInMemoryCollection(raw.AsEnumerable().Where(kv => !kv.Key.StartsWith("StreamRisk", StringComparison.OrdinalIgnoreCase) && kv.Value is not null)
+                    .Select(kv => new KeyValuePair<string, string?>("StreamRisk:" + kv.Key, kv.Value)))
+                .AddInMemoryCollection(flags)
+                .Build();
+            return MonitorSettings.From(merged);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or InvalidDataException or FormatException or System.Text.Json.JsonException)
+        {
+            // A file that is not JSON, or a value of the wrong type; the inner message says where.
+            throw new UsageException("configuration: " + (ex.InnerException?.Message ?? ex.Message));
+        }
     }
 
     /// <summary>"CascadeRisk 2, LiquidationWall 1" — alerts raised by rule, in rule order; "none" when empty.</summary>
