@@ -101,8 +101,8 @@ internal static class PagerDutyEvent
             }
             else
             {
-                // JSON has no NaN or infinity; the alert JSON writes them as strings too.
-                json.WriteString(name, value.ToString(CultureInfo.InvariantCulture));
+                // JSON has no NaN or infinity; written as the alert JSON writes them.
+                json.WriteString(name, double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
             }
         }
 
