@@ -32,12 +32,22 @@ public sealed class HookRoutingTests
     [InlineData("hook", "--redis", "127.0.0.1:6379", "--post", "http://127.0.0.1:9/", "--cooldown", "soon")]
     public async Task Hook_BadRoutingOptions_OneLineErrorAndExitCodeTwo(params string[] args)
     {
-        var run = await CliRun.InvokeAsync(args);
+        var run = await CliRun.InvokeAsync(args).WaitAsync(Deadline);
 
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
         Assert.Single(run.ErrorLines);
         Assert.StartsWith("streamrisk: ", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(RoutingKey, run.Output + run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Hook_RoutingKeyOnTheCommandLine_RefusedWithoutRepeatingIt()
+    {
+        var run = await CliRun.InvokeAsync("hook", "--redis", "127.0.0.1:9", "--post", "http://127.0.0.1:9/", "--template", "pagerduty", "--routing-key", RoutingKey).WaitAsync(Deadline);
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Contains("put it in a file given to --routing-key-file", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(RoutingKey, run.Output + run.Error, StringComparison.Ordinal);
     }
 
@@ -52,8 +62,9 @@ public sealed class HookRoutingTests
         await File.WriteAllTextAsync(file, settings);
         try
         {
-            // Port 9 (discard) has no Redis: the settings are checked before connecting.
-            var run = await CliRun.InvokeAsync("hook", "--redis", "127.0.0.1:9", "--post", "http://127.0.0.1:9/", "--template", "slack", "--config", file);
+            // Port 9 (discard) has no Redis: the settings are checked before connecting. Were they not, the hook would
+            // wait for Redis until the deadline.
+            var run = await CliRun.InvokeAsync("hook", "--redis", "127.0.0.1:9", "--post", "http://127.0.0.1:9/", "--template", "slack", "--config", file).WaitAsync(Deadline);
 
             Assert.Equal(ExitCodes.Usage, run.ExitCode);
             Assert.Single(run.ErrorLines);
@@ -79,7 +90,7 @@ public sealed class HookRoutingTests
         try
         {
             string[] args = ["hook", "--redis", "127.0.0.1:9", "--post", "http://127.0.0.1:9/", "--template", "pagerduty", "--config", settings];
-            var run = await CliRun.InvokeAsync(keyFileText.Length == 0 ? args : [.. args, "--routing-key-file", file]);
+            var run = await CliRun.InvokeAsync(keyFileText.Length == 0 ? args : [.. args, "--routing-key-file", file]).WaitAsync(Deadline);
 
             Assert.Equal(ExitCodes.Usage, run.ExitCode);
             Assert.Single(run.ErrorLines);
