@@ -148,6 +148,11 @@ internal static class HookCommand
             // Before connecting: bad settings are exit code 2 whether or not Redis is up.
             var routing = AlertRouting.Load(AlertRouting.ParseTemplate(parse.GetValue(template)), parse.GetValue(settingsFile), parse.GetValue(routingKeyFile), keyPrefix);
             var period = parse.GetValue(cooldown);
+            var wanted = (parse.GetValue(severities) ?? []).Select(s => AlertNames.TryParseSeverity(s, out var v) ? v : throw new UsageException($"unknown severity {s}")).ToHashSet();
+            // An alert resolves at whatever severity it has then, often below the one that opened the PagerDuty
+            // incident; a severity filter on the resolve would leave the incident open. So with PagerDuty the filter
+            // is applied here, to triggers only; a resolve for an alert never triggered is dropped by PagerDuty.
+            var triggersOnly = routing.Template == AlertTemplate.PagerDuty && wanted.Count > 0;
             var options = new AlertHookOptions
             {
                 Prefix = keyPrefix,
@@ -155,7 +160,7 @@ internal static class HookCommand
                 Consumer = parse.GetValue(consumer) ?? $"{Environment.MachineName}-{Environment.ProcessId}",
                 StartFrom = parse.GetValue(from) == "beginning" ? HookStart.Beginning : HookStart.NewOnly,
                 Rules = (parse.GetValue(rules) ?? []).ToHashSet(StringComparer.Ordinal),
-                Severities = (parse.GetValue(severities) ?? []).Select(s => AlertNames.TryParseSeverity(s, out var v) ? v : throw new UsageException($"unknown severity {s}")).ToHashSet(),
+                Severities = triggersOnly ? new HashSet<AlertSeverity>() : wanted,
                 Symbols = (parse.GetValue(symbols) ?? []).ToHashSet(StringComparer.Ordinal),
                 MaxAttempts = parse.GetValue(attempts),
                 ReclaimIdleTime = parse.GetValue(reclaim) ?? TimeSpan.FromSeconds(60),
@@ -169,9 +174,16 @@ internal static class HookCommand
                 : (transition, token) => ExecAsync(shell!, transition, routing.RunbookOf(transition.Rule), limit, time, token);
             var cooling = period is { } p ? new AlertCooldown(connection, options.Prefix, options.Group, p, time) : null;
             long heldBack = 0;
+            long filteredHere = 0;
 
             await using var hook = new AlertHookConsumer(connection, options, async (transition, token) =>
             {
+                if (triggersOnly && transition.State != AlertState.Resolved && !wanted.Contains(transition.Severity))
+                {
+                    Interlocked.Increment(ref filteredHere);
+                    return;
+                }
+
                 try
                 {
                     // Held back = acted on, for the group: the entry is acknowledged and recorded as done like any other.
@@ -224,7 +236,7 @@ internal static class HookCommand
             await hook.DisposeAsync().ConfigureAwait(false);
             await output.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
-                $"hook stopped: acted {hook.Acted}, filtered {hook.Filtered}, duplicates {hook.Duplicates}, failed attempts {hook.FailedAttempts}, reclaimed {hook.Reclaimed}")
+                $"hook stopped: acted {hook.Acted - Interlocked.Read(ref filteredHere)}, filtered {hook.Filtered + Interlocked.Read(ref filteredHere)}, duplicates {hook.Duplicates}, failed attempts {hook.FailedAttempts}, reclaimed {hook.Reclaimed}")
                 + (cooling is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $", held back {Interlocked.Read(ref heldBack)}"))).ConfigureAwait(false);
             return ExitCodes.Ok;
         });

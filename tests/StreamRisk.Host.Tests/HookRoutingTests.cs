@@ -327,6 +327,40 @@ public sealed class HookRoutingTests
     }
 
     [Fact]
+    public async Task Hook_PagerDutyWithASeverityFilter_TheResolveAtALowerSeverityStillClosesTheIncident()
+    {
+        using var server = LocalRedisServer.Start();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
+        var keyFile = Path.Combine(server.Directory, "pagerduty-routing-key");
+        await File.WriteAllTextAsync(keyFile, RoutingKey);
+        var raise = Transition(AlertRuleNames.CascadeRisk, AlertSeverity.Critical, AlertState.Raised, 0);
+        await PublishAsync(
+            redis,
+            raise,
+            raise with { TransitionId = AlertTransition.TransitionIdOf(raise.Id, 1), State = AlertState.Updated, Severity = AlertSeverity.Warning },
+            raise with { TransitionId = AlertTransition.TransitionIdOf(raise.Id, 2), State = AlertState.Resolved, Severity = AlertSeverity.Warning });
+        using var receiver = Receiver.Start(_ => HttpStatusCode.Accepted);
+
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var stop = new CancellationTokenSource();
+        var run = RunAsync(
+            ["hook", "--redis", $"127.0.0.1:{server.Port}", "--from", "beginning", "--severity", "critical", "--post", receiver.Url, "--template", "pagerduty",
+             "--routing-key-file", keyFile],
+            TimeProvider.System, output, error, stop.Token);
+
+        Assert.True(await Eventually.TrueAsync(() => receiver.Accepted.Count == 2, Deadline), output + "\n" + error);
+        Assert.True(await Eventually.TrueAsync(() => output.ToString().Contains("resolved: ok", StringComparison.Ordinal), Deadline), output.ToString());
+        await stop.CancelAsync();
+        Assert.Equal(ExitCodes.Ok, await run.WaitAsync(Deadline));
+
+        var events = receiver.Accepted.Select(b => JsonDocument.Parse(b).RootElement).ToArray();
+        Assert.Equal(["trigger", "resolve"], events.Select(e => e.GetProperty("event_action").GetString()));
+        Assert.All(events, e => Assert.Equal(raise.Id, e.GetProperty("dedup_key").GetString()));
+        Assert.Contains("hook stopped: acted 2, filtered 1,", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Hook_Exec_RunbookOfTheRuleInTheEnvironment_AlertJsonUnchanged()
     {
         using var server = LocalRedisServer.Start();
