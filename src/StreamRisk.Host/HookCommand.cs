@@ -5,15 +5,17 @@ using System.Globalization;
 using System.Text;
 using StackExchange.Redis;
 using StreamRisk.Contracts.Alerts;
+using StreamRisk.Host.Routing;
 using StreamRisk.Redis;
 
 namespace StreamRisk.Host;
 
 /// <summary>
-/// <c>streamrisk hook --redis HOST:PORT (--post URL | --exec COMMAND) [filters]</c>: a circuit-breaker hook without
-/// writing code. Joins a consumer group on the alert stream and runs one action per matching transition, with the
-/// <see cref="AlertHookConsumer"/> contract (ack after success, retries, reclaim, dedupe). Prints one line per action
-/// attempt on stdout and the consumer's notices on stderr; runs until Ctrl+C.
+/// <c>streamrisk hook --redis HOST:PORT (--post URL [--template raw|slack|pagerduty] | --exec COMMAND) [filters]</c>:
+/// a circuit-breaker or paging hook without writing code. Joins a consumer group on the alert stream and runs one
+/// action per matching transition, with the <see cref="AlertHookConsumer"/> contract (ack after success, retries,
+/// reclaim, dedupe), optionally holding back an alert's updates for a cooldown (<see cref="AlertCooldown"/>). Prints
+/// one line per action attempt on stdout and the consumer's notices on stderr; runs until Ctrl+C.
 /// </summary>
 internal static class HookCommand
 {
@@ -52,6 +54,39 @@ internal static class HookCommand
             HelpName = "URL",
             CustomParser = ParseUrl,
         };
+        var template = new Option<string>("--template")
+        {
+            Description = "Body of --post: 'raw' (the alert JSON), 'slack' (an incoming-webhook message) or 'pagerduty' (an Events API v2 event; dedup key = alert id).",
+            HelpName = "raw|slack|pagerduty",
+            DefaultValueFactory = _ => "raw",
+        };
+        template.AcceptOnlyFromAmong([.. AlertRouting.TemplateNames]);
+        var routingKeyFile = new Option<string?>(AlertRouting.RoutingKeyFileName)
+        {
+            Description = $"File holding the PagerDuty routing key (one line). Default: {AlertRouting.RoutingKeySetting} in the configuration or ${AlertRouting.EnvironmentPrefix}ALERTS__PAGERDUTY__ROUTINGKEY.",
+            HelpName = "FILE",
+        };
+        var routingKey = new Option<string?>("--routing-key")
+        {
+            // Refused, and hidden: present only so that the key is not echoed back as an unrecognised argument.
+            Hidden = true,
+            CustomParser = result =>
+            {
+                result.AddError($"--routing-key: a routing key does not belong on the command line (other users can read it); put it in a file given to {AlertRouting.RoutingKeyFileName}, or in ${AlertRouting.EnvironmentPrefix}ALERTS__PAGERDUTY__ROUTINGKEY");
+                return null;
+            },
+        };
+        var settingsFile = new Option<string?>("--config")
+        {
+            Description = "JSON settings file with runbook links per rule (StreamRisk:Alerts:Runbooks:RULE) and the PagerDuty routing key (default: appsettings.json in the working directory, if present).",
+            HelpName = "FILE",
+        };
+        var cooldown = new Option<TimeSpan?>("--cooldown")
+        {
+            Description = "After acting on an alert, hold back its updates for this long (acknowledged, not acted on); raises, escalations and resolves always go through. Default: off.",
+            HelpName = "DURATION",
+            CustomParser = Cli.ParsePositiveDuration,
+        };
         var exec = new Option<string?>("--exec") { HelpName = "COMMAND", Description = "Run this command with /bin/sh -c, the alert's JSON on stdin, in a process group of its own that is killed with the hook; a non-zero exit is a failure." };
         var timeout = new Option<TimeSpan?>("--timeout") { HelpName = "DURATION", Description = "Limit on one attempt of the action (default 30s).", CustomParser = Cli.ParsePositiveDuration };
         var attempts = new Option<int>("--max-attempts")
@@ -70,7 +105,8 @@ internal static class HookCommand
 
         var command = new Command("hook", "Act on alerts from Redis: POST them to a URL or pipe them to a command, once per alert per group.")
         {
-            redis, passwordFile, group, consumer, prefix, rules, severities, symbols, from, post, exec, timeout, attempts, reclaim,
+            redis, passwordFile, group, consumer, prefix, rules, severities, symbols, from, post, template, routingKeyFile, routingKey, settingsFile, cooldown, exec,
+            timeout, attempts, reclaim,
         };
         command.Validators.Add(result =>
         {
@@ -82,6 +118,15 @@ internal static class HookCommand
             else if (result.GetResult(exec) is not null && string.IsNullOrWhiteSpace(result.GetValue(exec)))
             {
                 result.AddError("--exec needs a command");
+            }
+            else if (result.GetResult(exec) is not null && result.GetResult(template) is { Implicit: false })
+            {
+                result.AddError("--template applies to --post only; --exec always gets the alert JSON");
+            }
+
+            if (result.GetResult(routingKeyFile) is not null && result.GetValue(template) != "pagerduty")
+            {
+                result.AddError($"{AlertRouting.RoutingKeyFileName} is only for --template pagerduty");
             }
 
             if (TryGet(result, reclaim, out var idle) && TryGet(result, timeout, out var attempt)
@@ -99,14 +144,23 @@ internal static class HookCommand
             var limit = parse.GetValue(timeout) ?? TimeSpan.FromSeconds(30);
             var url = parse.GetValue(post);
             var shell = parse.GetValue(exec);
+            var keyPrefix = parse.GetValue(prefix) ?? AlertKeys.DefaultPrefix;
+            // Before connecting: bad settings are exit code 2 whether or not Redis is up.
+            var routing = AlertRouting.Load(AlertRouting.ParseTemplate(parse.GetValue(template)), parse.GetValue(settingsFile), parse.GetValue(routingKeyFile), keyPrefix);
+            var period = parse.GetValue(cooldown);
+            var wanted = (parse.GetValue(severities) ?? []).Select(s => AlertNames.TryParseSeverity(s, out var v) ? v : throw new UsageException($"unknown severity {s}")).ToHashSet();
+            // An alert resolves at whatever severity it has then, often below the one that opened the PagerDuty
+            // incident; a severity filter on the resolve would leave the incident open. So with PagerDuty the filter
+            // is applied here, to triggers only; a resolve for an alert never triggered is dropped by PagerDuty.
+            var triggersOnly = routing.Template == AlertTemplate.PagerDuty && wanted.Count > 0;
             var options = new AlertHookOptions
             {
-                Prefix = parse.GetValue(prefix) ?? AlertKeys.DefaultPrefix,
+                Prefix = keyPrefix,
                 Group = parse.GetValue(group) ?? AlertHookOptions.DefaultGroup,
                 Consumer = parse.GetValue(consumer) ?? $"{Environment.MachineName}-{Environment.ProcessId}",
                 StartFrom = parse.GetValue(from) == "beginning" ? HookStart.Beginning : HookStart.NewOnly,
                 Rules = (parse.GetValue(rules) ?? []).ToHashSet(StringComparer.Ordinal),
-                Severities = (parse.GetValue(severities) ?? []).Select(s => AlertNames.TryParseSeverity(s, out var v) ? v : throw new UsageException($"unknown severity {s}")).ToHashSet(),
+                Severities = triggersOnly ? new HashSet<AlertSeverity>() : wanted,
                 Symbols = (parse.GetValue(symbols) ?? []).ToHashSet(StringComparer.Ordinal),
                 MaxAttempts = parse.GetValue(attempts),
                 ReclaimIdleTime = parse.GetValue(reclaim) ?? TimeSpan.FromSeconds(60),
@@ -116,13 +170,30 @@ internal static class HookCommand
             await using var connection = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
             using var http = url is null ? null : new HttpClient { Timeout = limit };
             Func<AlertTransition, CancellationToken, Task> act = http is not null
-                ? (transition, token) => PostAsync(http, url!, transition, token)
-                : (transition, token) => ExecAsync(shell!, transition, limit, time, token);
+                ? (transition, token) => PostAsync(http, url!, routing.Body(transition), transition, token)
+                : (transition, token) => ExecAsync(shell!, transition, routing.RunbookOf(transition.Rule), limit, time, token);
+            var cooling = period is { } p ? new AlertCooldown(connection, options.Prefix, options.Group, p, time) : null;
+            long heldBack = 0;
+            long filteredHere = 0;
 
             await using var hook = new AlertHookConsumer(connection, options, async (transition, token) =>
             {
+                if (triggersOnly && transition.State != AlertState.Resolved && !wanted.Contains(transition.Severity))
+                {
+                    Interlocked.Increment(ref filteredHere);
+                    return;
+                }
+
                 try
                 {
+                    // Held back = acted on, for the group: the entry is acknowledged and recorded as done like any other.
+                    if (cooling is not null && await cooling.HoldsBackAsync(transition).ConfigureAwait(false))
+                    {
+                        Interlocked.Increment(ref heldBack);
+                        await output.WriteLineAsync(ActionLine(time, transition, "held back (cooldown)")).ConfigureAwait(false);
+                        return;
+                    }
+
                     await act(transition, token).ConfigureAwait(false);
                     await output.WriteLineAsync(ActionLine(time, transition, "ok")).ConfigureAwait(false);
                 }
@@ -131,9 +202,24 @@ internal static class HookCommand
                     await output.WriteLineAsync(ActionLine(time, transition, "failed: " + ex.Message.ReplaceLineEndings(" "))).ConfigureAwait(false);
                     throw;
                 }
+
+                if (cooling is not null)
+                {
+                    try
+                    {
+                        await cooling.RecordActedAsync(transition).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is RedisException or TimeoutException)
+                    {
+                        // The action happened: failing it now would repeat it. The cost is an update not held back.
+                        options.Log?.Invoke($"hook {options.Consumer}: acted on {transition.TransitionId} but could not start its cooldown ({ex.GetType().Name})");
+                    }
+                }
             }, time, Random.Shared);
 
-            var what = url is not null ? "POST " + Shown(url) : "exec";
+            var what = (url is not null ? "POST " + Shown(url) + " (" + AlertRouting.NameOf(routing.Template) + ")" : "exec")
+                + (period is { } shown ? string.Create(CultureInfo.InvariantCulture, $", cooldown {shown.TotalSeconds:0.###} s") : string.Empty)
+                + (routing.Runbooks.Count > 0 ? string.Create(CultureInfo.InvariantCulture, $", runbooks for {routing.Runbooks.Count} rules") : string.Empty);
             await output.WriteLineAsync($"hook: consumer {options.Consumer} of group {options.Group} on {RedisConnection.Endpoints(config)}, {what}; press Ctrl+C to stop").ConfigureAwait(false);
             await output.FlushAsync(cancel).ConfigureAwait(false);
             hook.Start();
@@ -150,7 +236,8 @@ internal static class HookCommand
             await hook.DisposeAsync().ConfigureAwait(false);
             await output.WriteLineAsync(string.Create(
                 CultureInfo.InvariantCulture,
-                $"hook stopped: acted {hook.Acted}, filtered {hook.Filtered}, duplicates {hook.Duplicates}, failed attempts {hook.FailedAttempts}, reclaimed {hook.Reclaimed}")).ConfigureAwait(false);
+                $"hook stopped: acted {hook.Acted - Interlocked.Read(ref filteredHere)}, filtered {hook.Filtered + Interlocked.Read(ref filteredHere)}, duplicates {hook.Duplicates}, failed attempts {hook.FailedAttempts}, reclaimed {hook.Reclaimed}")
+                + (cooling is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $", held back {Interlocked.Read(ref heldBack)}"))).ConfigureAwait(false);
             return ExitCodes.Ok;
         });
         return command;
@@ -161,11 +248,11 @@ internal static class HookCommand
             CultureInfo.InvariantCulture,
             $"{time.GetUtcNow():yyyy-MM-ddTHH:mm:ss.fffZ} {transition.TransitionId} {transition.Rule} {transition.Symbol} {AlertNames.Of(transition.Severity)} {AlertNames.Of(transition.State)}: {outcome}"));
 
-    private static async Task PostAsync(HttpClient http, Uri url, AlertTransition transition, CancellationToken cancel)
+    private static async Task PostAsync(HttpClient http, Uri url, string body, AlertTransition transition, CancellationToken cancel)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, url)
         {
-            Content = new StringContent(AlertJson.Write(transition), Encoding.UTF8, "application/json"),
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
         };
 
         // The receiver's guard against the one double-delivery window the hook contract leaves open.
@@ -203,7 +290,7 @@ internal static class HookCommand
         exit "$code"
         """;
 
-    private static async Task ExecAsync(string command, AlertTransition transition, TimeSpan limit, TimeProvider time, CancellationToken cancel)
+    private static async Task ExecAsync(string command, AlertTransition transition, Uri? runbook, TimeSpan limit, TimeProvider time, CancellationToken cancel)
     {
         var alert = Path.Combine(Path.GetTempPath(), $"streamrisk-hook-{Environment.ProcessId}-{Guid.NewGuid():N}.json");
         var file = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
@@ -234,7 +321,13 @@ internal static class HookCommand
         start.Environment["STREAMRISK_SYMBOL"] = transition.Symbol;
         start.Environment["STREAMRISK_SEVERITY"] = AlertNames.Of(transition.Severity);
         start.Environment["STREAMRISK_STATE"] = AlertNames.Of(transition.State);
+        if (runbook is not null)
+        {
+            start.Environment["STREAMRISK_RUNBOOK"] = runbook.AbsoluteUri;
+        }
+
         start.Environment.Remove(RedisConnection.PasswordVariable);
+        start.Environment.Remove(AlertRouting.EnvironmentPrefix + "ALERTS__PAGERDUTY__ROUTINGKEY");
 
         Process process;
         try

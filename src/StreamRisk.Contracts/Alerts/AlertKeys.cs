@@ -25,4 +25,7 @@ public sealed record AlertKeys(string Prefix)
 
     /// <summary>Transition ids a hook consumer group has acted on (checked before acting, written after success).</summary>
     public string HookDone(string group) => Prefix + ":hooks:" + group + ":done";
+
+    /// <summary>When a hook group last acted on each alert (alert id scored by unix milliseconds): the per-alert cooldown's record.</summary>
+    public string HookPosted(string group) => Prefix + ":hooks:" + group + ":posted";
 }
