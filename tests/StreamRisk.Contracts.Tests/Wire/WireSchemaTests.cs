@@ -29,11 +29,12 @@ public sealed class WireSchemaTests
         WireReasons.TooDeep,
     ];
 
-    // What a broken producer might put in place of any value.
+    // What a broken producer might put in place of any value. Integers in plain digits: JSON Schema counts 9.1e10 as an
+    // integer, the decoder does not (the schemas say so).
     private static readonly string[] Replacements =
     [
         "-1", "0", "-0", "1.5", "2", "true", "[]", "{}", "[1]", "\"x\"", "null", "\"\"", "\" 1\"", "\"1e\"", "\"-5\"", "\"0\"", "\"-0\"",
-        "\"2.5\"", "\"0.5e-2\"", "\"long\"", "\"delta\"", "\"position\"", "\"INVERSE\"", "9.1e10", "99999999999999999999999",
+        "\"2.5\"", "\"0.5e-2\"", "\"long\"", "\"delta\"", "\"position\"", "\"INVERSE\"", "91000000000", "-91000000000", "99999999999999999999999",
         "9223372036854775808", "\"+1\"", "\"01\"", "\"1.\"", "2000000",
     ];
 
@@ -109,7 +110,7 @@ public sealed class WireSchemaTests
         {
             var json = Mutate(message.Json, kind, at, pick);
             var result = f.Decode(message.Topic, json);
-            if (!result.IsValid && IsShape(result))
+            if (!result.IsValid && IsShape(result) && !HasTinyNumber(json))
             {
                 refused.Add(result.Reason.Split(':')[0]);
                 var verdict = ContractSchemas.Validate(SchemaOf(message.Topic), json);
@@ -244,6 +245,12 @@ public sealed class WireSchemaTests
     // bad-value (an enum, an empty id, a symbol's characters) is not.
     private static bool IsShape(DecodeResult result) =>
         !BeyondSchema.Contains(result.Reason.Split(':')[0]) && result.Reason != "bad-value:tiers";
+
+    // JsonSchema.Net compares numbers as System.Decimal, which reads a magnitude below 1e-28 as 0 (so a size of 4.9e-87 is
+    // "zero" to it and its position needs no entry price); the decoder reads doubles. Such messages are left out of the
+    // completeness property; the common schema's $comment says so.
+    private static bool HasTinyNumber(byte[] json) =>
+        System.Text.RegularExpressions.Regex.IsMatch(Encoding.UTF8.GetString(json), @"[eE]-(29|[3-9][0-9]|[0-9]{3})");
 
     /// <summary>The valid messages of <see cref="DecodeMutationPropertyTests"/> and insurance balances (a known symbol's fund or a venue-wide one).</summary>
     private static Gen<WireMessage> WithInsurance(WireFixture f)
