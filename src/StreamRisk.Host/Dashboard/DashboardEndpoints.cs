@@ -100,11 +100,13 @@ public static class DashboardEndpoints
             .WithName("GetAlerts")
             .WithSummary("The open alerts (latest transition of each, most severe first) and the most recent transitions, newest first.")
             .Produces<AlertsView>();
-        app.MapGet("/api/events", (HttpContext context) => StreamAsync(context, state))
+        // As a Delegate, not a RequestDelegate: only such endpoints carry the handler metadata the description is built from.
+        Delegate events = (HttpContext context) => StreamAsync(context, state);
+        app.MapGet("/api/events", events)
             .WithName("StreamEvents")
             .WithSummary("Server-Sent Events: a snapshot first, then symbol, alert, freshness and system events.")
             .WithDescription("Each event is one line of JSON: snapshot (a SnapshotView), symbol (a SymbolView), alert (an AlertEntry), freshness (a FreshnessView), system (a SystemDashboardView).")
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream");
         app.MapOpenApi();
     }
 
