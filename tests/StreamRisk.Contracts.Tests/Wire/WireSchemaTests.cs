@@ -233,6 +233,36 @@ public sealed class WireSchemaTests
         Assert.False(verdict.IsValid, $"the ladder-update schema accepts {json} ({result.Reason})");
     }
 
+    /// <summary>
+    /// The malformed exchange messages of <see cref="SystemExchangeCodecTests"/> whose fault a schema can state: all but
+    /// array lengths that follow the symbol count, and text that is not JSON.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(SystemExchangeCodecTests.BadRequests), MemberType = typeof(SystemExchangeCodecTests))]
+    public void RefusedSystemRequest_RefusedByTheSchema_UnlessItsFaultIsACount(string json, string reason)
+    {
+        Assert.False(SystemExchangeCodec.TryDecodeRequest(Encoding.UTF8.GetBytes(json), out _, out _));
+        if (reason.Length == 0 || reason.Contains("not an array of", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        Assert.False(ContractSchemas.Validate("system-request", json).IsValid, $"the system-request schema accepts {json} ({reason})");
+    }
+
+    [Theory]
+    [MemberData(nameof(SystemExchangeCodecTests.BadReplies), MemberType = typeof(SystemExchangeCodecTests))]
+    public void RefusedSystemReply_RefusedByTheSchema_UnlessItsFaultIsACountOrARange(string json, string reason)
+    {
+        Assert.False(SystemExchangeCodec.TryDecodeReply(Encoding.UTF8.GetBytes(json), 2, out _, out _));
+        if (reason.Contains("instruments for", StringComparison.Ordinal) || reason.Contains("sizes for", StringComparison.Ordinal) || json.Contains("999999999999999999999999", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        Assert.False(ContractSchemas.Validate("system-reply", json).IsValid, $"the system-reply schema accepts {json} ({reason})");
+    }
+
     internal static string SchemaOf(string topic) => topic switch
     {
         "instruments" => "instrument",
