@@ -41,6 +41,8 @@ public static class DashboardEndpoints
     /// </summary>
     public static void AddOpenApi(IServiceCollection services)
     {
+        // The description's schemas come from the host's JSON options: the dashboard's contract first, with its number
+        // handling (a stray NaN travels as text), so they describe the responses as written.
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, DashboardJson.Default);
