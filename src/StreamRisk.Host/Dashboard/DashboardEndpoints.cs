@@ -4,18 +4,26 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.OpenApi;
 
 namespace StreamRisk.Host.Dashboard;
 
 /// <summary>
 /// The dashboard's HTTP side: the page and its script (embedded in this assembly, plotly.js included, so it works
 /// offline), <c>/api/symbols</c>, <c>/api/symbols/{symbol}</c>, <c>/api/system</c>, <c>/api/alerts</c> and the Server-Sent Events stream
-/// <c>/api/events</c>. Request threads only read <see cref="DashboardState"/> snapshots.
+/// <c>/api/events</c>, and the OpenAPI description of <c>/api</c> at <see cref="OpenApiPath"/>. Request threads only read
+/// <see cref="DashboardState"/> snapshots.
 /// </summary>
 public static class DashboardEndpoints
 {
-    /// <summary>Code the page loads: no data in it, so it is served without the token (a script tag cannot carry one).</summary>
-    public static readonly FrozenSet<string> PublicAssets = new[] { "/dashboard.js", "/dashboard.css", "/lib/plotly.min.js" }.ToFrozenSet(StringComparer.Ordinal);
+    /// <summary>Where the OpenAPI description of <c>/api</c> is served (the document name <c>v1</c> in ASP.NET's default route).</summary>
+    public const string OpenApiPath = "/openapi/v1.json";
+
+    /// <summary>
+    /// Served without the token, as they hold no data: the code the page loads (a script tag cannot carry a token) and the
+    /// API's description (the shapes docs/ publishes anyway; a client generator should not need a secret to read it).
+    /// </summary>
+    public static readonly FrozenSet<string> PublicAssets = new[] { "/dashboard.js", "/dashboard.css", "/lib/plotly.min.js", OpenApiPath }.ToFrozenSet(StringComparer.Ordinal);
 
     private static readonly FrozenDictionary<string, (string Resource, string ContentType, bool Cache)> Assets = new Dictionary<string, (string, string, bool)>(StringComparer.Ordinal)
     {
@@ -25,6 +33,37 @@ public static class DashboardEndpoints
         // Versioned by the package pin: a browser may keep it.
         ["/lib/plotly.min.js"] = ("dashboard/plotly.min.js", "text/javascript; charset=utf-8", true),
     }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The services of the OpenAPI description: the <c>/api</c> paths only (the page, <c>/metrics</c> and <c>/healthz</c>
+    /// are not an API to generate clients for), response schemas from <see cref="DashboardJson"/>, the contract the
+    /// responses are written with.
+    /// </summary>
+    public static void AddOpenApi(IServiceCollection services)
+    {
+        // The description's schemas come from the host's JSON options: the dashboard's contract first, with its number
+        // handling (a stray NaN travels as text), so they describe the responses as written.
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, DashboardJson.Default);
+            json.SerializerOptions.NumberHandling = DashboardJson.Default.Options.NumberHandling;
+        });
+        services.AddOpenApi(options =>
+        {
+            options.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true;
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new OpenApiInfo
+                {
+                    Title = "StreamRisk dashboard API",
+                    Version = "v1",
+                    Description = "The monitor's live risk pictures, system view and alerts (docs/dashboard-and-api.md). With a token configured "
+                        + "(StreamRisk:Dashboard:Token), every /api path needs Authorization: Bearer TOKEN or ?token=TOKEN, else 401.",
+                };
+                return Task.CompletedTask;
+            });
+        });
+    }
 
     public static void Map(WebApplication app, DashboardState state)
     {
@@ -40,15 +79,37 @@ public static class DashboardEndpoints
             });
         }
 
-        app.MapGet("/api/symbols", () => Results.Json(state.Symbols(), DashboardJson.Default.IReadOnlyListSymbolView));
+        app.MapGet("/api/symbols", () => Results.Json(state.Symbols(), DashboardJson.Default.IReadOnlyListSymbolView))
+            .WithName("ListSymbols")
+            .WithSummary("Every symbol's latest view, without history, by symbol.")
+            .Produces<IReadOnlyList<SymbolView>>();
         app.MapGet("/api/symbols/{symbol}", (string symbol) => state.Symbol(symbol) is { } view
-            ? Results.Json(view, DashboardJson.Default.SymbolView)
-            : Results.NotFound());
+                ? Results.Json(view, DashboardJson.Default.SymbolView)
+                : Results.NotFound())
+            .WithName("GetSymbol")
+            .WithSummary("One symbol's latest view with its history (one point per second of event time, oldest first).")
+            .Produces<SymbolView>()
+            .Produces(StatusCodes.Status404NotFound);
         app.MapGet("/api/system", () => state.System() is { } system
-            ? Results.Json(system, DashboardJson.Default.SystemDashboardView)
-            : Results.NotFound());
-        app.MapGet("/api/alerts", () => Results.Json(state.Alerts(), DashboardJson.Default.AlertsView));
-        app.MapGet("/api/events", (HttpContext context) => StreamAsync(context, state));
+                ? Results.Json(system, DashboardJson.Default.SystemDashboardView)
+                : Results.NotFound())
+            .WithName("GetSystem")
+            .WithSummary("The latest system view and the system critical shock over time.")
+            .WithDescription("404 before the engine's first system view, or with Engine:SystemIntervalMs 0.")
+            .Produces<SystemDashboardView>()
+            .Produces(StatusCodes.Status404NotFound);
+        app.MapGet("/api/alerts", () => Results.Json(state.Alerts(), DashboardJson.Default.AlertsView))
+            .WithName("GetAlerts")
+            .WithSummary("The open alerts (latest transition of each, most severe first) and the most recent transitions, newest first.")
+            .Produces<AlertsView>();
+        // As a Delegate, not a RequestDelegate: only such endpoints carry the handler metadata the description is built from.
+        Delegate events = (HttpContext context) => StreamAsync(context, state);
+        app.MapGet("/api/events", events)
+            .WithName("StreamEvents")
+            .WithSummary("Server-Sent Events: a snapshot first, then symbol, alert, freshness and system events.")
+            .WithDescription("Each event is one line of JSON: snapshot (a SnapshotView), symbol (a SymbolView), alert (an AlertEntry), freshness (a FreshnessView), system (a SystemDashboardView).")
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream");
+        app.MapOpenApi();
     }
 
     private static async Task StreamAsync(HttpContext context, DashboardState state)

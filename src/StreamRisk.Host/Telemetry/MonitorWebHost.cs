@@ -41,6 +41,9 @@ public sealed class MonitorWebHost : IAsyncDisposable
     /// <summary>The address the host listens on, e.g. <c>http://127.0.0.1:41234</c>.</summary>
     public string Url { get; }
 
+    /// <summary>The app's services (tests read the endpoints it maps).</summary>
+    internal IServiceProvider Services => _app.Services;
+
     /// <summary>The policy of every response: nothing loads from elsewhere, no inline or evaluated script, no framing.</summary>
     public const string ContentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; " +
@@ -75,6 +78,11 @@ public sealed class MonitorWebHost : IAsyncDisposable
                     tracing.AddOtlpExporter();
                 }
             });
+        if (dashboard is not null)
+        {
+            DashboardEndpoints.AddOpenApi(builder.Services);
+        }
+
         var app = builder.Build();
         app.Use(async (context, next) =>
         {
@@ -93,7 +101,7 @@ public sealed class MonitorWebHost : IAsyncDisposable
         });
         if (!string.IsNullOrWhiteSpace(token))
         {
-            // Everything but /healthz and the page's code needs the token (header or ?token=): no secret ever appears in
+            // Everything but /healthz, the page's code and the API's description needs the token (header or ?token=): no secret ever appears in
             // a response, and no data leaves without it.
             app.Use(async (context, next) =>
             {

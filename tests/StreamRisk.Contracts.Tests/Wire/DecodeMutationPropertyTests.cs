@@ -67,7 +67,7 @@ public sealed class DecodeMutationPropertyTests
         }, iter: 2_000, threads: 1);
     }
 
-    private static Gen<WireMessage> ValidMessages(WireFixture f)
+    internal static Gen<WireMessage> ValidMessages(WireFixture f)
     {
         var instrument = Gen.Int[0, f.Symbols.Count - 1];
         var account = Gen.Int[0, f.Accounts.Count - 1];

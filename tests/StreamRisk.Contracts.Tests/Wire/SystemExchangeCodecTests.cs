@@ -5,6 +5,7 @@ using StreamRisk.Domain.Cascades;
 using StreamRisk.Domain.Margin;
 using StreamRisk.Domain.Portfolio;
 using StreamRisk.Reference;
+using StreamRisk.Testing;
 
 namespace StreamRisk.Contracts.Tests.Wire;
 
@@ -68,6 +69,8 @@ public sealed class SystemExchangeCodecTests
             var request = new ShareRequest(42, 41, exchange, symbols, population.Marks, 0, questions);
             var wire = SystemExchangeCodec.EncodeRequest(request);
             Assert.True(SystemExchangeCodec.TryDecodeRequest(wire, out var read, out var reason), reason);
+            var requestVerdict = ContractSchemas.Validate("system-request", wire);
+            Assert.True(requestVerdict.IsValid, requestVerdict.ToString());
             Assert.Equal((42L, 41L, exchange), (read!.View, read.Stage, read.Exchange));
             Assert.Equal(symbols, read.Symbols);
             Assert.Equal(Bits(population.Marks), Bits([.. read.Marks]));
@@ -90,6 +93,8 @@ public sealed class SystemExchangeCodecTests
                 var reply = new ShareReply(42, exchange, source, responder.Share.AccountCount, responder.LargestAccounts(3), answers);
                 var back = SystemExchangeCodec.EncodeReply(reply);
                 Assert.True(SystemExchangeCodec.TryDecodeReply(back, n, out var decoded, out var why), why);
+                var replyVerdict = ContractSchemas.Validate("system-reply", back);
+                Assert.True(replyVerdict.IsValid, replyVerdict.ToString());
                 Assert.Equal((source, responder.Share.AccountCount), (decoded!.Source, decoded.Accounts));
                 Assert.Equal(reply.Largest, decoded.Largest);
                 return decoded.Answers;
