@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -44,6 +45,12 @@ public sealed record ReplayProvenance
 
     public required MarketSpan Span { get; init; }
 
+    /// <summary>
+    /// Escapes only what JSON requires: the file is read by people and tools, never embedded in a page, and a version
+    /// such as <c>1.0.0+abc</c> should read as that rather than <c>1.0.0\u002Babc</c>.
+    /// </summary>
+    private static readonly ProvenanceJson Readable = new(new JsonSerializerOptions(ProvenanceJson.Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+
     /// <summary>The file's name (no directory: results folders travel), size and SHA-256 in lower-case hex.</summary>
     public static ProvenanceFile Describe(string path)
     {
@@ -56,7 +63,7 @@ public sealed record ReplayProvenance
     public void Write(string directory)
     {
         Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, FileName), JsonSerializer.Serialize(this, ProvenanceJson.Default.ReplayProvenance) + "\n");
+        File.WriteAllText(Path.Combine(directory, FileName), JsonSerializer.Serialize(this, Readable.ReplayProvenance) + "\n");
     }
 
     /// <summary>Reads a <see cref="FileName"/> back; anything malformed is an <see cref="InvalidDataException"/>.</summary>

@@ -268,7 +268,6 @@ public static class ReplayReport
         Line("<tbody>");
         Fact(html, "Tool version", "streamrisk " + provenance.ToolVersion);
         Fact(html, "Format", provenance.Format);
-        Fact(html, "Market span (UTC)", provenance.Span is { First: { } first, Last: { } last } ? $"{Utc(first)} to {Utc(last)} ({Duration(last - first)})" : "no events");
         if (provenance.Span.ResultsFrom is { } resultsFrom)
         {
             Fact(html, "Results from (--from)", Utc(resultsFrom));
