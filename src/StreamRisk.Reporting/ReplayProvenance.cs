@@ -142,10 +142,10 @@ public sealed record MarketSpan
         // Minutes are rounded to the nearest so that 23:54:15 → 23:59:59 reads as the 6 minutes it nearly is; short
         // captures keep their seconds so that the two ends differ on the page.
         var clock = span < TimeSpan.FromMinutes(2) ? "HH:mm:ss" : "HH:mm";
-        var length = span.TotalSeconds < 90 ? Inv($"{Math.Max(1, Math.Round(span.TotalSeconds)):0}-second")
-            : span.TotalMinutes < 120 ? Inv($"{Math.Round(span.TotalMinutes):0}-minute")
-            : span.TotalHours < 72 ? Inv($"{Math.Round(span.TotalHours):0}-hour")
-            : Inv($"{Math.Round(span.TotalDays):0}-day");
+        var length = span.TotalSeconds < 90 ? Inv($"{Math.Max(1, Math.Round(span.TotalSeconds, MidpointRounding.AwayFromZero)):0}-second")
+            : span.TotalMinutes < 120 ? Inv($"{Math.Round(span.TotalMinutes, MidpointRounding.AwayFromZero):0}-minute")
+            : span.TotalHours < 72 ? Inv($"{Math.Round(span.TotalHours, MidpointRounding.AwayFromZero):0}-hour")
+            : Inv($"{Math.Round(span.TotalDays, MidpointRounding.AwayFromZero):0}-day");
         var range = from.UtcDateTime.Date == to.UtcDateTime.Date
             ? $"{from.ToString("yyyy-MM-dd " + clock, CultureInfo.InvariantCulture)}–{to.ToString(clock, CultureInfo.InvariantCulture)} UTC"
             : $"{from.ToString("yyyy-MM-dd " + clock, CultureInfo.InvariantCulture)} – {to.ToString("yyyy-MM-dd " + clock, CultureInfo.InvariantCulture)} UTC";

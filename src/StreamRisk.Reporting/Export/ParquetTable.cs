@@ -13,10 +13,10 @@ internal static class ParquetTable
     /// <summary>Rows per row group: about 16 MB of buffers for the widest table, and few groups for a day's file.</summary>
     public const int RowGroupSize = 100_000;
 
-    public static async Task<long> WriteAsync<TRow>(string path, IReadOnlyList<TableColumn<TRow>> columns, IEnumerable<TRow> rows, CancellationToken cancel)
+    public static async Task<long> WriteAsync<TRow>(string path, IReadOnlyList<TableColumn<TRow>> columns, IEnumerable<TRow> rows, int rowGroupSize, CancellationToken cancel)
     {
         var fields = columns.Select(Field).ToArray();
-        var buffers = columns.Select(c => new ColumnBuffer(c.Kind, RowGroupSize)).ToArray();
+        var buffers = columns.Select(c => new ColumnBuffer(c.Kind, rowGroupSize)).ToArray();
         await using var stream = File.Create(path);
         await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), stream, cancellationToken: cancel).ConfigureAwait(false);
         var count = 0L;
@@ -29,7 +29,7 @@ internal static class ParquetTable
             }
 
             count++;
-            if (++buffered == RowGroupSize)
+            if (++buffered == rowGroupSize)
             {
                 await FlushAsync(writer, fields, buffers, buffered, cancel).ConfigureAwait(false);
                 buffered = 0;

@@ -22,7 +22,11 @@ public static class ReplayTables
     /// <summary>Metric columns of the alerts table are named this plus the metric's name (e.g. <c>metric_criticalShock</c>).</summary>
     public const string MetricPrefix = "metric_";
 
-    public static async Task<ReplayTablesResult> WriteAsync(string alertsNdjson, string projectionsNdjson, string format, string outputDir, CancellationToken cancel = default)
+    public static Task<ReplayTablesResult> WriteAsync(string alertsNdjson, string projectionsNdjson, string format, string outputDir, CancellationToken cancel = default) =>
+        WriteAsync(alertsNdjson, projectionsNdjson, format, outputDir, ParquetTable.RowGroupSize, cancel);
+
+    /// <summary>As the public overload, with Parquet row groups of <paramref name="rowGroupSize"/> rows (tests use small ones).</summary>
+    internal static async Task<ReplayTablesResult> WriteAsync(string alertsNdjson, string projectionsNdjson, string format, string outputDir, int rowGroupSize, CancellationToken cancel)
     {
         ArgumentException.ThrowIfNullOrEmpty(format);
         if (!Formats.Contains(format))
@@ -43,8 +47,8 @@ public static class ReplayTables
         }
         else
         {
-            projectionCount = await ParquetTable.WriteAsync(projectionsPath, ProjectionRow.Columns, ProjectionRow.ReadAll(projectionsNdjson), cancel).ConfigureAwait(false);
-            alertCount = await ParquetTable.WriteAsync(alertsPath, alertColumns, alerts, cancel).ConfigureAwait(false);
+            projectionCount = await ParquetTable.WriteAsync(projectionsPath, ProjectionRow.Columns, ProjectionRow.ReadAll(projectionsNdjson), rowGroupSize, cancel).ConfigureAwait(false);
+            alertCount = await ParquetTable.WriteAsync(alertsPath, alertColumns, alerts, rowGroupSize, cancel).ConfigureAwait(false);
         }
 
         return new ReplayTablesResult(Path.GetFullPath(projectionsPath), projectionCount, Path.GetFullPath(alertsPath), alertCount);
