@@ -259,7 +259,8 @@ public static class ExportedTables
             return [.. times.Select(t => (object?)new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)).ToUnixTimeMilliseconds())];
         }
 
-        if (field.ClrType == typeof(string))
+        // Parquet.Net reads UTF-8 columns as ReadOnlyMemory<char> unless told to prefer strings; ReadAsync gives strings either way.
+        if (field.ClrType == typeof(string) || field.ClrType == typeof(ReadOnlyMemory<char>))
         {
             var texts = new string?[count];
             await group.ReadAsync(field, texts.AsMemory());
