@@ -121,11 +121,13 @@ public sealed class ReplayReportTests(ReplayReportTests.ReportFixture report) : 
     }
 
     [Fact]
-    public void Write_FromNdjsonFiles_OtherFolder_GivesTheSameChartSet()
+    public void Write_FromNdjsonAndProvenanceFiles_OtherFolder_GivesTheSamePageAndCharts()
     {
         var other = Path.Combine(report.Dir, "again");
 
-        var result = ReplayReport.Write(Path.Combine(report.Dir, "alerts.ndjson"), Path.Combine(report.Dir, "projections.ndjson"), other);
+        // The folder the replay wrote holds all the page needs: the ndjson files and provenance.json.
+        var provenance = ReplayProvenance.Read(Path.Combine(report.Dir, ReplayProvenance.FileName));
+        var result = ReplayReport.Write(Path.Combine(report.Dir, "alerts.ndjson"), Path.Combine(report.Dir, "projections.ndjson"), other, provenance);
 
         Assert.Equal(1, result.Symbols);
         Assert.Equal(["BTCUSDT-price.png", "BTCUSDT-shock.png", "BTCUSDT-heatmap.png", "BTCUSDT-depth.png", .. SystemCharts], result.Images);
