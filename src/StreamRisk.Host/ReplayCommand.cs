@@ -116,8 +116,6 @@ internal static class ReplayCommand
             var clock = Stopwatch.StartNew();
             var pacer = new ReplayPacer(parse.GetValue(speed), time);
             var source = Source(chosen, paths, parse.GetValue(from), parse.GetValue(to), positionSource ?? "synthetic:seed=1", parse.GetValue(accounts), progressOutput);
-            // Described (positions file hashed) before the replay reads it, so provenance names what was read.
-            var population = dataDir is null ? null : ReplayProvenances.Population(chosen, positionSource ?? "synthetic:seed=1", parse.GetValue(accounts));
             if (kafka is not null)
             {
                 using var target = new ReplayProducer(kafka, TopicNames.WithPrefix(parse.GetValue(prefix) ?? TopicNames.DefaultPrefix), pacer.DueIn, pacer.WaitFor,
@@ -182,7 +180,8 @@ internal static class ReplayCommand
             }
 
             var marketSpan = new MarketSpan { First = first, Last = first is null ? null : last, ResultsFrom = parse.GetValue(from), ResultsTo = parse.GetValue(to) };
-            var provenance = ReplayProvenances.Of(chosen, paths, configFile, settings, population!, marketSpan);
+            var provenance = ReplayProvenances.Of(chosen, paths, configFile, settings,
+                ReplayProvenances.Population(chosen, positionSource ?? "synthetic:seed=1", parse.GetValue(accounts)), marketSpan);
             foreach (var directory in new[] { dataDir, tables?.Directory, report }.OfType<string>().Distinct(StringComparer.Ordinal))
             {
                 provenance.Write(directory);

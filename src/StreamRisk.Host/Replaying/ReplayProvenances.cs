@@ -9,8 +9,8 @@ using StreamRisk.Reporting;
 namespace StreamRisk.Host.Replaying;
 
 /// <summary>
-/// Builds a replay's <see cref="ReplayProvenance"/> from what the command line and settings say: the inputs hashed as
-/// they are read, the population from <c>--positions</c>/<c>--accounts</c>, the settings sections in force.
+/// Builds a replay's <see cref="ReplayProvenance"/> once the replay has run: the inputs and settings file hashed, the
+/// population from <c>--positions</c>/<c>--accounts</c>, the settings sections in force, the market span it applied.
 /// </summary>
 internal static class ReplayProvenances
 {
