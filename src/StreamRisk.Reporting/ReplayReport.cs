@@ -16,9 +16,10 @@ public sealed record ReplayReportResult(string HtmlPath, IReadOnlyList<string> I
 /// <summary>
 /// <c>report.html</c> for a replay: summary, "how to read this", the provenance of the results, four PNG charts per
 /// symbol (ScottPlot) and the table of alert transitions. The title names the market span the capture really covers
-/// (a 6-minute capture is called that), from the provenance when given, else from the results' own times. Reads <c>alerts.ndjson</c> and <c>projections.ndjson</c> as the replay wrote them, streaming the
-/// projections (see <see cref="ProjectionSeries"/>). The page is self-contained: inline CSS, images as sibling files,
-/// no scripts, no external URL, so it can be mailed as a folder or opened from a CI artifact offline.
+/// (a 6-minute capture is called that), from the provenance when given, else from the results' own times. Reads
+/// <c>alerts.ndjson</c> and <c>projections.ndjson</c> as the replay wrote them, streaming the projections (see
+/// <see cref="ProjectionSeries"/>). The page is self-contained: inline CSS, images as sibling files, no scripts, no
+/// external URL, so it can be mailed as a folder or opened from a CI artifact offline.
 /// </summary>
 public static class ReplayReport
 {
@@ -110,7 +111,7 @@ public static class ReplayReport
         var covered = provenance is not null ? provenance.Span.Duration
             : times.Count > 0 ? TimeSpan.FromMilliseconds(times.Max() - times.Min())
             : TimeSpan.Zero;
-        var heading = $"StreamRisk replay report: {string.Join(", ", symbols)}, {span}";
+        var heading = $"StreamRisk replay report: {(symbols.Count == 0 ? "no symbols" : string.Join(", ", symbols))}, {span}";
         var html = new StringBuilder();
         void Line(string text) => html.Append(text).Append('\n');
 
