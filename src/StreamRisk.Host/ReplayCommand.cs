@@ -13,6 +13,7 @@ using StreamRisk.Replay.Binance;
 using StreamRisk.Replay.Capture;
 using StreamRisk.Replay.InProcess;
 using StreamRisk.Reporting;
+using StreamRisk.Reporting.Export;
 using StreamRisk.Simulation;
 
 namespace StreamRisk.Host;
@@ -20,9 +21,11 @@ namespace StreamRisk.Host;
 /// <summary>
 /// <c>streamrisk replay FILE... [--format capture|binance-usdm|binance-coinm] [--config FILE] [--speed max|Nx]
 /// [--from T] [--to T] [--positions synthetic:seed=N|estimated:oi=NOTIONAL[,…]|FILE] [--accounts N] [--liquidations off|venue] [--out DIR] [--report DIR]
-/// [--to-kafka BOOTSTRAP]</c>: a recorded market day through the full monitor work on event time — in process, or
-/// produced to the live topics so a running monitor gets it; with <c>--report</c>, an HTML report with charts
-/// afterwards. Without <c>--format</c> the format is told from the first file's content.
+/// [--export csv|parquet DIR] [--to-kafka BOOTSTRAP]</c>: a recorded capture through the full monitor work on event
+/// time — in process, or produced to the live topics so a running monitor gets it; with <c>--report</c>, an HTML
+/// report with charts afterwards, with <c>--export</c> the results as tables. Every in-process output folder gets
+/// provenance.json (inputs, population, settings, version, market span). Without <c>--format</c> the format is told
+/// from the first file's content.
 /// </summary>
 internal static class ReplayCommand
 {
@@ -39,6 +42,14 @@ internal static class ReplayCommand
         var accounts = new Option<int>("--accounts") { Description = "Accounts of the synthetic population for Binance captures, and the default accounts= of an estimated one (100-1000000).", DefaultValueFactory = _ => 20_000, CustomParser = Cli.IntInRange(100, 1_000_000) };
         var outDir = new Option<string?>("--out") { Description = "Directory for alerts.ndjson and projections.ndjson." };
         var reportDir = new Option<string?>("--report") { Description = "After the replay, write report.html and its PNG charts to this directory (the ndjson files go there too unless --out is given)." };
+        var export = new Option<ExportTarget?>("--export")
+        {
+            Description = "After the replay, write the projections and alerts as two tables, csv or parquet, into DIR (projections.csv|parquet, alerts.csv|parquet; the ndjson files go there too unless --out or --report is given).",
+            HelpName = "csv|parquet DIR",
+            Arity = new ArgumentArity(2, 2),
+            AllowMultipleArgumentsPerToken = true,
+            CustomParser = ParseExport,
+        };
         var toKafka = new Option<string?>("--to-kafka") { Description = "Produce the replay to the topics of this Kafka (HOST:PORT,...) at --speed instead of running it in process; run the monitor with Kafka:EventTimeOrdering for the in-process results." };
         var liquidations = new Option<string?>("--liquidations")
         {
@@ -46,11 +57,11 @@ internal static class ReplayCommand
         };
         liquidations.AcceptOnlyFromAmong(LiquidationModes.Off, LiquidationModes.Venue);
         var prefix = new Option<string>("--topic-prefix") { Description = "With --to-kafka: prefix of the Kafka topic names.", DefaultValueFactory = _ => TopicNames.DefaultPrefix };
-        var command = new Command("replay", "Replay a recorded market day through the monitor (event time; same results at any speed, in process or through Kafka).")
+        var command = new Command("replay", "Replay a recorded capture through the monitor (event time; same results at any speed, in process or through Kafka).")
         {
-            files, format, config, speed, from, to, positions, accounts, liquidations, outDir, reportDir, toKafka, prefix,
+            files, format, config, speed, from, to, positions, accounts, liquidations, outDir, reportDir, export, toKafka, prefix,
         };
-        command.SetAction((parse, cancel) =>
+        command.SetAction(async (parse, cancel) =>
         {
             var paths = parse.GetValue(files) ?? [];
             foreach (var path in paths)
@@ -63,10 +74,11 @@ internal static class ReplayCommand
 
             var kafka = parse.GetValue(toKafka);
             var report = parse.GetValue(reportDir);
-            var dataDir = parse.GetValue(outDir) ?? report;
+            var tables = parse.GetValue(export);
+            var dataDir = parse.GetValue(outDir) ?? report ?? tables?.Directory;
             if (kafka is not null && dataDir is not null)
             {
-                throw new UsageException("--out and --report need an in-process replay; with --to-kafka the monitor writes them (run --out DIR)");
+                throw new UsageException("--out, --report and --export need an in-process replay; with --to-kafka the monitor writes the results (run --out DIR)");
             }
 
             var configFile = parse.GetValue(config);
@@ -116,12 +128,12 @@ internal static class ReplayCommand
                 catch (Confluent.Kafka.KafkaException ex)
                 {
                     progressOutput.WriteLine("replay: " + ex.Error.Reason);
-                    return Task.FromResult(ExitCodes.Failure);
+                    return ExitCodes.Failure;
                 }
 
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"replay: {target.Produced:N0} messages produced to {kafka} in {clock.Elapsed.TotalSeconds:0.0} s; {source.Describe()}"));
-                return Task.FromResult(ExitCodes.Ok);
+                return ExitCodes.Ok;
             }
 
             if (dataDir is not null)
@@ -162,9 +174,29 @@ internal static class ReplayCommand
                 $"replay: {records:N0} records, {applied:N0} applied, {rejected:N0} rejected by validation, {source.Describe()}, {outputs.Projections:N0} projections, {outputs.Alerts:N0} alert transitions in {clock.Elapsed.TotalSeconds:0.0} s; raised by rule: {rules}"));
             var span = TimeSpan.FromMilliseconds(first is { } f ? last - Math.Max(f, parse.GetValue(from) ?? f) : 0);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay: alert quality over {span.TotalMinutes:0.0} min of event time: {outputs.Quality.Describe(span)}"));
-            if (report is not null && dataDir is not null)
+            if (dataDir is null)
             {
-                var written = ReplayReport.Write(Path.Combine(dataDir, "alerts.ndjson"), Path.Combine(dataDir, "projections.ndjson"), report);
+                return ExitCodes.Ok;
+            }
+
+            var marketSpan = new MarketSpan { First = first, Last = first is null ? null : last, ResultsFrom = parse.GetValue(from), ResultsTo = parse.GetValue(to) };
+            var provenance = ReplayProvenances.Of(chosen, paths, configFile, settings,
+                ReplayProvenances.Population(chosen, positionSource ?? "synthetic:seed=1", parse.GetValue(accounts)), marketSpan);
+            foreach (var directory in new[] { dataDir, tables?.Directory, report }.OfType<string>().Distinct(StringComparer.Ordinal))
+            {
+                provenance.Write(directory);
+            }
+
+            if (tables is not null)
+            {
+                var exported = await ReplayTables.WriteAsync(Path.Combine(dataDir, "alerts.ndjson"), Path.Combine(dataDir, "projections.ndjson"), tables.Format, tables.Directory, cancel).ConfigureAwait(false);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"export: {exported.ProjectionsPath} ({exported.Projections:N0} rows), {exported.AlertsPath} ({exported.Alerts:N0} rows)"));
+            }
+
+            if (report is not null)
+            {
+                var written = ReplayReport.Write(Path.Combine(dataDir, "alerts.ndjson"), Path.Combine(dataDir, "projections.ndjson"), report, provenance);
                 if (written.FontName is null)
                 {
                     progressOutput.WriteLine($"replay: warning: no font found, the charts have no text; install one (apt-get install fonts-dejavu-core) or set {ReportFonts.EnvironmentVariable} to a .ttf file");
@@ -174,7 +206,7 @@ internal static class ReplayCommand
                     $"report: {written.HtmlPath} ({written.Images.Count} charts for {written.Symbols} symbol(s), {written.SystemViews:N0} system views, {written.AlertTransitions} alert transitions)"));
             }
 
-            return Task.FromResult(ExitCodes.Ok);
+            return ExitCodes.Ok;
         });
         return command;
     }
@@ -314,6 +346,20 @@ internal static class ReplayCommand
         return 0;
     }
 
+    /// <summary><c>--export csv|parquet DIR</c>: the format first, then the directory.</summary>
+    private static ExportTarget? ParseExport(ArgumentResult result)
+    {
+        var tokens = result.Tokens;
+        if (tokens.Count != 2 || !ReplayTables.Formats.Contains(tokens[0].Value))
+        {
+            var given = tokens.Count == 0 ? string.Empty : ConsoleText.Visible(tokens[0].Value);
+            result.AddError($"--export: '{given}' is not an export format; give --export csv DIR or --export parquet DIR.");
+            return null;
+        }
+
+        return new ExportTarget(tokens[0].Value, tokens[1].Value);
+    }
+
     internal static long? ParseTime(ArgumentResult result)
     {
         var text = result.Tokens.Count == 0 ? string.Empty : result.Tokens[0].Value;
@@ -365,3 +411,6 @@ internal static class ReplayCommand
         return File.Exists(source) ? source : throw new UsageException($"positions file not found: {source} (or use synthetic:seed=N or estimated:oi=NOTIONAL)");
     }
 }
+
+/// <summary>Where <c>--export</c> writes the tables, and in which format (<see cref="ReplayTables.Formats"/>).</summary>
+internal sealed record ExportTarget(string Format, string Directory);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Text.Json.Nodes;
 using StreamRisk.Contracts.Alerts;
 
 namespace StreamRisk.Reporting;
@@ -13,10 +14,12 @@ namespace StreamRisk.Reporting;
 public sealed record ReplayReportResult(string HtmlPath, IReadOnlyList<string> Images, string? FontName, int Symbols, int AlertTransitions, long SystemViews);
 
 /// <summary>
-/// <c>report.html</c> for a replay: summary, "how to read this", four PNG charts per symbol (ScottPlot) and the table of
-/// alert transitions. Reads <c>alerts.ndjson</c> and <c>projections.ndjson</c> as the replay wrote them, streaming the
-/// projections (see <see cref="ProjectionSeries"/>). The page is self-contained: inline CSS, images as sibling files,
-/// no scripts, no external URL, so it can be mailed as a folder or opened from a CI artifact offline.
+/// <c>report.html</c> for a replay: summary, "how to read this", the provenance of the results, four PNG charts per
+/// symbol (ScottPlot) and the table of alert transitions. The title names the market span the capture really covers
+/// (a 6-minute capture is called that), from the provenance when given, else from the results' own times. Reads
+/// <c>alerts.ndjson</c> and <c>projections.ndjson</c> as the replay wrote them, streaming the projections (see
+/// <see cref="ProjectionSeries"/>). The page is self-contained: inline CSS, images as sibling files, no scripts, no
+/// external URL, so it can be mailed as a folder or opened from a CI artifact offline.
 /// </summary>
 public static class ReplayReport
 {
@@ -25,7 +28,7 @@ public static class ReplayReport
     /// <summary>Beyond this the table stops being read and only makes the page slow; alerts.ndjson has them all.</summary>
     public const int MaxTableRows = 5000;
 
-    public static ReplayReportResult Write(string alertsNdjson, string projectionsNdjson, string outputDir)
+    public static ReplayReportResult Write(string alertsNdjson, string projectionsNdjson, string outputDir, ReplayProvenance? provenance = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(alertsNdjson);
         ArgumentException.ThrowIfNullOrEmpty(projectionsNdjson);
@@ -76,7 +79,7 @@ public static class ReplayReport
         }
 
         var htmlPath = Path.Combine(outputDir, HtmlFileName);
-        File.WriteAllText(htmlPath, Html(series.Values.ToList(), sections, system, systemImages, alerts, font), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        File.WriteAllText(htmlPath, Html(series.Values.ToList(), sections, system, systemImages, alerts, font, provenance), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
         return new ReplayReportResult(Path.GetFullPath(htmlPath), images, font, series.Count, alerts.Count, system.Count);
     }
 
@@ -88,7 +91,8 @@ public static class ReplayReport
         SystemSeries system,
         string[] systemImages,
         List<AlertTransition> alerts,
-        string? font)
+        string? font,
+        ReplayProvenance? provenance)
     {
         // SystemicCascadeRisk alerts carry a pseudo-symbol (SystemView.AlertSymbol): the system is in its own section, not a symbol.
         var symbols = allSeries.Select(s => s.Symbol)
@@ -100,6 +104,14 @@ public static class ReplayReport
             times.Add(system.FirstTime);
             times.Add(system.LastTime);
         }
+        // What the replay covered: the capture's span when the replay said so, else the span of its results.
+        var span = provenance is not null ? provenance.Span.Describe()
+            : times.Count > 0 ? MarketSpan.Describe(times.Min(), times.Max(), "replay")
+            : "empty replay";
+        var covered = provenance is not null ? provenance.Span.Duration
+            : times.Count > 0 ? TimeSpan.FromMilliseconds(times.Max() - times.Min())
+            : TimeSpan.Zero;
+        var heading = $"StreamRisk replay report: {(symbols.Count == 0 ? "no symbols" : string.Join(", ", symbols))}, {span}";
         var html = new StringBuilder();
         void Line(string text) => html.Append(text).Append('\n');
 
@@ -108,26 +120,33 @@ public static class ReplayReport
         Line("<head>");
         Line("<meta charset=\"utf-8\">");
         Line("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
-        Line($"<title>StreamRisk replay report: {E(string.Join(", ", symbols))}</title>");
+        Line($"<title>{E(heading)}</title>");
         Line("<style>");
         Line(Css);
         Line("</style>");
         Line("</head>");
         Line("<body>");
-        Line($"<h1>StreamRisk replay report: {E(string.Join(", ", symbols))}</h1>");
+        Line($"<h1>{E(heading)}</h1>");
 
         Line("<section class=\"summary\">");
         Line("<h2>Summary</h2>");
         Line("<table class=\"facts\">");
         Fact(html, "Symbols", symbols.Count == 0 ? "none" : string.Join(", ", symbols));
+        if (provenance is not null)
+        {
+            Fact(html, "Market span (UTC)", provenance.Span is { First: { } first, Last: { } last }
+                ? $"{Utc(first)} to {Utc(last)} ({Duration(last - first)}): {provenance.Span.Describe()}"
+                : "the capture held no events");
+        }
+
         if (times.Count > 0)
         {
             var (from, to) = (times.Min(), times.Max());
-            Fact(html, "Time range (UTC)", $"{Utc(from)} to {Utc(to)} ({Duration(to - from)})");
+            Fact(html, "Results (UTC)", $"{Utc(from)} to {Utc(to)} ({Duration(to - from)})");
         }
         else
         {
-            Fact(html, "Time range (UTC)", "no events");
+            Fact(html, "Results (UTC)", "no events");
         }
 
         Fact(html, "Projections", Inv($"{allSeries.Sum(s => s.Count):N0}"));
@@ -155,8 +174,10 @@ public static class ReplayReport
 
         Line("<section class=\"howto\">");
         Line("<h2>How to read this</h2>");
-        Line("<p>The replay fed a recorded market day through the monitor on event time, with a synthetic population of "
-            + "leveraged positions. For each symbol: the <b>price chart</b> shows the mark with every alert transition "
+        var population = provenance is null ? "a population of leveraged positions" : $"the population {provenance.Population.Description}";
+        Line($"<p>The replay fed the {E(span)} through the monitor on event time, with {E(population)}. "
+            + (covered < TimeSpan.FromHours(20) ? "Everything below covers that span only, not a market day. " : string.Empty)
+            + "For each symbol: the <b>price chart</b> shows the mark with every alert transition "
             + "(colour is severity: blue info, orange warning, red critical; circles are raised, triangles escalated, rings "
             + "updated, grey crosses resolved). The <b>critical shock</b> chart is the smallest move, down (red) or up "
             + "(green), that would set off a liquidation cascade: the lower the line, the more fragile the market, and an "
@@ -178,6 +199,7 @@ public static class ReplayReport
 
         Line("</section>");
 
+        ProvenanceSection(html, provenance);
         SystemSection(html, system, systemImages);
 
         foreach (var (symbolSeries, stem, images) in sections)
@@ -223,6 +245,94 @@ public static class ReplayReport
         Line("</body>");
         Line("</html>");
         return html.ToString();
+    }
+
+    /// <summary>
+    /// Where the results come from: the tool version, the inputs with their sizes and SHA-256, the population, the
+    /// settings that change results. Without a provenance (a report made from ndjson files alone) the section says so.
+    /// </summary>
+    private static void ProvenanceSection(StringBuilder html, ReplayProvenance? provenance)
+    {
+        void Line(string text) => html.Append(text).Append('\n');
+
+        Line("<section class=\"provenance\" id=\"provenance\">");
+        Line("<h2>Provenance</h2>");
+        if (provenance is null)
+        {
+            Line($"<p>Not known: this report was made from the ndjson files alone, without the {ReplayProvenance.FileName} of the replay that wrote them.</p>");
+            Line("</section>");
+            return;
+        }
+
+        Line($"<p>The same inputs and settings replay to the same results; {ReplayProvenance.FileName} beside the outputs holds these facts.</p>");
+        Line("<table class=\"facts\">");
+        Line("<tbody>");
+        Fact(html, "Tool version", "streamrisk " + provenance.ToolVersion);
+        Fact(html, "Format", provenance.Format);
+        if (provenance.Span.ResultsFrom is { } resultsFrom)
+        {
+            Fact(html, "Results from (--from)", Utc(resultsFrom));
+        }
+
+        if (provenance.Span.ResultsTo is { } resultsTo)
+        {
+            Fact(html, "Events up to (--to)", Utc(resultsTo));
+        }
+
+        Fact(html, "Population", provenance.Population.Description
+            + (provenance.Population.File is { } positions ? Inv($"; {positions.Name}, {positions.Bytes:N0} bytes, SHA-256 {positions.Sha256}") : string.Empty));
+        Fact(html, "Margin profile", provenance.Profile);
+        Fact(html, "Liquidations", provenance.Liquidations);
+        Fact(html, "Settings", provenance.Config is { } config ? Inv($"{config.Name}, {config.Bytes:N0} bytes, SHA-256 {config.Sha256}") : "built-in defaults");
+        Line("</tbody>");
+        Line("</table>");
+
+        Line("<table class=\"inputs\">");
+        Line("<thead><tr><th>Input</th><th>bytes</th><th>SHA-256</th></tr></thead>");
+        Line("<tbody>");
+        foreach (var input in provenance.Inputs)
+        {
+            Line(Inv($"<tr><td>{E(input.Name)}</td><td class=\"n\">{input.Bytes:N0}</td><td><code>{E(input.Sha256)}</code></td></tr>"));
+        }
+
+        Line("</tbody>");
+        Line("</table>");
+
+        Line("<h3>Alert thresholds in force</h3>");
+        Settings(html, "thresholds", provenance.Thresholds);
+        Line("<h3>Engine settings in force</h3>");
+        Settings(html, "engine", provenance.Engine);
+        Line("</section>");
+    }
+
+    /// <summary>A settings section as one row per value, named by its path (<c>Default.CriticalShock</c>).</summary>
+    private static void Settings(StringBuilder html, string css, JsonObject section)
+    {
+        html.Append("<table class=\"settings ").Append(css).Append("\">\n<tbody>\n");
+        var rows = 0;
+        void Walk(string path, JsonNode? node)
+        {
+            if (node is JsonObject obj)
+            {
+                foreach (var (name, child) in obj)
+                {
+                    Walk(path.Length == 0 ? name : path + "." + name, child);
+                }
+
+                return;
+            }
+
+            rows++;
+            html.Append("<tr><th>").Append(E(path)).Append("</th><td>").Append(E(node is JsonValue value && value.TryGetValue<string>(out var text) ? text : node?.ToJsonString() ?? "null")).Append("</td></tr>\n");
+        }
+
+        Walk(string.Empty, section);
+        if (rows == 0)
+        {
+            html.Append("<tr><td>none</td></tr>\n");
+        }
+
+        html.Append("</tbody>\n</table>\n");
     }
 
     /// <summary>
@@ -378,7 +488,7 @@ public static class ReplayReport
         table { border-collapse: collapse; font-size: 0.9em; margin: 0.6em 0; }
         th, td { border: 1px solid #ddd; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }
         th { background: #f3f5f7; }
-        table.facts th { width: 12em; }
+        table.facts th, table.settings th { width: 16em; font-weight: normal; }
         td.n { text-align: right; font-variant-numeric: tabular-nums; }
         td.t, td.metrics { white-space: nowrap; font-variant-numeric: tabular-nums; }
         td.metrics { font-size: 0.85em; }

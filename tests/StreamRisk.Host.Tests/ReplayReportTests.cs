@@ -121,11 +121,13 @@ public sealed class ReplayReportTests(ReplayReportTests.ReportFixture report) : 
     }
 
     [Fact]
-    public void Write_FromNdjsonFiles_OtherFolder_GivesTheSameChartSet()
+    public void Write_FromNdjsonAndProvenanceFiles_OtherFolder_GivesTheSamePageAndCharts()
     {
         var other = Path.Combine(report.Dir, "again");
 
-        var result = ReplayReport.Write(Path.Combine(report.Dir, "alerts.ndjson"), Path.Combine(report.Dir, "projections.ndjson"), other);
+        // The folder the replay wrote holds all the page needs: the ndjson files and provenance.json.
+        var provenance = ReplayProvenance.Read(Path.Combine(report.Dir, ReplayProvenance.FileName));
+        var result = ReplayReport.Write(Path.Combine(report.Dir, "alerts.ndjson"), Path.Combine(report.Dir, "projections.ndjson"), other, provenance);
 
         Assert.Equal(1, result.Symbols);
         Assert.Equal(["BTCUSDT-price.png", "BTCUSDT-shock.png", "BTCUSDT-heatmap.png", "BTCUSDT-depth.png", .. SystemCharts], result.Images);
@@ -156,6 +158,42 @@ public sealed class ReplayReportTests(ReplayReportTests.ReportFixture report) : 
         // The capture's snapshot is known to ±0.25%: a factor chain that ran past it onto modelled depth stays at info.
         Assert.All(transitions.Where(t => t.Explanation.Contains("left the known book", StringComparison.Ordinal)),
             t => Assert.Equal(AlertSeverity.Info, t.Severity));
+    }
+
+    [Fact]
+    public void Html_TitleAndSummary_CallTheCaptureTheSixMinutesItIs()
+    {
+        // The capture's event times run from 23:54:16.509 to 00:00:01.105 the next day (shared/data/README.md: ~5¾ min).
+        const string span = "6-minute capture 2024-08-08 23:54 – 2024-08-09 00:00 UTC";
+        var title = System.Net.WebUtility.HtmlDecode(Regex.Match(report.Html, "<title>(.*?)</title>").Groups[1].Value);
+
+        Assert.Equal($"StreamRisk replay report: BTCUSDT, {span}", title);
+        Assert.Contains("2024-08-08 23:54:16.509 to 2024-08-09 00:00:01.105 (5 min 44 s)", report.Html, StringComparison.Ordinal);
+        Assert.Contains($"The replay fed the {span} through the monitor", System.Net.WebUtility.HtmlDecode(report.Html), StringComparison.Ordinal);
+        Assert.DoesNotContain("recorded market day", report.Html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Provenance_BesideTheReportAndOnThePage_NamesTheCaptureItsHashAndThePopulation()
+    {
+        var capture = SharedData.Path("binance-usdm", "btcusdt_20240808.gz");
+        var sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(capture)));
+        var provenance = ReplayProvenance.Read(Path.Combine(report.Dir, ReplayProvenance.FileName));
+
+        var input = Assert.Single(provenance.Inputs);
+        Assert.Equal(("btcusdt_20240808.gz", new FileInfo(capture).Length, sha256), (input.Name, input.Bytes, input.Sha256));
+        Assert.Equal("binance-usdm", provenance.Format);
+        Assert.Equal(("estimated", SharedData.BtcusdtPositions, 1, 20_000), (provenance.Population.Kind, provenance.Population.Spec, provenance.Population.Seed, provenance.Population.Accounts));
+        Assert.Equal("venue", provenance.Liquidations);
+        Assert.Equal("binance", provenance.Profile);
+        Assert.Equal(new Domain.Alerts.AlertThresholds().CriticalShock, provenance.Thresholds["Default"]!["CriticalShock"]!.GetValue<double>());
+        Assert.Equal((1_723_161_256_509L, 1_723_161_601_105L), (provenance.Span.First, provenance.Span.Last));
+
+        Assert.Contains(sha256, report.Html, StringComparison.Ordinal);
+        Assert.Contains("<td>btcusdt_20240808.gz</td><td class=\"n\">3,637,062</td>", report.Html, StringComparison.Ordinal);
+        Assert.Contains(System.Net.WebUtility.HtmlEncode(provenance.Population.Description), report.Html, StringComparison.Ordinal);
+        Assert.Contains("streamrisk " + provenance.ToolVersion, report.Html, StringComparison.Ordinal);
+        Assert.Contains("<th>Default.CriticalShock</th><td>0.03</td>", report.Html, StringComparison.Ordinal);
     }
 
     private static readonly string[] SystemCharts = ["system-shock.png", "system-liquidation-down.png", "system-liquidation-up.png"];

@@ -142,7 +142,8 @@ public sealed partial class SystemSectionTests : IDisposable
         var result = ReplayReport.Write(alerts, projections, Path.Combine(_dir.FullName, "report"));
         var html = File.ReadAllText(result.HtmlPath);
 
-        Assert.Contains("<h1>StreamRisk replay report: BTCUSDT</h1>", html, StringComparison.Ordinal);
+        // The title lists the symbols, then the span the results cover: SYSTEM is not among the symbols.
+        Assert.Contains("<h1>StreamRisk replay report: BTCUSDT, 1-second replay 2024-01-01 00:00:00–00:00:01 UTC</h1>", html, StringComparison.Ordinal);
         Assert.Contains("<tr><th>Symbols</th><td>BTCUSDT</td></tr>", html, StringComparison.Ordinal);
         Assert.Contains("<td>SystemicCascadeRisk</td><td>SYSTEM</td>", html, StringComparison.Ordinal);
     }
