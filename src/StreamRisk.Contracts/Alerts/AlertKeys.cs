@@ -25,4 +25,10 @@ public sealed record AlertKeys(string Prefix)
 
     /// <summary>Transition ids a hook consumer group has acted on (checked before acting, written after success).</summary>
     public string HookDone(string group) => Prefix + ":hooks:" + group + ":done";
+
+    /// <summary>Hash of operators' acknowledgements: field alert id, value an <see cref="AlertAck"/> (JSON).</summary>
+    public string Acks => Prefix + ":acks";
+
+    /// <summary>Channel on which every new <see cref="AlertAck"/> is published, so every dashboard shows it at once.</summary>
+    public string AckEvents => Prefix + ":acks:events";
 }

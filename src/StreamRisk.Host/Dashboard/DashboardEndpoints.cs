@@ -4,13 +4,15 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using StreamRisk.Contracts.Alerts;
 
 namespace StreamRisk.Host.Dashboard;
 
 /// <summary>
 /// The dashboard's HTTP side: the page and its script (embedded in this assembly, plotly.js included, so it works
-/// offline), <c>/api/symbols</c>, <c>/api/symbols/{symbol}</c>, <c>/api/system</c>, <c>/api/alerts</c> and the Server-Sent Events stream
-/// <c>/api/events</c>. Request threads only read <see cref="DashboardState"/> snapshots.
+/// offline), <c>/api/symbols</c>, <c>/api/symbols/{symbol}?window=</c>, <c>/api/system</c>, <c>/api/alerts</c>, <c>/api/acks</c>,
+/// <c>POST /api/alerts/{id}/ack</c> and the Server-Sent Events stream <c>/api/events</c>. Request threads only read <see cref="DashboardState"/> snapshots
+/// (and write acknowledgements, which are not engine state).
 /// </summary>
 public static class DashboardEndpoints
 {
@@ -41,14 +43,66 @@ public static class DashboardEndpoints
         }
 
         app.MapGet("/api/symbols", () => Results.Json(state.Symbols(), DashboardJson.Default.IReadOnlyListSymbolView));
-        app.MapGet("/api/symbols/{symbol}", (string symbol) => state.Symbol(symbol) is { } view
-            ? Results.Json(view, DashboardJson.Default.SymbolView)
-            : Results.NotFound());
+        app.MapGet("/api/symbols/{symbol}", (string symbol, int? window) =>
+        {
+            var seconds = window ?? state.Options.Windows[0];
+            if (!state.Options.Windows.Contains(seconds))
+            {
+                return Results.Text($"window must be one of {string.Join(", ", state.Options.Windows)} (seconds)", statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            return state.Symbol(symbol, seconds) is { } view ? Results.Json(view, DashboardJson.Default.SymbolView) : Results.NotFound();
+        });
         app.MapGet("/api/system", () => state.System() is { } system
             ? Results.Json(system, DashboardJson.Default.SystemDashboardView)
             : Results.NotFound());
         app.MapGet("/api/alerts", () => Results.Json(state.Alerts(), DashboardJson.Default.AlertsView));
         app.MapGet("/api/events", (HttpContext context) => StreamAsync(context, state));
+        app.MapGet("/api/acks", async () => Results.Json(new AcksView(state.Acks.Store, await state.Acks.AllAsync().ConfigureAwait(false)), DashboardJson.Default.AcksView));
+        app.MapPost("/api/alerts/{id}/ack", (HttpContext context, string id) => AcknowledgeAsync(context, state, id));
+    }
+
+    /// <summary>
+    /// <c>POST /api/alerts/{id}/ack</c> with an optional JSON body <c>{"by": "name"}</c>. Besides the token (checked before
+    /// this), the body must be declared JSON and an <c>Origin</c>, when sent, must be this host: a page on another site
+    /// cannot send either without a CORS preflight, which this host never answers, so it cannot acknowledge alerts
+    /// through a browser that can reach the dashboard.
+    /// </summary>
+    private static async Task<IResult> AcknowledgeAsync(HttpContext context, DashboardState state, string id)
+    {
+        var request = context.Request;
+        if (request.Headers.Origin is [{ } origin] && !string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase))
+        {
+            return Results.Text("cross-origin requests are refused", statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        if (!request.HasJsonContentType())
+        {
+            return Results.Text("the body must be JSON (Content-Type: application/json), e.g. {\"by\": \"alice\"}", statusCode: StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        if (AlertAck.WhyNotAnId(id) is { } why)
+        {
+            return Results.Text(why, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        if (!state.Knows(id))
+        {
+            return Results.Text("no such alert among the open and recent ones", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        AckRequest? body;
+        try
+        {
+            body = request.ContentLength == 0 ? null : await request.ReadFromJsonAsync(DashboardJson.Default.AckRequest, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (JsonException)
+        {
+            return Results.Text("the body is not {\"by\": \"name\"}", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var ack = await state.Acks.AcknowledgeAsync(id, body?.By).ConfigureAwait(false);
+        return Results.Json(ack, DashboardJson.Default.AlertAck);
     }
 
     private static async Task StreamAsync(HttpContext context, DashboardState state)
@@ -89,6 +143,7 @@ public static class DashboardEndpoints
         AlertEntry alert => JsonSerializer.Serialize(alert, DashboardJson.Default.AlertEntry),
         FreshnessView freshness => JsonSerializer.Serialize(freshness, DashboardJson.Default.FreshnessView),
         SystemDashboardView system => JsonSerializer.Serialize(system, DashboardJson.Default.SystemDashboardView),
+        AlertAck ack => JsonSerializer.Serialize(ack, DashboardJson.Default.AlertAck),
         _ => throw new InvalidOperationException("no JSON for " + payload.GetType().Name),
     };
 
