@@ -230,7 +230,7 @@ public sealed class InstrumentsDashboardTests(BrowserFixture browser, ITestOutpu
         await Assertions.Expect(pageC.Locator($"#alerts li[data-alert-id='{alert.Id}'] .ack-by")).ToContainTextAsync("ACK alice", new() { Timeout = 10_000 });
 
         // Bad ids: refused with a reason, and nothing but the acknowledgement hash is written.
-        var before = await KeysAsync(redisA, server);
+        var before = KeysOf(redisA, server);
         foreach (var (id, status, reason) in new[]
         {
             (new string('a', 201), 400, "longer than 200"),
@@ -249,7 +249,7 @@ public sealed class InstrumentsDashboardTests(BrowserFixture browser, ITestOutpu
 
         var notJson = await pageA.APIRequest.PostAsync($"{siteA.Url}/api/alerts/{Uri.EscapeDataString(alert.Id)}/ack", new() { Data = "by=mallory" });
         Assert.Equal(415, notJson.Status);
-        Assert.Equal(before, await KeysAsync(redisA, server));
+        Assert.Equal(before, KeysOf(redisA, server));
         Assert.Equal(1, await redisA.GetDatabase().HashLengthAsync(keys.Acks));
     }
 
@@ -260,7 +260,7 @@ public sealed class InstrumentsDashboardTests(BrowserFixture browser, ITestOutpu
     private static async Task<List<string>> RowOrderAsync(IPage page) =>
         [.. await page.EvalOnSelectorAllAsync<string[]>("#instrument-rows tr", "rows => rows.map(r => r.dataset.symbol)")];
 
-    private static async Task<string[]> KeysAsync(IConnectionMultiplexer redis, LocalRedisServer server) =>
+    private static string[] KeysOf(ConnectionMultiplexer redis, LocalRedisServer server) =>
         [.. redis.GetServer("127.0.0.1", server.Port).Keys(pattern: "*").Select(k => k.ToString()).Order(StringComparer.Ordinal)];
 
     /// <summary>

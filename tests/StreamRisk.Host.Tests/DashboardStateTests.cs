@@ -32,6 +32,38 @@ public sealed class DashboardStateTests
     }
 
     [Fact]
+    public void Observe_LongHistoryKeepsWorstOfEachClosedStep_WindowsReachBackThroughIt()
+    {
+        const long Start = 1_723_161_250_000; // a multiple of the 10 s step
+        using var state = new DashboardState(new ManualTime(), new DashboardOptions
+        {
+            HistoryPoints = 20,
+            LongHistoryStep = TimeSpan.FromSeconds(10),
+            LongHistoryPoints = 3,
+            Windows = [10, 60],
+        });
+
+        // One projection a second for a minute; a spike of risk at 23 s (shock 1 %) and of thin depth at 27 s.
+        for (var s = 0; s < 60; s++)
+        {
+            state.Observe(Risk("XUSDT", 100 + s, Start + (s * 1_000), criticalShockDown: s == 23 ? 0.01 : 0.05, depth: s == 27 ? 40 : 100));
+        }
+
+        var hour = state.Symbol("XUSDT", 60)!;
+        var recent = state.Symbol("XUSDT", 10)!;
+
+        // Steps 0–50 s closed; three kept (20, 30, 40 s), those older than the recent points (40–59 s) come first.
+        Assert.Equal([20_000L, 30_000, .. Enumerable.Range(40, 20).Select(s => s * 1_000L)], hour.History!.Select(p => p.EventTime - Start));
+        var step20 = hour.History![0];
+        Assert.Equal((0.01, 40.0, 129.0), (step20.CriticalShockDown!.Value, step20.Depth, step20.Mark));
+        Assert.Equal(0.05, hour.History[1].CriticalShockDown);
+        Assert.Equal(Enumerable.Range(49, 11).Select(s => s * 1_000L), recent.History!.Select(p => p.EventTime - Start));
+        // Where each window starts, for the change of depth: the short one in the recent points, the long one in the steps.
+        Assert.Equal([new WindowStart(10, Start + 49_000, 100), new WindowStart(60, Start + 20_000, 40)], state.Symbols().Single().Windows);
+        Assert.Equal("USDT", recent.Currency);
+    }
+
+    [Fact]
     public void Freshness_BookStaleOrNoUpdateForTooLong_Stale()
     {
         var time = new ManualTime();
@@ -180,12 +212,13 @@ public sealed class DashboardStateTests
         throw new EndOfStreamException();
     }
 
-    private static SymbolRisk Risk(string symbol, double mark, long eventTime, bool bookStale = false) => new()
+    private static SymbolRisk Risk(string symbol, double mark, long eventTime, bool bookStale = false, double criticalShockDown = 0.012, double depth = 0) => new()
     {
         Symbol = symbol,
         EventTime = eventTime,
         Mark = mark,
-        CriticalShockDown = 0.012,
+        CriticalShockDown = criticalShockDown,
+        DepthNearMark = depth,
         ChainDown = new CascadeChain(0.012, 97, 2.5, [98, 97], 3, 1_000, ["a"]),
         Heatmap = [new LadderRing(-0.005, 0, 10, 20), new LadderRing(0, 0.005, 30, 40)],
         BookStale = bookStale,
