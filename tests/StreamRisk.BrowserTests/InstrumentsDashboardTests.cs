@@ -35,6 +35,7 @@ public sealed class InstrumentsDashboardTests(BrowserFixture browser, ITestOutpu
 
         var errors = new List<string>();
         var page = await browser.NewPageAsync(errors);
+        var failed = FailedRequests(page);
         await page.GotoAsync(site.Url + "/");
         var rows = page.Locator("#instrument-rows tr");
         await Assertions.Expect(rows).ToHaveCountAsync(Instruments, new() { Timeout = 20_000 });
@@ -75,7 +76,7 @@ public sealed class InstrumentsDashboardTests(BrowserFixture browser, ITestOutpu
         output.WriteLine($"update → screen with {Instruments} instruments: {string.Join(", ", measured.Select(m => m.ToString("0.0", CultureInfo.InvariantCulture)))} ms");
         Assert.All(measured, m => Assert.True(m < 100, $"an update took {m:0.0} ms from arrival to the frame showing it (all: {string.Join(", ", measured.Select(x => x.ToString("0.0", CultureInfo.InvariantCulture)))} ms)"));
         Assert.Equal(Instruments, await rows.CountAsync());
-        Assert.Empty(errors);
+        AssertNoErrors(errors, failed);
     }
 
     [Fact]
@@ -93,6 +94,7 @@ public sealed class InstrumentsDashboardTests(BrowserFixture browser, ITestOutpu
         site.Publish(Scenario.Risk("ETHUSDT", 3_000, Scenario.T0 + Span));
         var errors = new List<string>();
         var page = await browser.NewPageAsync(errors);
+        var failed = FailedRequests(page);
         var fetched = new List<string>();
         page.Request += (_, request) =>
         {
@@ -143,7 +145,7 @@ public sealed class InstrumentsDashboardTests(BrowserFixture browser, ITestOutpu
         Assert.InRange(tenMinutes.Data, 600 - 10, 600);
         Assert.InRange(hour.Data, 3_600 - 30, 3_600);
         Assert.InRange(sixHours.Data, Span / 1_000.0 - 30, Span / 1_000.0 + 30);
-        Assert.Empty(errors);
+        AssertNoErrors(errors, failed);
     }
 
     [Fact]
@@ -254,6 +256,37 @@ public sealed class InstrumentsDashboardTests(BrowserFixture browser, ITestOutpu
     }
 
     private static string Symbol(int i) => $"S{i:000}USDT";
+
+    /// <summary>Requests answered with an error, but for <c>/api/system</c>: 404 until the first system view, which these tests never make.</summary>
+    private static List<string> FailedRequests(IPage page)
+    {
+        var failed = new List<string>();
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400 && new Uri(response.Url).AbsolutePath != "/api/system")
+            {
+                lock (failed)
+                {
+                    failed.Add($"{response.Status} {response.Url}");
+                }
+            }
+        };
+        return failed;
+    }
+
+    /// <summary>No script error; the browser's own "failed to load" lines are judged by <paramref name="failed"/> instead.</summary>
+    private static void AssertNoErrors(List<string> errors, List<string> failed)
+    {
+        lock (errors)
+        {
+            Assert.DoesNotContain(errors, e => !e.StartsWith("Failed to load resource", StringComparison.Ordinal));
+        }
+
+        lock (failed)
+        {
+            Assert.Empty(failed);
+        }
+    }
 
     private static string Money(double v) => v >= 1e9 ? (v / 1e9).ToString("0.00", CultureInfo.InvariantCulture) + "B" : (v / 1e6).ToString("0.00", CultureInfo.InvariantCulture) + "M";
 
