@@ -84,11 +84,13 @@ public sealed class InstrumentsDashboardTests(BrowserFixture browser, ITestOutpu
     {
         await using var site = await DashboardSite.StartAsync();
         // Two hours of one instrument's history, a projection every 10 s of event time; a second instrument beside it.
+        // Its depth change over each window: now (2×) against 1 h 50 min (1.917×), 1 h (1.5×) and the start (1×).
         const long Step = 10_000;
         const long Span = 2 * 3_600_000;
         for (var t = 0L; t <= Span; t += Step)
         {
-            site.Publish(Scenario.Risk("BTCUSDT", 60_000 + (t / 1_000), Scenario.T0 + t, 0.02 + (t / (double)Span / 100)));
+            // Depth grows with the instrument: twice as deep at the end as at the start.
+            site.Publish(Scenario.Risk("BTCUSDT", 60_000 + (t / 1_000), Scenario.T0 + t, 0.02 + (t / (double)Span / 100), scale: 1 + (t / (double)Span)));
         }
 
         site.Publish(Scenario.Risk("ETHUSDT", 3_000, Scenario.T0 + Span));
@@ -128,13 +130,17 @@ public sealed class InstrumentsDashboardTests(BrowserFixture browser, ITestOutpu
 
         await Assertions.Expect(detail.Locator(".heat .colorbar")).ToBeVisibleAsync(new() { Timeout = 15_000 });
         await Assertions.Expect(detail.Locator(".heat .cbtitle")).ToContainTextAsync("USDT");
+        var depthChange = page.Locator("#symbol-BTCUSDT .depthChange");
+        await Assertions.Expect(depthChange).ToHaveTextAsync("+4.3%");
         var tenMinutes = await PlottedAsync(page, 600);
         await page.Locator(".window-select button[data-window='3600']").ClickAsync();
         await Assertions.Expect(detail).ToHaveAttributeAsync("data-window", "3600", new() { Timeout = 10_000 });
         await Assertions.Expect(page.Locator("#instruments .window-label")).ToHaveTextAsync("1 h");
+        await Assertions.Expect(depthChange).ToHaveTextAsync("+33.3%");
         var hour = await PlottedAsync(page, 3_600);
         await page.Locator(".window-select button[data-window='21600']").ClickAsync();
         await Assertions.Expect(detail).ToHaveAttributeAsync("data-window", "21600", new() { Timeout = 10_000 });
+        await Assertions.Expect(depthChange).ToHaveTextAsync("+100.0%");
         var sixHours = await PlottedAsync(page, 21_600);
 
         output.WriteLine($"plotted (axis s, data s): 10 min {tenMinutes}, 1 h {hour}, 6 h {sixHours}");

@@ -172,6 +172,43 @@ public sealed class DashboardStateTests
     }
 
     [Fact]
+    public async Task AckEndpoint_WithoutRedis_KeptInMemory_FirstStands_BadRequestsRefused()
+    {
+        using var state = new DashboardState(new ManualTime());
+        await using var host = await MonitorWebHost.StartAsync("http://127.0.0.1:0", string.Empty, CancellationToken.None, state);
+        using var http = new HttpClient { BaseAddress = new Uri(host.Url) };
+        state.Observe(Alert("CascadeRisk:XUSDT:down:1", Wire.AlertState.Raised, Wire.AlertSeverity.Critical));
+        var reader = state.Subscribe(CancellationToken.None);
+
+        var first = await http.PostAsync(new Uri("/api/alerts/CascadeRisk:XUSDT:down:1/ack", UriKind.Relative), Json("{\"by\":\" alice\\u0007 \"}"));
+        var second = await http.PostAsync(new Uri("/api/alerts/CascadeRisk:XUSDT:down:1/ack", UriKind.Relative), Json("{\"by\":\"bob\"}"));
+        var unknown = await http.PostAsync(new Uri("/api/alerts/CascadeRisk:XUSDT:down:2/ack", UriKind.Relative), Json("{}"));
+        var hostile = await http.PostAsync(new Uri("/api/alerts/%7Bx%7D%20*/ack", UriKind.Relative), Json("{}"));
+        var form = await http.PostAsync(new Uri("/api/alerts/CascadeRisk:XUSDT:down:1/ack", UriKind.Relative), new StringContent("by=eve"));
+        using var acks = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/acks", UriKind.Relative)));
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal("alice", JsonDocument.Parse(await second.Content.ReadAsStringAsync()).RootElement.GetProperty("by").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, hostile.StatusCode);
+        Assert.Contains("only letters", await hostile.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, form.StatusCode);
+        Assert.Equal("memory", acks.RootElement.GetProperty("store").GetString());
+        var ack = Assert.Single(acks.RootElement.GetProperty("acks").EnumerateArray());
+        Assert.Equal(("CascadeRisk:XUSDT:down:1", "alice"), (ack.GetProperty("alertId").GetString(), ack.GetProperty("by").GetString()));
+        // Every page hears of it: one ack event per request that named a known alert (the first stands in both).
+        var heard = new List<string>();
+        while (reader.TryRead(out var item))
+        {
+            heard.Add(item.Name == "ack" ? ((Wire.AlertAck)item.Payload).By : item.Name);
+        }
+
+        Assert.Equal(["alice", "alice"], heard.Where(n => n != "freshness"));
+    }
+
+    private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
+
+    [Fact]
     public async Task Endpoints_WithToken_ApiAndPageNeedIt_ScriptsDoNot()
     {
         using var state = new DashboardState(new ManualTime());

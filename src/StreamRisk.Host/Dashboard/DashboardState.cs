@@ -334,12 +334,38 @@ public sealed class DashboardState : IDisposable
             var older = entry.LongHistory;
             var k = FirstAtOrAfter(older, from);
             var start = recent[0].EventTime <= from || k >= older.Length || older[k].EventTime >= recent[0].EventTime
-                ? recent[FirstAtOrAfter(recent, from)]
-                : older[k];
+                ? FirstWithDepth(recent, FirstAtOrAfter(recent, from), [])
+                : FirstWithDepth(older, k, recent);
             starts[i] = new WindowStart(windows[i], start.EventTime, start.Depth);
         }
 
         return starts;
+    }
+
+    /// <summary>
+    /// The first point from <paramref name="points"/>[<paramref name="from"/>] on (then through <paramref name="then"/>)
+    /// with a book: before the first book snapshot the depth is 0, and a change from 0 means nothing. The last point
+    /// when none has one.
+    /// </summary>
+    private static HistoryPoint FirstWithDepth(HistoryPoint[] points, int from, HistoryPoint[] then)
+    {
+        for (var i = from; i < points.Length; i++)
+        {
+            if (points[i].Depth > 0)
+            {
+                return points[i];
+            }
+        }
+
+        foreach (var point in then)
+        {
+            if (point.Depth > 0)
+            {
+                return point;
+            }
+        }
+
+        return then.Length > 0 ? then[^1] : points[^1];
     }
 
     /// <summary>Index of the first point at or after <paramref name="time"/> (the length when there is none): points are in time order.</summary>

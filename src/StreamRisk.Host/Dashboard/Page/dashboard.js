@@ -176,8 +176,12 @@ function resort() {
   for (const s of order) s.keys = sortKeys(s);
   order.sort(compare);
   const body = document.getElementById('instrument-rows');
-  // appendChild moves a row already in the table: one pass puts every row in order.
-  for (const s of order) body.appendChild(s.tr);
+  // One pass puts every row in order, moving only those out of place (a re-sort that changes nothing touches nothing).
+  let at = body.firstElementChild;
+  for (const s of order) {
+    if (s.tr === at) at = at.nextElementSibling;
+    else body.insertBefore(s.tr, at);
+  }
   for (const th of document.querySelectorAll('#instruments th[data-sort]')) {
     const active = th.dataset.sort === sort.key;
     th.classList.toggle('sorted', active);
