@@ -72,24 +72,27 @@ public sealed class RedisAlertAcks
 
     /// <summary>
     /// Calls <paramref name="onAck"/> (on a Redis thread) for every acknowledgement stored from now on, by any instance,
-    /// until the returned subscription is disposed. Waits for Redis to confirm: called once, at start-up.
+    /// until the returned subscription is disposed. Registered without waiting: the multiplexer subscribes whenever it
+    /// (re)connects, so a Redis that is down at start-up delays the announcements, not the monitor.
     /// </summary>
     public IDisposable Subscribe(Action<AlertAck> onAck)
     {
         ArgumentNullException.ThrowIfNull(onAck);
-        var channel = _redis.GetSubscriber().Subscribe(RedisChannel.Literal(_keys.AckEvents));
-        channel.OnMessage(message =>
+        var subscriber = _redis.GetSubscriber();
+        var channel = RedisChannel.Literal(_keys.AckEvents);
+        Action<RedisChannel, RedisValue> handler = (_, message) =>
         {
-            if (AlertAck.Read((string?)message.Message ?? string.Empty) is { } ack && AlertAck.WhyNotAnId(ack.AlertId) is null)
+            if (AlertAck.Read((string?)message ?? string.Empty) is { } ack && AlertAck.WhyNotAnId(ack.AlertId) is null)
             {
                 onAck(ack);
             }
-        });
-        return new Subscription(channel);
+        };
+        subscriber.Subscribe(channel, handler, CommandFlags.FireAndForget);
+        return new Subscription(() => subscriber.Unsubscribe(channel, handler, CommandFlags.FireAndForget));
     }
 
-    private sealed class Subscription(ChannelMessageQueue channel) : IDisposable
+    private sealed class Subscription(Action unsubscribe) : IDisposable
     {
-        public void Dispose() => channel.Unsubscribe();
+        public void Dispose() => unsubscribe();
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using StreamRisk.Domain.Alerts;
 using StreamRisk.Host.Dashboard;
 using StreamRisk.Host.Telemetry;
+using StreamRisk.Redis;
 using StreamRisk.Testing;
 using Wire = StreamRisk.Contracts.Alerts;
 
@@ -204,6 +205,32 @@ public sealed class DashboardStateTests
         }
 
         Assert.Equal(["alice", "alice"], heard.Where(n => n != "freshness"));
+    }
+
+    [Fact]
+    public async Task SharedAcks_RedisDownAtStart_StateStarts_AnnouncesAcksOnceRedisIsUp()
+    {
+        var port = FreePort.Next();
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},abortConnect=false,connectTimeout=500");
+        var keys = new Wire.AlertKeys("down");
+        using var state = new DashboardState(new ManualTime(), new DashboardOptions { HeartbeatInterval = TimeSpan.FromHours(1) }, new RedisAlertAcks(redis, keys));
+        var events = state.Subscribe(CancellationToken.None);
+
+        using var server = LocalRedisServer.Start(new LocalRedisServerOptions { Port = port });
+        Assert.True(await Eventually.TrueAsync(() => redis.IsConnected, TimeSpan.FromSeconds(30)), "the multiplexer never reconnected");
+        // Another instance's acknowledgement, published until this one's subscription (restored on connect) hears it.
+        await using var other = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
+        var heard = await Eventually.TrueAsync(
+            () =>
+            {
+                other.GetSubscriber().Publish(StackExchange.Redis.RedisChannel.Literal(keys.AckEvents), Wire.AlertAck.Write(new Wire.AlertAck("A", "bob", T0)));
+                return events.TryRead(out var item) && item.Name == "ack" && ((Wire.AlertAck)item.Payload).By == "bob";
+            },
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromMilliseconds(200));
+
+        Assert.True(heard, "no ack event after Redis came up");
+        Assert.Equal("redis", state.Acks.Store);
     }
 
     private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
