@@ -101,8 +101,15 @@ public static class DashboardEndpoints
             return Results.Text("the body is not {\"by\": \"name\"}", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        var ack = await state.Acks.AcknowledgeAsync(id, body?.By).ConfigureAwait(false);
-        return Results.Json(ack, DashboardJson.Default.AlertAck);
+        try
+        {
+            var ack = await state.Acks.AcknowledgeAsync(id, body?.By).ConfigureAwait(false);
+            return Results.Json(ack, DashboardJson.Default.AlertAck);
+        }
+        catch (StackExchange.Redis.RedisException)
+        {
+            return Results.Text("Redis is unreachable: the acknowledgement was not stored; try again", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
     }
 
     private static async Task StreamAsync(HttpContext context, DashboardState state)
