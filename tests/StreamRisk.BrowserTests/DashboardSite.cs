@@ -1,6 +1,7 @@
 using StreamRisk.Domain.Alerts;
 using StreamRisk.Host.Dashboard;
 using StreamRisk.Host.Telemetry;
+using StreamRisk.Redis;
 using StreamRisk.Testing;
 using Wire = StreamRisk.Contracts.Alerts;
 
@@ -25,10 +26,11 @@ internal sealed class DashboardSite : IAsyncDisposable
 
     public ShiftedTime Time { get; }
 
-    public static async Task<DashboardSite> StartAsync()
+    /// <param name="sharedAcks">Acknowledgements shared through a real Redis; null keeps them in the site's memory.</param>
+    public static async Task<DashboardSite> StartAsync(RedisAlertAcks? sharedAcks = null)
     {
         var time = new ShiftedTime();
-        var state = new DashboardState(time);
+        var state = new DashboardState(time, sharedAcks: sharedAcks);
         var host = await MonitorWebHost.StartAsync($"http://127.0.0.1:{FreePort.Next()}", string.Empty, CancellationToken.None, state);
         return new DashboardSite(host, state, time);
     }

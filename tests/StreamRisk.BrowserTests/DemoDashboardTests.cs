@@ -62,8 +62,10 @@ public sealed partial class DemoDashboardTests(BrowserFixture browser) : IClassF
                 await Assertions.Expect(page.Locator($"#symbol-{symbol} .freshness")).ToContainTextAsync("LIVE", new() { Timeout = 30_000 });
             }
 
-            // Live: the BTCUSDT event time on the page moves on while we watch.
-            var asOf = page.Locator("#symbol-BTCUSDT .as-of");
+            // Live: the BTCUSDT event time in its detail (opened from its row) moves on while we watch.
+            await page.Locator("#symbol-BTCUSDT").ClickAsync();
+            var asOf = page.Locator("#detail .as-of");
+            await Assertions.Expect(asOf).Not.ToBeEmptyAsync();
             var first = await asOf.TextContentAsync();
             try
             {
@@ -75,10 +77,10 @@ public sealed partial class DemoDashboardTests(BrowserFixture browser) : IClassF
                 throw new InvalidOperationException("the page stopped updating; script errors: " + string.Join(" | ", errors) + "; api: " + api[..Math.Min(400, api.Length)] + "; monitor: " + output, ex);
             }
 
-            // Every chart drew (plotly puts its SVG in the chart's box; the page draws charts round-robin).
+            // Every chart of the open instrument drew (plotly puts its SVG in the chart's box).
             foreach (var chart in new[] { "spark", "chain", "heat", "ladder" })
             {
-                await Assertions.Expect(page.Locator($"#symbol-BTCUSDT .{chart} .main-svg").First).ToBeVisibleAsync(new() { Timeout = 15_000 });
+                await Assertions.Expect(page.Locator($"#detail .{chart} .main-svg").First).ToBeVisibleAsync(new() { Timeout = 15_000 });
             }
 
             await Assertions.Expect(page.Locator("#alerts li").First).ToBeVisibleAsync(new() { Timeout = 60_000 });

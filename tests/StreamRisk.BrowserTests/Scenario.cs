@@ -8,18 +8,19 @@ internal static class Scenario
 {
     public const long T0 = 1_723_161_255_000;
 
-    public static SymbolRisk Risk(string symbol, double mark, long eventTime, double? criticalDown = 0.031, bool bookStale = false)
+    /// <param name="scale">Multiplies every notional amount (liquidatable and depth): instruments of different sizes.</param>
+    public static SymbolRisk Risk(string symbol, double mark, long eventTime, double? criticalDown = 0.031, bool bookStale = false, double scale = 1)
     {
         // Liquidatable notional clusters 1.5–2% below the mark (longs) and 3–4% above (shorts), as leverage piles up there.
         var rings = new List<LadderRing>(20);
         for (var k = 9; k >= 0; k--)
         {
-            rings.Add(new LadderRing(-(k + 1) * 0.005, -k * 0.005, k is 3 ? 4_200_000 : 300_000 * (10 - k), 2_000_000 + (k * 600_000)));
+            rings.Add(new LadderRing(-(k + 1) * 0.005, -k * 0.005, scale * (k is 3 ? 4_200_000 : 300_000 * (10 - k)), scale * (2_000_000 + (k * 600_000))));
         }
 
         for (var k = 0; k < 10; k++)
         {
-            rings.Add(new LadderRing(k * 0.005, (k + 1) * 0.005, k is 6 or 7 ? 2_500_000 : 150_000 * (10 - k), 1_800_000 + (k * 500_000)));
+            rings.Add(new LadderRing(k * 0.005, (k + 1) * 0.005, scale * (k is 6 or 7 ? 2_500_000 : 150_000 * (10 - k)), scale * (1_800_000 + (k * 500_000))));
         }
 
         return new SymbolRisk
@@ -35,22 +36,27 @@ internal static class Scenario
             InsuranceFund = 1_000_000,
             FundDrainShockDown = 0.05,
             AdlNotionalDown = 640_000,
-            Bands = [new BandFigures(0.01, 2_100_000, 900_000, 6_000_000, 5_500_000), new BandFigures(0.02, 8_300_000, 1_700_000, 12_000_000, 11_000_000)],
+            Bands =
+            [
+                new BandFigures(0.01, scale * 2_100_000, scale * 900_000, scale * 6_000_000, scale * 5_500_000),
+                new BandFigures(0.02, scale * 8_300_000, scale * 1_700_000, scale * 12_000_000, scale * 11_000_000),
+                new BandFigures(0.05, scale * 19_000_000, scale * 9_600_000, scale * 30_000_000, scale * 28_000_000),
+            ],
             Heatmap = rings,
-            DepthNearMark = 11_500_000,
-            DepthNearMarkPeak = 14_000_000,
+            DepthNearMark = scale * 11_500_000,
+            DepthNearMarkPeak = scale * 14_000_000,
             BookStale = bookStale,
         };
     }
 
-    public static Wire.AlertTransition Alert(string symbol, Wire.AlertState state, Wire.AlertSeverity severity, long eventTime)
+    public static Wire.AlertTransition Alert(string symbol, Wire.AlertState state, Wire.AlertSeverity severity, long eventTime, string rule = "CascadeRisk")
     {
-        var id = $"CascadeRisk:{symbol}:down:{T0 + 100}";
+        var id = $"{rule}:{symbol}:down:{T0 + 100}";
         return new Wire.AlertTransition
         {
             Id = id,
             TransitionId = Wire.AlertTransition.TransitionIdOf(id, state == Wire.AlertState.Raised ? 0 : 1),
-            Rule = "CascadeRisk",
+            Rule = rule,
             Symbol = symbol,
             Severity = severity,
             State = state,

@@ -3,6 +3,7 @@ using System.Text.Json;
 using StreamRisk.Domain.Alerts;
 using StreamRisk.Host.Dashboard;
 using StreamRisk.Host.Telemetry;
+using StreamRisk.Redis;
 using StreamRisk.Testing;
 using Wire = StreamRisk.Contracts.Alerts;
 
@@ -29,6 +30,38 @@ public sealed class DashboardStateTests
         Assert.Equal(T0 + 9_900, view.EventTime);
         Assert.Equal(2, view.History![0].Liquidatable.Count);
         Assert.Null(state.Symbols().Single().History); // the list carries no history
+    }
+
+    [Fact]
+    public void Observe_LongHistoryKeepsWorstOfEachClosedStep_WindowsReachBackThroughIt()
+    {
+        const long Start = 1_723_161_250_000; // a multiple of the 10 s step
+        using var state = new DashboardState(new ManualTime(), new DashboardOptions
+        {
+            HistoryPoints = 20,
+            LongHistoryStep = TimeSpan.FromSeconds(10),
+            LongHistoryPoints = 3,
+            Windows = [10, 60],
+        });
+
+        // One projection a second for a minute; a spike of risk at 23 s (shock 1 %) and of thin depth at 27 s.
+        for (var s = 0; s < 60; s++)
+        {
+            state.Observe(Risk("XUSDT", 100 + s, Start + (s * 1_000), criticalShockDown: s == 23 ? 0.01 : 0.05, depth: s == 27 ? 40 : 100));
+        }
+
+        var hour = state.Symbol("XUSDT", 60)!;
+        var recent = state.Symbol("XUSDT", 10)!;
+
+        // Steps 0–50 s closed; three kept (20, 30, 40 s), those older than the recent points (40–59 s) come first.
+        Assert.Equal([20_000L, 30_000, .. Enumerable.Range(40, 20).Select(s => s * 1_000L)], hour.History!.Select(p => p.EventTime - Start));
+        var step20 = hour.History![0];
+        Assert.Equal((0.01, 40.0, 129.0), (step20.CriticalShockDown!.Value, step20.Depth, step20.Mark));
+        Assert.Equal(0.05, hour.History[1].CriticalShockDown);
+        Assert.Equal(Enumerable.Range(49, 11).Select(s => s * 1_000L), recent.History!.Select(p => p.EventTime - Start));
+        // Where each window starts, for the change of depth: the short one in the recent points, the long one in the steps.
+        Assert.Equal([new WindowStart(10, Start + 49_000, 100), new WindowStart(60, Start + 20_000, 40)], state.Symbols().Single().Windows);
+        Assert.Equal("USDT", recent.Currency);
     }
 
     [Fact]
@@ -140,6 +173,69 @@ public sealed class DashboardStateTests
     }
 
     [Fact]
+    public async Task AckEndpoint_WithoutRedis_KeptInMemory_FirstStands_BadRequestsRefused()
+    {
+        using var state = new DashboardState(new ManualTime());
+        await using var host = await MonitorWebHost.StartAsync("http://127.0.0.1:0", string.Empty, CancellationToken.None, state);
+        using var http = new HttpClient { BaseAddress = new Uri(host.Url) };
+        state.Observe(Alert("CascadeRisk:XUSDT:down:1", Wire.AlertState.Raised, Wire.AlertSeverity.Critical));
+        var reader = state.Subscribe(CancellationToken.None);
+
+        var first = await http.PostAsync(new Uri("/api/alerts/CascadeRisk:XUSDT:down:1/ack", UriKind.Relative), Json("{\"by\":\" alice\\u0007 \"}"));
+        var second = await http.PostAsync(new Uri("/api/alerts/CascadeRisk:XUSDT:down:1/ack", UriKind.Relative), Json("{\"by\":\"bob\"}"));
+        var unknown = await http.PostAsync(new Uri("/api/alerts/CascadeRisk:XUSDT:down:2/ack", UriKind.Relative), Json("{}"));
+        var hostile = await http.PostAsync(new Uri("/api/alerts/%7Bx%7D%20*/ack", UriKind.Relative), Json("{}"));
+        var form = await http.PostAsync(new Uri("/api/alerts/CascadeRisk:XUSDT:down:1/ack", UriKind.Relative), new StringContent("by=eve"));
+        using var acks = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/acks", UriKind.Relative)));
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal("alice", JsonDocument.Parse(await second.Content.ReadAsStringAsync()).RootElement.GetProperty("by").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, hostile.StatusCode);
+        Assert.Contains("only letters", await hostile.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, form.StatusCode);
+        Assert.Equal("memory", acks.RootElement.GetProperty("store").GetString());
+        var ack = Assert.Single(acks.RootElement.GetProperty("acks").EnumerateArray());
+        Assert.Equal(("CascadeRisk:XUSDT:down:1", "alice"), (ack.GetProperty("alertId").GetString(), ack.GetProperty("by").GetString()));
+        // Every page hears of it: one ack event per request that named a known alert (the first stands in both).
+        var heard = new List<string>();
+        while (reader.TryRead(out var item))
+        {
+            heard.Add(item.Name == "ack" ? ((Wire.AlertAck)item.Payload).By : item.Name);
+        }
+
+        Assert.Equal(["alice", "alice"], heard.Where(n => n != "freshness"));
+    }
+
+    [Fact]
+    public async Task SharedAcks_RedisDownAtStart_StateStarts_AnnouncesAcksOnceRedisIsUp()
+    {
+        var port = FreePort.Next();
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},abortConnect=false,connectTimeout=500");
+        var keys = new Wire.AlertKeys("down");
+        using var state = new DashboardState(new ManualTime(), new DashboardOptions { HeartbeatInterval = TimeSpan.FromHours(1) }, new RedisAlertAcks(redis, keys));
+        var events = state.Subscribe(CancellationToken.None);
+
+        using var server = LocalRedisServer.Start(new LocalRedisServerOptions { Port = port });
+        Assert.True(await Eventually.TrueAsync(() => redis.IsConnected, TimeSpan.FromSeconds(30)), "the multiplexer never reconnected");
+        // Another instance's acknowledgement, published until this one's subscription (restored on connect) hears it.
+        await using var other = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
+        var heard = await Eventually.TrueAsync(
+            () =>
+            {
+                other.GetSubscriber().Publish(StackExchange.Redis.RedisChannel.Literal(keys.AckEvents), Wire.AlertAck.Write(new Wire.AlertAck("A", "bob", T0)));
+                return events.TryRead(out var item) && item.Name == "ack" && ((Wire.AlertAck)item.Payload).By == "bob";
+            },
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromMilliseconds(200));
+
+        Assert.True(heard, "no ack event after Redis came up");
+        Assert.Equal("redis", state.Acks.Store);
+    }
+
+    private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
+
+    [Fact]
     public async Task Endpoints_WithToken_ApiAndPageNeedIt_ScriptsDoNot()
     {
         using var state = new DashboardState(new ManualTime());
@@ -180,12 +276,13 @@ public sealed class DashboardStateTests
         throw new EndOfStreamException();
     }
 
-    private static SymbolRisk Risk(string symbol, double mark, long eventTime, bool bookStale = false) => new()
+    private static SymbolRisk Risk(string symbol, double mark, long eventTime, bool bookStale = false, double criticalShockDown = 0.012, double depth = 0) => new()
     {
         Symbol = symbol,
         EventTime = eventTime,
         Mark = mark,
-        CriticalShockDown = 0.012,
+        CriticalShockDown = criticalShockDown,
+        DepthNearMark = depth,
         ChainDown = new CascadeChain(0.012, 97, 2.5, [98, 97], 3, 1_000, ["a"]),
         Heatmap = [new LadderRing(-0.005, 0, 10, 20), new LadderRing(0, 0.005, 30, 40)],
         BookStale = bookStale,

@@ -28,4 +28,10 @@ public sealed record AlertKeys(string Prefix)
 
     /// <summary>When a hook group last acted on each alert (alert id scored by unix milliseconds): the per-alert cooldown's record.</summary>
     public string HookPosted(string group) => Prefix + ":hooks:" + group + ":posted";
+
+    /// <summary>Hash of operators' acknowledgements: field alert id, value an <see cref="AlertAck"/> (JSON).</summary>
+    public string Acks => Prefix + ":acks";
+
+    /// <summary>Channel on which every new <see cref="AlertAck"/> is published, so every dashboard shows it at once.</summary>
+    public string AckEvents => Prefix + ":acks:events";
 }

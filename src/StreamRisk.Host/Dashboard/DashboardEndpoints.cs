@@ -5,14 +5,16 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.OpenApi;
+using StreamRisk.Contracts.Alerts;
 
 namespace StreamRisk.Host.Dashboard;
 
 /// <summary>
 /// The dashboard's HTTP side: the page and its script (embedded in this assembly, plotly.js included, so it works
-/// offline), <c>/api/symbols</c>, <c>/api/symbols/{symbol}</c>, <c>/api/system</c>, <c>/api/alerts</c> and the Server-Sent Events stream
-/// <c>/api/events</c>, and the OpenAPI description of <c>/api</c> at <see cref="OpenApiPath"/>. Request threads only read
-/// <see cref="DashboardState"/> snapshots.
+/// offline), <c>/api/symbols</c>, <c>/api/symbols/{symbol}?window=</c>, <c>/api/system</c>, <c>/api/alerts</c>, <c>/api/acks</c>,
+/// <c>POST /api/alerts/{id}/ack</c> and the Server-Sent Events stream <c>/api/events</c>, and the OpenAPI description of
+/// <c>/api</c> at <see cref="OpenApiPath"/>. Request threads only read <see cref="DashboardState"/> snapshots (and write
+/// acknowledgements, which are not engine state).
 /// </summary>
 public static class DashboardEndpoints
 {
@@ -83,12 +85,20 @@ public static class DashboardEndpoints
             .WithName("ListSymbols")
             .WithSummary("Every symbol's latest view, without history, by symbol.")
             .Produces<IReadOnlyList<SymbolView>>();
-        app.MapGet("/api/symbols/{symbol}", (string symbol) => state.Symbol(symbol) is { } view
-                ? Results.Json(view, DashboardJson.Default.SymbolView)
-                : Results.NotFound())
+        app.MapGet("/api/symbols/{symbol}", (string symbol, int? window) =>
+            {
+                var seconds = window ?? state.Options.Windows[0];
+                if (!state.Options.Windows.Contains(seconds))
+                {
+                    return Results.Text($"window must be one of {string.Join(", ", state.Options.Windows)} (seconds)", statusCode: StatusCodes.Status400BadRequest);
+                }
+
+                return state.Symbol(symbol, seconds) is { } view ? Results.Json(view, DashboardJson.Default.SymbolView) : Results.NotFound();
+            })
             .WithName("GetSymbol")
-            .WithSummary("One symbol's latest view with its history (one point per second of event time, oldest first).")
+            .WithSummary("One symbol's latest view with its history over a window of event time (window: seconds, one of the dashboard's windows; the first when absent).")
             .Produces<SymbolView>()
+            .Produces(StatusCodes.Status400BadRequest)
             .Produces(StatusCodes.Status404NotFound);
         app.MapGet("/api/system", () => state.System() is { } system
                 ? Results.Json(system, DashboardJson.Default.SystemDashboardView)
@@ -106,10 +116,73 @@ public static class DashboardEndpoints
         Delegate events = (HttpContext context) => StreamAsync(context, state);
         app.MapGet("/api/events", events)
             .WithName("StreamEvents")
-            .WithSummary("Server-Sent Events: a snapshot first, then symbol, alert, freshness and system events.")
-            .WithDescription("Each event is one line of JSON: snapshot (a SnapshotView), symbol (a SymbolView), alert (an AlertEntry), freshness (a FreshnessView), system (a SystemDashboardView).")
+            .WithSummary("Server-Sent Events: a snapshot first, then symbol, alert, freshness, system and ack events.")
+            .WithDescription("Each event is one line of JSON: snapshot (a SnapshotView), symbol (a SymbolView), alert (an AlertEntry), freshness (a FreshnessView), system (a SystemDashboardView), ack (an AlertAck).")
             .Produces<string>(StatusCodes.Status200OK, "text/event-stream");
+        app.MapGet("/api/acks", async () => Results.Json(new AcksView(state.Acks.Store, await state.Acks.AllAsync().ConfigureAwait(false)), DashboardJson.Default.AcksView))
+            .WithName("GetAcks")
+            .WithSummary("Operators' acknowledgements of alerts, and where they are kept (Redis, shared by every dashboard, or this process's memory).")
+            .Produces<AcksView>();
+        app.MapPost("/api/alerts/{id}/ack", (HttpContext context, string id) => AcknowledgeAsync(context, state, id))
+            .WithName("AcknowledgeAlert")
+            .WithSummary("Acknowledges an open or recent alert; body {\"by\": \"name\"} (JSON). The first acknowledgement stands.")
+            .Produces<AlertAck>()
+            .Produces(StatusCodes.Status400BadRequest)
+            .Produces(StatusCodes.Status403Forbidden)
+            .Produces(StatusCodes.Status404NotFound)
+            .Produces(StatusCodes.Status415UnsupportedMediaType)
+            .Produces(StatusCodes.Status503ServiceUnavailable);
         app.MapOpenApi();
+    }
+
+    /// <summary>
+    /// <c>POST /api/alerts/{id}/ack</c> with an optional JSON body <c>{"by": "name"}</c>. Besides the token (checked before
+    /// this), the body must be declared JSON and an <c>Origin</c>, when sent, must be this host: a page on another site
+    /// cannot send either without a CORS preflight, which this host never answers, so it cannot acknowledge alerts
+    /// through a browser that can reach the dashboard.
+    /// </summary>
+    private static async Task<IResult> AcknowledgeAsync(HttpContext context, DashboardState state, string id)
+    {
+        var request = context.Request;
+        if (request.Headers.Origin is [{ } origin] && !string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase))
+        {
+            return Results.Text("cross-origin requests are refused", statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        if (!request.HasJsonContentType())
+        {
+            return Results.Text("the body must be JSON (Content-Type: application/json), e.g. {\"by\": \"alice\"}", statusCode: StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        if (AlertAck.WhyNotAnId(id) is { } why)
+        {
+            return Results.Text(why, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        if (!state.Knows(id))
+        {
+            return Results.Text("no such alert among the open and recent ones", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        AckRequest? body;
+        try
+        {
+            body = request.ContentLength == 0 ? null : await request.ReadFromJsonAsync(DashboardJson.Default.AckRequest, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (JsonException)
+        {
+            return Results.Text("the body is not {\"by\": \"name\"}", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        try
+        {
+            var ack = await state.Acks.AcknowledgeAsync(id, body?.By).ConfigureAwait(false);
+            return Results.Json(ack, DashboardJson.Default.AlertAck);
+        }
+        catch (StackExchange.Redis.RedisException)
+        {
+            return Results.Text("Redis is unreachable: the acknowledgement was not stored; try again", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
     }
 
     private static async Task StreamAsync(HttpContext context, DashboardState state)
@@ -150,6 +223,7 @@ public static class DashboardEndpoints
         AlertEntry alert => JsonSerializer.Serialize(alert, DashboardJson.Default.AlertEntry),
         FreshnessView freshness => JsonSerializer.Serialize(freshness, DashboardJson.Default.FreshnessView),
         SystemDashboardView system => JsonSerializer.Serialize(system, DashboardJson.Default.SystemDashboardView),
+        AlertAck ack => JsonSerializer.Serialize(ack, DashboardJson.Default.AlertAck),
         _ => throw new InvalidOperationException("no JSON for " + payload.GetType().Name),
     };
 

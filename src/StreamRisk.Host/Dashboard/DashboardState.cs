@@ -14,8 +14,21 @@ public sealed record DashboardOptions
     /// <summary>Alert transitions kept for the page (newest first); open alerts are kept whatever their age.</summary>
     public int RecentAlerts { get; init; } = 200;
 
-    /// <summary>History points kept per symbol, one per second of event time at most: ten minutes.</summary>
+    /// <summary>Recent history points kept per symbol, one per second of event time at most: ten minutes.</summary>
     public int HistoryPoints { get; init; } = 600;
+
+    /// <summary>
+    /// One point of the long history stands for this much event time (the worst of it, see <see cref="HistoryPoint"/>).
+    /// With <see cref="LongHistoryPoints"/>: six hours in 720 points, so 200 instruments keep about 1,300 points each
+    /// (some 60 MB with 20 heatmap rings) however long the monitor runs.
+    /// </summary>
+    public TimeSpan LongHistoryStep { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Long history points kept per symbol: six hours at the default step.</summary>
+    public int LongHistoryPoints { get; init; } = 720;
+
+    /// <summary>The time windows the page offers (seconds of event time): the charts and the change of depth cover one.</summary>
+    public IReadOnlyList<int> Windows { get; init; } = [600, 3_600, 21_600];
 
     /// <summary>Events buffered per SSE client; a slower client loses the oldest (and catches up from the next snapshot).</summary>
     public int ClientBuffer { get; init; } = 512;
@@ -56,15 +69,21 @@ public sealed class DashboardState : IDisposable
     private readonly Lock _clientsGate = new();
     private Channel<DashboardEvent>[] _clients = [];
 
-    public DashboardState(TimeProvider time, DashboardOptions? options = null)
+    /// <param name="sharedAcks">Where operators' acknowledgements are shared with every other instance; null keeps them
+    /// in this process.</param>
+    public DashboardState(TimeProvider time, DashboardOptions? options = null, StreamRisk.Redis.RedisAlertAcks? sharedAcks = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
         _options = options ?? new DashboardOptions();
+        Acks = new AlertAcknowledgements(sharedAcks, time, Acknowledged);
         _heartbeat = time.CreateTimer(_ => Broadcast(new DashboardEvent("freshness", Freshness())), null, _options.HeartbeatInterval, _options.HeartbeatInterval);
     }
 
     public DashboardOptions Options => _options;
+
+    /// <summary>Operators' acknowledgements (request threads write them; not engine state).</summary>
+    public AlertAcknowledgements Acks { get; }
 
     /// <summary>Engine thread: a new projection of one symbol.</summary>
     public void Observe(SymbolRisk risk)
@@ -73,8 +92,9 @@ public sealed class DashboardState : IDisposable
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var view = ToView(risk, now);
         var symbols = _symbols;
-        var history = symbols.TryGetValue(risk.Symbol, out var previous) ? previous.History : [];
+        var entry = symbols.TryGetValue(risk.Symbol, out var previous) ? previous : new SymbolEntry(view, [], [], [], CurrencyOf(risk.Symbol));
         HistoryPoint? point = null;
+        var history = entry.History;
         if (history.Length == 0 || risk.EventTime >= history[^1].EventTime + HistoryStepMs)
         {
             var rings = new double[view.Heatmap.Count];
@@ -83,11 +103,21 @@ public sealed class DashboardState : IDisposable
                 rings[i] = view.Heatmap[i].Liquidatable;
             }
 
-            point = new HistoryPoint(risk.EventTime, risk.Mark, risk.CriticalShockDown, risk.CriticalShockUp, rings);
-            history = Append(history, point, _options.HistoryPoints);
+            point = new HistoryPoint(risk.EventTime, risk.Mark, risk.CriticalShockDown, risk.CriticalShockUp, risk.DepthNearMark, rings);
+            var stepMs = (long)_options.LongHistoryStep.TotalMilliseconds;
+            var longHistory = entry.LongHistory;
+            if (history.Length > 0 && point.EventTime / stepMs != history[^1].EventTime / stepMs)
+            {
+                // The last step closed: it joins the long history as one point (its points are all still recent).
+                longHistory = Append(longHistory, Worst(history, stepMs), _options.LongHistoryPoints);
+            }
+
+            entry = entry with { History = Append(history, point, _options.HistoryPoints), LongHistory = longHistory };
+            entry = entry with { Windows = WindowStarts(entry) };
         }
 
-        Volatile.Write(ref _symbols, symbols.SetItem(risk.Symbol, new SymbolEntry(view, history)));
+        view = view with { Currency = entry.Currency, Windows = entry.Windows };
+        Volatile.Write(ref _symbols, symbols.SetItem(risk.Symbol, entry with { View = view }));
         Broadcast(new DashboardEvent("symbol", WithFreshness(view, now) with { Point = point }));
     }
 
@@ -150,12 +180,43 @@ public sealed class DashboardState : IDisposable
         return Volatile.Read(ref _symbols).Values.Select(e => WithFreshness(e.View, now)).ToList();
     }
 
-    /// <summary>One symbol's latest view with its history; null when the symbol has not been projected.</summary>
-    public SymbolView? Symbol(string symbol)
+    /// <summary>
+    /// One symbol's latest view with its history over the last <paramref name="windowSeconds"/> of its event time (the
+    /// recent points, and long-history points before them); null when the symbol has not been projected.
+    /// </summary>
+    public SymbolView? Symbol(string symbol, int windowSeconds = 600)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        return Volatile.Read(ref _symbols).TryGetValue(symbol, out var entry) ? WithFreshness(entry.View, now) with { History = entry.History } : null;
+        return Volatile.Read(ref _symbols).TryGetValue(symbol, out var entry)
+            ? WithFreshness(entry.View, now) with { History = Window(entry, windowSeconds) }
+            : null;
     }
+
+    /// <summary>True when <paramref name="alertId"/> is open or among the recent transitions: the alerts an operator can acknowledge.</summary>
+    public bool Knows(string alertId)
+    {
+        var alerts = Volatile.Read(ref _alerts);
+        foreach (var entry in alerts.Open)
+        {
+            if (entry.Transition.Id == alertId)
+            {
+                return true;
+            }
+        }
+
+        foreach (var entry in alerts.Recent)
+        {
+            if (entry.Transition.Id == alertId)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Any thread: tells every page about an acknowledgement (this instance's, or another's through Redis).</summary>
+    public void Acknowledged(Wire.AlertAck ack) => Broadcast(new DashboardEvent("ack", ack));
 
     public AlertsView Alerts() => Volatile.Read(ref _alerts);
 
@@ -173,13 +234,11 @@ public sealed class DashboardState : IDisposable
         return new FreshnessView(now, Volatile.Read(ref _alerts).Seq, _options.StaleAfter.TotalSeconds, entries);
     }
 
-    /// <summary>Everything, with histories: the first event of an SSE connection.</summary>
-    public SnapshotView Snapshot()
-    {
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var symbols = Volatile.Read(ref _symbols).Values.Select(e => WithFreshness(e.View, now) with { History = e.History }).ToList();
-        return new SnapshotView(Freshness(), symbols, Alerts()) { System = System() };
-    }
+    /// <summary>
+    /// Everything but the symbols' histories: the first event of an SSE connection. Histories stay out on purpose: with
+    /// hundreds of instruments they would make it tens of megabytes, and the page shows one instrument's at a time.
+    /// </summary>
+    public SnapshotView Snapshot() => new(Freshness(), Symbols(), Alerts()) { System = System() };
 
     /// <summary>
     /// A new SSE client: events from now on, buffered up to <see cref="DashboardOptions.ClientBuffer"/> (oldest dropped).
@@ -215,6 +274,7 @@ public sealed class DashboardState : IDisposable
     public void Dispose()
     {
         _heartbeat.Dispose();
+        Acks.Dispose();
         lock (_clientsGate)
         {
             foreach (var client in _clients)
@@ -240,6 +300,134 @@ public sealed class DashboardState : IDisposable
         var age = Math.Max(0, now - view.ReceivedAt) / 1000.0;
         var reason = view.BookStale ? "book" : age > _options.StaleAfter.TotalSeconds ? "no-update" : null;
         return view with { AgeSeconds = age, Stale = reason is not null, StaleReason = reason };
+    }
+
+    private static HistoryPoint[] Window(SymbolEntry entry, int windowSeconds)
+    {
+        var recent = entry.History;
+        if (recent.Length == 0)
+        {
+            return [];
+        }
+
+        var from = recent[^1].EventTime - (windowSeconds * 1000L);
+        var firstRecent = FirstAtOrAfter(recent, from);
+        var older = entry.LongHistory;
+        var firstOlder = FirstAtOrAfter(older, from);
+        var olderEnd = FirstAtOrAfter(older, recent[0].EventTime);
+        var olderCount = firstRecent == 0 ? Math.Max(0, olderEnd - firstOlder) : 0;
+        var points = new HistoryPoint[olderCount + recent.Length - firstRecent];
+        Array.Copy(older, firstOlder, points, 0, olderCount);
+        Array.Copy(recent, firstRecent, points, olderCount, recent.Length - firstRecent);
+        return points;
+    }
+
+    private WindowStart[] WindowStarts(SymbolEntry entry)
+    {
+        var windows = _options.Windows;
+        var starts = new WindowStart[windows.Count];
+        var recent = entry.History;
+        var from0 = recent[^1].EventTime;
+        for (var i = 0; i < starts.Length; i++)
+        {
+            var from = from0 - (windows[i] * 1000L);
+            var older = entry.LongHistory;
+            var k = FirstAtOrAfter(older, from);
+            var start = recent[0].EventTime <= from || k >= older.Length || older[k].EventTime >= recent[0].EventTime
+                ? FirstWithDepth(recent, FirstAtOrAfter(recent, from), [])
+                : FirstWithDepth(older, k, recent);
+            starts[i] = new WindowStart(windows[i], start.EventTime, start.Depth);
+        }
+
+        return starts;
+    }
+
+    /// <summary>
+    /// The first point from <paramref name="points"/>[<paramref name="from"/>] on (then through <paramref name="then"/>)
+    /// with a book: before the first book snapshot the depth is 0, and a change from 0 means nothing. The last point
+    /// when none has one.
+    /// </summary>
+    private static HistoryPoint FirstWithDepth(HistoryPoint[] points, int from, HistoryPoint[] then)
+    {
+        for (var i = from; i < points.Length; i++)
+        {
+            if (points[i].Depth > 0)
+            {
+                return points[i];
+            }
+        }
+
+        foreach (var point in then)
+        {
+            if (point.Depth > 0)
+            {
+                return point;
+            }
+        }
+
+        return then.Length > 0 ? then[^1] : points[^1];
+    }
+
+    /// <summary>Index of the first point at or after <paramref name="time"/> (the length when there is none): points are in time order.</summary>
+    private static int FirstAtOrAfter(HistoryPoint[] points, long time)
+    {
+        int lo = 0, hi = points.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (points[mid].EventTime < time)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    /// <summary>The worst of the recent points in the step of the last one, as one point at the step's start.</summary>
+    private static HistoryPoint Worst(HistoryPoint[] recent, long stepMs)
+    {
+        var last = recent[^1];
+        var start = last.EventTime / stepMs * stepMs;
+        double? down = null, up = null;
+        var depth = double.PositiveInfinity;
+        var rings = new double[last.Liquidatable.Count];
+        for (var i = recent.Length - 1; i >= 0 && recent[i].EventTime >= start; i--)
+        {
+            var p = recent[i];
+            down = Smaller(down, p.CriticalShockDown);
+            up = Smaller(up, p.CriticalShockUp);
+            depth = Math.Min(depth, p.Depth);
+            for (var r = 0; r < rings.Length && r < p.Liquidatable.Count; r++)
+            {
+                rings[r] = Math.Max(rings[r], p.Liquidatable[r]);
+            }
+        }
+
+        return new HistoryPoint(start, last.Mark, down, up, depth, rings);
+    }
+
+    // A null critical shock is none within the grid: any shock is smaller.
+    private static double? Smaller(double? a, double? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
+
+    /// <summary>Quote currencies a symbol may end with, longest first (FDUSD before USD).</summary>
+    private static readonly string[] QuoteCurrencies = ["FDUSD", "USDT", "USDC", "BUSD", "TUSD", "USD", "EUR", "BTC", "ETH"];
+
+    internal static string? CurrencyOf(string symbol)
+    {
+        foreach (var quote in QuoteCurrencies)
+        {
+            if (symbol.Length > quote.Length && symbol.EndsWith(quote, StringComparison.OrdinalIgnoreCase))
+            {
+                return quote;
+            }
+        }
+
+        return null;
     }
 
     private static T[] Append<T>(T[] history, T point, int capacity)
@@ -304,5 +492,7 @@ public sealed class DashboardState : IDisposable
 
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
-    private sealed record SymbolEntry(SymbolView View, HistoryPoint[] History);
+    /// <summary>A symbol's latest view, its recent history (one point a second), its long history (one point a
+    /// <see cref="DashboardOptions.LongHistoryStep"/>, only steps that closed) and where each window starts.</summary>
+    private sealed record SymbolEntry(SymbolView View, HistoryPoint[] History, HistoryPoint[] LongHistory, WindowStart[] Windows, string? Currency);
 }

@@ -13,9 +13,19 @@ public sealed record BandView(double Band, double LiquidatableDown, double Liqui
 /// <summary>One heatmap ring between two signed distances from the mark (fractions): longs and bids below, shorts and asks above.</summary>
 public sealed record RingView(double From, double To, double Liquidatable, double Depth);
 
-/// <summary>One point of a symbol's recent history (at most one per second of event time): the sparklines and the heatmap over time.</summary>
+/// <summary>
+/// One point of a symbol's history: the sparklines and the heatmap over time. A recent point is one projection (at
+/// most one per second of event time); an older one stands for a whole step of the long history, with the worst of
+/// it: the smallest critical shocks, the thinnest depth, the most liquidatable notional per ring, the last mark.
+/// </summary>
+/// <param name="Depth">Bid + ask notional within ±1 % of the mark (<see cref="SymbolView.DepthNearMark"/>).</param>
 /// <param name="Liquidatable">Liquidatable notional per heatmap ring, in the order of <see cref="SymbolView.Heatmap"/>.</param>
-public sealed record HistoryPoint(long EventTime, double Mark, double? CriticalShockDown, double? CriticalShockUp, IReadOnlyList<double> Liquidatable);
+public sealed record HistoryPoint(long EventTime, double Mark, double? CriticalShockDown, double? CriticalShockUp, double Depth, IReadOnlyList<double> Liquidatable);
+
+/// <summary>Where one of the page's time windows starts for a symbol: the oldest kept point within it (event time).</summary>
+/// <param name="Seconds">The window: one of <see cref="DashboardOptions.Windows"/>.</param>
+/// <param name="Depth">Depth ±1 % at that point: the page shows the change from it to now.</param>
+public sealed record WindowStart(int Seconds, long EventTime, double Depth);
 
 /// <summary>
 /// The latest picture of one symbol as the dashboard shows it. Built on the engine thread from a projection and never
@@ -50,10 +60,19 @@ public sealed record SymbolView
     public double DepthNearMark { get; init; }
     public double DepthNearMarkPeak { get; init; }
 
+    /// <summary>
+    /// Currency the mark and the notional amounts are in, read from the symbol's suffix (<c>BTCUSDT</c>: USDT); null when
+    /// the suffix is not a known quote currency (the page then says "quote").
+    /// </summary>
+    public string? Currency { get; init; }
+
+    /// <summary>Where each of the page's time windows starts (for the change of depth over it); empty before any history.</summary>
+    public IReadOnlyList<WindowStart> Windows { get; init; } = [];
+
     /// <summary>The engine flagged the book stale (a sequence gap, waiting for a snapshot) or crossed.</summary>
     public bool BookStale { get; init; }
 
-    /// <summary>Recent history, oldest first; only in full views (<c>/api/symbols/{symbol}</c>, the SSE snapshot).</summary>
+    /// <summary>History over one time window, oldest first; only in <c>/api/symbols/{symbol}</c>.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<HistoryPoint>? History { get; init; }
 
@@ -83,7 +102,8 @@ public sealed record FreshnessEntry(string Symbol, double AgeSeconds, bool Stale
 /// <summary>The SSE heartbeat: server wall time, the last alert sequence number and every symbol's freshness.</summary>
 public sealed record FreshnessView(long ServerTime, long AlertSeq, double StaleAfterSeconds, IReadOnlyList<FreshnessEntry> Symbols);
 
-/// <summary>The first SSE event of a connection: everything, so the page needs no other request.</summary>
+/// <summary>The first SSE event of a connection: every symbol's latest view (no histories: the page asks for the one it
+/// shows), the alerts and the system view.</summary>
 public sealed record SnapshotView(FreshnessView Freshness, IReadOnlyList<SymbolView> Symbols, AlertsView Alerts)
 {
     /// <summary>The latest system view with its history; null before the first one (or with the system view off).</summary>
@@ -107,6 +127,13 @@ public sealed record SystemDashboardView(long ReceivedAt, StreamRisk.Domain.Aler
     public SystemShockPoint? Point { get; init; }
 }
 
+/// <summary><c>GET /api/acks</c>: where acknowledgements are kept (<c>redis</c>, shared by every instance, or <c>memory</c>, this
+/// instance only, lost on restart) and every one kept.</summary>
+public sealed record AcksView(string Store, IReadOnlyList<StreamRisk.Contracts.Alerts.AlertAck> Acks);
+
+/// <summary>The body of <c>POST /api/alerts/{id}/ack</c>: who acknowledges (optional).</summary>
+public sealed record AckRequest(string? By);
+
 /// <summary>Source-generated JSON (camelCase) for the dashboard's API and events.</summary>
 [JsonSourceGenerationOptions(
     JsonSerializerDefaults.Web,
@@ -120,4 +147,7 @@ public sealed record SystemDashboardView(long ReceivedAt, StreamRisk.Domain.Aler
 [JsonSerializable(typeof(FreshnessView))]
 [JsonSerializable(typeof(SnapshotView))]
 [JsonSerializable(typeof(SystemDashboardView))]
+[JsonSerializable(typeof(AcksView))]
+[JsonSerializable(typeof(AckRequest))]
+[JsonSerializable(typeof(StreamRisk.Contracts.Alerts.AlertAck))]
 public sealed partial class DashboardJson : JsonSerializerContext;

@@ -73,7 +73,19 @@ public sealed class MonitorRunner
         using var disposeTelemetry = ownTelemetry;
         var lastInputTimestamp = -1L; // Kafka timestamp (ms) of the last applied message: where tick-to-alert starts
         var serving = !string.IsNullOrWhiteSpace(_settings.Dashboard.Urls);
-        using var dashboard = serving ? new DashboardState(_time) : null;
+        ConnectionMultiplexer? redis = null;
+        RedisAlertPublisher? publisher = null;
+        if (!string.IsNullOrWhiteSpace(_settings.Redis.Configuration))
+        {
+            var redisOptions = RedisConnection.Options(_settings.Redis.Configuration, _settings.Redis.PasswordFile);
+            redis = await ConnectionMultiplexer.ConnectAsync(redisOptions).ConfigureAwait(false);
+            publisher = new RedisAlertPublisher(redis, _time, Random.Shared, new RedisPublisherOptions { Prefix = _settings.Redis.Prefix, BufferCapacity = _settings.Redis.BufferCapacity });
+            var observed = publisher;
+            telemetry.ObserveRedis(() => observed.BufferDepth, () => observed.Retried);
+        }
+
+        // Before the dashboard: operators' acknowledgements are shared through the same Redis.
+        using var dashboard = serving ? new DashboardState(_time, sharedAcks: redis is null ? null : new RedisAlertAcks(redis, new Contracts.Alerts.AlertKeys(_settings.Redis.Prefix))) : null;
         await using var web = serving
             // Started whatever the token says: a stop requested during start-up (a very short demo) ends the run
             // normally below instead of failing it half-started.
@@ -111,17 +123,6 @@ public sealed class MonitorRunner
         }, new Contracts.Wire.WireDecoderOptions { MaxMessageBytes = kafka.MaxMessageBytes }, _time);
         applier.Counters.OnApplied = telemetry.EventApplied;
         deadLetters.DeadLettered = telemetry.DeadLettered;
-
-        ConnectionMultiplexer? redis = null;
-        RedisAlertPublisher? publisher = null;
-        if (!string.IsNullOrWhiteSpace(_settings.Redis.Configuration))
-        {
-            var redisOptions = RedisConnection.Options(_settings.Redis.Configuration, _settings.Redis.PasswordFile);
-            redis = await ConnectionMultiplexer.ConnectAsync(redisOptions).ConfigureAwait(false);
-            publisher = new RedisAlertPublisher(redis, _time, Random.Shared, new RedisPublisherOptions { Prefix = _settings.Redis.Prefix, BufferCapacity = _settings.Redis.BufferCapacity });
-            var observed = publisher;
-            telemetry.ObserveRedis(() => observed.BufferDepth, () => observed.Retried);
-        }
 
         var failure = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         string? engineFailure = null;
