@@ -92,7 +92,7 @@ public sealed class MonitorEndToEndTests
             Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = activity =>
             {
-                if (activity.OperationName == "kafka batch receive")
+                if (activity.OperationName.StartsWith("process ", StringComparison.Ordinal))
                 {
                     batches.Enqueue(activity);
                 }
