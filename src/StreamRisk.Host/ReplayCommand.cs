@@ -118,8 +118,11 @@ internal static class ReplayCommand
             var source = Source(chosen, paths, parse.GetValue(from), parse.GetValue(to), positionSource ?? "synthetic:seed=1", parse.GetValue(accounts), progressOutput);
             if (kafka is not null)
             {
+                // Each record's producer span (when an OTLP endpoint is set) starts the trace the monitor continues.
+                using var telemetry = new Telemetry.StreamRiskTelemetry();
+                using var traces = Telemetry.TraceExport.StartFromEnvironment("streamrisk-replay");
                 using var target = new ReplayProducer(kafka, TopicNames.WithPrefix(parse.GetValue(prefix) ?? TopicNames.DefaultPrefix), pacer.DueIn, pacer.WaitFor,
-                    line => progressOutput.WriteLine("replay: " + line));
+                    line => progressOutput.WriteLine("replay: " + line), activities: telemetry.Activities);
                 Play(source, r => target.Send(CaptureTopics.ToWire(r.Topic), r.Key, r.Payload, r.EventTime), () => $"{target.Produced:N0} messages produced", clock, progressOutput, cancel);
                 try
                 {

@@ -59,7 +59,10 @@ internal static class RunCommand
                 $"Redis {(string.IsNullOrEmpty(settings.Redis.Configuration) ? "off (alerts to this console)" : "on")}, profile {settings.Engine.Profile}").ConfigureAwait(false);
             if (settings.Role == Roles.Accounts)
             {
-                var accounts = new AccountPartitionsRunner(settings, output);
+                // No web host here: the account stage exports its spans itself (when an OTLP endpoint is set).
+                using var telemetry = new Telemetry.StreamRiskTelemetry();
+                using var traces = Telemetry.TraceExport.StartFromEnvironment("streamrisk-accounts");
+                var accounts = new AccountPartitionsRunner(settings, output) { Activities = telemetry.Activities };
                 var applied = await accounts.RunAsync(cancel).ConfigureAwait(false);
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"summary: {applied:N0} events applied by the account stage")).ConfigureAwait(false);
                 return ExitCodes.Ok;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using Confluent.Kafka;
 using StreamRisk.Contracts;
 using StreamRisk.Contracts.Wire;
@@ -12,7 +13,8 @@ namespace StreamRisk.Kafka;
 /// and every epoch is flushed (in the logs) before the next one is produced — together what lets a monitor with
 /// event-time ordering apply exactly the in-process order. An epoch ends before the pacer sleeps (so a paced replay
 /// reaches the monitor at once) and at least every 50 ms of producing. Idempotent producer: a retried send is not
-/// written twice.
+/// written twice. With a listener on the given activity source each record gets a <c>send {topic}</c> span, its W3C
+/// context in the record's headers (<see cref="KafkaTracing"/>); without one, neither.
 /// </summary>
 public sealed class ReplayProducer : IDisposable
 {
@@ -20,7 +22,10 @@ public sealed class ReplayProducer : IDisposable
     private readonly TopicNames _topics;
     private readonly Func<long, TimeSpan> _dueIn;
     private readonly Action<long> _waitFor;
-    private readonly System.Diagnostics.Stopwatch _sinceFlush = System.Diagnostics.Stopwatch.StartNew();
+    private readonly ActivitySource? _activities;
+    private readonly string[] _sendNames;
+    private readonly Action<DeliveryReport<byte[], byte[]>> _report;
+    private readonly Stopwatch _sinceFlush = Stopwatch.StartNew();
     private long _step = long.MinValue;
     private long _epoch;
     private long _failed;
@@ -29,8 +34,9 @@ public sealed class ReplayProducer : IDisposable
     /// <param name="dueIn">How long the pace would wait for an event time now (an epoch ends before a wait).</param>
     /// <param name="waitFor">Waits until an event time is due at the replay's pace.</param>
     /// <param name="log">Where the client's own lines go, rate-limited (<see cref="KafkaLog"/>).</param>
+    /// <param name="activities">Where the records' producer spans go; none: no spans and no trace headers.</param>
     public ReplayProducer(string bootstrapServers, TopicNames topics, Func<long, TimeSpan> dueIn, Action<long> waitFor, Action<string>? log = null,
-        IReadOnlyDictionary<string, string>? clientSettings = null)
+        IReadOnlyDictionary<string, string>? clientSettings = null, ActivitySource? activities = null)
     {
         ArgumentNullException.ThrowIfNull(topics);
         ArgumentNullException.ThrowIfNull(dueIn);
@@ -53,6 +59,14 @@ public sealed class ReplayProducer : IDisposable
         _topics = topics;
         _dueIn = dueIn;
         _waitFor = waitFor;
+        _activities = activities;
+        _report = Report;
+        var wireTopics = Enum.GetValues<WireTopic>();
+        _sendNames = new string[wireTopics.Max(t => (int)t) + 1];
+        foreach (var wireTopic in wireTopics)
+        {
+            _sendNames[(int)wireTopic] = "send " + topics.Of(wireTopic);
+        }
     }
 
     public long Produced { get; private set; }
@@ -86,17 +100,32 @@ public sealed class ReplayProducer : IDisposable
             Headers = [new Header(EventTimeMerge.OrderHeader, order)],
         };
         var name = _topics.Of(topic);
-        while (true)
+        // Positions are keyed by account, which no span names.
+        var span = KafkaTracing.StartSend(_activities, _sendNames[(int)topic], name, message.Headers, topic == WireTopic.Positions ? null : key);
+        var report = span is null ? _report : delivered =>
         {
-            try
+            KafkaTracing.Delivered(span, delivered.Error, delivered.TopicPartitionOffset);
+            Report(delivered);
+        };
+        try
+        {
+            while (true)
             {
-                _producer.Produce(name, message, Report);
-                return;
+                try
+                {
+                    _producer.Produce(name, message, report);
+                    return;
+                }
+                catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    _producer.Poll(TimeSpan.FromMilliseconds(20));
+                }
             }
-            catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
-            {
-                _producer.Poll(TimeSpan.FromMilliseconds(20));
-            }
+        }
+        catch (KafkaException ex)
+        {
+            KafkaTracing.Abandon(span, ex.Error);
+            throw;
         }
     }
 
@@ -111,7 +140,7 @@ public sealed class ReplayProducer : IDisposable
         var order = new byte[16];
         BinaryPrimitives.WriteInt64BigEndian(order, _epoch + 1);
         BinaryPrimitives.WriteInt64BigEndian(order.AsSpan(8), Produced + 1);
-        _producer.Produce(_topics.Marks, new Message<byte[], byte[]> { Key = "replay-end"u8.ToArray(), Value = null!, Headers = [new Header(EventTimeMerge.OrderHeader, order)] }, Report);
+        _producer.Produce(_topics.Marks, new Message<byte[], byte[]> { Key = "replay-end"u8.ToArray(), Value = null!, Headers = [new Header(EventTimeMerge.OrderHeader, order)] }, _report);
         Flush();
         if (Failed > 0)
         {

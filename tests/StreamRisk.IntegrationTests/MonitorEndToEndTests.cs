@@ -92,7 +92,7 @@ public sealed class MonitorEndToEndTests
             Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = activity =>
             {
-                if (activity.OperationName == "kafka batch receive")
+                if (activity.OperationName.StartsWith("process ", StringComparison.Ordinal))
                 {
                     batches.Enqueue(activity);
                 }
@@ -154,6 +154,9 @@ public sealed class MonitorEndToEndTests
         Assert.Contains("out-of-order-seq", reasons);
         Assert.Contains(reasons, r => r.StartsWith("negative", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.StartsWith("not-finite", StringComparison.Ordinal));
+        // Each letter is traced: its traceparent names the trace of the batch span that applied its message.
+        var batchTraces = batches.Select(b => b.TraceId.ToHexString()).ToHashSet();
+        Assert.All(deadLetters, m => Assert.Contains(Encoding.ASCII.GetString(m.Headers.GetLastBytes("traceparent")).Split('-')[1], batchTraces));
 
         // Telemetry saw the same run: events by topic, dead letters by reason code, alerts by rule, latencies.
         Assert.Equal(20, measured.GetValueOrDefault("streamrisk.events.applied|topic=positions"));

@@ -36,6 +36,9 @@ public sealed class AccountPartitionsRunner
         _output = TextWriter.Synchronized(output);
     }
 
+    /// <summary>Where the partition engines' batch spans and the ladder updates' producer spans go; none: no spans, no trace headers.</summary>
+    public System.Diagnostics.ActivitySource? Activities { get; init; }
+
     /// <summary>Positions partitions this instance runs now.</summary>
     public IReadOnlyList<int> Partitions
     {
@@ -64,7 +67,7 @@ public sealed class AccountPartitionsRunner
     public async Task<long> RunAsync(CancellationToken cancel)
     {
         var kafka = _settings.ToKafkaOptions();
-        using var producer = new LadderProducer(kafka, Log);
+        using var producer = new LadderProducer(kafka, Log, Activities);
         Log($"account stage: {producer.Partitions} ladders partition(s), group {kafka.GroupId}");
         // The system view's requests, answered from each partition's accounts as of the view (docs/scale-out.md).
         using var system = _settings.Engine.SystemIntervalMs > 0 ? new SystemExchangeServer(kafka, Answer, Log) : null;
@@ -110,7 +113,7 @@ public sealed class AccountPartitionsRunner
             }
 
             Log($"account stage: running positions partition {partition} (rebuilt from the beginning)");
-            _workers[partition] = new PartitionWorker(partition, _settings, kafka, producer, Log);
+            _workers[partition] = new PartitionWorker(partition, _settings, kafka, producer, Log, Activities);
         }
     }
 
@@ -199,7 +202,8 @@ public sealed class AccountPartitionsRunner
         private volatile bool _disposed;
         private (long View, long Stage, PortfolioShareResponder Responder)? _answering;
 
-        public PartitionWorker(int partition, MonitorSettings settings, KafkaMonitorOptions kafka, LadderProducer producer, Action<string> log)
+        public PartitionWorker(int partition, MonitorSettings settings, KafkaMonitorOptions kafka, LadderProducer producer, Action<string> log,
+            System.Diagnostics.ActivitySource? activities)
         {
             Partition = partition;
             _producer = producer;
@@ -224,7 +228,7 @@ public sealed class AccountPartitionsRunner
                 StagesReleased = Progress,
             };
             var options = kafka with { PositionsPartitions = [partition], GroupId = $"{kafka.GroupId}-partition-{partition}", Projector = false };
-            _subscription = KafkaSource.Create(options, line => log($"[positions {partition}] {line}"), () => _stopped.TrySetResult()).Subscribe(
+            _subscription = KafkaSource.Create(options, line => log($"[positions {partition}] {line}"), () => _stopped.TrySetResult(), activities: activities).Subscribe(
                 message =>
                 {
                     RepublishUndelivered();

@@ -103,7 +103,7 @@ public sealed class MonitorRunner
         var engine = new RiskEngine(_settings.ToEngineOptions(), _settings.Role == Roles.Projector ? EngineLayout.Projector : EngineLayout.OneProcess);
 
         var clock = new EventClock();
-        using var deadLetters = new DeadLetterProducer(kafka, Log);
+        using var deadLetters = new DeadLetterProducer(kafka, Log, telemetry.Activities);
         // A scaled-out projector asks the account partitions for the system view's accounts, as of the input being applied.
         var inputStage = long.MinValue;
         using var systemExchange = _settings.Role == Roles.Projector && _settings.Engine.SystemIntervalMs > 0
@@ -124,6 +124,8 @@ public sealed class MonitorRunner
         applier.Counters.OnApplied = telemetry.EventApplied;
         deadLetters.DeadLettered = telemetry.DeadLettered;
 
+        var alertStream = new Contracts.Alerts.AlertKeys(_settings.Redis.Prefix).Stream;
+        var alertSendName = "send " + alertStream;
         var failure = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         string? engineFailure = null;
         var consumeStopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -164,10 +166,19 @@ public sealed class MonitorRunner
                 {
                     // Back-pressure on purpose: with the buffer full (Redis down for long), the engine thread waits
                     // and Kafka consumption pauses; nothing is dropped.
-                    // A span per published transition (a boundary, not per event); its id travels in the alert JSON.
-                    using var activity = telemetry.Activities.StartActivity("alert publish", ActivityKind.Producer);
-                    activity?.SetTag("streamrisk.rule", wire.Rule);
-                    activity?.SetTag("streamrisk.symbol", transition.Symbol);
+                    // A span per published transition (a boundary, not per event), around the hand-off to the publisher's
+                    // buffer (the XADD itself is batched later, on the publisher's loop); its id travels in the alert JSON.
+                    using var activity = telemetry.Activities.StartActivity(alertSendName, ActivityKind.Producer);
+                    if (activity is { IsAllDataRequested: true })
+                    {
+                        activity.SetTag("messaging.system", "redis");
+                        activity.SetTag("messaging.operation.type", "send");
+                        activity.SetTag("messaging.operation.name", "send");
+                        activity.SetTag("messaging.destination.name", alertStream);
+                        activity.SetTag("streamrisk.rule", wire.Rule);
+                        activity.SetTag("streamrisk.symbol", transition.Symbol);
+                    }
+
                     Wait(publisher.PublishAsync(wire with { TraceParent = activity?.Id }));
                 }
             },

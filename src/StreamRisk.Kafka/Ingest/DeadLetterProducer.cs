@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
 using StreamRisk.Contracts;
@@ -9,7 +10,9 @@ namespace StreamRisk.Kafka.Ingest;
 /// Sends messages the monitor could not use to the dead-letter topic — original key and value untouched, the reason
 /// and source position in headers — and counts them. A value too large for the producer is cut to fit, with its
 /// original length in the <see cref="TruncatedHeader"/> header, rather than lost. Asynchronous and fire-and-forget from the engine thread's view:
-/// a slow or failing dead-letter write never stops ingestion (failures are counted and logged).
+/// a slow or failing dead-letter write never stops ingestion (failures are counted and logged). Listened to, each
+/// letter gets a <c>send {topic}</c> span (a child of the batch span applying the message), its W3C context in the
+/// letter's headers (<see cref="KafkaTracing"/>).
 /// </summary>
 public sealed class DeadLetterProducer : IDisposable
 {
@@ -26,10 +29,13 @@ public sealed class DeadLetterProducer : IDisposable
     private readonly string _topic;
     private readonly TopicNames _topics;
     private readonly Action<string>? _log;
+    private readonly ActivitySource? _activities;
+    private readonly string _sendName;
     private long _sent;
     private long _failed;
 
-    public DeadLetterProducer(KafkaMonitorOptions options, Action<string>? log = null)
+    /// <param name="activities">Where the letters' producer spans go; none: no spans and no trace headers.</param>
+    public DeadLetterProducer(KafkaMonitorOptions options, Action<string>? log = null, ActivitySource? activities = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _maxMessageBytes = Math.Max(options.MaxMessageBytes * 4, 4 * 1024 * 1024);
@@ -51,6 +57,8 @@ public sealed class DeadLetterProducer : IDisposable
         _topic = options.Topics.DeadLetter;
         _topics = options.Topics;
         _log = log;
+        _activities = activities;
+        _sendName = "send " + _topic;
     }
 
     public long Sent => Interlocked.Read(ref _sent);
@@ -72,10 +80,17 @@ public sealed class DeadLetterProducer : IDisposable
         };
         DeadLettered?.Invoke(reason);
         var message = new Message<byte[], byte[]> { Key = source.Key!, Value = Fit(source.Key, source.Value, headers), Headers = headers };
+        // The key may be an account's: no span names it.
+        var span = KafkaTracing.StartSend(_activities, _sendName, _topic, headers);
         try
         {
             _producer.Produce(_topic, message, report =>
             {
+                if (span is not null)
+                {
+                    KafkaTracing.Delivered(span, report.Error, report.TopicPartitionOffset);
+                }
+
                 if (report.Error.IsError)
                 {
                     Interlocked.Increment(ref _failed);
@@ -89,6 +104,7 @@ public sealed class DeadLetterProducer : IDisposable
         }
         catch (ProduceException<byte[], byte[]> ex)
         {
+            KafkaTracing.Abandon(span, ex.Error);
             Interlocked.Increment(ref _failed);
             _log?.Invoke($"dead-letter write failed: {ex.Error.Reason}");
         }

@@ -30,8 +30,9 @@ public static class KafkaSource
     /// after disposing the subscription, wait for it before reading engine state or shutting down.</param>
     /// <param name="lag">Told, about once a second, each assigned partition's consumer lag (high watermark − position, from
     /// the client's cached watermarks: no broker round trip).</param>
-    /// <param name="activities">Where the <c>kafka batch receive</c> spans go (one per drained batch, never per message);
-    /// the caller owns the source. A batch continues the trace of its first message's W3C <c>traceparent</c> header.</param>
+    /// <param name="activities">Where the <c>process {topic}</c> spans go (one per drained batch, never per message);
+    /// the caller owns the source. A batch continues the trace of its first message's W3C <c>traceparent</c> header and
+    /// links the others'.</param>
     public static IObservable<IngestedMessage> Create(KafkaMonitorOptions options, Action<string>? log = null, Action? stopped = null,
         Action<string, int, long>? lag = null, ActivitySource? activities = null)
     {
@@ -168,7 +169,7 @@ public static class KafkaSource
                 // topic never waits behind an idle one (such a wait would cap ingest at 512 messages per wait).
                 var fromMarket = Drain(market, kinds, observer, maxMessages: 512, firstTimeout: idle ? IdleWait : TimeSpan.Zero, offsetsToStore: null, ordering, activities, cancel);
                 var fromPositions = Drain(positions, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.Zero,
-                    offsetsToStore: accountStage ? null : toStore, ordering, activities, cancel);
+                    offsetsToStore: accountStage ? null : toStore, ordering, activities, cancel, group: accountStage ? null : options.GroupId);
                 idle = fromMarket == 0 && fromPositions == 0;
                 ordering?.Step(positions, market, observer, cancel);
             }
@@ -192,9 +193,11 @@ public static class KafkaSource
     /// <returns>How many messages were consumed.</returns>
     private static int Drain(IConsumer<byte[], byte[]> consumer, Dictionary<string, WireTopic> kinds, IObserver<IngestedMessage> observer,
         int maxMessages, TimeSpan firstTimeout, List<ConsumeResult<byte[], byte[]>>? offsetsToStore, Ordering? ordering, ActivitySource? activities,
-        CancellationToken cancel, bool hold = true)
+        CancellationToken cancel, bool hold = true, string? group = null)
     {
         Activity? batch = null;
+        ConsumeResult<byte[], byte[]>? first = null; // the batch's first message, while its span is recorded
+        var mixed = false;
         var count = 0;
         // The last applied message of each partition; its offset is stored once when the drain ends, not per message:
         // a store is a native call that builds a partition list (in a profile of the bench's Kafka run the stores took
@@ -232,20 +235,33 @@ public static class KafkaSource
 
                 timeout = TimeSpan.Zero;
                 ordering?.Consumed(result);
-                if (count++ == 0 && activities is not null && activities.HasListeners())
+                if (count++ == 0)
                 {
-                    // Empty polls make no span: it starts with the batch's first message and continues that message's trace.
-                    TryReadTraceParent(result, out var parent);
-                    batch = activities.StartActivity("kafka batch receive", ActivityKind.Consumer, parent);
-                    batch?.SetTag("messaging.system", "kafka");
-                    batch?.SetTag("messaging.destination.name", result.Topic);
+                    if (activities is not null && activities.HasListeners())
+                    {
+                        // Empty polls make no span: it starts with the batch's first message and continues that message's trace.
+                        KafkaTracing.TryExtract(result.Message.Headers, out var parent);
+                        batch = activities.StartActivity("process " + result.Topic, ActivityKind.Consumer, parent);
+                        if (batch is { IsAllDataRequested: true })
+                        {
+                            batch.SetTag("messaging.system", "kafka");
+                            batch.SetTag("messaging.operation.type", "process");
+                            batch.SetTag("messaging.operation.name", "process");
+                            batch.SetTag("messaging.destination.name", result.Topic);
+                            batch.SetTag("messaging.consumer.group.name", group);
+                            first = result;
+                        }
+                    }
                 }
-
-                // Every other traced message of the batch is linked (OpenTelemetry's batch-receive convention), up to a
-                // bound: header parsing costs only while a listener records spans.
-                if (batch is not null && count > 1 && count <= MaxLinksPerBatch && TryReadTraceParent(result, out var producer))
+                else if (first is not null)
                 {
-                    batch.AddLink(new ActivityLink(producer));
+                    mixed |= !string.Equals(result.Topic, first.Topic, StringComparison.Ordinal);
+                    // Every other traced message of the batch is linked (OpenTelemetry's batch convention), up to a bound:
+                    // header parsing costs only while a listener records spans.
+                    if (count <= MaxLinksPerBatch && KafkaTracing.TryExtract(result.Message.Headers, out var producer))
+                    {
+                        batch!.AddLink(new ActivityLink(producer));
+                    }
                 }
 
                 if (kinds.TryGetValue(result.Topic, out var kind))
@@ -287,7 +303,27 @@ public static class KafkaSource
 
             if (batch is not null)
             {
-                batch.SetTag("messaging.batch.message_count", count);
+                if (first is null)
+                {
+                    // Not recorded (a propagation-only sampling decision): nothing to describe.
+                }
+                else if (count > 1)
+                {
+                    batch.SetTag("messaging.batch.message_count", count);
+                }
+                else
+                {
+                    batch.SetTag("messaging.destination.partition.id", first.Partition.Value.ToString(CultureInfo.InvariantCulture));
+                    batch.SetTag("messaging.kafka.offset", first.Offset.Value);
+                }
+
+                if (mixed)
+                {
+                    // The market consumer's batch spans several topics: the convention names such an operation alone.
+                    batch.DisplayName = "process";
+                    batch.SetTag("messaging.destination.name", null);
+                }
+
                 batch.Dispose();
             }
         }
@@ -323,13 +359,6 @@ public static class KafkaSource
         }
 
         toStore.Add(result);
-    }
-
-    private static bool TryReadTraceParent(ConsumeResult<byte[], byte[]> result, out ActivityContext context)
-    {
-        context = default;
-        return result.Message.Headers is { Count: > 0 } headers && headers.TryGetLastBytes("traceparent", out var bytes)
-            && ActivityContext.TryParse(System.Text.Encoding.ASCII.GetString(bytes), null, isRemote: true, out context);
     }
 
     private static List<TopicPartitionOffset> Partitions(IConsumer<byte[], byte[]> consumer, string[] wanted, Reach reach, CancellationToken cancel)

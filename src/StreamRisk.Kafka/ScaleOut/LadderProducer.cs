@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
 using StreamRisk.Kafka.Ingest;
@@ -8,20 +9,27 @@ namespace StreamRisk.Kafka.ScaleOut;
 /// The account stage's writer to the ladders topic: ladder updates keyed by symbol, and progress markers to every
 /// ladders partition after them. One idempotent producer serves every partition engine of the instance; each engine
 /// calls it from its own consume thread (the producer is thread-safe). A delivery the producer gives up on is reported
-/// to the engine that produced it, on the producer's delivery thread.
+/// to the engine that produced it, on the producer's delivery thread. Listened to, each update gets a
+/// <c>send {topic}</c> span (a child of the engine's current batch span), its W3C context in the update's headers
+/// (<see cref="KafkaTracing"/>); progress markers carry none.
 /// </summary>
 public sealed class LadderProducer : IDisposable
 {
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly string _topic;
     private readonly Action<string> _log;
+    private readonly ActivitySource? _activities;
+    private readonly string _sendName;
 
-    public LadderProducer(KafkaMonitorOptions options, Action<string> log)
+    /// <param name="activities">Where the updates' producer spans go; none: no spans and no trace headers.</param>
+    public LadderProducer(KafkaMonitorOptions options, Action<string> log, ActivitySource? activities = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
         _log = log;
         _topic = options.Topics.Ladders;
+        _activities = activities;
+        _sendName = "send " + _topic;
         var config = new ProducerConfig
         {
             BootstrapServers = options.BootstrapServers,
@@ -59,10 +67,16 @@ public sealed class LadderProducer : IDisposable
             Value = value.ToArray(),
             Headers = [new Header(EventTimeMerge.LadderOrderHeader, order)],
         };
+        var span = KafkaTracing.StartSend(_activities, _sendName, _topic, message.Headers, message.Key);
         try
         {
             Produce(() => _producer.Produce(_topic, message, report =>
             {
+                if (span is not null)
+                {
+                    KafkaTracing.Delivered(span, report.Error, report.TopicPartitionOffset);
+                }
+
                 if (report.Error.IsError)
                 {
                     _log($"account stage: ladder update of {symbol} to {report.TopicPartition} not delivered: {report.Error.Reason}");
@@ -72,6 +86,7 @@ public sealed class LadderProducer : IDisposable
         }
         catch (ProduceException<byte[], byte[]> ex)
         {
+            KafkaTracing.Abandon(span, ex.Error);
             // Refused before it was queued (e.g. a topic error the producer still holds): the same as lost on the way.
             _log($"account stage: ladder update of {symbol} not produced: {ex.Error.Reason}");
             undelivered(symbol);
