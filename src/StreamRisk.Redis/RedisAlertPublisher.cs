@@ -80,6 +80,7 @@ public sealed class RedisAlertPublisher : IAsyncDisposable
     private long _retried;
     private long _dropped;
     private long _undelivered;
+    private int _failures;
     private int _disposed;
 
     /// <param name="time">Clock of the retry waits and the drain timeout.</param>
@@ -122,6 +123,9 @@ public sealed class RedisAlertPublisher : IAsyncDisposable
 
     /// <summary>Items waiting to be written, including the batch in flight.</summary>
     public int BufferDepth => _buffer.Count;
+
+    /// <summary>Write attempts that failed since the last one that succeeded: 0 while Redis takes every write (the health check reads it).</summary>
+    public int ConsecutiveFailures => Volatile.Read(ref _failures);
 
     /// <summary>
     /// Queues a transition. Completes once it is buffered (not written); with <see cref="BufferOverflow.Wait"/> a full
@@ -184,12 +188,14 @@ public sealed class RedisAlertPublisher : IAsyncDisposable
                     {
                         Log($"redis publisher: writing again after {failures} failed attempts; {_buffer.Count} items still buffered");
                         failures = 0;
+                        Volatile.Write(ref _failures, 0);
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !_stop.IsCancellationRequested)
                 {
                     // Redis down, timing out or refusing the write: keep the batch where it is and try again.
                     failures++;
+                    Volatile.Write(ref _failures, failures);
                     Interlocked.Increment(ref _retried);
                     if (failures == 1 || failures % 50 == 0)
                     {
