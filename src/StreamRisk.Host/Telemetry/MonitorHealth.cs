@@ -131,16 +131,18 @@ public sealed class MonitorHealth
         TimeSpan still;
         bool stalled;
         bool wasStalled;
+        var waiting = _waitingForRedis;
         lock (_gate)
         {
-            if (turns != _seenTurns)
+            // A wait for Redis counts as progress: the bound runs from its end, not from the turn before it.
+            if (turns != _seenTurns || waiting)
             {
                 _seenTurns = turns;
                 _seenAt = now;
             }
 
             still = _time.GetElapsedTime(_seenAt, now);
-            stalled = still >= _stallTimeout && !_waitingForRedis;
+            stalled = still >= _stallTimeout;
             wasStalled = _stalled;
             _stalled = stalled;
         }
@@ -157,7 +159,7 @@ public sealed class MonitorHealth
             return HealthCheckResult.Unhealthy(Invariant($"engine thread stalled: no progress for {still.TotalSeconds:0} s (bound {_stallTimeout.TotalSeconds:0.#} s)"));
         }
 
-        return _waitingForRedis
+        return waiting
             ? HealthCheckResult.Degraded("engine thread waiting for Redis to take alerts (the publish buffer is full)")
             : HealthCheckResult.Healthy(Invariant($"engine thread running ({turns:N0} loop turns)"));
     }
