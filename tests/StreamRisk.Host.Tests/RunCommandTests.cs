@@ -73,7 +73,6 @@ public sealed class RunCommandTests : IDisposable
     [InlineData("""{"StreamRisk":{"Kafka":{"BootstrapServers":"k:9092"},"Health":{"MaxLag":-1}}}""", "StreamRisk:Health:MaxLag")]
     [InlineData("""{"StreamRisk":{"Kafka":{"BootstrapServers":"k:9092"},"Health":{"MaxLag":1000000001}}}""", "StreamRisk:Health:MaxLag")]
     [InlineData("""{"StreamRisk":{"Kafka":{"BootstrapServers":"k:9092"},"Health":{"StallTimeoutMs":999}}}""", "StreamRisk:Health:StallTimeoutMs")]
-    [InlineData("""{"StreamRisk":{"Kafka":{"BootstrapServers":"k:9092"},"Health":{"StallTimeoutMs":"soon"}}}""", "StallTimeoutMs")]
     public async Task HealthBoundsOutOfRange_OneLineNamingTheSetting_Exit2(string config, string named)
     {
         var run = await CliRun.InvokeAsync("run", "--config", Write(config));
