@@ -180,6 +180,13 @@ public sealed class RedisAlertPublisher : IAsyncDisposable
                 // After a failure, probe with the head item alone: the rest stays droppable by the overflow policy,
                 // and a write that keeps failing on one item (e.g. a wrong key type) names that item in the log.
                 _buffer.PeekBatch(batch, failures == 0 ? HealthyBatch : 1);
+                if (batch.Count == 0)
+                {
+                    // Woken by Complete() with nothing buffered: the next wait says the buffer is done. (Writing the
+                    // empty batch would fail while Redis is down, and the failure has no item to name.)
+                    continue;
+                }
+
                 try
                 {
                     await WriteAsync(batch).ConfigureAwait(false);
