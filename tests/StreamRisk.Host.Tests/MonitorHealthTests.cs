@@ -19,6 +19,9 @@ public sealed class MonitorHealthTests
         var time = new ManualTime();
         var log = new List<string>();
         var health = new MonitorHealth(new SourceStatus(), time, Bound, maxLag: 100, projector: false, redisConfigured: false, log.Add);
+        time.Advance(Bound * 2);
+        var connecting = health.Engine(); // the engine thread not started yet: nothing to judge
+        health.EngineStarting();
 
         var early = health.Engine();
         time.Advance(Bound - TimeSpan.FromSeconds(1));
@@ -28,6 +31,8 @@ public sealed class MonitorHealthTests
         time.Advance(TimeSpan.FromSeconds(5));
         var still = health.Engine();
 
+        Assert.Equal(HealthStatus.Healthy, connecting.Status);
+        Assert.Contains("starting", connecting.Description, StringComparison.Ordinal);
         Assert.Equal(HealthStatus.Healthy, early.Status);
         Assert.Equal(HealthStatus.Healthy, justUnder.Status);
         Assert.Equal(HealthStatus.Unhealthy, stalled.Status);
@@ -42,6 +47,7 @@ public sealed class MonitorHealthTests
     {
         var time = new ManualTime();
         var health = new MonitorHealth(new SourceStatus(), time, Bound, maxLag: 100, projector: false, redisConfigured: true);
+        health.EngineStarting();
 
         health.WaitingForRedis(true);
         time.Advance(Bound * 3);

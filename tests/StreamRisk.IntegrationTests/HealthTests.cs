@@ -34,7 +34,7 @@ public sealed class HealthTests
         using var producer = new WireProducer(cluster.BootstrapServers, topics);
         ProduceMarket(producer);
         using var stop = new CancellationTokenSource();
-        var (run, url, output) = StartMonitor(cluster, redisServer, stop.Token);
+        var (run, url, output) = StartMonitor(cluster, redisServer, stop.Token, stallTimeoutMs: 30_000);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try
         {
@@ -95,7 +95,7 @@ public sealed class HealthTests
         using var stuck = new ManualResetEventSlim(false);
         var armed = 0;
         using var stop = new CancellationTokenSource();
-        var (run, url, output) = StartMonitor(cluster, redisServer, stop.Token, risk =>
+        var (run, url, output) = StartMonitor(cluster, redisServer, stop.Token, stallTimeoutMs: 1_000, riskObserved: risk =>
         {
             // Called on the engine thread with each projection: once armed, the next one never returns until released.
             if (Volatile.Read(ref armed) == 1 && !stuck.IsSet)
@@ -154,7 +154,7 @@ public sealed class HealthTests
     }
 
     private static (Task<MonitorSummary> Run, string Url, StringWriter Output) StartMonitor(EmbeddedKafkaCluster cluster, LocalRedisServer redis, CancellationToken stop,
-        Action<StreamRisk.Domain.Alerts.SymbolRisk>? riskObserved = null)
+        int stallTimeoutMs, Action<StreamRisk.Domain.Alerts.SymbolRisk>? riskObserved = null)
     {
         var url = $"http://127.0.0.1:{FreePort.Next()}";
         var settings = new MonitorSettings
@@ -166,7 +166,7 @@ public sealed class HealthTests
             },
             Redis = new RedisSettings { Configuration = redis.ConnectionString },
             Dashboard = new DashboardSettings { Urls = url },
-            Health = new HealthSettings { StallTimeoutMs = 1_000 },
+            Health = new HealthSettings { StallTimeoutMs = stallTimeoutMs },
         };
         settings.Validate();
         var output = new StringWriter();

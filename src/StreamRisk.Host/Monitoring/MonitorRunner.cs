@@ -187,6 +187,7 @@ public sealed class MonitorRunner
             systemAccounts);
 
         telemetry.ObserveLagAndBooks();
+        health.EngineStarting();
         using var subscription = KafkaSource.Create(kafka, Log, () => consumeStopped.TrySetResult(), telemetry.Lag, telemetry.Activities, sourceStatus).Subscribe(
             message =>
             {

@@ -42,6 +42,7 @@ public sealed class MonitorHealth
     private string[] _staleBooks = [];
 
     private volatile string? _stopped;
+    private volatile bool _started;
     private volatile bool _waitingForRedis;
     private volatile RedisParts? _redis;
 
@@ -68,8 +69,21 @@ public sealed class MonitorHealth
         _projector = projector;
         _redisConfigured = redisConfigured;
         _log = log;
-        _seenTurns = source.Turns;
-        _seenAt = time.GetTimestamp();
+    }
+
+    /// <summary>
+    /// The engine thread is about to start: the stall bound runs from now. Before, the run is still connecting (Redis,
+    /// the web host) on other threads, and liveness says so without judging.
+    /// </summary>
+    public void EngineStarting()
+    {
+        lock (_gate)
+        {
+            _seenTurns = _source.Turns;
+            _seenAt = _time.GetTimestamp();
+        }
+
+        _started = true;
     }
 
     /// <summary>The Redis client and publisher, once connected (the Redis check reads both; both are thread-safe).</summary>
@@ -124,6 +138,11 @@ public sealed class MonitorHealth
         if (_stopped is { } reason)
         {
             return HealthCheckResult.Unhealthy("engine stopped: " + reason);
+        }
+
+        if (!_started)
+        {
+            return HealthCheckResult.Healthy("engine thread starting");
         }
 
         var now = _time.GetTimestamp();
