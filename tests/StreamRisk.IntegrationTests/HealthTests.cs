@@ -27,8 +27,8 @@ public sealed class HealthTests
     public async Task Readyz_NotReadyUntilAssigned_ThenReady_NotReadyWhileRedisDownOrABookOutOfSync_HealthzAliveThroughout()
     {
         var topics = new TopicNames();
-        // The group's first join waits 3 s: the monitor is up and serving before it holds any partition.
-        using var cluster = StartCluster(topics, TimeSpan.FromSeconds(3));
+        // The group's first join waits 5 s: the monitor is up, and has read the market, before it holds any partition.
+        using var cluster = StartCluster(topics, TimeSpan.FromSeconds(5));
         var redisServer = LocalRedisServer.Start();
         var firstRedis = redisServer; // owns the data directory the restarted one reuses
         using var producer = new WireProducer(cluster.BootstrapServers, topics);
@@ -38,11 +38,20 @@ public sealed class HealthTests
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try
         {
-            // The first answer comes while the group is still forming.
+            // The first answer comes while the monitor starts.
             Probe first = default;
             Assert.True(await Eventually.TrueAsync(() => (first = Get(http, url + "/readyz")).Status != 0, Deadline), "the monitor never answered");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, first.Status);
             Assert.Equal("unhealthy", first.Check("partitions"));
+            Assert.Equal(HttpStatusCode.OK, Get(http, url + "/healthz").Status);
+
+            // The market read, the group still forming: not ready, and it says it waits for the group.
+            Probe forming = default;
+            Assert.True(await Eventually.TrueAsync(() => (forming = Get(http, url + "/readyz")).Check("books") == "healthy", Deadline), $"the market was not read: {forming.Body}");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, forming.Status);
+            Assert.Equal("unhealthy", forming.Check("partitions"));
+            Assert.Contains("consumer group", forming.Description("partitions"), StringComparison.Ordinal);
+            Assert.Equal("unhealthy", forming.Check("positions"));
             Assert.Equal(HttpStatusCode.OK, Get(http, url + "/healthz").Status);
 
             await AssertReady(http, url, output);
