@@ -34,7 +34,7 @@ public sealed class HealthTests
         using var producer = new WireProducer(cluster.BootstrapServers, topics);
         ProduceMarket(producer);
         using var stop = new CancellationTokenSource();
-        var (run, url, output) = StartMonitor(cluster, redisServer, stop.Token, stallTimeoutMs: 30_000);
+        var (run, url, output) = StartMonitor(cluster, redisServer, stallTimeoutMs: 30_000, riskObserved: null, stop.Token);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try
         {
@@ -104,7 +104,7 @@ public sealed class HealthTests
         using var stuck = new ManualResetEventSlim(false);
         var armed = 0;
         using var stop = new CancellationTokenSource();
-        var (run, url, output) = StartMonitor(cluster, redisServer, stop.Token, stallTimeoutMs: 1_000, riskObserved: risk =>
+        var (run, url, output) = StartMonitor(cluster, redisServer, stallTimeoutMs: 1_000, riskObserved: risk =>
         {
             // Called on the engine thread with each projection: once armed, the next one never returns until released.
             if (Volatile.Read(ref armed) == 1 && !stuck.IsSet)
@@ -112,7 +112,7 @@ public sealed class HealthTests
                 stuck.Set();
                 release.Wait(Deadline);
             }
-        });
+        }, stop.Token);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try
         {
@@ -162,8 +162,8 @@ public sealed class HealthTests
         Assert.Equal(HttpStatusCode.OK, Get(http, url + "/healthz").Status);
     }
 
-    private static (Task<MonitorSummary> Run, string Url, StringWriter Output) StartMonitor(EmbeddedKafkaCluster cluster, LocalRedisServer redis, CancellationToken stop,
-        int stallTimeoutMs, Action<StreamRisk.Domain.Alerts.SymbolRisk>? riskObserved = null)
+    private static (Task<MonitorSummary> Run, string Url, StringWriter Output) StartMonitor(EmbeddedKafkaCluster cluster, LocalRedisServer redis,
+        int stallTimeoutMs, Action<StreamRisk.Domain.Alerts.SymbolRisk>? riskObserved, CancellationToken stop)
     {
         var url = $"http://127.0.0.1:{FreePort.Next()}";
         var settings = new MonitorSettings
