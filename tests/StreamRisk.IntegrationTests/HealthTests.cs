@@ -27,8 +27,8 @@ public sealed class HealthTests
     public async Task Readyz_NotReadyUntilAssigned_ThenReady_NotReadyWhileRedisDownOrABookOutOfSync_HealthzAliveThroughout()
     {
         var topics = new TopicNames();
-        // The group's first join waits 5 s: the monitor is up, and has read the market, before it holds any partition.
-        using var cluster = StartCluster(topics, TimeSpan.FromSeconds(5));
+        // The group's first join waits 3 s: the monitor is up, and has read the market, before it holds any partition.
+        using var cluster = StartCluster(topics, TimeSpan.FromSeconds(3));
         var redisServer = LocalRedisServer.Start();
         var firstRedis = redisServer; // owns the data directory the restarted one reuses
         using var producer = new WireProducer(cluster.BootstrapServers, topics);
@@ -170,7 +170,8 @@ public sealed class HealthTests
         {
             Kafka = new KafkaSettings
             {
-                BootstrapServers = cluster.BootstrapServers, GroupId = "health", SessionTimeoutMs = 3000, HeartbeatIntervalMs = 1000,
+                // A session longer than the group's initial delay: the mock drops a member whose session ends while it waits.
+                BootstrapServers = cluster.BootstrapServers, GroupId = "health", SessionTimeoutMs = 6000, HeartbeatIntervalMs = 1000,
                 FetchWaitMaxMs = EmbeddedKafkaCluster.FetchWaitMaxMs,
             },
             Redis = new RedisSettings { Configuration = redis.ConnectionString },
