@@ -80,6 +80,7 @@ public sealed class RedisAlertPublisher : IAsyncDisposable
     private long _retried;
     private long _dropped;
     private long _undelivered;
+    private int _failures;
     private int _disposed;
 
     /// <param name="time">Clock of the retry waits and the drain timeout.</param>
@@ -122,6 +123,9 @@ public sealed class RedisAlertPublisher : IAsyncDisposable
 
     /// <summary>Items waiting to be written, including the batch in flight.</summary>
     public int BufferDepth => _buffer.Count;
+
+    /// <summary>Write attempts that failed since the last one that succeeded: 0 while Redis takes every write (the health check reads it).</summary>
+    public int ConsecutiveFailures => Volatile.Read(ref _failures);
 
     /// <summary>
     /// Queues a transition. Completes once it is buffered (not written); with <see cref="BufferOverflow.Wait"/> a full
@@ -176,6 +180,13 @@ public sealed class RedisAlertPublisher : IAsyncDisposable
                 // After a failure, probe with the head item alone: the rest stays droppable by the overflow policy,
                 // and a write that keeps failing on one item (e.g. a wrong key type) names that item in the log.
                 _buffer.PeekBatch(batch, failures == 0 ? HealthyBatch : 1);
+                if (batch.Count == 0)
+                {
+                    // Woken by Complete() with nothing buffered: the next wait says the buffer is done. (Writing the
+                    // empty batch would fail while Redis is down, and the failure has no item to name.)
+                    continue;
+                }
+
                 try
                 {
                     await WriteAsync(batch).ConfigureAwait(false);
@@ -184,12 +195,14 @@ public sealed class RedisAlertPublisher : IAsyncDisposable
                     {
                         Log($"redis publisher: writing again after {failures} failed attempts; {_buffer.Count} items still buffered");
                         failures = 0;
+                        Volatile.Write(ref _failures, 0);
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !_stop.IsCancellationRequested)
                 {
                     // Redis down, timing out or refusing the write: keep the batch where it is and try again.
                     failures++;
+                    Volatile.Write(ref _failures, failures);
                     Interlocked.Increment(ref _retried);
                     if (failures == 1 || failures % 50 == 0)
                     {

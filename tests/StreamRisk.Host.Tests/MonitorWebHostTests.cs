@@ -31,6 +31,59 @@ public sealed class MonitorWebHostTests
         Assert.DoesNotContain("s3cret", await authorised.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Bearer s3cret-token", null, HttpStatusCode.OK)]
+    [InlineData("bearer s3cret-token", null, HttpStatusCode.OK)]
+    [InlineData(null, "s3cret-token", HttpStatusCode.OK)]
+    [InlineData("Bearer s3cret-tokeN", null, HttpStatusCode.Unauthorized)] // same length, last byte differs
+    [InlineData("Bearer s3cret-toke", null, HttpStatusCode.Unauthorized)] // a prefix
+    [InlineData("Bearer s3cret-token2", null, HttpStatusCode.Unauthorized)] // an extension
+    [InlineData("Bearer ", "", HttpStatusCode.Unauthorized)]
+    [InlineData(null, "S3CRET-TOKEN", HttpStatusCode.Unauthorized)]
+    public async Task Token_OnlyTheExactTokenOpensMetrics(string? header, string? query, HttpStatusCode expected)
+    {
+        await using var web = await MonitorWebHost.StartAsync("http://127.0.0.1:0", "s3cret-token", CancellationToken.None);
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(web.Url + "/metrics" + (query is null ? string.Empty : "?token=" + query)));
+        if (header is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", header);
+        }
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(expected, response.StatusCode);
+    }
+
+    [Fact]
+    public void TokenMatches_ComparesDigestsOfTheUtf8Bytes()
+    {
+        var expected = MonitorWebHost.TokenDigest("pässwörd");
+
+        Assert.True(MonitorWebHost.TokenMatches("pässwörd", expected));
+        Assert.False(MonitorWebHost.TokenMatches("passwort", expected));
+        Assert.False(MonitorWebHost.TokenMatches("pässwörd ", expected));
+        Assert.False(MonitorWebHost.TokenMatches(string.Empty, expected));
+        Assert.False(MonitorWebHost.TokenMatches(null, expected));
+    }
+
+    [Fact]
+    public async Task HealthWithoutAMonitor_HealthzSaysTheProcessAnswers_ReadyzOpenWithoutToken()
+    {
+        await using var web = await MonitorWebHost.StartAsync("http://127.0.0.1:0", "s3cret", CancellationToken.None);
+        using var http = new HttpClient();
+
+        using var live = await http.GetAsync(new Uri(web.Url + "/healthz"));
+        using var ready = await http.GetAsync(new Uri(web.Url + "/readyz"));
+        using var body = System.Text.Json.JsonDocument.Parse(await live.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("healthy", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal("healthy", body.RootElement.GetProperty("checks").GetProperty("process").GetProperty("status").GetString());
+        Assert.Equal("application/json", live.Content.Headers.ContentType?.MediaType);
+    }
+
     [Fact]
     public async Task Metrics_ExportTheGivenMeter_WhileAnotherTelemetryOfTheProcessIsDisposed()
     {

@@ -69,6 +69,19 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains(named, run.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"StreamRisk":{"Kafka":{"BootstrapServers":"k:9092"},"Health":{"MaxLag":-1}}}""", "StreamRisk:Health:MaxLag")]
+    [InlineData("""{"StreamRisk":{"Kafka":{"BootstrapServers":"k:9092"},"Health":{"MaxLag":1000000001}}}""", "StreamRisk:Health:MaxLag")]
+    [InlineData("""{"StreamRisk":{"Kafka":{"BootstrapServers":"k:9092"},"Health":{"StallTimeoutMs":999}}}""", "StreamRisk:Health:StallTimeoutMs")]
+    public async Task HealthBoundsOutOfRange_OneLineNamingTheSetting_Exit2(string config, string named)
+    {
+        var run = await CliRun.InvokeAsync("run", "--config", Write(config));
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Single(run.ErrorLines);
+        Assert.Contains(named, run.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task EnvironmentOverridesTheFile()
     {

@@ -66,6 +66,13 @@ public sealed partial class SecretsTests : IDisposable
                 Assert.True(response.IsSuccessStatusCode, $"{path}: {response.StatusCode}");
                 bodies.Add(await response.Content.ReadAsStringAsync());
             }
+
+            // Not ready (that Redis is not there), and saying so without its address's password.
+            using var ready = await http.GetAsync(new Uri(url + "/readyz"));
+            var readyBody = await ready.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Contains("\"redis\"", readyBody, StringComparison.Ordinal);
+            bodies.Add(readyBody);
         }
 
         await stop.CancelAsync();

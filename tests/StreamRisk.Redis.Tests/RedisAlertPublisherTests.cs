@@ -389,6 +389,24 @@ public sealed class RedisAlertPublisherTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => publisher.PublishAsync(Alerts.Transition(2)).AsTask());
     }
 
+    [Fact]
+    public async Task DisposeAsync_NothingBufferedWhileRedisDown_StopsQuietly()
+    {
+        using var server = LocalRedisServer.Start();
+        await using var redis = await Alerts.ConnectAsync(server);
+        var log = new Alerts.LogLines();
+        var publisher = Alerts.Publisher(redis, new RedisPublisherOptions { DrainTimeout = TimeSpan.FromSeconds(5), Log = log.Sink });
+        await publisher.PublishAsync(Alerts.Transition(0));
+        await publisher.FlushAsync().WaitAsync(Alerts.Deadline);
+        server.Kill();
+
+        await publisher.DisposeAsync().AsTask().WaitAsync(Alerts.Deadline);
+
+        Assert.Equal(1, publisher.Published);
+        Assert.Equal(0, publisher.Failed);
+        Assert.Empty(log.Snapshot());
+    }
+
     private static SymbolPicture Picture(long eventTime, double? criticalShockDown = null) => new()
     {
         Symbol = "BTCUSDT",

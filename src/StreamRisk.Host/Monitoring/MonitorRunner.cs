@@ -11,6 +11,7 @@ using StreamRisk.Kafka.ScaleOut;
 using StreamRisk.Redis;
 using StreamRisk.Replay.InProcess;
 using AlertMapping = StreamRisk.Contracts.Alerts.AlertMapping;
+using MonitorHealth = StreamRisk.Host.Telemetry.MonitorHealth;
 
 namespace StreamRisk.Host.Monitoring;
 
@@ -73,6 +74,10 @@ public sealed class MonitorRunner
         using var disposeTelemetry = ownTelemetry;
         var lastInputTimestamp = -1L; // Kafka timestamp (ms) of the last applied message: where tick-to-alert starts
         var serving = !string.IsNullOrWhiteSpace(_settings.Dashboard.Urls);
+        // The Kafka source publishes its progress here from the engine thread; the health checks read it from theirs.
+        var sourceStatus = new SourceStatus();
+        var health = new MonitorHealth(sourceStatus, _time, TimeSpan.FromMilliseconds(_settings.Health.StallTimeoutMs),
+            _settings.Health.MaxLag, _settings.Role == Roles.Projector, !string.IsNullOrWhiteSpace(_settings.Redis.Configuration), Log);
         ConnectionMultiplexer? redis = null;
         RedisAlertPublisher? publisher = null;
         if (!string.IsNullOrWhiteSpace(_settings.Redis.Configuration))
@@ -82,6 +87,7 @@ public sealed class MonitorRunner
             publisher = new RedisAlertPublisher(redis, _time, Random.Shared, new RedisPublisherOptions { Prefix = _settings.Redis.Prefix, BufferCapacity = _settings.Redis.BufferCapacity });
             var observed = publisher;
             telemetry.ObserveRedis(() => observed.BufferDepth, () => observed.Retried);
+            health.ObserveRedis(redis, publisher);
         }
 
         // Before the dashboard: operators' acknowledgements are shared through the same Redis.
@@ -89,13 +95,14 @@ public sealed class MonitorRunner
         await using var web = serving
             // Started whatever the token says: a stop requested during start-up (a very short demo) ends the run
             // normally below instead of failing it half-started.
-            ? await global::StreamRisk.Host.Telemetry.MonitorWebHost.StartAsync(_settings.Dashboard.Urls, _settings.Dashboard.Token, CancellationToken.None, dashboard, _settings.Dashboard.AllowedHosts, telemetry.Meter.Name).ConfigureAwait(false)
+            ? await global::StreamRisk.Host.Telemetry.MonitorWebHost.StartAsync(_settings.Dashboard.Urls, _settings.Dashboard.Token, CancellationToken.None, dashboard,
+                _settings.Dashboard.AllowedHosts, telemetry.Meter.Name, health).ConfigureAwait(false)
             : null;
         if (web is not null)
         {
             // The token is never printed: whoever set it knows it (open the page with ?token=...).
             _output.WriteLine($"dashboard: {web.Url}/");
-            _output.WriteLine($"metrics: {web.Url}/metrics   health: {web.Url}/healthz   api: {web.Url}/api/symbols, {web.Url}/api/system");
+            _output.WriteLine($"metrics: {web.Url}/metrics   health: {web.Url}/healthz   ready: {web.Url}/readyz   api: {web.Url}/api/symbols, {web.Url}/api/system");
         }
 
         var kafka = _settings.ToKafkaOptions();
@@ -138,7 +145,7 @@ public sealed class MonitorRunner
                 dashboard?.Observe(risk);
                 if (publisher is not null)
                 {
-                    Wait(publisher.PublishPictureAsync(AlertMapping.ToPicture(risk, engine.Alerts.OpenIds(risk.Symbol).ToList())));
+                    Wait(publisher.PublishPictureAsync(AlertMapping.ToPicture(risk, engine.Alerts.OpenIds(risk.Symbol).ToList())), health);
                 }
             },
             transition =>
@@ -179,7 +186,7 @@ public sealed class MonitorRunner
                         activity.SetTag("streamrisk.symbol", transition.Symbol);
                     }
 
-                    Wait(publisher.PublishAsync(wire with { TraceParent = activity?.Id }));
+                    Wait(publisher.PublishAsync(wire with { TraceParent = activity?.Id }), health);
                 }
             },
             ex => Log($"projection failed: {ex.Message}"),
@@ -194,7 +201,8 @@ public sealed class MonitorRunner
             systemAccounts);
 
         telemetry.ObserveLagAndBooks();
-        using var subscription = KafkaSource.Create(kafka, Log, () => consumeStopped.TrySetResult(), telemetry.Lag, telemetry.Activities).Subscribe(
+        health.EngineStarting();
+        using var subscription = KafkaSource.Create(kafka, Log, () => consumeStopped.TrySetResult(), telemetry.Lag, telemetry.Activities, sourceStatus).Subscribe(
             message =>
             {
                 try
@@ -218,7 +226,10 @@ public sealed class MonitorRunner
                         lastInputTimestamp = record.Timestamp;
                         if (record.Topic == WireTopic.Book && record.Key is { } key && applier.TryGetInstrument(key, out var index))
                         {
-                            telemetry.BookUpdated(index, engine.Catalog[index].Symbol.Value, engine.BookOf(index)?.IsStale ?? true);
+                            var symbol = engine.Catalog[index].Symbol.Value;
+                            var stale = engine.BookOf(index)?.IsStale ?? true;
+                            telemetry.BookUpdated(index, symbol, stale);
+                            health.BookChecked(index, symbol, stale);
                         }
                     }
                 }
@@ -230,11 +241,16 @@ public sealed class MonitorRunner
                     var where = message.Kind == IngestKind.Message ? $"{kafka.Topics.Of(message.Record.Topic)}[{message.Record.Partition}]@{message.Record.Offset}" : message.Kind.ToString();
                     engineFailure = $"engine failed applying {where}: {ex.GetType().Name}: {ex.Message}";
                     Log(engineFailure);
+                    health.Stopped(engineFailure);
                     failure.TrySetResult();
                     throw;
                 }
             },
-            ex => failure.TrySetException(ex),
+            ex =>
+            {
+                health.Stopped($"kafka: {ex.Message}");
+                failure.TrySetException(ex);
+            },
             () => failure.TrySetResult());
         using (cancel.Register(() => failure.TrySetResult()))
         {
@@ -275,11 +291,20 @@ public sealed class MonitorRunner
             publisher?.Failed ?? 0, publisher?.Retried ?? 0, deadLetters.Failed, engineFailure);
     }
 
-    private static void Wait(ValueTask pending)
+    /// <summary>Engine thread: waits for the publisher to take an item — at once unless its buffer is full (back-pressure).</summary>
+    private static void Wait(ValueTask pending, MonitorHealth health)
     {
         if (!pending.IsCompletedSuccessfully)
         {
-            pending.AsTask().GetAwaiter().GetResult();
+            health.WaitingForRedis(true);
+            try
+            {
+                pending.AsTask().GetAwaiter().GetResult();
+            }
+            finally
+            {
+                health.WaitingForRedis(false);
+            }
         }
     }
 

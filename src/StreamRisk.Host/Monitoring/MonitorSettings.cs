@@ -19,6 +19,7 @@ public sealed class MonitorSettings
     public EngineSettings Engine { get; set; } = new();
     public AlertSettings Alerts { get; set; } = new();
     public DashboardSettings Dashboard { get; set; } = new();
+    public HealthSettings Health { get; set; } = new();
 
     /// <summary>
     /// What this instance runs (see docs/scale-out.md): <c>all</c> — both stages in one process (default);
@@ -94,6 +95,16 @@ public sealed class MonitorSettings
         if (!string.IsNullOrWhiteSpace(Dashboard.Urls))
         {
             Telemetry.MonitorWebHost.Validate(Dashboard.Urls, Dashboard.Token);
+        }
+
+        if (Health.MaxLag is < 0 or > HealthSettings.MaxLagLimit)
+        {
+            throw new UsageException("StreamRisk:Health:MaxLag must be between 0 and 1000000000 (messages)");
+        }
+
+        if (Health.StallTimeoutMs is < 1_000 or > 3_600_000)
+        {
+            throw new UsageException("StreamRisk:Health:StallTimeoutMs must be between 1000 and 3600000");
         }
     }
 
@@ -323,6 +334,21 @@ public sealed class DashboardSettings
     /// proxy forwards; any other Host is answered 421 (see docs/dashboard-security.md).
     /// </summary>
     public string AllowedHosts { get; set; } = string.Empty;
+}
+
+/// <summary>The bounds of <c>/healthz</c> and <c>/readyz</c> (docs/operations.md, "Health").</summary>
+public sealed class HealthSettings
+{
+    public const long MaxLagLimit = 1_000_000_000;
+
+    /// <summary>
+    /// Consumer lag (messages behind the high watermarks, summed over every assigned partition, measured about once a
+    /// second) above which <c>/readyz</c> says not ready.
+    /// </summary>
+    public long MaxLag { get; set; } = 10_000;
+
+    /// <summary>How long the engine thread may go without coming round its consume loop before <c>/healthz</c> says it stalled.</summary>
+    public int StallTimeoutMs { get; set; } = 30_000;
 }
 
 /// <summary>The values of <see cref="EngineSettings.LiquidationEngine"/> (and of <c>replay --liquidations</c>).</summary>

@@ -1,12 +1,17 @@
 using System.Collections.Frozen;
 using System.Net;
 using System.Net.NetworkInformation;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -17,7 +22,8 @@ namespace StreamRisk.Host.Telemetry;
 
 /// <summary>
 /// The monitor's HTTP side: the OpenTelemetry pipeline (Prometheus scrape endpoint at <c>/metrics</c>; OTLP export of
-/// metrics and traces when the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> variable is set) and <c>/healthz</c>.
+/// metrics and traces when the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> variable is set), and the health checks:
+/// <c>/healthz</c> (liveness) and <c>/readyz</c> (readiness), answered from a <see cref="MonitorHealth"/> when given.
 /// With a <see cref="DashboardState"/>, also the trading-ops dashboard (<see cref="DashboardEndpoints"/>).
 /// Bound to loopback by default; binding anywhere else needs a token.
 /// </summary>
@@ -52,7 +58,10 @@ public sealed class MonitorWebHost : IAsyncDisposable
     /// <param name="allowedHosts">Further names (or addresses) clients may use in <c>Host</c>, separated by ';' — e.g. the
     /// name of a reverse proxy's upstream.</param>
     /// <param name="meterName">The meter whose instruments <c>/metrics</c> exports (<see cref="StreamRiskTelemetry.Meter"/>'s name).</param>
-    public static async Task<MonitorWebHost> StartAsync(string urls, string token, CancellationToken cancel, DashboardState? dashboard = null, string? allowedHosts = null, string meterName = StreamRiskTelemetry.Name)
+    /// <param name="health">The monitor's checks; without it <c>/healthz</c> says only that the process answers and
+    /// <c>/readyz</c> has nothing to wait for.</param>
+    public static async Task<MonitorWebHost> StartAsync(string urls, string token, CancellationToken cancel, DashboardState? dashboard = null, string? allowedHosts = null,
+        string meterName = StreamRiskTelemetry.Name, MonitorHealth? health = null)
     {
         Validate(urls, token);
         var hosts = AllowedHosts(urls, allowedHosts);
@@ -83,6 +92,22 @@ public sealed class MonitorWebHost : IAsyncDisposable
             DashboardEndpoints.AddOpenApi(builder.Services);
         }
 
+        var checks = builder.Services.AddHealthChecks();
+        if (health is null)
+        {
+            checks.AddCheck("process", () => HealthCheckResult.Healthy("answering"), [MonitorHealth.Live]);
+        }
+        else
+        {
+            // The engine's check belongs to both: a stalled engine's other figures are frozen, not current.
+            checks.AddCheck("engine", health.Engine, [MonitorHealth.Live, MonitorHealth.Ready]);
+            checks.AddCheck("partitions", health.Partitions, [MonitorHealth.Ready]);
+            checks.AddCheck("positions", health.Positions, [MonitorHealth.Ready]);
+            checks.AddCheck("books", health.Books, [MonitorHealth.Ready]);
+            checks.AddCheck("redis", health.Redis, [MonitorHealth.Ready]);
+            checks.AddCheck("lag", health.Lag, [MonitorHealth.Ready]);
+        }
+
         var app = builder.Build();
         app.Use(async (context, next) =>
         {
@@ -101,13 +126,16 @@ public sealed class MonitorWebHost : IAsyncDisposable
         });
         if (!string.IsNullOrWhiteSpace(token))
         {
-            // Everything but /healthz, the page's code and the API's description needs the token (header or ?token=): no secret ever appears in
+            // Everything but the health checks (probes carry no token; their bodies name no account, address or secret),
+            // the page's code and the API's description needs the token (header or ?token=): no secret ever appears in
             // a response, and no data leaves without it.
+            var expected = TokenDigest(token);
             app.Use(async (context, next) =>
             {
-                var given = context.Request.Headers.Authorization.ToString().Replace("Bearer ", string.Empty, StringComparison.Ordinal);
-                var open = context.Request.Path == "/healthz" || DashboardEndpoints.PublicAssets.Contains(context.Request.Path.Value ?? string.Empty);
-                if (!open && given != token && context.Request.Query["token"] != token)
+                var open = context.Request.Path == "/healthz" || context.Request.Path == "/readyz"
+                    || DashboardEndpoints.PublicAssets.Contains(context.Request.Path.Value ?? string.Empty);
+                if (!open && !TokenMatches(BearerToken(context.Request.Headers.Authorization.ToString()), expected)
+                    && !TokenMatches(context.Request.Query["token"].ToString(), expected))
                 {
                     context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                     return;
@@ -118,7 +146,8 @@ public sealed class MonitorWebHost : IAsyncDisposable
         }
 
         app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(MonitorHealth.Live), ResponseWriter = WriteHealth });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(MonitorHealth.Ready), ResponseWriter = WriteHealth });
         if (dashboard is not null)
         {
             DashboardEndpoints.Map(app, dashboard);
@@ -155,6 +184,56 @@ public sealed class MonitorWebHost : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Whether a presented token is the configured one, compared in constant time: both sides are SHA-256 digests of their
+    /// UTF-8 bytes, compared by <see cref="CryptographicOperations.FixedTimeEquals"/>, so the time taken tells neither how
+    /// much of a guess was right nor how long the token is.
+    /// </summary>
+    internal static bool TokenMatches(string? given, byte[] expectedDigest) =>
+        !string.IsNullOrEmpty(given) && CryptographicOperations.FixedTimeEquals(TokenDigest(given), expectedDigest);
+
+    internal static byte[] TokenDigest(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+
+    /// <summary>The token of an <c>Authorization</c> header: after the <c>Bearer</c> scheme, or the whole value without one.</summary>
+    internal static string BearerToken(string authorization) =>
+        authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : authorization;
+
+    /// <summary>
+    /// The health answer: overall status, then each check's status and why —
+    /// <c>{"status":"unhealthy","checks":{"redis":{"status":"unhealthy","description":"not reachable; …"},…}}</c>.
+    /// 200 while healthy or degraded, 503 when unhealthy (the health checks' default mapping).
+    /// </summary>
+    private static async Task WriteHealth(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        using var body = new MemoryStream();
+        using (var json = new Utf8JsonWriter(body, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("status", StatusName(report.Status));
+            json.WriteStartObject("checks");
+            foreach (var (name, entry) in report.Entries)
+            {
+                json.WriteStartObject(name);
+                json.WriteString("status", StatusName(entry.Status));
+                json.WriteString("description", entry.Description ?? entry.Exception?.Message ?? string.Empty);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        await context.Response.Body.WriteAsync(body.GetBuffer().AsMemory(0, (int)body.Length), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static string StatusName(HealthStatus status) => status switch
+    {
+        HealthStatus.Healthy => "healthy",
+        HealthStatus.Degraded => "degraded",
+        _ => "unhealthy",
+    };
 
     /// <summary>The host names a request may carry: those of the bound addresses, and the extra ones.</summary>
     internal static FrozenSet<string> AllowedHosts(string urls, string? extra)

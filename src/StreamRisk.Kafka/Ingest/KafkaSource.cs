@@ -33,8 +33,10 @@ public static class KafkaSource
     /// <param name="activities">Where the <c>process {topic}</c> spans go (one per drained batch, never per message);
     /// the caller owns the source. A batch continues the trace of its first message's W3C <c>traceparent</c> header and
     /// links the others'.</param>
+    /// <param name="status">Where the consume thread publishes its progress for other threads (the health checks): loop
+    /// turns, group assignment, the partitions still being read from the beginning, the lag.</param>
     public static IObservable<IngestedMessage> Create(KafkaMonitorOptions options, Action<string>? log = null, Action? stopped = null,
-        Action<string, int, long>? lag = null, ActivitySource? activities = null)
+        Action<string, int, long>? lag = null, ActivitySource? activities = null, SourceStatus? status = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         return Observable.Create<IngestedMessage>((observer, cancel) =>
@@ -44,7 +46,7 @@ public static class KafkaSource
             {
                 try
                 {
-                    Run(options, observer, log, lag, activities, cancel);
+                    Run(options, observer, log, lag, activities, status, cancel);
                     observer.OnCompleted();
                 }
                 catch (OperationCanceledException)
@@ -71,7 +73,7 @@ public static class KafkaSource
     }
 
     private static void Run(KafkaMonitorOptions options, IObserver<IngestedMessage> observer, Action<string>? log, Action<string, int, long>? lag,
-        ActivitySource? activities, CancellationToken cancel)
+        ActivitySource? activities, SourceStatus? status, CancellationToken cancel)
     {
         var topics = options.Topics;
         var kinds = Enum.GetValues<WireTopic>().ToDictionary(topics.Of, StringComparer.Ordinal);
@@ -79,26 +81,29 @@ public static class KafkaSource
 
         var ordering = options.EventTimeOrdering ? new Ordering(options.OrderingIdleRelease, log) : null;
         var clientLog = new KafkaLog(log);
-        var reach = new Reach(options, log);
+        var progress = new Progress(status, kinds);
+        var reach = new Reach(options, log, status);
         using var positions = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(options, options.GroupId))
-            .SetPartitionsAssignedHandler((_, assigned) =>
+            .SetPartitionsAssignedHandler((consumer, assigned) =>
             {
                 log?.Invoke($"kafka: assigned {assigned.Count} positions partition(s): {string.Join(",", assigned.Select(p => p.Partition.Value))}");
                 ordering?.Assigned(assigned);
+                progress.Assigned(consumer, assigned, positions: true);
                 observer.OnNext(new IngestedMessage(IngestKind.PartitionsAssigned, default, assigned.Select(p => p.Partition.Value).ToList()));
                 // Rebuild the accounts of these partitions from the start of the (compacted) topic.
                 return assigned.Select(p => new TopicPartitionOffset(p, Offset.Beginning));
             })
-            .SetPartitionsRevokedHandler((_, revoked) => Revoked(revoked.Select(p => p.TopicPartition).ToList()))
-            .SetPartitionsLostHandler((_, lost) => Revoked(lost.Select(p => p.TopicPartition).ToList()))
+            .SetPartitionsRevokedHandler((_, revoked) => Revoked(revoked.Select(p => p.TopicPartition).ToList(), lost: false))
+            .SetPartitionsLostHandler((_, lost) => Revoked(lost.Select(p => p.TopicPartition).ToList(), lost: true))
             .SetLogHandler(clientLog.OnLog)
             .SetErrorHandler(clientLog.OnError)
             .Build();
 
-        void Revoked(List<TopicPartition> partitions)
+        void Revoked(List<TopicPartition> partitions, bool lost)
         {
             log?.Invoke($"kafka: revoked {partitions.Count} positions partition(s): {string.Join(",", partitions.Select(p => p.Partition.Value))}");
             ordering?.Revoke(partitions);
+            progress.Revoked(partitions, lost);
             observer.OnNext(new IngestedMessage(IngestKind.PartitionsRevoked, default, partitions.Select(p => p.Partition.Value).ToList()));
         }
 
@@ -109,8 +114,9 @@ public static class KafkaSource
             .Build();
         // Instruments first, to their end: every other message names a symbol, and a book, mark or position that
         // arrives before its instrument would be dead-lettered as unknown. Then everything else.
-        var instruments = Partitions(market, [topics.Instruments], reach, cancel);
+        var instruments = Partitions(market, [topics.Instruments], reach, progress, cancel);
         market.Assign(instruments);
+        progress.Step($"reading topic {topics.Instruments} to its end");
         while (!cancel.IsCancellationRequested && !reach.Try(() => AtEnd(market, instruments), cancel))
         {
             Drain(market, kinds, observer, maxMessages: 512, firstTimeout: TimeSpan.FromMilliseconds(50), offsetsToStore: null, ordering, activities, cancel, hold: false);
@@ -122,12 +128,13 @@ public static class KafkaSource
         string[] marketTopics = accountStage ? [topics.Marks, topics.Liquidations]
             : options.Projector ? [topics.Book, topics.Marks, topics.Liquidations, topics.Insurance, topics.Ladders]
             : [topics.Book, topics.Marks, topics.Liquidations, topics.Insurance];
-        var rest = Partitions(market, marketTopics, reach, cancel);
+        var rest = Partitions(market, marketTopics, reach, progress, cancel);
         market.Assign(instruments.Select(p => new TopicPartitionOffset(p.TopicPartition, market.Position(p.TopicPartition))).Concat(rest));
+        progress.Assigned(market, rest.Select(p => p.TopicPartition), positions: false);
         if (options.Projector)
         {
             var ladders = rest.Count(p => p.Topic == topics.Ladders);
-            var sources = Partitions(market, [topics.Positions], reach, cancel).Count;
+            var sources = Partitions(market, [topics.Positions], reach, progress, cancel).Count;
             ordering?.Merge.GateOnLadders(sources, ladders);
             ordering?.Assigned([]);
             log?.Invoke($"kafka: projector stage: {ladders} ladders partition(s), waiting on {sources} account partition(s)");
@@ -139,11 +146,15 @@ public static class KafkaSource
             var own = options.PositionsPartitions!.Select(p => new TopicPartitionOffset(topics.Positions, p, Offset.Beginning)).ToList();
             positions.Assign(own);
             ordering?.Assigned(own.Select(p => p.TopicPartition));
+            progress.Assigned(positions, own.Select(p => p.TopicPartition), positions: true);
         }
         else
         {
             positions.Subscribe(topics.Positions);
         }
+
+        // Only the group waits for an assignment; the projector and an account partition have all they read.
+        progress.Started(groupAssigned: options.Projector || accountStage);
 
         // The positions consumer's pending offset stores, reused by every drain (the loop allocates nothing per turn).
         var toStore = new List<ConsumeResult<byte[], byte[]>>(4);
@@ -154,13 +165,18 @@ public static class KafkaSource
         {
             while (!cancel.IsCancellationRequested)
             {
-                if (lag is not null && (lagReported.Elapsed >= TimeSpan.FromSeconds(1) || first))
+                status?.Turned();
+                if ((lag is not null || status is not null) && (lagReported.Elapsed >= TimeSpan.FromSeconds(1) || first))
                 {
                     first = false;
                     lagReported.Restart();
-                    ReportLag(positions, lag);
-                    ReportLag(market, lag);
+                    var measured = new LagMeasure();
+                    ReportLag(positions, lag, ref measured);
+                    ReportLag(market, lag, ref measured);
+                    status?.Publish(new SourceLag(measured.Total, measured.Largest, measured.LargestLag));
                 }
+
+                progress.Check();
 
                 // Market data first (it moves marks and books); both consumers share this one thread.
                 // Two consumers on one thread cannot block on both. Only the market consumer ever waits, and only when
@@ -361,16 +377,18 @@ public static class KafkaSource
         toStore.Add(result);
     }
 
-    private static List<TopicPartitionOffset> Partitions(IConsumer<byte[], byte[]> consumer, string[] wanted, Reach reach, CancellationToken cancel)
+    private static List<TopicPartitionOffset> Partitions(IConsumer<byte[], byte[]> consumer, string[] wanted, Reach reach, Progress progress, CancellationToken cancel)
     {
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
         var partitions = new List<TopicPartitionOffset>();
         foreach (var topic in wanted)
         {
             // The topic may not exist yet (a fresh cluster): wait for it rather than fail.
+            progress.Step($"waiting for topic {topic}");
             while (true)
             {
                 cancel.ThrowIfCancellationRequested();
+                progress.Turned();
                 var metadata = reach.Try(() => admin.GetMetadata(topic, TimeSpan.FromSeconds(5)), cancel)?.Topics.FirstOrDefault();
                 if (metadata is not null && metadata.Error.Code == ErrorCode.NoError && metadata.Partitions.Count > 0)
                 {
@@ -385,7 +403,7 @@ public static class KafkaSource
         return partitions;
     }
 
-    private static void ReportLag(IConsumer<byte[], byte[]> consumer, Action<string, int, long> lag)
+    private static void ReportLag(IConsumer<byte[], byte[]> consumer, Action<string, int, long>? lag, ref LagMeasure measured)
     {
         foreach (var partition in consumer.Assignment)
         {
@@ -393,8 +411,146 @@ public static class KafkaSource
             var position = consumer.Position(partition);
             if (high != Offset.Unset && position != Offset.Unset)
             {
-                lag(partition.Topic, partition.Partition.Value, Math.Max(0, high.Value - position.Value));
+                var behind = Math.Max(0, high.Value - position.Value);
+                lag?.Invoke(partition.Topic, partition.Partition.Value, behind);
+                measured.Total += behind;
+                if (behind > measured.LargestLag)
+                {
+                    measured.LargestLag = behind;
+                    measured.Largest = string.Create(CultureInfo.InvariantCulture, $"{partition.Topic}[{partition.Partition.Value}]");
+                }
             }
+        }
+    }
+
+    private struct LagMeasure
+    {
+        public long Total;
+        public string? Largest;
+        public long LargestLag;
+    }
+
+    /// <summary>
+    /// The consume thread's account of its progress, published to a <see cref="SourceStatus"/> (nothing without one):
+    /// start-up's step, the group's assignment, and the partitions read from the beginning on assignment until each
+    /// reaches the high watermark it had then — for a positions partition, its accounts rebuilt; for a market partition,
+    /// every book and mark as of the start.
+    /// </summary>
+    private sealed class Progress(SourceStatus? status, Dictionary<string, WireTopic> kinds)
+    {
+        private static readonly TimeSpan CheckEvery = TimeSpan.FromMilliseconds(100);
+        private readonly List<Reading> _reading = [];
+        private readonly SortedSet<int> _positions = [];
+        private readonly Stopwatch _sinceCheck = Stopwatch.StartNew();
+        private string? _step = "connecting to Kafka";
+        private bool _groupAssigned;
+
+        public void Turned() => status?.Turned();
+
+        public void Step(string step)
+        {
+            _step = step;
+            Publish();
+        }
+
+        public void Started(bool groupAssigned)
+        {
+            _step = null;
+            _groupAssigned |= groupAssigned;
+            Publish();
+        }
+
+        public void Assigned(IConsumer<byte[], byte[]> consumer, IEnumerable<TopicPartition> partitions, bool positions)
+        {
+            if (status is null)
+            {
+                return;
+            }
+
+            foreach (var partition in partitions)
+            {
+                _reading.RemoveAll(r => r.Partition == partition);
+                _reading.Add(new Reading(consumer, partition, kinds.GetValueOrDefault(partition.Topic)));
+                if (positions)
+                {
+                    _positions.Add(partition.Partition.Value);
+                }
+            }
+
+            _groupAssigned |= positions;
+            Publish();
+        }
+
+        public void Revoked(IReadOnlyCollection<TopicPartition> partitions, bool lost)
+        {
+            if (status is null)
+            {
+                return;
+            }
+
+            _reading.RemoveAll(r => partitions.Contains(r.Partition));
+            foreach (var partition in partitions)
+            {
+                _positions.Remove(partition.Partition.Value);
+            }
+
+            // Lost (the session expired): the consumer joins again and waits for a new assignment.
+            _groupAssigned &= !lost;
+            Publish();
+        }
+
+        /// <summary>At most every 100 ms while a partition is still being read: a watermark query per partition, once.</summary>
+        public void Check()
+        {
+            if (status is null || _reading.Count == 0 || _sinceCheck.Elapsed < CheckEvery)
+            {
+                return;
+            }
+
+            _sinceCheck.Restart();
+            for (var i = _reading.Count - 1; i >= 0; i--)
+            {
+                var reading = _reading[i];
+                try
+                {
+                    if (reading.Target < 0)
+                    {
+                        // Where the partition ended when it was assigned (a broker round trip, bounded).
+                        var watermarks = reading.Consumer.QueryWatermarkOffsets(reading.Partition, TimeSpan.FromSeconds(1));
+                        reading.Target = watermarks.High.Value;
+                        if (watermarks.High.Value <= watermarks.Low.Value)
+                        {
+                            _reading.RemoveAt(i); // empty: nothing to read
+                            continue;
+                        }
+                    }
+
+                    var position = reading.Consumer.Position(reading.Partition);
+                    reading.Position = position == Offset.Unset ? -1 : position.Value;
+                    if (reading.Position >= reading.Target)
+                    {
+                        _reading.RemoveAt(i);
+                    }
+                }
+                catch (KafkaException)
+                {
+                    // A broker busy or moving a leader: asked again at the next check.
+                }
+            }
+
+            Publish();
+        }
+
+        private void Publish() => status?.Publish(new SourceProgress(_step, _groupAssigned, [.. _positions],
+            [.. _reading.Select(r => new PartitionCatchUp(r.Kind, r.Partition.Topic, r.Partition.Partition.Value, r.Position, r.Target))]));
+
+        private sealed class Reading(IConsumer<byte[], byte[]> consumer, TopicPartition partition, WireTopic kind)
+        {
+            public IConsumer<byte[], byte[]> Consumer { get; } = consumer;
+            public TopicPartition Partition { get; } = partition;
+            public WireTopic Kind { get; } = kind;
+            public long Position { get; set; } = -1;
+            public long Target { get; set; } = -1;
         }
     }
 
@@ -424,7 +580,7 @@ public static class KafkaSource
     /// own lines rate-limited by <see cref="KafkaLog"/>) rather than exiting; <see cref="KafkaMonitorOptions.ConnectTimeout"/>
     /// bounds the wait. Consumption itself needs no help: the client reconnects by itself.
     /// </summary>
-    private sealed class Reach(KafkaMonitorOptions options, Action<string>? log)
+    private sealed class Reach(KafkaMonitorOptions options, Action<string>? log, SourceStatus? status)
     {
         private static readonly TimeSpan FirstWait = TimeSpan.FromSeconds(1);
         private static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(30);
@@ -434,6 +590,7 @@ public static class KafkaSource
         /// <summary>The call's result, or default once it failed for want of a broker and the wait before the next try is over.</summary>
         public T? Try<T>(Func<T> call, CancellationToken cancel)
         {
+            status?.Turned();
             try
             {
                 var result = call();
@@ -452,7 +609,13 @@ public static class KafkaSource
 
                 log?.Invoke(string.Create(CultureInfo.InvariantCulture,
                     $"kafka: brokers {options.BootstrapServers} not reachable ({ex.Error.Reason}) for {_unreachable.Elapsed.TotalSeconds:0} s; retrying in {_wait.TotalSeconds:0} s"));
-                cancel.WaitHandle.WaitOne(_wait);
+                // Waited a second at a time, each a turn: a thread waiting for its brokers is not a stalled one.
+                for (var waited = TimeSpan.Zero; waited < _wait && !cancel.IsCancellationRequested; waited += TimeSpan.FromSeconds(1))
+                {
+                    cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(1) < _wait - waited ? TimeSpan.FromSeconds(1) : _wait - waited);
+                    status?.Turned();
+                }
+
                 cancel.ThrowIfCancellationRequested();
                 _wait = TimeSpan.FromTicks(Math.Min(_wait.Ticks * 2, LongestWait.Ticks));
                 return default;
