@@ -58,6 +58,11 @@ public sealed class HookCommandTests
         Assert.True(await Eventually.TrueAsync(() => File.Exists(file) && File.ReadAllText(file).EndsWith('\n') && File.ReadAllLines(file).Length == 1, Deadline), error.ToString());
         // And once the hook has seen the command exit: cancelling earlier would kill a command that has written its line.
         Assert.True(await Eventually.TrueAsync(() => output.ToString().Contains(": ok", StringComparison.Ordinal), Deadline), output.ToString());
+        // And once the group has taken the warning too (filtered, so acknowledged with nothing printed): the stream's
+        // last entry delivered and nothing pending.
+        var last = (await redis.GetDatabase().StreamRangeAsync("streamrisk:alerts", messageOrder: Order.Descending, count: 1)).Single().Id;
+        Assert.True(await Eventually.TrueAsync(() => redis.GetDatabase().StreamGroupInfo("streamrisk:alerts").Single(g => g.Name == "ops") is { PendingMessageCount: 0 } g
+            && g.LastDeliveredId == last, Deadline), output.ToString());
         await stop.CancelAsync();
         var code = await run.WaitAsync(Deadline);
 
