@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using StreamRisk.Contracts;
 using StreamRisk.Contracts.Wire;
 using StreamRisk.Kafka.Ingest;
@@ -28,8 +29,8 @@ public sealed class ReplayProducer : IDisposable
 
     /// <param name="dueIn">How long the pace would wait for an event time now (an epoch ends before a wait).</param>
     /// <param name="waitFor">Waits until an event time is due at the replay's pace.</param>
-    /// <param name="log">Where the client's own lines go, rate-limited (<see cref="KafkaLog"/>).</param>
-    public ReplayProducer(string bootstrapServers, TopicNames topics, Func<long, TimeSpan> dueIn, Action<long> waitFor, Action<string>? log = null,
+    /// <param name="log">Where the client's own lines go, rate-limited and at their level (<see cref="KafkaLog"/>).</param>
+    public ReplayProducer(string bootstrapServers, TopicNames topics, Func<long, TimeSpan> dueIn, Action<long> waitFor, ILogger? log = null,
         IReadOnlyDictionary<string, string>? clientSettings = null)
     {
         ArgumentNullException.ThrowIfNull(topics);
@@ -48,7 +49,7 @@ public sealed class ReplayProducer : IDisposable
             config.Set(key, value);
         }
 
-        var clientLog = new KafkaLog(log);
+        var clientLog = new KafkaLog(log, config);
         _producer = new ProducerBuilder<byte[], byte[]>(config).SetLogHandler(clientLog.OnLog).SetErrorHandler(clientLog.OnError).Build();
         _topics = topics;
         _dueIn = dueIn;

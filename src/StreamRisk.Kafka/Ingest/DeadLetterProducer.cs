@@ -1,5 +1,6 @@
 using System.Text;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using StreamRisk.Contracts;
 using StreamRisk.Contracts.Wire;
 
@@ -25,11 +26,11 @@ public sealed class DeadLetterProducer : IDisposable
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly string _topic;
     private readonly TopicNames _topics;
-    private readonly Action<string>? _log;
+    private readonly ILogger? _log;
     private long _sent;
     private long _failed;
 
-    public DeadLetterProducer(KafkaMonitorOptions options, Action<string>? log = null)
+    public DeadLetterProducer(KafkaMonitorOptions options, ILogger? log = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _maxMessageBytes = Math.Max(options.MaxMessageBytes * 4, 4 * 1024 * 1024);
@@ -46,7 +47,7 @@ public sealed class DeadLetterProducer : IDisposable
             config.Set(key, value);
         }
 
-        var clientLog = new KafkaLog(log);
+        var clientLog = new KafkaLog(log, config);
         _producer = new ProducerBuilder<byte[], byte[]>(config).SetLogHandler(clientLog.OnLog).SetErrorHandler(clientLog.OnError).Build();
         _topic = options.Topics.DeadLetter;
         _topics = options.Topics;
@@ -79,7 +80,7 @@ public sealed class DeadLetterProducer : IDisposable
                 if (report.Error.IsError)
                 {
                     Interlocked.Increment(ref _failed);
-                    _log?.Invoke($"dead-letter write failed: {report.Error.Reason}");
+                    _log?.LogWarning("dead-letter write failed: {Reason}", report.Error.Reason);
                 }
                 else
                 {
@@ -90,7 +91,7 @@ public sealed class DeadLetterProducer : IDisposable
         catch (ProduceException<byte[], byte[]> ex)
         {
             Interlocked.Increment(ref _failed);
-            _log?.Invoke($"dead-letter write failed: {ex.Error.Reason}");
+            _log?.LogWarning("dead-letter write failed: {Reason}", ex.Error.Reason);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using StreamRisk.Kafka.Ingest;
 
 namespace StreamRisk.Kafka.ScaleOut;
@@ -14,9 +15,9 @@ public sealed class LadderProducer : IDisposable
 {
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly string _topic;
-    private readonly Action<string> _log;
+    private readonly ILogger _log;
 
-    public LadderProducer(KafkaMonitorOptions options, Action<string> log)
+    public LadderProducer(KafkaMonitorOptions options, ILogger log)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
@@ -35,7 +36,7 @@ public sealed class LadderProducer : IDisposable
             config.Set(key, value);
         }
 
-        var clientLog = new KafkaLog(line => log("kafka producer: " + line));
+        var clientLog = new KafkaLog(log, config);
         _producer = new ProducerBuilder<byte[], byte[]>(config)
             .SetLogHandler(clientLog.OnLog)
             .SetErrorHandler(clientLog.OnError)
@@ -65,7 +66,7 @@ public sealed class LadderProducer : IDisposable
             {
                 if (report.Error.IsError)
                 {
-                    _log($"account stage: ladder update of {symbol} to {report.TopicPartition} not delivered: {report.Error.Reason}");
+                    _log.LogWarning("account stage: ladder update of {Symbol} to {Partition} not delivered: {Reason}", symbol, report.TopicPartition, report.Error.Reason);
                     undelivered(symbol);
                 }
             }));
@@ -73,7 +74,7 @@ public sealed class LadderProducer : IDisposable
         catch (ProduceException<byte[], byte[]> ex)
         {
             // Refused before it was queued (e.g. a topic error the producer still holds): the same as lost on the way.
-            _log($"account stage: ladder update of {symbol} not produced: {ex.Error.Reason}");
+            _log.LogWarning("account stage: ladder update of {Symbol} not produced: {Reason}", symbol, ex.Error.Reason);
             undelivered(symbol);
         }
     }
@@ -96,13 +97,13 @@ public sealed class LadderProducer : IDisposable
                 {
                     if (report.Error.IsError)
                     {
-                        _log($"account stage: progress marker to {report.TopicPartition} not delivered: {report.Error.Reason}");
+                        _log.LogWarning("account stage: progress marker to {Partition} not delivered: {Reason}", report.TopicPartition, report.Error.Reason);
                     }
                 }));
             }
             catch (ProduceException<byte[], byte[]> ex)
             {
-                _log($"account stage: progress marker to {_topic}[{q}] not produced: {ex.Error.Reason}");
+                _log.LogWarning("account stage: progress marker to {Topic}[{Partition}] not produced: {Reason}", _topic, q, ex.Error.Reason);
             }
         }
     }
