@@ -106,8 +106,9 @@ internal static class ReplayCommand
             var source = Source(chosen, paths, parse.GetValue(from), parse.GetValue(to), positionSource ?? "synthetic:seed=1", parse.GetValue(accounts), progressOutput);
             if (kafka is not null)
             {
+                using var logging = Logging.RunLogging.Create(parse);
                 using var target = new ReplayProducer(kafka, TopicNames.WithPrefix(parse.GetValue(prefix) ?? TopicNames.DefaultPrefix), pacer.DueIn, pacer.WaitFor,
-                    line => progressOutput.WriteLine("replay: " + line));
+                    logging.CreateLogger(Logging.LogCategories.Capture));
                 Play(source, r => target.Send(CaptureTopics.ToWire(r.Topic), r.Key, r.Payload, r.EventTime), () => $"{target.Produced:N0} messages produced", clock, progressOutput, cancel);
                 try
                 {

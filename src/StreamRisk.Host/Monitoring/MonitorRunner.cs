@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using StreamRisk.Contracts.Wire;
 using StreamRisk.Domain.Alerts;
 using StreamRisk.Engine;
 using StreamRisk.Engine.Ingest;
 using StreamRisk.Host.Dashboard;
+using StreamRisk.Host.Logging;
 using StreamRisk.Kafka.Ingest;
 using StreamRisk.Kafka.ScaleOut;
 using StreamRisk.Redis;
@@ -28,22 +30,30 @@ public sealed record MonitorSummary(long EventsApplied, long DeadLettered, IRead
 /// <c>demo</c>. Runs until cancelled or until the Kafka source fails fatally. An exception while applying an event
 /// ends the run too: logged at once, consumption stopped before that event's offset is stored (a restart reads it
 /// again), and the summary carries it — never a consume thread that died while the process stays up.
+/// Alert lines go to the output; diagnostics are log entries (<see cref="LogCategories"/>).
 /// </summary>
 public sealed class MonitorRunner
 {
     private readonly MonitorSettings _settings;
     private readonly TextWriter _output;
     private readonly TimeProvider _time;
+    private readonly ILoggerFactory _logging;
+    private readonly ILogger _log;
     private readonly Dictionary<string, int> _alertsByRule = new(StringComparer.Ordinal);
     private long _transitions;
     private long _processed;
 
-    public MonitorRunner(MonitorSettings settings, TextWriter output, TimeProvider time)
+    /// <param name="output">Where alert lines and the addresses of the dashboard go.</param>
+    /// <param name="logging">Where diagnostics go; the caller owns it.</param>
+    public MonitorRunner(MonitorSettings settings, TextWriter output, ILoggerFactory logging, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(logging);
         _settings = settings;
         _output = TextWriter.Synchronized(output);
         _time = time;
+        _logging = logging;
+        _log = logging.CreateLogger(LogCategories.Monitor);
     }
 
     /// <summary>Echo alert transitions to the output (the demo does; a production run logs them only at warning and above).</summary>
@@ -91,11 +101,14 @@ public sealed class MonitorRunner
         var engine = new RiskEngine(_settings.ToEngineOptions(), _settings.Role == Roles.Projector ? EngineLayout.Projector : EngineLayout.OneProcess);
 
         var clock = new EventClock();
-        using var deadLetters = new DeadLetterProducer(kafka, Log);
+        var kafkaLog = _logging.CreateLogger(LogCategories.Kafka);
+        var deadLetterLog = _logging.CreateLogger(LogCategories.DeadLetters);
+        var redisLog = _logging.CreateLogger(LogCategories.Redis);
+        using var deadLetters = new DeadLetterProducer(kafka, deadLetterLog);
         // A scaled-out projector asks the account partitions for the system view's accounts, as of the input being applied.
         var inputStage = long.MinValue;
         using var systemExchange = _settings.Role == Roles.Projector && _settings.Engine.SystemIntervalMs > 0
-            ? new SystemExchangeClient(kafka, ScaleOutClients.PartitionsOf(kafka, kafka.Topics.Positions, Log), Log, cancel)
+            ? new SystemExchangeClient(kafka, ScaleOutClients.PartitionsOf(kafka, kafka.Topics.Positions, kafkaLog), kafkaLog, cancel)
             : null;
         var systemAccounts = systemExchange is null ? null : new RemoteSystemAccounts(systemExchange, () => inputStage);
         var logged = 0;
@@ -104,7 +117,7 @@ public sealed class MonitorRunner
             // The first few are logged with where they came from (the dead-letter topic has them all, with reasons).
             if (logged++ < 10)
             {
-                Log($"dead-lettered {kafka.Topics.Of(result.Topic)}[{result.Partition}]@{result.Offset}: {reason}: {detail}");
+                deadLetterLog.LogWarning("dead-lettered {Topic}[{Partition}]@{Offset}: {Reason}: {Detail}", kafka.Topics.Of(result.Topic), result.Partition, result.Offset, reason, detail);
             }
 
             deadLetters.Send(result, reason, detail);
@@ -118,7 +131,7 @@ public sealed class MonitorRunner
         {
             var redisOptions = RedisConnection.Options(_settings.Redis.Configuration, _settings.Redis.PasswordFile);
             redis = await ConnectionMultiplexer.ConnectAsync(redisOptions).ConfigureAwait(false);
-            publisher = new RedisAlertPublisher(redis, _time, Random.Shared, new RedisPublisherOptions { Prefix = _settings.Redis.Prefix, BufferCapacity = _settings.Redis.BufferCapacity });
+            publisher = new RedisAlertPublisher(redis, _time, Random.Shared, new RedisPublisherOptions { Prefix = _settings.Redis.Prefix, BufferCapacity = _settings.Redis.BufferCapacity, Log = line => redisLog.LogWarning("{Line}", line) });
             var observed = publisher;
             telemetry.ObserveRedis(() => observed.BufferDepth, () => observed.Retried);
         }
@@ -170,7 +183,7 @@ public sealed class MonitorRunner
                     Wait(publisher.PublishAsync(wire with { TraceParent = activity?.Id }));
                 }
             },
-            ex => Log($"projection failed: {ex.Message}"),
+            ex => _log.LogError("projection failed: {Error}", ex.Message),
             telemetry.Projected,
             view =>
             {
@@ -182,7 +195,7 @@ public sealed class MonitorRunner
             systemAccounts);
 
         telemetry.ObserveLagAndBooks();
-        using var subscription = KafkaSource.Create(kafka, Log, () => consumeStopped.TrySetResult(), telemetry.Lag, telemetry.Activities).Subscribe(
+        using var subscription = KafkaSource.Create(kafka, kafkaLog, () => consumeStopped.TrySetResult(), telemetry.Lag, telemetry.Activities).Subscribe(
             message =>
             {
                 try
@@ -217,7 +230,7 @@ public sealed class MonitorRunner
                     // OnError does not reach a subscriber whose OnNext threw).
                     var where = message.Kind == IngestKind.Message ? $"{kafka.Topics.Of(message.Record.Topic)}[{message.Record.Partition}]@{message.Record.Offset}" : message.Kind.ToString();
                     engineFailure = $"engine failed applying {where}: {ex.GetType().Name}: {ex.Message}";
-                    Log(engineFailure);
+                    _log.LogCritical("{Failure}", engineFailure);
                     failure.TrySetResult();
                     throw;
                 }
@@ -237,7 +250,7 @@ public sealed class MonitorRunner
         }
         catch (TimeoutException)
         {
-            Log("kafka: consumers did not close within 30 s; offsets of the last events may be re-read on restart");
+            kafkaLog.LogWarning("consumers did not close within 30 s; offsets of the last events may be re-read on restart");
         }
         if (publisher is not null)
         {
@@ -248,7 +261,7 @@ public sealed class MonitorRunner
             }
             catch (OperationCanceledException)
             {
-                Log("redis: alerts still buffered at shutdown (Redis unreachable)");
+                redisLog.LogError("alerts still buffered at shutdown (Redis unreachable)");
             }
 
             await publisher.DisposeAsync().ConfigureAwait(false);
@@ -270,6 +283,4 @@ public sealed class MonitorRunner
             pending.AsTask().GetAwaiter().GetResult();
         }
     }
-
-    private void Log(string line) => _output.WriteLine("streamrisk: " + line);
 }
