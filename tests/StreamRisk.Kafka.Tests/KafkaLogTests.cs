@@ -42,7 +42,9 @@ public sealed class KafkaLogTests
             return lines.Count > 1;
         }, TimeSpan.FromSeconds(10)));
 
-        Assert.Equal("Warning: again (1 more like it held back)", lines[1]);
+        // "held", and the tries of the loop that fell in the first interval (one kind: every held line is counted here).
+        Assert.True(log.Suppressed >= 1);
+        Assert.Equal($"Warning: again ({log.Suppressed} more like it held back)", lines[1]);
     }
 
     [Theory]
