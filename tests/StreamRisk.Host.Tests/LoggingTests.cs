@@ -27,10 +27,10 @@ public sealed class LoggingTests
         // The positions consumer joins its group and says which partitions it got.
         Assert.Contains("StreamRisk.Kafka", categories);
         Assert.Contains(run.ErrorLines, l => l.Contains("positions partition(s)", StringComparison.Ordinal));
-        // Stdout: the demo's guide, the alert lines and the summary; no log entry.
+        // Stdout: the demo's guide, the alert lines and the summary; no log entry. (Eight seconds raise no alert: DemoTests
+        // runs long enough to see them on stdout.)
         var output = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains(output, l => l.StartsWith("summary: ", StringComparison.Ordinal));
-        Assert.Contains(output, l => l.StartsWith("alert raised", StringComparison.Ordinal));
         Assert.DoesNotContain(output, l => l.TrimStart().StartsWith('{') || l.Contains("positions partition(s)", StringComparison.Ordinal));
         Assert.DoesNotContain(run.ErrorLines, l => l.Contains("\"alert raised", StringComparison.Ordinal));
     }
