@@ -98,7 +98,7 @@ internal static class DemoCommand
                 stop.CancelAfter(l);
             }
 
-            using var producer = new WireProducer(cluster.BootstrapServers, topics, log: logging.CreateLogger(Logging.LogCategories.Feed));
+            using var producer = new WireProducer(cluster.BootstrapServers, topics, log: logging.CreateLogger(Logging.LogCategories.Kafka));
             var feed = new SimulationFeed(message => producer.Send(message), new SimulatorOptions { Seed = parse.GetValue(seed), Accounts = parse.GetValue(accounts) }, time);
             var feeding = Task.Run(async () =>
             {

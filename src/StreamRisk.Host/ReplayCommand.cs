@@ -108,7 +108,7 @@ internal static class ReplayCommand
             {
                 using var logging = Logging.RunLogging.Create(parse);
                 using var target = new ReplayProducer(kafka, TopicNames.WithPrefix(parse.GetValue(prefix) ?? TopicNames.DefaultPrefix), pacer.DueIn, pacer.WaitFor,
-                    logging.CreateLogger(Logging.LogCategories.Capture));
+                    logging.CreateLogger(Logging.LogCategories.Kafka));
                 Play(source, r => target.Send(CaptureTopics.ToWire(r.Topic), r.Key, r.Payload, r.EventTime), () => $"{target.Produced:N0} messages produced", clock, progressOutput, cancel);
                 try
                 {

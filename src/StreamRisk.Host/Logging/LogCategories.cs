@@ -6,7 +6,9 @@ public static class LogCategories
     /// <summary>The monitor's own lines: start, stop, failures of the engine or the projections.</summary>
     public const string Monitor = "StreamRisk.Monitor";
 
-    /// <summary>librdkafka's lines (rate-limited, at librdkafka's level) and the Kafka clients' own.</summary>
+    /// <summary>librdkafka's lines (rate-limited, at librdkafka's level) and the Kafka clients' own, of every client: the
+    /// monitor's, the dead-letter producer, the demo's simulated feed, <c>record</c> and <c>replay --to-kafka</c>
+    /// (librdkafka names the client in its lines).</summary>
     public const string Kafka = StreamRisk.Kafka.KafkaLog.Category;
 
     /// <summary>Messages the monitor could not use, as they are sent to the dead-letter topic (the first few of a run).</summary>
@@ -17,10 +19,4 @@ public static class LogCategories
 
     /// <summary>The account stage of a scaled-out deployment.</summary>
     public const string Accounts = "StreamRisk.Accounts";
-
-    /// <summary>The demo's simulated market, as it is produced to Kafka.</summary>
-    public const string Feed = "StreamRisk.Feed";
-
-    /// <summary><c>record</c> and <c>replay --to-kafka</c>.</summary>
-    public const string Capture = "StreamRisk.Capture";
 }

@@ -104,7 +104,7 @@ public sealed class MonitorRunner
         var kafkaLog = _logging.CreateLogger(LogCategories.Kafka);
         var deadLetterLog = _logging.CreateLogger(LogCategories.DeadLetters);
         var redisLog = _logging.CreateLogger(LogCategories.Redis);
-        using var deadLetters = new DeadLetterProducer(kafka, deadLetterLog);
+        using var deadLetters = new DeadLetterProducer(kafka, kafkaLog);
         // A scaled-out projector asks the account partitions for the system view's accounts, as of the input being applied.
         var inputStage = long.MinValue;
         using var systemExchange = _settings.Role == Roles.Projector && _settings.Engine.SystemIntervalMs > 0
