@@ -16,6 +16,11 @@ public static class Cli
     public static RootCommand Build(TextWriter output, TimeProvider time, TextWriter? error = null)
     {
         var root = new RootCommand("StreamRisk: real-time liquidation-cascade monitor for crypto derivatives venues.");
+        foreach (var option in Logging.RunLogging.Options())
+        {
+            root.Options.Add(option);
+        }
+
         root.Subcommands.Add(DemoCommand.Create(output, time));
         root.Subcommands.Add(RunCommand.Create(output, time));
         root.Subcommands.Add(LiqPriceCommand.Create(output));

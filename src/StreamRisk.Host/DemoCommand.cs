@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using StreamRisk.Contracts;
 using StreamRisk.Host.Monitoring;
@@ -49,6 +50,7 @@ internal static class DemoCommand
             // Before anything starts: a bad address is a command-line error, not a failure halfway through.
             Telemetry.MonitorWebHost.Validate(dashboardUrls, dashboardToken);
             var topics = TopicNames.WithPrefix(parse.GetValue(prefix) ?? TopicNames.DefaultPrefix);
+            using var logging = Logging.RunLogging.Create(parse);
             using var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = parse.GetValue(brokers) });
             foreach (var (name, partitions) in topics.WithDefaultPartitions())
             {
@@ -96,7 +98,7 @@ internal static class DemoCommand
                 stop.CancelAfter(l);
             }
 
-            using var producer = new WireProducer(cluster.BootstrapServers, topics, log: line => output.WriteLine("feed: kafka: " + line));
+            using var producer = new WireProducer(cluster.BootstrapServers, topics, log: logging.CreateLogger(Logging.LogCategories.Kafka));
             var feed = new SimulationFeed(message => producer.Send(message), new SimulatorOptions { Seed = parse.GetValue(seed), Accounts = parse.GetValue(accounts) }, time);
             var feeding = Task.Run(async () =>
             {
@@ -113,7 +115,7 @@ internal static class DemoCommand
             using var telemetry = new Telemetry.StreamRiskTelemetry();
             using var health = parse.GetValue(reportEvery) is null ? null : new Telemetry.HealthSampler(telemetry, output, time);
             var sampling = health?.RunAsync(parse.GetValue(reportEvery)!.Value, stop.Token) ?? Task.CompletedTask;
-            var runner = new MonitorRunner(settings, output, time) { Telemetry = telemetry };
+            var runner = new MonitorRunner(settings, output, logging, time) { Telemetry = telemetry };
             var summary = await runner.RunAsync(stop.Token).ConfigureAwait(false);
             await stop.CancelAsync().ConfigureAwait(false); // the run may have ended on its own (an engine failure): the feed stops too
             await feeding.ConfigureAwait(false);

@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using StreamRisk.Contracts.Alerts;
 using StreamRisk.Host.Routing;
@@ -138,7 +139,8 @@ internal static class HookCommand
 
         command.SetAction(async (parse, cancel) =>
         {
-            var error = parse.InvocationConfiguration.Error;
+            using var logging = Logging.RunLogging.Create(parse);
+            var hookLog = logging.CreateLogger(Logging.LogCategories.Redis);
             var config = RedisConnection.Options(parse.GetValue(redis)!, parse.GetValue(passwordFile));
             config.ClientName = "streamrisk-hook";
             var limit = parse.GetValue(timeout) ?? TimeSpan.FromSeconds(30);
@@ -164,7 +166,7 @@ internal static class HookCommand
                 Symbols = (parse.GetValue(symbols) ?? []).ToHashSet(StringComparer.Ordinal),
                 MaxAttempts = parse.GetValue(attempts),
                 ReclaimIdleTime = parse.GetValue(reclaim) ?? TimeSpan.FromSeconds(60),
-                Log = line => error.WriteLine("streamrisk: " + line),
+                Log = line => hookLog.LogWarning("{Line}", line),
             };
 
             await using var connection = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);

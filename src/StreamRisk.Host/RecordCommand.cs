@@ -60,7 +60,8 @@ internal static class RecordCommand
             }
 
             await output.WriteLineAsync($"recording {string.Join(", ", kinds.Select(k => names.Of(CaptureTopics.ToWire(k))))} from {servers} to {path}").ConfigureAwait(false);
-            var recorder = new TopicRecorder(servers, names, [.. kinds.Select(CaptureTopics.ToWire)], message => output.WriteLine(message), time);
+            using var logging = Logging.RunLogging.Create(parse);
+            var recorder = new TopicRecorder(servers, names, [.. kinds.Select(CaptureTopics.ToWire)], logging.CreateLogger(Logging.LogCategories.Kafka), time);
             using (var writer = CaptureWriter.Create(path, options, time))
             {
                 // Consume blocks: keep it off the thread pool.

@@ -121,8 +121,9 @@ internal static class ReplayCommand
                 // Each record's producer span (when an OTLP endpoint is set) starts the trace the monitor continues.
                 using var telemetry = new Telemetry.StreamRiskTelemetry();
                 using var traces = Telemetry.TraceExport.StartFromEnvironment("streamrisk-replay");
+                using var logging = Logging.RunLogging.Create(parse);
                 using var target = new ReplayProducer(kafka, TopicNames.WithPrefix(parse.GetValue(prefix) ?? TopicNames.DefaultPrefix), pacer.DueIn, pacer.WaitFor,
-                    line => progressOutput.WriteLine("replay: " + line), activities: telemetry.Activities);
+                    logging.CreateLogger(Logging.LogCategories.Kafka), activities: telemetry.Activities);
                 Play(source, r => target.Send(CaptureTopics.ToWire(r.Topic), r.Key, r.Payload, r.EventTime), () => $"{target.Produced:N0} messages produced", clock, progressOutput, cancel);
                 try
                 {

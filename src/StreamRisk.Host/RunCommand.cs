@@ -55,6 +55,7 @@ internal static class RunCommand
             Flag(role, "Role");
             var settings = LoadSettings(parse.GetValue(config), flags);
             settings.Validate();
+            using var logging = Logging.RunLogging.Create(parse);
             await output.WriteLineAsync($"streamrisk run: Kafka {settings.Kafka.BootstrapServers} (group {settings.Kafka.GroupId}), " +
                 $"Redis {(string.IsNullOrEmpty(settings.Redis.Configuration) ? "off (alerts to this console)" : "on")}, profile {settings.Engine.Profile}").ConfigureAwait(false);
             if (settings.Role == Roles.Accounts)
@@ -62,14 +63,14 @@ internal static class RunCommand
                 // No web host here: the account stage exports its spans itself (when an OTLP endpoint is set).
                 using var telemetry = new Telemetry.StreamRiskTelemetry();
                 using var traces = Telemetry.TraceExport.StartFromEnvironment("streamrisk-accounts");
-                var accounts = new AccountPartitionsRunner(settings, output) { Activities = telemetry.Activities };
+                var accounts = new AccountPartitionsRunner(settings, logging) { Activities = telemetry.Activities };
                 var applied = await accounts.RunAsync(cancel).ConfigureAwait(false);
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"summary: {applied:N0} events applied by the account stage")).ConfigureAwait(false);
                 return ExitCodes.Ok;
             }
 
             using var outputs = parse.GetValue(outDir) is { } dir ? new ReplayOutputs(dir) : null;
-            var runner = new MonitorRunner(settings, output, time) { Outputs = outputs };
+            var runner = new MonitorRunner(settings, output, logging, time) { Outputs = outputs };
             var summary = await runner.RunAsync(cancel).ConfigureAwait(false);
             await output.WriteLineAsync(Summary(summary)).ConfigureAwait(false);
             return summary.Failure is null ? ExitCodes.Ok : ExitCodes.Failure;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using StreamRisk.Contracts;
 using StreamRisk.Contracts.Wire;
 using StreamRisk.Kafka.Ingest;
@@ -33,9 +34,9 @@ public sealed class ReplayProducer : IDisposable
 
     /// <param name="dueIn">How long the pace would wait for an event time now (an epoch ends before a wait).</param>
     /// <param name="waitFor">Waits until an event time is due at the replay's pace.</param>
-    /// <param name="log">Where the client's own lines go, rate-limited (<see cref="KafkaLog"/>).</param>
+    /// <param name="log">Where the client's own lines go, rate-limited and at their level (<see cref="KafkaLog"/>).</param>
     /// <param name="activities">Where the records' producer spans go; none: no spans and no trace headers.</param>
-    public ReplayProducer(string bootstrapServers, TopicNames topics, Func<long, TimeSpan> dueIn, Action<long> waitFor, Action<string>? log = null,
+    public ReplayProducer(string bootstrapServers, TopicNames topics, Func<long, TimeSpan> dueIn, Action<long> waitFor, ILogger? log = null,
         IReadOnlyDictionary<string, string>? clientSettings = null, ActivitySource? activities = null)
     {
         ArgumentNullException.ThrowIfNull(topics);
@@ -54,7 +55,7 @@ public sealed class ReplayProducer : IDisposable
             config.Set(key, value);
         }
 
-        var clientLog = new KafkaLog(log);
+        var clientLog = new KafkaLog(log, config);
         _producer = new ProducerBuilder<byte[], byte[]>(config).SetLogHandler(clientLog.OnLog).SetErrorHandler(clientLog.OnError).Build();
         _topics = topics;
         _dueIn = dueIn;

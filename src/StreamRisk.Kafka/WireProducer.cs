@@ -1,5 +1,6 @@
 using System.Buffers;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using StreamRisk.Contracts;
 using StreamRisk.Contracts.Wire;
 using StreamRisk.Domain;
@@ -19,8 +20,8 @@ public sealed class WireProducer : IDisposable
     private readonly WireMessageWriter _writer = new();
     private long _failed;
 
-    /// <param name="log">Where the client's own lines go, rate-limited (<see cref="KafkaLog"/>); none: they are dropped.</param>
-    public WireProducer(string bootstrapServers, TopicNames topics, IReadOnlyDictionary<string, string>? clientSettings = null, Action<string>? log = null)
+    /// <param name="log">Where the client's own lines go, rate-limited and at their level (<see cref="KafkaLog"/>); none: they are dropped.</param>
+    public WireProducer(string bootstrapServers, TopicNames topics, IReadOnlyDictionary<string, string>? clientSettings = null, ILogger? log = null)
     {
         var config = new ProducerConfig { BootstrapServers = bootstrapServers, EnableIdempotence = true, LingerMs = 5, ClientId = "streamrisk-producer" };
         foreach (var (key, value) in clientSettings ?? new Dictionary<string, string>())
@@ -28,7 +29,7 @@ public sealed class WireProducer : IDisposable
             config.Set(key, value);
         }
 
-        var clientLog = new KafkaLog(log);
+        var clientLog = new KafkaLog(log, config);
         _producer = new ProducerBuilder<byte[], byte[]>(config).SetLogHandler(clientLog.OnLog).SetErrorHandler(clientLog.OnError).Build();
         _topics = topics;
     }

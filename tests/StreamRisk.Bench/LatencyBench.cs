@@ -96,7 +96,7 @@ internal static class LatencyBench
         using var stop = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, cancel);
         var transitionMade = 0L; // Stopwatch timestamp of the latest probe transition, written on the engine thread
-        var runner = new MonitorRunner(settings, TextWriter.Null, time)
+        var runner = new MonitorRunner(settings, TextWriter.Null, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, time)
         {
             EchoAlerts = false,
             AlertObserved = transition =>

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using StreamRisk.Contracts;
+using StreamRisk.Host.Logging;
 using StreamRisk.Host.Monitoring;
 using StreamRisk.Kafka;
 using StreamRisk.Kafka.Embedded;
@@ -50,7 +51,8 @@ public sealed partial class DemoDashboardTests(BrowserFixture browser) : IClassF
             }
         });
         using var output = new StringWriter();
-        var running = new MonitorRunner(settings, output, TimeProvider.System) { EchoAlerts = false }.RunAsync(stop.Token);
+        using var logging = RunLogging.Create(TextWriter.Synchronized(output));
+        var running = new MonitorRunner(settings, TextWriter.Synchronized(output), logging, TimeProvider.System) { EchoAlerts = false }.RunAsync(stop.Token);
         try
         {
             var errors = new List<string>();

@@ -22,5 +22,11 @@ public sealed class DemoTests
         Assert.Matches(@"alert raised +\w+ +SystemicCascadeRisk ", text);
         Assert.Matches(@"summary: [\d,]+ events applied, 0 dead-lettered", text);
         Assert.Contains("alerts raised by rule:", text, StringComparison.Ordinal);
+        // Diagnostics went to stderr as log entries (text format: one line each, UTC time, level, category); alert lines did not.
+        var diagnostics = error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(diagnostics, l => l.Contains(" StreamRisk.Kafka[0] assigned ", StringComparison.Ordinal));
+        Assert.All(diagnostics, l => Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (trce|dbug|info|warn|fail|crit): StreamRisk\.\w+\[\d+\] ", l));
+        Assert.DoesNotContain(diagnostics, l => l.Contains("alert raised", StringComparison.Ordinal));
+        Assert.DoesNotContain("positions partition(s)", text, StringComparison.Ordinal);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using StreamRisk.Contracts;
+using StreamRisk.Host.Logging;
 using StreamRisk.Host.Monitoring;
 using StreamRisk.Host.Telemetry;
 using StreamRisk.Kafka;
@@ -62,8 +63,9 @@ public sealed class MetricNamesTests
             }
         });
         using var output = new StringWriter();
+        using var logging = RunLogging.Create(TextWriter.Synchronized(output));
         using var telemetry = new StreamRiskTelemetry("StreamRisk.names." + Guid.NewGuid().ToString("N"));
-        var running = new MonitorRunner(settings, output, TimeProvider.System) { EchoAlerts = false, Telemetry = telemetry }.RunAsync(stop.Token);
+        var running = new MonitorRunner(settings, TextWriter.Synchronized(output), logging, TimeProvider.System) { EchoAlerts = false, Telemetry = telemetry }.RunAsync(stop.Token);
 
         ISet<string> served = new HashSet<string>();
         List<string> missing = [.. referenced.Keys];

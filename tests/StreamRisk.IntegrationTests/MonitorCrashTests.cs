@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Text.Json;
 using StackExchange.Redis;
 using StreamRisk.Host;
+using StreamRisk.Host.Logging;
 using StreamRisk.Host.Monitoring;
 using StreamRisk.Redis;
 using StreamRisk.Testing;
@@ -93,13 +94,15 @@ public sealed class MonitorCrashTests : IDisposable
             Dashboard = new DashboardSettings { Urls = string.Empty },
         };
         using var log = new StringWriter();
-        var runner = new MonitorRunner(settings, log, TimeProvider.System) { Telemetry = telemetry, EchoAlerts = false };
+        using var logging = RunLogging.Create(log);
+        var runner = new MonitorRunner(settings, TextWriter.Null, logging, TimeProvider.System) { Telemetry = telemetry, EchoAlerts = false };
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
 
         var ended = await Eventually.TrueAsync(() => run.IsCompleted, TimeSpan.FromSeconds(60));
         await stop.CancelAsync();
         var summary = await run;
+        logging.Dispose(); // what is queued is written
         Assert.True(ended, "the run did not end after the engine thread failed; log:\n" + log);
         Assert.Contains("engine failed applying", log.ToString(), StringComparison.Ordinal);
         Assert.Contains("InvalidOperationException: listener fault", summary.Failure, StringComparison.Ordinal);

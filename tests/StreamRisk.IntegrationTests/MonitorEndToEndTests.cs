@@ -6,6 +6,7 @@ using StreamRisk.Contracts;
 using StreamRisk.Domain;
 using StreamRisk.Domain.Books;
 using StreamRisk.Domain.Instruments;
+using StreamRisk.Host.Logging;
 using StreamRisk.Host.Monitoring;
 using StreamRisk.Kafka;
 using StreamRisk.Kafka.Embedded;
@@ -99,7 +100,8 @@ public sealed class MonitorEndToEndTests
             },
         };
         System.Diagnostics.ActivitySource.AddActivityListener(spans);
-        var runner = new MonitorRunner(settings, output, TimeProvider.System) { EchoAlerts = false, Telemetry = telemetry };
+        using var logging = RunLogging.Create(TextWriter.Synchronized(output));
+        var runner = new MonitorRunner(settings, TextWriter.Synchronized(output), logging, TimeProvider.System) { EchoAlerts = false, Telemetry = telemetry };
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
 
@@ -198,7 +200,8 @@ public sealed class MonitorEndToEndTests
         };
         var alerts = new List<StreamRisk.Domain.Alerts.AlertTransition>();
         using var output = new StringWriter();
-        var runner = new MonitorRunner(settings, output, TimeProvider.System) { EchoAlerts = false, AlertObserved = a => { lock (alerts) { alerts.Add(a); } } };
+        using var logging = RunLogging.Create(TextWriter.Synchronized(output));
+        var runner = new MonitorRunner(settings, TextWriter.Synchronized(output), logging, TimeProvider.System) { EchoAlerts = false, AlertObserved = a => { lock (alerts) { alerts.Add(a); } } };
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
         redisServer.Kill(); // Redis dies before the monitor has anything to say
@@ -258,7 +261,8 @@ public sealed class MonitorEndToEndTests
             Redis = new RedisSettings { Configuration = redisServer.ConnectionString },
         };
         using var output = new StringWriter();
-        var runner = new MonitorRunner(settings, output, TimeProvider.System) { EchoAlerts = false };
+        using var logging = RunLogging.Create(TextWriter.Synchronized(output));
+        var runner = new MonitorRunner(settings, TextWriter.Synchronized(output), logging, TimeProvider.System) { EchoAlerts = false };
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(redisServer.ConnectionString);

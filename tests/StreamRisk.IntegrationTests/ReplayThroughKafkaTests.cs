@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using StreamRisk.Contracts;
 using StreamRisk.Host;
+using StreamRisk.Host.Logging;
 using StreamRisk.Host.Monitoring;
 using StreamRisk.Kafka.Embedded;
 using StreamRisk.Replay.InProcess;
@@ -134,8 +135,9 @@ internal sealed partial class KafkaReplayRun(string directory, string[] source)
             Engine = new EngineSettings { SystemIntervalMs = SystemIntervalMs, LiquidationEngine = LiquidationEngine },
         };
         using var log = new StringWriter();
+        using var logging = RunLogging.Create(TextWriter.Synchronized(log));
         var outputs = new ReplayOutputs(outDir);
-        var runner = new MonitorRunner(settings, log, TimeProvider.System) { EchoAlerts = false, Outputs = outputs };
+        var runner = new MonitorRunner(settings, TextWriter.Synchronized(log), logging, TimeProvider.System) { EchoAlerts = false, Outputs = outputs };
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
 

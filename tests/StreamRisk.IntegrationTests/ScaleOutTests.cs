@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using StreamRisk.Contracts;
 using StreamRisk.Host;
+using StreamRisk.Host.Logging;
 using StreamRisk.Host.Monitoring;
 using StreamRisk.Kafka.Embedded;
 using StreamRisk.Replay.InProcess;
@@ -91,6 +92,7 @@ public sealed partial class ScaleOutTests : IDisposable
             Engine = new EngineSettings { SystemIntervalMs = 0 },
         };
         using var log = new StringWriter();
+        using var logging = RunLogging.Create(log);
         // With the ladders' broker down, the account stage's producer gives a ladder update up after 2 s (not the default 5 min).
         var accountsKafka = fault == Fault.LadderUpdatesLost
             ? new KafkaSettings
@@ -103,13 +105,13 @@ public sealed partial class ScaleOutTests : IDisposable
         var instances = Enumerable.Range(0, 3).Select(i => new AccountPartitionsRunner(new MonitorSettings
         {
             Kafka = accountsKafka, Dashboard = settings.Dashboard, Role = Roles.Accounts, Engine = settings.Engine,
-        }, log)).ToList();
+        }, logging)).ToList();
         var stops = instances.Select(_ => new CancellationTokenSource()).ToList();
         var accountRuns = instances.Select((x, i) => x.RunAsync(stops[i].Token)).ToList();
 
         var outDir = Path.Combine(_dir.FullName, "scaled-out");
         var outputs = new ReplayOutputs(outDir);
-        var projector = new MonitorRunner(new MonitorSettings { Kafka = settings.Kafka, Dashboard = settings.Dashboard, Role = Roles.Projector, Engine = settings.Engine }, log, TimeProvider.System)
+        var projector = new MonitorRunner(new MonitorSettings { Kafka = settings.Kafka, Dashboard = settings.Dashboard, Role = Roles.Projector, Engine = settings.Engine }, TextWriter.Null, logging, TimeProvider.System)
         {
             EchoAlerts = false, Outputs = outputs,
         };
@@ -242,12 +244,13 @@ public sealed partial class ScaleOutTests : IDisposable
             Engine = new EngineSettings { SystemIntervalMs = interval },
         };
         using var log = new StringWriter();
-        var instances = Enumerable.Range(0, 3).Select(_ => new AccountPartitionsRunner(new MonitorSettings { Kafka = settings.Kafka, Dashboard = settings.Dashboard, Engine = settings.Engine, Role = Roles.Accounts }, log)).ToList();
+        using var logging = RunLogging.Create(log);
+        var instances = Enumerable.Range(0, 3).Select(_ => new AccountPartitionsRunner(new MonitorSettings { Kafka = settings.Kafka, Dashboard = settings.Dashboard, Engine = settings.Engine, Role = Roles.Accounts }, logging)).ToList();
         using var stopAccounts = new CancellationTokenSource();
         var accountRuns = instances.Select(x => x.RunAsync(stopAccounts.Token)).ToList();
         var outDir = Path.Combine(_dir.FullName, "scaled-out");
         var outputs = new ReplayOutputs(outDir);
-        var projector = new MonitorRunner(new MonitorSettings { Kafka = settings.Kafka, Dashboard = settings.Dashboard, Engine = settings.Engine, Role = Roles.Projector }, log, TimeProvider.System) { EchoAlerts = false, Outputs = outputs };
+        var projector = new MonitorRunner(new MonitorSettings { Kafka = settings.Kafka, Dashboard = settings.Dashboard, Engine = settings.Engine, Role = Roles.Projector }, TextWriter.Null, logging, TimeProvider.System) { EchoAlerts = false, Outputs = outputs };
         using var stopProjector = new CancellationTokenSource();
         var projecting = projector.RunAsync(stopProjector.Token);
         Assert.True(await Eventually.TrueAsync(() => instances.Sum(x => x.Partitions.Count) == 6 && instances.All(x => x.Partitions.Count > 0), TimeSpan.FromSeconds(60)),

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using StackExchange.Redis;
 using StreamRisk.Host;
+using StreamRisk.Host.Logging;
 using StreamRisk.Host.Monitoring;
 using StreamRisk.Redis;
 using StreamRisk.Testing;
@@ -24,8 +25,12 @@ public sealed partial class SecretsTests : IDisposable
 
     public void Dispose() => _dir.Delete(recursive: true);
 
-    [Fact]
-    public async Task KafkaRedisAndDashboardSecrets_NeverInLogsOrHttpResponses()
+    /// <remarks>librdkafka runs with its configuration, security and broker debug contexts on, and the log level at
+    /// debug: the lines most likely to echo a setting are all written.</remarks>
+    [Theory]
+    [InlineData("text")]
+    [InlineData("json")]
+    public async Task KafkaRedisAndDashboardSecrets_NeverOnStdoutStderrOrHttpResponses(string format)
     {
         var capture = Path.Combine(_dir.FullName, "day.srcap.gz");
         Assert.Equal(0, await Cli.RunAsync(["simulate", "--out", capture, "--events", "3000", "--accounts", "300"], TextWriter.Null, TextWriter.Null, TimeProvider.System));
@@ -40,14 +45,16 @@ public sealed partial class SecretsTests : IDisposable
                 GroupId = "secrets",
                 EventTimeOrdering = true,
                 // Passed to librdkafka as given (the embedded cluster speaks plaintext, so SASL stays unused here).
-                Settings = new Dictionary<string, string> { ["sasl.username"] = "risk", ["sasl.password"] = KafkaPassword },
+                Settings = new Dictionary<string, string> { ["sasl.username"] = "risk", ["sasl.password"] = KafkaPassword, ["debug"] = "conf,security,broker" },
             },
             // A Redis that is not there: connection errors get logged, and must not carry the password.
             Redis = new RedisSettings { Configuration = $"127.0.0.1:{FreePort.Next()},password={RedisPassword},connectTimeout=200" },
             Dashboard = new DashboardSettings { Urls = "http://127.0.0.1:0", Token = DashboardToken },
         };
         using var log = new StringWriter();
-        var runner = new MonitorRunner(settings, log, TimeProvider.System);
+        using var errors = new StringWriter();
+        var logging = RunLogging.Create(TextWriter.Synchronized(errors), format, Microsoft.Extensions.Logging.LogLevel.Debug);
+        var runner = new MonitorRunner(settings, log, logging, TimeProvider.System);
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
 
@@ -77,8 +84,13 @@ public sealed partial class SecretsTests : IDisposable
 
         await stop.CancelAsync();
         await run;
-        var everything = log + string.Join("\n", bodies);
+        logging.Dispose(); // what is queued is written
+        var stderr = errors.ToString();
+        var everything = log + "\n" + stderr + "\n" + string.Join("\n", bodies);
         Assert.Contains("\"symbol\":\"", bodies[2], StringComparison.Ordinal); // the API did serve data
+        // librdkafka's debug lines were written, in the format asked for.
+        Assert.Contains("CONF", stderr, StringComparison.Ordinal);
+        Assert.All(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.Equal(format == "json", l.StartsWith('{')));
         foreach (var secret in new[] { KafkaPassword, RedisPassword, DashboardToken })
         {
             Assert.DoesNotContain(secret, everything, StringComparison.Ordinal);

@@ -25,7 +25,7 @@ public sealed class DeadLetterProducerTests
         var source = new WireRecord(WireTopic.Marks, "BTCUSDT"u8.ToArray(), original, 2, 17);
         var logged = new List<string>();
 
-        using (var deadLetters = new DeadLetterProducer(options, line => { lock (logged) { logged.Add(line); } }))
+        using (var deadLetters = new DeadLetterProducer(options, new LineLogger(line => { lock (logged) { logged.Add(line); } })))
         {
             deadLetters.Send(source, "too-large", "the message is too large");
         }

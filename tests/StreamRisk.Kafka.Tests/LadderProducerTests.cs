@@ -20,7 +20,7 @@ public sealed class LadderProducerTests
         cluster.CreateTopic(topics.Ladders, 1);
         var log = new ConcurrentQueue<string>();
         var undelivered = new ConcurrentQueue<string>();
-        using var producer = new LadderProducer(new KafkaMonitorOptions { BootstrapServers = cluster.BootstrapServers }, log.Enqueue);
+        using var producer = new LadderProducer(new KafkaMonitorOptions { BootstrapServers = cluster.BootstrapServers }, new LineLogger(log.Enqueue));
 
         // A refusal the producer does not retry: the update is gone unless the account stage sends it again.
         cluster.PushRequestErrors(KafkaApiKey.Produce, ErrorCode.TopicAuthorizationFailed);

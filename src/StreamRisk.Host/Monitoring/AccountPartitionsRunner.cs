@@ -1,7 +1,9 @@
+using Microsoft.Extensions.Logging;
 using StreamRisk.Contracts.Wire;
 using StreamRisk.Domain.Portfolio;
 using StreamRisk.Engine;
 using StreamRisk.Engine.Ingest;
+using StreamRisk.Host.Logging;
 using StreamRisk.Kafka.Ingest;
 using StreamRisk.Kafka.ScaleOut;
 
@@ -23,17 +25,20 @@ namespace StreamRisk.Host.Monitoring;
 public sealed class AccountPartitionsRunner
 {
     private readonly MonitorSettings _settings;
-    private readonly TextWriter _output;
+    private readonly ILogger _log;
+    private readonly ILogger _kafkaLog;
     private readonly Dictionary<int, PartitionWorker> _workers = [];
     private readonly object _gate = new();
     private long _appliedByStopped;
 
-    public AccountPartitionsRunner(MonitorSettings settings, TextWriter output)
+    /// <param name="logging">Where diagnostics go; the caller owns it.</param>
+    public AccountPartitionsRunner(MonitorSettings settings, ILoggerFactory logging)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(logging);
         _settings = settings;
-        _output = TextWriter.Synchronized(output);
+        _log = logging.CreateLogger(LogCategories.Accounts);
+        _kafkaLog = logging.CreateLogger(LogCategories.Kafka);
     }
 
     /// <summary>Where the partition engines' batch spans and the ladder updates' producer spans go; none: no spans, no trace headers.</summary>
@@ -67,10 +72,10 @@ public sealed class AccountPartitionsRunner
     public async Task<long> RunAsync(CancellationToken cancel)
     {
         var kafka = _settings.ToKafkaOptions();
-        using var producer = new LadderProducer(kafka, Log, Activities);
-        Log($"account stage: {producer.Partitions} ladders partition(s), group {kafka.GroupId}");
+        using var producer = new LadderProducer(kafka, _kafkaLog, Activities);
+        _log.LogInformation("account stage: {Partitions} ladders partition(s), group {Group}", producer.Partitions, kafka.GroupId);
         // The system view's requests, answered from each partition's accounts as of the view (docs/scale-out.md).
-        using var system = _settings.Engine.SystemIntervalMs > 0 ? new SystemExchangeServer(kafka, Answer, Log) : null;
+        using var system = _settings.Engine.SystemIntervalMs > 0 ? new SystemExchangeServer(kafka, Answer, _kafkaLog) : null;
 
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
@@ -79,7 +84,7 @@ public sealed class AccountPartitionsRunner
             {
                 try
                 {
-                    PartitionOwnership.Run(kafka, partition => Start(partition, kafka, producer), Stop, Log, cancel);
+                    PartitionOwnership.Run(kafka, partition => Start(partition, kafka, producer), Stop, _kafkaLog, cancel);
                 }
                 finally
                 {
@@ -112,8 +117,8 @@ public sealed class AccountPartitionsRunner
                 return;
             }
 
-            Log($"account stage: running positions partition {partition} (rebuilt from the beginning)");
-            _workers[partition] = new PartitionWorker(partition, _settings, kafka, producer, Log, Activities);
+            _log.LogInformation("account stage: running positions partition {Partition} (rebuilt from the beginning)", partition);
+            _workers[partition] = new PartitionWorker(partition, _settings, kafka, producer, _log, _kafkaLog, Activities);
         }
     }
 
@@ -134,13 +139,11 @@ public sealed class AccountPartitionsRunner
 
         foreach (var worker in stopping)
         {
-            Log($"account stage: stopping positions partition {worker.Partition}");
+            _log.LogInformation("account stage: stopping positions partition {Partition}", worker.Partition);
             worker.Dispose();
             Interlocked.Add(ref _appliedByStopped, worker.Applied);
         }
     }
-
-    private void Log(string line) => _output.WriteLine("streamrisk: " + line);
 
     /// <summary>One reply per partition this instance runs, each once the partition has applied everything up to the request's stage.</summary>
     private IEnumerable<ShareReply> Answer(ShareRequest request, CancellationToken cancel)
@@ -179,7 +182,7 @@ public sealed class AccountPartitionsRunner
         private readonly LadderUpdateEncoder _codec = new();
         private readonly IDisposable _subscription;
         private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly Action<string> _log;
+        private readonly ILogger _log;
         // Symbols whose ladder update the producer reported lost (delivery-report thread in, engine thread out).
         private readonly System.Collections.Concurrent.ConcurrentQueue<string> _undelivered = new();
         private readonly HashSet<string> _republishing = new(StringComparer.Ordinal);
@@ -202,7 +205,7 @@ public sealed class AccountPartitionsRunner
         private volatile bool _disposed;
         private (long View, long Stage, PortfolioShareResponder Responder)? _answering;
 
-        public PartitionWorker(int partition, MonitorSettings settings, KafkaMonitorOptions kafka, LadderProducer producer, Action<string> log,
+        public PartitionWorker(int partition, MonitorSettings settings, KafkaMonitorOptions kafka, LadderProducer producer, ILogger log, ILogger kafkaLog,
             System.Diagnostics.ActivitySource? activities)
         {
             Partition = partition;
@@ -221,14 +224,14 @@ public sealed class AccountPartitionsRunner
             {
                 if (result.Topic == WireTopic.Positions)
                 {
-                    log($"account stage: positions[{partition}] offset {result.Offset} rejected: {reason}: {detail}");
+                    log.LogWarning("account stage: positions[{Partition}] offset {Offset} rejected: {Reason}: {Detail}", partition, result.Offset, reason, detail);
                 }
             }, new WireDecoderOptions { MaxMessageBytes = kafka.MaxMessageBytes })
             {
                 StagesReleased = Progress,
             };
             var options = kafka with { PositionsPartitions = [partition], GroupId = $"{kafka.GroupId}-partition-{partition}", Projector = false };
-            _subscription = KafkaSource.Create(options, line => log($"[positions {partition}] {line}"), () => _stopped.TrySetResult(), activities: activities).Subscribe(
+            _subscription = KafkaSource.Create(options, kafkaLog, () => _stopped.TrySetResult(), activities: activities).Subscribe(
                 message =>
                 {
                     RepublishUndelivered();
@@ -250,7 +253,7 @@ public sealed class AccountPartitionsRunner
                         applier.Apply(message);
                     }
                 },
-                ex => log($"account stage: positions partition {partition} failed: {ex.Message}"));
+                ex => log.LogError("account stage: positions partition {Partition} failed: {Error}", partition, ex.Message));
         }
 
         public int Partition { get; }
@@ -320,7 +323,7 @@ public sealed class AccountPartitionsRunner
                 if (waited.Elapsed > TimeSpan.FromSeconds(10))
                 {
                     waited.Restart();
-                    _log($"system view {request.View}: positions partition {Partition} still applying up to stage {request.Stage} (at {Volatile.Read(ref _released)})");
+                    _log.LogInformation("system view {View}: positions partition {Partition} still applying up to stage {Stage} (at {Released})", request.View, Partition, request.Stage, Volatile.Read(ref _released));
                 }
 
                 Thread.Sleep(2);
@@ -349,7 +352,7 @@ public sealed class AccountPartitionsRunner
 
             if (accounts is null)
             {
-                _log($"system view {request.View}: positions partition {Partition} no longer holds its accounts as of then; not answered");
+                _log.LogWarning("system view {View}: positions partition {Partition} no longer holds its accounts as of then; not answered", request.View, Partition);
                 return null;
             }
 

@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using StreamRisk.Contracts.Wire;
 using StreamRisk.Domain.Alerts;
 using StreamRisk.Engine;
 using StreamRisk.Engine.Ingest;
 using StreamRisk.Host.Dashboard;
+using StreamRisk.Host.Logging;
 using StreamRisk.Kafka.Ingest;
 using StreamRisk.Kafka.ScaleOut;
 using StreamRisk.Redis;
@@ -29,22 +31,30 @@ public sealed record MonitorSummary(long EventsApplied, long DeadLettered, IRead
 /// <c>demo</c>. Runs until cancelled or until the Kafka source fails fatally. An exception while applying an event
 /// ends the run too: logged at once, consumption stopped before that event's offset is stored (a restart reads it
 /// again), and the summary carries it — never a consume thread that died while the process stays up.
+/// Alert lines go to the output; diagnostics are log entries (<see cref="LogCategories"/>).
 /// </summary>
 public sealed class MonitorRunner
 {
     private readonly MonitorSettings _settings;
     private readonly TextWriter _output;
     private readonly TimeProvider _time;
+    private readonly ILoggerFactory _logging;
+    private readonly ILogger _log;
     private readonly Dictionary<string, int> _alertsByRule = new(StringComparer.Ordinal);
     private long _transitions;
     private long _processed;
 
-    public MonitorRunner(MonitorSettings settings, TextWriter output, TimeProvider time)
+    /// <param name="output">Where alert lines and the addresses of the dashboard go.</param>
+    /// <param name="logging">Where diagnostics go; the caller owns it.</param>
+    public MonitorRunner(MonitorSettings settings, TextWriter output, ILoggerFactory logging, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(logging);
         _settings = settings;
         _output = TextWriter.Synchronized(output);
         _time = time;
+        _logging = logging;
+        _log = logging.CreateLogger(LogCategories.Monitor);
     }
 
     /// <summary>Echo alert transitions to the output (the demo does; a production run logs them only at warning and above).</summary>
@@ -74,17 +84,21 @@ public sealed class MonitorRunner
         using var disposeTelemetry = ownTelemetry;
         var lastInputTimestamp = -1L; // Kafka timestamp (ms) of the last applied message: where tick-to-alert starts
         var serving = !string.IsNullOrWhiteSpace(_settings.Dashboard.Urls);
+        var kafkaLog = _logging.CreateLogger(LogCategories.Kafka);
+        var deadLetterLog = _logging.CreateLogger(LogCategories.DeadLetters);
+        var redisLog = _logging.CreateLogger(LogCategories.Redis);
         // The Kafka source publishes its progress here from the engine thread; the health checks read it from theirs.
         var sourceStatus = new SourceStatus();
         var health = new MonitorHealth(sourceStatus, _time, TimeSpan.FromMilliseconds(_settings.Health.StallTimeoutMs),
-            _settings.Health.MaxLag, _settings.Role == Roles.Projector, !string.IsNullOrWhiteSpace(_settings.Redis.Configuration), Log);
+            _settings.Health.MaxLag, _settings.Role == Roles.Projector, !string.IsNullOrWhiteSpace(_settings.Redis.Configuration),
+            line => _log.LogWarning("{Line}", line));
         ConnectionMultiplexer? redis = null;
         RedisAlertPublisher? publisher = null;
         if (!string.IsNullOrWhiteSpace(_settings.Redis.Configuration))
         {
             var redisOptions = RedisConnection.Options(_settings.Redis.Configuration, _settings.Redis.PasswordFile);
             redis = await ConnectionMultiplexer.ConnectAsync(redisOptions).ConfigureAwait(false);
-            publisher = new RedisAlertPublisher(redis, _time, Random.Shared, new RedisPublisherOptions { Prefix = _settings.Redis.Prefix, BufferCapacity = _settings.Redis.BufferCapacity });
+            publisher = new RedisAlertPublisher(redis, _time, Random.Shared, new RedisPublisherOptions { Prefix = _settings.Redis.Prefix, BufferCapacity = _settings.Redis.BufferCapacity, Log = line => redisLog.LogWarning("{Line}", line) });
             var observed = publisher;
             telemetry.ObserveRedis(() => observed.BufferDepth, () => observed.Retried);
             health.ObserveRedis(redis, publisher);
@@ -110,11 +124,11 @@ public sealed class MonitorRunner
         var engine = new RiskEngine(_settings.ToEngineOptions(), _settings.Role == Roles.Projector ? EngineLayout.Projector : EngineLayout.OneProcess);
 
         var clock = new EventClock();
-        using var deadLetters = new DeadLetterProducer(kafka, Log, telemetry.Activities);
+        using var deadLetters = new DeadLetterProducer(kafka, kafkaLog, telemetry.Activities);
         // A scaled-out projector asks the account partitions for the system view's accounts, as of the input being applied.
         var inputStage = long.MinValue;
         using var systemExchange = _settings.Role == Roles.Projector && _settings.Engine.SystemIntervalMs > 0
-            ? new SystemExchangeClient(kafka, ScaleOutClients.PartitionsOf(kafka, kafka.Topics.Positions, Log), Log, cancel)
+            ? new SystemExchangeClient(kafka, ScaleOutClients.PartitionsOf(kafka, kafka.Topics.Positions, kafkaLog), kafkaLog, cancel)
             : null;
         var systemAccounts = systemExchange is null ? null : new RemoteSystemAccounts(systemExchange, () => inputStage);
         var logged = 0;
@@ -123,7 +137,7 @@ public sealed class MonitorRunner
             // The first few are logged with where they came from (the dead-letter topic has them all, with reasons).
             if (logged++ < 10)
             {
-                Log($"dead-lettered {kafka.Topics.Of(result.Topic)}[{result.Partition}]@{result.Offset}: {reason}: {detail}");
+                deadLetterLog.LogWarning("dead-lettered {Topic}[{Partition}]@{Offset}: {Reason}: {Detail}", kafka.Topics.Of(result.Topic), result.Partition, result.Offset, reason, detail);
             }
 
             deadLetters.Send(result, reason, detail);
@@ -189,7 +203,7 @@ public sealed class MonitorRunner
                     Wait(publisher.PublishAsync(wire with { TraceParent = activity?.Id }), health);
                 }
             },
-            ex => Log($"projection failed: {ex.Message}"),
+            ex => _log.LogError("projection failed: {Error}", ex.Message),
             telemetry.Projected,
             view =>
             {
@@ -202,7 +216,7 @@ public sealed class MonitorRunner
 
         telemetry.ObserveLagAndBooks();
         health.EngineStarting();
-        using var subscription = KafkaSource.Create(kafka, Log, () => consumeStopped.TrySetResult(), telemetry.Lag, telemetry.Activities, sourceStatus).Subscribe(
+        using var subscription = KafkaSource.Create(kafka, kafkaLog, () => consumeStopped.TrySetResult(), telemetry.Lag, telemetry.Activities, sourceStatus).Subscribe(
             message =>
             {
                 try
@@ -240,7 +254,7 @@ public sealed class MonitorRunner
                     // OnError does not reach a subscriber whose OnNext threw).
                     var where = message.Kind == IngestKind.Message ? $"{kafka.Topics.Of(message.Record.Topic)}[{message.Record.Partition}]@{message.Record.Offset}" : message.Kind.ToString();
                     engineFailure = $"engine failed applying {where}: {ex.GetType().Name}: {ex.Message}";
-                    Log(engineFailure);
+                    _log.LogCritical("{Failure}", engineFailure);
                     health.Stopped(engineFailure);
                     failure.TrySetResult();
                     throw;
@@ -265,7 +279,7 @@ public sealed class MonitorRunner
         }
         catch (TimeoutException)
         {
-            Log("kafka: consumers did not close within 30 s; offsets of the last events may be re-read on restart");
+            kafkaLog.LogWarning("consumers did not close within 30 s; offsets of the last events may be re-read on restart");
         }
         if (publisher is not null)
         {
@@ -276,7 +290,7 @@ public sealed class MonitorRunner
             }
             catch (OperationCanceledException)
             {
-                Log("redis: alerts still buffered at shutdown (Redis unreachable)");
+                redisLog.LogError("alerts still buffered at shutdown (Redis unreachable)");
             }
 
             await publisher.DisposeAsync().ConfigureAwait(false);
@@ -307,6 +321,4 @@ public sealed class MonitorRunner
             }
         }
     }
-
-    private void Log(string line) => _output.WriteLine("streamrisk: " + line);
 }

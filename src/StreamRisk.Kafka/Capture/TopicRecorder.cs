@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using StreamRisk.Contracts;
 using StreamRisk.Contracts.Wire;
 
@@ -22,7 +23,7 @@ public interface ICaptureSink
 /// backlog or a burst on one topic does not put the others' records beyond the window. Event time is the payload's
 /// top-level <c>eventTime</c>, else (instruments, or a message that is not a wire message) the Kafka timestamp.
 /// </summary>
-public sealed class TopicRecorder(string bootstrap, TopicNames names, IReadOnlyList<WireTopic> kinds, Action<string> log, TimeProvider time)
+public sealed class TopicRecorder(string bootstrap, TopicNames names, IReadOnlyList<WireTopic> kinds, ILogger log, TimeProvider time)
 {
     /// <summary>A partition that is behind but delivers nothing for this long (its broker down) is not waited for.</summary>
     private static readonly TimeSpan IdleAfter = TimeSpan.FromSeconds(5);
@@ -58,7 +59,7 @@ public sealed class TopicRecorder(string bootstrap, TopicNames names, IReadOnlyL
             EnablePartitionEof = false,
             ClientId = "streamrisk-record",
         };
-        var clientLog = new KafkaLog(log);
+        var clientLog = new KafkaLog(log, config);
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config)
             .SetLogHandler(clientLog.OnLog)
             .SetErrorHandler(clientLog.OnError)
@@ -259,7 +260,7 @@ public sealed class TopicRecorder(string bootstrap, TopicNames names, IReadOnlyL
 
                 if (!announced)
                 {
-                    log($"waiting for topic {topic}");
+                    log.LogInformation("waiting for topic {Topic}", topic);
                     announced = true;
                 }
 

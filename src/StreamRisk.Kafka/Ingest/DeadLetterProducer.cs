@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using StreamRisk.Contracts;
 using StreamRisk.Contracts.Wire;
 
@@ -28,14 +29,14 @@ public sealed class DeadLetterProducer : IDisposable
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly string _topic;
     private readonly TopicNames _topics;
-    private readonly Action<string>? _log;
+    private readonly ILogger? _log;
     private readonly ActivitySource? _activities;
     private readonly string _sendName;
     private long _sent;
     private long _failed;
 
     /// <param name="activities">Where the letters' producer spans go; none: no spans and no trace headers.</param>
-    public DeadLetterProducer(KafkaMonitorOptions options, Action<string>? log = null, ActivitySource? activities = null)
+    public DeadLetterProducer(KafkaMonitorOptions options, ILogger? log = null, ActivitySource? activities = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _maxMessageBytes = Math.Max(options.MaxMessageBytes * 4, 4 * 1024 * 1024);
@@ -52,7 +53,7 @@ public sealed class DeadLetterProducer : IDisposable
             config.Set(key, value);
         }
 
-        var clientLog = new KafkaLog(log);
+        var clientLog = new KafkaLog(log, config);
         _producer = new ProducerBuilder<byte[], byte[]>(config).SetLogHandler(clientLog.OnLog).SetErrorHandler(clientLog.OnError).Build();
         _topic = options.Topics.DeadLetter;
         _topics = options.Topics;
@@ -94,7 +95,7 @@ public sealed class DeadLetterProducer : IDisposable
                 if (report.Error.IsError)
                 {
                     Interlocked.Increment(ref _failed);
-                    _log?.Invoke($"dead-letter write failed: {report.Error.Reason}");
+                    _log?.LogWarning("dead-letter write failed: {Reason}", report.Error.Reason);
                 }
                 else
                 {
@@ -106,7 +107,7 @@ public sealed class DeadLetterProducer : IDisposable
         {
             KafkaTracing.Abandon(span, ex.Error);
             Interlocked.Increment(ref _failed);
-            _log?.Invoke($"dead-letter write failed: {ex.Error.Reason}");
+            _log?.LogWarning("dead-letter write failed: {Reason}", ex.Error.Reason);
         }
     }
 

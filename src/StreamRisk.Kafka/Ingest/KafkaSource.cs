@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reactive.Linq;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using StreamRisk.Contracts.Wire;
 
 namespace StreamRisk.Kafka.Ingest;
@@ -35,7 +36,7 @@ public static class KafkaSource
     /// links the others'.</param>
     /// <param name="status">Where the consume thread publishes its progress for other threads (the health checks): loop
     /// turns, group assignment, the partitions still being read from the beginning, the lag.</param>
-    public static IObservable<IngestedMessage> Create(KafkaMonitorOptions options, Action<string>? log = null, Action? stopped = null,
+    public static IObservable<IngestedMessage> Create(KafkaMonitorOptions options, ILogger? log = null, Action? stopped = null,
         Action<string, int, long>? lag = null, ActivitySource? activities = null, SourceStatus? status = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -72,7 +73,7 @@ public static class KafkaSource
         });
     }
 
-    private static void Run(KafkaMonitorOptions options, IObserver<IngestedMessage> observer, Action<string>? log, Action<string, int, long>? lag,
+    private static void Run(KafkaMonitorOptions options, IObserver<IngestedMessage> observer, ILogger? log, Action<string, int, long>? lag,
         ActivitySource? activities, SourceStatus? status, CancellationToken cancel)
     {
         var topics = options.Topics;
@@ -80,13 +81,13 @@ public static class KafkaSource
         var accountStage = options.PositionsPartitions is not null;
 
         var ordering = options.EventTimeOrdering ? new Ordering(options.OrderingIdleRelease, log) : null;
-        var clientLog = new KafkaLog(log);
+        var clientLog = new KafkaLog(log, options.ClientSettings);
         var progress = new Progress(status, kinds);
         var reach = new Reach(options, log, status);
         using var positions = new ConsumerBuilder<byte[], byte[]>(ConsumerConfig(options, options.GroupId))
             .SetPartitionsAssignedHandler((consumer, assigned) =>
             {
-                log?.Invoke($"kafka: assigned {assigned.Count} positions partition(s): {string.Join(",", assigned.Select(p => p.Partition.Value))}");
+                log?.LogInformation("assigned {Count} positions partition(s): {Partitions}", assigned.Count, string.Join(",", assigned.Select(p => p.Partition.Value)));
                 ordering?.Assigned(assigned);
                 progress.Assigned(consumer, assigned, positions: true);
                 observer.OnNext(new IngestedMessage(IngestKind.PartitionsAssigned, default, assigned.Select(p => p.Partition.Value).ToList()));
@@ -101,7 +102,7 @@ public static class KafkaSource
 
         void Revoked(List<TopicPartition> partitions, bool lost)
         {
-            log?.Invoke($"kafka: revoked {partitions.Count} positions partition(s): {string.Join(",", partitions.Select(p => p.Partition.Value))}");
+            log?.LogInformation("revoked {Count} positions partition(s): {Partitions}", partitions.Count, string.Join(",", partitions.Select(p => p.Partition.Value)));
             ordering?.Revoke(partitions);
             progress.Revoked(partitions, lost);
             observer.OnNext(new IngestedMessage(IngestKind.PartitionsRevoked, default, partitions.Select(p => p.Partition.Value).ToList()));
@@ -137,7 +138,7 @@ public static class KafkaSource
             var sources = Partitions(market, [topics.Positions], reach, progress, cancel).Count;
             ordering?.Merge.GateOnLadders(sources, ladders);
             ordering?.Assigned([]);
-            log?.Invoke($"kafka: projector stage: {ladders} ladders partition(s), waiting on {sources} account partition(s)");
+            log?.LogInformation("projector stage: {Ladders} ladders partition(s), waiting on {Sources} account partition(s)", ladders, sources);
         }
         else if (accountStage)
         {
@@ -199,7 +200,7 @@ public static class KafkaSource
             }
             catch (KafkaException ex)
             {
-                log?.Invoke($"kafka: close: {ex.Error.Reason}");
+                log?.LogWarning("close: {Reason}", ex.Error.Reason);
             }
 
             market.Close();
@@ -580,7 +581,7 @@ public static class KafkaSource
     /// own lines rate-limited by <see cref="KafkaLog"/>) rather than exiting; <see cref="KafkaMonitorOptions.ConnectTimeout"/>
     /// bounds the wait. Consumption itself needs no help: the client reconnects by itself.
     /// </summary>
-    private sealed class Reach(KafkaMonitorOptions options, Action<string>? log, SourceStatus? status)
+    private sealed class Reach(KafkaMonitorOptions options, ILogger? log, SourceStatus? status)
     {
         private static readonly TimeSpan FirstWait = TimeSpan.FromSeconds(1);
         private static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(30);
@@ -607,8 +608,8 @@ public static class KafkaSource
                         $"brokers {options.BootstrapServers} unreachable for {_unreachable.Elapsed.TotalSeconds:0} s ({ex.Error.Reason}); giving up (StreamRisk:Kafka:ConnectTimeoutMs)")));
                 }
 
-                log?.Invoke(string.Create(CultureInfo.InvariantCulture,
-                    $"kafka: brokers {options.BootstrapServers} not reachable ({ex.Error.Reason}) for {_unreachable.Elapsed.TotalSeconds:0} s; retrying in {_wait.TotalSeconds:0} s"));
+                log?.LogWarning("brokers {Brokers} not reachable ({Reason}) for {Seconds} s; retrying in {Wait} s", options.BootstrapServers, ex.Error.Reason,
+                    Math.Round(_unreachable.Elapsed.TotalSeconds), Math.Round(_wait.TotalSeconds));
                 // Waited a second at a time, each a turn: a thread waiting for its brokers is not a stalled one.
                 for (var waited = TimeSpan.Zero; waited < _wait && !cancel.IsCancellationRequested; waited += TimeSpan.FromSeconds(1))
                 {
@@ -624,7 +625,7 @@ public static class KafkaSource
     }
 
     /// <summary>The consume thread's side of <see cref="EventTimeMerge"/>: when to release, and the watermark barrier.</summary>
-    private sealed class Ordering(TimeSpan idleRelease, Action<string>? log)
+    private sealed class Ordering(TimeSpan idleRelease, ILogger? log)
     {
         private readonly System.Diagnostics.Stopwatch _sinceReceived = System.Diagnostics.Stopwatch.StartNew();
         private readonly System.Diagnostics.Stopwatch _barrierAge = new();
@@ -698,7 +699,7 @@ public static class KafkaSource
                 {
                     if (_gateWait.IsRunning)
                     {
-                        log?.Invoke($"ordering: waiting for account partition(s) {string.Join(",", Merge.SourcesBehind(Merge.NextStage).Take(20))} to complete stage {Merge.NextStage}; {Merge.Count} messages held");
+                        log?.LogInformation("ordering: waiting for account partition(s) {Partitions} to complete stage {Stage}; {Held} messages held", string.Join(",", Merge.SourcesBehind(Merge.NextStage).Take(20)), Merge.NextStage, Merge.Count);
                     }
 
                     _gateWait.Restart();
@@ -739,7 +740,7 @@ public static class KafkaSource
                     if (_barrierAge.Elapsed > TimeSpan.FromSeconds(10))
                     {
                         _barrierAge.Restart();
-                        log?.Invoke($"ordering: still reading {partition.Topic}[{partition.Partition.Value}] up to offset {high} (at {read}); {Merge.Count} messages held");
+                        log?.LogInformation("ordering: still reading {Topic}[{Partition}] up to offset {High} (at {Read}); {Held} messages held", partition.Topic, partition.Partition.Value, high, read, Merge.Count);
                     }
 
                     return;
@@ -789,7 +790,7 @@ public static class KafkaSource
                         if (_barrierAge.Elapsed > TimeSpan.FromSeconds(10) || !_barrierAge.IsRunning)
                         {
                             _barrierAge.Restart();
-                            log?.Invoke($"ordering: watermarks of {partition.Topic}[{partition.Partition.Value}] unavailable ({ex.Error.Reason}); holding {Merge.Count} messages");
+                            log?.LogWarning("ordering: watermarks of {Topic}[{Partition}] unavailable ({Reason}); holding {Held} messages", partition.Topic, partition.Partition.Value, ex.Error.Reason, Merge.Count);
                         }
 
                         return;

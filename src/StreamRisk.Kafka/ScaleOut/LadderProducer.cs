@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using StreamRisk.Kafka.Ingest;
 
 namespace StreamRisk.Kafka.ScaleOut;
@@ -17,12 +18,12 @@ public sealed class LadderProducer : IDisposable
 {
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly string _topic;
-    private readonly Action<string> _log;
+    private readonly ILogger _log;
     private readonly ActivitySource? _activities;
     private readonly string _sendName;
 
     /// <param name="activities">Where the updates' producer spans go; none: no spans and no trace headers.</param>
-    public LadderProducer(KafkaMonitorOptions options, Action<string> log, ActivitySource? activities = null)
+    public LadderProducer(KafkaMonitorOptions options, ILogger log, ActivitySource? activities = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
@@ -43,7 +44,7 @@ public sealed class LadderProducer : IDisposable
             config.Set(key, value);
         }
 
-        var clientLog = new KafkaLog(line => log("kafka producer: " + line));
+        var clientLog = new KafkaLog(log, config);
         _producer = new ProducerBuilder<byte[], byte[]>(config)
             .SetLogHandler(clientLog.OnLog)
             .SetErrorHandler(clientLog.OnError)
@@ -79,7 +80,7 @@ public sealed class LadderProducer : IDisposable
 
                 if (report.Error.IsError)
                 {
-                    _log($"account stage: ladder update of {symbol} to {report.TopicPartition} not delivered: {report.Error.Reason}");
+                    _log.LogWarning("account stage: ladder update of {Symbol} to {Partition} not delivered: {Reason}", symbol, report.TopicPartition, report.Error.Reason);
                     undelivered(symbol);
                 }
             }));
@@ -88,7 +89,7 @@ public sealed class LadderProducer : IDisposable
         {
             KafkaTracing.Abandon(span, ex.Error);
             // Refused before it was queued (e.g. a topic error the producer still holds): the same as lost on the way.
-            _log($"account stage: ladder update of {symbol} not produced: {ex.Error.Reason}");
+            _log.LogWarning("account stage: ladder update of {Symbol} not produced: {Reason}", symbol, ex.Error.Reason);
             undelivered(symbol);
         }
     }
@@ -111,13 +112,13 @@ public sealed class LadderProducer : IDisposable
                 {
                     if (report.Error.IsError)
                     {
-                        _log($"account stage: progress marker to {report.TopicPartition} not delivered: {report.Error.Reason}");
+                        _log.LogWarning("account stage: progress marker to {Partition} not delivered: {Reason}", report.TopicPartition, report.Error.Reason);
                     }
                 }));
             }
             catch (ProduceException<byte[], byte[]> ex)
             {
-                _log($"account stage: progress marker to {_topic}[{q}] not produced: {ex.Error.Reason}");
+                _log.LogWarning("account stage: progress marker to {Topic}[{Partition}] not produced: {Reason}", _topic, q, ex.Error.Reason);
             }
         }
     }

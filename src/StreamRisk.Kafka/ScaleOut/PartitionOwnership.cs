@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using StreamRisk.Kafka.Ingest;
 
 namespace StreamRisk.Kafka.ScaleOut;
@@ -11,7 +12,7 @@ namespace StreamRisk.Kafka.ScaleOut;
 public static class PartitionOwnership
 {
     /// <summary>Runs until <paramref name="cancel"/>; then leaves the group (the partitions move to the other instances at once).</summary>
-    public static void Run(KafkaMonitorOptions options, Action<int> assigned, Action<IEnumerable<int>> released, Action<string> log, CancellationToken cancel)
+    public static void Run(KafkaMonitorOptions options, Action<int> assigned, Action<IEnumerable<int>> released, ILogger log, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(assigned);
@@ -34,7 +35,7 @@ public static class PartitionOwnership
         }
 
         var pause = false;
-        var clientLog = new KafkaLog(log);
+        var clientLog = new KafkaLog(log, config);
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config)
             .SetPartitionsAssignedHandler((_, partitions) =>
             {
@@ -72,7 +73,7 @@ public static class PartitionOwnership
             }
             catch (KafkaException ex)
             {
-                log($"kafka: close: {ex.Error.Reason}");
+                log.LogWarning("close: {Reason}", ex.Error.Reason);
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using StreamRisk.Contracts.Wire;
 using StreamRisk.Domain.Portfolio;
 using StreamRisk.Kafka.Ingest;
@@ -22,12 +23,12 @@ public sealed class SystemExchangeClient : IShareTransport, IDisposable
     private readonly IConsumer<byte[], byte[]> _consumer;
     private readonly string _requests;
     private readonly int _maxMessageBytes;
-    private readonly Action<string> _log;
+    private readonly ILogger _log;
     private readonly CancellationToken _cancel;
     private int _wire;
 
     /// <param name="partitions">Account partitions that must reply (the positions topic's partitions).</param>
-    public SystemExchangeClient(KafkaMonitorOptions options, int partitions, Action<string> log, CancellationToken cancel = default)
+    public SystemExchangeClient(KafkaMonitorOptions options, int partitions, ILogger log, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
@@ -71,7 +72,7 @@ public sealed class SystemExchangeClient : IShareTransport, IDisposable
             {
                 if (!SystemExchangeCodec.TryDecodeReply(value, request.Symbols.Count, out var reply, out var reason))
                 {
-                    _log($"system view: reply at {result.TopicPartitionOffset} refused: {reason}");
+                    _log.LogWarning("system view: reply at {Offset} refused: {Reason}", result.TopicPartitionOffset, reason);
                 }
                 else if (reply!.View == request.View && reply.Exchange == wire && reply.Source < Partitions && replies[reply.Source] is null)
                 {
@@ -89,7 +90,7 @@ public sealed class SystemExchangeClient : IShareTransport, IDisposable
             if (missing > 0 && logged.Elapsed > TimeSpan.FromSeconds(10))
             {
                 logged.Restart();
-                _log($"system view {request.View}: waiting for account partition(s) {string.Join(",", Enumerable.Range(0, Partitions).Where(p => replies[p] is null).Take(20))}");
+                _log.LogInformation("system view {View}: waiting for account partition(s) {Partitions}", request.View, string.Join(",", Enumerable.Range(0, Partitions).Where(p => replies[p] is null).Take(20)));
             }
         }
 
@@ -121,11 +122,11 @@ public sealed class SystemExchangeServer : IDisposable
     private readonly IConsumer<byte[], byte[]> _consumer;
     private readonly string _replies;
     private readonly Func<ShareRequest, CancellationToken, IEnumerable<ShareReply>> _answer;
-    private readonly Action<string> _log;
+    private readonly ILogger _log;
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
 
-    public SystemExchangeServer(KafkaMonitorOptions options, Func<ShareRequest, CancellationToken, IEnumerable<ShareReply>> answer, Action<string> log)
+    public SystemExchangeServer(KafkaMonitorOptions options, Func<ShareRequest, CancellationToken, IEnumerable<ShareReply>> answer, ILogger log)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(answer);
@@ -154,7 +155,7 @@ public sealed class SystemExchangeServer : IDisposable
 
                 if (!SystemExchangeCodec.TryDecodeRequest(value, out var request, out var reason))
                 {
-                    _log($"system view: request at {result.TopicPartitionOffset} refused: {reason}");
+                    _log.LogWarning("system view: request at {Offset} refused: {Reason}", result.TopicPartitionOffset, reason);
                     continue;
                 }
 
@@ -172,7 +173,7 @@ public sealed class SystemExchangeServer : IDisposable
             catch (KafkaException ex)
             {
                 // The coordinator puts an unanswered request again: a failed write is answered then.
-                _log($"system view: answering failed: {ex.Error.Reason}");
+                _log.LogWarning("system view: answering failed: {Reason}", ex.Error.Reason);
             }
         }
     }
@@ -192,7 +193,7 @@ public sealed class SystemExchangeServer : IDisposable
 public static class ScaleOutClients
 {
     /// <summary>Partitions of a topic (waited for: the topics are created beforehand).</summary>
-    public static int PartitionsOf(KafkaMonitorOptions options, string topic, Action<string> log)
+    public static int PartitionsOf(KafkaMonitorOptions options, string topic, ILogger log)
     {
         ArgumentNullException.ThrowIfNull(options);
         var config = new AdminClientConfig { BootstrapServers = options.BootstrapServers };
@@ -206,7 +207,7 @@ public static class ScaleOutClients
     }
 
     /// <summary>Partitions of a topic, asked up to 50 times 200 ms apart; a topic still missing then is an error naming it.</summary>
-    public static int PartitionsOf(IAdminClient admin, string topic, Action<string> log)
+    public static int PartitionsOf(IAdminClient admin, string topic, ILogger log)
     {
         ArgumentNullException.ThrowIfNull(admin);
         ArgumentNullException.ThrowIfNull(log);
@@ -222,7 +223,7 @@ public static class ScaleOutClients
             }
             catch (KafkaException ex) when (attempt < 50)
             {
-                log($"metadata of {topic} unavailable ({ex.Error.Reason}); trying again");
+                log.LogWarning("metadata of {Topic} unavailable ({Reason}); trying again", topic, ex.Error.Reason);
             }
 
             if (attempt >= 50)
@@ -234,7 +235,7 @@ public static class ScaleOutClients
         }
     }
 
-    public static IProducer<byte[], byte[]> Producer(KafkaMonitorOptions options, string clientId, Action<string> log)
+    public static IProducer<byte[], byte[]> Producer(KafkaMonitorOptions options, string clientId, ILogger log)
     {
         var config = new ProducerConfig
         {
@@ -249,12 +250,12 @@ public static class ScaleOutClients
             config.Set(key, value);
         }
 
-        var clientLog = new KafkaLog(line => log("kafka producer: " + line));
+        var clientLog = new KafkaLog(log, config);
         return new ProducerBuilder<byte[], byte[]>(config).SetLogHandler(clientLog.OnLog).SetErrorHandler(clientLog.OnError).Build();
     }
 
     /// <summary>A group-less consumer of the topic's one partition, positioned at its end as it stands now.</summary>
-    public static IConsumer<byte[], byte[]> ConsumerAtEnd(KafkaMonitorOptions options, string topic, string clientId, Action<string> log)
+    public static IConsumer<byte[], byte[]> ConsumerAtEnd(KafkaMonitorOptions options, string topic, string clientId, ILogger log)
     {
         var config = new ConsumerConfig
         {
@@ -272,7 +273,7 @@ public static class ScaleOutClients
             config.Set(key, value);
         }
 
-        var clientLog = new KafkaLog(line => log("kafka consumer: " + line));
+        var clientLog = new KafkaLog(log, config);
         var consumer = new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler(clientLog.OnLog).SetErrorHandler(clientLog.OnError).Build();
         var partition = new TopicPartition(topic, 0);
         for (var attempt = 0; ; attempt++)
@@ -285,7 +286,7 @@ public static class ScaleOutClients
             }
             catch (KafkaException ex) when (attempt < 50)
             {
-                log($"system view: {topic} not ready ({ex.Error.Reason}); trying again");
+                log.LogWarning("system view: {Topic} not ready ({Reason}); trying again", topic, ex.Error.Reason);
                 Thread.Sleep(200);
             }
         }
