@@ -71,7 +71,9 @@ public sealed class ContractSchemaTests
             Alerts = new AlertSettings { Default = new StreamRisk.Domain.Alerts.AlertThresholds { CascadeMinNotional = 0 } },
         };
         using var output = new StringWriter();
-        var runner = new MonitorRunner(settings, output, TimeProvider.System) { EchoAlerts = false };
+        var shared = TextWriter.Synchronized(output);
+        using var logging = StreamRisk.Host.Logging.RunLogging.Create(shared);
+        var runner = new MonitorRunner(settings, shared, logging, TimeProvider.System) { EchoAlerts = false };
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
 

@@ -83,7 +83,7 @@ public sealed partial class KafkaTracingTests
         var topics = new TopicNames();
         cluster.CreateTopic(topics.Ladders, 1);
         using var traced = new TracedSource();
-        using (var producer = new LadderProducer(new KafkaMonitorOptions { BootstrapServers = cluster.BootstrapServers }, _ => { }, traced.Source))
+        using (var producer = new LadderProducer(new KafkaMonitorOptions { BootstrapServers = cluster.BootstrapServers }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, traced.Source))
         {
             using (traced.Source.StartActivity("process"))
             {
@@ -126,7 +126,7 @@ public sealed partial class KafkaTracingTests
                 deadLetters.Send(new WireRecord(WireTopic.Marks, "BTCUSDT"u8.ToArray(), "{"u8.ToArray(), 0, 3), "malformed", "not JSON");
             }
 
-            using var ladders = new LadderProducer(options, _ => { }, unheard);
+            using var ladders = new LadderProducer(options, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, unheard);
             ladders.Publish("BTCUSDT", "{}"u8.ToArray(), EventTimeMerge.Order(1, 1), _ => { });
             ladders.Flush(Deadline);
         }
