@@ -91,8 +91,17 @@ public sealed class RedisAlertAcks
         return new Subscription(() => subscriber.Unsubscribe(channel, handler, CommandFlags.FireAndForget));
     }
 
+    /// <summary>Unsubscribes once, however often disposed (an owner may end it early, before the connection goes).</summary>
     private sealed class Subscription(Action unsubscribe) : IDisposable
     {
-        public void Dispose() => unsubscribe();
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                unsubscribe();
+            }
+        }
     }
 }

@@ -298,6 +298,8 @@ public sealed class MonitorRunner
 
         if (redis is not null)
         {
+            // The dashboard hears of acknowledgements through this connection: it stops listening before the connection goes.
+            dashboard?.Acks.Dispose();
             await redis.DisposeAsync().ConfigureAwait(false);
         }
 
