@@ -109,76 +109,11 @@ internal static class ReportInputs
         }
     }
 
+    /// <summary>The export's reader, lenient: fields and bands a later replay adds are passed over.</summary>
     private static ProjectionPoint ParseProjection(ReadOnlySpan<byte> utf8)
     {
-        var reader = new Utf8JsonReader(utf8);
-        string? symbol = null;
-        long? eventTime = null;
-        double mark = double.NaN, depth1 = 0;
-        double? shockDown = null, shockUp = null;
-        double down1 = 0, down2 = 0, down5 = 0, up1 = 0, up2 = 0, up5 = 0;
-        Expect(ref reader, JsonTokenType.StartObject);
-        while (Read(ref reader) != JsonTokenType.EndObject)
-        {
-            var name = reader.GetString();
-            Read(ref reader);
-            switch (name)
-            {
-                case "symbol": symbol = reader.GetString(); break;
-                case "eventTime": eventTime = reader.GetInt64(); break;
-                case "mark": mark = reader.GetDouble(); break;
-                case "criticalShockDown": shockDown = NullableDouble(ref reader); break;
-                case "criticalShockUp": shockUp = NullableDouble(ref reader); break;
-                case "depth1": depth1 = reader.GetDouble(); break;
-                case "liquidatable":
-                    if (reader.TokenType != JsonTokenType.StartObject)
-                    {
-                        throw new InvalidDataException("liquidatable is not an object");
-                    }
-
-                    while (Read(ref reader) != JsonTokenType.EndObject)
-                    {
-                        var band = reader.GetString();
-                        Read(ref reader);
-                        var value = reader.GetDouble();
-                        switch (band)
-                        {
-                            case "down1": down1 = value; break;
-                            case "down2": down2 = value; break;
-                            case "down5": down5 = value; break;
-                            case "up1": up1 = value; break;
-                            case "up2": up2 = value; break;
-                            case "up5": up5 = value; break;
-                            default: break; // a band added later is not charted yet; reading on keeps old reports working
-                        }
-                    }
-
-                    break;
-                default:
-                    reader.Skip(); // forward compatible: new fields are ignored
-                    break;
-            }
-        }
-
-        if (symbol is null || eventTime is null || double.IsNaN(mark))
-        {
-            throw new InvalidDataException("symbol, eventTime and mark are required");
-        }
-
-        return new ProjectionPoint(symbol, eventTime.Value, mark, shockDown, shockUp,
-            BandNotional.FromCumulative(down1, down2, down5, up1, up2, up5), depth1);
-    }
-
-    private static double? NullableDouble(ref Utf8JsonReader reader) => reader.TokenType == JsonTokenType.Null ? null : reader.GetDouble();
-
-    private static JsonTokenType Read(ref Utf8JsonReader reader) =>
-        reader.Read() ? reader.TokenType : throw new InvalidDataException("truncated JSON");
-
-    private static void Expect(ref Utf8JsonReader reader, JsonTokenType type)
-    {
-        if (Read(ref reader) != type)
-        {
-            throw new InvalidDataException($"expected {type}, got {reader.TokenType}");
-        }
+        var row = Export.ProjectionRow.Parse(utf8, strict: false);
+        return new ProjectionPoint(row.Symbol, row.EventTime, row.Mark, row.CriticalShockDown, row.CriticalShockUp,
+            BandNotional.FromCumulative(row.Down1, row.Down2, row.Down5, row.Up1, row.Up2, row.Up5), row.Depth1);
     }
 }

@@ -75,10 +75,11 @@ internal sealed record ProjectionRow
     }
 
     /// <summary>
-    /// A field this reader does not know is refused rather than skipped: an export that silently drops a column the
-    /// replay writes would hand analysts less than the ndjson holds.
+    /// Strict (the export): a field this reader does not know is refused rather than skipped, since an export that
+    /// silently drops a column the replay writes would hand analysts less than the ndjson holds. Lenient (the report):
+    /// unknown fields and bands are passed over, so a report still reads files a later replay wrote.
     /// </summary>
-    public static ProjectionRow Parse(ReadOnlySpan<byte> utf8)
+    public static ProjectionRow Parse(ReadOnlySpan<byte> utf8, bool strict = true)
     {
         var reader = new Utf8JsonReader(utf8);
         string? symbol = null;
@@ -124,13 +125,25 @@ internal sealed record ProjectionRow
                             case "up1": up1 = value; break;
                             case "up2": up2 = value; break;
                             case "up5": up5 = value; break;
-                            default: throw new InvalidDataException($"unknown band liquidatable.{band}");
+                            default:
+                                if (strict)
+                                {
+                                    throw new InvalidDataException($"unknown band liquidatable.{band}");
+                                }
+
+                                break;
                         }
                     }
 
                     break;
                 default:
-                    throw new InvalidDataException($"unknown field {name}");
+                    if (strict)
+                    {
+                        throw new InvalidDataException($"unknown field {name}");
+                    }
+
+                    reader.Skip();
+                    break;
             }
         }
 
