@@ -50,9 +50,9 @@ public sealed partial class DemoDashboardTests(BrowserFixture browser) : IClassF
                 // The test is over.
             }
         });
-        using var output = new StringWriter();
-        using var logging = RunLogging.Create(TextWriter.Synchronized(output));
-        var running = new MonitorRunner(settings, TextWriter.Synchronized(output), logging, TimeProvider.System) { EchoAlerts = false }.RunAsync(stop.Token);
+        using var output = new LogCapture();
+        using var logging = RunLogging.Create(output);
+        var running = new MonitorRunner(settings, output, logging, TimeProvider.System) { EchoAlerts = false }.RunAsync(stop.Token);
         try
         {
             var errors = new List<string>();

@@ -70,10 +70,9 @@ public sealed class ContractSchemaTests
             Redis = new RedisSettings { Configuration = redisServer.ConnectionString },
             Alerts = new AlertSettings { Default = new StreamRisk.Domain.Alerts.AlertThresholds { CascadeMinNotional = 0 } },
         };
-        using var output = new StringWriter();
-        var shared = TextWriter.Synchronized(output);
-        using var logging = StreamRisk.Host.Logging.RunLogging.Create(shared);
-        var runner = new MonitorRunner(settings, shared, logging, TimeProvider.System) { EchoAlerts = false };
+        using var output = new LogCapture();
+                using var logging = StreamRisk.Host.Logging.RunLogging.Create(output);
+        var runner = new MonitorRunner(settings, output, logging, TimeProvider.System) { EchoAlerts = false };
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
 

@@ -151,7 +151,7 @@ public sealed class HealthTests
         }
     }
 
-    private static async Task AssertReady(HttpClient http, string url, StringWriter output)
+    private static async Task AssertReady(HttpClient http, string url, LogCapture output)
     {
         Probe ready = default;
         Assert.True(await Eventually.TrueAsync(() => (ready = Get(http, url + "/readyz")).Status == HttpStatusCode.OK, Deadline, TimeSpan.FromMilliseconds(100)),
@@ -164,7 +164,7 @@ public sealed class HealthTests
         Assert.Equal(HttpStatusCode.OK, Get(http, url + "/healthz").Status);
     }
 
-    private static (Task<MonitorSummary> Run, string Url, StringWriter Output) StartMonitor(EmbeddedKafkaCluster cluster, LocalRedisServer redis,
+    private static (Task<MonitorSummary> Run, string Url, LogCapture Output) StartMonitor(EmbeddedKafkaCluster cluster, LocalRedisServer redis,
         int stallTimeoutMs, Action<StreamRisk.Domain.Alerts.SymbolRisk>? riskObserved, CancellationToken stop)
     {
         var url = $"http://127.0.0.1:{FreePort.Next()}";
@@ -181,12 +181,11 @@ public sealed class HealthTests
             Health = new HealthSettings { StallTimeoutMs = stallTimeoutMs },
         };
         settings.Validate();
-        var output = new StringWriter();
+        var output = new LogCapture();
         // Its own meter name: another test's telemetry disposed meanwhile would end a shared-name metric here.
         var telemetry = new StreamRisk.Host.Telemetry.StreamRiskTelemetry("StreamRisk.health." + Guid.NewGuid().ToString("N"));
-        var shared = TextWriter.Synchronized(output);
-        var logging = StreamRisk.Host.Logging.RunLogging.Create(shared);
-        var runner = new MonitorRunner(settings, shared, logging, TimeProvider.System) { EchoAlerts = false, Telemetry = telemetry, RiskObserved = riskObserved };
+                var logging = StreamRisk.Host.Logging.RunLogging.Create(output);
+        var runner = new MonitorRunner(settings, output, logging, TimeProvider.System) { EchoAlerts = false, Telemetry = telemetry, RiskObserved = riskObserved };
         var run = Task.Run(async () =>
         {
             using (telemetry)

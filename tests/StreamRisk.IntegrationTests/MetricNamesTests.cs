@@ -62,10 +62,10 @@ public sealed class MetricNamesTests
                 // The test is over.
             }
         });
-        using var output = new StringWriter();
-        using var logging = RunLogging.Create(TextWriter.Synchronized(output));
+        using var output = new LogCapture();
+        using var logging = RunLogging.Create(output);
         using var telemetry = new StreamRiskTelemetry("StreamRisk.names." + Guid.NewGuid().ToString("N"));
-        var running = new MonitorRunner(settings, TextWriter.Synchronized(output), logging, TimeProvider.System) { EchoAlerts = false, Telemetry = telemetry }.RunAsync(stop.Token);
+        var running = new MonitorRunner(settings, output, logging, TimeProvider.System) { EchoAlerts = false, Telemetry = telemetry }.RunAsync(stop.Token);
 
         ISet<string> served = new HashSet<string>();
         List<string> missing = [.. referenced.Keys];

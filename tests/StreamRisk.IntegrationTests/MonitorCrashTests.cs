@@ -93,7 +93,7 @@ public sealed class MonitorCrashTests : IDisposable
             Kafka = new KafkaSettings { BootstrapServers = cluster.BootstrapServers, GroupId = "engine-fault" },
             Dashboard = new DashboardSettings { Urls = string.Empty },
         };
-        using var log = new StringWriter();
+        using var log = new LogCapture();
         using var logging = RunLogging.Create(log);
         var runner = new MonitorRunner(settings, TextWriter.Null, logging, TimeProvider.System) { Telemetry = telemetry, EchoAlerts = false };
         using var stop = new CancellationTokenSource();

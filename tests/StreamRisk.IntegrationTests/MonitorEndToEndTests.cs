@@ -67,7 +67,7 @@ public sealed class MonitorEndToEndTests
             Redis = new RedisSettings { Configuration = redisServer.ConnectionString },
             Alerts = new AlertSettings { Default = new StreamRisk.Domain.Alerts.AlertThresholds { CascadeMinNotional = 0 } }, // a ~20k scenario
         };
-        using var output = new StringWriter();
+        using var output = new LogCapture();
         // Its own meter name: another test's telemetry disposed meanwhile would end a shared-name metric here.
         using var telemetry = new StreamRisk.Host.Telemetry.StreamRiskTelemetry("StreamRisk.e2e." + Guid.NewGuid().ToString("N"));
         var measured = new System.Collections.Concurrent.ConcurrentDictionary<string, double>();
@@ -100,8 +100,8 @@ public sealed class MonitorEndToEndTests
             },
         };
         System.Diagnostics.ActivitySource.AddActivityListener(spans);
-        using var logging = RunLogging.Create(TextWriter.Synchronized(output));
-        var runner = new MonitorRunner(settings, TextWriter.Synchronized(output), logging, TimeProvider.System) { EchoAlerts = false, Telemetry = telemetry };
+        using var logging = RunLogging.Create(output);
+        var runner = new MonitorRunner(settings, output, logging, TimeProvider.System) { EchoAlerts = false, Telemetry = telemetry };
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
 
@@ -199,9 +199,9 @@ public sealed class MonitorEndToEndTests
             Alerts = new AlertSettings { Default = new StreamRisk.Domain.Alerts.AlertThresholds { CascadeMinNotional = 0 } },
         };
         var alerts = new List<StreamRisk.Domain.Alerts.AlertTransition>();
-        using var output = new StringWriter();
-        using var logging = RunLogging.Create(TextWriter.Synchronized(output));
-        var runner = new MonitorRunner(settings, TextWriter.Synchronized(output), logging, TimeProvider.System) { EchoAlerts = false, AlertObserved = a => { lock (alerts) { alerts.Add(a); } } };
+        using var output = new LogCapture();
+        using var logging = RunLogging.Create(output);
+        var runner = new MonitorRunner(settings, output, logging, TimeProvider.System) { EchoAlerts = false, AlertObserved = a => { lock (alerts) { alerts.Add(a); } } };
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
         redisServer.Kill(); // Redis dies before the monitor has anything to say
@@ -260,9 +260,9 @@ public sealed class MonitorEndToEndTests
             Kafka = new KafkaSettings { BootstrapServers = cluster.BootstrapServers, GroupId = "fund", SessionTimeoutMs = 3000, HeartbeatIntervalMs = 1000 },
             Redis = new RedisSettings { Configuration = redisServer.ConnectionString },
         };
-        using var output = new StringWriter();
-        using var logging = RunLogging.Create(TextWriter.Synchronized(output));
-        var runner = new MonitorRunner(settings, TextWriter.Synchronized(output), logging, TimeProvider.System) { EchoAlerts = false };
+        using var output = new LogCapture();
+        using var logging = RunLogging.Create(output);
+        var runner = new MonitorRunner(settings, output, logging, TimeProvider.System) { EchoAlerts = false };
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(redisServer.ConnectionString);

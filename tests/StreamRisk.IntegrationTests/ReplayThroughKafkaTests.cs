@@ -134,10 +134,10 @@ internal sealed partial class KafkaReplayRun(string directory, string[] source)
             Redis = new RedisSettings { Configuration = redis ?? string.Empty },
             Engine = new EngineSettings { SystemIntervalMs = SystemIntervalMs, LiquidationEngine = LiquidationEngine },
         };
-        using var log = new StringWriter();
-        using var logging = RunLogging.Create(TextWriter.Synchronized(log));
+        using var log = new LogCapture();
+        using var logging = RunLogging.Create(log);
         var outputs = new ReplayOutputs(outDir);
-        var runner = new MonitorRunner(settings, TextWriter.Synchronized(log), logging, TimeProvider.System) { EchoAlerts = false, Outputs = outputs };
+        var runner = new MonitorRunner(settings, log, logging, TimeProvider.System) { EchoAlerts = false, Outputs = outputs };
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
 

@@ -51,9 +51,9 @@ public sealed partial class SecretsTests : IDisposable
             Redis = new RedisSettings { Configuration = $"127.0.0.1:{FreePort.Next()},password={RedisPassword},connectTimeout=200" },
             Dashboard = new DashboardSettings { Urls = "http://127.0.0.1:0", Token = DashboardToken },
         };
-        using var log = new StringWriter();
-        using var errors = new StringWriter();
-        var logging = RunLogging.Create(TextWriter.Synchronized(errors), format, Microsoft.Extensions.Logging.LogLevel.Debug);
+        using var log = new LogCapture();
+        using var errors = new LogCapture();
+        var logging = RunLogging.Create(errors, format, Microsoft.Extensions.Logging.LogLevel.Debug);
         var runner = new MonitorRunner(settings, log, logging, TimeProvider.System);
         using var stop = new CancellationTokenSource();
         var run = runner.RunAsync(stop.Token);
