@@ -21,7 +21,7 @@ public sealed class BenchCommandTests : IDisposable
         var run = await BenchRun.InvokeAsync("--quick", "--json", path);
 
         Assert.True(run.ExitCode == 0, run.Error);
-        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
         var figures = json.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value);
         Assert.Equal(BenchCommand.Keys.Order(StringComparer.Ordinal), figures.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(24, figures.Count);
@@ -54,7 +54,7 @@ public sealed class BenchCommandTests : IDisposable
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("over the engine's BucketLadder", run.Output, StringComparison.Ordinal);
         Assert.Contains("results equal", run.Output, StringComparison.Ordinal);
-        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
         Assert.Equal(["projection.gridMicros", "projection.naiveGridMicros"], json.RootElement.EnumerateObject().Select(p => p.Name));
     }
 
@@ -68,7 +68,7 @@ public sealed class BenchCommandTests : IDisposable
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("partial-book projection µs", run.Output, StringComparison.Ordinal);
         Assert.Contains("results equal", run.Output, StringComparison.Ordinal);
-        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
         Assert.Equal(["depth.partialProjectionMicros", "depth.refitProjectionMicros"], json.RootElement.EnumerateObject().Select(p => p.Name));
     }
 
@@ -82,7 +82,7 @@ public sealed class BenchCommandTests : IDisposable
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("portfolio grid + contagion ms", run.Output, StringComparison.Ordinal);
         Assert.Contains("results equal", run.Output, StringComparison.Ordinal);
-        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
         Assert.Equal(["portfolio.gridMillis", "portfolio.contagionMillis", "portfolio.naiveMillis"], json.RootElement.EnumerateObject().Select(p => p.Name));
     }
 
@@ -96,7 +96,7 @@ public sealed class BenchCommandTests : IDisposable
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("ADL ranking ns per holder", run.Output, StringComparison.Ordinal);
         Assert.Contains("adl: 20,000 holders of one symbol", run.Error, StringComparison.Ordinal);
-        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
         Assert.Equal(["adl.rankingNanosPerHolder"], json.RootElement.EnumerateObject().Select(p => p.Name));
         Assert.All(json.RootElement.EnumerateObject(), p => Assert.True(p.Value.GetDouble() > 0, p.Name));
     }
@@ -115,7 +115,7 @@ public sealed class BenchCommandTests : IDisposable
         var flattened = System.Text.RegularExpressions.Regex.Replace(run.Output.Replace('│', ' '), @"\s+", " ");
         Assert.Contains("liquidation fills", flattened, StringComparison.Ordinal);
         Assert.Contains("venue: loaded in", run.Error, StringComparison.Ordinal);
-        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
         Assert.Equal(["venue.calmRealTimeFactor", "venue.crashRealTimeFactor", "venue.decodeOnlyRealTimeFactor", "venue.crashLagP99Ms"],
             json.RootElement.EnumerateObject().Select(p => p.Name));
         Assert.All(json.RootElement.EnumerateObject(), p => Assert.True(p.Value.GetDouble() > 0, p.Name));

@@ -14,7 +14,7 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: ./test.sh installs it (apt-get install chromium)");
         _playwright = await Playwright.CreateAsync();
@@ -50,7 +50,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         return page;
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (Browser is not null)
         {

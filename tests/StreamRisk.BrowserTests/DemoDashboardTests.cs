@@ -49,7 +49,7 @@ public sealed partial class DemoDashboardTests(BrowserFixture browser) : IClassF
             {
                 // The test is over.
             }
-        });
+        }, TestContext.Current.CancellationToken);
         using var output = new LogCapture();
         using var logging = RunLogging.Create(output);
         var running = new MonitorRunner(settings, output, logging, TimeProvider.System) { EchoAlerts = false }.RunAsync(stop.Token);
@@ -125,7 +125,7 @@ public sealed partial class DemoDashboardTests(BrowserFixture browser) : IClassF
             var shot = Path.Combine(AppContext.BaseDirectory, "artifacts", "dashboard.png");
             Directory.CreateDirectory(Path.GetDirectoryName(shot)!);
             await page.ScreenshotAsync(new() { Path = shot, FullPage = true });
-            var bytes = await File.ReadAllBytesAsync(shot);
+            var bytes = await File.ReadAllBytesAsync(shot, TestContext.Current.CancellationToken);
             Assert.True(bytes.Length > 20_000, "the screenshot is suspiciously small");
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], bytes[..4]);
             if (updateDocs)
@@ -137,7 +137,7 @@ public sealed partial class DemoDashboardTests(BrowserFixture browser) : IClassF
         {
             await stop.CancelAsync();
             await feeding;
-            await running.WaitAsync(TimeSpan.FromSeconds(60));
+            await running.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
         }
     }
 

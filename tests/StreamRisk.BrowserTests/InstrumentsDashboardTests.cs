@@ -4,7 +4,6 @@ using Microsoft.Playwright;
 using StackExchange.Redis;
 using StreamRisk.Contracts.Alerts;
 using StreamRisk.Redis;
-using Xunit.Abstractions;
 using Wire = StreamRisk.Contracts.Alerts;
 
 namespace StreamRisk.BrowserTests;

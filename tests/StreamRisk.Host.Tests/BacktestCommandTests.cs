@@ -64,9 +64,9 @@ public sealed class BacktestCommandTests : IDisposable
             }
 
             return string.Join(',', fields);
-        }));
+        }), TestContext.Current.CancellationToken);
         var later = Path.Combine(_directory, "BTCUSDT-1m-2021-01.csv");
-        await File.WriteAllLinesAsync(later, Candles(new DateTimeOffset(2021, 1, 1, 0, 0, 0, TimeSpan.Zero), 20));
+        await File.WriteAllLinesAsync(later, Candles(new DateTimeOffset(2021, 1, 1, 0, 0, 0, TimeSpan.Zero), 20), TestContext.Current.CancellationToken);
         var outDir = Path.Combine(_directory, "out");
 
         var run = await CliRun.InvokeAsync("backtest", "--klines", later, March2020, alt, "--accounts", "100", "--out", outDir);
@@ -97,7 +97,7 @@ public sealed class BacktestCommandTests : IDisposable
     {
         var start = new DateTimeOffset(2021, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var good = Path.Combine(_directory, "BTCUSDT-good.csv");
-        await File.WriteAllLinesAsync(good, Candles(start, 10));
+        await File.WriteAllLinesAsync(good, Candles(start, 10), TestContext.Current.CancellationToken);
         string[] args;
         switch (input)
         {

@@ -81,7 +81,7 @@ public sealed class BookCommandTests
                 "not a capture line",
                 "3 {\"stream\":\"btcusdt@depth@0ms\",\"data\":{\"e\":\"depthUpdate\",\"U\":",
                 "4 {\"data\":{\"e\":\"depthUpdate\",\"s\":\"BTCUSDT\",\"U\":11,\"u\":12,\"b\":[],\"a\":[]}}",
-                "5 {\"stream\":\"btcusdt@depth@0ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":9,\"s\":\"BTCUSDT\",\"U\":11,\"u\":12,\"pu\":10,\"b\":[[\"100.1\",\"2\"]],\"a\":[]}}") + "\n");
+                "5 {\"stream\":\"btcusdt@depth@0ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":9,\"s\":\"BTCUSDT\",\"U\":11,\"u\":12,\"pu\":10,\"b\":[[\"100.1\",\"2\"]],\"a\":[]}}") + "\n", TestContext.Current.CancellationToken);
 
             var run = await CliRun.InvokeAsync("book", "--format", "binance-usdm", path);
 
@@ -107,7 +107,7 @@ public sealed class BookCommandTests
                 "1 {\"stream\":\"btcusdt@depth@0ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":1723161256000,\"s\":\"BTCUSDT\",\"U\":6,\"u\":10,\"pu\":5,\"b\":[],\"a\":[]}}",
                 "2 {\"lastUpdateId\":8,\"bids\":[[\"100.0\",\"1\"]],\"asks\":[[\"100.3\",\"1\"]]}",
                 "\u0001\u0002garbage\u00ff",
-                "5 {\"stream\":\"btcusdt@depth@0ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":1723161257000,\"s\":\"BTCUSDT\",\"U\":11,\"u\":12,\"pu\":10,\"b\":[[\"100.1\",\"2\"]],\"a\":[]}}") + "\n");
+                "5 {\"stream\":\"btcusdt@depth@0ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":1723161257000,\"s\":\"BTCUSDT\",\"U\":11,\"u\":12,\"pu\":10,\"b\":[[\"100.1\",\"2\"]],\"a\":[]}}") + "\n", TestContext.Current.CancellationToken);
 
             var run = await CliRun.InvokeAsync("replay", path, "--format", "binance-usdm", "--accounts", "100");
 

@@ -139,12 +139,12 @@ public sealed class DashboardStateTests
         state.Observe(Risk("XUSDT", 100, T0));
         state.Observe(Alert("A", Wire.AlertState.Raised, Wire.AlertSeverity.Critical));
 
-        using var symbols = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/symbols", UriKind.Relative)));
-        using var symbol = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/symbols/XUSDT", UriKind.Relative)));
-        using var alerts = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/alerts", UriKind.Relative)));
-        var missing = await http.GetAsync(new Uri("/api/symbols/NOPE", UriKind.Relative));
-        var page = await http.GetStringAsync(new Uri("/", UriKind.Relative));
-        var plotly = await http.GetAsync(new Uri("/lib/plotly.min.js", UriKind.Relative));
+        using var symbols = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/symbols", UriKind.Relative), TestContext.Current.CancellationToken));
+        using var symbol = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/symbols/XUSDT", UriKind.Relative), TestContext.Current.CancellationToken));
+        using var alerts = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/alerts", UriKind.Relative), TestContext.Current.CancellationToken));
+        var missing = await http.GetAsync(new Uri("/api/symbols/NOPE", UriKind.Relative), TestContext.Current.CancellationToken);
+        var page = await http.GetStringAsync(new Uri("/", UriKind.Relative), TestContext.Current.CancellationToken);
+        var plotly = await http.GetAsync(new Uri("/lib/plotly.min.js", UriKind.Relative), TestContext.Current.CancellationToken);
 
         var x = symbols.RootElement.EnumerateArray().Single();
         Assert.Equal("XUSDT", x.GetProperty("symbol").GetString());
@@ -158,10 +158,10 @@ public sealed class DashboardStateTests
         Assert.Equal("critical", alerts.RootElement.GetProperty("open")[0].GetProperty("transition").GetProperty("severity").GetString());
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Contains("/lib/plotly.min.js", page, StringComparison.Ordinal);
-        Assert.True((await plotly.Content.ReadAsByteArrayAsync()).Length > 1_000_000, "plotly.js is embedded whole");
+        Assert.True((await plotly.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken)).Length > 1_000_000, "plotly.js is embedded whole");
 
         // The stream: a snapshot first, then each change as one event.
-        using var stream = new StreamReader(await http.GetStreamAsync(new Uri("/api/events", UriKind.Relative)));
+        using var stream = new StreamReader(await http.GetStreamAsync(new Uri("/api/events", UriKind.Relative), TestContext.Current.CancellationToken));
         var snapshot = await NextEventAsync(stream);
         state.Observe(Alert("B", Wire.AlertState.Raised, Wire.AlertSeverity.Warning));
         var next = await NextEventAsync(stream);
@@ -181,18 +181,18 @@ public sealed class DashboardStateTests
         state.Observe(Alert("CascadeRisk:XUSDT:down:1", Wire.AlertState.Raised, Wire.AlertSeverity.Critical));
         var reader = state.Subscribe(CancellationToken.None);
 
-        var first = await http.PostAsync(new Uri("/api/alerts/CascadeRisk:XUSDT:down:1/ack", UriKind.Relative), Json("{\"by\":\" alice\\u0007 \"}"));
-        var second = await http.PostAsync(new Uri("/api/alerts/CascadeRisk:XUSDT:down:1/ack", UriKind.Relative), Json("{\"by\":\"bob\"}"));
-        var unknown = await http.PostAsync(new Uri("/api/alerts/CascadeRisk:XUSDT:down:2/ack", UriKind.Relative), Json("{}"));
-        var hostile = await http.PostAsync(new Uri("/api/alerts/%7Bx%7D%20*/ack", UriKind.Relative), Json("{}"));
-        var form = await http.PostAsync(new Uri("/api/alerts/CascadeRisk:XUSDT:down:1/ack", UriKind.Relative), new StringContent("by=eve"));
-        using var acks = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/acks", UriKind.Relative)));
+        var first = await http.PostAsync(new Uri("/api/alerts/CascadeRisk:XUSDT:down:1/ack", UriKind.Relative), Json("{\"by\":\" alice\\u0007 \"}"), TestContext.Current.CancellationToken);
+        var second = await http.PostAsync(new Uri("/api/alerts/CascadeRisk:XUSDT:down:1/ack", UriKind.Relative), Json("{\"by\":\"bob\"}"), TestContext.Current.CancellationToken);
+        var unknown = await http.PostAsync(new Uri("/api/alerts/CascadeRisk:XUSDT:down:2/ack", UriKind.Relative), Json("{}"), TestContext.Current.CancellationToken);
+        var hostile = await http.PostAsync(new Uri("/api/alerts/%7Bx%7D%20*/ack", UriKind.Relative), Json("{}"), TestContext.Current.CancellationToken);
+        var form = await http.PostAsync(new Uri("/api/alerts/CascadeRisk:XUSDT:down:1/ack", UriKind.Relative), new StringContent("by=eve"), TestContext.Current.CancellationToken);
+        using var acks = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/acks", UriKind.Relative), TestContext.Current.CancellationToken));
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        Assert.Equal("alice", JsonDocument.Parse(await second.Content.ReadAsStringAsync()).RootElement.GetProperty("by").GetString());
+        Assert.Equal("alice", JsonDocument.Parse(await second.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("by").GetString());
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, hostile.StatusCode);
-        Assert.Contains("only letters", await hostile.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("only letters", await hostile.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, form.StatusCode);
         Assert.Equal("memory", acks.RootElement.GetProperty("store").GetString());
         var ack = Assert.Single(acks.RootElement.GetProperty("acks").EnumerateArray());
@@ -242,11 +242,11 @@ public sealed class DashboardStateTests
         await using var host = await MonitorWebHost.StartAsync("http://127.0.0.1:0", "s3cret", CancellationToken.None, state);
         using var http = new HttpClient { BaseAddress = new Uri(host.Url) };
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri("/api/symbols", UriKind.Relative))).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri("/api/events", UriKind.Relative))).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/api/symbols?token=s3cret", UriKind.Relative))).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/dashboard.js", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri("/api/symbols", UriKind.Relative), TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri("/api/events", UriKind.Relative), TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri("/", UriKind.Relative), TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/api/symbols?token=s3cret", UriKind.Relative), TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/dashboard.js", UriKind.Relative), TestContext.Current.CancellationToken)).StatusCode);
     }
 
     [Fact]

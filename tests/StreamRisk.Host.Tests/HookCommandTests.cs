@@ -64,7 +64,7 @@ public sealed class HookCommandTests
         Assert.True(await Eventually.TrueAsync(() => redis.GetDatabase().StreamGroupInfo("streamrisk:alerts").Single(g => g.Name == "ops") is { PendingMessageCount: 0 } g
             && g.LastDeliveredId == last, Deadline), output.ToString());
         await stop.CancelAsync();
-        var code = await run.WaitAsync(Deadline);
+        var code = await run.WaitAsync(Deadline, TestContext.Current.CancellationToken);
 
         Assert.Equal(ExitCodes.Ok, code);
         var line = File.ReadAllLines(file).Single();
@@ -99,17 +99,17 @@ public sealed class HookCommandTests
                 context.Response.StatusCode = i == 0 ? 503 : 204;
                 context.Response.Close();
             }
-        });
+        }, TestContext.Current.CancellationToken);
 
         using var output = new StringWriter();
         using var error = new StringWriter();
         using var stop = new CancellationTokenSource();
         var run = RunAsync(["hook", "--redis", $"127.0.0.1:{server.Port}", "--from", "beginning", "--post", $"http://127.0.0.1:{port}/breaker/?token=secret"], output, error, stop.Token);
 
-        await endpoint.WaitAsync(Deadline);
+        await endpoint.WaitAsync(Deadline, TestContext.Current.CancellationToken);
         Assert.True(await Eventually.TrueAsync(() => output.ToString().Contains(": ok", StringComparison.Ordinal), Deadline));
         await stop.CancelAsync();
-        Assert.Equal(ExitCodes.Ok, await run.WaitAsync(Deadline));
+        Assert.Equal(ExitCodes.Ok, await run.WaitAsync(Deadline, TestContext.Current.CancellationToken));
 
         Assert.All(requests, r => Assert.Equal(AlertJson.Write(transition), r.Body));
         Assert.All(requests, r => Assert.Equal(transition.TransitionId, r.Key));
@@ -137,7 +137,7 @@ public sealed class HookCommandTests
         await PublishAsync(redis, critical);
         await redis.GetServer(redis.GetEndPoints()[0]).ExecuteAsync("CONFIG", "SET", "requirepass", "hook-S3CRET-pw");
         var passwordFile = Path.Combine(server.Directory, "redis-password");
-        await File.WriteAllTextAsync(passwordFile, "hook-S3CRET-pw\n");
+        await File.WriteAllTextAsync(passwordFile, "hook-S3CRET-pw\n", TestContext.Current.CancellationToken);
         var file = Path.Combine(server.Directory, "acted.ndjson");
 
         using var output = new StringWriter();
@@ -149,7 +149,7 @@ public sealed class HookCommandTests
 
         Assert.True(await Eventually.TrueAsync(() => File.Exists(file) && File.ReadAllText(file).Length > 0, Deadline), output + "\n" + error);
         await stop.CancelAsync();
-        Assert.Equal(ExitCodes.Ok, await run.WaitAsync(Deadline));
+        Assert.Equal(ExitCodes.Ok, await run.WaitAsync(Deadline, TestContext.Current.CancellationToken));
         Assert.Equal(AlertJson.Write(critical), File.ReadAllText(file));
         Assert.Contains($"on 127.0.0.1:{server.Port},", output.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("S3CRET", output.ToString() + error, StringComparison.Ordinal);
@@ -186,7 +186,7 @@ public sealed class HookCommandTests
         finally
         {
             hook.Kill(); // SIGKILL to the hook alone: no handler of its own runs
-            await hook.WaitForExitAsync();
+            await hook.WaitForExitAsync(TestContext.Current.CancellationToken);
         }
 
         Assert.True(await Eventually.TrueAsync(() => !action.Any(Alive), Deadline), $"still running: {string.Join(",", action.Where(Alive))}");

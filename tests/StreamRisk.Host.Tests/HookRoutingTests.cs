@@ -32,7 +32,7 @@ public sealed class HookRoutingTests
     [InlineData("hook", "--redis", "127.0.0.1:6379", "--post", "http://127.0.0.1:9/", "--cooldown", "soon")]
     public async Task Hook_BadRoutingOptions_OneLineErrorAndExitCodeTwo(params string[] args)
     {
-        var run = await CliRun.InvokeAsync(args).WaitAsync(Deadline);
+        var run = await CliRun.InvokeAsync(args).WaitAsync(Deadline, TestContext.Current.CancellationToken);
 
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
         Assert.Single(run.ErrorLines);
@@ -44,7 +44,7 @@ public sealed class HookRoutingTests
     [Fact]
     public async Task Hook_RoutingKeyOnTheCommandLine_RefusedWithoutRepeatingIt()
     {
-        var run = await CliRun.InvokeAsync("hook", "--redis", "127.0.0.1:9", "--post", "http://127.0.0.1:9/", "--template", "pagerduty", "--routing-key", RoutingKey).WaitAsync(Deadline);
+        var run = await CliRun.InvokeAsync("hook", "--redis", "127.0.0.1:9", "--post", "http://127.0.0.1:9/", "--template", "pagerduty", "--routing-key", RoutingKey).WaitAsync(Deadline, TestContext.Current.CancellationToken);
 
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
         Assert.Contains("put it in a file given to --routing-key-file", run.Error, StringComparison.Ordinal);
@@ -59,12 +59,12 @@ public sealed class HookRoutingTests
     public async Task Hook_BadRunbookSetting_OneLineNamingTheKeyAndExitCodeTwo(string settings, string expected)
     {
         var file = Path.Combine(Path.GetTempPath(), $"streamrisk-hook-settings-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(file, settings);
+        await File.WriteAllTextAsync(file, settings, TestContext.Current.CancellationToken);
         try
         {
             // Port 9 (discard) has no Redis: the settings are checked before connecting. Were they not, the hook would
             // wait for Redis until the deadline.
-            var run = await CliRun.InvokeAsync("hook", "--redis", "127.0.0.1:9", "--post", "http://127.0.0.1:9/", "--template", "slack", "--config", file).WaitAsync(Deadline);
+            var run = await CliRun.InvokeAsync("hook", "--redis", "127.0.0.1:9", "--post", "http://127.0.0.1:9/", "--template", "slack", "--config", file).WaitAsync(Deadline, TestContext.Current.CancellationToken);
 
             Assert.Equal(ExitCodes.Usage, run.ExitCode);
             Assert.Single(run.ErrorLines);
@@ -84,13 +84,13 @@ public sealed class HookRoutingTests
     public async Task Hook_PagerDutyWithoutAUsableRoutingKey_OneLineAndExitCodeTwo(string keyFileText, string expected)
     {
         var file = Path.Combine(Path.GetTempPath(), $"streamrisk-routing-key-{Guid.NewGuid():N}");
-        await File.WriteAllTextAsync(file, keyFileText);
+        await File.WriteAllTextAsync(file, keyFileText, TestContext.Current.CancellationToken);
         var settings = file + ".json";
-        await File.WriteAllTextAsync(settings, "{}");
+        await File.WriteAllTextAsync(settings, "{}", TestContext.Current.CancellationToken);
         try
         {
             string[] args = ["hook", "--redis", "127.0.0.1:9", "--post", "http://127.0.0.1:9/", "--template", "pagerduty", "--config", settings];
-            var run = await CliRun.InvokeAsync(keyFileText.Length == 0 ? args : [.. args, "--routing-key-file", file]).WaitAsync(Deadline);
+            var run = await CliRun.InvokeAsync(keyFileText.Length == 0 ? args : [.. args, "--routing-key-file", file]).WaitAsync(Deadline, TestContext.Current.CancellationToken);
 
             Assert.Equal(ExitCodes.Usage, run.ExitCode);
             Assert.Single(run.ErrorLines);
@@ -245,7 +245,7 @@ public sealed class HookRoutingTests
         using var server = LocalRedisServer.Start();
         await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
         var settings = Path.Combine(server.Directory, "hook-settings.json");
-        await File.WriteAllTextAsync(settings, RunbookSettings((AlertRuleNames.CascadeRisk, CascadeRunbook), (AlertRuleNames.LiquidationWall, WallRunbook)));
+        await File.WriteAllTextAsync(settings, RunbookSettings((AlertRuleNames.CascadeRisk, CascadeRunbook), (AlertRuleNames.LiquidationWall, WallRunbook)), TestContext.Current.CancellationToken);
         var cascade = Transition(AlertRuleNames.CascadeRisk, AlertSeverity.Critical, AlertState.Raised, 0);
         var wall = Transition(AlertRuleNames.LiquidationWall, AlertSeverity.Warning, AlertState.Raised, 0);
         var news = Transition(AlertRuleNames.CascadeInProgress, AlertSeverity.Info, AlertState.Raised, 0);
@@ -261,7 +261,7 @@ public sealed class HookRoutingTests
 
         Assert.True(await Eventually.TrueAsync(() => receiver.Accepted.Count == 3, Deadline), output + "\n" + error);
         await stop.CancelAsync();
-        Assert.Equal(ExitCodes.Ok, await run.WaitAsync(Deadline));
+        Assert.Equal(ExitCodes.Ok, await run.WaitAsync(Deadline, TestContext.Current.CancellationToken));
 
         var bodies = receiver.Accepted.Select(b => JsonDocument.Parse(b).RootElement).ToArray();
         Assert.All(bodies, b => Assert.Equal("header", b.GetProperty("blocks")[0].GetProperty("type").GetString()));
@@ -281,9 +281,9 @@ public sealed class HookRoutingTests
         using var server = LocalRedisServer.Start();
         await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
         var settings = Path.Combine(server.Directory, "hook-settings.json");
-        await File.WriteAllTextAsync(settings, RunbookSettings((AlertRuleNames.CascadeRisk, CascadeRunbook)));
+        await File.WriteAllTextAsync(settings, RunbookSettings((AlertRuleNames.CascadeRisk, CascadeRunbook)), TestContext.Current.CancellationToken);
         var keyFile = Path.Combine(server.Directory, "pagerduty-routing-key");
-        await File.WriteAllTextAsync(keyFile, RoutingKey + "\n");
+        await File.WriteAllTextAsync(keyFile, RoutingKey + "\n", TestContext.Current.CancellationToken);
         // The first request is refused (PagerDuty's 500): the retry carries the same event.
         using var receiver = Receiver.Start(n => n == 0 ? HttpStatusCode.InternalServerError : HttpStatusCode.Accepted);
         var clock = new ShiftedClock();
@@ -307,7 +307,7 @@ public sealed class HookRoutingTests
         await PublishAndWaitAsync(redis, raise with { TransitionId = AlertTransition.TransitionIdOf(raise.Id, 3), State = AlertState.Updated }, output, ": held back (cooldown)");
         await PublishAndWaitAsync(redis, raise with { TransitionId = AlertTransition.TransitionIdOf(raise.Id, 4), State = AlertState.Resolved }, output, ": ok");
         await stop.CancelAsync();
-        Assert.Equal(ExitCodes.Ok, await run.WaitAsync(Deadline));
+        Assert.Equal(ExitCodes.Ok, await run.WaitAsync(Deadline, TestContext.Current.CancellationToken));
 
         var events = receiver.Accepted.Select(b => JsonDocument.Parse(b).RootElement).ToArray();
         Assert.Equal(["trigger", "trigger", "resolve"], events.Select(e => e.GetProperty("event_action").GetString()));
@@ -332,7 +332,7 @@ public sealed class HookRoutingTests
         using var server = LocalRedisServer.Start();
         await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
         var keyFile = Path.Combine(server.Directory, "pagerduty-routing-key");
-        await File.WriteAllTextAsync(keyFile, RoutingKey);
+        await File.WriteAllTextAsync(keyFile, RoutingKey, TestContext.Current.CancellationToken);
         var raise = Transition(AlertRuleNames.CascadeRisk, AlertSeverity.Critical, AlertState.Raised, 0);
         await PublishAsync(
             redis,
@@ -352,7 +352,7 @@ public sealed class HookRoutingTests
         Assert.True(await Eventually.TrueAsync(() => receiver.Accepted.Count == 2, Deadline), output + "\n" + error);
         Assert.True(await Eventually.TrueAsync(() => output.ToString().Contains("resolved: ok", StringComparison.Ordinal), Deadline), output.ToString());
         await stop.CancelAsync();
-        Assert.Equal(ExitCodes.Ok, await run.WaitAsync(Deadline));
+        Assert.Equal(ExitCodes.Ok, await run.WaitAsync(Deadline, TestContext.Current.CancellationToken));
 
         var events = receiver.Accepted.Select(b => JsonDocument.Parse(b).RootElement).ToArray();
         Assert.Equal(["trigger", "resolve"], events.Select(e => e.GetProperty("event_action").GetString()));
@@ -366,7 +366,7 @@ public sealed class HookRoutingTests
         using var server = LocalRedisServer.Start();
         await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
         var settings = Path.Combine(server.Directory, "hook-settings.json");
-        await File.WriteAllTextAsync(settings, RunbookSettings((AlertRuleNames.CascadeRisk, CascadeRunbook)));
+        await File.WriteAllTextAsync(settings, RunbookSettings((AlertRuleNames.CascadeRisk, CascadeRunbook)), TestContext.Current.CancellationToken);
         var cascade = Transition(AlertRuleNames.CascadeRisk, AlertSeverity.Critical, AlertState.Raised, 0);
         await PublishAsync(redis, cascade);
         var file = Path.Combine(server.Directory, "acted");
@@ -380,7 +380,7 @@ public sealed class HookRoutingTests
 
         Assert.True(await Eventually.TrueAsync(() => File.Exists(file), Deadline), output + "\n" + error);
         await stop.CancelAsync();
-        Assert.Equal(ExitCodes.Ok, await run.WaitAsync(Deadline));
+        Assert.Equal(ExitCodes.Ok, await run.WaitAsync(Deadline, TestContext.Current.CancellationToken));
         Assert.Equal([CascadeRunbook, AlertJson.Write(cascade)], File.ReadAllLines(file));
     }
 

@@ -61,7 +61,7 @@ public sealed class HostileTextTests : IDisposable
         var topic = JsonSerializer.Serialize(Hostile);
         await using (var gzip = new GZipStream(File.Create(capture), CompressionLevel.Fastest))
         {
-            await gzip.WriteAsync(Encoding.UTF8.GetBytes($"{{\"topic\":{topic},\"key\":\"K\",\"eventTime\":1,\"payload\":{{}}}}\n"));
+            await gzip.WriteAsync(Encoding.UTF8.GetBytes($"{{\"topic\":{topic},\"key\":\"K\",\"eventTime\":1,\"payload\":{{}}}}\n"), TestContext.Current.CancellationToken);
         }
 
         var run = await CliRun.InvokeAsync("replay", capture, "--format", "capture");

@@ -19,16 +19,16 @@ public sealed class MonitorWebHostTests
         await using var host = await MonitorWebHost.StartAsync("http://127.0.0.1:0", "s3cret", CancellationToken.None);
         using var http = new HttpClient();
 
-        var anonymous = await http.GetAsync(new Uri(host.Url + "/metrics"));
-        var health = await http.GetAsync(new Uri(host.Url + "/healthz"));
+        var anonymous = await http.GetAsync(new Uri(host.Url + "/metrics"), TestContext.Current.CancellationToken);
+        var health = await http.GetAsync(new Uri(host.Url + "/healthz"), TestContext.Current.CancellationToken);
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(host.Url + "/metrics"));
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "s3cret");
-        var authorised = await http.SendAsync(request);
+        var authorised = await http.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal(HttpStatusCode.OK, authorised.StatusCode);
-        Assert.DoesNotContain("s3cret", await authorised.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", await authorised.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -50,7 +50,7 @@ public sealed class MonitorWebHostTests
             request.Headers.TryAddWithoutValidation("Authorization", header);
         }
 
-        using var response = await http.SendAsync(request);
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(expected, response.StatusCode);
     }
@@ -73,9 +73,9 @@ public sealed class MonitorWebHostTests
         await using var web = await MonitorWebHost.StartAsync("http://127.0.0.1:0", "s3cret", CancellationToken.None);
         using var http = new HttpClient();
 
-        using var live = await http.GetAsync(new Uri(web.Url + "/healthz"));
-        using var ready = await http.GetAsync(new Uri(web.Url + "/readyz"));
-        using var body = System.Text.Json.JsonDocument.Parse(await live.Content.ReadAsStringAsync());
+        using var live = await http.GetAsync(new Uri(web.Url + "/healthz"), TestContext.Current.CancellationToken);
+        using var ready = await http.GetAsync(new Uri(web.Url + "/readyz"), TestContext.Current.CancellationToken);
+        using var body = System.Text.Json.JsonDocument.Parse(await live.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
 
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
@@ -96,7 +96,7 @@ public sealed class MonitorWebHostTests
 
         own.EventApplied(StreamRisk.Contracts.Wire.WireTopic.Marks);
         using var response = await GetAsync(web, "/metrics", "127.0.0.1");
-        var scraped = await response.Content.ReadAsStringAsync();
+        var scraped = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
         Assert.Matches("streamrisk_events_applied_total\\{[^}]*topic=\"marks\"", scraped);
         Assert.DoesNotMatch("streamrisk_events_applied_total\\{[^}]*topic=\"positions\"", scraped);
@@ -113,7 +113,7 @@ public sealed class MonitorWebHostTests
         using var response = await GetAsync(web, "/healthz", host);
 
         Assert.Equal(HttpStatusCode.MisdirectedRequest, response.StatusCode);
-        Assert.DoesNotContain("ok", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain("ok", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -17,8 +17,8 @@ public sealed class OpenApiDescriptionTests
         await using var web = await MonitorWebHost.StartAsync("http://127.0.0.1:0", string.Empty, CancellationToken.None, state);
         using var http = new HttpClient();
 
-        using var response = await http.GetAsync(new Uri(web.Url + DashboardEndpoints.OpenApiPath));
-        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        using var response = await http.GetAsync(new Uri(web.Url + DashboardEndpoints.OpenApiPath), TestContext.Current.CancellationToken);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         var described = document.RootElement.GetProperty("paths").EnumerateObject().ToDictionary(p => p.Name, p => p.Value);
 
         // The routes as the host maps them, not a list kept here: a path added later without a description fails.
@@ -48,7 +48,7 @@ public sealed class OpenApiDescriptionTests
         await using var web = await MonitorWebHost.StartAsync("http://127.0.0.1:0", string.Empty, CancellationToken.None, state);
         using var http = new HttpClient();
 
-        using var document = JsonDocument.Parse(await http.GetStringAsync(new Uri(web.Url + DashboardEndpoints.OpenApiPath)));
+        using var document = JsonDocument.Parse(await http.GetStringAsync(new Uri(web.Url + DashboardEndpoints.OpenApiPath), TestContext.Current.CancellationToken));
         var root = document.RootElement;
         var symbol = root.GetProperty("paths").GetProperty("/api/symbols/{symbol}").GetProperty("get").GetProperty("responses");
         var schemas = root.GetProperty("components").GetProperty("schemas");
@@ -71,11 +71,11 @@ public sealed class OpenApiDescriptionTests
         await using var web = await MonitorWebHost.StartAsync("http://127.0.0.1:0", "s3cret", CancellationToken.None, state);
         using var http = new HttpClient();
 
-        using var description = await http.GetAsync(new Uri(web.Url + DashboardEndpoints.OpenApiPath));
-        using var api = await http.GetAsync(new Uri(web.Url + "/api/symbols"));
+        using var description = await http.GetAsync(new Uri(web.Url + DashboardEndpoints.OpenApiPath), TestContext.Current.CancellationToken);
+        using var api = await http.GetAsync(new Uri(web.Url + "/api/symbols"), TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, description.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
-        Assert.DoesNotContain("s3cret", await description.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", await description.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 }

@@ -50,7 +50,7 @@ public sealed class PrometheusRulesTests
         var count = 0;
         foreach (var file in Directory.GetFiles(Path.Combine(Root, "infra", "grafana", "dashboards"), "*.json"))
         {
-            using var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(file));
+            using var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken));
             foreach (var expr in Queries(dashboard.RootElement))
             {
                 var promql = expr.Replace("$__rate_interval", "1m", StringComparison.Ordinal).Replace("$__interval", "1m", StringComparison.Ordinal)
@@ -61,7 +61,7 @@ public sealed class PrometheusRulesTests
         }
 
         var path = Path.Combine(Path.GetTempPath(), $"streamrisk-dashboard-queries-{Guid.NewGuid():N}.yml");
-        await File.WriteAllTextAsync(path, rules.ToString());
+        await File.WriteAllTextAsync(path, rules.ToString(), TestContext.Current.CancellationToken);
         try
         {
             var (code, output) = await PromtoolAsync("check", "rules", path);

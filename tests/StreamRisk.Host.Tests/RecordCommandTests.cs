@@ -135,13 +135,13 @@ public sealed class RecordCommandTests : IDisposable
     public async Task Record_OutputFileExists_RefusedWithExitCodeTwoAndFileUntouched()
     {
         var path = Path.Combine(_directory, "exists.gz");
-        await File.WriteAllTextAsync(path, "keep me");
+        await File.WriteAllTextAsync(path, "keep me", TestContext.Current.CancellationToken);
 
         var run = await CliRun.InvokeAsync("record", "--out", path, "--duration", "1s");
 
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
         Assert.Contains("exists", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
-        Assert.Equal("keep me", await File.ReadAllTextAsync(path));
+        Assert.Equal("keep me", await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
     }
 
     private static List<(string Kind, byte[] Key, byte[] Value, long Timestamp)> ReadAll(string bootstrap, TopicNames topics, int expected)

@@ -39,7 +39,7 @@ public sealed class ReplayCommandTests : IDisposable
     public async Task Replay_ContentOfNoKnownFormat_OneLineErrorExitTwo()
     {
         var path = Path.Combine(_directory, "notes.txt");
-        await File.WriteAllTextAsync(path, "these are not market data\n{\"json\":\"but no capture\"}\n");
+        await File.WriteAllTextAsync(path, "these are not market data\n{\"json\":\"but no capture\"}\n", TestContext.Current.CancellationToken);
 
         var run = await CliRun.InvokeAsync("replay", path);
 
@@ -94,7 +94,7 @@ public sealed class ReplayCommandTests : IDisposable
               "Alerts": {"Default": {"CriticalShock": 0.05}},
               "Kafka": {"BootstrapServers": "ignored:9092"}
             }}
-            """);
+            """, TestContext.Current.CancellationToken);
 
         var defaults = await CliRun.InvokeAsync("replay", capture, "--out", Path.Combine(_directory, "defaults"));
         var configured = await CliRun.InvokeAsync("replay", capture, "--config", config, "--out", Path.Combine(_directory, "configured"));
@@ -104,7 +104,7 @@ public sealed class ReplayCommandTests : IDisposable
         var projectedByDefault = File.ReadAllLines(Path.Combine(_directory, "defaults", "projections.ndjson")).Length;
         var projectedConfigured = File.ReadAllLines(Path.Combine(_directory, "configured", "projections.ndjson")).Length;
         Assert.InRange(projectedConfigured, 1, projectedByDefault / 2);
-        using (var used = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_directory, "configured", "settings.json"))))
+        using (var used = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_directory, "configured", "settings.json"), TestContext.Current.CancellationToken)))
         {
             var engine = used.RootElement.GetProperty("StreamRisk").GetProperty("Engine");
             Assert.Equal("bybit", engine.GetProperty("Profile").GetString());
@@ -113,7 +113,7 @@ public sealed class ReplayCommandTests : IDisposable
             Assert.Equal(0.05, used.RootElement.GetProperty("StreamRisk").GetProperty("Alerts").GetProperty("Default").GetProperty("CriticalShock").GetDouble());
         }
 
-        using (var byDefault = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_directory, "defaults", "settings.json"))))
+        using (var byDefault = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_directory, "defaults", "settings.json"), TestContext.Current.CancellationToken)))
         {
             Assert.Equal(100, byDefault.RootElement.GetProperty("StreamRisk").GetProperty("Engine").GetProperty("ProjectionIntervalMs").GetInt32());
             // A StreamRisk capture's positions topic carries its closes: the venue liquidation engine stays off.
@@ -122,7 +122,7 @@ public sealed class ReplayCommandTests : IDisposable
 
         foreach (var file in new[] { "settings.json", "projections.ndjson", "alerts.ndjson" })
         {
-            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(_directory, "configured", file)), await File.ReadAllBytesAsync(Path.Combine(_directory, "again", file)));
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(_directory, "configured", file), TestContext.Current.CancellationToken), await File.ReadAllBytesAsync(Path.Combine(_directory, "again", file), TestContext.Current.CancellationToken));
         }
     }
 
@@ -137,13 +137,13 @@ public sealed class ReplayCommandTests : IDisposable
     {
         var capture = await Simulated($"liquidations-{option}.srcap.gz");
         var config = Path.Combine(_directory, $"liquidations-{option}.json");
-        await File.WriteAllTextAsync(config, configured is null ? "{}" : "{\"StreamRisk\": {\"Engine\": {\"LiquidationEngine\": \"" + configured + "\"}}}");
+        await File.WriteAllTextAsync(config, configured is null ? "{}" : "{\"StreamRisk\": {\"Engine\": {\"LiquidationEngine\": \"" + configured + "\"}}}", TestContext.Current.CancellationToken);
         var outputs = Path.Combine(_directory, $"liquidations-{option}");
 
         var run = await CliRun.InvokeAsync("replay", capture, "--config", config, "--liquidations", option, "--out", outputs);
 
         Assert.True(run.ExitCode == 0, run.Error);
-        using var used = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outputs, "settings.json")));
+        using var used = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outputs, "settings.json"), TestContext.Current.CancellationToken));
         Assert.Equal(expected, used.RootElement.GetProperty("StreamRisk").GetProperty("Engine").GetProperty("LiquidationEngine").GetString());
         Assert.Equal(expected == "venue", run.Output.Split('\n').Any(line => line.StartsWith("liquidations: ", StringComparison.Ordinal)));
     }
@@ -159,13 +159,13 @@ public sealed class ReplayCommandTests : IDisposable
         var capture = await Simulated($"{setting}.srcap.gz");
         var config = Path.Combine(_directory, $"{setting}.json");
         var forSymbol = expectedForSymbol.Contains(':', StringComparison.Ordinal) ? $"\"{expectedForSymbol}\"" : expectedForSymbol;
-        await File.WriteAllTextAsync(config, "{\"StreamRisk\": {\"Alerts\": {\"Default\": {\"" + setting + "\": " + value + "}, \"Symbols\": {\"BTCUSDT\": {\"" + setting + "\": " + forSymbol + "}}}}}");
+        await File.WriteAllTextAsync(config, "{\"StreamRisk\": {\"Alerts\": {\"Default\": {\"" + setting + "\": " + value + "}, \"Symbols\": {\"BTCUSDT\": {\"" + setting + "\": " + forSymbol + "}}}}}", TestContext.Current.CancellationToken);
         var outputs = Path.Combine(_directory, setting);
 
         var run = await CliRun.InvokeAsync("replay", capture, "--config", config, "--out", outputs);
 
         Assert.True(run.ExitCode == 0, run.Error);
-        using var used = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outputs, "settings.json")));
+        using var used = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outputs, "settings.json"), TestContext.Current.CancellationToken));
         var alerts = used.RootElement.GetProperty("StreamRisk").GetProperty("Alerts");
         Assert.Equal(expected, Text(alerts.GetProperty("Default").GetProperty(setting)));
         Assert.Equal(expectedForSymbol, Text(alerts.GetProperty("Symbols").GetProperty("BTCUSDT").GetProperty(setting)));
@@ -181,7 +181,7 @@ public sealed class ReplayCommandTests : IDisposable
     {
         var capture = await Simulated("bad-config.srcap.gz");
         var config = Path.Combine(_directory, "bad.json");
-        await File.WriteAllTextAsync(config, text);
+        await File.WriteAllTextAsync(config, text, TestContext.Current.CancellationToken);
 
         var run = await CliRun.InvokeAsync("replay", capture, "--config", config);
 

@@ -15,17 +15,17 @@ public sealed partial class ReplayExportTests : IAsyncLifetime
     private readonly string _directory = Directory.CreateTempSubdirectory("replay-export-").FullName;
     private string _capture = string.Empty;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _capture = Path.Combine(_directory, "short.srcap.gz");
         var run = await CliRun.InvokeAsync("simulate", "--out", _capture, "--events", "5000", "--accounts", "500", "--seed", "11");
         Assert.True(run.ExitCode == 0, run.Error);
     }
 
-    public Task DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         Directory.Delete(_directory, recursive: true);
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
     [Theory]
@@ -61,7 +61,7 @@ public sealed partial class ReplayExportTests : IAsyncLifetime
         Assert.True(one.ExitCode == 0 && two.ExitCode == 0, one.Error + two.Error);
         foreach (var name in new[] { "projections.csv", "alerts.csv", "projections.ndjson", "alerts.ndjson", "provenance.json", "settings.json" })
         {
-            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(first, name)), await File.ReadAllBytesAsync(Path.Combine(second, name)));
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(first, name), TestContext.Current.CancellationToken), await File.ReadAllBytesAsync(Path.Combine(second, name), TestContext.Current.CancellationToken));
         }
     }
 
@@ -69,7 +69,7 @@ public sealed partial class ReplayExportTests : IAsyncLifetime
     public async Task Replay_Provenance_MatchesTheRun_InEveryOutputDirectory_AndTheReportTitleNamesTheShortCapture()
     {
         var config = Path.Combine(_directory, "replay.json");
-        await File.WriteAllTextAsync(config, """{"StreamRisk": {"Engine": {"Profile": "bybit", "ProjectionIntervalMs": 500}, "Alerts": {"Default": {"CriticalShock": 0.045}}}}""");
+        await File.WriteAllTextAsync(config, """{"StreamRisk": {"Engine": {"Profile": "bybit", "ProjectionIntervalMs": 500}, "Alerts": {"Default": {"CriticalShock": 0.045}}}}""", TestContext.Current.CancellationToken);
         var outDir = Path.Combine(_directory, "out");
         var exportDir = Path.Combine(_directory, "tables");
         var reportDir = Path.Combine(_directory, "report");
@@ -77,9 +77,9 @@ public sealed partial class ReplayExportTests : IAsyncLifetime
         var run = await CliRun.InvokeAsync("replay", _capture, "--config", config, "--liquidations", "venue", "--out", outDir, "--export", "parquet", exportDir, "--report", reportDir);
 
         Assert.True(run.ExitCode == 0, run.Error);
-        var text = await File.ReadAllTextAsync(Path.Combine(outDir, "provenance.json"));
-        Assert.Equal(text, await File.ReadAllTextAsync(Path.Combine(exportDir, "provenance.json")));
-        Assert.Equal(text, await File.ReadAllTextAsync(Path.Combine(reportDir, "provenance.json")));
+        var text = await File.ReadAllTextAsync(Path.Combine(outDir, "provenance.json"), TestContext.Current.CancellationToken);
+        Assert.Equal(text, await File.ReadAllTextAsync(Path.Combine(exportDir, "provenance.json"), TestContext.Current.CancellationToken));
+        Assert.Equal(text, await File.ReadAllTextAsync(Path.Combine(reportDir, "provenance.json"), TestContext.Current.CancellationToken));
         using var json = JsonDocument.Parse(text);
         var root = json.RootElement;
         var version = typeof(Cli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
@@ -88,12 +88,12 @@ public sealed partial class ReplayExportTests : IAsyncLifetime
         var input = Assert.Single(root.GetProperty("inputs").EnumerateArray());
         Assert.Equal("short.srcap.gz", input.GetProperty("name").GetString());
         Assert.Equal(new FileInfo(_capture).Length, input.GetProperty("bytes").GetInt64());
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(_capture))), input.GetProperty("sha256").GetString());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(_capture, TestContext.Current.CancellationToken))), input.GetProperty("sha256").GetString());
         Assert.Equal("capture", root.GetProperty("population").GetProperty("kind").GetString());
         Assert.Equal("bybit", root.GetProperty("profile").GetString());
         Assert.Equal("venue", root.GetProperty("liquidations").GetString());
         Assert.Equal("replay.json", root.GetProperty("config").GetProperty("name").GetString());
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(config))), root.GetProperty("config").GetProperty("sha256").GetString());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(config, TestContext.Current.CancellationToken))), root.GetProperty("config").GetProperty("sha256").GetString());
         Assert.Equal(0.045, root.GetProperty("thresholds").GetProperty("Default").GetProperty("CriticalShock").GetDouble());
         Assert.Equal(500, root.GetProperty("engine").GetProperty("ProjectionIntervalMs").GetInt32());
 
@@ -105,7 +105,7 @@ public sealed partial class ReplayExportTests : IAsyncLifetime
         Assert.InRange(times.Min(), first, last);
         Assert.InRange(times.Max(), first, last);
         Assert.InRange(last - first, 10_000, 90_000); // 5,000 simulated events: under a minute and a half of market time
-        var html = await File.ReadAllTextAsync(Path.Combine(reportDir, "report.html"));
+        var html = await File.ReadAllTextAsync(Path.Combine(reportDir, "report.html"), TestContext.Current.CancellationToken);
         var title = System.Net.WebUtility.HtmlDecode(TitleRegex().Match(html).Groups[1].Value);
         Assert.Matches("^StreamRisk replay report: .+, [0-9]+-second capture 2024-01-01 00:00:00–00:0[01]:[0-9]{2} UTC$", title);
         Assert.Contains($"{Math.Round((last - first) / 1000.0, MidpointRounding.AwayFromZero)}-second capture", title, StringComparison.Ordinal);

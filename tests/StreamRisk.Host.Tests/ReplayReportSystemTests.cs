@@ -26,7 +26,7 @@ public sealed partial class ReplayReportSystemTests : IDisposable
         Assert.True(run.ExitCode == 0, run.Error);
         var views = File.ReadLines(Path.Combine(report, "projections.ndjson")).Count(line => line.StartsWith("{\"type\":\"system\"", StringComparison.Ordinal));
         Assert.True(views > 10, $"{views} system views");
-        var html = await File.ReadAllTextAsync(Path.Combine(report, "report.html"));
+        var html = await File.ReadAllTextAsync(Path.Combine(report, "report.html"), TestContext.Current.CancellationToken);
         var system = SystemSection().Match(html);
         Assert.True(system.Success, "no system section");
         var section = system.Groups[1].Value;

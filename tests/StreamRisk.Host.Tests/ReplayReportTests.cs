@@ -213,7 +213,7 @@ public sealed class ReplayReportTests(ReplayReportTests.ReportFixture report) : 
 
         public string Html { get; private set; } = string.Empty;
 
-        public async Task InitializeAsync()
+        public async ValueTask InitializeAsync()
         {
             var capture = SharedData.Path("binance-usdm", "btcusdt_20240808.gz");
             var run = await CliRun.InvokeAsync("replay", capture, "--format", "binance-usdm", "--positions", SharedData.BtcusdtPositions, "--report", Dir);
@@ -222,10 +222,10 @@ public sealed class ReplayReportTests(ReplayReportTests.ReportFixture report) : 
             Html = File.Exists(html) ? await File.ReadAllTextAsync(html) : string.Empty;
         }
 
-        public Task DisposeAsync()
+        public ValueTask DisposeAsync()
         {
             _root.Delete(recursive: true);
-            return Task.CompletedTask;
+            return ValueTask.CompletedTask;
         }
     }
 }

@@ -38,7 +38,7 @@ public sealed class RunUnreachableKafkaTests
         finally
         {
             process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken);
         }
 
         int Retries() => lines.Count(l => l.Contains("not reachable", StringComparison.Ordinal));

@@ -21,7 +21,7 @@ public sealed class SimulateCommandTests : IDisposable
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Equal(0, again.ExitCode);
         Assert.Contains("simulate: 5,000 events (500 accounts, seed 7)", run.Output, StringComparison.Ordinal);
-        Assert.Equal(await File.ReadAllBytesAsync(first), await File.ReadAllBytesAsync(second));
+        Assert.Equal(await File.ReadAllBytesAsync(first, TestContext.Current.CancellationToken), await File.ReadAllBytesAsync(second, TestContext.Current.CancellationToken));
         var records = CaptureReader.ReadFile(first).ToList();
         Assert.Equal(5_000, records.Count);
         Assert.Subset(records.Select(r => r.Topic).ToHashSet(), new HashSet<string> { "book", "instruments", "marks", "positions" });
@@ -45,7 +45,7 @@ public sealed class SimulateCommandTests : IDisposable
         var config = Path.Combine(_directory, "undamped.json");
         await File.WriteAllTextAsync(config, """
             {"StreamRisk": {"Alerts": {"Default": {"RaiseDwell": "00:00:00", "ResolveDwell": "00:00:00", "UpdateMinInterval": "00:00:00"}}}}
-            """);
+            """, TestContext.Current.CancellationToken);
 
         var whole = await CliRun.InvokeAsync("replay", capture, "--format", "capture", "--config", config, "--out", Path.Combine(_directory, "whole"));
         var window = await CliRun.InvokeAsync("replay", capture, "--format", "capture", "--config", config, "--from", from.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -54,11 +54,11 @@ public sealed class SimulateCommandTests : IDisposable
         Assert.True(whole.ExitCode == 0 && window.ExitCode == 0, whole.Error + window.Error);
         foreach (var file in new[] { "projections.ndjson", "alerts.ndjson" })
         {
-            var expected = (await File.ReadAllLinesAsync(Path.Combine(_directory, "whole", file)))
+            var expected = (await File.ReadAllLinesAsync(Path.Combine(_directory, "whole", file), TestContext.Current.CancellationToken))
                 .Where(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("eventTime").GetInt64() >= from)
                 .ToList();
             Assert.NotEmpty(expected);
-            Assert.Equal(expected, await File.ReadAllLinesAsync(Path.Combine(_directory, "window", file)));
+            Assert.Equal(expected, await File.ReadAllLinesAsync(Path.Combine(_directory, "window", file), TestContext.Current.CancellationToken));
         }
     }
 
@@ -67,9 +67,9 @@ public sealed class SimulateCommandTests : IDisposable
     {
         var capture = Path.Combine(_directory, "whole.srcap.gz");
         Assert.Equal(0, (await CliRun.InvokeAsync("simulate", "--out", capture, "--events", "20000", "--accounts", "500", "--seed", "3")).ExitCode);
-        var bytes = await File.ReadAllBytesAsync(capture);
+        var bytes = await File.ReadAllBytesAsync(capture, TestContext.Current.CancellationToken);
         var cut = Path.Combine(_directory, "cut.srcap.gz");
-        await File.WriteAllBytesAsync(cut, bytes[..(bytes.Length * 2 / 3)]);
+        await File.WriteAllBytesAsync(cut, bytes[..(bytes.Length * 2 / 3)], TestContext.Current.CancellationToken);
 
         var replay = await CliRun.InvokeAsync("replay", cut, "--format", "capture");
 
@@ -92,7 +92,7 @@ public sealed class SimulateCommandTests : IDisposable
         if (args.Contains("x.gz") && args[0] == "replay")
         {
             args[Array.IndexOf(args, "x.gz")] = Path.Combine(_directory, "exists.gz");
-            await File.WriteAllBytesAsync(Path.Combine(_directory, "exists.gz"), [0x1f, 0x8b]);
+            await File.WriteAllBytesAsync(Path.Combine(_directory, "exists.gz"), [0x1f, 0x8b], TestContext.Current.CancellationToken);
         }
 
         var run = await CliRun.InvokeAsync(args);

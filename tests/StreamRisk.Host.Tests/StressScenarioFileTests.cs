@@ -25,7 +25,7 @@ public sealed class StressScenarioFileTests
         var scenarios = Shipped();
 
         Assert.True(scenarios.Count >= 6, $"{scenarios.Count} scenarios");
-        Assert.All(CrashDays, row => Assert.Contains(scenarios, s => s.Name == (string)row[0]));
+        Assert.All(CrashDays, row => Assert.Contains(scenarios, s => s.Name == row.Data.Item1));
         Assert.All(scenarios, s => Assert.False(string.IsNullOrWhiteSpace(s.Description), $"{s.Name} has no description"));
         Assert.All(scenarios, s => Assert.False(string.IsNullOrWhiteSpace(s.Source), $"{s.Name} has no source"));
     }
@@ -36,7 +36,7 @@ public sealed class StressScenarioFileTests
         var folder = Path.GetDirectoryName(SharedData.Path("klines", "BTCUSDT-1m-2020-03__2020-03-13T0139_0400Z.csv"))!;
         var files = Directory.GetFiles(folder, "BTCUSDT-1m-*.csv").Select(Path.GetFileName).Order(StringComparer.Ordinal);
 
-        Assert.Equal(CrashDays.Select(row => (string)row[1]).Order(StringComparer.Ordinal), files);
+        Assert.Equal(CrashDays.Select(row => row.Data.Item2).Order(StringComparer.Ordinal), files);
     }
 
     [Theory]

@@ -29,11 +29,11 @@ public sealed class CaptureReplayTests : IDisposable
 
         Assert.Equal(0, maxCode);
         Assert.Equal(0, fastCode);
-        var alerts = await File.ReadAllTextAsync(Path.Combine(_dir.FullName, "max", "alerts.ndjson"));
+        var alerts = await File.ReadAllTextAsync(Path.Combine(_dir.FullName, "max", "alerts.ndjson"), TestContext.Current.CancellationToken);
         Assert.Contains("\"rule\":\"LiquidationWall\"", alerts, StringComparison.Ordinal);
         Assert.Contains(" 0 rejected by validation, 0 bad lines skipped", maxText, StringComparison.Ordinal);
-        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(_dir.FullName, "max", "alerts.ndjson")), await File.ReadAllBytesAsync(Path.Combine(_dir.FullName, "20x", "alerts.ndjson")));
-        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(_dir.FullName, "max", "projections.ndjson")), await File.ReadAllBytesAsync(Path.Combine(_dir.FullName, "20x", "projections.ndjson")));
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(_dir.FullName, "max", "alerts.ndjson"), TestContext.Current.CancellationToken), await File.ReadAllBytesAsync(Path.Combine(_dir.FullName, "20x", "alerts.ndjson"), TestContext.Current.CancellationToken));
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(_dir.FullName, "max", "projections.ndjson"), TestContext.Current.CancellationToken), await File.ReadAllBytesAsync(Path.Combine(_dir.FullName, "20x", "projections.ndjson"), TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class CaptureReplayTests : IDisposable
         await using (var gzip = new GZipStream(File.Create(bad), CompressionLevel.Fastest))
         {
             var text = string.Join("\n", lines) + "\n{\"topic\":\"marks\",\"key\":\"XU";             // truncated last line
-            await gzip.WriteAsync(Encoding.UTF8.GetBytes(text));
+            await gzip.WriteAsync(Encoding.UTF8.GetBytes(text), TestContext.Current.CancellationToken);
         }
 
         using var output = new StringWriter();

@@ -87,7 +87,7 @@ public sealed class ContractSchemaTests
         await feedStop.CancelAsync();
         await feed;
         await stop.CancelAsync();
-        await run.WaitAsync(Deadline);
+        await run.WaitAsync(Deadline, TestContext.Current.CancellationToken);
         entries = db.StreamRange("streamrisk:alerts");
         var picture = db.HashGet("streamrisk:state:XUSDT", "json").ToString();
 

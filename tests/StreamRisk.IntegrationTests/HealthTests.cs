@@ -84,7 +84,7 @@ public sealed class HealthTests
         finally
         {
             await stop.CancelAsync();
-            await run.WaitAsync(Deadline);
+            await run.WaitAsync(Deadline, TestContext.Current.CancellationToken);
             redisServer.Dispose();
             firstRedis.Dispose();
         }
@@ -123,7 +123,7 @@ public sealed class HealthTests
             {
                 producer.Mark(X, T0 + (i * 1_000), 100 + (i % 2));
                 producer.Flush(TimeSpan.FromSeconds(10));
-                await Task.Delay(50);
+                await Task.Delay(50, TestContext.Current.CancellationToken);
             }
 
             Assert.True(stuck.IsSet, "no projection reached the engine thread's observer");
@@ -147,7 +147,7 @@ public sealed class HealthTests
         {
             release.Set();
             await stop.CancelAsync();
-            await run.WaitAsync(Deadline);
+            await run.WaitAsync(Deadline, TestContext.Current.CancellationToken);
         }
     }
 

@@ -61,7 +61,7 @@ public sealed class MetricNamesTests
             {
                 // The test is over.
             }
-        });
+        }, TestContext.Current.CancellationToken);
         using var output = new LogCapture();
         using var logging = RunLogging.Create(output);
         using var telemetry = new StreamRiskTelemetry("StreamRisk.names." + Guid.NewGuid().ToString("N"));
@@ -97,7 +97,7 @@ public sealed class MetricNamesTests
         {
             await stop.CancelAsync();
             await feeding;
-            await running.WaitAsync(TimeSpan.FromSeconds(60));
+            await running.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
         }
 
         Assert.True(served.Count > 0, "nothing scraped; monitor said: " + output);

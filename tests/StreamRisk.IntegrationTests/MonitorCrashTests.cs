@@ -27,7 +27,7 @@ public sealed class MonitorCrashTests : IDisposable
     public async Task KilledMidStreamAndRestarted_AlertStreamHoldsEachTransitionOnce_EqualToUninterruptedRun()
     {
         var replay = new KafkaReplayRun(_dir.FullName, "2024-08-08T23:56:00Z");
-        var expected = (await File.ReadAllLinesAsync(Path.Combine(await replay.InProcessAsync(immediateAlerts: true), "alerts.ndjson")))
+        var expected = (await File.ReadAllLinesAsync(Path.Combine(await replay.InProcessAsync(immediateAlerts: true), "alerts.ndjson"), TestContext.Current.CancellationToken))
             .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("transitionId").GetString()!)
             .ToList();
         Assert.True(expected.Count > 10, "the scenario raises too few alerts to test a restart");
@@ -43,14 +43,14 @@ public sealed class MonitorCrashTests : IDisposable
             TextWriter.Null, TextWriter.Null, TimeProvider.System));
         Assert.True(await Eventually.TrueAsync(() => db.StreamLength("streamrisk:alerts") >= 5, TimeSpan.FromSeconds(90)), "no alert reached Redis before the crash");
         first.Kill(entireProcessTree: true);
-        await first.WaitForExitAsync();
+        await first.WaitForExitAsync(TestContext.Current.CancellationToken);
         var beforeCrash = db.StreamLength("streamrisk:alerts");
 
         using var second = StartMonitor(cluster.BootstrapServers, redisServer.ConnectionString);
         Assert.Equal(0, await replaying);
         var complete = await Eventually.TrueAsync(() => db.StreamLength("streamrisk:alerts") >= expected.Count, TimeSpan.FromSeconds(120));
         // A little longer: a duplicate, if any slipped through, would land now.
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
         second.Kill(entireProcessTree: true);
 
         var written = (await db.StreamRangeAsync("streamrisk:alerts")).Select(entry => (string)entry["id"]!).ToList();

@@ -130,7 +130,7 @@ public sealed class MonitorEndToEndTests
         await feedStop.CancelAsync();
         await feed;
         stop.Cancel();
-        var summary = await run.WaitAsync(Deadline);
+        var summary = await run.WaitAsync(Deadline, TestContext.Current.CancellationToken);
         Assert.True(raised, "no CascadeRisk alert reached the Redis stream; monitor said: " + output);
         Assert.Contains("streamrisk_events_applied_total", scraped, StringComparison.Ordinal);
         Assert.Contains("streamrisk_tick_to_alert_duration_seconds_bucket", scraped, StringComparison.Ordinal);
@@ -228,7 +228,7 @@ public sealed class MonitorEndToEndTests
         await feedStop.CancelAsync();
         await feed;
         stop.Cancel();
-        await run.WaitAsync(Deadline);
+        await run.WaitAsync(Deadline, TestContext.Current.CancellationToken);
         var final = redis.GetDatabase().StreamRange("streamrisk:alerts").Select(e => e["id"].ToString()).ToList();
         Assert.True(delivered, $"stream holds {final.Count} entries; raised {alerts.Count}");
         Assert.Equal(final.Count, final.Distinct().Count());
@@ -294,7 +294,7 @@ public sealed class MonitorEndToEndTests
         await feedStop.CancelAsync();
         await feed;
         stop.Cancel();
-        var summary = await run.WaitAsync(Deadline);
+        var summary = await run.WaitAsync(Deadline, TestContext.Current.CancellationToken);
         Assert.True(held, "the whale never showed in the picture; monitor said: " + output);
         Assert.Equal("1000000", configured);
         Assert.True(settled, $"the fund read {afterFill} after the fill; monitor said: {output}");

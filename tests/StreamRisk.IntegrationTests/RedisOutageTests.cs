@@ -20,7 +20,7 @@ public sealed class RedisOutageTests : IDisposable
     public async Task RedisDownForAMinuteOfScenarioTime_EveryTransitionDeliveredOnceInOrder()
     {
         var replay = new KafkaReplayRun(_dir.FullName, "2024-08-08T23:57:00Z"); // ~2½ minutes of market after the 20,000 accounts: room for the fault to land mid-stream
-        var expected = (await File.ReadAllLinesAsync(Path.Combine(await replay.InProcessAsync(), "alerts.ndjson")))
+        var expected = (await File.ReadAllLinesAsync(Path.Combine(await replay.InProcessAsync(), "alerts.ndjson"), TestContext.Current.CancellationToken))
             .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("transitionId").GetString()!)
             .ToList();
         using var cluster = KafkaReplayRun.StartCluster();

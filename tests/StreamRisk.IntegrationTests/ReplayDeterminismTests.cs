@@ -22,14 +22,14 @@ public sealed class ReplayDeterminismTests : IDisposable
 
         Assert.Equal(0, first.ExitCode);
         Assert.Equal(0, second.ExitCode);
-        var alerts = await File.ReadAllBytesAsync(Path.Combine(max, "alerts.ndjson"));
-        var projections = await File.ReadAllBytesAsync(Path.Combine(max, "projections.ndjson"));
+        var alerts = await File.ReadAllBytesAsync(Path.Combine(max, "alerts.ndjson"), TestContext.Current.CancellationToken);
+        var projections = await File.ReadAllBytesAsync(Path.Combine(max, "projections.ndjson"), TestContext.Current.CancellationToken);
         Assert.True(projections.Length > 100_000, "the replay projected almost nothing");
         Assert.Contains("\"rule\":\"CascadeRisk\"", System.Text.Encoding.UTF8.GetString(alerts), StringComparison.Ordinal);
         var systemLines = System.Text.Encoding.UTF8.GetString(projections).Split('\n').Count(l => l.StartsWith("{\"type\":\"system\",", StringComparison.Ordinal));
         Assert.True(systemLines > 10, $"{systemLines} system lines");
-        Assert.Equal(alerts, await File.ReadAllBytesAsync(Path.Combine(twenty, "alerts.ndjson")));
-        Assert.Equal(projections, await File.ReadAllBytesAsync(Path.Combine(twenty, "projections.ndjson")));
+        Assert.Equal(alerts, await File.ReadAllBytesAsync(Path.Combine(twenty, "alerts.ndjson"), TestContext.Current.CancellationToken));
+        Assert.Equal(projections, await File.ReadAllBytesAsync(Path.Combine(twenty, "projections.ndjson"), TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -38,10 +38,9 @@ public sealed class ReplayDeterminismTests : IDisposable
         var capture = SharedData.Path("binance-usdm", "btcusdt_20240808.gz");
         var positions = Path.Combine(_dir.FullName, "positions.json");
         // A 30x whale long near the capture's first price (~61,800): its LP is about 1% below the mark, and the day never reaches it.
-        await File.WriteAllTextAsync(positions,
-            "{\"accounts\":[" +
+        await File.WriteAllTextAsync(positions, "{\"accounts\":[" +
             "{\"id\":\"whale\",\"balance\":0,\"positions\":[{\"symbol\":\"BTCUSDT\",\"size\":100,\"entry\":61800,\"isolatedMargin\":200000}]}," +
-            "{\"id\":\"calm\",\"balance\":1000000,\"positions\":[{\"symbol\":\"BTCUSDT\",\"size\":-1,\"entry\":61800}]}]}");
+            "{\"id\":\"calm\",\"balance\":1000000,\"positions\":[{\"symbol\":\"BTCUSDT\",\"size\":-1,\"entry\":61800}]}]}", TestContext.Current.CancellationToken);
         var outDir = Path.Combine(_dir.FullName, "file");
         using var output = new StringWriter();
         using var error = new StringWriter();
@@ -50,7 +49,7 @@ public sealed class ReplayDeterminismTests : IDisposable
 
         Assert.True(code == 0, error.ToString());
         Assert.Contains(" 2 accounts (", output.ToString(), StringComparison.Ordinal);
-        var alerts = await File.ReadAllTextAsync(Path.Combine(outDir, "alerts.ndjson"));
+        var alerts = await File.ReadAllTextAsync(Path.Combine(outDir, "alerts.ndjson"), TestContext.Current.CancellationToken);
         Assert.Contains("LargeAccountNearLiquidation:BTCUSDT:whale:", alerts, StringComparison.Ordinal);
     }
 

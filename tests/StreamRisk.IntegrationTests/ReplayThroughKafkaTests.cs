@@ -37,8 +37,8 @@ public sealed class ReplayThroughKafkaTests : IDisposable
 
         Assert.Equal(replay.Produced, summary.EventsApplied);
         Assert.Equal(0, summary.DeadLettered);
-        var alerts = await File.ReadAllBytesAsync(Path.Combine(inProcess, "alerts.ndjson"));
-        var projections = await File.ReadAllBytesAsync(Path.Combine(inProcess, "projections.ndjson"));
+        var alerts = await File.ReadAllBytesAsync(Path.Combine(inProcess, "alerts.ndjson"), TestContext.Current.CancellationToken);
+        var projections = await File.ReadAllBytesAsync(Path.Combine(inProcess, "projections.ndjson"), TestContext.Current.CancellationToken);
         Assert.True(projections.Length > 100_000, "the replay projected almost nothing");
         Assert.Contains("\"rule\":\"CascadeRisk\"", System.Text.Encoding.UTF8.GetString(alerts), StringComparison.Ordinal);
         Assert.Contains("{\"type\":\"system\",", System.Text.Encoding.UTF8.GetString(projections), StringComparison.Ordinal);

@@ -63,20 +63,20 @@ public sealed partial class SecretsTests : IDisposable
         var bodies = new List<string>();
         using (var http = new HttpClient())
         {
-            using var refused = await http.GetAsync(new Uri(url + "/api/symbols"));
+            using var refused = await http.GetAsync(new Uri(url + "/api/symbols"), TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
-            bodies.Add(await refused.Content.ReadAsStringAsync());
+            bodies.Add(await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DashboardToken);
             foreach (var path in new[] { "/", "/api/symbols", "/api/alerts", "/metrics", "/healthz" })
             {
-                using var response = await http.GetAsync(new Uri(url + path));
+                using var response = await http.GetAsync(new Uri(url + path), TestContext.Current.CancellationToken);
                 Assert.True(response.IsSuccessStatusCode, $"{path}: {response.StatusCode}");
-                bodies.Add(await response.Content.ReadAsStringAsync());
+                bodies.Add(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
             }
 
             // Not ready (that Redis is not there), and saying so without its address's password.
-            using var ready = await http.GetAsync(new Uri(url + "/readyz"));
-            var readyBody = await ready.Content.ReadAsStringAsync();
+            using var ready = await http.GetAsync(new Uri(url + "/readyz"), TestContext.Current.CancellationToken);
+            var readyBody = await ready.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
             Assert.Contains("\"redis\"", readyBody, StringComparison.Ordinal);
             bodies.Add(readyBody);
@@ -104,7 +104,7 @@ public sealed partial class SecretsTests : IDisposable
         await using var admin = await ConnectionMultiplexer.ConnectAsync(redisServer.ConnectionString + ",allowAdmin=true");
         await admin.GetServer(admin.GetEndPoints()[0]).ExecuteAsync("CONFIG", "SET", "requirepass", RedisPassword);
         var passwordFile = Path.Combine(_dir.FullName, "redis password");
-        await File.WriteAllTextAsync(passwordFile, RedisPassword + "\n");
+        await File.WriteAllTextAsync(passwordFile, RedisPassword + "\n", TestContext.Current.CancellationToken);
         var redis = $"127.0.0.1:{redisServer.Port}";
         using var printed = new StringWriter();
         using var all = TextWriter.Synchronized(printed);

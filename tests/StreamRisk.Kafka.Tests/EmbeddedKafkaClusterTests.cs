@@ -91,11 +91,11 @@ public sealed class EmbeddedKafkaClusterTests
 
         ProduceSequence(cluster.BootstrapServers, topic, 0, total / 2);
         cluster.SetBrokerDown(2);
-        var producing = Task.Run(() => ProduceSequence(cluster.BootstrapServers, topic, total / 2, total / 2));
+        var producing = Task.Run(() => ProduceSequence(cluster.BootstrapServers, topic, total / 2, total / 2), TestContext.Current.CancellationToken);
         // Let the producer hit the dead broker for a while before it comes back.
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
         cluster.SetBrokerUp(2);
-        await producing.WaitAsync(Deadline);
+        await producing.WaitAsync(Deadline, TestContext.Current.CancellationToken);
 
         var consumed = ConsumeToEnd(KafkaTestClients.Consumer(cluster.BootstrapServers, "outage-group"), topic, 6, seen);
 
@@ -139,13 +139,13 @@ public sealed class EmbeddedKafkaClusterTests
 
         cluster.PushRequestErrors(KafkaApiKey.Produce, ErrorCode.TopicAuthorizationFailed);
         var failed = await Assert.ThrowsAsync<ProduceException<string, byte[]>>(() =>
-            producer.ProduceAsync(topic, new Message<string, byte[]> { Key = "k", Value = [2] }));
+            producer.ProduceAsync(topic, new Message<string, byte[]> { Key = "k", Value = [2] }, TestContext.Current.CancellationToken));
         // librdkafka keeps a topic-level authorization error on the failed producer; a fresh client shows
         // that a queued-then-cleared error no longer reaches anyone.
         cluster.PushRequestErrors(KafkaApiKey.Produce, ErrorCode.TopicAuthorizationFailed);
         cluster.ClearRequestErrors(KafkaApiKey.Produce);
         using var fresh = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, Acks = Acks.All }).Build();
-        var delivered = await fresh.ProduceAsync(topic, new Message<string, byte[]> { Key = "k", Value = [3] });
+        var delivered = await fresh.ProduceAsync(topic, new Message<string, byte[]> { Key = "k", Value = [3] }, TestContext.Current.CancellationToken);
 
         Assert.Equal(ErrorCode.TopicAuthorizationFailed, failed.Error.Code);
         Assert.Equal(PersistenceStatus.Persisted, delivered.Status);
@@ -175,11 +175,11 @@ public sealed class EmbeddedKafkaClusterTests
         using var cluster = new EmbeddedKafkaCluster(new EmbeddedKafkaOptions { Brokers = 1 });
         cluster.CreateTopic(topic, 1);
         using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, Acks = Acks.All, LingerMs = 0 }).Build();
-        await producer.ProduceAsync(topic, new Message<string, byte[]> { Key = "warm", Value = [0] });
+        await producer.ProduceAsync(topic, new Message<string, byte[]> { Key = "warm", Value = [0] }, TestContext.Current.CancellationToken);
 
         cluster.SetRoundTripDelay(1, TimeSpan.FromMilliseconds(500));
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var slow = await producer.ProduceAsync(topic, new Message<string, byte[]> { Key = "k", Value = [1] });
+        var slow = await producer.ProduceAsync(topic, new Message<string, byte[]> { Key = "k", Value = [1] }, TestContext.Current.CancellationToken);
         var slowElapsed = clock.Elapsed;
 
         // A lower bound only: a loaded machine can make it slower, never faster than the injected delay.

@@ -179,7 +179,7 @@ public sealed partial class KafkaTracingTests
                 $"messages applied: {Volatile.Read(ref applied)}; spans: {string.Join(", ", traced.Names())}");
         }
 
-        await stopped.Task.WaitAsync(Deadline);
+        await stopped.Task.WaitAsync(Deadline, TestContext.Current.CancellationToken);
         var processes = traced.All("process " + topics.Marks);
         foreach (var send in sends)
         {

@@ -64,13 +64,13 @@ public sealed class SourceStatusTests
             Assert.False(beforeJoin.GroupAssigned, "assigned before the group's first join could complete");
             Assert.Empty(beforeJoin.Positions);
 
-            Assert.True(held.Wait(Deadline), "no positions message arrived");
+            Assert.True(held.Wait(Deadline, TestContext.Current.CancellationToken), "no positions message arrived");
             var rebuilding = status.Progress;
             Assert.True(rebuilding.GroupAssigned);
             Assert.Equal(12, rebuilding.Positions.Count);
             Assert.Contains(rebuilding.CatchingUp, p => p.Kind == WireTopic.Positions);
             var turnsWhileHeld = status.Turns;
-            await Task.Delay(300);
+            await Task.Delay(300, TestContext.Current.CancellationToken);
             Assert.Equal(turnsWhileHeld, status.Turns); // a held thread turns no more: what the stall check sees
 
             hold.Set();
@@ -82,7 +82,7 @@ public sealed class SourceStatusTests
         {
             hold.Set();
             subscription.Dispose();
-            await stopped.Task.WaitAsync(Deadline);
+            await stopped.Task.WaitAsync(Deadline, TestContext.Current.CancellationToken);
         }
     }
 }

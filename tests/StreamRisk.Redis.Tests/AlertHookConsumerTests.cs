@@ -163,7 +163,7 @@ public sealed class AlertHookConsumerTests
             await acted.Record(transition, cancel);
         });
         first.Start();
-        Assert.True(await tenthDone.WaitAsync(Alerts.Deadline));
+        Assert.True(await tenthDone.WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken));
         await first.DisposeAsync();
         Assert.Equal(10, acted.Count);
         Assert.Equal(20, (await redis.GetDatabase().StreamPendingAsync(Stream, Group)).PendingMessageCount);
@@ -261,7 +261,7 @@ public sealed class AlertHookConsumerTests
             await acted.Record(transition, cancel);
         });
         first.Start();
-        Assert.True(await thirdStarted.WaitAsync(Alerts.Deadline));
+        Assert.True(await thirdStarted.WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken));
         await first.DisposeAsync();
 
         await using (var again = Alerts.Hook(redis, options, acted.Record))

@@ -30,10 +30,10 @@ public sealed class RedisAlertPublisherTests
         {
             foreach (var transition in sent)
             {
-                await publisher.PublishAsync(transition);
+                await publisher.PublishAsync(transition, TestContext.Current.CancellationToken);
             }
 
-            await publisher.FlushAsync().WaitAsync(Alerts.Deadline);
+            await publisher.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken);
             Assert.Equal(30, publisher.Published);
             Assert.Equal(0, publisher.BufferDepth);
         }
@@ -71,8 +71,8 @@ public sealed class RedisAlertPublisherTests
 
         await using (var publisher = Alerts.Publisher(redis, new RedisPublisherOptions { Prefix = "desk1" }))
         {
-            await publisher.PublishPictureAsync(first);
-            await publisher.FlushAsync().WaitAsync(Alerts.Deadline);
+            await publisher.PublishPictureAsync(first, TestContext.Current.CancellationToken);
+            await publisher.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken);
             var hash = (await db.HashGetAllAsync("desk1:state:BTCUSDT")).ToDictionary(e => e.Name.ToString(), e => e.Value.ToString());
             Assert.Equal("1000", hash["eventTime"]);
             Assert.Equal("59012.5", hash["mark"]);
@@ -82,9 +82,9 @@ public sealed class RedisAlertPublisherTests
             Assert.Equal("1", hash["openAlerts"]);
             Assert.Equal(AlertJson.Write(first), hash["json"]);
 
-            await publisher.PublishPictureAsync(second);
-            await publisher.PublishPictureAsync(stale);
-            await publisher.FlushAsync().WaitAsync(Alerts.Deadline);
+            await publisher.PublishPictureAsync(second, TestContext.Current.CancellationToken);
+            await publisher.PublishPictureAsync(stale, TestContext.Current.CancellationToken);
+            await publisher.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken);
         }
 
         var latest = (await db.HashGetAllAsync("desk1:state:BTCUSDT")).ToDictionary(e => e.Name.ToString(), e => e.Value.ToString());
@@ -111,20 +111,20 @@ public sealed class RedisAlertPublisherTests
             {
                 for (var i = 0; i < 50; i++)
                 {
-                    await publisher.PublishAsync(sent[i]);
+                    await publisher.PublishAsync(sent[i], TestContext.Current.CancellationToken);
                 }
 
                 Assert.True(await Eventually.TrueAsync(() => publisher.Published >= 20, Alerts.Deadline));
                 server.Kill();
                 for (var i = 50; i < 200; i++)
                 {
-                    await publisher.PublishAsync(sent[i]);
+                    await publisher.PublishAsync(sent[i], TestContext.Current.CancellationToken);
                 }
 
                 Assert.True(await Eventually.TrueAsync(() => publisher.Retried > 0, Alerts.Deadline));
                 Assert.True(publisher.BufferDepth > 0);
                 restarted = server.Restart();
-                await publisher.FlushAsync().WaitAsync(Alerts.Deadline);
+                await publisher.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken);
                 Assert.Equal(0, publisher.Dropped);
             }
 
@@ -149,10 +149,10 @@ public sealed class RedisAlertPublisherTests
             await using var publisher = Alerts.Publisher(redis);
             foreach (var transition in sent)
             {
-                await publisher.PublishAsync(transition);
+                await publisher.PublishAsync(transition, TestContext.Current.CancellationToken);
             }
 
-            await publisher.FlushAsync().WaitAsync(Alerts.Deadline);
+            await publisher.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken);
             Assert.Equal(20, publisher.Published);
         }
 
@@ -164,10 +164,10 @@ public sealed class RedisAlertPublisherTests
         {
             foreach (var transition in sent.Append(Alerts.Transition(20)))
             {
-                await publisher.PublishAsync(transition);
+                await publisher.PublishAsync(transition, TestContext.Current.CancellationToken);
             }
 
-            await publisher.FlushAsync().WaitAsync(Alerts.Deadline);
+            await publisher.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken);
             Assert.Equal(1, publisher.Published);
             Assert.Equal(20, publisher.Duplicates);
         }
@@ -197,7 +197,7 @@ public sealed class RedisAlertPublisherTests
 
             // The head item is in flight (never dropped); wait until the first write has failed so it is alone there.
             var head = Alerts.Transition(0, AlertSeverity.Critical);
-            await publisher.PublishAsync(head);
+            await publisher.PublishAsync(head, TestContext.Current.CancellationToken);
             Assert.True(await Eventually.TrueAsync(() => publisher.Retried > 0, Alerts.Deadline));
 
             // 30 more: criticals at 5, 15 and 25, the rest info/warning. Every publish returns at once.
@@ -206,14 +206,14 @@ public sealed class RedisAlertPublisherTests
                 .ToArray();
             foreach (var transition in rest)
             {
-                await publisher.PublishAsync(transition).AsTask().WaitAsync(Alerts.Deadline);
+                await publisher.PublishAsync(transition, TestContext.Current.CancellationToken).AsTask().WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken);
             }
 
             Assert.Equal(8, publisher.BufferDepth);
             Assert.Equal(31 - 8, publisher.Dropped);
 
             restarted = server.Restart();
-            await publisher.FlushAsync().WaitAsync(Alerts.Deadline);
+            await publisher.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken);
 
             // Kept: the head, every critical, and the newest non-critical ones that fit; in publish order.
             var ids = await Alerts.StreamTransitionIdsAsync(redis.GetDatabase());
@@ -250,18 +250,18 @@ public sealed class RedisAlertPublisherTests
             });
             for (var i = 0; i < 3; i++)
             {
-                await publisher.PublishAsync(Alerts.Transition(i, AlertSeverity.Critical));
+                await publisher.PublishAsync(Alerts.Transition(i, AlertSeverity.Critical), TestContext.Current.CancellationToken);
             }
 
-            var blocked = publisher.PublishAsync(Alerts.Transition(3, AlertSeverity.Warning)).AsTask();
+            var blocked = publisher.PublishAsync(Alerts.Transition(3, AlertSeverity.Warning), TestContext.Current.CancellationToken).AsTask();
             var retriedBefore = publisher.Retried;
             Assert.True(await Eventually.TrueAsync(() => publisher.Retried >= retriedBefore + 3, Alerts.Deadline));
             Assert.False(blocked.IsCompleted);
             Assert.Equal(0, publisher.Dropped);
 
             restarted = server.Restart();
-            await blocked.WaitAsync(Alerts.Deadline);
-            await publisher.FlushAsync().WaitAsync(Alerts.Deadline);
+            await blocked.WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken);
+            await publisher.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken);
             Assert.Equal(Enumerable.Range(0, 4).Select(i => Alerts.Transition(i).TransitionId), await Alerts.StreamTransitionIdsAsync(redis.GetDatabase()));
         }
         finally
@@ -288,7 +288,7 @@ public sealed class RedisAlertPublisherTests
             var sent = Enumerable.Range(0, 7).Select(i => Alerts.Transition(i, AlertSeverity.Info)).ToArray();
             for (var i = 0; i < 4; i++)
             {
-                await publisher.PublishAsync(sent[i]);
+                await publisher.PublishAsync(sent[i], TestContext.Current.CancellationToken);
             }
 
             // Three callers queue up behind the full buffer, in order.
@@ -300,8 +300,8 @@ public sealed class RedisAlertPublisherTests
             Assert.Equal(0, publisher.Dropped);
 
             restarted = server.Restart();
-            await Task.WhenAll(blocked).WaitAsync(Alerts.Deadline);
-            await publisher.FlushAsync().WaitAsync(Alerts.Deadline);
+            await Task.WhenAll(blocked).WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken);
+            await publisher.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken);
             Assert.Equal(sent.Select(t => t.TransitionId), await Alerts.StreamTransitionIdsAsync(redis.GetDatabase()));
         }
         finally
@@ -320,17 +320,17 @@ public sealed class RedisAlertPublisherTests
         try
         {
             await using var publisher = Alerts.Publisher(redis, new RedisPublisherOptions { BufferCapacity = 1, RetryBackoffMax = TimeSpan.FromMilliseconds(200) });
-            await publisher.PublishAsync(Alerts.Transition(0));
+            await publisher.PublishAsync(Alerts.Transition(0), TestContext.Current.CancellationToken);
             using var cancel = new CancellationTokenSource();
             var blocked = publisher.PublishAsync(Alerts.Transition(1), cancel.Token).AsTask();
-            var then = publisher.PublishAsync(Alerts.Transition(2)).AsTask();
+            var then = publisher.PublishAsync(Alerts.Transition(2), TestContext.Current.CancellationToken).AsTask();
 
             await cancel.CancelAsync();
 
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => blocked.WaitAsync(Alerts.Deadline));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => blocked.WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken));
             restarted = server.Restart();
-            await then.WaitAsync(Alerts.Deadline);
-            await publisher.FlushAsync().WaitAsync(Alerts.Deadline);
+            await then.WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken);
+            await publisher.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken);
             Assert.Equal([Alerts.Transition(0).TransitionId, Alerts.Transition(2).TransitionId], await Alerts.StreamTransitionIdsAsync(redis.GetDatabase()));
         }
         finally
@@ -349,18 +349,18 @@ public sealed class RedisAlertPublisherTests
         try
         {
             await using var publisher = Alerts.Publisher(redis, new RedisPublisherOptions { BufferCapacity = 10, RetryBackoffMax = TimeSpan.FromMilliseconds(200) });
-            await publisher.PublishPictureAsync(Picture(1) with { Symbol = "ETHUSDT" });
+            await publisher.PublishPictureAsync(Picture(1) with { Symbol = "ETHUSDT" }, TestContext.Current.CancellationToken);
             Assert.True(await Eventually.TrueAsync(() => publisher.Retried > 0, Alerts.Deadline));
 
             // 100 projections of one symbol during the outage: the buffer holds one picture, the latest.
             for (var t = 2; t <= 101; t++)
             {
-                await publisher.PublishPictureAsync(Picture(t)).AsTask().WaitAsync(Alerts.Deadline);
+                await publisher.PublishPictureAsync(Picture(t), TestContext.Current.CancellationToken).AsTask().WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken);
             }
 
             Assert.Equal(2, publisher.BufferDepth);
             restarted = server.Restart();
-            await publisher.FlushAsync().WaitAsync(Alerts.Deadline);
+            await publisher.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken);
             Assert.Equal(2, publisher.PicturesWritten);
             Assert.Equal("101", (await redis.GetDatabase().HashGetAsync("streamrisk:state:BTCUSDT", "eventTime")).ToString());
         }
@@ -378,15 +378,15 @@ public sealed class RedisAlertPublisherTests
         server.Kill();
         var log = new Alerts.LogLines();
         var publisher = Alerts.Publisher(redis, new RedisPublisherOptions { DrainTimeout = TimeSpan.FromMilliseconds(300), Log = log.Sink });
-        await publisher.PublishAsync(Alerts.Transition(0));
-        await publisher.PublishAsync(Alerts.Transition(1));
+        await publisher.PublishAsync(Alerts.Transition(0), TestContext.Current.CancellationToken);
+        await publisher.PublishAsync(Alerts.Transition(1), TestContext.Current.CancellationToken);
 
-        await publisher.DisposeAsync().AsTask().WaitAsync(Alerts.Deadline);
+        await publisher.DisposeAsync().AsTask().WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken);
 
         Assert.Contains(log.Snapshot(), l => l.Contains("stopped with 2 items undelivered", StringComparison.Ordinal));
         Assert.Equal(2, publisher.Undelivered);
         Assert.Equal(2, publisher.Failed);
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => publisher.PublishAsync(Alerts.Transition(2)).AsTask());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => publisher.PublishAsync(Alerts.Transition(2), TestContext.Current.CancellationToken).AsTask());
     }
 
     [Fact]
@@ -396,11 +396,11 @@ public sealed class RedisAlertPublisherTests
         await using var redis = await Alerts.ConnectAsync(server);
         var log = new Alerts.LogLines();
         var publisher = Alerts.Publisher(redis, new RedisPublisherOptions { DrainTimeout = TimeSpan.FromSeconds(5), Log = log.Sink });
-        await publisher.PublishAsync(Alerts.Transition(0));
-        await publisher.FlushAsync().WaitAsync(Alerts.Deadline);
+        await publisher.PublishAsync(Alerts.Transition(0), TestContext.Current.CancellationToken);
+        await publisher.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken);
         server.Kill();
 
-        await publisher.DisposeAsync().AsTask().WaitAsync(Alerts.Deadline);
+        await publisher.DisposeAsync().AsTask().WaitAsync(Alerts.Deadline, TestContext.Current.CancellationToken);
 
         Assert.Equal(1, publisher.Published);
         Assert.Equal(0, publisher.Failed);

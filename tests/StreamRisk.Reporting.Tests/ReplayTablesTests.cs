@@ -48,8 +48,8 @@ public sealed class ReplayTablesTests : IDisposable
     {
         var (alerts, projections) = HostileInputs();
 
-        var result = await ReplayTables.WriteAsync(alerts, projections, ReplayTables.Csv, _dir.FullName);
-        var text = await File.ReadAllTextAsync(result.ProjectionsPath);
+        var result = await ReplayTables.WriteAsync(alerts, projections, ReplayTables.Csv, _dir.FullName, TestContext.Current.CancellationToken);
+        var text = await File.ReadAllTextAsync(result.ProjectionsPath, TestContext.Current.CancellationToken);
 
         Assert.StartsWith("event_time,symbol,mark,critical_shock_down,critical_shock_up,liquidatable_down_1pct,", text, StringComparison.Ordinal);
         Assert.Contains("\r\n2024-08-08T23:54:15.123Z,BTCUSDT,0.30000000000000004,0.021,,", text, StringComparison.Ordinal);
@@ -69,11 +69,11 @@ public sealed class ReplayTablesTests : IDisposable
     {
         var (alerts, projections) = HostileInputs();
 
-        var first = await ReplayTables.WriteAsync(alerts, projections, format, Path.Combine(_dir.FullName, "first"));
-        var second = await ReplayTables.WriteAsync(alerts, projections, format, Path.Combine(_dir.FullName, "second"));
+        var first = await ReplayTables.WriteAsync(alerts, projections, format, Path.Combine(_dir.FullName, "first"), TestContext.Current.CancellationToken);
+        var second = await ReplayTables.WriteAsync(alerts, projections, format, Path.Combine(_dir.FullName, "second"), TestContext.Current.CancellationToken);
 
-        Assert.Equal(await File.ReadAllBytesAsync(first.ProjectionsPath), await File.ReadAllBytesAsync(second.ProjectionsPath));
-        Assert.Equal(await File.ReadAllBytesAsync(first.AlertsPath), await File.ReadAllBytesAsync(second.AlertsPath));
+        Assert.Equal(await File.ReadAllBytesAsync(first.ProjectionsPath, TestContext.Current.CancellationToken), await File.ReadAllBytesAsync(second.ProjectionsPath, TestContext.Current.CancellationToken));
+        Assert.Equal(await File.ReadAllBytesAsync(first.AlertsPath, TestContext.Current.CancellationToken), await File.ReadAllBytesAsync(second.AlertsPath, TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public sealed class ReplayTablesTests : IDisposable
         var projections = Write("projections.ndjson", ProjectionLine("BTCUSDT", Start, 60_000, 0.02, null)[..^1] + ",\"newFigure\":1}");
         var alerts = Write("alerts.ndjson");
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => ReplayTables.WriteAsync(alerts, projections, ReplayTables.Csv, _dir.FullName));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => ReplayTables.WriteAsync(alerts, projections, ReplayTables.Csv, _dir.FullName, TestContext.Current.CancellationToken));
 
         Assert.Contains("newFigure", error.Message, StringComparison.Ordinal);
         Assert.Contains("projections.ndjson:1", error.Message, StringComparison.Ordinal);
@@ -94,8 +94,8 @@ public sealed class ReplayTablesTests : IDisposable
         var projections = Write("projections.ndjson", "{\"type\":\"system\",\"eventTime\":1}");
         var alerts = Write("alerts.ndjson");
 
-        var csv = await ReplayTables.WriteAsync(alerts, projections, ReplayTables.Csv, Path.Combine(_dir.FullName, "csv"));
-        var parquet = await ReplayTables.WriteAsync(alerts, projections, ReplayTables.Parquet, Path.Combine(_dir.FullName, "parquet"));
+        var csv = await ReplayTables.WriteAsync(alerts, projections, ReplayTables.Csv, Path.Combine(_dir.FullName, "csv"), TestContext.Current.CancellationToken);
+        var parquet = await ReplayTables.WriteAsync(alerts, projections, ReplayTables.Parquet, Path.Combine(_dir.FullName, "parquet"), TestContext.Current.CancellationToken);
 
         Assert.Equal((0, 0), (csv.Projections, csv.Alerts));
         Assert.Empty(ExportedTables.ReadCsv(csv.ProjectionsPath).Rows);

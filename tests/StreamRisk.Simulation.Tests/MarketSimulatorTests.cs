@@ -3,7 +3,6 @@ using CsCheck;
 using StreamRisk.Domain;
 using StreamRisk.Domain.Instruments;
 using StreamRisk.Domain.Margin;
-using Xunit.Abstractions;
 
 namespace StreamRisk.Simulation.Tests;
 

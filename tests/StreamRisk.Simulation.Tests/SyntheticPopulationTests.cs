@@ -1,7 +1,6 @@
 using StreamRisk.Domain;
 using StreamRisk.Domain.Instruments;
 using StreamRisk.Domain.Margin;
-using Xunit.Abstractions;
 
 namespace StreamRisk.Simulation.Tests;
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using StreamRisk.Domain.Cascades;
 using StreamRisk.Domain.Portfolio;
 using StreamRisk.Reference;
-using Xunit.Abstractions;
 
 namespace StreamRisk.Domain.Tests.Portfolio;
 

@@ -4,7 +4,6 @@ using StreamRisk.Domain.Ladders;
 using StreamRisk.Domain.Margin;
 using StreamRisk.Domain.Portfolio;
 using StreamRisk.Reference;
-using Xunit.Abstractions;
 
 namespace StreamRisk.Domain.Tests.Portfolio;
 

@@ -251,8 +251,8 @@ public sealed class BinanceBookImporterTests
                 zip.Write(Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n"));
             }
 
-            var fromPlain = BinanceBookImporter.ImportFiles([plain], new BinanceImportOptions(), new Seen());
-            var fromGzip = BinanceBookImporter.ImportFiles([gzip], new BinanceImportOptions(), new Seen());
+            var fromPlain = BinanceBookImporter.ImportFiles([plain], new BinanceImportOptions(), new Seen(), cancel: TestContext.Current.CancellationToken);
+            var fromGzip = BinanceBookImporter.ImportFiles([gzip], new BinanceImportOptions(), new Seen(), cancel: TestContext.Current.CancellationToken);
 
             Assert.Equal(2, fromPlain.Applied);
             Assert.Equal(fromPlain, fromGzip);
@@ -286,7 +286,7 @@ public sealed class BinanceBookImporterTests
 
             var problems = new List<CaptureProblem>();
             var seen = new Seen();
-            var summary = BinanceBookImporter.ImportFiles([path], new BinanceImportOptions(), seen, problems.Add);
+            var summary = BinanceBookImporter.ImportFiles([path], new BinanceImportOptions(), seen, problems.Add, TestContext.Current.CancellationToken);
 
             Assert.Equal([3L, 4L, 5L, 6L, 7L], problems.Select(p => p.LineNumber));
             Assert.All(problems, p => Assert.Equal(Path.GetFileName(path), p.Source));
@@ -312,7 +312,7 @@ public sealed class BinanceBookImporterTests
 
             var problems = new List<CaptureProblem>();
             var seen = new Seen();
-            var summary = BinanceBookImporter.ImportFiles([path], new BinanceImportOptions(), seen, problems.Add);
+            var summary = BinanceBookImporter.ImportFiles([path], new BinanceImportOptions(), seen, problems.Add, TestContext.Current.CancellationToken);
 
             Assert.InRange(seen.Applied.Count, 100, 399);
             Assert.Equal(Enumerable.Range(0, seen.Applied.Count).Select(i => 10L + (2 * i)), seen.Applied);
@@ -346,7 +346,7 @@ public sealed class BinanceBookImporterTests
 
             var problems = new List<CaptureProblem>();
             var seen = new Seen();
-            var summary = BinanceBookImporter.ImportFiles([damaged, next], new BinanceImportOptions(), seen, problems.Add);
+            var summary = BinanceBookImporter.ImportFiles([damaged, next], new BinanceImportOptions(), seen, problems.Add, TestContext.Current.CancellationToken);
 
             Assert.NotEmpty(problems);
             Assert.All(problems, p => Assert.Equal(Path.GetFileName(damaged), p.Source));

@@ -1,7 +1,6 @@
 using StreamRisk.Domain.Books;
 using StreamRisk.Replay.Binance;
 using StreamRisk.Testing;
-using Xunit.Abstractions;
 
 namespace StreamRisk.Replay.Tests.Binance;
 

@@ -4,7 +4,6 @@ using StreamRisk.Replay.Binance;
 using StreamRisk.Replay.Capture;
 using StreamRisk.Replay.InProcess;
 using StreamRisk.Testing;
-using Xunit.Abstractions;
 
 namespace StreamRisk.Replay.Tests.Binance;
 
