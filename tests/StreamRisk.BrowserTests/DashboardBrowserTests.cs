@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using StreamRisk.Host.Dashboard;
 using Wire = StreamRisk.Contracts.Alerts;
 
 namespace StreamRisk.BrowserTests;
@@ -44,6 +45,32 @@ public sealed partial class DashboardBrowserTests(BrowserFixture browser) : ICla
         await Assertions.Expect(row).Not.ToHaveClassAsync(NewAlert());
         await Assertions.Expect(page.Locator("#open-count")).ToHaveTextAsync("0 open");
         Assert.Empty(offsite);
+    }
+
+    [Fact]
+    public async Task PageFallsBehind_LetGo_ReconnectsWithLastEventId_ResumesAndMissesNothing()
+    {
+        // A queue of two events per page: a burst lets the page go, and its EventSource reconnects with the id of the
+        // last event it read.
+        await using var site = await DashboardSite.StartAsync(options: new DashboardOptions { ClientBuffer = 2 });
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(site.Url + "/");
+        site.Publish(Scenario.Risk("BTCUSDT", 60_000, Scenario.T0, criticalDown: 0.012));
+        await Assertions.Expect(page.Locator("#symbol-BTCUSDT .mark")).ToHaveTextAsync("60,000", new() { Timeout = 10_000 });
+
+        const int burst = 120;
+        for (var i = 0; i < burst; i++)
+        {
+            site.Publish(Scenario.Alert($"S{i:000}USDT", Wire.AlertState.Raised, Wire.AlertSeverity.Warning, Scenario.T0 + 100 + i));
+        }
+
+        site.Publish(Scenario.Risk("BTCUSDT", 61_000, Scenario.T0 + 1_000, criticalDown: 0.012));
+
+        await Assertions.Expect(page.Locator("#open-count")).ToHaveTextAsync($"{burst} open", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("#symbol-BTCUSDT .mark")).ToHaveTextAsync("61,000", new() { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator("#connection")).ToHaveTextAsync("live", new() { Timeout = 10_000 });
+        Assert.True(site.State.LetGo >= 1, "the page was never let go: the burst did not outrun its queue");
+        Assert.True(site.State.Resumed >= 1, "the page came back from a snapshot, not from the id of the last event it had");
     }
 
     [Fact]

@@ -27,10 +27,11 @@ internal sealed class DashboardSite : IAsyncDisposable
     public ShiftedTime Time { get; }
 
     /// <param name="sharedAcks">Acknowledgements shared through a real Redis; null keeps them in the site's memory.</param>
-    public static async Task<DashboardSite> StartAsync(RedisAlertAcks? sharedAcks = null)
+    /// <param name="options">The dashboard's limits; null takes the defaults.</param>
+    public static async Task<DashboardSite> StartAsync(RedisAlertAcks? sharedAcks = null, DashboardOptions? options = null)
     {
         var time = new ShiftedTime();
-        var state = new DashboardState(time, sharedAcks: sharedAcks);
+        var state = new DashboardState(time, options, sharedAcks);
         var host = await MonitorWebHost.StartAsync($"http://127.0.0.1:{FreePort.Next()}", string.Empty, CancellationToken.None, state);
         return new DashboardSite(host, state, time);
     }

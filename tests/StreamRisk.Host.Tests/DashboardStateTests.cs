@@ -103,30 +103,69 @@ public sealed class DashboardStateTests
     }
 
     [Fact]
-    public async Task Subscribe_SlowClientLosesOldestEvents_WriterNeverWaits()
+    public async Task Subscribe_SlowClientLetGoAfterItsQueue_WriterNeverWaits_ResumesWhereItStopped()
     {
         var time = new ManualTime();
         using var state = new DashboardState(time, new DashboardOptions { ClientBuffer = 4, HeartbeatInterval = TimeSpan.FromHours(1) });
         using var gone = new CancellationTokenSource();
-        var events = state.Subscribe(gone.Token);
+        var events = state.Subscribe(null, gone.Token).Events;
 
-        // A client that reads nothing: ten writes complete at once and the channel keeps the newest four.
+        // A client that reads nothing: ten writes complete at once; its queue keeps the first four and then it is let go.
         for (var i = 0; i < 10; i++)
         {
             state.Observe(Risk("XUSDT", 100 + i, T0 + (i * 100)));
         }
 
-        var kept = new List<double>();
+        var got = new List<DashboardEvent>();
         while (events.TryRead(out var item))
         {
-            kept.Add(((SymbolView)item.Payload).Mark);
+            got.Add(item);
         }
 
-        Assert.Equal([106.0, 107, 108, 109], kept);
+        Assert.Equal([100.0, 101, 102, 103], got.Select(e => ((SymbolView)e.Payload).Mark));
+        Assert.Equal([1L, 2, 3, 4], got.Select(e => e.Id));
+        Assert.True(events.Completion.IsCompleted, "a client that fell behind is let go once its queue is read");
+        Assert.Equal(0, state.ClientCount);
+
+        // Its browser reconnects with the last id it got, and is sent exactly what it missed.
+        var again = state.Subscribe(state.EventId(got[^1].Id), gone.Token);
+        Assert.NotNull(again.Missed);
+        Assert.Equal([104.0, 105, 106, 107, 108, 109], again.Missed.Select(e => ((SymbolView)e.Payload).Mark));
         Assert.Equal(1, state.ClientCount);
         await gone.CancelAsync();
         Assert.Equal(0, state.ClientCount);
-        Assert.True(events.Completion.IsCompleted);
+        Assert.True(again.Events.Completion.IsCompleted);
+    }
+
+    [Fact]
+    public void Subscribe_LastEventId_ResumesOnlyFromThisStreamsKeptEvents()
+    {
+        var time = new ManualTime();
+        using var state = new DashboardState(time, new DashboardOptions { ResumeBuffer = 5, HeartbeatInterval = TimeSpan.FromHours(1) });
+        for (var i = 0; i < 8; i++)
+        {
+            state.Observe(Alert($"A{i}", Wire.AlertState.Raised, Wire.AlertSeverity.Warning));
+        }
+
+        IReadOnlyList<DashboardEvent>? Missed(string? last) => state.Subscribe(last, CancellationToken.None).Missed;
+        static IEnumerable<long> Seqs(IReadOnlyList<DashboardEvent>? events) => events!.Select(e => ((AlertEntry)e.Payload).Seq);
+
+        // Events 4..8 are kept: from 3 on a client can resume; from 8 (the newest) it is up to date.
+        Assert.Equal([4L, 5, 6, 7, 8], Seqs(Missed(state.EventId(3))));
+        Assert.Equal([7L, 8], Seqs(Missed(state.EventId(6))));
+        Assert.Empty(Missed(state.EventId(8))!);
+        // Otherwise a snapshot: nothing, an id older than what is kept, one not reached yet, another process's stream,
+        // and ids no browser was ever sent.
+        Assert.Null(Missed(null));
+        Assert.Null(Missed(state.EventId(2)));
+        Assert.Null(Missed(state.EventId(9)));
+        time.Advance(TimeSpan.FromSeconds(1));
+        using var restarted = new DashboardState(time);
+        Assert.NotEqual(state.StreamId, restarted.StreamId);
+        Assert.Null(Missed(restarted.EventId(5)));
+        string[] hostile = ["", "-", "5", state.StreamId, state.StreamId + "-", state.StreamId + "--5", state.StreamId + "-+5", state.StreamId + "- 5",
+            state.StreamId + "-99999999999999999999999", state.StreamId + "-5\n", "x-" + state.StreamId + "-5", state.StreamId + "-" + new string('9', 10_000)];
+        Assert.All(hostile, id => Assert.Null(Missed(id)));
     }
 
     [Fact]
@@ -173,13 +212,73 @@ public sealed class DashboardStateTests
     }
 
     [Fact]
+    public async Task EventStream_ReconnectWithLastEventId_SendsWhatWasMissed_NoSnapshot()
+    {
+        var time = new ManualTime();
+        using var state = new DashboardState(time, new DashboardOptions { HeartbeatInterval = TimeSpan.FromHours(1) });
+        await using var host = await MonitorWebHost.StartAsync("http://127.0.0.1:0", string.Empty, CancellationToken.None, state);
+        using var http = new HttpClient { BaseAddress = new Uri(host.Url) };
+        state.Observe(Alert("A", Wire.AlertState.Raised, Wire.AlertSeverity.Critical));
+
+        // A first connection: the snapshot (standing for event 1), then two alerts; then the connection drops.
+        (string Name, string Data, string? Id) snapshot, second;
+        using (var first = await http.GetAsync(new Uri("/api/events", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken))
+        using (var stream = new StreamReader(await first.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken)))
+        {
+            Assert.Equal("text/event-stream", first.Content.Headers.ContentType?.MediaType);
+            snapshot = await NextEventAsync(stream);
+            state.Observe(Alert("B", Wire.AlertState.Raised, Wire.AlertSeverity.Warning));
+            state.Observe(Alert("C", Wire.AlertState.Raised, Wire.AlertSeverity.Warning));
+            _ = await NextEventAsync(stream);
+            second = await NextEventAsync(stream);
+        }
+
+        // While it is away: two more transitions.
+        state.Observe(Alert("B", Wire.AlertState.Resolved, Wire.AlertSeverity.Warning));
+        state.Observe(Alert("D", Wire.AlertState.Raised, Wire.AlertSeverity.Critical));
+
+        // The browser reconnects from the snapshot's id: everything after it, oldest first, and no snapshot.
+        var resumed = await EventsAsync(http, snapshot.Id, 4);
+        // From the last alert it read: the two it missed.
+        var fromSecond = await EventsAsync(http, second.Id, 2);
+        // From an id this process never sent (another run's, or forged): a snapshot, as on a first connection.
+        var forged = await EventsAsync(http, "0-1", 1);
+
+        Assert.Equal(("snapshot", state.EventId(1)), (snapshot.Name, snapshot.Id));
+        Assert.Equal(state.EventId(3), second.Id);
+        Assert.Equal([("alert", 2L), ("alert", 3), ("alert", 4), ("alert", 5)], resumed.Select(e => (e.Name, Seq(e.Data))));
+        Assert.Equal([state.EventId(2), state.EventId(3), state.EventId(4), state.EventId(5)], resumed.Select(e => e.Id));
+        Assert.Equal([4L, 5], fromSecond.Select(e => Seq(e.Data)));
+        Assert.Equal("snapshot", Assert.Single(forged).Name);
+        Assert.Equal(state.EventId(5), forged[0].Id);
+
+        static long Seq(string data) => JsonDocument.Parse(data).RootElement.GetProperty("seq").GetInt64();
+    }
+
+    /// <summary>The first <paramref name="count"/> events (freshness aside) of a connection that sends <paramref name="lastEventId"/>.</summary>
+    private static async Task<List<(string Name, string Data, string? Id)>> EventsAsync(HttpClient http, string? lastEventId, int count)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/events", UriKind.Relative));
+        request.Headers.Add("Last-Event-ID", lastEventId);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        using var stream = new StreamReader(await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken));
+        var events = new List<(string Name, string Data, string? Id)>();
+        while (events.Count < count)
+        {
+            events.Add(await NextEventAsync(stream));
+        }
+
+        return events;
+    }
+
+    [Fact]
     public async Task AckEndpoint_WithoutRedis_KeptInMemory_FirstStands_BadRequestsRefused()
     {
         using var state = new DashboardState(new ManualTime());
         await using var host = await MonitorWebHost.StartAsync("http://127.0.0.1:0", string.Empty, CancellationToken.None, state);
         using var http = new HttpClient { BaseAddress = new Uri(host.Url) };
         state.Observe(Alert("CascadeRisk:XUSDT:down:1", Wire.AlertState.Raised, Wire.AlertSeverity.Critical));
-        var reader = state.Subscribe(CancellationToken.None);
+        var reader = state.Subscribe(null, CancellationToken.None).Events;
 
         var first = await http.PostAsync(new Uri("/api/alerts/CascadeRisk:XUSDT:down:1/ack", UriKind.Relative), Json("{\"by\":\" alice\\u0007 \"}"), TestContext.Current.CancellationToken);
         var second = await http.PostAsync(new Uri("/api/alerts/CascadeRisk:XUSDT:down:1/ack", UriKind.Relative), Json("{\"by\":\"bob\"}"), TestContext.Current.CancellationToken);
@@ -214,7 +313,7 @@ public sealed class DashboardStateTests
         await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},abortConnect=false,connectTimeout=500");
         var keys = new Wire.AlertKeys("down");
         using var state = new DashboardState(new ManualTime(), new DashboardOptions { HeartbeatInterval = TimeSpan.FromHours(1) }, new RedisAlertAcks(redis, keys));
-        var events = state.Subscribe(CancellationToken.None);
+        var events = state.Subscribe(null, CancellationToken.None).Events;
 
         using var server = LocalRedisServer.Start(new LocalRedisServerOptions { Port = port });
         Assert.True(await Eventually.TrueAsync(() => redis.IsConnected, TimeSpan.FromSeconds(30)), "the multiplexer never reconnected");
@@ -257,19 +356,34 @@ public sealed class DashboardStateTests
         Assert.Equal("'nonsense' is not an http URL to serve the dashboard on (e.g. http://127.0.0.1:8080)", error.Message);
     }
 
-    private static async Task<(string Name, string Data)> NextEventAsync(StreamReader stream)
+    /// <summary>The next event but freshness: its name, its one data line and its id (null when it has none).</summary>
+    private static async Task<(string Name, string Data, string? Id)> NextEventAsync(StreamReader stream)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        string? name = null;
+        string? name = null, data = null, id = null;
         while (await stream.ReadLineAsync(timeout.Token) is { } line)
         {
-            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            if (line.Length == 0)
+            {
+                // The end of an event (field order within it is the writer's choice).
+                if (name is not null && name != "freshness" && data is not null)
+                {
+                    return (name, data, id);
+                }
+
+                (name, data, id) = (null, null, null);
+            }
+            else if (line.StartsWith("event: ", StringComparison.Ordinal))
             {
                 name = line["event: ".Length..];
             }
-            else if (line.StartsWith("data: ", StringComparison.Ordinal) && name is not null && name != "freshness")
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
             {
-                return (name, line["data: ".Length..]);
+                data = line["data: ".Length..];
+            }
+            else if (line.StartsWith("id: ", StringComparison.Ordinal))
+            {
+                id = line["id: ".Length..];
             }
         }
 

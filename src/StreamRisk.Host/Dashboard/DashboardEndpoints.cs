@@ -1,7 +1,10 @@
 using System.Collections.Frozen;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.OpenApi;
@@ -113,11 +116,11 @@ public static class DashboardEndpoints
             .WithSummary("The open alerts (latest transition of each, most severe first) and the most recent transitions, newest first.")
             .Produces<AlertsView>();
         // As a Delegate, not a RequestDelegate: only such endpoints carry the handler metadata the description is built from.
-        Delegate events = (HttpContext context) => StreamAsync(context, state);
+        Delegate events = (HttpContext context) => Stream(context, state);
         app.MapGet("/api/events", events)
             .WithName("StreamEvents")
-            .WithSummary("Server-Sent Events: a snapshot first, then symbol, alert, freshness, system and ack events.")
-            .WithDescription("Each event is one line of JSON: snapshot (a SnapshotView), symbol (a SymbolView), alert (an AlertEntry), freshness (a FreshnessView), system (a SystemDashboardView), ack (an AlertAck).")
+            .WithSummary("Server-Sent Events: a snapshot first, then symbol, alert, freshness, system and ack events; a reconnect with Last-Event-ID resumes.")
+            .WithDescription("Each event is one line of JSON: snapshot (a SnapshotView), symbol (a SymbolView), alert (an AlertEntry), freshness (a FreshnessView), system (a SystemDashboardView), ack (an AlertAck). Every event but freshness has an id (STREAM-N); a request with the header Last-Event-ID set to one this process still keeps gets the events after it instead of a snapshot.")
             .Produces<string>(StatusCodes.Status200OK, "text/event-stream");
         app.MapGet("/api/acks", async () => Results.Json(new AcksView(state.Acks.Store, await state.Acks.AllAsync().ConfigureAwait(false)), DashboardJson.Default.AcksView))
             .WithName("GetAcks")
@@ -185,37 +188,73 @@ public static class DashboardEndpoints
         }
     }
 
-    private static async Task StreamAsync(HttpContext context, DashboardState state)
+    /// <summary>
+    /// <c>GET /api/events</c>. A browser that reconnects sends the id of the last event it got (<c>Last-Event-ID</c>):
+    /// when this process still keeps the events after it, those come first and no snapshot; otherwise a snapshot (its id
+    /// the newest event's) and then new events. Every event but freshness carries its id.
+    /// </summary>
+    private static ServerSentEventsResult<string> Stream(HttpContext context, DashboardState state)
     {
         // The stream ends when the client goes or the host stops (otherwise shutdown would wait for it).
         var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
-        var events = state.Subscribe(stop.Token);
-        var response = context.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        try
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        context.Response.RegisterForDispose(stop);
+        var subscription = state.Subscribe(context.Request.Headers["Last-Event-ID"] is [{ } last] ? last : null, stop.Token);
+        return TypedResults.ServerSentEvents(Items(state, subscription, stop.Token));
+    }
+
+    private static async IAsyncEnumerable<SseItem<string>> Items(DashboardState state, DashboardSubscription subscription, [EnumeratorCancellation] CancellationToken stop)
+    {
+        // The browser reconnects a second after a drop.
+        var retry = TimeSpan.FromSeconds(1);
+        if (subscription.Missed is { } missed)
         {
-            // The browser reconnects a second after a drop, and the snapshot brings it back up to date.
-            await response.WriteAsync("retry: 1000\n\n", stop.Token).ConfigureAwait(false);
-            await WriteAsync(response, "snapshot", JsonSerializer.Serialize(state.Snapshot(), DashboardJson.Default.SnapshotView), stop.Token).ConfigureAwait(false);
-            await foreach (var item in events.ReadAllAsync(stop.Token).ConfigureAwait(false))
+            var first = true;
+            foreach (var item in missed)
             {
-                await WriteAsync(response, item.Name, Serialize(item.Payload), stop.Token).ConfigureAwait(false);
+                yield return Item(state, item) with { ReconnectionInterval = first ? retry : null };
+                first = false;
             }
         }
-        catch (OperationCanceledException)
+        else
         {
-            // The client left or the host is stopping.
+            yield return new SseItem<string>(JsonSerializer.Serialize(state.Snapshot(), DashboardJson.Default.SnapshotView), "snapshot")
+            {
+                EventId = state.EventId(subscription.LatestId), ReconnectionInterval = retry,
+            };
+        }
+
+        IAsyncEnumerator<DashboardEvent> events = subscription.Events.ReadAllAsync(stop).GetAsyncEnumerator(stop);
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await events.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        // Let go for falling behind (or the state is disposed): the browser reconnects and resumes.
+                        yield break;
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    // The client left or the host is stopping.
+                    yield break;
+                }
+
+                yield return Item(state, events.Current);
+            }
+        }
+        finally
+        {
+            await events.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    /// <summary>One event: <c>event: NAME</c>, one <c>data:</c> line of JSON (never indented, so never multi-line), a blank line.</summary>
-    private static async Task WriteAsync(HttpResponse response, string name, string json, CancellationToken cancel)
-    {
-        await response.WriteAsync($"event: {name}\ndata: {json}\n\n", cancel).ConfigureAwait(false);
-        await response.Body.FlushAsync(cancel).ConfigureAwait(false);
-    }
+    /// <summary>One event: its name, its payload as one line of JSON and, when numbered, its id.</summary>
+    private static SseItem<string> Item(DashboardState state, DashboardEvent item) =>
+        new(Serialize(item.Payload), item.Name) { EventId = item.Id > 0 ? state.EventId(item.Id) : null };
 
     private static string Serialize(object payload) => payload switch
     {

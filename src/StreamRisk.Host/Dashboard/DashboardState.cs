@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Threading.Channels;
 using StreamRisk.Domain.Alerts;
 using Wire = StreamRisk.Contracts.Alerts;
@@ -30,22 +31,42 @@ public sealed record DashboardOptions
     /// <summary>The time windows the page offers (seconds of event time): the charts and the change of depth cover one.</summary>
     public IReadOnlyList<int> Windows { get; init; } = [600, 3_600, 21_600];
 
-    /// <summary>Events buffered per SSE client; a slower client loses the oldest (and catches up from the next snapshot).</summary>
+    /// <summary>
+    /// Events queued per SSE client. A client that falls this far behind is disconnected once its queue is written
+    /// out; its browser reconnects with the last event id it has and resumes from <see cref="ResumeBuffer"/>.
+    /// </summary>
     public int ClientBuffer { get; init; } = 512;
+
+    /// <summary>
+    /// The most recent events kept for clients that reconnect with a <c>Last-Event-ID</c>: one that left at most this
+    /// many events ago is sent what it missed; one that left earlier (or was served by another process) gets a snapshot.
+    /// </summary>
+    public int ResumeBuffer { get; init; } = 4_096;
 
     /// <summary>How often every client is told each symbol's freshness (the page's heartbeat).</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>One server-sent event before serialization: <c>symbol</c> (a <see cref="SymbolView"/>), <c>alert</c> (an
-/// <see cref="AlertEntry"/>), <c>system</c> (a <see cref="SystemDashboardView"/>) or <c>freshness</c> (a <see cref="FreshnessView"/>).</summary>
-public sealed record DashboardEvent(string Name, object Payload);
+/// <see cref="AlertEntry"/>), <c>system</c> (a <see cref="SystemDashboardView"/>), <c>ack</c> (an
+/// <see cref="Wire.AlertAck"/>) or <c>freshness</c> (a <see cref="FreshnessView"/>).</summary>
+/// <param name="Id">The event's place in this process's stream, from 1; 0 for freshness, which is never resent (the next
+/// heartbeat supersedes it).</param>
+public sealed record DashboardEvent(string Name, object Payload, long Id = 0);
+
+/// <summary>
+/// What a new SSE connection starts from: the events it missed (<see cref="Missed"/>, when it resumes), or a snapshot
+/// to take after subscribing (<see cref="Missed"/> null); then <see cref="Events"/>.
+/// </summary>
+/// <param name="LatestId">The id of the newest event at subscription: a snapshot stands for the stream up to it.</param>
+public sealed record DashboardSubscription(ChannelReader<DashboardEvent> Events, IReadOnlyList<DashboardEvent>? Missed, long LatestId);
 
 /// <summary>
 /// What the dashboard shows, kept apart from the engine. Ownership: the engine thread is the single writer
 /// (<see cref="Observe(SymbolRisk)"/>, <see cref="Observe(Wire.AlertTransition)"/>); it publishes immutable snapshots
-/// by a reference write, and request threads only read those. Nothing here blocks the writer: SSE clients each get a
-/// bounded channel that drops its oldest event when the client falls behind.
+/// by a reference write, and request threads only read those. Nothing here waits on a client: every SSE client has a
+/// bounded queue, and one that falls behind is let go and resumes by its Last-Event-ID. The writer numbers events under
+/// a short lock shared only with clients subscribing.
 /// </summary>
 public sealed class DashboardState : IDisposable
 {
@@ -65,9 +86,21 @@ public sealed class DashboardState : IDisposable
     private readonly Dictionary<string, AlertEntry> _open = new(StringComparer.Ordinal);
     private long _seq;
 
-    // Copy-on-write: subscribers change it under the lock; the writer and the heartbeat read the array as published.
+    // The stream's events and its clients. Every numbered event is numbered, kept and sent under the gate, and a client
+    // subscribes under it, so a resumed client gets each event exactly once: from the kept ones or from its channel.
+    // Held only for that (never across I/O); freshness, which is not numbered, reads the published client array.
     private readonly Lock _clientsGate = new();
     private Channel<DashboardEvent>[] _clients = [];
+    private readonly DashboardEvent[] _kept;
+    private long _lastId;
+    private long _resumed;
+    private long _letGo;
+
+    /// <summary>
+    /// Names this process's stream in event ids ("STREAM-N"): a Last-Event-ID from an earlier run of the monitor (whose
+    /// numbers started over) is not mistaken for a place in this one.
+    /// </summary>
+    public string StreamId { get; }
 
     /// <param name="sharedAcks">Where operators' acknowledgements are shared with every other instance; null keeps them
     /// in this process.</param>
@@ -76,8 +109,15 @@ public sealed class DashboardState : IDisposable
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
         _options = options ?? new DashboardOptions();
+        if (_options.ClientBuffer < 1 || _options.ResumeBuffer < 1)
+        {
+            throw new ArgumentException("the SSE client and resume buffers hold at least one event", nameof(options));
+        }
+
+        _kept = new DashboardEvent[_options.ResumeBuffer];
+        StreamId = time.GetUtcNow().ToUnixTimeMilliseconds().ToString("x", CultureInfo.InvariantCulture);
         Acks = new AlertAcknowledgements(sharedAcks, time, Acknowledged);
-        _heartbeat = time.CreateTimer(_ => Broadcast(new DashboardEvent("freshness", Freshness())), null, _options.HeartbeatInterval, _options.HeartbeatInterval);
+        _heartbeat = time.CreateTimer(_ => BroadcastFreshness(), null, _options.HeartbeatInterval, _options.HeartbeatInterval);
     }
 
     public DashboardOptions Options => _options;
@@ -118,7 +158,7 @@ public sealed class DashboardState : IDisposable
 
         view = view with { Currency = entry.Currency, Windows = entry.Windows };
         Volatile.Write(ref _symbols, symbols.SetItem(risk.Symbol, entry with { View = view }));
-        Broadcast(new DashboardEvent("symbol", WithFreshness(view, now) with { Point = point }));
+        Broadcast("symbol", WithFreshness(view, now) with { Point = point });
     }
 
     /// <summary>Engine thread: an alert transition (in its wire form, as published to Redis).</summary>
@@ -148,7 +188,7 @@ public sealed class DashboardState : IDisposable
         }
 
         Volatile.Write(ref _alerts, new AlertsView(_seq, open, next));
-        Broadcast(new DashboardEvent("alert", entry));
+        Broadcast("alert", entry);
     }
 
     /// <summary>Engine thread: a new system view.</summary>
@@ -167,7 +207,7 @@ public sealed class DashboardState : IDisposable
         // Published together: a reader sees a view with the history it was added to.
         Volatile.Write(ref _systemHistory, history);
         Volatile.Write(ref _system, latest with { History = history });
-        Broadcast(new DashboardEvent("system", latest with { Point = point }));
+        Broadcast("system", latest with { Point = point });
     }
 
     /// <summary>The latest system view with the system critical shock over time; null before the first view.</summary>
@@ -216,7 +256,7 @@ public sealed class DashboardState : IDisposable
     }
 
     /// <summary>Any thread: tells every page about an acknowledgement (this instance's, or another's through Redis).</summary>
-    public void Acknowledged(Wire.AlertAck ack) => Broadcast(new DashboardEvent("ack", ack));
+    public void Acknowledged(Wire.AlertAck ack) => Broadcast("ack", ack);
 
     public AlertsView Alerts() => Volatile.Read(ref _alerts);
 
@@ -241,35 +281,105 @@ public sealed class DashboardState : IDisposable
     public SnapshotView Snapshot() => new(Freshness(), Symbols(), Alerts()) { System = System() };
 
     /// <summary>
-    /// A new SSE client: events from now on, buffered up to <see cref="DashboardOptions.ClientBuffer"/> (oldest dropped).
-    /// Subscribe before taking the snapshot so nothing falls between the two; the page skips alerts it already has by seq.
+    /// A new SSE client. With a <paramref name="lastEventId"/> this stream still keeps, it resumes: the events after it
+    /// come first (<see cref="DashboardSubscription.Missed"/>), then new ones. Otherwise (none, malformed, another
+    /// process's, or older than <see cref="DashboardOptions.ResumeBuffer"/>) it gets new events only, and the caller
+    /// takes a snapshot after this; the page skips alerts it already has by seq.
     /// </summary>
-    public ChannelReader<DashboardEvent> Subscribe(CancellationToken until)
+    public DashboardSubscription Subscribe(string? lastEventId, CancellationToken until)
     {
         var channel = Channel.CreateBounded<DashboardEvent>(new BoundedChannelOptions(_options.ClientBuffer)
         {
-            FullMode = BoundedChannelFullMode.DropOldest,
+            FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
             SingleWriter = false,
         });
+        DashboardSubscription subscription;
         lock (_clientsGate)
         {
+            subscription = new DashboardSubscription(channel.Reader, MissedSince(lastEventId), _lastId);
             _clients = [.. _clients, channel];
+            if (subscription.Missed is not null)
+            {
+                _resumed++;
+            }
         }
 
-        until.Register(() =>
-        {
-            lock (_clientsGate)
-            {
-                _clients = _clients.Where(c => c != channel).ToArray();
-            }
+        until.Register(() => Leave(channel));
+        return subscription;
+    }
 
-            channel.Writer.TryComplete();
-        });
-        return channel.Reader;
+    /// <summary>The numbered form of an event id: "STREAM-N".</summary>
+    public string EventId(long id) => string.Create(CultureInfo.InvariantCulture, $"{StreamId}-{id}");
+
+    /// <summary>Under the gate: the kept events after <paramref name="lastEventId"/>, or null when it is not a place in
+    /// this stream that the kept events reach back to.</summary>
+    private List<DashboardEvent>? MissedSince(string? lastEventId)
+    {
+        // Only "STREAM-N" of this stream, N no later than the newest event and no earlier than the one before the oldest kept.
+        if (lastEventId is null || lastEventId.Length > 64)
+        {
+            return null;
+        }
+
+        var dash = lastEventId.LastIndexOf('-');
+        if (dash <= 0 || !lastEventId.AsSpan(0, dash).SequenceEqual(StreamId)
+            || !long.TryParse(lastEventId.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var last)
+            || last > _lastId)
+        {
+            return null;
+        }
+
+        var oldestKept = Math.Max(1, _lastId - _kept.Length + 1);
+        if (last < oldestKept - 1)
+        {
+            return null;
+        }
+
+        var missed = new List<DashboardEvent>((int)(_lastId - last));
+        for (var id = last + 1; id <= _lastId; id++)
+        {
+            missed.Add(_kept[id % _kept.Length]);
+        }
+
+        return missed;
+    }
+
+    private void Leave(Channel<DashboardEvent> channel)
+    {
+        lock (_clientsGate)
+        {
+            _clients = _clients.Where(c => c != channel).ToArray();
+        }
+
+        channel.Writer.TryComplete();
     }
 
     public int ClientCount => Volatile.Read(ref _clients).Length;
+
+    /// <summary>Connections that resumed from a Last-Event-ID rather than starting from a snapshot.</summary>
+    public long Resumed
+    {
+        get
+        {
+            lock (_clientsGate)
+            {
+                return _resumed;
+            }
+        }
+    }
+
+    /// <summary>Clients let go because their queue filled (each then reconnects, and resumes when it can).</summary>
+    public long LetGo
+    {
+        get
+        {
+            lock (_clientsGate)
+            {
+                return _letGo;
+            }
+        }
+    }
 
     public void Dispose()
     {
@@ -286,12 +396,44 @@ public sealed class DashboardState : IDisposable
         }
     }
 
-    private void Broadcast(DashboardEvent dashboardEvent)
+    /// <summary>Numbers an event, keeps it for resuming clients and queues it for every client.</summary>
+    private void Broadcast(string name, object payload)
     {
+        List<Channel<DashboardEvent>>? behind = null;
+        lock (_clientsGate)
+        {
+            var numbered = new DashboardEvent(name, payload, ++_lastId);
+            _kept[numbered.Id % _kept.Length] = numbered;
+            foreach (var client in _clients)
+            {
+                // Never waits: a client whose queue is full is let go (below), and resumes from the kept events.
+                if (!client.Writer.TryWrite(numbered))
+                {
+                    (behind ??= []).Add(client);
+                }
+            }
+
+            if (behind is not null)
+            {
+                _clients = _clients.Except(behind).ToArray();
+                _letGo += behind.Count;
+            }
+        }
+
+        foreach (var client in behind ?? [])
+        {
+            // Its queue is still written out; then the stream ends and the browser reconnects with the last id it got.
+            client.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>The heartbeat: not numbered or kept (the next one supersedes it); a client with a full queue skips it.</summary>
+    private void BroadcastFreshness()
+    {
+        var freshness = new DashboardEvent("freshness", Freshness());
         foreach (var client in Volatile.Read(ref _clients))
         {
-            // Never waits: a full channel drops its oldest event.
-            client.Writer.TryWrite(dashboardEvent);
+            client.Writer.TryWrite(freshness);
         }
     }
 
