@@ -142,6 +142,7 @@ internal static class HookCommand
             using var logging = Logging.RunLogging.Create(parse);
             var hookLog = logging.CreateLogger(Logging.LogCategories.Redis);
             var config = RedisConnection.Options(parse.GetValue(redis)!, parse.GetValue(passwordFile));
+            config.LoggerFactory = logging;
             config.ClientName = "streamrisk-hook";
             var limit = parse.GetValue(timeout) ?? TimeSpan.FromSeconds(30);
             var url = parse.GetValue(post);

@@ -97,6 +97,8 @@ public sealed class MonitorRunner
         if (!string.IsNullOrWhiteSpace(_settings.Redis.Configuration))
         {
             var redisOptions = RedisConnection.Options(_settings.Redis.Configuration, _settings.Redis.PasswordFile);
+            // The client's own connection events (connects, failures, reconnects) under its categories.
+            redisOptions.LoggerFactory = _logging;
             redis = await ConnectionMultiplexer.ConnectAsync(redisOptions).ConfigureAwait(false);
             publisher = new RedisAlertPublisher(redis, _time, Random.Shared, new RedisPublisherOptions { Prefix = _settings.Redis.Prefix, BufferCapacity = _settings.Redis.BufferCapacity, Log = line => redisLog.LogWarning("{Line}", line) });
             var observed = publisher;
@@ -110,7 +112,7 @@ public sealed class MonitorRunner
             // Started whatever the token says: a stop requested during start-up (a very short demo) ends the run
             // normally below instead of failing it half-started.
             ? await global::StreamRisk.Host.Telemetry.MonitorWebHost.StartAsync(_settings.Dashboard.Urls, _settings.Dashboard.Token, CancellationToken.None, dashboard,
-                _settings.Dashboard.AllowedHosts, telemetry.Meter.Name, health).ConfigureAwait(false)
+                _settings.Dashboard.AllowedHosts, telemetry.Meter.Name, health, _logging).ConfigureAwait(false)
             : null;
         if (web is not null)
         {

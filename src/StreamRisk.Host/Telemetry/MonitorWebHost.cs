@@ -60,14 +60,21 @@ public sealed class MonitorWebHost : IAsyncDisposable
     /// <param name="meterName">The meter whose instruments <c>/metrics</c> exports (<see cref="StreamRiskTelemetry.Meter"/>'s name).</param>
     /// <param name="health">The monitor's checks; without it <c>/healthz</c> says only that the process answers and
     /// <c>/readyz</c> has nothing to wait for.</param>
+    /// <param name="logging">Where the web host's own warnings and errors go (Kestrel, a failed request, a health check
+    /// that threw), under ASP.NET Core's categories; null discards them.</param>
     public static async Task<MonitorWebHost> StartAsync(string urls, string token, CancellationToken cancel, DashboardState? dashboard = null, string? allowedHosts = null,
-        string meterName = StreamRiskTelemetry.Name, MonitorHealth? health = null)
+        string meterName = StreamRiskTelemetry.Name, MonitorHealth? health = null, ILoggerFactory? logging = null)
     {
         Validate(urls, token);
         var hosts = AllowedHosts(urls, allowedHosts);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(urls);
         builder.Logging.ClearProviders();
+        if (logging is not null)
+        {
+            // Warnings and up: a request line per SSE reconnect or scrape would drown the monitor's own lines.
+            builder.Logging.SetMinimumLevel(LogLevel.Warning).AddProvider(new ForwardedLogs(logging));
+        }
         var otlp = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") ?? "streamrisk"))
@@ -279,5 +286,16 @@ public sealed class MonitorWebHost : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}
+
+/// <summary>The web host's loggers, taken from the run's own logging (same writer, format and level).</summary>
+internal sealed class ForwardedLogs(ILoggerFactory logging) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => logging.CreateLogger(categoryName);
+
+    // The run owns the factory and disposes of it.
+    public void Dispose()
+    {
     }
 }
