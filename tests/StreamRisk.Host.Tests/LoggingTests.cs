@@ -59,3 +59,32 @@ public sealed class LoggingTests
         Assert.Contains("--log-format", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
     }
 }
+
+/// <summary>The account stage's per-partition Kafka lines: the partition first, the entry's named values kept.</summary>
+public sealed class PrefixedLoggerTests
+{
+    [Theory]
+    [InlineData("text")]
+    [InlineData("json")]
+    public void PrefixedLogger_MessageStartsWithThePartition_NamedValuesKept(string format)
+    {
+        using var written = new StringWriter();
+        using (var logging = Logging.RunLogging.Create(written, format))
+        {
+            var log = new Logging.PrefixedLogger(logging.CreateLogger(Logging.LogCategories.Kafka), "[positions 3] ");
+            Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(log, "assigned {Count} partition(s)", 2);
+        }
+
+        var line = Assert.Single(written.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        if (format == "json")
+        {
+            using var entry = JsonDocument.Parse(line);
+            Assert.Equal("[positions 3] assigned 2 partition(s)", entry.RootElement.GetProperty("Message").GetString());
+            Assert.Equal(2, entry.RootElement.GetProperty("State").GetProperty("Count").GetInt32());
+        }
+        else
+        {
+            Assert.EndsWith("info: StreamRisk.Kafka[0] [positions 3] assigned 2 partition(s)", line.TrimEnd(), StringComparison.Ordinal);
+        }
+    }
+}

@@ -62,6 +62,10 @@ public sealed class RunLogging : ILoggerFactory
         _factory = LoggerFactory.Create(logging =>
         {
             logging.SetMinimumLevel(minimum);
+            // The Redis client narrates every connection handshake (some 30 lines) as Information: those show from
+            // debug on; its warnings and errors (an endpoint failing, a reconnect) always do.
+            var redisClient = minimum <= LogLevel.Debug ? minimum : LogLevel.Warning;
+            logging.AddFilter("StackExchange.Redis", level => level >= redisClient);
             logging.AddProvider(_writer);
             if (otlp)
             {

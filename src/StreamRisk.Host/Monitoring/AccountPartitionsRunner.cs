@@ -231,7 +231,7 @@ public sealed class AccountPartitionsRunner
                 StagesReleased = Progress,
             };
             var options = kafka with { PositionsPartitions = [partition], GroupId = $"{kafka.GroupId}-partition-{partition}", Projector = false };
-            _subscription = KafkaSource.Create(options, kafkaLog, () => _stopped.TrySetResult(), activities: activities).Subscribe(
+            _subscription = KafkaSource.Create(options, new PrefixedLogger(kafkaLog, $"[positions {partition}] "), () => _stopped.TrySetResult(), activities: activities).Subscribe(
                 message =>
                 {
                     RepublishUndelivered();
