@@ -101,6 +101,9 @@ public sealed class MetricNamesTests
         }
 
         Assert.True(served.Count > 0, "nothing scraped; monitor said: " + output);
+        // The dashboard's live-stream counters are served from the start (0 until a page falls behind or resumes).
+        Assert.Contains("streamrisk_dashboard_clients_let_go_total", served);
+        Assert.Contains("streamrisk_dashboard_resumes_total", served);
         Assert.True(missing.Count == 0,
             "referred to but not served by /metrics: " + string.Join("; ", missing.Select(name => $"{name} (in {string.Join(", ", referenced[name])})"))
             + "\nserved: " + string.Join(" ", served.Where(name => name.StartsWith("streamrisk_", StringComparison.Ordinal)).Order(StringComparer.Ordinal)));

@@ -108,6 +108,10 @@ public sealed class MonitorRunner
 
         // Before the dashboard: operators' acknowledgements are shared through the same Redis.
         using var dashboard = serving ? new DashboardState(_time, sharedAcks: redis is null ? null : new RedisAlertAcks(redis, new Contracts.Alerts.AlertKeys(_settings.Redis.Prefix))) : null;
+        if (dashboard is not null)
+        {
+            telemetry.ObserveDashboard(() => dashboard.LetGo, () => dashboard.Resumed);
+        }
         await using var web = serving
             // Started whatever the token says: a stop requested during start-up (a very short demo) ends the run
             // normally below instead of failing it half-started.

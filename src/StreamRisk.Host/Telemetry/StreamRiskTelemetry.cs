@@ -192,6 +192,13 @@ public sealed class StreamRiskTelemetry : IDisposable
         _meter.CreateObservableCounter("streamrisk.redis.publish.failures", retried, "{attempt}", "Redis writes that failed and were retried.");
     }
 
+    /// <summary>The dashboard's live stream: pages let go for falling behind, and reconnects that resumed from their last event id.</summary>
+    public void ObserveDashboard(Func<long> letGo, Func<long> resumed)
+    {
+        _meter.CreateObservableCounter("streamrisk.dashboard.clients.let_go", letGo, "{client}", "Dashboard pages let go because their event queue filled.");
+        _meter.CreateObservableCounter("streamrisk.dashboard.resumes", resumed, "{connection}", "Dashboard reconnects that resumed from their Last-Event-ID instead of a snapshot.");
+    }
+
     /// <summary>Consumer lag per partition and book staleness per symbol, kept here as the latest values and read when a reader collects.</summary>
     public void ObserveLagAndBooks()
     {
