@@ -90,8 +90,10 @@ public sealed partial class SecretsTests : IDisposable
         Assert.Contains("\"symbol\":\"", bodies[2], StringComparison.Ordinal); // the API did serve data
         // librdkafka's debug lines were written, in the format asked for.
         Assert.Contains("CONF", stderr, StringComparison.Ordinal);
-        // So were the Redis client's own lines about the server it cannot reach.
+        // So were the Redis client's own lines about the server it cannot reach, and the web host's error for the
+        // readiness check that failed on it.
         Assert.Contains("StackExchange.Redis", stderr, StringComparison.Ordinal);
+        Assert.Contains("Microsoft.Extensions.Diagnostics.HealthChecks", stderr, StringComparison.Ordinal);
         Assert.All(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.Equal(format == "json", l.StartsWith('{')));
         foreach (var secret in new[] { KafkaPassword, RedisPassword, DashboardToken })
         {
