@@ -117,6 +117,19 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData(0)]
+    [InlineData(999)]
+    [InlineData(3_600_001)]
+    public async Task OrderingStallReleaseOutOfRange_OneLineExitTwo(int stall)
+    {
+        var run = await CliRun.InvokeAsync("run", "--config", Write("""{"StreamRisk":{"Kafka":{"BootstrapServers":"k:9092","OrderingStallReleaseMs":""" + stall + "}}}"));
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Contains("StreamRisk:Kafka:OrderingStallReleaseMs must be between 1000 and 3600000", run.Error, StringComparison.Ordinal);
+        Assert.Single(run.Error.Trim().Split('\n'));
+    }
+
+    [Theory]
     [InlineData(-1)]
     [InlineData(300_001)]
     public async Task FetchWaitOutsideLibrdkafkasRange_OneLineExitTwo(int wait)

@@ -65,6 +65,11 @@ public sealed class MonitorSettings
             throw new UsageException("StreamRisk:Kafka:OrderingIdleReleaseMs must be between 1 and 60000");
         }
 
+        if (Kafka.OrderingStallReleaseMs is < 1_000 or > 3_600_000)
+        {
+            throw new UsageException("StreamRisk:Kafka:OrderingStallReleaseMs must be between 1000 and 3600000");
+        }
+
         if (Role is not (Roles.All or Roles.Accounts or Roles.Projector))
         {
             throw new UsageException($"StreamRisk:Role '{Role}' is not one of {Roles.All}, {Roles.Accounts}, {Roles.Projector}");
@@ -198,6 +203,7 @@ public sealed class MonitorSettings
         MaxMessageBytes = Kafka.MaxMessageBytes,
         FetchWaitMaxMs = Kafka.FetchWaitMaxMs,
         OrderingIdleRelease = TimeSpan.FromMilliseconds(Kafka.OrderingIdleReleaseMs),
+        OrderingStallRelease = TimeSpan.FromMilliseconds(Kafka.OrderingStallReleaseMs),
         Projector = Role == Roles.Projector,
     };
 
@@ -248,6 +254,10 @@ public sealed class KafkaSettings
     public bool EventTimeOrdering { get; set; }
 
     public int OrderingIdleReleaseMs { get; set; } = 250;
+
+    /// <summary>With event-time ordering on a replay's stream: how long held messages wait for the replay's next epoch
+    /// (its end marker lost, its producer gone) before they go out (<see cref="KafkaMonitorOptions.OrderingStallRelease"/>).</summary>
+    public int OrderingStallReleaseMs { get; set; } = 30_000;
 
     /// <summary>Longest wait of an empty fetch at the broker (see <c>KafkaMonitorOptions.FetchWaitMaxMs</c>); the demo uses the embedded cluster's 1 ms.</summary>
     public int FetchWaitMaxMs { get; set; } = 10;

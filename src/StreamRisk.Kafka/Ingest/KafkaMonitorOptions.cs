@@ -61,4 +61,12 @@ public sealed record KafkaMonitorOptions
 
     /// <summary>With <see cref="EventTimeOrdering"/>: how long the input must be quiet before the latest held messages go out.</summary>
     public TimeSpan OrderingIdleRelease { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// With <see cref="EventTimeOrdering"/> on a replay's stream (whose epochs, not quiet time, release messages): how
+    /// long messages may be held with nothing new arriving before the source stops waiting for the replay's next epoch
+    /// — its end marker lost, or its producer gone mid-epoch. It then says so, and lets them out once every partition
+    /// has been read to its end; a partition that stays behind its end that long is sought again (its fetch restarted).
+    /// </summary>
+    public TimeSpan OrderingStallRelease { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -80,7 +80,7 @@ public static class KafkaSource
         var kinds = Enum.GetValues<WireTopic>().ToDictionary(topics.Of, StringComparer.Ordinal);
         var accountStage = options.PositionsPartitions is not null;
 
-        var ordering = options.EventTimeOrdering ? new Ordering(options.OrderingIdleRelease, log) : null;
+        var ordering = options.EventTimeOrdering ? new Ordering(options.OrderingIdleRelease, options.OrderingStallRelease, log) : null;
         var clientLog = new KafkaLog(log, options.ClientSettings);
         var progress = new Progress(status, kinds);
         var reach = new Reach(options, log, status);
@@ -625,7 +625,7 @@ public static class KafkaSource
     }
 
     /// <summary>The consume thread's side of <see cref="EventTimeMerge"/>: when to release, and the watermark barrier.</summary>
-    private sealed class Ordering(TimeSpan idleRelease, ILogger? log)
+    private sealed class Ordering(TimeSpan idleRelease, TimeSpan stallRelease, ILogger? log)
     {
         private readonly System.Diagnostics.Stopwatch _sinceReceived = System.Diagnostics.Stopwatch.StartNew();
         private readonly System.Diagnostics.Stopwatch _barrierAge = new();
@@ -636,6 +636,8 @@ public static class KafkaSource
         private long? _barrier;
         private long _releasedThrough = long.MinValue;
         private readonly System.Diagnostics.Stopwatch _gateWait = new();
+        // How far each barrier target had been read when last seen to move, and since when: a fetch that stalls shows here.
+        private readonly Dictionary<TopicPartition, (long Read, System.Diagnostics.Stopwatch Since)> _progress = [];
 
         public EventTimeMerge Merge { get; } = new();
 
@@ -722,6 +724,16 @@ public static class KafkaSource
                     // what was seen by now goes out — messages arriving meanwhile wait for the next barrier.
                     Start(Merge.MaxStage == long.MaxValue ? long.MaxValue : Merge.MaxStage + 1, group, market);
                 }
+                else if (Merge.SawReplayOrder && Merge.Count > 0 && _sinceReceived.Elapsed >= stallRelease)
+                {
+                    // A replay's next epoch has not come for this long: its end marker was lost or its producer stopped
+                    // mid-epoch. Holding on would stall the monitor for good; what is held goes out once every
+                    // partition is read to its end (the barrier below), as on a stream without replay order.
+                    log?.LogWarning("ordering: {Held} messages of stage {Stage} held for {Seconds:0} s with nothing new and no later stage; releasing them once every partition is read to its end",
+                        Merge.Count, Merge.NextStage, _sinceReceived.Elapsed.TotalSeconds);
+                    _sinceReceived.Restart();
+                    Start(Merge.MaxStage == long.MaxValue ? long.MaxValue : Merge.MaxStage + 1, group, market);
+                }
 
                 return;
             }
@@ -743,6 +755,7 @@ public static class KafkaSource
                         log?.LogInformation("ordering: still reading {Topic}[{Partition}] up to offset {High} (at {Read}); {Held} messages held", partition.Topic, partition.Partition.Value, high, read, Merge.Count);
                     }
 
+                    Unstall(consumer, partition, read, high);
                     return;
                 }
             }
@@ -768,6 +781,36 @@ public static class KafkaSource
             {
                 _releasedThrough = barrier == long.MaxValue ? long.MaxValue : barrier - 1;
                 observer.OnNext(new IngestedMessage(IngestKind.StagesReleased, default, [], _releasedThrough));
+            }
+        }
+
+        /// <summary>
+        /// A partition behind its end whose read position has not moved for <c>stallRelease</c>: its fetch is stuck (seen
+        /// after leader moves with fetch errors). Seeking it to where it stands restarts the fetch; nothing is skipped.
+        /// </summary>
+        private void Unstall(IConsumer<byte[], byte[]> consumer, TopicPartition partition, long read, long high)
+        {
+            if (!_progress.TryGetValue(partition, out var progress) || progress.Read != read)
+            {
+                _progress[partition] = (read, System.Diagnostics.Stopwatch.StartNew());
+                return;
+            }
+
+            if (progress.Since.Elapsed < stallRelease)
+            {
+                return;
+            }
+
+            progress.Since.Restart();
+            log?.LogWarning("ordering: {Topic}[{Partition}] has stayed at offset {Read} (end {High}) for {Seconds:0} s; restarting its fetch",
+                partition.Topic, partition.Partition.Value, read, high, stallRelease.TotalSeconds);
+            try
+            {
+                consumer.Seek(new TopicPartitionOffset(partition, read));
+            }
+            catch (KafkaException ex)
+            {
+                log?.LogWarning("ordering: restarting the fetch of {Topic}[{Partition}] failed: {Reason}", partition.Topic, partition.Partition.Value, ex.Error.Reason);
             }
         }
 
