@@ -638,6 +638,7 @@ public static class KafkaSource
         private readonly System.Diagnostics.Stopwatch _gateWait = new();
         // How far each barrier target had been read when last seen to move, and since when: a fetch that stalls shows here.
         private readonly Dictionary<TopicPartition, (long Read, System.Diagnostics.Stopwatch Since)> _progress = [];
+        private bool _stallWarned;
 
         public EventTimeMerge Merge { get; } = new();
 
@@ -671,6 +672,7 @@ public static class KafkaSource
             }
 
             _sinceReceived.Restart();
+            _stallWarned = false;
             return true;
         }
 
@@ -729,9 +731,14 @@ public static class KafkaSource
                     // A replay's next epoch has not come for this long: its end marker was lost or its producer stopped
                     // mid-epoch. Holding on would stall the monitor for good; what is held goes out once every
                     // partition is read to its end (the barrier below), as on a stream without replay order.
-                    log?.LogWarning("ordering: {Held} messages of stage {Stage} held for {Seconds:0} s with nothing new and no later stage; releasing them once every partition is read to its end",
-                        Merge.Count, Merge.NextStage, _sinceReceived.Elapsed.TotalSeconds);
-                    _sinceReceived.Restart();
+                    if (!_stallWarned)
+                    {
+                        // Once a stall: a watermark query that fails is retried every turn, as for any barrier.
+                        _stallWarned = true;
+                        log?.LogWarning("ordering: {Held} messages of stage {Stage} held for {Seconds:0} s with nothing new and no later stage; releasing them once every partition is read to its end",
+                            Merge.Count, Merge.NextStage, _sinceReceived.Elapsed.TotalSeconds);
+                    }
+
                     Start(Merge.MaxStage == long.MaxValue ? long.MaxValue : Merge.MaxStage + 1, group, market);
                 }
 
