@@ -44,15 +44,15 @@ public sealed class HookCommandTests
         using var server = LocalRedisServer.Start();
         await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
         var critical = Transition(1, AlertSeverity.Critical);
-        await PublishAsync(redis, critical, Transition(2, AlertSeverity.Warning));
+        await HookRun.PublishAsync(redis, critical, Transition(2, AlertSeverity.Warning));
         var file = Path.Combine(server.Directory, "acted.ndjson");
 
         using var output = new StringWriter();
         using var error = new StringWriter();
         using var stop = new CancellationTokenSource();
-        var run = RunAsync(
+        var run = HookRun.RunAsync(
             ["hook", "--redis", $"127.0.0.1:{server.Port}", "--group", "ops", "--from", "beginning", "--severity", "critical", "--exec", $"cat >> '{file}'; echo >> '{file}'"],
-            output, error, stop.Token);
+            TimeProvider.System, output, error, stop.Token);
 
         // Complete once the command's trailing newline is there, not merely once the JSON is.
         Assert.True(await Eventually.TrueAsync(() => File.Exists(file) && File.ReadAllText(file).EndsWith('\n') && File.ReadAllLines(file).Length == 1, Deadline), error.ToString());
@@ -82,7 +82,7 @@ public sealed class HookCommandTests
         using var server = LocalRedisServer.Start();
         await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
         var transition = Transition(1, AlertSeverity.Critical);
-        await PublishAsync(redis, transition);
+        await HookRun.PublishAsync(redis, transition);
         var port = FreePort.Next();
         using var listener = new HttpListener();
         listener.Prefixes.Add($"http://127.0.0.1:{port}/breaker/");
@@ -104,7 +104,7 @@ public sealed class HookCommandTests
         using var output = new StringWriter();
         using var error = new StringWriter();
         using var stop = new CancellationTokenSource();
-        var run = RunAsync(["hook", "--redis", $"127.0.0.1:{server.Port}", "--from", "beginning", "--post", $"http://127.0.0.1:{port}/breaker/?token=secret"], output, error, stop.Token);
+        var run = HookRun.RunAsync(["hook", "--redis", $"127.0.0.1:{server.Port}", "--from", "beginning", "--post", $"http://127.0.0.1:{port}/breaker/?token=secret"], TimeProvider.System, output, error, stop.Token);
 
         await endpoint.WaitAsync(Deadline, TestContext.Current.CancellationToken);
         Assert.True(await Eventually.TrueAsync(() => output.ToString().Contains(": ok", StringComparison.Ordinal), Deadline));
@@ -134,7 +134,7 @@ public sealed class HookCommandTests
         using var server = LocalRedisServer.Start();
         await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
         var critical = Transition(1, AlertSeverity.Critical);
-        await PublishAsync(redis, critical);
+        await HookRun.PublishAsync(redis, critical);
         await redis.GetServer(redis.GetEndPoints()[0]).ExecuteAsync("CONFIG", "SET", "requirepass", "hook-S3CRET-pw");
         var passwordFile = Path.Combine(server.Directory, "redis-password");
         await File.WriteAllTextAsync(passwordFile, "hook-S3CRET-pw\n", TestContext.Current.CancellationToken);
@@ -143,9 +143,9 @@ public sealed class HookCommandTests
         using var output = new StringWriter();
         using var error = new StringWriter();
         using var stop = new CancellationTokenSource();
-        var run = RunAsync(
+        var run = HookRun.RunAsync(
             ["hook", "--redis", $"127.0.0.1:{server.Port},connectTimeout=2000,name=ops-hook", "--redis-password-file", passwordFile, "--from", "beginning", "--exec", $"cat >> '{file}'"],
-            output, error, stop.Token);
+            TimeProvider.System, output, error, stop.Token);
 
         Assert.True(await Eventually.TrueAsync(() => File.Exists(file) && File.ReadAllText(file).Length > 0, Deadline), output + "\n" + error);
         await stop.CancelAsync();
@@ -160,7 +160,7 @@ public sealed class HookCommandTests
     {
         using var server = LocalRedisServer.Start();
         await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
-        await PublishAsync(redis, Transition(1, AlertSeverity.Critical));
+        await HookRun.PublishAsync(redis, Transition(1, AlertSeverity.Critical));
         var pids = Path.Combine(server.Directory, "pids");
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "streamrisk"))
         {
@@ -204,25 +204,6 @@ public sealed class HookCommandTests
         {
             return false;
         }
-    }
-
-    /// <summary>Invokes the verb as Program does, but with a cancellation token standing in for Ctrl+C.</summary>
-    private static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken stop)
-    {
-        var parse = Cli.Build(output, TimeProvider.System).Parse(args);
-        Assert.Empty(parse.Errors);
-        return parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, stop);
-    }
-
-    private static async Task PublishAsync(IConnectionMultiplexer redis, params AlertTransition[] transitions)
-    {
-        await using var publisher = new RedisAlertPublisher(redis, TimeProvider.System, new Random(1));
-        foreach (var transition in transitions)
-        {
-            await publisher.PublishAsync(transition);
-        }
-
-        await publisher.FlushAsync().WaitAsync(Deadline);
     }
 
     private static AlertTransition Transition(int n, AlertSeverity severity)

@@ -249,13 +249,13 @@ public sealed class HookRoutingTests
         var cascade = Transition(AlertRuleNames.CascadeRisk, AlertSeverity.Critical, AlertState.Raised, 0);
         var wall = Transition(AlertRuleNames.LiquidationWall, AlertSeverity.Warning, AlertState.Raised, 0);
         var news = Transition(AlertRuleNames.CascadeInProgress, AlertSeverity.Info, AlertState.Raised, 0);
-        await PublishAsync(redis, cascade, wall, news);
+        await HookRun.PublishAsync(redis, cascade, wall, news);
         using var receiver = Receiver.Start(_ => HttpStatusCode.OK);
 
         using var output = new StringWriter();
         using var error = new StringWriter();
         using var stop = new CancellationTokenSource();
-        var run = RunAsync(
+        var run = HookRun.RunAsync(
             ["hook", "--redis", $"127.0.0.1:{server.Port}", "--from", "beginning", "--post", receiver.Url, "--template", "slack", "--config", settings],
             TimeProvider.System, output, error, stop.Token);
 
@@ -291,7 +291,7 @@ public sealed class HookRoutingTests
         using var output = new StringWriter();
         using var error = new StringWriter();
         using var stop = new CancellationTokenSource();
-        var run = RunAsync(
+        var run = HookRun.RunAsync(
             ["hook", "--redis", $"127.0.0.1:{server.Port}", "--group", "paging", "--post", receiver.Url, "--template", "pagerduty", "--routing-key-file", keyFile,
              "--config", settings, "--cooldown", "5m"],
             clock, output, error, stop.Token);
@@ -334,7 +334,7 @@ public sealed class HookRoutingTests
         var keyFile = Path.Combine(server.Directory, "pagerduty-routing-key");
         await File.WriteAllTextAsync(keyFile, RoutingKey, TestContext.Current.CancellationToken);
         var raise = Transition(AlertRuleNames.CascadeRisk, AlertSeverity.Critical, AlertState.Raised, 0);
-        await PublishAsync(
+        await HookRun.PublishAsync(
             redis,
             raise,
             raise with { TransitionId = AlertTransition.TransitionIdOf(raise.Id, 1), State = AlertState.Updated, Severity = AlertSeverity.Warning },
@@ -344,7 +344,7 @@ public sealed class HookRoutingTests
         using var output = new StringWriter();
         using var error = new StringWriter();
         using var stop = new CancellationTokenSource();
-        var run = RunAsync(
+        var run = HookRun.RunAsync(
             ["hook", "--redis", $"127.0.0.1:{server.Port}", "--from", "beginning", "--severity", "critical", "--post", receiver.Url, "--template", "pagerduty",
              "--routing-key-file", keyFile],
             TimeProvider.System, output, error, stop.Token);
@@ -368,13 +368,13 @@ public sealed class HookRoutingTests
         var settings = Path.Combine(server.Directory, "hook-settings.json");
         await File.WriteAllTextAsync(settings, RunbookSettings((AlertRuleNames.CascadeRisk, CascadeRunbook)), TestContext.Current.CancellationToken);
         var cascade = Transition(AlertRuleNames.CascadeRisk, AlertSeverity.Critical, AlertState.Raised, 0);
-        await PublishAsync(redis, cascade);
+        await HookRun.PublishAsync(redis, cascade);
         var file = Path.Combine(server.Directory, "acted");
 
         using var output = new StringWriter();
         using var error = new StringWriter();
         using var stop = new CancellationTokenSource();
-        var run = RunAsync(
+        var run = HookRun.RunAsync(
             ["hook", "--redis", $"127.0.0.1:{server.Port}", "--from", "beginning", "--config", settings, "--exec", $"{{ echo \"$STREAMRISK_RUNBOOK\"; cat; }} > '{file}.tmp'; mv '{file}.tmp' '{file}'"],
             TimeProvider.System, output, error, stop.Token);
 
@@ -386,7 +386,7 @@ public sealed class HookRoutingTests
 
     private static async Task PublishAndWaitAsync(IConnectionMultiplexer redis, AlertTransition transition, StringWriter output, string outcome)
     {
-        await PublishAsync(redis, transition);
+        await HookRun.PublishAsync(redis, transition);
         var line = $"{transition.TransitionId} {transition.Rule} {transition.Symbol} {AlertNames.Of(transition.Severity)} {AlertNames.Of(transition.State)}{outcome}";
         Assert.True(await Eventually.TrueAsync(() => output.ToString().Contains(line, StringComparison.Ordinal), Deadline), $"no '{line}' in:\n{output}");
     }
@@ -404,25 +404,6 @@ public sealed class HookRoutingTests
         {
             return false; // no stream yet
         }
-    }
-
-    /// <summary>Invokes the verb as Program does, on the given clock, with a cancellation token standing in for Ctrl+C.</summary>
-    private static Task<int> RunAsync(string[] args, TimeProvider clock, TextWriter output, TextWriter error, CancellationToken stop)
-    {
-        var parse = Cli.Build(output, clock).Parse(args);
-        Assert.Empty(parse.Errors);
-        return parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, stop);
-    }
-
-    private static async Task PublishAsync(IConnectionMultiplexer redis, params AlertTransition[] transitions)
-    {
-        await using var publisher = new RedisAlertPublisher(redis, TimeProvider.System, new Random(1));
-        foreach (var transition in transitions)
-        {
-            await publisher.PublishAsync(transition);
-        }
-
-        await publisher.FlushAsync().WaitAsync(Deadline);
     }
 
     private static AlertTransition Transition(string rule, AlertSeverity severity, AlertState state, int sequence)

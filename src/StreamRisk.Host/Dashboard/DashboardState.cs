@@ -301,7 +301,7 @@ public sealed class DashboardState : IDisposable
             _clients = [.. _clients, channel];
             if (subscription.Missed is not null)
             {
-                _resumed++;
+                Interlocked.Increment(ref _resumed);
             }
         }
 
@@ -358,28 +358,10 @@ public sealed class DashboardState : IDisposable
     public int ClientCount => Volatile.Read(ref _clients).Length;
 
     /// <summary>Connections that resumed from a Last-Event-ID rather than starting from a snapshot.</summary>
-    public long Resumed
-    {
-        get
-        {
-            lock (_clientsGate)
-            {
-                return _resumed;
-            }
-        }
-    }
+    public long Resumed => Interlocked.Read(ref _resumed);
 
     /// <summary>Clients let go because their queue filled (each then reconnects, and resumes when it can).</summary>
-    public long LetGo
-    {
-        get
-        {
-            lock (_clientsGate)
-            {
-                return _letGo;
-            }
-        }
-    }
+    public long LetGo => Interlocked.Read(ref _letGo);
 
     public void Dispose()
     {
@@ -416,7 +398,7 @@ public sealed class DashboardState : IDisposable
             if (behind is not null)
             {
                 _clients = _clients.Except(behind).ToArray();
-                _letGo += behind.Count;
+                Interlocked.Add(ref _letGo, behind.Count);
             }
         }
 

@@ -637,7 +637,7 @@ public static class KafkaSource
         private long _releasedThrough = long.MinValue;
         private readonly System.Diagnostics.Stopwatch _gateWait = new();
         // How far each barrier target had been read when last seen to move, and since when: a fetch that stalls shows here.
-        private readonly Dictionary<TopicPartition, (long Read, System.Diagnostics.Stopwatch Since)> _progress = [];
+        private readonly Dictionary<TopicPartition, (long Read, long Since)> _progress = [];
         private bool _stallWarned;
 
         public EventTimeMerge Merge { get; } = new();
@@ -797,18 +797,19 @@ public static class KafkaSource
         /// </summary>
         private void Unstall(IConsumer<byte[], byte[]> consumer, TopicPartition partition, long read, long high)
         {
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
             if (!_progress.TryGetValue(partition, out var progress) || progress.Read != read)
             {
-                _progress[partition] = (read, System.Diagnostics.Stopwatch.StartNew());
+                _progress[partition] = (read, now);
                 return;
             }
 
-            if (progress.Since.Elapsed < stallRelease)
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(progress.Since, now) < stallRelease)
             {
                 return;
             }
 
-            progress.Since.Restart();
+            _progress[partition] = (read, now);
             log?.LogWarning("ordering: {Topic}[{Partition}] has stayed at offset {Read} (end {High}) for {Seconds:0} s; restarting its fetch",
                 partition.Topic, partition.Partition.Value, read, high, stallRelease.TotalSeconds);
             try
